@@ -37,16 +37,26 @@ public static class EnumNames
     public static bool IsMask(int tag) => ByTag.TryGetValue(tag, out var t) && t.IsMask;
 
     /// <summary>The CamelCase name of an enumeration value, or null if the tag has no table or the value is not in it.</summary>
-    public static string? Name(int tag, uint value) =>
-        NameByValue.TryGetValue(tag, out var d) && d.TryGetValue(value, out var n) ? n : null;
+    public static string? Name(int tag, uint value)
+    {
+        // KMIP 2.x Attribute Reference is an enumeration of tags (2.1 §7.6): its values are named by the tag names.
+        if (tag == (int)Tag.AttributeReference) return TagNames.IsKnown((int)value) ? TagNames.Name((int)value) : null;
+        return NameByValue.TryGetValue(tag, out var d) && d.TryGetValue(value, out var n) ? n : null;
+    }
 
     /// <summary>True when the value is defined for the tag's enumeration, or is an extension value (0x8xxxxxxx).</summary>
     public static bool IsDefined(int tag, uint value) =>
-        !NameByValue.TryGetValue(tag, out var d) || d.ContainsKey(value) || (value & 0x80000000) != 0;
+        tag == (int)Tag.AttributeReference ? TagNames.IsKnown((int)value) : !NameByValue.TryGetValue(tag, out var d) || d.ContainsKey(value) || (value & 0x80000000) != 0;
 
     public static bool TryParse(int tag, string name, out uint value)
     {
         value = 0;
+        if (tag == (int)Tag.AttributeReference)
+        {
+            bool ok = TagNames.TryParse(name, out int t);
+            value = (uint)t;
+            return ok;
+        }
         return ValueByName.TryGetValue(tag, out var d) && d.TryGetValue(name, out value);
     }
 

@@ -115,7 +115,7 @@ public sealed class TtlvNode
 
     public override string ToString() => TtlvDump.Format(this);
 
-    internal string ValueText()
+    public string ValueText()
     {
         return Type switch
         {

@@ -1,0 +1,165 @@
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
+using Harness.Kmip.Server.Objects;
+using Harness.Kmip.Server.Operations;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Harness.Kmip.Server.Admin;
+
+/// <summary>
+/// The KMS administrator's interface (HTTP on loopback, bearer token): what an administrator does that KMIP cannot.
+/// <list type="bullet">
+/// <item>GET /clients · POST /clients (PEM body: allow a certificate) · POST /clients/{sha1}/allow · POST /clients/{sha1}/revoke</item>
+/// <item>GET /objects[?owner=sha1] · GET /objects/{id} · POST /objects/{id}/deactivate|reactivate|destroy|restore</item>
+/// </list>
+/// Errors are application/problem+json with a specific detail.
+/// </summary>
+public sealed class AdminApi : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private AdminApi(WebApplication app, string url)
+    {
+        _app = app;
+        Url = url;
+    }
+
+    public string Url { get; }
+
+    public static AdminApi Start(KmsState kms, IPEndPoint endpoint, string token, ILoggerFactory logs)
+    {
+        if (!IPAddress.IsLoopback(endpoint.Address))
+            throw new ArgumentException($"the admin interface listens on loopback only, not on {endpoint.Address}");
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.Services.AddSingleton(logs);
+        builder.Services.AddProblemDetails();
+        builder.WebHost.UseKestrel(k => k.Listen(endpoint));
+        var app = builder.Build();
+        app.Use(async (ctx, next) =>
+        {
+            if (ctx.Request.Headers.Authorization.ToString() != $"Bearer {token}")
+            {
+                await Problem(StatusCodes.Status401Unauthorized, "missing or wrong admin token",
+                    "send 'Authorization: Bearer <token>' with the token from DATA/admin.token").ExecuteAsync(ctx);
+                return;
+            }
+            await next(ctx);
+        });
+        Map(app, kms);
+        app.StartAsync().GetAwaiter().GetResult();
+        var address = app.Urls.First();
+        return new AdminApi(app, address.TrimEnd('/'));
+    }
+
+    private static IResult Problem(int status, string title, string detail) =>
+        Results.Problem(statusCode: status, title: title, detail: detail);
+
+    private static void Map(WebApplication app, KmsState kms)
+    {
+        app.MapGet("/clients", () => kms.Clients.All.Select(c => ClientView(kms, c)));
+
+        app.MapPost("/clients", async (HttpRequest request) =>
+        {
+            var pem = await new StreamReader(request.Body).ReadToEndAsync();
+            X509Certificate2 cert;
+            try { cert = X509Certificate2.CreateFromPem(pem); }
+            catch (Exception ex) { return Problem(400, "not a PEM certificate", $"the body must be one PEM certificate: {ex.Message}"); }
+            var record = kms.Clients.Allow(cert);
+            kms.Log.LogInformation("administrator allowed client certificate \"{Subject}\" SHA-1 {Sha1}, trusted from {From:u}", record.Subject, record.Sha1Thumbprint, record.EffectiveFrom);
+            return Results.Ok(ClientView(kms, record));
+        });
+
+        app.MapPost("/clients/{sha1}/allow", (string sha1) =>
+        {
+            try
+            {
+                var record = kms.Clients.AllowBySha1(sha1);
+                kms.Log.LogInformation("administrator allowed client certificate \"{Subject}\" SHA-1 {Sha1}, trusted from {From:u}", record.Subject, record.Sha1Thumbprint, record.EffectiveFrom);
+                return Results.Ok(ClientView(kms, record));
+            }
+            catch (KeyNotFoundException ex) { return Problem(404, "unknown client", ex.Message); }
+        });
+
+        app.MapPost("/clients/{sha1}/revoke", (string sha1) =>
+        {
+            try { return Results.Ok(ClientView(kms, kms.Clients.Revoke(sha1))); }
+            catch (KeyNotFoundException ex) { return Problem(404, "unknown client", ex.Message); }
+        });
+
+        app.MapGet("/objects", (string? owner) =>
+        {
+            var ownerId = owner is null ? null : kms.Clients.FindBySha1(owner)?.Identity ?? "(none)";
+            var now = kms.Time.GetUtcNow();
+            return kms.Store.All.Where(o => ownerId is null || o.Owner == ownerId)
+                .Select(o => ObjectView(kms, Lifecycle.WithDueTransitions(o, now)))
+                .OrderBy(o => o.InitialDate);
+        });
+
+        app.MapGet("/objects/{id}", (string id) =>
+            kms.Store.Find(id) is { } o
+                ? Results.Ok(ObjectView(kms, Lifecycle.WithDueTransitions(o, kms.Time.GetUtcNow())))
+                : Problem(404, "unknown object", $"no object with Unique Identifier '{id}'"));
+
+        app.MapPost("/objects/{id}/{action}", (string id, string action) =>
+        {
+            Action<ManagedObject, DateTimeOffset>? change = action switch
+            {
+                "deactivate" => Administration.Deactivate,
+                "reactivate" => Administration.Reactivate,
+                "destroy" => Administration.Destroy,
+                "restore" => Administration.Restore,
+                _ => null,
+            };
+            if (change is null)
+                return Problem(404, "unknown action", $"'{action}' is not an action; use deactivate, reactivate, destroy or restore");
+            Task durable;
+            ManagedObject changed;
+            lock (kms.Store.WriteLock)
+            {
+                var current = kms.Store.Find(id);
+                if (current is null) return Problem(404, "unknown object", $"no object with Unique Identifier '{id}'");
+                var now = DateTimeOffset.FromUnixTimeSeconds(kms.Time.GetUtcNow().ToUnixTimeSeconds());
+                changed = current.Clone();
+                Lifecycle.ApplyDueTransitions(changed, now);
+                try { change(changed, now); }
+                catch (KmipException ex) { return Problem(409, $"cannot {action} this object", ex.Message); }
+                durable = kms.Store.Publish([changed]);
+            }
+            durable.GetAwaiter().GetResult();
+            kms.Log.LogInformation("administrator: {Action} {Id} → {State}", action, id, changed.State);
+            return Results.Ok(ObjectView(kms, changed));
+        });
+    }
+
+    public sealed record ClientInfo(string Subject, string Sha1, string Identity, bool Allowed, DateTimeOffset? TrustedFrom, DateTimeOffset FirstSeen, int Objects);
+
+    public sealed record ObjectInfo(string Id, string ObjectType, string State, string OwnerSubject, string OwnerSha1, string? Name,
+        string? Algorithm, int? Length, DateTimeOffset? InitialDate, DateTimeOffset? ActivationDate, DateTimeOffset? DeactivationDate,
+        DateTimeOffset? DestroyDate, bool DisabledByAdministrator, bool Restorable, Dictionary<string, string> CustomAttributes);
+
+    private static ClientInfo ClientView(KmsState kms, Storage.ClientRecord c) =>
+        new ClientInfo(c.Subject, c.Sha1Thumbprint, c.Identity, c.Allowed, c.EffectiveFrom, c.FirstSeen, kms.Store.All.Count(o => o.Owner == c.Identity));
+
+    private static ObjectInfo ObjectView(KmsState kms, ManagedObject o)
+    {
+        var owner = kms.Clients.Find(o.Owner);
+        return new ObjectInfo(o.Id, o.ObjectType.ToString(), o.State.ToString(), owner?.Subject ?? "?", owner?.Sha1Thumbprint ?? "?",
+            o.Get(AttributeNames.Name)?.Child(Tag.NameValue)?.AsText,
+            o.Get(AttributeNames.CryptographicAlgorithm) is { Type: ItemType.Enumeration } a ? a.ValueText() : null,
+            o.Get(AttributeNames.CryptographicLength) is { Type: ItemType.Integer } l ? l.AsInt32 : null,
+            o.Date(AttributeNames.InitialDate), o.Date(AttributeNames.ActivationDate), o.Date(AttributeNames.DeactivationDate),
+            o.Date(AttributeNames.DestroyDate), o.Has(Administration.DisabledAttribute), o.Has(Administration.RestorableAttribute),
+            o.Attributes.Where(x => x.IsCustom).GroupBy(x => x.FullName).ToDictionary(g => g.Key, g => g.First().Value.ValueText()));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}

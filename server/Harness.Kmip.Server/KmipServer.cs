@@ -1,0 +1,110 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using Harness.Kmip.Server.Admin;
+using Harness.Kmip.Server.RootKeys;
+using Harness.Kmip.Server.Storage;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Harness.Kmip.Server;
+
+/// <summary>
+/// The Harness KMS: a KMIP server over mutual TLS with its durable store, root key and admin interface.
+/// <code>await using var kms = await KmipServer.StartAsync(options, loggerFactory);</code>
+/// </summary>
+public sealed class KmipServer : IAsyncDisposable
+{
+    private readonly TcpListener _listener;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly IDurableStore _durable;
+    private readonly RootKey _rootKey;
+    private readonly Task _acceptLoop;
+    private readonly AdminApi? _admin;
+    private readonly HashSet<Task> _connections = new();
+    private readonly ClientCertificateValidator _validator;
+    private readonly MessageProcessor _processor;
+
+    private KmipServer(KmipServerOptions options, ILoggerFactory logs, TimeProvider time)
+    {
+        Options = options;
+        Directory.CreateDirectory(options.DataDirectory);
+        _rootKey = RootKey.LoadOrCreate(options.DataDirectory);
+        _durable = new SqliteDurableStore(Path.Combine(options.DataDirectory, SqliteDurableStore.FileName));
+        var log = logs.CreateLogger("Harness.Kms");
+        var store = new ObjectStore(_durable, _rootKey);
+        var clients = new ClientRegistry(_durable, time, options.AllowedClientDelay);
+        State = new KmsState(store, clients, time, log, options);
+        _processor = new MessageProcessor(State);
+        AdminToken = options.AdminToken ?? LoadOrCreateAdminToken(options.DataDirectory);
+        if (options.AdminEndpoint is not null)
+            _admin = AdminApi.Start(State, options.AdminEndpoint, AdminToken, logs);
+        _validator = new ClientCertificateValidator(options.ClientCa, clients, log, () => _admin is null
+            ? "issue it from the configured CA (./harness pki) or enable the admin interface"
+            : $"curl -X POST -H 'Authorization: Bearer <admin token>' {_admin.Url}/clients/{{sha1}}/allow");
+        _listener = new TcpListener(options.KmipEndpoint);
+        _listener.Start(512);
+        Endpoint = (IPEndPoint)_listener.LocalEndpoint;
+        log.LogInformation("KMIP server listening on {Endpoint} (TLS 1.2/1.3, client certificates from \"{Ca}\"), {Count} objects, data in {Data}",
+            Endpoint, options.ClientCa.Subject, store.Count, options.DataDirectory);
+        _acceptLoop = Task.Run(AcceptLoopAsync);
+    }
+
+    public static Task<KmipServer> StartAsync(KmipServerOptions options, ILoggerFactory? logs = null, TimeProvider? time = null) =>
+        Task.FromResult(new KmipServer(options, logs ?? NullLoggerFactory.Instance, time ?? TimeProvider.System));
+
+    public KmipServerOptions Options { get; }
+    public KmsState State { get; }
+    public IPEndPoint Endpoint { get; }
+    public string AdminToken { get; }
+    public Uri? AdminUrl => _admin is null ? null : new Uri(_admin.Url);
+
+    /// <summary>Evaluates a certificate the way the handshake does (used by the admin interface and tests).</summary>
+    public string? ClientCertificateProblem(System.Security.Cryptography.X509Certificates.X509Certificate2 cert) => _validator.ChainProblem(cert);
+
+    private async Task AcceptLoopAsync()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            Socket socket;
+            try { socket = await _listener.AcceptSocketAsync(_stop.Token).ConfigureAwait(false); }
+            catch (Exception) when (_stop.IsCancellationRequested) { return; }
+            catch (SocketException ex)
+            {
+                State.Log.LogWarning("accept failed: {Message}", ex.Message);
+                continue;
+            }
+            var connection = new KmipConnection(State, _processor, _validator, socket);
+            var task = Task.Run(() => connection.RunAsync(_stop.Token));
+            lock (_connections) _connections.Add(task);
+            _ = task.ContinueWith(t => { lock (_connections) _connections.Remove(t); }, TaskScheduler.Default);
+        }
+    }
+
+    private static string LoadOrCreateAdminToken(string dataDirectory)
+    {
+        var path = Path.Combine(dataDirectory, "admin.token");
+        if (File.Exists(path)) return File.ReadAllText(path).Trim();
+        var token = Convert.ToHexString(RandomNumberGenerator.GetBytes(24)).ToLowerInvariant();
+        var options = new FileStreamOptions
+        {
+            Mode = FileMode.CreateNew, Access = FileAccess.Write,
+            UnixCreateMode = OperatingSystem.IsWindows() ? null : UnixFileMode.UserRead | UnixFileMode.UserWrite,
+        };
+        using (var w = new StreamWriter(new FileStream(path, options))) w.Write(token);
+        return token;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _stop.Cancel();
+        _listener.Stop();
+        await _acceptLoop.ConfigureAwait(false);
+        Task[] pending;
+        lock (_connections) pending = _connections.ToArray();
+        await Task.WhenAll(pending).WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+        if (_admin is not null) await _admin.DisposeAsync().ConfigureAwait(false);
+        await _durable.DisposeAsync().ConfigureAwait(false);
+        _rootKey.Dispose();
+    }
+}

@@ -1,0 +1,43 @@
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
+
+namespace Harness.Kmip.Server;
+
+/// <summary>How a KMIP server runs: where it listens, its certificates, its data, its limits.</summary>
+public sealed class KmipServerOptions
+{
+    public const int DefaultPort = 5696;
+
+    /// <summary>The KMIP endpoint (default 127.0.0.1:5696; port 0 picks a free port).</summary>
+    public IPEndPoint KmipEndpoint { get; set; } = new(IPAddress.Loopback, DefaultPort);
+
+    /// <summary>The server's certificate with its private key.</summary>
+    public required X509Certificate2 ServerCertificate { get; set; }
+
+    /// <summary>The CA that issues trusted client certificates.</summary>
+    public required X509Certificate2 ClientCa { get; set; }
+
+    /// <summary>Holds kms.db, root.key and admin.token.</summary>
+    public required string DataDirectory { get; set; }
+
+    /// <summary>Largest request accepted (default 1 MiB); a longer one closes the connection.</summary>
+    public int MaxMessageLength { get; set; } = 1 << 20;
+
+    /// <summary>Deepest structure nesting accepted in a request.</summary>
+    public int MaxDepth { get; set; } = 32;
+
+    /// <summary>Username → password. When not empty, every request must carry a matching Credential.</summary>
+    public Dictionary<string, string> Users { get; set; } = new();
+
+    /// <summary>Loopback endpoint of the admin interface (null: none; port 0 picks a free port).</summary>
+    public IPEndPoint? AdminEndpoint { get; set; } = new(IPAddress.Loopback, 0);
+
+    /// <summary>The admin bearer token; when null one is generated into DATA/admin.token on first start.</summary>
+    public string? AdminToken { get; set; }
+
+    /// <summary>How long a client certificate allowed by an administrator waits before it is trusted (seed 001: 5 minutes in the cloud service).</summary>
+    public TimeSpan AllowedClientDelay { get; set; } = TimeSpan.Zero;
+
+    /// <summary>Bound on the TLS handshake, so that a silent peer cannot hold a connection slot.</summary>
+    public TimeSpan HandshakeTimeout { get; set; } = TimeSpan.FromSeconds(10);
+}

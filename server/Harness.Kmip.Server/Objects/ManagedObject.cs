@@ -1,0 +1,80 @@
+namespace Harness.Kmip.Server.Objects;
+
+/// <summary>
+/// A managed object (KMIP 1.4 §2.2): its attributes and, for keys, secrets, certificates and opaque objects, the
+/// object structure itself (Symmetric Key with its Key Block, ...). Instances are never changed once published in
+/// the object store: an operation works on a <see cref="Clone"/> and the store swaps it in.
+/// </summary>
+public sealed class ManagedObject
+{
+    private static long s_sequence;
+
+    public ManagedObject(string id, ObjectType type, string owner, long sequence = 0)
+    {
+        Sequence = sequence == 0 ? Interlocked.Increment(ref s_sequence) : sequence;
+        Id = id;
+        ObjectType = type;
+        Owner = owner;
+    }
+
+    public string Id { get; }
+
+    /// <summary>Creation order in this process (orders Locate results created in the same second).</summary>
+    public long Sequence { get; }
+    public ObjectType ObjectType { get; }
+
+    /// <summary>The identity (client certificate) that created the object; only it may use the object.</summary>
+    public string Owner { get; }
+
+    /// <summary>The object structure (e.g. SymmetricKey), tagged as it is sent in Get; null once destroyed.</summary>
+    public TtlvNode? Value { get; set; }
+
+    public List<StoredAttribute> Attributes { get; private set; } = new();
+
+    /// <summary>Incremented by each change; the durable store keeps the latest.</summary>
+    public long Version { get; set; }
+
+    public ManagedObject Clone() => new(Id, ObjectType, Owner, Sequence)
+    {
+        Value = Value,
+        Attributes = new List<StoredAttribute>(Attributes),
+        Version = Version,
+    };
+
+    // ---- attribute access by spec name -----------------------------------------------------------------------
+    public IEnumerable<StoredAttribute> All(string fullName) => Attributes.Where(a => a.FullName == fullName);
+    public StoredAttribute? Find(string fullName, int index = 0) => Attributes.FirstOrDefault(a => a.FullName == fullName && a.Index == index);
+    public TtlvNode? Get(string fullName) => Find(fullName)?.Value;
+    public bool Has(string fullName) => Attributes.Any(a => a.FullName == fullName);
+
+    /// <summary>Sets a single-valued attribute (replaces index 0, or adds it).</summary>
+    public void Set(string fullName, TtlvNode value)
+    {
+        var (vendor, name) = AttributeNames.Split(fullName);
+        var v = value.WithTag(Tag.AttributeValue);
+        int i = Attributes.FindIndex(a => a.FullName == fullName && a.Index == 0);
+        if (i >= 0) Attributes[i] = Attributes[i] with { Value = v };
+        else Attributes.Add(new StoredAttribute(vendor, name, 0, v));
+    }
+
+    public void Add(string fullName, TtlvNode value)
+    {
+        var (vendor, name) = AttributeNames.Split(fullName);
+        int next = Attributes.Where(a => a.FullName == fullName).Select(a => a.Index + 1).DefaultIfEmpty(0).Max();
+        Attributes.Add(new StoredAttribute(vendor, name, next, value.WithTag(Tag.AttributeValue)));
+    }
+
+    public void Remove(string fullName) => Attributes.RemoveAll(a => a.FullName == fullName);
+
+    public State State
+    {
+        get => (State)(Get(AttributeNames.State)?.AsEnum ?? (uint)State.PreActive);
+        set => Set(AttributeNames.State, TtlvNode.Enumeration(Tag.AttributeValue, value));
+    }
+
+    public DateTimeOffset? Date(string fullName) => Get(fullName) is { Type: ItemType.DateTime } n ? n.AsDateTime : null;
+
+    public void SetDate(string fullName, DateTimeOffset when) => Set(fullName, TtlvNode.DateTime(Tag.AttributeValue, when));
+
+    public IEnumerable<string> Names => Attributes.Select(a => a.FullName).Distinct();
+}

@@ -1,0 +1,24 @@
+namespace Harness.Kmip.Server.Operations;
+
+/// <summary>
+/// One KMIP operation: it reads its request payload and returns its response payload, or throws a
+/// <see cref="KmipException"/> with the Result Reason the spec gives for the failure.
+/// </summary>
+public abstract class KmipOperation
+{
+    public abstract Operation Operation { get; }
+
+    /// <summary>True when the operation may change objects: it then runs under the store's write lock.</summary>
+    public virtual bool Changes => false;
+
+    /// <summary>Protocol versions that define the operation (Set Attribute, Log, Interop came with 2.0/2.1).</summary>
+    public virtual ProtocolVersion Since => ProtocolVersion.V1_0;
+
+    public abstract TtlvNode Execute(RequestContext ctx, TtlvNode payload);
+
+    protected static TtlvNode Payload(params TtlvNode?[] children) => TtlvNode.Structure(Tag.ResponsePayload, children);
+
+    protected static TtlvNode Payload(IEnumerable<TtlvNode?> children) => TtlvNode.Structure(Tag.ResponsePayload, children);
+
+    protected static TtlvNode Id(string id) => TtlvNode.Text(Tag.UniqueIdentifier, id);
+}

@@ -1,0 +1,68 @@
+using Harness.Kmip.Server.Objects;
+
+namespace Harness.Kmip.Server.Operations;
+
+/// <summary>
+/// Locate (KMIP 1.4 §4.9, 2.1 §6.1.27): the identifiers of the client's objects that match every given attribute
+/// (object type, name, state, algorithm, custom attributes, ...; a date attribute given twice is a range), most recently
+/// created first, after Offset Items, at most Maximum Items. Destroyed objects are found only when State is asked for.
+/// Result Reasons: Invalid Field (attributes the server does not know).
+/// </summary>
+public sealed class LocateOperation : KmipOperation
+{
+    public override Operation Operation => Operation.Locate;
+
+    public override TtlvNode Execute(RequestContext ctx, TtlvNode payload)
+    {
+        int? max = payload.Child(Tag.MaximumItems)?.AsInt32;
+        int offset = payload.Child(Tag.OffsetItems)?.AsInt32 ?? 0;
+        if (max < 0 || offset < 0) throw new KmipException(ResultReason.InvalidField, "Maximum Items and Offset Items must not be negative");
+        var criteria = ctx.Version.IsV2
+            ? AttributeCodec.FromRequest(payload.Child(Tag.Attributes), ctx.Version)
+            : payload.ChildrenOf(Tag.Attribute).Select(AttributeCodec.FromAttributeStructure).ToList();
+        foreach (var c in criteria)
+            if (!AttributeNames.IsKnown(c.FullName))
+                throw new KmipException(ResultReason.InvalidField, $"'{c.FullName}' is not an attribute this server knows");
+        bool stateAsked = criteria.Any(c => c.FullName == AttributeNames.State);
+        var groups = criteria.GroupBy(c => c.FullName).ToList();
+
+        var matches = ctx.Changes.All
+            .Where(o => o.Owner == ctx.Client.Id)
+            .Select(o => Lifecycle.WithDueTransitions(o, ctx.Now))
+            .Where(o => stateAsked || !Lifecycle.IsDestroyed(o.State))
+            .Where(o => groups.All(g => Matches(o, g.Key, g.ToList())))
+            .OrderByDescending(o => o.Date(AttributeNames.InitialDate))
+            .ThenByDescending(o => o.Sequence)
+            .ToList();
+        var page = matches.Skip(offset).Take(max ?? int.MaxValue).Select(o => Id(o.Id)).ToList();
+        if (page.Count > 0) ctx.IdPlaceholder = page[0].AsText;
+        bool withCount = ctx.Version >= ProtocolVersion.V1_3 && (max is not null || offset > 0 || ctx.Version.IsV2);
+        return Payload(new[] { withCount ? TtlvNode.Integer(Tag.LocatedItems, matches.Count) : null }.Concat(page));
+    }
+
+    private static bool Matches(ManagedObject o, string name, List<StoredAttribute> wanted)
+    {
+        var have = o.All(name).Select(a => a.Value).ToList();
+        if (have.Count == 0) return false;
+        // Two instances of a date attribute select a range (KMIP 1.4 §4.9).
+        if (wanted.Count == 2 && wanted.All(w => w.Value.Type == ItemType.DateTime))
+        {
+            var lo = Math.Min(wanted[0].Value.Number, wanted[1].Value.Number);
+            var hi = Math.Max(wanted[0].Value.Number, wanted[1].Value.Number);
+            return have.Any(h => h.Type == ItemType.DateTime && h.Number >= lo && h.Number <= hi);
+        }
+        return wanted.All(w => have.Any(h => ValueMatches(h, w.Value)));
+    }
+
+    private static bool ValueMatches(TtlvNode have, TtlvNode want)
+    {
+        if (have.ValueEquals(want)) return true;
+        // A structure given with some of its fields (a Name without Name Type, a Link without its type) matches on those.
+        if (have.Type == ItemType.Structure && want.Type == ItemType.Structure)
+            return want.Items.All(w => have.ChildrenOf(w.Tag).Any(h => ValueMatches(h, w)));
+        // A usage mask matches objects whose mask has at least those bits.
+        if (have.Type == ItemType.Integer && want.Type == ItemType.Integer && have.Tag == Tag.AttributeValue)
+            return false;
+        return false;
+    }
+}

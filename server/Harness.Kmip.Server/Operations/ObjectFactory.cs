@@ -1,0 +1,129 @@
+using System.Security.Cryptography;
+using Harness.Kmip.Server.Objects;
+
+namespace Harness.Kmip.Server.Operations;
+
+/// <summary>Creation of managed objects: identifiers, the attributes the server sets, client attributes checked.</summary>
+public static class ObjectFactory
+{
+    public static string NewId() => Guid.NewGuid().ToString();
+
+    /// <summary>A new object with the server-set attributes of KMIP 1.4 §3 (identifier, type, state, dates).</summary>
+    public static ManagedObject New(RequestContext ctx, ObjectType type)
+    {
+        var obj = new ManagedObject(NewId(), type, ctx.Client.Id);
+        obj.Set(AttributeNames.UniqueIdentifier, TtlvNode.Text(Tag.AttributeValue, obj.Id));
+        obj.Set(AttributeNames.ObjectType, TtlvNode.Enumeration(Tag.AttributeValue, type));
+        obj.State = State.PreActive;
+        obj.SetDate(AttributeNames.InitialDate, ctx.Now);
+        obj.SetDate(AttributeNames.LastChangeDate, ctx.Now);
+        return obj;
+    }
+
+    /// <summary>Applies client-supplied attributes at creation, with the checks of KMIP 1.4 §11.2/§11.4.</summary>
+    public static void ApplyClientAttributes(RequestContext ctx, ManagedObject obj, IEnumerable<StoredAttribute> attributes)
+    {
+        foreach (var a in attributes)
+        {
+            var name = a.FullName;
+            if (AttributeNames.IsReadOnly(name))
+                throw ctx.Version.IsV2
+                    ? new KmipException(ResultReason.AttributeReadOnly, $"'{name}' is set by the server and cannot be supplied")
+                    : new KmipException(ResultReason.InvalidField, $"'{name}' is set by the server and cannot be supplied");
+            if (!AttributeNames.IsKnown(name))
+                throw new KmipException(ResultReason.InvalidField, $"'{name}' is not a KMIP attribute");
+            if (name == AttributeNames.Name) CheckNameUnique(ctx, a.Value, obj.Id);
+            if (AttributeNames.IsMultiInstance(name)) obj.Add(name, a.Value);
+            else if (obj.Has(name) && obj.Get(name)!.ValueEquals(a.Value)) continue;
+            else if (obj.Has(name) && !IsServerDefault(obj, name))
+                throw new KmipException(ctx.Version.IsV2 ? ResultReason.AttributeSingleValued : ResultReason.IndexOutOfBounds,
+                    $"'{name}' may have only one instance");
+            else obj.Set(name, a.Value);
+        }
+    }
+
+    private static bool IsServerDefault(ManagedObject obj, string name) => false;
+
+    /// <summary>Names are unique among a client's objects (KMIP 1.4 §3.2: "SHALL be unique within a given key management domain").</summary>
+    public static void CheckNameUnique(RequestContext ctx, TtlvNode nameValue, string selfId)
+    {
+        var text = nameValue.Child(Tag.NameValue)?.AsText;
+        if (text is null) throw new KmipException(ResultReason.InvalidField, "Name must hold a Name Value");
+        foreach (var other in ctx.Changes.All)
+        {
+            if (other.Id == selfId || other.Owner != ctx.Client.Id || Lifecycle.IsDestroyed(other.State)) continue;
+            foreach (var n in other.All(AttributeNames.Name))
+                if (n.Value.Child(Tag.NameValue)?.AsText == text)
+                    throw new KmipException(ctx.Version.IsV2 ? ResultReason.NonUniqueNameAttribute : ResultReason.InvalidField,
+                        $"another object already has the name '{text}'");
+        }
+    }
+
+    /// <summary>The Digest attribute (KMIP 1.4 §3.17): SHA-256 over the key material in the format it was given.</summary>
+    public static void SetDigest(ManagedObject obj)
+    {
+        var keyBlock = obj.Value?.Child(Tag.KeyBlock);
+        byte[]? material = null;
+        KeyFormatType format = KeyFormatType.Raw;
+        if (keyBlock is not null)
+        {
+            format = keyBlock.Child(Tag.KeyFormatType)?.AsEnumOf<KeyFormatType>() ?? KeyFormatType.Raw;
+            var km = keyBlock.Child(Tag.KeyValue)?.Child(Tag.KeyMaterial);
+            material = km is null ? null : km.Type == ItemType.ByteString ? km.AsBytes : TtlvWriter.Encode(km);
+        }
+        else if (obj.Value?.Child(Tag.CertificateValue) is { } cert) material = cert.AsBytes;
+        else if (obj.Value?.Child(Tag.OpaqueDataValue) is { } opaque) material = opaque.AsBytes;
+        if (material is null) return;
+        obj.Remove(AttributeNames.Digest);
+        obj.Set(AttributeNames.Digest, TtlvNode.Structure(Tag.AttributeValue,
+            TtlvNode.Enumeration(Tag.HashingAlgorithm, HashingAlgorithm.SHA_256),
+            TtlvNode.Bytes(Tag.DigestValue, SHA256.HashData(material)),
+            keyBlock is null ? null : TtlvNode.Enumeration(Tag.KeyFormatType, format)));
+    }
+
+    /// <summary>A symmetric key object structure in Raw format (KMIP 1.4 §2.2.2, §2.1.3).</summary>
+    public static TtlvNode SymmetricKey(byte[] material, CryptographicAlgorithm algorithm, int length) =>
+        TtlvNode.Structure(Tag.SymmetricKey, TtlvNode.Structure(Tag.KeyBlock,
+            TtlvNode.Enumeration(Tag.KeyFormatType, KeyFormatType.Raw),
+            TtlvNode.Structure(Tag.KeyValue, TtlvNode.Bytes(Tag.KeyMaterial, material)),
+            TtlvNode.Enumeration(Tag.CryptographicAlgorithm, algorithm),
+            TtlvNode.Integer(Tag.CryptographicLength, length)));
+
+    /// <summary>Generates key material for a symmetric algorithm and length, or throws Invalid Field for a combination that makes no sense.</summary>
+    public static byte[] GenerateSymmetricKey(CryptographicAlgorithm algorithm, int length)
+    {
+        bool ok = algorithm switch
+        {
+            CryptographicAlgorithm.AES => length is 128 or 192 or 256,
+            CryptographicAlgorithm.DES3 => length is 112 or 168 or 192,
+            CryptographicAlgorithm.DES => length == 64 || length == 56,
+            CryptographicAlgorithm.ChaCha20 or CryptographicAlgorithm.ChaCha20Poly1305 => length == 256,
+            CryptographicAlgorithm.HMAC_SHA1 or CryptographicAlgorithm.HMAC_SHA224 or CryptographicAlgorithm.HMAC_SHA256
+                or CryptographicAlgorithm.HMAC_SHA384 or CryptographicAlgorithm.HMAC_SHA512 or CryptographicAlgorithm.Camellia
+                or CryptographicAlgorithm.ARIA or CryptographicAlgorithm.Blowfish or CryptographicAlgorithm.Twofish
+                or CryptographicAlgorithm.SEED or CryptographicAlgorithm.SM4 => length is >= 64 and <= 4096 && length % 8 == 0,
+            _ => false,
+        };
+        if (!ok)
+            throw new KmipException(ResultReason.InvalidField, $"cannot create a {algorithm} key of {length} bits");
+        int bytes = algorithm == CryptographicAlgorithm.DES3 ? 24 : (length + 7) / 8;
+        return RandomNumberGenerator.GetBytes(bytes);
+    }
+
+    /// <summary>Attributes the server derives from the object itself: Digest.</summary>
+    public static void SetServerKeyAttributes(ManagedObject obj, RequestContext ctx)
+    {
+        SetDigest(obj);
+    }
+
+    /// <summary>A registered key's algorithm and length, taken from its Key Block when the client gave no attributes for them.</summary>
+    public static void CopyKeyBlockAttributes(ManagedObject obj)
+    {
+        var kb = obj.Value?.Child(Tag.KeyBlock);
+        if (kb is null) return;
+        if (!obj.Has(AttributeNames.CryptographicAlgorithm) && kb.Child(Tag.CryptographicAlgorithm) is { } alg)
+            obj.Set(AttributeNames.CryptographicAlgorithm, alg);
+        if (!obj.Has(AttributeNames.CryptographicLength) && kb.Child(Tag.CryptographicLength) is { } len)
+            obj.Set(AttributeNames.CryptographicLength, len);
+    }
+}

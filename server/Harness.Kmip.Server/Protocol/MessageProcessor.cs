@@ -1,0 +1,193 @@
+using Harness.Kmip.Server.Operations;
+using Microsoft.Extensions.Logging;
+
+namespace Harness.Kmip.Server;
+
+/// <summary>The outcome of one request message: the response, and the durable commit it must wait for.</summary>
+public readonly record struct ProcessedMessage(TtlvNode Response, Task Durable);
+
+/// <summary>
+/// The message layer (KMIP 1.4 §6–7, 2.1 §8–9): reads the request header, runs the batch items in order with the
+/// Batch Error Continuation Option, echoes Unique Batch Item IDs, applies the Maximum Response Size, and builds the
+/// response header in the request's protocol version. Every failure becomes a failed batch item here, in one place.
+/// </summary>
+public sealed class MessageProcessor(KmsState kms)
+{
+    private static readonly ProtocolVersion Fallback = ProtocolVersion.V1_4;
+
+    public ProcessedMessage Process(TtlvNode request, ClientIdentity client)
+    {
+        ProtocolVersion version = Fallback;
+        try
+        {
+            if (request.Tag != Tag.RequestMessage || request.Type != ItemType.Structure)
+                throw new KmipException(ResultReason.InvalidMessage, $"expected a RequestMessage, got {TagNames.Name(request.RawTag)}");
+            var header = request.Child(Tag.RequestHeader)
+                         ?? throw new KmipException(ResultReason.InvalidMessage, "the Request Header is missing");
+            var versionNode = header.Child(Tag.ProtocolVersion)
+                              ?? throw new KmipException(ResultReason.InvalidMessage, "the Protocol Version is missing from the Request Header");
+            version = ProtocolVersion.Parse(versionNode);
+            if (!version.IsSupported)
+            {
+                var requested = version;
+                version = ProtocolVersion.Supported.FirstOrDefault(v => v.Major == requested.Major && v < requested, Fallback);
+                if (requested.IsV2 && !version.IsV2) version = ProtocolVersion.V2_1;
+                throw new KmipException(version.IsV2 ? ResultReason.UnsupportedProtocolVersion : ResultReason.InvalidMessage,
+                    $"protocol version {requested} is not supported; this server speaks {string.Join(", ", ProtocolVersion.Supported)}");
+            }
+            Validation.CheckTree(header);
+            CheckCredential(header, version);
+            return ProcessBatch(request, header, client, version);
+        }
+        catch (KmipException ex)
+        {
+            kms.Log.LogWarning("request from {Client} rejected: {Reason}: {Message}", client.Subject, ex.Reason, ex.Message);
+            return new ProcessedMessage(Response(version, [FailedItem(null, null, ex)]), Task.CompletedTask);
+        }
+    }
+
+    /// <summary>A response that fails the whole message (bytes that could not be decoded, storage that failed).</summary>
+    public static TtlvNode FailureResponse(ResultReason reason, string message) =>
+        Response(Fallback, [FailedItem(null, null, new KmipException(reason, message))], DateTimeOffset.UtcNow);
+
+    private void CheckCredential(TtlvNode header, ProtocolVersion version)
+    {
+        var users = kms.Options.Users;
+        var credential = header.Child(Tag.Authentication)?.Child(Tag.Credential);
+        if (users.Count == 0) return; // no users configured: the certificate alone identifies the client
+        if (credential is null)
+            throw new KmipException(ResultReason.AuthenticationNotSuccessful, "this server requires a username/password Credential in the request header");
+        var type = credential.Required(Tag.CredentialType).AsEnumOf<CredentialType>();
+        if (type != CredentialType.UsernameAndPassword)
+            throw new KmipException(ResultReason.AuthenticationNotSuccessful, $"credential type {type} is not accepted; use Username and Password");
+        var value = credential.Required(Tag.CredentialValue);
+        var user = value.Required(Tag.Username).AsText;
+        var password = value.Child(Tag.Password)?.AsText ?? "";
+        if (!users.TryGetValue(user, out var expected) ||
+            !System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(
+                System.Text.Encoding.UTF8.GetBytes(expected), System.Text.Encoding.UTF8.GetBytes(password)))
+            throw new KmipException(ResultReason.AuthenticationNotSuccessful, $"wrong username or password for '{user}'");
+    }
+
+    private ProcessedMessage ProcessBatch(TtlvNode request, TtlvNode header, ClientIdentity client, ProtocolVersion version)
+    {
+        var items = request.ChildrenOf(Tag.BatchItem).ToList();
+        var countNode = header.Child(Tag.BatchCount)
+                        ?? throw new KmipException(ResultReason.InvalidMessage, "the Batch Count is missing from the Request Header");
+        if (countNode.AsInt32 != items.Count)
+            throw new KmipException(ResultReason.InvalidMessage, $"Batch Count is {countNode.AsInt32} but the message has {items.Count} batch items");
+        if (items.Count == 0) throw new KmipException(ResultReason.InvalidMessage, "the message has no batch items");
+        foreach (var child in request.Items)
+            if (child.Tag is not (Tag.RequestHeader or Tag.BatchItem))
+                throw new KmipException(ResultReason.InvalidMessage, $"unexpected {TagNames.Name(child.RawTag)} in the Request Message");
+        var continuation = header.Child(Tag.BatchErrorContinuationOption)?.AsEnumOf<BatchErrorContinuationOption>()
+                           ?? BatchErrorContinuationOption.Stop;
+        int? maxResponseSize = header.Child(Tag.MaximumResponseSize)?.AsInt32;
+
+        // Resolve operations first: a message that changes objects runs as a whole under the write lock.
+        var resolved = items.Select(item => Resolve(item, version)).ToList();
+        bool changes = resolved.Any(r => r.Operation?.Changes == true);
+        var ctx = new RequestContext(kms, client, version, kms.Time.GetUtcNow());
+        var responses = new List<TtlvNode>();
+        Task durable = Task.CompletedTask;
+
+        void RunAll()
+        {
+            for (int i = 0; i < items.Count; i++)
+            {
+                var (op, opEnum, batchId, payload, error) = resolved[i];
+                try
+                {
+                    if (error is not null) throw error;
+                    var result = op!.Execute(ctx, payload!);
+                    responses.Add(SuccessItem(opEnum, batchId, result));
+                }
+                catch (KmipException ex)
+                {
+                    kms.Log.LogInformation("{Operation} from {Client} failed: {Reason}: {Message}", opEnum?.ToString() ?? "(none)", client.Subject, ex.Reason, ex.Message);
+                    responses.Add(FailedItem(opEnum, batchId, ex));
+                    if (continuation == BatchErrorContinuationOption.Continue) continue;
+                    if (continuation == BatchErrorContinuationOption.Undo)
+                    {
+                        ctx.Changes.Discard();
+                        for (int j = 0; j < responses.Count - 1; j++) responses[j] = Undone(responses[j]);
+                    }
+                    break;
+                }
+            }
+            if (!ctx.Changes.IsEmpty) durable = kms.Store.Publish(ctx.Changes.Staged);
+        }
+
+        if (changes) lock (kms.Store.WriteLock) RunAll();
+        else RunAll();
+
+        var response = Response(version, responses, ctx.Now);
+        if (maxResponseSize is { } max && TtlvWriter.EncodedLength(response) > max)
+        {
+            var tooLarge = new KmipException(ResultReason.ResponseTooLarge,
+                $"the response is {TtlvWriter.EncodedLength(response)} bytes, more than the Maximum Response Size of {max}");
+            response = Response(version, responses.Select(r => r.Child(Tag.ResultStatus)!.AsEnum == (uint)ResultStatus.Success
+                ? FailedItem(r.Child(Tag.Operation)?.AsEnumOf<Operation>(), r.Child(Tag.UniqueBatchItemID)?.AsBytes, tooLarge) : r).ToList(), ctx.Now);
+        }
+        return new ProcessedMessage(response, durable);
+    }
+
+    private readonly record struct ResolvedItem(KmipOperation? Operation, Operation? OperationEnum, byte[]? BatchId, TtlvNode? Payload, KmipException? Error);
+
+    private ResolvedItem Resolve(TtlvNode item, ProtocolVersion version)
+    {
+        byte[]? batchId = null;
+        Operation? opEnum = null;
+        try
+        {
+            batchId = item.Child(Tag.UniqueBatchItemID)?.AsBytes;
+            var opNode = item.Child(Tag.Operation)
+                         ?? throw new KmipException(ResultReason.InvalidMessage, "a batch item has no Operation");
+            if (opNode.Type != ItemType.Enumeration)
+                throw new KmipException(ResultReason.InvalidField, $"Operation is a {opNode.Type}, expected an Enumeration");
+            if (!Enum.IsDefined(typeof(Operation), opNode.AsEnum))
+                throw new KmipException(ResultReason.InvalidField, $"0x{opNode.AsEnum:X8} is not a KMIP operation");
+            opEnum = opNode.AsEnumOf<Operation>();
+            if (!kms.Operations.TryGetValue(opEnum.Value, out var op) || version < op.Since)
+                throw new KmipException(ResultReason.OperationNotSupported,
+                    op is null ? $"operation {opEnum} is not supported by this server" : $"operation {opEnum} is not defined in KMIP {version}");
+            var payload = item.Child(Tag.RequestPayload)
+                          ?? throw new KmipException(ResultReason.InvalidMessage, $"the {opEnum} batch item has no Request Payload");
+            Validation.CheckTree(payload);
+            return new ResolvedItem(op, opEnum, batchId, payload, null);
+        }
+        catch (KmipException ex)
+        {
+            return new ResolvedItem(null, opEnum, batchId, null, ex);
+        }
+    }
+
+    private static TtlvNode SuccessItem(Operation? op, byte[]? batchId, TtlvNode payload) => TtlvNode.Structure(Tag.BatchItem,
+        op is null ? null : TtlvNode.Enumeration(Tag.Operation, op.Value),
+        batchId is null ? null : TtlvNode.Bytes(Tag.UniqueBatchItemID, batchId),
+        TtlvNode.Enumeration(Tag.ResultStatus, ResultStatus.Success),
+        payload.WithTag(Tag.ResponsePayload));
+
+    private static TtlvNode FailedItem(Operation? op, byte[]? batchId, KmipException ex) => TtlvNode.Structure(Tag.BatchItem,
+        op is null ? null : TtlvNode.Enumeration(Tag.Operation, op.Value),
+        batchId is null ? null : TtlvNode.Bytes(Tag.UniqueBatchItemID, batchId),
+        TtlvNode.Enumeration(Tag.ResultStatus, ResultStatus.OperationFailed),
+        TtlvNode.Enumeration(Tag.ResultReason, ex.Reason),
+        TtlvNode.Text(Tag.ResultMessage, ex.Message));
+
+    private static TtlvNode Undone(TtlvNode item) => TtlvNode.Structure(Tag.BatchItem,
+        item.Items.Where(c => c.Tag != Tag.ResponsePayload)
+            .Select(c => c.Tag == Tag.ResultStatus ? TtlvNode.Enumeration(Tag.ResultStatus, ResultStatus.OperationUndone) : c));
+
+    private TtlvNode Response(ProtocolVersion version, IReadOnlyList<TtlvNode> items) => Response(version, items, kms.Time.GetUtcNow());
+
+    private static TtlvNode Response(ProtocolVersion version, IReadOnlyList<TtlvNode> items, DateTimeOffset now) =>
+        TtlvNode.Structure(Tag.ResponseMessage,
+            new[]
+            {
+                TtlvNode.Structure(Tag.ResponseHeader,
+                    version.ToNode(),
+                    TtlvNode.DateTime(Tag.TimeStamp, now),
+                    TtlvNode.Integer(Tag.BatchCount, items.Count)),
+            }.Concat(items));
+}

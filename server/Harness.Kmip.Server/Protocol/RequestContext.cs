@@ -1,0 +1,64 @@
+using Harness.Kmip.Server.Objects;
+using Harness.Kmip.Server.Storage;
+
+namespace Harness.Kmip.Server;
+
+/// <summary>What an operation sees of the request it serves: the client, the version, the time, the objects.</summary>
+public sealed class RequestContext
+{
+    public RequestContext(KmsState kms, ClientIdentity client, ProtocolVersion version, DateTimeOffset now)
+    {
+        Kms = kms;
+        Client = client;
+        Version = version;
+        Now = DateTimeOffset.FromUnixTimeSeconds(now.ToUnixTimeSeconds());
+        Changes = new ChangeSet(kms.Store);
+    }
+
+    public KmsState Kms { get; }
+    public ClientIdentity Client { get; }
+    public ProtocolVersion Version { get; }
+
+    /// <summary>The request's time, to the second (KMIP Date-Time resolution).</summary>
+    public DateTimeOffset Now { get; }
+
+    public ChangeSet Changes { get; }
+
+    /// <summary>The ID Placeholder (KMIP 1.4 §2.1.1 / 2.1 §2.1.3): the last object an operation of this message created, located or used.</summary>
+    public string? IdPlaceholder { get; set; }
+
+    /// <summary>
+    /// The object a payload names by Unique Identifier (or the ID Placeholder when it is omitted). Objects of other
+    /// clients are reported exactly like missing ones: Item Not Found.
+    /// </summary>
+    public ManagedObject Lookup(TtlvNode payload) => Lookup(ResolveId(payload));
+
+    public string ResolveId(TtlvNode payload)
+    {
+        var idNode = payload.Child(Tag.UniqueIdentifier);
+        if (idNode is null)
+            return IdPlaceholder ?? throw new KmipException(ResultReason.InvalidField, "Unique Identifier is missing and no ID Placeholder is set by an earlier batch item");
+        if (idNode.Type == ItemType.Enumeration) // KMIP 2.x: Unique Identifier enumeration, e.g. ID Placeholder
+            return IdPlaceholder ?? throw new KmipException(ResultReason.InvalidField, "the ID Placeholder is not set by an earlier batch item");
+        return idNode.AsText;
+    }
+
+    public ManagedObject Lookup(string id)
+    {
+        var obj = Changes.Find(id);
+        if (obj is null || obj.Owner != Client.Id)
+            throw new KmipException(ResultReason.ItemNotFound, $"no object with Unique Identifier '{id}'");
+        IdPlaceholder = id;
+        return Lifecycle.WithDueTransitions(obj, Now);
+    }
+
+    /// <summary>The object, staged for change (with its due date transitions applied).</summary>
+    public ManagedObject Edit(ManagedObject obj)
+    {
+        var edited = Changes.Edit(obj);
+        Lifecycle.ApplyDueTransitions(edited, Now);
+        return edited;
+    }
+
+    public void Touch(ManagedObject edited) => edited.SetDate(AttributeNames.LastChangeDate, Now);
+}

@@ -1,0 +1,20 @@
+namespace Harness.Kmip.Server.Storage;
+
+/// <summary>One managed object as the durable store keeps it: attributes in clear, the secret sealed under the root key.</summary>
+public sealed record ObjectRecord(string Id, string Owner, int ObjectType, long Version, byte[] Attributes, byte[]? SealedValue);
+
+/// <summary>A client known to the server: its certificate, whether an administrator allowed it, and since when.</summary>
+public sealed record ClientRecord(string Identity, string Subject, string Sha1Thumbprint, string CertificatePem,
+    bool Allowed, DateTimeOffset? EffectiveFrom, DateTimeOffset FirstSeen);
+
+/// <summary>
+/// The durable part of the object store. <see cref="CommitAsync"/> completes only once the records are on stable
+/// storage: the server acknowledges an operation after that, never before.
+/// </summary>
+public interface IDurableStore : IAsyncDisposable
+{
+    IEnumerable<ObjectRecord> LoadObjects();
+    Task CommitAsync(IReadOnlyList<ObjectRecord> records);
+    IEnumerable<ClientRecord> LoadClients();
+    Task SaveClientAsync(ClientRecord client);
+}

@@ -1,0 +1,96 @@
+using System.Collections.Concurrent;
+using Harness.Kmip.Server.Objects;
+using Harness.Kmip.Server.RootKeys;
+
+namespace Harness.Kmip.Server.Storage;
+
+/// <summary>
+/// All managed objects: an in-memory map of immutable snapshots in front of the durable store. Operations that change
+/// objects run under <see cref="WriteLock"/> on a <see cref="ChangeSet"/> and publish it; the caller acknowledges the
+/// client only after the returned task (the durable commit) completes. Readers never take the lock.
+/// </summary>
+public sealed class ObjectStore
+{
+    private readonly ConcurrentDictionary<string, ManagedObject> _objects = new(StringComparer.Ordinal);
+    private readonly IDurableStore _durable;
+    private readonly RootKey _rootKey;
+
+    public ObjectStore(IDurableStore durable, RootKey rootKey)
+    {
+        _durable = durable;
+        _rootKey = rootKey;
+        foreach (var record in durable.LoadObjects())
+        {
+            var obj = FromRecord(record);
+            _objects[obj.Id] = obj;
+        }
+    }
+
+    public object WriteLock { get; } = new();
+
+    public int Count => _objects.Count;
+
+    public ManagedObject? Find(string id) => _objects.GetValueOrDefault(id);
+
+    public IEnumerable<ManagedObject> All => _objects.Values;
+
+    /// <summary>Swaps the changed objects in and queues them for the durable store. Call under <see cref="WriteLock"/>.</summary>
+    public Task Publish(IEnumerable<ManagedObject> changed)
+    {
+        var records = new List<ObjectRecord>();
+        foreach (var obj in changed)
+        {
+            obj.Version++;
+            _objects[obj.Id] = obj;
+            records.Add(ToRecord(obj));
+        }
+        return _durable.CommitAsync(records);
+    }
+
+    private ObjectRecord ToRecord(ManagedObject obj)
+    {
+        var attributes = TtlvNode.Structure(Tag.TemplateAttribute,
+            obj.Attributes.Select(a => AttributeCodec.ToAttributeStructure(a, withIndex: true)));
+        byte[]? sealedValue = obj.Value is null ? null : _rootKey.Seal(TtlvWriter.Encode(obj.Value), obj.Id);
+        return new ObjectRecord(obj.Id, obj.Owner, (int)obj.ObjectType, obj.Version, TtlvWriter.Encode(attributes), sealedValue);
+    }
+
+    private ManagedObject FromRecord(ObjectRecord r)
+    {
+        var obj = new ManagedObject(r.Id, (ObjectType)r.ObjectType, r.Owner) { Version = r.Version };
+        foreach (var a in TtlvReader.Decode(r.Attributes).Items)
+        {
+            var attr = AttributeCodec.FromAttributeStructure(a);
+            obj.Attributes.Add(attr);
+        }
+        if (r.SealedValue is not null) obj.Value = TtlvReader.Decode(_rootKey.Open(r.SealedValue, r.Id));
+        return obj;
+    }
+}
+
+/// <summary>The objects one request message changes, visible to the later batch items of the same message.</summary>
+public sealed class ChangeSet(ObjectStore store)
+{
+    private readonly Dictionary<string, ManagedObject> _staged = new(StringComparer.Ordinal);
+
+    public ManagedObject? Find(string id) => _staged.TryGetValue(id, out var o) ? o : store.Find(id);
+
+    public IEnumerable<ManagedObject> All => store.All.Where(o => !_staged.ContainsKey(o.Id)).Concat(_staged.Values);
+
+    /// <summary>A private copy of the object to change, staged for publication.</summary>
+    public ManagedObject Edit(ManagedObject obj)
+    {
+        if (_staged.TryGetValue(obj.Id, out var staged)) return staged;
+        var copy = obj.Clone();
+        _staged[obj.Id] = copy;
+        return copy;
+    }
+
+    public void Add(ManagedObject obj) => _staged[obj.Id] = obj;
+
+    public bool IsEmpty => _staged.Count == 0;
+
+    public IReadOnlyCollection<ManagedObject> Staged => _staged.Values;
+
+    public void Discard() => _staged.Clear();
+}

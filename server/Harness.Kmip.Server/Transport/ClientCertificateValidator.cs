@@ -1,0 +1,56 @@
+using System.Security.Cryptography.X509Certificates;
+using Microsoft.Extensions.Logging;
+
+namespace Harness.Kmip.Server;
+
+/// <summary>
+/// Decides at the TLS handshake whether a client certificate is trusted: issued by the configured CA (with the
+/// clientAuth extended key usage when the certificate names its usages), or allowed by an administrator and in effect.
+/// A refusal is logged in one line with the subject, the SHA-1 thumbprint and how to allow the certificate.
+/// </summary>
+public sealed class ClientCertificateValidator(X509Certificate2 ca, ClientRegistry registry, ILogger log, Func<string> howToAllow)
+{
+    private const string ClientAuthOid = "1.3.6.1.5.5.7.3.2";
+
+    public bool Validate(X509Certificate? presented, string peer)
+    {
+        if (presented is null)
+        {
+            log.LogWarning("refused TLS client {Peer}: it presented no client certificate; KMIP clients must authenticate with one", peer);
+            return false;
+        }
+        using var cert = new X509Certificate2(presented);
+        var record = registry.NoteSeen(cert);
+        string? problem = ChainProblem(cert);
+        if (problem is null) return true;
+        if (registry.IsAllowedNow(record.Identity, out var allowed)) return true;
+        if (allowed is { Allowed: true, EffectiveFrom: { } from })
+        {
+            log.LogWarning("refused client certificate \"{Subject}\" SHA-1 {Sha1} from {Peer}: allowed by the administrator, trusted from {From:u}; wait and try again",
+                record.Subject, record.Sha1Thumbprint, peer, from);
+            return false;
+        }
+        log.LogWarning("refused client certificate \"{Subject}\" SHA-1 {Sha1} from {Peer}: {Problem}; to allow it: {HowToAllow}",
+            record.Subject, record.Sha1Thumbprint, peer, problem, howToAllow().Replace("{sha1}", record.Sha1Thumbprint));
+        return false;
+    }
+
+    /// <summary>Null when the certificate chains to the CA and may authenticate clients; otherwise why not.</summary>
+    public string? ChainProblem(X509Certificate2 cert)
+    {
+        using var chain = new X509Chain();
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.CustomTrustStore.Add(ca);
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        chain.ChainPolicy.VerificationFlags = X509VerificationFlags.NoFlag;
+        if (!chain.Build(cert))
+        {
+            var status = string.Join(", ", chain.ChainStatus.Select(s => s.Status.ToString()).Distinct());
+            return $"not issued by the configured CA \"{ca.Subject}\" ({status})";
+        }
+        var eku = cert.Extensions.OfType<X509EnhancedKeyUsageExtension>().FirstOrDefault();
+        if (eku is not null && !eku.EnhancedKeyUsages.Cast<System.Security.Cryptography.Oid>().Any(o => o.Value == ClientAuthOid))
+            return "the certificate lacks the clientAuth extended key usage";
+        return null;
+    }
+}

@@ -1,0 +1,96 @@
+using System.Net;
+using Harness.Kmip.Server;
+using Harness.Pki;
+using Microsoft.Extensions.Logging;
+
+namespace Harness.Cli.Commands;
+
+/// <summary>`harness serve --kmip HOST:PORT --data DIR --pki DIR`: the KMIP server in the foreground; Ctrl-C stops it cleanly.</summary>
+public static class ServeCommand
+{
+    public static async Task<int> RunAsync(string[] argv)
+    {
+        var args = new Args(argv, new HashSet<string> { "verbose" });
+        var options = Options(args, defaultData: null);
+        bool verbose = args.Has("verbose");
+        args.RejectUnknown();
+        using var logs = Logging(verbose);
+        await using var server = await Start(options, logs);
+        PrintWhereToReach(server, Path.GetFullPath(args.Get("pki")!));
+        Console.WriteLine("Ctrl-C stops the server.");
+        await WaitForStopAsync();
+        Console.WriteLine("stopping…");
+        return 0;
+    }
+
+    internal static KmipServerOptions Options(Args args, string? defaultData, string? defaultPki = null)
+    {
+        var pkiDir = args.Get("pki") ?? defaultPki ?? throw new UsageException("--pki DIR is required (create one with: ./harness pki init --out DIR)");
+        var data = args.Get("data") ?? defaultData ?? throw new UsageException("--data DIR is required");
+        var kmip = Args.Endpoint(args.Get("kmip") ?? $"127.0.0.1:{KmipServerOptions.DefaultPort}", "--kmip");
+        var admin = args.Get("admin") is { } a ? Args.Endpoint(a, "--admin") : new IPEndPoint(IPAddress.Loopback, 0);
+        var paths = new PkiPaths(pkiDir);
+        foreach (var f in new[] { paths.Ca, paths.ServerCert, paths.ServerKey })
+            if (!File.Exists(f)) throw new UsageException($"{f} does not exist (create a PKI with: ./harness pki init --out {pkiDir})");
+        var server = paths.LoadServerIdentity();
+        var options = new KmipServerOptions
+        {
+            KmipEndpoint = kmip,
+            ServerCertificate = server.Certificate,
+            ClientCa = server.TrustedCa,
+            DataDirectory = data,
+            AdminEndpoint = admin,
+            MaxMessageLength = args.Int("max-message", 1 << 20),
+            AllowedClientDelay = TimeSpan.FromSeconds(args.Int("allowed-client-delay", 0)),
+        };
+        if (args.Get("user") is { } user)
+        {
+            var colon = user.IndexOf(':');
+            if (colon <= 0) throw new UsageException("--user must be NAME:PASSWORD");
+            options.Users[user[..colon]] = user[(colon + 1)..];
+        }
+        return options;
+    }
+
+    internal static async Task<KmipServer> Start(KmipServerOptions options, ILoggerFactory logs)
+    {
+        try
+        {
+            return await KmipServer.StartAsync(options, logs);
+        }
+        catch (System.Net.Sockets.SocketException ex)
+        {
+            throw new UsageException($"cannot listen on {options.KmipEndpoint}: {ex.Message}");
+        }
+        catch (InvalidDataException ex)
+        {
+            throw new UsageException(ex.Message);
+        }
+    }
+
+    internal static void PrintWhereToReach(KmipServer server, string pkiDir)
+    {
+        Console.WriteLine($"KMIP server (mutual TLS): {server.Endpoint}");
+        Console.WriteLine($"  server certificate SHA-1: {Thumbprints.Sha1(server.Options.ServerCertificate)}");
+        Console.WriteLine($"  client certificate/key:   {Path.Combine(pkiDir, "client.crt")} / {Path.Combine(pkiDir, "client.key")}, CA {Path.Combine(pkiDir, "ca.crt")}");
+        Console.WriteLine($"  data:                     {Path.GetFullPath(server.Options.DataDirectory)} (kms.db, root.key)");
+        if (server.AdminUrl is { } url)
+        {
+            Console.WriteLine($"Admin interface: {url} (token in {Path.Combine(Path.GetFullPath(server.Options.DataDirectory), "admin.token")})");
+            Console.WriteLine($"  e.g. curl -H \"Authorization: Bearer $(cat {Path.Combine(server.Options.DataDirectory, "admin.token")})\" {url}objects");
+        }
+    }
+
+    internal static ILoggerFactory Logging(bool verbose) => LoggerFactory.Create(b => b
+        .SetMinimumLevel(verbose ? LogLevel.Debug : LogLevel.Information)
+        .AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; }));
+
+    internal static Task WaitForStopAsync()
+    {
+        var done = new TaskCompletionSource();
+        Console.CancelKeyPress += (_, e) => { e.Cancel = true; done.TrySetResult(); };
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => done.TrySetResult();
+        System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, c => { c.Cancel = true; done.TrySetResult(); });
+        return done.Task;
+    }
+}

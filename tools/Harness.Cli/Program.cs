@@ -1,0 +1,55 @@
+using Harness.Cli;
+using Harness.Cli.Commands;
+
+// The `harness` command. Exit codes: 0 all good, 1 a check failed, 2 bad usage or bad input.
+var commands = new Dictionary<string, Func<string[], Task<int>>>(StringComparer.Ordinal)
+{
+    ["pki"] = PkiCommand.RunAsync,
+    ["serve"] = ServeCommand.RunAsync,
+    ["demo"] = DemoCommand.RunAsync,
+    ["ttlv"] = TtlvCommand.RunAsync,
+    ["vectors"] = VectorsCommand.RunAsync,
+    ["bench"] = BenchCommand.RunAsync,
+};
+
+if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+{
+    Console.WriteLine(Usage.Text);
+    return args.Length == 0 ? 2 : 0;
+}
+if (!commands.TryGetValue(args[0], out var run))
+{
+    Console.Error.WriteLine($"harness: unknown command '{args[0]}'. Commands: {string.Join(", ", commands.Keys)}, test.");
+    return 2;
+}
+try
+{
+    return await run(args[1..]);
+}
+catch (UsageException ex)
+{
+    Console.Error.WriteLine($"harness {args[0]}: {ex.Message}");
+    return 2;
+}
+
+namespace Harness.Cli
+{
+    internal static class Usage
+    {
+        public const string Text = """
+            harness: a test harness and simulator for vSphere VM Encryption with an external KMS.
+
+              ./harness demo                                     start the KMS (and, later, vCenter and the dashboard)
+              ./harness test                                     install what tests need, run every test
+              ./harness pki init --out DIR [--force]             write a test PKI (ca, server, client PEM files)
+              ./harness serve --kmip HOST:PORT --data DIR --pki DIR [--admin HOST:PORT] [--max-message BYTES]
+                                                                 run the KMIP server in the foreground
+              ./harness ttlv dump HEX|FILE                       pretty-print a TTLV message
+              ./harness vectors --target HOST:PORT --pki DIR PATH...
+                                                                 replay OASIS KMIP XML test vectors
+              ./harness bench --target HOST:PORT --pki DIR --op get|create --connections N --seconds S
+                                                                 load a KMIP server and report ops/s, p50, p99
+            Exit codes: 0 good, 1 a check failed, 2 bad usage or input.
+            """;
+    }
+}
