@@ -21,7 +21,7 @@ for t in tables:
     for name, v in t.get('tags', {}).items():
         c = camel(name)
         if c not in tags:
-            tags[c] = (num(v), name.strip())
+            tags[c] = (num(v), ' '.join(name.split()))
 
 enums = {}         # camel enum name -> dict(values: camel -> (value, spec name), tags, mask)
 def add_enum(e, mask):

@@ -1541,7 +1541,7 @@ public static partial class KmipTables
         (Tag.CertificateType, "Certificate Type"),
         (Tag.CertificateValue, "Certificate Value"),
         (Tag.CommonTemplateAttribute, "Common Template-Attribute"),
-        (Tag.CompromiseDate, "Compromise  Date"),
+        (Tag.CompromiseDate, "Compromise Date"),
         (Tag.CompromiseOccurrenceDate, "Compromise Occurrence Date"),
         (Tag.ContactInformation, "Contact Information"),
         (Tag.Credential, "Credential"),

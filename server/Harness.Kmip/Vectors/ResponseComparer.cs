@@ -136,7 +136,7 @@ public static class ResponseComparer
         private readonly List<int> _ancestors = [];
         private Operation? _operation;
         private ObjectOrigin _origin;
-        private bool _randomized, _serverChoseIv;
+        private bool _randomized, _serverChoseIv, _attributesUnordered;
         private int _batchIndex; // position of the batch item being entered among its siblings, from 0
 
         public ComparisonFailure? Compare(TtlvNode e, TtlvNode a, string path, string? attributeName)
@@ -174,11 +174,27 @@ public static class ResponseComparer
         private ComparisonFailure? CompareChildren(TtlvNode e, TtlvNode a, string path)
         {
             bool batchItem = e.RawTag == (int)Tag.BatchItem;
-            var saved = (_operation, _origin, _randomized, _serverChoseIv);
+            var saved = (_operation, _origin, _randomized, _serverChoseIv, _attributesUnordered);
             if (batchItem) EnterBatchItem(e, a);
             var expected = Children(e, batchItem);
             var actual = Children(a, batchItem);
             string? attributeName = TtlvValueText.AttributeNameOf(e);
+            if (e.RawTag == (int)Tag.ResponseHeader)
+            {
+                // Correlation values are optional in a response header (KMIP 2.1 §7.1): a server may leave them out.
+                expected.RemoveAll(IsCorrelationValue);
+                actual.RemoveAll(IsCorrelationValue);
+            }
+            if (e.RawTag == (int)Tag.ResponsePayload && _operation == Operation.Query)
+            {
+                var listFailure = CompareServerLists(expected, actual, path);
+                if (listFailure is not null) return listFailure;
+            }
+            if (_attributesUnordered && (e.RawTag == (int)Tag.ResponsePayload || e.RawTag == (int)Tag.Attributes))
+            {
+                expected = SortAttributes(expected);
+                actual = SortAttributes(actual);
+            }
             _ancestors.Add(e.RawTag);
             try
             {
@@ -201,8 +217,51 @@ public static class ResponseComparer
             finally
             {
                 _ancestors.RemoveAt(_ancestors.Count - 1);
-                (_operation, _origin, _randomized, _serverChoseIv) = saved;
+                (_operation, _origin, _randomized, _serverChoseIv, _attributesUnordered) = saved;
             }
+        }
+
+        private static bool IsCorrelationValue(TtlvNode n) =>
+            n.RawTag is (int)Tag.ClientCorrelationValue or (int)Tag.ServerCorrelationValue;
+
+        /// <summary>
+        /// Query answers list what the server under test supports (operations, object types, vendor, server information,
+        /// namespaces): by nature server-specific. Each kind the vector lists must be present; the members are not compared.
+        /// </summary>
+        private static ComparisonFailure? CompareServerLists(List<TtlvNode> expected, List<TtlvNode> actual, string path)
+        {
+            int[] serverSpecific =
+            [
+                (int)Tag.Operation, (int)Tag.ObjectType, (int)Tag.VendorIdentification, (int)Tag.ServerInformation,
+                (int)Tag.ApplicationNamespace, (int)Tag.ExtensionInformation,
+            ];
+            foreach (var tag in serverSpecific)
+                if (expected.Any(c => c.RawTag == tag) && !actual.Any(c => c.RawTag == tag))
+                    return new(path + "/" + TagNames.Name(tag), $"missing {TagNames.Name(tag)}: the server lists none");
+            expected.RemoveAll(c => serverSpecific.Contains(c.RawTag));
+            actual.RemoveAll(c => serverSpecific.Contains(c.RawTag));
+            return null;
+        }
+
+        /// <summary>
+        /// Attributes returned without being named (Get Attribute List; Get Attributes without names) come in the server's
+        /// own order, which the spec leaves open: both sides are put in one canonical order before they are compared.
+        /// </summary>
+        private static List<TtlvNode> SortAttributes(List<TtlvNode> items) =>
+            items.OrderBy(c => c.RawTag == (int)Tag.UniqueIdentifier ? 0 : 1).ThenBy(AttributeKey, StringComparer.Ordinal).ToList();
+
+        private static string AttributeKey(TtlvNode n)
+        {
+            if (n.RawTag == (int)Tag.AttributeName && n.Type == ItemType.TextString) return n.AsText;
+            if (n.RawTag == (int)Tag.AttributeReference && n.Type == ItemType.Enumeration) return TagNames.SpecName((int)n.AsEnum);
+            if (n.RawTag is (int)Tag.Attribute or (int)Tag.AttributeReference && n.Type == ItemType.Structure)
+            {
+                var vendor = n.Child(Tag.VendorIdentification)?.AsText;
+                var name = n.Child(Tag.AttributeName)?.AsText ?? "";
+                var index = n.Child(Tag.AttributeIndex)?.Number ?? 0;
+                return (vendor is null ? name : vendor + "-" + name) + "#" + index.ToString("D6");
+            }
+            return TagNames.SpecName(n.RawTag);
         }
 
         /// <summary>Children compared; a batch item's Result Message is free text and optional (KMIP 1.4 §6.11), so it is left out.</summary>
@@ -227,6 +286,10 @@ public static class ResponseComparer
             _randomized = bindings.IsRandomized(id) || (requestItem is not null && SelectsRandomizedScheme(requestItem));
             _serverChoseIv = payload?.Child(Tag.IVCounterNonce) is not null &&
                              requestItem?.Child(Tag.RequestPayload)?.Child(Tag.IVCounterNonce) is null;
+            var requestPayload = requestItem?.Child(Tag.RequestPayload);
+            _attributesUnordered = _operation == Operation.GetAttributeList ||
+                (_operation == Operation.GetAttributes && requestPayload is not null &&
+                 requestPayload.Child(Tag.AttributeName) is null && requestPayload.Child(Tag.AttributeReference) is null);
         }
     }
 

@@ -1,0 +1,89 @@
+namespace Harness.Kmip.Client;
+
+/// <summary>
+/// Request batch items for the common operations, shaped for the protocol version: KMIP 1.x carries attributes as
+/// Attribute { Attribute Name, Attribute Value } (in a Template-Attribute for Create), KMIP 2.x under their own tags in
+/// an Attributes structure (KMIP 2.1 §2.1, §6.1). Compose several into one message with <see cref="KmipRequests.Message(ProtocolVersion, KmipRequestOptions?, BatchItemRequest[])"/>.
+/// A null Unique Identifier is left out, so the server uses the ID Placeholder (KMIP 1.4 §4).
+/// </summary>
+public static class KmipBatchItems
+{
+    /// <summary>Discover Versions (1.4 §4.26): the versions the client offers, preferred first; none asks for all.</summary>
+    public static BatchItemRequest DiscoverVersions(IEnumerable<ProtocolVersion>? offered = null) =>
+        new(Operation.DiscoverVersions, KmipRequests.Payload((offered ?? []).Select(v => v.ToTtlv()).ToArray()));
+
+    /// <summary>Query (1.4 §4.25).</summary>
+    public static BatchItemRequest Query(IEnumerable<QueryFunction> functions) =>
+        new(Operation.Query, KmipRequests.Payload(functions.Select(f => TtlvNode.Enumeration(Tag.QueryFunction, f)).ToArray()));
+
+    /// <summary>Create a Symmetric Key (1.4 §4.1, 2.1 §6.1.8).</summary>
+    public static BatchItemRequest CreateSymmetricKey(ProtocolVersion version, IEnumerable<KmipAttribute> attributes) =>
+        Create(version, ObjectType.SymmetricKey, attributes);
+
+    public static BatchItemRequest Create(ProtocolVersion version, ObjectType objectType, IEnumerable<KmipAttribute> attributes) =>
+        new(Operation.Create, KmipRequests.Payload(
+            TtlvNode.Enumeration(Tag.ObjectType, objectType),
+            version.UsesAttributesStructure
+                ? TtlvNode.Structure(Tag.Attributes, attributes.Select(a => a.ToV2()))
+                : TtlvNode.Structure(Tag.TemplateAttribute, attributes.Select(a => a.ToV1()))));
+
+    /// <summary>Get (1.4 §4.11): optionally in a given Key Format Type (vCenter asks for Raw).</summary>
+    public static BatchItemRequest Get(string? uniqueIdentifier, KeyFormatType? keyFormat = null) =>
+        new(Operation.Get, KmipRequests.Payload(
+            Id(uniqueIdentifier),
+            keyFormat is { } f ? TtlvNode.Enumeration(Tag.KeyFormatType, f) : null));
+
+    /// <summary>Get Attributes (1.4 §4.12: Attribute Name*, 2.1 §6.1.20: Attribute Reference*). No names asks for all.</summary>
+    public static BatchItemRequest GetAttributes(ProtocolVersion version, string? uniqueIdentifier, IEnumerable<string>? names = null) =>
+        new(Operation.GetAttributes, KmipRequests.Payload(
+            [Id(uniqueIdentifier), .. (names ?? []).Select(n => KmipAttribute.Reference(n, version))]));
+
+    /// <summary>Get Attribute List (1.4 §4.13).</summary>
+    public static BatchItemRequest GetAttributeList(string? uniqueIdentifier) =>
+        new(Operation.GetAttributeList, KmipRequests.Payload(Id(uniqueIdentifier)));
+
+    /// <summary>Add Attribute (1.4 §4.14: Attribute; 2.1 §6.1.2: New Attribute { the attribute }).</summary>
+    public static BatchItemRequest AddAttribute(ProtocolVersion version, string? uniqueIdentifier, KmipAttribute attribute) =>
+        new(Operation.AddAttribute, KmipRequests.Payload(
+            Id(uniqueIdentifier),
+            version.UsesAttributesStructure
+                ? TtlvNode.Structure(Tag.NewAttribute, attribute.ToV2())
+                : attribute.ToV1()));
+
+    /// <summary>Activate (1.4 §4.19).</summary>
+    public static BatchItemRequest Activate(string? uniqueIdentifier) =>
+        new(Operation.Activate, KmipRequests.Payload(Id(uniqueIdentifier)));
+
+    /// <summary>Revoke (1.4 §4.20): Revocation Reason { code, message }, and the Compromise Occurrence Date that the
+    /// spec requires for the compromise reasons.</summary>
+    public static BatchItemRequest Revoke(string? uniqueIdentifier, RevocationReasonCode reason, string? message = null,
+        DateTimeOffset? compromiseOccurrenceDate = null) =>
+        new(Operation.Revoke, KmipRequests.Payload(
+            Id(uniqueIdentifier),
+            TtlvNode.Structure(Tag.RevocationReason,
+                TtlvNode.Enumeration(Tag.RevocationReasonCode, reason),
+                message is null ? null : TtlvNode.Text(Tag.RevocationMessage, message)),
+            compromiseOccurrenceDate is { } d ? TtlvNode.DateTime(Tag.CompromiseOccurrenceDate, d) : null));
+
+    /// <summary>Destroy (1.4 §4.21).</summary>
+    public static BatchItemRequest Destroy(string? uniqueIdentifier) =>
+        new(Operation.Destroy, KmipRequests.Payload(Id(uniqueIdentifier)));
+
+    /// <summary>Locate (1.4 §4.9: Attribute*; 2.1 §6.1.28: Attributes { … }).</summary>
+    public static BatchItemRequest Locate(ProtocolVersion version, IEnumerable<KmipAttribute> attributes, int? maximumItems = null, int? offsetItems = null)
+    {
+        var list = attributes.ToList();
+        TtlvNode?[] fields =
+        [
+            maximumItems is { } max ? TtlvNode.Integer(Tag.MaximumItems, max) : null,
+            offsetItems is { } offset ? TtlvNode.Integer(Tag.OffsetItems, offset) : null,
+            .. version.UsesAttributesStructure
+                ? [TtlvNode.Structure(Tag.Attributes, list.Select(a => a.ToV2()))]
+                : list.Select(a => a.ToV1()),
+        ];
+        return new BatchItemRequest(Operation.Locate, KmipRequests.Payload(fields));
+    }
+
+    private static TtlvNode? Id(string? uniqueIdentifier) =>
+        uniqueIdentifier is null ? null : TtlvNode.Text(Tag.UniqueIdentifier, uniqueIdentifier);
+}

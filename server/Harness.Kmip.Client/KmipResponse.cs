@@ -1,0 +1,101 @@
+namespace Harness.Kmip.Client;
+
+/// <summary>A parsed Response Message (KMIP 1.4 §7.2, Tables 284–285). The decoded tree stays available as <see cref="Message"/>.</summary>
+public sealed class KmipResponse
+{
+    private KmipResponse(TtlvNode message, ProtocolVersion version, DateTimeOffset? timeStamp, int batchCount, IReadOnlyList<ResponseBatchItem> items)
+    {
+        Message = message;
+        ProtocolVersion = version;
+        TimeStamp = timeStamp;
+        BatchCount = batchCount;
+        BatchItems = items;
+    }
+
+    public TtlvNode Message { get; }
+    public ProtocolVersion ProtocolVersion { get; }
+
+    /// <summary>Time Stamp of the Response Header (REQUIRED by the spec; null when a server leaves it out).</summary>
+    public DateTimeOffset? TimeStamp { get; }
+
+    /// <summary>Batch Count as the header states it (which may differ from <see cref="BatchItems"/>.Count on a faulty server).</summary>
+    public int BatchCount { get; }
+
+    public IReadOnlyList<ResponseBatchItem> BatchItems { get; }
+
+    /// <summary>Reads a Response Message. Throws <see cref="KmipException"/> (Invalid Message) when it is not one.</summary>
+    public static KmipResponse Parse(TtlvNode message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        if (message.Tag != Tag.ResponseMessage || message.Type != ItemType.Structure)
+            throw new KmipException(ResultReason.InvalidMessage, $"expected a Response Message structure, got {TagNames.Name(message.RawTag)} ({message.Type})");
+        var header = message.Child(Tag.ResponseHeader)
+                     ?? throw new KmipException(ResultReason.InvalidMessage, "the Response Message has no Response Header");
+        var version = ProtocolVersion.FromTtlv(header.Required(Tag.ProtocolVersion));
+        var stamp = header.Child(Tag.TimeStamp) is { Type: ItemType.DateTime } ts ? ts.AsDateTime : (DateTimeOffset?)null;
+        var count = header.Required(Tag.BatchCount).AsInt32;
+        var items = message.ChildrenOf(Tag.BatchItem).Select(ResponseBatchItem.Parse).ToList();
+        return new KmipResponse(message, version, stamp, count, items);
+    }
+
+    /// <summary>Throws <see cref="KmipOperationException"/> for the first batch item that did not succeed.</summary>
+    public KmipResponse EnsureSuccess()
+    {
+        foreach (var item in BatchItems) item.EnsureSuccess();
+        return this;
+    }
+
+    /// <summary>The batch item whose Unique Batch Item ID is <paramref name="uniqueBatchItemId"/>.</summary>
+    public ResponseBatchItem ItemFor(byte[] uniqueBatchItemId) =>
+        BatchItems.FirstOrDefault(i => i.UniqueBatchItemId is { } id && id.AsSpan().SequenceEqual(uniqueBatchItemId))
+        ?? throw new KmipException(ResultReason.InvalidMessage, $"the response has no batch item with Unique Batch Item ID {Convert.ToHexString(uniqueBatchItemId)}");
+
+    public override string ToString() => Message.ToString();
+}
+
+/// <summary>One Response Batch Item (KMIP 1.4 §7.2, Table 285).</summary>
+public sealed record ResponseBatchItem(
+    Operation? Operation,
+    byte[]? UniqueBatchItemId,
+    ResultStatus ResultStatus,
+    ResultReason? ResultReason,
+    string? ResultMessage,
+    TtlvNode? ResponsePayload)
+{
+    public bool IsSuccess => ResultStatus == ResultStatus.Success;
+
+    public static ResponseBatchItem Parse(TtlvNode item) => new(
+        item.Child(Tag.Operation)?.AsEnumOf<Operation>(),
+        item.Child(Tag.UniqueBatchItemID)?.AsBytes,
+        item.Required(Tag.ResultStatus).AsEnumOf<ResultStatus>(),
+        item.Child(Tag.ResultReason)?.AsEnumOf<ResultReason>(),
+        item.Child(Tag.ResultMessage)?.AsText,
+        item.Child(Tag.ResponsePayload));
+
+    /// <summary>Returns this item when it succeeded, else throws <see cref="KmipOperationException"/> with its Result Reason.</summary>
+    public ResponseBatchItem EnsureSuccess() => IsSuccess ? this : throw new KmipOperationException(this);
+
+    /// <summary>The Response Payload, or an Invalid Message error naming the operation when the server sent none.</summary>
+    public TtlvNode RequiredPayload => ResponsePayload
+        ?? throw new KmipException(Kmip.ResultReason.InvalidMessage, $"the {Operation?.ToString() ?? "response"} batch item has no Response Payload");
+}
+
+/// <summary>A batch item came back with a Result Status other than Success.</summary>
+public sealed class KmipOperationException(ResponseBatchItem item)
+    : KmipException(item.ResultReason ?? ResultReason.GeneralFailure, Describe(item))
+{
+    public ResponseBatchItem Item { get; } = item;
+    public ResultStatus ResultStatus => Item.ResultStatus;
+    public Operation? Operation => Item.Operation;
+
+    /// <summary>The server's Result Message as sent.</summary>
+    public string? ResultMessage => Item.ResultMessage;
+
+    private static string Describe(ResponseBatchItem item)
+    {
+        var op = item.Operation?.ToString() ?? "operation";
+        var reason = item.ResultReason?.ToString() ?? "no Result Reason";
+        var message = string.IsNullOrEmpty(item.ResultMessage) ? "" : $": {item.ResultMessage}";
+        return $"{op} {item.ResultStatus} ({reason}){message}";
+    }
+}
