@@ -38,6 +38,8 @@ public sealed class AdminApi : IAsyncDisposable
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton(logs);
         builder.Services.AddProblemDetails();
+        // The KMS decides when to stop, not the web host: no console lifetime grabbing SIGTERM/Ctrl-C.
+        builder.Services.AddSingleton<Microsoft.Extensions.Hosting.IHostLifetime, EmbeddedLifetime>();
         builder.WebHost.UseKestrel(k => k.Listen(endpoint));
         var app = builder.Build();
         app.Use(async (ctx, next) =>
@@ -155,6 +157,12 @@ public sealed class AdminApi : IAsyncDisposable
             o.Date(AttributeNames.InitialDate), o.Date(AttributeNames.ActivationDate), o.Date(AttributeNames.DeactivationDate),
             o.Date(AttributeNames.DestroyDate), o.Has(Administration.DisabledAttribute), o.Has(Administration.RestorableAttribute),
             o.Attributes.Where(x => x.IsCustom).GroupBy(x => x.FullName).ToDictionary(g => g.Key, g => g.First().Value.ValueText()));
+    }
+
+    private sealed class EmbeddedLifetime : Microsoft.Extensions.Hosting.IHostLifetime
+    {
+        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 
     public async ValueTask DisposeAsync()

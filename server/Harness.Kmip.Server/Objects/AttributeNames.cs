@@ -43,6 +43,17 @@ public static class AttributeNames
     public const string Comment = "Comment";
     public const string KeyFormatType = "Key Format Type";
     public const string ShortUniqueIdentifier = "Short Unique Identifier";
+    public const string ProtectionStorageMask = "Protection Storage Mask";
+
+    /// <summary>Attributes KMIP 2.x defines and 1.x does not: left out of 1.x responses.</summary>
+    private static readonly HashSet<string> V2Only = [ShortUniqueIdentifier, KeyFormatType, ProtectionStorageMask, "Protection Level", "Protection Period", "Quantum Safe", "NIST Key Type"];
+
+    public static bool ExistsIn(string fullName, ProtocolVersion version) => version.IsV2 || !V2Only.Contains(fullName);
+
+    /// <summary>Read-only attributes a client may still supply when it registers an object (KMIP 2.1 §4: "Initially set by: Server or Client").</summary>
+    private static readonly HashSet<string> SuppliedAtRegistration = [Fresh, CertificateType, CertificateLength, OriginalCreationDate, KeyFormatType];
+
+    public static bool ClientMaySupplyAtCreation(string fullName) => SuppliedAtRegistration.Contains(fullName);
 
     /// <summary>Attributes only the server sets (KMIP 1.4 §3, "Modifiable by client: No").</summary>
     private static readonly HashSet<string> ReadOnly =

@@ -39,6 +39,7 @@ public sealed class CreateOperation : KmipOperation
         int length = lenNode.AsInt32;
         obj.Value = ObjectFactory.SymmetricKey(ObjectFactory.GenerateSymmetricKey(alg, length), alg, length);
         ObjectFactory.SetServerKeyAttributes(obj, ctx);
+        obj.Set(AttributeNames.RandomNumberGenerator, ObjectFactory.RandomNumberGeneratorAttribute);
         Lifecycle.ApplyDueTransitions(obj, ctx.Now);
         return obj;
     }

@@ -17,9 +17,8 @@ public sealed class GetAttributesOperation : KmipOperation
             .Select(AttributeCodec.ParseReference).Select(r => r.FullName).ToList();
         if (refs.Count != refs.Distinct().Count())
             throw new KmipException(ResultReason.InvalidMessage, "the same attribute is named more than once");
-        IEnumerable<StoredAttribute> selected = refs.Count == 0
-            ? obj.Attributes
-            : refs.SelectMany(obj.All);
+        IEnumerable<StoredAttribute> selected = (refs.Count == 0 ? obj.Attributes : refs.SelectMany(obj.All))
+            .Where(a => AttributeNames.ExistsIn(a.FullName, ctx.Version));
         var wire = selected.Select(a => AttributeCodec.ToWire(a, ctx.Version));
         return ctx.Version.IsV2
             ? Payload(Id(obj.Id), TtlvNode.Structure(Tag.Attributes, wire))
@@ -35,6 +34,7 @@ public sealed class GetAttributeListOperation : KmipOperation
     public override TtlvNode Execute(RequestContext ctx, TtlvNode payload)
     {
         var obj = ctx.Lookup(payload);
-        return Payload(new[] { Id(obj.Id) }.Concat(obj.Names.Select(n => AttributeCodec.ReferenceToWire(n, ctx.Version))));
+        return Payload(new[] { Id(obj.Id) }.Concat(obj.Names.Where(n => AttributeNames.ExistsIn(n, ctx.Version))
+            .Select(n => AttributeCodec.ReferenceToWire(n, ctx.Version))));
     }
 }

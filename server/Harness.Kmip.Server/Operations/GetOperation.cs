@@ -11,6 +11,11 @@ public sealed class GetOperation : KmipOperation
 {
     public override Operation Operation => Operation.Get;
 
+    /// <summary>The first Get of an object clears its Fresh attribute (KMIP 1.4 §3.34), a change to store.</summary>
+    public override bool MayChange(KmsState kms, TtlvNode payload) =>
+        payload.Child(Tag.UniqueIdentifier) is not { Type: ItemType.TextString } id
+        || kms.Store.Find(id.AsText)?.Get(AttributeNames.Fresh) is { Type: ItemType.Boolean, AsBoolean: true };
+
     public override TtlvNode Execute(RequestContext ctx, TtlvNode payload)
     {
         var obj = ctx.Lookup(payload);
@@ -18,13 +23,20 @@ public sealed class GetOperation : KmipOperation
             throw new KmipException(ctx.Version.IsV2 ? ResultReason.ObjectDestroyed : ResultReason.ItemNotFound,
                 $"object '{obj.Id}' is destroyed: only its attributes remain");
         Administration.ThrowIfDisabled(obj);
-        if (payload.Child(Tag.KeyWrappingSpecification) is not null)
-            throw new KmipException(ResultReason.FeatureNotSupported, "key wrapping on Get is not supported by this server");
+        var wrapping = payload.Child(Tag.KeyWrappingSpecification);
+        // KMIP 2.1 §4.51, §4.20: a Sensitive key leaves the server only wrapped; a non-Extractable one never.
+        if (wrapping is null && obj.Get(AttributeNames.Sensitive) is { Type: ItemType.Boolean, AsBoolean: true })
+            throw new KmipException(ctx.Version.IsV2 ? ResultReason.Sensitive : ResultReason.PermissionDenied, $"'{obj.Id}' is Sensitive: it can only be returned wrapped");
+        if (obj.Get(AttributeNames.Extractable) is { Type: ItemType.Boolean, AsBoolean: false })
+            throw new KmipException(ctx.Version.IsV2 ? ResultReason.NotExtractable : ResultReason.PermissionDenied, $"'{obj.Id}' is not Extractable");
+        if (ctx.HoldsWriteLock && obj.Get(AttributeNames.Fresh) is { Type: ItemType.Boolean, AsBoolean: true })
+            ctx.Edit(obj).Set(AttributeNames.Fresh, TtlvNode.Boolean(Tag.AttributeValue, false));
         var value = obj.Value;
         if (payload.Child(Tag.KeyFormatType) is { } fmtNode)
             value = KeyFormats.Convert(value, fmtNode.AsEnumOf<KeyFormatType>());
         if (payload.Child(Tag.KeyCompressionType) is not null && obj.ObjectType == ObjectType.SymmetricKey)
             throw new KmipException(ResultReason.KeyCompressionTypeNotSupported, "symmetric keys have no compression type");
+        if (wrapping is not null) value = KeyWrapping.Wrap(ctx, value, wrapping);
         return Payload(TtlvNode.Enumeration(Tag.ObjectType, obj.ObjectType), Id(obj.Id), value);
     }
 }

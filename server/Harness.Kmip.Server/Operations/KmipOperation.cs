@@ -11,6 +11,9 @@ public abstract class KmipOperation
     /// <summary>True when the operation may change objects: it then runs under the store's write lock.</summary>
     public virtual bool Changes => false;
 
+    /// <summary>Whether this request may change objects (a read can have a side effect, e.g. Get clears Fresh).</summary>
+    public virtual bool MayChange(KmsState kms, TtlvNode payload) => Changes;
+
     /// <summary>Protocol versions that define the operation (Set Attribute, Log, Interop came with 2.0/2.1).</summary>
     public virtual ProtocolVersion Since => ProtocolVersion.V1_0;
 

@@ -36,7 +36,8 @@ public sealed class LocateOperation : KmipOperation
             .ToList();
         var page = matches.Skip(offset).Take(max ?? int.MaxValue).Select(o => Id(o.Id)).ToList();
         if (page.Count > 0) ctx.IdPlaceholder = page[0].AsText;
-        bool withCount = ctx.Version >= ProtocolVersion.V1_3 && (max is not null || offset > 0 || ctx.Version.IsV2);
+        // Located Items (1.3+) is optional; it is sent when the client pages (Maximum Items or Offset Items), where it helps.
+        bool withCount = ctx.Version >= ProtocolVersion.V1_3 && (max is not null || offset > 0);
         return Payload(new[] { withCount ? TtlvNode.Integer(Tag.LocatedItems, matches.Count) : null }.Concat(page));
     }
 

@@ -8,47 +8,83 @@ public static class ObjectFactory
 {
     public static string NewId() => Guid.NewGuid().ToString();
 
-    /// <summary>A new object with the server-set attributes of KMIP 1.4 §3 (identifier, type, state, dates).</summary>
+    /// <summary>
+    /// A new object with the attributes the server sets at creation (KMIP 1.4 §3, 2.1 §4): identifiers, type, state,
+    /// dates, and, for keys, the handling flags (Extractable, Sensitive, Always Sensitive, Never Extractable, Fresh)
+    /// and the lease the server grants (<see cref="LeaseTime"/>).
+    /// </summary>
     public static ManagedObject New(RequestContext ctx, ObjectType type)
     {
         var obj = new ManagedObject(NewId(), type, ctx.Client.Id);
         obj.Set(AttributeNames.UniqueIdentifier, TtlvNode.Text(Tag.AttributeValue, obj.Id));
+        obj.Set(AttributeNames.ShortUniqueIdentifier, TtlvNode.Bytes(Tag.AttributeValue, SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(obj.Id))));
         obj.Set(AttributeNames.ObjectType, TtlvNode.Enumeration(Tag.AttributeValue, type));
         obj.State = State.PreActive;
         obj.SetDate(AttributeNames.InitialDate, ctx.Now);
         obj.SetDate(AttributeNames.LastChangeDate, ctx.Now);
+        obj.SetDate(AttributeNames.OriginalCreationDate, ctx.Now);
+        obj.Set(AttributeNames.ProtectionStorageMask, TtlvNode.Integer(Tag.AttributeValue, (int)ProtectionStorageMask.Software));
+        obj.Set(AttributeNames.Fresh, TtlvNode.Boolean(Tag.AttributeValue, true));
+        if (type is ObjectType.SymmetricKey or ObjectType.PrivateKey or ObjectType.SecretData or ObjectType.SplitKey)
+        {
+            obj.Set(AttributeNames.Extractable, TtlvNode.Boolean(Tag.AttributeValue, true));
+            obj.Set(AttributeNames.Sensitive, TtlvNode.Boolean(Tag.AttributeValue, false));
+            obj.Set(AttributeNames.LeaseTime, TtlvNode.Interval(Tag.AttributeValue, LeaseTime));
+        }
         return obj;
+    }
+
+    /// <summary>The lease the server grants on key material (KMIP 1.4 §3.15 Lease Time): one hour.</summary>
+    public const uint LeaseTime = 3600;
+
+    /// <summary>
+    /// The Random Number Generator attribute (KMIP 1.4 §3.44) of keys the server generates: .NET's
+    /// RandomNumberGenerator, i.e. the operating system's CSPRNG, a DRBG.
+    /// </summary>
+    public static TtlvNode RandomNumberGeneratorAttribute => TtlvNode.Structure(Tag.AttributeValue,
+        TtlvNode.Enumeration(Tag.RNGAlgorithm, RNGAlgorithm.DRBG));
+
+    /// <summary>Sets the flags derived from Sensitive and Extractable once the client's attributes are applied (KMIP 1.4 §3.46–3.49).</summary>
+    public static void SetHandlingFlags(ManagedObject obj)
+    {
+        if (!obj.Has(AttributeNames.Sensitive)) return;
+        obj.Set(AttributeNames.AlwaysSensitive, obj.Get(AttributeNames.Sensitive)!);
+        var extractable = obj.Get(AttributeNames.Extractable)?.AsBoolean ?? true;
+        obj.Set(AttributeNames.NeverExtractable, TtlvNode.Boolean(Tag.AttributeValue, !extractable));
     }
 
     /// <summary>Applies client-supplied attributes at creation, with the checks of KMIP 1.4 §11.2/§11.4.</summary>
     public static void ApplyClientAttributes(RequestContext ctx, ManagedObject obj, IEnumerable<StoredAttribute> attributes)
     {
+        var given = new HashSet<string>(StringComparer.Ordinal);
         foreach (var a in attributes)
         {
             var name = a.FullName;
-            if (AttributeNames.IsReadOnly(name))
+            if (AttributeNames.IsReadOnly(name) && !AttributeNames.ClientMaySupplyAtCreation(name))
                 throw ctx.Version.IsV2
                     ? new KmipException(ResultReason.AttributeReadOnly, $"'{name}' is set by the server and cannot be supplied")
                     : new KmipException(ResultReason.InvalidField, $"'{name}' is set by the server and cannot be supplied");
             if (!AttributeNames.IsKnown(name))
                 throw new KmipException(ResultReason.InvalidField, $"'{name}' is not a KMIP attribute");
-            if (name == AttributeNames.Name) CheckNameUnique(ctx, a.Value, obj.Id);
+            if (name.StartsWith("y-", StringComparison.Ordinal))
+                throw new KmipException(ResultReason.InvalidField, $"'{name}': y- attributes are the server's own");
+            if (name == AttributeNames.Name) CheckNameUnique(ctx, a.Value, obj.Id, obj);
             if (AttributeNames.IsMultiInstance(name)) obj.Add(name, a.Value);
-            else if (obj.Has(name) && obj.Get(name)!.ValueEquals(a.Value)) continue;
-            else if (obj.Has(name) && !IsServerDefault(obj, name))
+            else if (!given.Add(name))
                 throw new KmipException(ctx.Version.IsV2 ? ResultReason.AttributeSingleValued : ResultReason.IndexOutOfBounds,
                     $"'{name}' may have only one instance");
             else obj.Set(name, a.Value);
         }
+        SetHandlingFlags(obj);
     }
 
-    private static bool IsServerDefault(ManagedObject obj, string name) => false;
-
     /// <summary>Names are unique among a client's objects (KMIP 1.4 §3.2: "SHALL be unique within a given key management domain").</summary>
-    public static void CheckNameUnique(RequestContext ctx, TtlvNode nameValue, string selfId)
+    public static void CheckNameUnique(RequestContext ctx, TtlvNode nameValue, string selfId, ManagedObject? self = null)
     {
         var text = nameValue.Child(Tag.NameValue)?.AsText;
         if (text is null) throw new KmipException(ResultReason.InvalidField, "Name must hold a Name Value");
+        if (self is not null && self.All(AttributeNames.Name).Any(n => n.Value.Child(Tag.NameValue)?.AsText == text))
+            throw new KmipException(ctx.Version.IsV2 ? ResultReason.NonUniqueNameAttribute : ResultReason.InvalidField, $"the name '{text}' is given twice");
         foreach (var other in ctx.Changes.All)
         {
             if (other.Id == selfId || other.Owner != ctx.Client.Id || Lifecycle.IsDestroyed(other.State)) continue;
@@ -114,6 +150,8 @@ public static class ObjectFactory
     public static void SetServerKeyAttributes(ManagedObject obj, RequestContext ctx)
     {
         SetDigest(obj);
+        if (obj.Value?.Child(Tag.KeyBlock)?.Child(Tag.KeyFormatType) is { } format)
+            obj.Set(AttributeNames.KeyFormatType, format);
     }
 
     /// <summary>A registered key's algorithm and length, taken from its Key Block when the client gave no attributes for them.</summary>

@@ -86,8 +86,8 @@ public sealed class MessageProcessor(KmsState kms)
 
         // Resolve operations first: a message that changes objects runs as a whole under the write lock.
         var resolved = items.Select(item => Resolve(item, version)).ToList();
-        bool changes = resolved.Any(r => r.Operation?.Changes == true);
-        var ctx = new RequestContext(kms, client, version, kms.Time.GetUtcNow());
+        bool changes = resolved.Any(r => r.Operation is not null && r.Operation.MayChange(kms, r.Payload!));
+        var ctx = new RequestContext(kms, client, version, kms.Time.GetUtcNow()) { HoldsWriteLock = changes };
         var responses = new List<TtlvNode>();
         Task durable = Task.CompletedTask;
 

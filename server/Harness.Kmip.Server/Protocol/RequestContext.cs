@@ -24,6 +24,9 @@ public sealed class RequestContext
 
     public ChangeSet Changes { get; }
 
+    /// <summary>True when the message runs under the store's write lock, so that it may stage changes.</summary>
+    public bool HoldsWriteLock { get; init; }
+
     /// <summary>The ID Placeholder (KMIP 1.4 §2.1.1 / 2.1 §2.1.3): the last object an operation of this message created, located or used.</summary>
     public string? IdPlaceholder { get; set; }
 

@@ -57,6 +57,14 @@ public sealed record IgnoreRule(string Name, string Field, string Condition, str
 /// | Signature            | Signature Data of Sign                             | key not client-supplied, or PSS / DSA / ECDSA         |
 /// | Mac                  | MAC Data of MAC                                    | key not client-supplied                               |
 /// </code>
+/// <para>Structural relaxations, for what the spec leaves to each server (ResponseComparer):</para>
+/// <code>
+/// | Correlation values   | Client/Server Correlation Value in a response header | may be absent (optional, KMIP 2.1 §7.1)           |
+/// | Query lists          | Operation, Object Type, Vendor Identification, Server | each kind the vector lists must be present; the   |
+/// |                      | Information, Application Namespace of Query           | members are the server's own                       |
+/// | Unnamed attributes   | Get Attributes without names, Get Attribute List      | any order; attributes beyond the vector's allowed  |
+/// | RNG description      | Random Number Generator attribute value               | presence and type only (the server's own RNG)      |
+/// </code>
 /// </summary>
 public static class VectorIgnoreRules
 {

@@ -83,14 +83,17 @@ public static class ServeCommand
 
     internal static ILoggerFactory Logging(bool verbose) => LoggerFactory.Create(b => b
         .SetMinimumLevel(verbose ? LogLevel.Debug : LogLevel.Information)
+        .AddFilter("Microsoft", LogLevel.Warning)
         .AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; }));
 
+    private static readonly List<System.Runtime.InteropServices.PosixSignalRegistration> Signals = new();
+
+    /// <summary>Completes on Ctrl-C (SIGINT) or SIGTERM; the caller then stops the server cleanly.</summary>
     internal static Task WaitForStopAsync()
     {
-        var done = new TaskCompletionSource();
-        Console.CancelKeyPress += (_, e) => { e.Cancel = true; done.TrySetResult(); };
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => done.TrySetResult();
-        System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, c => { c.Cancel = true; done.TrySetResult(); });
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        foreach (var signal in new[] { System.Runtime.InteropServices.PosixSignal.SIGINT, System.Runtime.InteropServices.PosixSignal.SIGTERM })
+            Signals.Add(System.Runtime.InteropServices.PosixSignalRegistration.Create(signal, c => { c.Cancel = true; done.TrySetResult(); }));
         return done.Task;
     }
 }

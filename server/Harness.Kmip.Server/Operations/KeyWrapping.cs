@@ -1,0 +1,139 @@
+using System.Security.Cryptography;
+using Harness.Kmip.Server.Objects;
+
+namespace Harness.Kmip.Server.Operations;
+
+/// <summary>
+/// Key wrapping on Get (KMIP 1.4 §2.1.5 Key Wrapping Data, §2.1.6 Key Wrapping Specification): the key value is
+/// encrypted under another symmetric key of the client with AES Key Wrap (NIST SP 800-38F KW, RFC 3394; KWP, RFC 5649,
+/// when the length is not a multiple of 8). By default the TTLV-encoded Key Value is wrapped; with Encoding Option
+/// "No Encoding" only the key material bytes are.
+/// Result Reasons: Item Not Found (wrapping key), Illegal Operation (not a key), Permission Denied (1.x) /
+/// Incompatible Cryptographic Usage Mask (2.x) without Wrap Key usage, Wrong Key Lifecycle State (not Active),
+/// Feature Not Supported (methods other than Encrypt with AES).
+/// </summary>
+public static class KeyWrapping
+{
+    public static TtlvNode Wrap(RequestContext ctx, TtlvNode objectValue, TtlvNode spec)
+    {
+        var method = spec.Required(Tag.WrappingMethod).AsEnumOf<WrappingMethod>();
+        if (method != WrappingMethod.Encrypt)
+            throw new KmipException(ResultReason.FeatureNotSupported, $"wrapping method {method} is not supported; use Encrypt");
+        var info = spec.Child(Tag.EncryptionKeyInformation)
+                   ?? throw new KmipException(ResultReason.FeatureNotSupported, "only Encryption Key Information is supported for wrapping");
+        var wrapperId = info.Required(Tag.UniqueIdentifier).AsText;
+        var wrapper = ctx.Changes.Find(wrapperId) is { } w && w.Owner == ctx.Client.Id
+            ? Lifecycle.WithDueTransitions(w, ctx.Now)
+            : throw new KmipException(ResultReason.ItemNotFound, $"no wrapping key with Unique Identifier '{wrapperId}'");
+        if (wrapper.ObjectType != ObjectType.SymmetricKey || wrapper.Value is null)
+            throw new KmipException(ResultReason.IllegalOperation, $"'{wrapperId}' is not a symmetric key that can wrap");
+        if (wrapper.State != State.Active)
+            throw new KmipException(ctx.Version.IsV2 ? ResultReason.WrongKeyLifecycleState : ResultReason.PermissionDenied,
+                $"wrapping key '{wrapperId}' is {wrapper.State}, not Active");
+        uint mask = (uint)(wrapper.Get(AttributeNames.CryptographicUsageMask)?.AsInt32 ?? 0);
+        if ((mask & (uint)CryptographicUsageMask.WrapKey) == 0)
+            throw new KmipException(ctx.Version.IsV2 ? ResultReason.IncompatibleCryptographicUsageMask : ResultReason.PermissionDenied,
+                $"wrapping key '{wrapperId}' lacks the Wrap Key usage");
+        var mode = info.Child(Tag.CryptographicParameters)?.Child(Tag.BlockCipherMode)?.AsEnumOf<BlockCipherMode>() ?? BlockCipherMode.NISTKeyWrap;
+        if (mode is not (BlockCipherMode.NISTKeyWrap or BlockCipherMode.AESKeyWrapPadding))
+            throw new KmipException(ResultReason.FeatureNotSupported, $"block cipher mode {mode} is not supported for wrapping; use NIST Key Wrap");
+
+        var block = objectValue.Required(Tag.KeyBlock);
+        var keyValue = block.Required(Tag.KeyValue);
+        bool noEncoding = spec.Child(Tag.EncodingOption)?.AsEnumOf<EncodingOption>() == EncodingOption.NoEncoding;
+        byte[] plain = noEncoding ? keyValue.Required(Tag.KeyMaterial).AsBytes : TtlvWriter.Encode(keyValue);
+        var kek = wrapper.Value.Required(Tag.KeyBlock).Required(Tag.KeyValue).Required(Tag.KeyMaterial).AsBytes;
+        byte[] wrapped = mode == BlockCipherMode.NISTKeyWrap && plain.Length % 8 == 0 && plain.Length >= 16
+            ? AesKeyWrap.Wrap(kek, plain)
+            : AesKeyWrap.WrapWithPadding(kek, plain);
+
+        var wrappingData = TtlvNode.Structure(Tag.KeyWrappingData,
+            TtlvNode.Enumeration(Tag.WrappingMethod, WrappingMethod.Encrypt),
+            info,
+            spec.Child(Tag.EncodingOption));
+        var newBlock = TtlvNode.Structure(Tag.KeyBlock, block.Items
+            .Select(c => c.Tag == Tag.KeyValue ? TtlvNode.Bytes(Tag.KeyValue, wrapped) : c)
+            .Append(wrappingData));
+        return TtlvNode.Structure(objectValue.RawTag, objectValue.Items.Select(c => c.Tag == Tag.KeyBlock ? newBlock : c));
+    }
+}
+
+/// <summary>AES Key Wrap (RFC 3394) and AES Key Wrap with Padding (RFC 5649), on .NET's AES block cipher.</summary>
+public static class AesKeyWrap
+{
+    private static readonly byte[] DefaultIv = [0xA6, 0xA6, 0xA6, 0xA6, 0xA6, 0xA6, 0xA6, 0xA6];
+
+    public static byte[] Wrap(byte[] kek, byte[] plaintext)
+    {
+        if (plaintext.Length % 8 != 0 || plaintext.Length < 16) throw new ArgumentException("RFC 3394 wraps 16 or more bytes in 8-byte blocks");
+        return WrapCore(kek, DefaultIv, plaintext);
+    }
+
+    public static byte[] Unwrap(byte[] kek, byte[] wrapped)
+    {
+        var (iv, plain) = UnwrapCore(kek, wrapped);
+        if (!CryptographicOperations.FixedTimeEquals(iv, DefaultIv)) throw new CryptographicException("AES key unwrap: integrity check failed");
+        return plain;
+    }
+
+    /// <summary>RFC 5649: the alternative IV A65959A6 carries the length; data padded with zeros to 8 bytes.</summary>
+    public static byte[] WrapWithPadding(byte[] kek, byte[] plaintext)
+    {
+        var iv = new byte[8] { 0xA6, 0x59, 0x59, 0xA6, 0, 0, 0, 0 };
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(iv.AsSpan(4), (uint)plaintext.Length);
+        var padded = new byte[(plaintext.Length + 7) / 8 * 8];
+        plaintext.CopyTo(padded, 0);
+        if (padded.Length == 8)
+        {
+            using var aes = Aes.Create();
+            aes.Key = kek;
+            var block = iv.Concat(padded).ToArray();
+            return aes.EncryptEcb(block, PaddingMode.None);
+        }
+        return WrapCore(kek, iv, padded);
+    }
+
+    private static byte[] WrapCore(byte[] kek, byte[] iv, byte[] plaintext)
+    {
+        int n = plaintext.Length / 8;
+        var a = iv.ToArray();
+        var r = new byte[n][];
+        for (int i = 0; i < n; i++) r[i] = plaintext.AsSpan(i * 8, 8).ToArray();
+        using var aes = Aes.Create();
+        aes.Key = kek;
+        var block = new byte[16];
+        for (int j = 0; j <= 5; j++)
+            for (int i = 0; i < n; i++)
+            {
+                a.CopyTo(block, 0);
+                r[i].CopyTo(block, 8);
+                var b = aes.EncryptEcb(block, PaddingMode.None);
+                ulong t = (ulong)(n * j + i + 1);
+                for (int k = 0; k < 8; k++) a[k] = (byte)(b[k] ^ (byte)(t >> (8 * (7 - k))));
+                r[i] = b.AsSpan(8, 8).ToArray();
+            }
+        return a.Concat(r.SelectMany(x => x)).ToArray();
+    }
+
+    private static (byte[] Iv, byte[] Plain) UnwrapCore(byte[] kek, byte[] wrapped)
+    {
+        int n = wrapped.Length / 8 - 1;
+        var a = wrapped.AsSpan(0, 8).ToArray();
+        var r = new byte[n][];
+        for (int i = 0; i < n; i++) r[i] = wrapped.AsSpan((i + 1) * 8, 8).ToArray();
+        using var aes = Aes.Create();
+        aes.Key = kek;
+        var block = new byte[16];
+        for (int j = 5; j >= 0; j--)
+            for (int i = n - 1; i >= 0; i--)
+            {
+                ulong t = (ulong)(n * j + i + 1);
+                for (int k = 0; k < 8; k++) block[k] = (byte)(a[k] ^ (byte)(t >> (8 * (7 - k))));
+                r[i].CopyTo(block, 8);
+                var b = aes.DecryptEcb(block, PaddingMode.None);
+                a = b.AsSpan(0, 8).ToArray();
+                r[i] = b.AsSpan(8, 8).ToArray();
+            }
+        return (a, r.SelectMany(x => x).ToArray());
+    }
+}
