@@ -48,7 +48,12 @@ public static class AttributeNames
     /// <summary>Attributes KMIP 2.x defines and 1.x does not: left out of 1.x responses.</summary>
     private static readonly HashSet<string> V2Only = [ShortUniqueIdentifier, KeyFormatType, ProtectionStorageMask, "Protection Level", "Protection Period", "Quantum Safe", "NIST Key Type"];
 
-    public static bool ExistsIn(string fullName, ProtocolVersion version) => version.IsV2 || !V2Only.Contains(fullName);
+    public static bool ExistsIn(string fullName, ProtocolVersion version) =>
+        version.IsV2 || !(V2Only.Contains(fullName) || IsCertificateNamePart(fullName));
+
+    /// <summary>KMIP 2.x attributes read from a certificate's subject and issuer ("Certificate Subject CN", ...).</summary>
+    private static bool IsCertificateNamePart(string fullName) =>
+        fullName.StartsWith("Certificate Subject ", StringComparison.Ordinal) || fullName.StartsWith("Certificate Issuer ", StringComparison.Ordinal);
 
     /// <summary>Read-only attributes a client may still supply when it registers an object (KMIP 2.1 §4: "Initially set by: Server or Client").</summary>
     private static readonly HashSet<string> SuppliedAtRegistration = [Fresh, CertificateType, CertificateLength, OriginalCreationDate, KeyFormatType];
@@ -81,7 +86,7 @@ public static class AttributeNames
         "Cryptographic Domain Parameters", "Key Value Location", "Certificate Identifier", "X.509 Certificate Identifier",
     ];
 
-    public static bool IsReadOnly(string fullName) => ReadOnly.Contains(fullName);
+    public static bool IsReadOnly(string fullName) => ReadOnly.Contains(fullName) || IsCertificateNamePart(fullName);
     public static bool IsMultiInstance(string fullName) => MultiInstance.Contains(fullName) || IsCustom(fullName);
 
     /// <summary>Custom attributes: client ones start "x-", server ones "y-" (KMIP 1.4 §3.39); 2.x vendor attributes likewise.</summary>

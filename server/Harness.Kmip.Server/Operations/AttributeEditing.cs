@@ -74,7 +74,7 @@ public sealed class AddAttributeOperation : KmipOperation
                 $"'{name}' already exists and may have only one instance");
         if (name == AttributeNames.Name)
         {
-            try { ObjectFactory.CheckNameUnique(ctx, attr.Value, obj.Id); }
+            try { ObjectFactory.CheckNameUnique(ctx, attr.Value, obj.Id, obj); }
             catch (KmipException ex) when (!ctx.Version.IsV2) { throw new KmipException(ResultReason.IllegalOperation, ex.Message); }
         }
         var edited = ctx.Edit(obj);

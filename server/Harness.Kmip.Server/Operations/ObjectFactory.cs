@@ -152,6 +152,51 @@ public static class ObjectFactory
         SetDigest(obj);
         if (obj.Value?.Child(Tag.KeyBlock)?.Child(Tag.KeyFormatType) is { } format)
             obj.Set(AttributeNames.KeyFormatType, format);
+        if (obj.ObjectType == ObjectType.Certificate) SetCertificateAttributes(obj);
+    }
+
+    /// <summary>
+    /// What the server reads from an X.509 certificate (KMIP 1.4 §3.8–3.11, 2.1 §4.9–4.12): type, length, and the
+    /// subject and issuer name parts (the 2.x Certificate Subject/Issuer CN, O, OU, C, ST, L, Email attributes).
+    /// </summary>
+    private static void SetCertificateAttributes(ManagedObject obj)
+    {
+        var value = obj.Value!;
+        var der = value.Required(Tag.CertificateValue).AsBytes;
+        obj.Set(AttributeNames.CertificateType, value.Required(Tag.CertificateType));
+        obj.Set(AttributeNames.CertificateLength, TtlvNode.Integer(Tag.AttributeValue, der.Length));
+        if (value.Required(Tag.CertificateType).AsEnumOf<CertificateType>() != CertificateType.X_509) return;
+        System.Security.Cryptography.X509Certificates.X509Certificate2 cert;
+        try { cert = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificate(der); }
+        catch (System.Security.Cryptography.CryptographicException ex)
+        {
+            throw new KmipException(ResultReason.InvalidField, $"the Certificate Value is not a DER X.509 certificate: {ex.Message}");
+        }
+        using (cert)
+        {
+            SetNameParts(obj, "Certificate Subject", cert.SubjectName);
+            SetNameParts(obj, "Certificate Issuer", cert.IssuerName);
+        }
+    }
+
+    private static readonly (string Oid, string Suffix)[] NameParts =
+    [
+        ("2.5.4.3", "CN"), ("2.5.4.10", "O"), ("2.5.4.11", "OU"), ("1.2.840.113549.1.9.1", "Email"), ("2.5.4.6", "C"),
+        ("2.5.4.8", "ST"), ("2.5.4.7", "L"), ("2.5.4.5", "Serial Number"), ("2.5.4.12", "Title"),
+    ];
+
+    private static void SetNameParts(ManagedObject obj, string prefix, System.Security.Cryptography.X509Certificates.X500DistinguishedName name)
+    {
+        foreach (var rdn in name.EnumerateRelativeDistinguishedNames())
+        {
+            var oid = rdn.GetSingleElementType().Value;
+            var part = NameParts.FirstOrDefault(p => p.Oid == oid).Suffix;
+            var text = rdn.GetSingleElementValue();
+            if (part is null || text is null) continue;
+            var attribute = $"{prefix} {part}";
+            if (TagNames.TryParseSpecName(attribute, out _) && !obj.Has(attribute))
+                obj.Set(attribute, TtlvNode.Text(Tag.AttributeValue, text));
+        }
     }
 
     /// <summary>A registered key's algorithm and length, taken from its Key Block when the client gave no attributes for them.</summary>

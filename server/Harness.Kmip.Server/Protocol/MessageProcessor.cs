@@ -46,9 +46,9 @@ public sealed class MessageProcessor(KmsState kms)
         }
     }
 
-    /// <summary>A response that fails the whole message (bytes that could not be decoded, storage that failed).</summary>
-    public static TtlvNode FailureResponse(ResultReason reason, string message) =>
-        Response(Fallback, [FailedItem(null, null, new KmipException(reason, message))], DateTimeOffset.UtcNow);
+    /// <summary>A response that fails the whole message (bytes that could not be decoded, storage that failed), stamped with the server's clock.</summary>
+    public TtlvNode FailureResponse(ResultReason reason, string message) =>
+        Response(Fallback, [FailedItem(null, null, new KmipException(reason, message))]);
 
     private void CheckCredential(TtlvNode header, ProtocolVersion version)
     {
@@ -175,9 +175,9 @@ public sealed class MessageProcessor(KmsState kms)
         TtlvNode.Enumeration(Tag.ResultReason, ex.Reason),
         TtlvNode.Text(Tag.ResultMessage, ex.Message));
 
+    /// <summary>A batch item whose effects were rolled back (Batch Error Continuation Option Undo): status Operation Undone, payload kept.</summary>
     private static TtlvNode Undone(TtlvNode item) => TtlvNode.Structure(Tag.BatchItem,
-        item.Items.Where(c => c.Tag != Tag.ResponsePayload)
-            .Select(c => c.Tag == Tag.ResultStatus ? TtlvNode.Enumeration(Tag.ResultStatus, ResultStatus.OperationUndone) : c));
+        item.Items.Select(c => c.Tag == Tag.ResultStatus ? TtlvNode.Enumeration(Tag.ResultStatus, ResultStatus.OperationUndone) : c));
 
     private TtlvNode Response(ProtocolVersion version, IReadOnlyList<TtlvNode> items) => Response(version, items, kms.Time.GetUtcNow());
 

@@ -50,7 +50,7 @@ public sealed class RequestContext
     {
         var obj = Changes.Find(id);
         if (obj is null || obj.Owner != Client.Id)
-            throw new KmipException(ResultReason.ItemNotFound, $"no object with Unique Identifier '{id}'");
+            throw NotFound(id);
         IdPlaceholder = id;
         return Lifecycle.WithDueTransitions(obj, Now);
     }
@@ -62,6 +62,10 @@ public sealed class RequestContext
         Lifecycle.ApplyDueTransitions(edited, Now);
         return edited;
     }
+
+    /// <summary>No such object for this client: Item Not Found (1.x), Object Not Found (2.x, KMIP 2.1 §11).</summary>
+    public KmipException NotFound(string id) =>
+        new(Version.IsV2 ? ResultReason.ObjectNotFound : ResultReason.ItemNotFound, $"no object with Unique Identifier '{id}'");
 
     public void Touch(ManagedObject edited) => edited.SetDate(AttributeNames.LastChangeDate, Now);
 }

@@ -82,13 +82,13 @@ internal sealed class KmipConnection(KmsState kms, MessageProcessor processor, C
                         catch (Exception ex)
                         {
                             kms.Log.LogError(ex, "storage failed; the request of {Client} is not acknowledged", client.Subject);
-                            response = MessageProcessor.FailureResponse(ResultReason.GeneralFailure, "the server could not store the change: " + ex.Message);
+                            response = processor.FailureResponse(ResultReason.GeneralFailure, "the server could not store the change: " + ex.Message);
                         }
                     }
                     catch (TtlvFormatException ex)
                     {
                         kms.Log.LogWarning("invalid message from {Client} at {Peer}: {Message}", client.Subject, _peer, ex.Message);
-                        response = MessageProcessor.FailureResponse(ResultReason.InvalidMessage, ex.Message);
+                        response = processor.FailureResponse(ResultReason.InvalidMessage, ex.Message);
                     }
                     await tls.WriteAsync(TtlvWriter.Encode(response), stop).ConfigureAwait(false);
                 }
