@@ -30,23 +30,42 @@ public sealed class KmipServer : IAsyncDisposable
         Options = options;
         Directory.CreateDirectory(options.DataDirectory);
         _rootKey = RootKey.LoadOrCreate(options.DataDirectory);
-        _durable = new SqliteDurableStore(Path.Combine(options.DataDirectory, SqliteDurableStore.FileName));
-        var log = logs.CreateLogger("Harness.Kms");
-        var store = new ObjectStore(_durable, _rootKey);
-        var clients = new ClientRegistry(_durable, time, options.AllowedClientDelay);
-        State = new KmsState(store, clients, time, log, options);
-        _processor = new MessageProcessor(State);
-        AdminToken = options.AdminToken ?? LoadOrCreateAdminToken(options.DataDirectory);
-        if (options.AdminEndpoint is not null)
-            _admin = AdminApi.Start(State, options.AdminEndpoint, AdminToken, logs);
-        _validator = new ClientCertificateValidator(options.ClientCa, clients, log, () => _admin is null
-            ? "issue it from the configured CA (./harness pki) or enable the admin interface"
-            : $"curl -X POST -H 'Authorization: Bearer <admin token>' {_admin.Url}/clients/{{sha1}}/allow");
-        _listener = new TcpListener(options.KmipEndpoint);
-        _listener.Start(512);
-        Endpoint = (IPEndPoint)_listener.LocalEndpoint;
-        log.LogInformation("KMIP server listening on {Endpoint} (TLS 1.2/1.3, client certificates from \"{Ca}\"), {Count} objects, data in {Data}",
-            Endpoint, options.ClientCa.Subject, store.Count, options.DataDirectory);
+        try
+        {
+            _durable = new SqliteDurableStore(Path.Combine(options.DataDirectory, SqliteDurableStore.FileName));
+            var log = logs.CreateLogger("Harness.Kms");
+            ObjectStore store;
+            try { store = new ObjectStore(_durable, _rootKey); }
+            catch (CryptographicException ex)
+            {
+                throw new InvalidDataException(
+                    $"the objects in {Path.Combine(options.DataDirectory, SqliteDurableStore.FileName)} cannot be opened with " +
+                    $"{Path.Combine(options.DataDirectory, RootKey.FileName)}: {ex.Message}; start with the root key they were sealed under", ex);
+            }
+            var clients = new ClientRegistry(_durable, time, options.AllowedClientDelay);
+            State = new KmsState(store, clients, time, log, options);
+            _processor = new MessageProcessor(State);
+            AdminToken = options.AdminToken ?? LoadOrCreateAdminToken(options.DataDirectory);
+            if (options.AdminEndpoint is not null)
+                _admin = AdminApi.Start(State, options.AdminEndpoint, AdminToken, logs);
+            _validator = new ClientCertificateValidator(options.ClientCa, clients, log, () => _admin is null
+                ? "issue it from the configured CA (./harness pki) or enable the admin interface"
+                : $"curl -X POST -H 'Authorization: Bearer <admin token>' {_admin.Url}/clients/{{sha1}}/allow");
+            _listener = new TcpListener(options.KmipEndpoint);
+            _listener.Start(512);
+            Endpoint = (IPEndPoint)_listener.LocalEndpoint;
+            log.LogInformation("KMIP server listening on {Endpoint} (TLS 1.2/1.3, client certificates from \"{Ca}\"), {Count} objects, data in {Data}",
+                Endpoint, options.ClientCa.Subject, store.Count, options.DataDirectory);
+        }
+        catch
+        {
+            // A server that cannot start leaves nothing open: no listener, web host, database or key in memory.
+            _listener?.Stop();
+            _admin?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            _durable?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            _rootKey.Dispose();
+            throw;
+        }
         _acceptLoop = Task.Run(AcceptLoopAsync);
     }
 

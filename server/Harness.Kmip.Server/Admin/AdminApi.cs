@@ -152,7 +152,8 @@ public sealed class AdminApi : IAsyncDisposable
         var owner = kms.Clients.Find(o.Owner);
         return new ObjectInfo(o.Id, o.ObjectType.ToString(), o.State.ToString(), owner?.Subject ?? "?", owner?.Sha1Thumbprint ?? "?",
             o.Get(AttributeNames.Name)?.Child(Tag.NameValue)?.AsText,
-            o.Get(AttributeNames.CryptographicAlgorithm) is { Type: ItemType.Enumeration } a ? a.ValueText() : null,
+            o.Get(AttributeNames.CryptographicAlgorithm) is { Type: ItemType.Enumeration } a
+                ? EnumNames.Name((int)Tag.CryptographicAlgorithm, a.AsEnum) ?? a.ValueText() : null,
             o.Get(AttributeNames.CryptographicLength) is { Type: ItemType.Integer } l ? l.AsInt32 : null,
             o.Date(AttributeNames.InitialDate), o.Date(AttributeNames.ActivationDate), o.Date(AttributeNames.DeactivationDate),
             o.Date(AttributeNames.DestroyDate), o.Has(Administration.DisabledAttribute), o.Has(Administration.RestorableAttribute),

@@ -9,7 +9,7 @@ namespace Harness.Kmip.Server.Objects;
 public sealed record StoredAttribute(string? Vendor, string Name, int Index, TtlvNode Value)
 {
     /// <summary>The KMIP 1.x Attribute Name: the spec name, or "vendor-name" for custom attributes.</summary>
-    public string FullName => Vendor is null ? Name : $"{Vendor}-{Name}";
+    public string FullName { get; } = Vendor is null ? Name : $"{Vendor}-{Name}";
 
     public bool IsCustom => Vendor is not null;
 }

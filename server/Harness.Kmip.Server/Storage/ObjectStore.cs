@@ -71,26 +71,28 @@ public sealed class ObjectStore
 /// <summary>The objects one request message changes, visible to the later batch items of the same message.</summary>
 public sealed class ChangeSet(ObjectStore store)
 {
-    private readonly Dictionary<string, ManagedObject> _staged = new(StringComparer.Ordinal);
+    private Dictionary<string, ManagedObject>? _stagedOrNull;
 
-    public ManagedObject? Find(string id) => _staged.TryGetValue(id, out var o) ? o : store.Find(id);
+    private Dictionary<string, ManagedObject> StagedMap => _stagedOrNull ??= new(StringComparer.Ordinal);
 
-    public IEnumerable<ManagedObject> All => store.All.Where(o => !_staged.ContainsKey(o.Id)).Concat(_staged.Values);
+    public ManagedObject? Find(string id) => _stagedOrNull is not null && _stagedOrNull.TryGetValue(id, out var o) ? o : store.Find(id);
+
+    public IEnumerable<ManagedObject> All => store.All.Where(o => !StagedMap.ContainsKey(o.Id)).Concat(StagedMap.Values);
 
     /// <summary>A private copy of the object to change, staged for publication.</summary>
     public ManagedObject Edit(ManagedObject obj)
     {
-        if (_staged.TryGetValue(obj.Id, out var staged)) return staged;
+        if (StagedMap.TryGetValue(obj.Id, out var staged)) return staged;
         var copy = obj.Clone();
-        _staged[obj.Id] = copy;
+        StagedMap[obj.Id] = copy;
         return copy;
     }
 
-    public void Add(ManagedObject obj) => _staged[obj.Id] = obj;
+    public void Add(ManagedObject obj) => StagedMap[obj.Id] = obj;
 
-    public bool IsEmpty => _staged.Count == 0;
+    public bool IsEmpty => _stagedOrNull is null || _stagedOrNull.Count == 0;
 
-    public IReadOnlyCollection<ManagedObject> Staged => _staged.Values;
+    public IReadOnlyCollection<ManagedObject> Staged => StagedMap.Values;
 
-    public void Discard() => _staged.Clear();
+    public void Discard() => _stagedOrNull?.Clear();
 }

@@ -45,12 +45,27 @@ public sealed class ClientCertificateValidator(X509Certificate2 ca, ClientRegist
         chain.ChainPolicy.VerificationFlags = X509VerificationFlags.NoFlag;
         if (!chain.Build(cert))
         {
-            var status = string.Join(", ", chain.ChainStatus.Select(s => s.Status.ToString()).Distinct());
-            return $"not issued by the configured CA \"{ca.Subject}\" ({status})";
+            var statuses = chain.ChainStatus.Select(s => s.Status).Distinct().ToList();
+            var problems = new List<string>();
+            var untrusted = statuses.Where(s => s != X509ChainStatusFlags.NotTimeValid).ToList();
+            if (untrusted.Count > 0)
+                problems.Add($"not issued by the configured CA \"{ca.Subject}\" ({string.Join(", ", untrusted)})");
+            if (statuses.Contains(X509ChainStatusFlags.NotTimeValid))
+                problems.Add(ValidityProblem(cert) ?? "a certificate of its chain is outside its validity period (NotTimeValid)");
+            return string.Join("; ", problems);
         }
         var eku = cert.Extensions.OfType<X509EnhancedKeyUsageExtension>().FirstOrDefault();
         if (eku is not null && !eku.EnhancedKeyUsages.Cast<System.Security.Cryptography.Oid>().Any(o => o.Value == ClientAuthOid))
             return "the certificate lacks the clientAuth extended key usage";
+        return null;
+    }
+
+    /// <summary>Why the certificate itself is not valid now (the chain check uses the system time), or null.</summary>
+    private static string? ValidityProblem(X509Certificate2 cert)
+    {
+        var now = DateTime.Now;
+        if (cert.NotAfter < now) return $"the certificate expired on {cert.NotAfter.ToUniversalTime():u}";
+        if (cert.NotBefore > now) return $"the certificate is not valid before {cert.NotBefore.ToUniversalTime():u}";
         return null;
     }
 }

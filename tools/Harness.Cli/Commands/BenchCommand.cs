@@ -47,9 +47,10 @@ public static class BenchCommand
                 KmipBatchItems.CreateSymmetricKey(version, KmipAttribute.Aes256EncryptDecrypt)));
             keyId = created.BatchItems[0].EnsureSuccess().ResponsePayload!.Required(Tag.UniqueIdentifier).AsText;
         }
-        var request = op == "get"
+        // The request is encoded once; each response is decoded and its result checked.
+        var request = TtlvWriter.Encode(op == "get"
             ? KmipRequests.Message(version, KmipBatchItems.Get(keyId))
-            : KmipRequests.Message(version, KmipBatchItems.CreateSymmetricKey(version, KmipAttribute.Aes256EncryptDecrypt));
+            : KmipRequests.Message(version, KmipBatchItems.CreateSymmetricKey(version, KmipAttribute.Aes256EncryptDecrypt)));
 
         var stopAt = Stopwatch.GetTimestamp() + (long)(seconds * (double)Stopwatch.Frequency);
         var latencies = new List<long>[connections];
@@ -64,7 +65,7 @@ public static class BenchCommand
                 long start = Stopwatch.GetTimestamp();
                 try
                 {
-                    var response = await client.SendMessageAsync(request);
+                    var response = KmipResponse.Parse(TtlvReader.Decode(await client.SendRawAsync(request)));
                     response.BatchItems[0].EnsureSuccess();
                     mine.Add(Stopwatch.GetTimestamp() - start);
                 }
