@@ -12,10 +12,16 @@ var commands = new Dictionary<string, Func<string[], Task<int>>>(StringComparer.
     ["bench"] = BenchCommand.RunAsync,
 };
 
-if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+if (args.Length == 0)
+{
+    Console.Error.WriteLine(Usage.Text);
+    Console.Error.WriteLine("harness: no command given");
+    return 2;
+}
+if (args[0] is "-h" or "--help" or "help")
 {
     Console.WriteLine(Usage.Text);
-    return args.Length == 0 ? 2 : 0;
+    return 0;
 }
 if (!commands.TryGetValue(args[0], out var run))
 {

@@ -15,7 +15,7 @@ public static class PkiCommand
         try
         {
             var paths = TestPki.Init(outDir, force);
-            Console.WriteLine($"wrote {paths.Ca}, {paths.ServerCert}, {paths.ServerKey}, {paths.ClientCert}, {paths.ClientKey}");
+            Console.WriteLine($"wrote {paths.Ca}, {paths.CaKey}, {paths.ServerCert}, {paths.ServerKey}, {paths.ClientCert}, {paths.ClientKey}");
             using var server = PkiFiles.LoadCertificate(paths.ServerCert);
             Console.WriteLine($"server certificate SHA-1 thumbprint (as vCenter shows it): {Thumbprints.Sha1(server)}");
             return Task.FromResult(0);

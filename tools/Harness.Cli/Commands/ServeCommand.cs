@@ -11,9 +11,10 @@ public static class ServeCommand
     public static async Task<int> RunAsync(string[] argv)
     {
         var args = new Args(argv, new HashSet<string> { "verbose" });
-        var options = Options(args, defaultData: null);
         bool verbose = args.Has("verbose");
+        args.Get("kmip"); args.Get("data"); args.Get("pki"); args.Get("admin"); args.Get("max-message"); args.Get("user"); args.Get("allowed-client-delay");
         args.RejectUnknown();
+        var options = Options(args, defaultData: null);
         using var logs = Logging(verbose);
         await using var server = await Start(options, logs);
         PrintWhereToReach(server, Path.GetFullPath(args.Get("pki")!));

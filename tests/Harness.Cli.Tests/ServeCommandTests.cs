@@ -1,0 +1,87 @@
+using System.Net;
+using System.Net.Sockets;
+using Harness.Kmip;
+using Harness.Kmip.Client;
+using Harness.Pki;
+using Harness.Testing;
+
+namespace Harness.Cli.Tests;
+
+[Collection(ServerProcesses.Name)]
+public sealed class ServeCommandTests
+{
+    [Fact]
+    public async Task Serve_MissingPkiDirectory_ExitsWith2AndSaysHowToCreateOne()
+    {
+        using var dir = new TempDir();
+        var missing = dir.Sub("no-such-pki");
+
+        using var run = await Cli.RunAsync("serve", "--kmip", "127.0.0.1:0", "--data", dir.Sub("data"), "--pki", missing);
+
+        Cli.ReasonOf(run).Should().Contain(Path.Combine(missing, "ca.crt")).And.Contain("does not exist").And.Contain("pki init");
+        Directory.Exists(dir.Sub("data")).Should().BeFalse("nothing is created when the command is refused");
+    }
+
+    [Fact]
+    public async Task Serve_NoPkiOption_ExitsWith2()
+    {
+        using var dir = new TempDir();
+
+        using var run = await Cli.RunAsync("serve", "--kmip", "127.0.0.1:0", "--data", dir.Sub("data"));
+
+        Cli.ReasonOf(run).Should().Contain("--pki DIR is required");
+    }
+
+    [Fact]
+    public async Task Serve_PortAlreadyInUse_ExitsWith2AndNamesTheEndpoint()
+    {
+        using var dir = new TempDir();
+        TestPki.Init(dir.Sub("pki"));
+        var taken = new TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        try
+        {
+            var port = ((IPEndPoint)taken.LocalEndpoint).Port;
+
+            using var run = await Cli.RunAsync("serve", "--kmip", $"127.0.0.1:{port}", "--data", dir.Sub("data"), "--pki", dir.Sub("pki"));
+
+            Cli.ReasonOf(run).Should().Contain($"cannot listen on 127.0.0.1:{port}");
+        }
+        finally
+        {
+            taken.Stop();
+        }
+    }
+
+    [Fact]
+    public async Task Serve_Sigint_StopsCleanlyWithExitCode0AndKeepsTheData()
+    {
+        using var dir = new TempDir();
+        var pki = TestPki.Init(dir.Sub("pki"));
+        string id;
+        using (var serve = await ServeProcess.StartAsync(pki.Directory, dir.Sub("data")))
+        {
+            await using (var client = await KmipClient.ConnectAsync(KmipClientOptions.FromPki("127.0.0.1", serve.Port, pki)))
+                id = await new KmipOperations(client, ProtocolVersion.V1_4).CreateSymmetricKeyAsync(KmipAttribute.Aes256EncryptDecrypt);
+
+            using (var kill = await ChildProcess.RunAsync("kill", ["-INT", serve.Process.Id.ToString()], TimeSpan.FromSeconds(10)))
+                kill.ExitCode.Should().Be(0);
+            var exit = await serve.Process.WaitForExitAsync(TimeSpan.FromSeconds(30));
+
+            exit.Should().Be(0, serve.Process.Describe());
+            serve.Process.Stdout.Should().Contain("stopping");
+        }
+
+        using var again = await ServeProcess.StartAsync(pki.Directory, dir.Sub("data"));
+        again.ObjectsAtStart.Should().Be(1);
+        await using var second = await KmipClient.ConnectAsync(KmipClientOptions.FromPki("127.0.0.1", again.Port, pki));
+        (await new KmipOperations(second, ProtocolVersion.V1_4).GetAsync(id)).KeyMaterial.Should().HaveCount(32);
+    }
+}
+
+/// <summary>Tests that start `harness serve` children run one at a time (2 cores; the durability test wants the CPU).</summary>
+[CollectionDefinition(Name)]
+public sealed class ServerProcesses
+{
+    public const string Name = "harness serve child processes";
+}

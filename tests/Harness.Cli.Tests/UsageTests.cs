@@ -1,0 +1,64 @@
+namespace Harness.Cli.Tests;
+
+/// <summary>Exit code 2 and a one-line reason on stderr for bad usage (README: "Exit codes").</summary>
+public sealed class UsageTests
+{
+    [Fact]
+    public async Task UnknownCommand_ExitsWith2AndNamesIt()
+    {
+        using var run = await Cli.RunAsync("frobnicate");
+
+        var reason = Cli.ReasonOf(run);
+        reason.Should().Contain("unknown command 'frobnicate'").And.Contain("pki").And.Contain("serve");
+    }
+
+    [Theory]
+    [InlineData("pki", "init", "--out", "/tmp/never-written", "--colour", "blue")]
+    [InlineData("bench", "--target", "127.0.0.1:1", "--pki", "/tmp", "--colour", "blue")]
+    [InlineData("vectors", "--target", "127.0.0.1:1", "--pki", "/tmp", "--colour", "blue", "x.xml")]
+    public async Task UnknownOption_ExitsWith2AndNamesIt(params string[] args)
+    {
+        using var run = await Cli.RunAsync(args);
+
+        Cli.ReasonOf(run).Should().Contain("unknown option --colour");
+        Directory.Exists("/tmp/never-written").Should().BeFalse("a rejected command writes nothing");
+    }
+
+    [Fact]
+    public async Task UnknownOption_ServeWithValidPki_ExitsWith2BeforeListening()
+    {
+        using var dir = new Harness.Testing.TempDir();
+        Harness.Pki.TestPki.Init(dir.Sub("pki"));
+
+        using var run = await Cli.RunAsync("serve", "--kmip", "127.0.0.1:0", "--data", dir.Sub("data"), "--pki", dir.Sub("pki"), "--colour", "blue");
+
+        Cli.ReasonOf(run).Should().Contain("unknown option --colour");
+        Directory.Exists(dir.Sub("data")).Should().BeFalse("the server never started");
+    }
+
+    [Fact]
+    public async Task OptionWithoutValue_ExitsWith2()
+    {
+        using var run = await Cli.RunAsync("pki", "init", "--out");
+
+        Cli.ReasonOf(run).Should().Contain("--out needs a value");
+    }
+
+    [Fact]
+    public async Task NoArguments_PrintsUsageAndExitsWith2()
+    {
+        using var run = await Cli.RunAsync();
+
+        run.ExitCode.Should().Be(2);
+        run.Stdout.Should().Contain("./harness pki init --out DIR").And.Contain("Exit codes");
+    }
+
+    [Fact]
+    public async Task Help_PrintsUsageAndExitsWith0()
+    {
+        using var run = await Cli.RunAsync("--help");
+
+        run.ExitCode.Should().Be(0);
+        run.Stdout.Should().Contain("./harness serve --kmip HOST:PORT --data DIR --pki DIR");
+    }
+}

@@ -1,0 +1,99 @@
+using System.Text.RegularExpressions;
+using Harness.Pki;
+using Harness.Testing;
+
+namespace Harness.Cli.Tests;
+
+/// <summary>One `harness serve` child for the client-side commands (vectors, bench).</summary>
+public sealed class ServeFixture : IAsyncLifetime
+{
+    private readonly TempDir _dir = new("harness-cli-serve-");
+
+    public PkiPaths Pki { get; private set; } = null!;
+    public ServeProcess Serve { get; private set; } = null!;
+    public string Target => $"127.0.0.1:{Serve.Port}";
+
+    public async ValueTask InitializeAsync()
+    {
+        try
+        {
+            Pki = TestPki.Init(_dir.Sub("pki"));
+            Serve = await ServeProcess.StartAsync(Pki.Directory, _dir.Sub("data"));
+        }
+        catch
+        {
+            _dir.Dispose(); // xunit does not call DisposeAsync when InitializeAsync fails
+            throw;
+        }
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        Serve?.Dispose();
+        _dir.Dispose();
+        return ValueTask.CompletedTask;
+    }
+}
+
+[Collection(ServerProcesses.Name)]
+public sealed class VectorsAndBenchTests(ServeFixture server) : IClassFixture<ServeFixture>
+{
+    private static string Vector(string name) => Path.Combine(RepoPaths.Shared, "kmip-vectors", "v1.4", "XML", "mandatory", name);
+
+    [Fact]
+    public async Task Vectors_SklcM114AgainstServe_PrintsPassAndOnePassed()
+    {
+        var file = Vector("SKLC-M-1-14.xml");
+        File.Exists(file).Should().BeTrue($"the OASIS vector should be at {file}");
+
+        using var run = await Cli.RunAsync("vectors", "--target", server.Target, "--pki", server.Pki.Directory, file);
+
+        run.ExitCode.Should().Be(0, run.Describe());
+        run.StdoutLines.Should().Contain(l => l.StartsWith("PASS SKLC-M-1-14.xml"));
+        run.StdoutLines.Last().Should().Be("1 passed, 0 failed");
+    }
+
+    [Fact]
+    public async Task Vectors_MissingFile_ExitsWith2()
+    {
+        using var run = await Cli.RunAsync("vectors", "--target", server.Target, "--pki", server.Pki.Directory, "/nonexistent/vector.xml");
+
+        Cli.ReasonOf(run).Should().Contain("/nonexistent/vector.xml").And.Contain("neither a file nor a folder");
+    }
+
+    [Fact]
+    public async Task Vectors_NothingListens_PrintsFailAndExitsWith1()
+    {
+        var port = RepoPaths.FreePort();
+
+        using var run = await Cli.RunAsync("vectors", "--target", $"127.0.0.1:{port}", "--pki", server.Pki.Directory, Vector("SKLC-M-1-14.xml"));
+
+        run.ExitCode.Should().Be(1, run.Describe());
+        run.StdoutLines.Should().Contain(l => l.StartsWith("FAIL SKLC-M-1-14.xml") && l.Contains("cannot connect"));
+        run.StdoutLines.Last().Should().Be("0 passed, 1 failed");
+    }
+
+    [Theory]
+    [InlineData("create")]
+    [InlineData("get")]
+    public async Task Bench_TwoConnectionsOneSecond_PrintsOpsPerSecondPercentilesAndNoErrors(string op)
+    {
+        using var run = await Cli.RunAsync("bench", "--target", server.Target, "--pki", server.Pki.Directory,
+            "--op", op, "--connections", "2", "--seconds", "1");
+
+        run.ExitCode.Should().Be(0, run.Describe());
+        var line = run.StdoutLines.Should().ContainSingle(l => l.StartsWith(op + ":")).Subject;
+        var m = Regex.Match(line, $@"^{op}: (?<ops>[\d,]+) ops/s, p50 (?<p50>\d+(\.\d+)?) ms, p99 (?<p99>\d+(\.\d+)?) ms, 0 errors");
+        m.Success.Should().BeTrue($"'{line}' should read like 'create: N ops/s, p50 X ms, p99 Y ms, 0 errors'");
+        int.Parse(m.Groups["ops"].Value.Replace(",", "")).Should().BePositive();
+        double.Parse(m.Groups["p99"].Value).Should().BeGreaterThanOrEqualTo(double.Parse(m.Groups["p50"].Value));
+    }
+
+    [Fact]
+    public async Task Bench_UnknownOp_ExitsWith2()
+    {
+        using var run = await Cli.RunAsync("bench", "--target", server.Target, "--pki", server.Pki.Directory, "--op", "destroy");
+
+        Cli.ReasonOf(run).Should().Contain("--op must be get or create");
+    }
+}

@@ -1,0 +1,120 @@
+using System.Text.Json;
+using Harness.Kmip;
+using Harness.Kmip.Client;
+using Harness.Testing;
+
+namespace Harness.Interop.Tests;
+
+/// <summary>
+/// PyKMIP's ProxyKmipClient (a real third-party client: Python's ssl module over OpenSSL, PyKMIP's own TTLV codec)
+/// against the Harness KMS. The script Python/pykmip_client_ops.py does create, register, get, get_attributes,
+/// get_attribute_list, locate, activate, revoke, destroy and prints one JSON line per step.
+/// </summary>
+public sealed class PyKmipClientTests(HarnessKms kms, ITestOutputHelper output) : IClassFixture<HarnessKms>
+{
+    private static readonly TimeSpan ScriptTimeout = TimeSpan.FromSeconds(90);
+
+    [Theory]
+    [InlineData("1.2")] // PyKMIP's default
+    [InlineData("1.4")]
+    [InlineData("2.0")] // the newest PyKMIP 0.10 speaks
+    public async Task PyKmipClient_EveryOperationAgainstHarnessKms_SucceedsWithRightValues(string kmipVersion)
+    {
+        var steps = await RunScriptAsync(kmipVersion, "PROTOCOL_SSLv23");
+
+        steps.Keys.Should().Contain(["open", "create", "get_created", "register", "get", "get_attributes", "get_attribute_list",
+            "locate", "activate", "state_after_activate", "revoke", "state_after_revoke", "destroy", "get_after_destroy", "done"]);
+        foreach (var (op, step) in steps)
+            step.GetProperty("ok").GetBoolean().Should().BeTrue($"PyKMIP step '{op}' should succeed: {step}");
+
+        steps["open"].GetProperty("tls_version").GetString().Should().Be("TLSv1.3", "PROTOCOL_SSLv23 negotiates the highest version");
+
+        // create: an AES-256 key; Get returns 32 bytes, and the Harness client (same certificate, same owner) reads the same bytes
+        var createdId = steps["create"].GetProperty("uid").GetString()!;
+        steps["get_created"].GetProperty("algorithm").GetString().Should().Be("AES");
+        steps["get_created"].GetProperty("length").GetInt32().Should().Be(256);
+        var createdKey = Convert.FromHexString(steps["get_created"].GetProperty("key_hex").GetString()!);
+        createdKey.Should().HaveCount(32);
+        (await GetWithHarnessClientAsync(createdId)).Should().Equal(createdKey, "the Harness client reads the key PyKMIP created");
+
+        // register + get: the bytes PyKMIP supplied come back identical
+        var registeredId = steps["register"].GetProperty("uid").GetString()!;
+        registeredId.Should().NotBe(createdId);
+        var supplied = steps["register"].GetProperty("key_hex").GetString();
+        steps["get"].GetProperty("key_hex").GetString().Should().Be(supplied, "Get returns the registered key's bytes unchanged");
+        steps["get"].GetProperty("object_type").GetString().Should().Be("SYMMETRIC_KEY");
+        steps["get"].GetProperty("algorithm").GetString().Should().Be("AES");
+        steps["get"].GetProperty("length").GetInt32().Should().Be(256);
+
+        var attributes = Attributes(steps["get_attributes"]);
+        steps["get_attributes"].GetProperty("uid").GetString().Should().Be(registeredId);
+        attributes["Cryptographic Algorithm"].Should().Equal("AES");
+        attributes["Cryptographic Length"].Should().Equal("256");
+        attributes["Object Type"].Should().Equal("SYMMETRIC_KEY");
+        attributes["State"].Should().Equal("PRE_ACTIVE");
+        attributes["Name"].Should().ContainSingle().Which.Should().Contain(steps["register"].GetProperty("name").GetString());
+
+        var names = steps["get_attribute_list"].GetProperty("names").EnumerateArray().Select(n => n.GetString()).ToList();
+        names.Should().Contain(["Cryptographic Algorithm", "Cryptographic Length", "Name", "Object Type", "State", "Unique Identifier"]);
+
+        steps["locate"].GetProperty("uids").EnumerateArray().Select(u => u.GetString()).Should().Equal([registeredId],
+            "the name is unique to this run");
+
+        Attributes(steps["state_after_activate"])["State"].Should().Equal("ACTIVE");
+        Attributes(steps["state_after_revoke"])["State"].Should().Equal("DEACTIVATED");
+        steps["get_after_destroy"].GetProperty("reason").GetString().Should().BeOneOf("ITEM_NOT_FOUND", "OBJECT_DESTROYED");
+    }
+
+    [Fact]
+    public async Task PyKmipClient_Tls12Only_NegotiatesAnEcdheGcmSuiteAndWorks()
+    {
+        var steps = await RunScriptAsync("1.2", "PROTOCOL_TLSv1_2");
+
+        foreach (var (op, step) in steps)
+            step.GetProperty("ok").GetBoolean().Should().BeTrue($"PyKMIP step '{op}' should succeed: {step}");
+        steps["open"].GetProperty("tls_version").GetString().Should().Be("TLSv1.2");
+        steps["open"].GetProperty("cipher").GetString().Should().StartWith("ECDHE-ECDSA-").And.Contain("GCM");
+        steps["get"].GetProperty("key_hex").GetString().Should().Be(steps["register"].GetProperty("key_hex").GetString());
+    }
+
+    [Fact]
+    public async Task PyKmipClient_Tls10_IsRefusedAtTheHandshake()
+    {
+        var steps = await RunScriptAsync("1.2", "PROTOCOL_TLSv1");
+
+        steps["open"].GetProperty("ok").GetBoolean().Should().BeFalse("the KMS speaks TLS 1.2 and 1.3 only");
+        steps["open"].GetProperty("error").GetString().Should().Contain("PROTOCOL_VERSION");
+    }
+
+    private async Task<Dictionary<string, JsonElement>> RunScriptAsync(string kmipVersion, string sslVersion)
+    {
+        await PyKmip.EnsureInstalledAsync();
+        using var run = await ChildProcess.RunAsync(PyKmip.Python,
+            [PyKmip.Script("pykmip_client_ops.py"), "127.0.0.1", kms.Port.ToString(), kms.Pki.Directory, kmipVersion, sslVersion],
+            ScriptTimeout);
+        output.WriteLine(run.Stdout);
+        if (run.Stderr.Length > 0) output.WriteLine("stderr:\n" + run.Stderr);
+        run.ExitCode.Should().Be(0, $"the script should run to its end\n{run.Describe()}");
+
+        var steps = new Dictionary<string, JsonElement>();
+        foreach (var line in run.StdoutLines.Where(l => l.StartsWith('{')))
+        {
+            var json = JsonDocument.Parse(line).RootElement.Clone();
+            steps[json.GetProperty("op").GetString()!] = json;
+        }
+        steps.Should().ContainKey("done", $"the script prints {{\"op\": \"done\"}} last\n{run.Describe()}");
+        return steps;
+    }
+
+    private static Dictionary<string, List<string>> Attributes(JsonElement step) =>
+        step.GetProperty("attributes").EnumerateObject().ToDictionary(
+            p => p.Name,
+            p => p.Value.EnumerateArray().Select(v => v.ValueKind == JsonValueKind.String ? v.GetString()! : v.GetRawText()).ToList());
+
+    private async Task<byte[]?> GetWithHarnessClientAsync(string id)
+    {
+        await using var client = await KmipClient.ConnectAsync(KmipClientOptions.FromPki("127.0.0.1", kms.Port, kms.Pki));
+        var ops = new KmipOperations(client, ProtocolVersion.V1_4);
+        return (await ops.GetAsync(id)).KeyMaterial;
+    }
+}

@@ -1,0 +1,180 @@
+#!/usr/bin/python3
+"""PyKMIP (the Debian python3-pykmip package) as a third-party KMIP client against a KMIP server.
+
+Usage: pykmip_client_ops.py HOST PORT PKI_DIR [KMIP_VERSION [SSL_VERSION]]
+
+KMIP_VERSION: 1.0 ... 2.0 (default 1.2, PyKMIP's own default); SSL_VERSION: an ssl module constant name
+(default PROTOCOL_SSLv23, i.e. negotiate the highest TLS version both sides have).
+
+Runs, in this order: create (AES 256), register (a symmetric key supplied here), get (of the registered key),
+get_attributes, get_attribute_list, locate (by name), activate, get_attributes (State), revoke, get_attributes (State),
+destroy, get (after destroy, expected to fail). Prints one JSON object per line per step:
+{"op": ..., "ok": true|false, ...values..., "error": "..."}; the last line is {"op": "done"}.
+Exit code 0 when the script itself ran to the end (the caller judges the steps), 3 when PyKMIP cannot be imported.
+"""
+import binascii
+import enum
+import json
+import logging
+import os
+import sys
+import traceback
+
+try:
+    from kmip import enums
+    from kmip.core.factories import attributes as attribute_factories
+    from kmip.pie import client as pie_client
+    from kmip.pie import objects
+except ImportError as e:  # reported, the C# test turns it into a failure with the fix
+    print(json.dumps({"op": "import", "ok": False, "error": "cannot import PyKMIP: %s" % e}), flush=True)
+    sys.exit(3)
+
+logging.basicConfig(level=logging.CRITICAL)  # PyKMIP warns about a missing config file; keep stdout JSON only
+
+
+def emit(op, ok, **values):
+    values.update({"op": op, "ok": ok})
+    print(json.dumps(values, sort_keys=True), flush=True)
+
+
+def attribute_values(attrs):
+    """Get Attributes result -> {name: [text value, ...]}."""
+    out = {}
+    for a in attrs:
+        name = a.attribute_name.value
+        v = a.attribute_value
+        if hasattr(v, "value"):
+            v = v.value
+        if isinstance(v, enum.Enum):
+            v = v.name
+        out.setdefault(name, []).append(v if isinstance(v, (str, int, float, bool)) else str(v))
+    return out
+
+
+def step(op, fn):
+    try:
+        return fn()
+    except Exception as e:  # one failing step is reported and the script goes on
+        emit(op, False, error="%s: %s" % (type(e).__name__, e), trace=traceback.format_exc(limit=3))
+        return None
+
+
+def main():
+    host, port, pki = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+    version_text = sys.argv[4] if len(sys.argv) > 4 else "1.2"
+    version = {"1.0": enums.KMIPVersion.KMIP_1_0, "1.1": enums.KMIPVersion.KMIP_1_1, "1.2": enums.KMIPVersion.KMIP_1_2,
+               "1.3": enums.KMIPVersion.KMIP_1_3, "1.4": enums.KMIPVersion.KMIP_1_4,
+               "2.0": enums.KMIPVersion.KMIP_2_0}[version_text]
+    ssl_version = sys.argv[5] if len(sys.argv) > 5 else "PROTOCOL_SSLv23"
+    name_suffix = binascii.hexlify(os.urandom(4)).decode()
+    created_name = "pykmip-created-" + name_suffix
+    registered_name = "pykmip-registered-" + name_suffix
+    key_bytes = os.urandom(32)
+
+    client = pie_client.ProxyKmipClient(
+        hostname=host, port=port,
+        cert=os.path.join(pki, "client.crt"), key=os.path.join(pki, "client.key"), ca=os.path.join(pki, "ca.crt"),
+        ssl_version=ssl_version,
+        config_file=os.devnull,  # no /etc/pykmip/pykmip.conf or ~/.pykmip: only the values given here
+        kmip_version=version)
+    try:
+        client.open()
+    except Exception as e:
+        emit("open", False, error="%s: %s" % (type(e).__name__, e))
+        emit("done", True)
+        return 0
+    sock = client.proxy.socket
+    emit("open", True, tls_version=sock.version(), cipher=sock.cipher()[0], kmip_version=version_text)
+
+    try:
+        def create():
+            uid = client.create(enums.CryptographicAlgorithm.AES, 256, name=created_name,
+                                cryptographic_usage_mask=[enums.CryptographicUsageMask.ENCRYPT,
+                                                          enums.CryptographicUsageMask.DECRYPT])
+            emit("create", True, uid=uid, name=created_name)
+            return uid
+        created = step("create", create)
+
+        def get_created():
+            key = client.get(created)
+            emit("get_created", True, uid=created, algorithm=key.cryptographic_algorithm.name,
+                 length=key.cryptographic_length, key_hex=binascii.hexlify(key.value).decode())
+        if created:
+            step("get_created", get_created)
+
+        def register():
+            key = objects.SymmetricKey(enums.CryptographicAlgorithm.AES, 256, key_bytes,
+                                       masks=[enums.CryptographicUsageMask.ENCRYPT, enums.CryptographicUsageMask.DECRYPT],
+                                       name=registered_name)
+            uid = client.register(key)
+            emit("register", True, uid=uid, name=registered_name, key_hex=binascii.hexlify(key_bytes).decode())
+            return uid
+        registered = step("register", register)
+        if not registered:
+            emit("done", True)
+            return 0
+
+        def get():
+            key = client.get(registered)
+            emit("get", True, object_type=key.object_type.name,
+                 algorithm=key.cryptographic_algorithm.name, length=key.cryptographic_length,
+                 key_hex=binascii.hexlify(key.value).decode())
+        step("get", get)
+
+        def get_attributes():
+            uid, attrs = client.get_attributes(registered, ["Cryptographic Algorithm", "Cryptographic Length",
+                                                            "State", "Name", "Object Type"])
+            emit("get_attributes", True, uid=uid, attributes=attribute_values(attrs))
+        step("get_attributes", get_attributes)
+
+        def get_attribute_list():
+            names = client.get_attribute_list(registered)
+            emit("get_attribute_list", True, names=names)
+        step("get_attribute_list", get_attribute_list)
+
+        def locate():
+            factory = attribute_factories.AttributeFactory()
+            uids = client.locate(attributes=[factory.create_attribute(enums.AttributeType.NAME, registered_name)])
+            emit("locate", True, name=registered_name, uids=uids)
+        step("locate", locate)
+
+        def state(op):
+            uid, attrs = client.get_attributes(registered, ["State"])
+            emit(op, True, uid=uid, attributes=attribute_values(attrs))
+
+        def activate():
+            client.activate(registered)
+            emit("activate", True, uid=registered)
+        step("activate", activate)
+        step("state_after_activate", lambda: state("state_after_activate"))
+
+        def revoke():
+            client.revoke(enums.RevocationReasonCode.CESSATION_OF_OPERATION, registered,
+                          revocation_message="PyKMIP interop test")
+            emit("revoke", True, uid=registered)
+        step("revoke", revoke)
+        step("state_after_revoke", lambda: state("state_after_revoke"))
+
+        def destroy():
+            client.destroy(registered)
+            emit("destroy", True, uid=registered)
+        step("destroy", destroy)
+
+        def get_after_destroy():
+            try:
+                client.get(registered)
+                emit("get_after_destroy", False, error="Get of a destroyed key succeeded")
+            except Exception as e:
+                reason = getattr(e, "reason", None)
+                emit("get_after_destroy", True, refused="%s: %s" % (type(e).__name__, e),
+                     reason=reason.name if reason is not None else None)
+        step("get_after_destroy", get_after_destroy)
+    finally:
+        client.close()
+
+    emit("done", True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
