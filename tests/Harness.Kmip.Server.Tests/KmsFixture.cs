@@ -11,8 +11,11 @@ namespace Harness.Kmip.Server.Tests;
 /// </summary>
 public sealed class KmsFixture : IAsyncDisposable
 {
-    private KmsFixture(InMemoryPki pki, string dataDirectory, KmipServer server, ManualClock clock, TestLogger log)
+    private readonly Action<KmipServerOptions>? _configure;
+
+    private KmsFixture(InMemoryPki pki, string dataDirectory, KmipServer server, ManualClock clock, TestLogger log, Action<KmipServerOptions>? configure)
     {
+        _configure = configure;
         Log = log;
         Pki = pki;
         DataDirectory = dataDirectory;
@@ -35,10 +38,11 @@ public sealed class KmsFixture : IAsyncDisposable
         var options = Options(pki, dataDirectory);
         configure?.Invoke(options);
         var server = await KmipServer.StartAsync(options, log.Factory, clock);
-        return new KmsFixture(pki, dataDirectory, server, clock, log);
+        return new KmsFixture(pki, dataDirectory, server, clock, log, configure);
     }
 
-    private static KmipServerOptions Options(InMemoryPki pki, string dataDirectory) => new()
+    /// <summary>The options a fixture starts its server with (before its configure action).</summary>
+    public static KmipServerOptions Options(InMemoryPki pki, string dataDirectory) => new()
     {
         KmipEndpoint = new IPEndPoint(IPAddress.Loopback, 0),
         ServerCertificate = PkiFiles.ForTls(pki.Server),
@@ -52,6 +56,7 @@ public sealed class KmsFixture : IAsyncDisposable
     {
         await Server.DisposeAsync();
         var options = Options(Pki, DataDirectory);
+        _configure?.Invoke(options);
         Server = await KmipServer.StartAsync(options, Log.Factory, Clock);
     }
 

@@ -51,6 +51,12 @@ public sealed class Args
         return int.TryParse(v, out var n) && n >= 0 ? n : throw new UsageException($"--{name} must be a non-negative whole number, not '{v}'");
     }
 
+    /// <summary>Declares options the command reads later, so that <see cref="RejectUnknown"/> can run first.</summary>
+    public void Accept(params string[] names)
+    {
+        foreach (var n in names) _used.Add(n);
+    }
+
     /// <summary>Rejects options the command did not read (a typo should not be silently ignored).</summary>
     public void RejectUnknown()
     {

@@ -44,6 +44,19 @@ public sealed class MessageProcessor(KmsState kms)
             kms.Log.LogWarning("request from {Client} rejected: {Reason}: {Message}", client.Subject, ex.Reason, ex.Message);
             return new ProcessedMessage(Response(version, [FailedItem(null, null, ex)]), Task.CompletedTask);
         }
+        catch (Exception ex)
+        {
+            // A bug must not cost the client its connection: it gets a General Failure, the log gets the stack trace.
+            kms.Log.LogError(ex, "request from {Client} failed unexpectedly: {Message}", client.Subject, ex.Message);
+            return new ProcessedMessage(Response(version, [FailedItem(null, null, new UnexpectedFailure(null, ex))]), Task.CompletedTask);
+        }
+    }
+
+    /// <summary>An exception an operation did not expect (a server bug, or input no check caught): General Failure.</summary>
+    private sealed class UnexpectedFailure(Operation? operation, Exception cause) : KmipException(ResultReason.GeneralFailure,
+        $"the server could not process the {(operation is null ? "request" : operation + " request")}: {cause.GetType().Name}: {cause.Message}")
+    {
+        public Exception Cause { get; } = cause;
     }
 
     /// <summary>A response that fails the whole message (bytes that could not be decoded, storage that failed), stamped with the server's clock.</summary>
@@ -99,12 +112,17 @@ public sealed class MessageProcessor(KmsState kms)
                 try
                 {
                     if (error is not null) throw error;
-                    var result = op!.Execute(ctx, payload!);
+                    TtlvNode result;
+                    try { result = op!.Execute(ctx, payload!); }
+                    catch (Exception ex) when (ex is not KmipException) { throw new UnexpectedFailure(opEnum, ex); }
                     responses.Add(SuccessItem(opEnum, batchId, result));
                 }
                 catch (KmipException ex)
                 {
-                    kms.Log.LogInformation("{Operation} from {Client} failed: {Reason}: {Message}", opEnum?.ToString() ?? "(none)", client.Subject, ex.Reason, ex.Message);
+                    if (ex is UnexpectedFailure unexpected)
+                        kms.Log.LogError(unexpected.Cause, "{Operation} from {Client} failed unexpectedly: {Message}", opEnum?.ToString() ?? "(none)", client.Subject, ex.Message);
+                    else
+                        kms.Log.LogInformation("{Operation} from {Client} failed: {Reason}: {Message}", opEnum?.ToString() ?? "(none)", client.Subject, ex.Reason, ex.Message);
                     responses.Add(FailedItem(opEnum, batchId, ex));
                     if (continuation == BatchErrorContinuationOption.Continue) continue;
                     if (continuation == BatchErrorContinuationOption.Undo)

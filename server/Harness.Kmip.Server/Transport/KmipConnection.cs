@@ -102,6 +102,10 @@ internal sealed class KmipConnection(KmsState kms, MessageProcessor processor, C
         {
             kms.Log.LogDebug("connection of {Client} from {Peer} ended: {Message}", client.Subject, _peer, ex.Message);
         }
+        catch (Exception ex)
+        {
+            kms.Log.LogError(ex, "closed the connection of {Client} from {Peer} after an unexpected error: {Message}", client.Subject, _peer, ex.Message);
+        }
     }
 
     private static async ValueTask<bool> ReadFullyAsync(Stream s, Memory<byte> into, CancellationToken ct)

@@ -12,7 +12,7 @@ public static class ServeCommand
     {
         var args = new Args(argv, new HashSet<string> { "verbose" });
         bool verbose = args.Has("verbose");
-        args.Get("kmip"); args.Get("data"); args.Get("pki"); args.Get("admin"); args.Get("max-message"); args.Get("user"); args.Get("allowed-client-delay");
+        args.Accept(ServerOptionNames);
         args.RejectUnknown();
         var options = Options(args, defaultData: null);
         using var logs = Logging(verbose);
@@ -23,6 +23,8 @@ public static class ServeCommand
         Console.WriteLine("stopping…");
         return 0;
     }
+
+    internal static readonly string[] ServerOptionNames = ["kmip", "data", "pki", "admin", "max-message", "user", "allowed-client-delay"];
 
     internal static KmipServerOptions Options(Args args, string? defaultData, string? defaultPki = null)
     {
