@@ -64,6 +64,7 @@ public static class Administration
                 Lifecycle.IsDestroyed(obj.State) ? $"key '{obj.Id}' was destroyed through KMIP: its material is gone" : $"key '{obj.Id}' is not destroyed");
         obj.Remove(RestorableAttribute);
         obj.Remove(AttributeNames.DestroyDate);
+        obj.State = State.Deactivated; // no longer destroyed; Reactivate takes it to Active
         Reactivate(obj, now);
     }
 }

@@ -146,14 +146,18 @@ public sealed class ReKeyOperation : KmipOperation
         var edited = ctx.Edit(old);
         edited.Remove(AttributeNames.Name);
         var fresh = CreateOperation.Build(ctx, copied.Concat(given).Concat(names).ToList());
-        if (offset is { } off)
+        // KMIP 1.4 §4.4 Table 172: without an Offset the replacement takes the old key's dates; with one, its Activation
+        // Date is now + Offset and the other dates keep their distance from it.
+        var activation = old.Date(AttributeNames.ActivationDate);
+        if (offset is not null && activation is null)
+            throw new KmipException(ResultReason.IllegalOperation, "an Offset needs an Activation Date on the existing key");
+        var newActivation = offset is { } off ? ctx.Now.AddSeconds(off) : activation;
+        if (newActivation is { } na && !given.Any(g => g.FullName == AttributeNames.ActivationDate))
         {
-            var activation = old.Date(AttributeNames.ActivationDate)
-                ?? throw new KmipException(ResultReason.IllegalOperation, "an Offset needs an Activation Date on the existing key");
-            var newActivation = ctx.Now.AddSeconds(off);
-            fresh.SetDate(AttributeNames.ActivationDate, newActivation);
-            if (old.Date(AttributeNames.DeactivationDate) is { } d)
-                fresh.SetDate(AttributeNames.DeactivationDate, newActivation + (d - activation));
+            fresh.SetDate(AttributeNames.ActivationDate, na);
+            foreach (var dateName in new[] { AttributeNames.ProcessStartDate, AttributeNames.ProtectStopDate, AttributeNames.DeactivationDate })
+                if (old.Date(dateName) is { } d && !given.Any(g => g.FullName == dateName))
+                    fresh.SetDate(dateName, na + (d - activation!.Value));
             Lifecycle.ApplyDueTransitions(fresh, ctx.Now);
         }
         fresh.Add(AttributeNames.Link, Link(LinkType.ReplacedObjectLink, old.Id));

@@ -52,18 +52,19 @@ public sealed class LocateOperation : KmipOperation
             var hi = Math.Max(wanted[0].Value.Number, wanted[1].Value.Number);
             return have.Any(h => h.Type == ItemType.DateTime && h.Number >= lo && h.Number <= hi);
         }
-        return wanted.All(w => have.Any(h => ValueMatches(h, w.Value)));
+        bool isMask = name is AttributeNames.CryptographicUsageMask or "Storage Status Mask" or AttributeNames.ProtectionStorageMask;
+        return wanted.All(w => have.Any(h => ValueMatches(h, w.Value, isMask)));
     }
 
-    private static bool ValueMatches(TtlvNode have, TtlvNode want)
+    private static bool ValueMatches(TtlvNode have, TtlvNode want, bool isMask = false)
     {
         if (have.ValueEquals(want)) return true;
         // A structure given with some of its fields (a Name without Name Type, a Link without its type) matches on those.
         if (have.Type == ItemType.Structure && want.Type == ItemType.Structure)
             return want.Items.All(w => have.ChildrenOf(w.Tag).Any(h => ValueMatches(h, w)));
-        // A usage mask matches objects whose mask has at least those bits.
-        if (have.Type == ItemType.Integer && want.Type == ItemType.Integer && have.Tag == Tag.AttributeValue)
-            return false;
+        // A usage mask matches objects whose mask has at least those bits (KMIP 1.4 §4.9).
+        if (have.Type == ItemType.Integer && want.Type == ItemType.Integer && isMask)
+            return ((uint)have.AsInt32 & (uint)want.AsInt32) == (uint)want.AsInt32;
         return false;
     }
 }

@@ -72,7 +72,11 @@ public sealed class TtlvNode
     public bool AsBoolean => Type is ItemType.Boolean ? _number != 0 : throw WrongType(ItemType.Boolean);
     public string AsText => _ref as string ?? throw WrongType(ItemType.TextString);
     public byte[] AsBytes => (Type is ItemType.ByteString or ItemType.BigInteger ? _ref as byte[] : null) ?? throw WrongType(ItemType.ByteString);
-    public DateTimeOffset AsDateTime => Type is ItemType.DateTime ? DateTimeOffset.FromUnixTimeSeconds(_number) : throw WrongType(ItemType.DateTime);
+    public DateTimeOffset AsDateTime => Type is not ItemType.DateTime ? throw WrongType(ItemType.DateTime)
+        : _number is >= MinUnixSeconds and <= MaxUnixSeconds ? DateTimeOffset.FromUnixTimeSeconds(_number)
+        : throw new KmipException(ResultReason.InvalidField, $"{TagNames.Name(RawTag)} {_number} is outside the calendar (years 1–9999)");
+
+    private const long MinUnixSeconds = -62135596800, MaxUnixSeconds = 253402300799;
     public uint AsInterval => Type is ItemType.Interval ? (uint)_number : throw WrongType(ItemType.Interval);
 
     private KmipException WrongType(ItemType expected) =>
@@ -123,7 +127,8 @@ public sealed class TtlvNode
             ItemType.TextString => AsText,
             ItemType.ByteString or ItemType.BigInteger => Convert.ToHexString(AsBytes),
             ItemType.Boolean => AsBoolean ? "true" : "false",
-            ItemType.DateTime => AsDateTime.ToString("yyyy-MM-ddTHH:mm:ssK"),
+            ItemType.DateTime => _number is >= MinUnixSeconds and <= MaxUnixSeconds
+                ? AsDateTime.ToString("yyyy-MM-ddTHH:mm:ssK") : $"{_number} s (outside the calendar)",
             ItemType.Enumeration => EnumNames.Name(RawTag, AsEnum) ?? $"0x{AsEnum:X8}",
             _ => _number.ToString(System.Globalization.CultureInfo.InvariantCulture),
         };

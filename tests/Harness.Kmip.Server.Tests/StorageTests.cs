@@ -1,0 +1,143 @@
+using System.Text;
+using Harness.Kmip.Client;
+using Harness.Pki;
+using static Harness.Kmip.Server.Tests.KmipTestClient;
+
+namespace Harness.Kmip.Server.Tests;
+
+/// <summary>The durable store: SQLite in DATA/kms.db (WAL), key material sealed under DATA/root.key.</summary>
+public class StorageTests
+{
+    private static async Task<List<(string Id, byte[] Bytes)>> CreateKeysAsync(KmipClient client, int count)
+    {
+        var keys = new List<(string, byte[])>();
+        for (int i = 0; i < count; i++)
+        {
+            var id = await client.CreateKeyAsync(i % 2 == 0 ? V14 : V21, Name($"stored-{i}"));
+            keys.Add((id, await client.GetKeyBytesAsync(id)));
+        }
+        return keys;
+    }
+
+    private static bool Contains(byte[] haystack, byte[] needle) => haystack.AsSpan().IndexOf(needle) >= 0;
+
+    /// <summary>The database files as they are on disk now (read while the server holds them open).</summary>
+    private static List<(string Name, byte[] Bytes)> DatabaseFiles(KmsFixture kms)
+    {
+        var files = new List<(string, byte[])>();
+        foreach (var name in new[] { "kms.db", "kms.db-wal" })
+        {
+            var path = Path.Combine(kms.DataDirectory, name);
+            if (!File.Exists(path)) continue;
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            using var copy = new MemoryStream();
+            stream.CopyTo(copy);
+            files.Add((name, copy.ToArray()));
+        }
+        return files;
+    }
+
+    [Fact]
+    public async Task DatabaseFiles_After20Keys_HoldNoRawKeyBytes()
+    {
+        await using var kms = await KmsFixture.StartAsync();
+        await using var client = await kms.ConnectAsync();
+        var keys = await CreateKeysAsync(client, 20);
+
+        var files = DatabaseFiles(kms);
+
+        files.Select(f => f.Name).Should().Contain("kms.db-wal", "the store runs in WAL mode");
+        var all = files.SelectMany(f => f.Bytes).ToArray();
+        foreach (var (id, _) in keys)
+            Contains(all, Encoding.UTF8.GetBytes(id)).Should().BeTrue($"the record of '{id}' is in the files searched (control)");
+        foreach (var (name, bytes) in files)
+            foreach (var (id, key) in keys)
+                Contains(bytes, key).Should().BeFalse($"{name} must not hold the raw bytes of key '{id}'");
+    }
+
+    [Fact]
+    public async Task Restart_After20Keys_EveryKeyReturnedWithIdenticalBytes()
+    {
+        await using var kms = await KmsFixture.StartAsync();
+        List<(string Id, byte[] Bytes)> keys;
+        await using (var client = await kms.ConnectAsync()) keys = await CreateKeysAsync(client, 20);
+
+        await kms.RestartAsync();
+
+        await using var after = await kms.ConnectAsync();
+        foreach (var (id, bytes) in keys)
+            (await after.GetKeyBytesAsync(id)).Should().Equal(bytes, $"key '{id}' survives the restart");
+        (await after.LocateAsync(V14, [Name("stored-7")])).Ids.Should().Equal(keys[7].Id);
+    }
+
+    [Fact]
+    public async Task Restart_StateChangesAndAllowedClients_Kept()
+    {
+        await using var kms = await KmsFixture.StartAsync();
+        using var selfSigned = CertificateAuthority.CreateSelfSigned("vcenter-persisted");
+        using (var admin = kms.Admin())
+            (await admin.PostTextAsync("/clients", selfSigned.ExportCertificatePem())).EnsureSuccessStatusCode();
+        string id;
+        await using (var client = await kms.ConnectAsync())
+        {
+            id = await client.CreateKeyAsync();
+            (await client.OneAsync(V14, KmipBatchItems.Activate(id))).EnsureSuccess();
+        }
+
+        await kms.RestartAsync();
+
+        await using var after = await kms.ConnectAsync();
+        (await after.StateAsync(id)).Should().Be(State.Active);
+        await using var allowed = await kms.ConnectAsync(selfSigned);
+        await allowed.ShouldStillWorkAsync();
+    }
+
+    [Fact]
+    public async Task RootKey_FirstStart_32BytesOwnerOnly()
+    {
+        await using var kms = await KmsFixture.StartAsync();
+        var path = Path.Combine(kms.DataDirectory, "root.key");
+
+        new FileInfo(path).Length.Should().Be(32);
+        if (!OperatingSystem.IsWindows())
+            File.GetUnixFileMode(path).Should().Be(UnixFileMode.UserRead | UnixFileMode.UserWrite);
+    }
+
+    [Fact]
+    public async Task Start_RootKeyOfWrongLength_FailsNamingTheFile()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "harness-kms-" + Guid.NewGuid().ToString("N")[..12]);
+        Directory.CreateDirectory(dir);
+        try
+        {
+            File.WriteAllBytes(Path.Combine(dir, "root.key"), new byte[17]);
+            using var pki = TestPki.CreateInMemory();
+            var options = KmsFixture.Options(pki, dir);
+
+            var act = async () => { await using var server = await KmipServer.StartAsync(options); };
+
+            var thrown = await act.Should().ThrowAsync<Exception>();
+            thrown.Which.Message.Should().Contain(Path.Combine(dir, "root.key")).And.Contain("17 bytes").And.Contain("32");
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+
+    [Fact]
+    public async Task Start_DifferentRootKeyForExistingData_FailsSayingTheKeysDiffer()
+    {
+        await using var kms = await KmsFixture.StartAsync();
+        await using (var client = await kms.ConnectAsync()) await client.CreateKeyAsync();
+        await kms.Server.DisposeAsync();
+        File.WriteAllBytes(Path.Combine(kms.DataDirectory, "root.key"), System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+        var options = KmsFixture.Options(kms.Pki, kms.DataDirectory);
+
+        var act = async () => { await using var server = await KmipServer.StartAsync(options); };
+
+        (await act.Should().ThrowAsync<Exception>()).Which.Message.Should()
+            .Contain(Path.Combine(kms.DataDirectory, "kms.db")).And.Contain(Path.Combine(kms.DataDirectory, "root.key"))
+            .And.Contain("root key");
+    }
+}
