@@ -107,7 +107,7 @@ public sealed class AdminApi : IAsyncDisposable
                 ? Results.Ok(ObjectView(kms, Lifecycle.WithDueTransitions(o, kms.Time.GetUtcNow())))
                 : Problem(404, "unknown object", $"no object with Unique Identifier '{id}'"));
 
-        app.MapPost("/objects/{id}/{action}", (string id, string action) =>
+        app.MapPost("/objects/{id}/{action}", async (string id, string action) =>
         {
             Action<ManagedObject, DateTimeOffset>? change = action switch
             {
@@ -132,7 +132,7 @@ public sealed class AdminApi : IAsyncDisposable
                 catch (KmipException ex) { return Problem(409, $"cannot {action} this object", ex.Message); }
                 durable = kms.Store.Publish([changed]);
             }
-            durable.GetAwaiter().GetResult();
+            await durable;
             kms.Log.LogInformation("administrator: {Action} {Id} → {State}", action, id, changed.State);
             return Results.Ok(ObjectView(kms, changed));
         });
