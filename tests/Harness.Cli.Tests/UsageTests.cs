@@ -45,12 +45,13 @@ public sealed class UsageTests
     }
 
     [Fact]
-    public async Task NoArguments_PrintsUsageAndExitsWith2()
+    public async Task NoArguments_PrintsUsageAndAReasonOnStderrAndExitsWith2()
     {
         using var run = await Cli.RunAsync();
 
         run.ExitCode.Should().Be(2);
-        run.Stdout.Should().Contain("./harness pki init --out DIR").And.Contain("Exit codes");
+        run.Stderr.Should().Contain("./harness pki init --out DIR").And.Contain("Exit codes").And.Contain("no command given");
+        run.Stdout.Should().BeEmpty();
     }
 
     [Fact]
