@@ -9,6 +9,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 # --- system packages ---------------------------------------------------------------------------------------------
 need=()
 dpkg -s python3-pykmip >/dev/null 2>&1 || need+=(python3-pykmip)
+dpkg -s chromium >/dev/null 2>&1 || need+=(chromium)   # tests/Harness.Browser.Tests drives it with Playwright
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = "0" ]; then
     echo "installing ${need[*]} (apt)…"

@@ -10,6 +10,8 @@ var commands = new Dictionary<string, Func<string[], Task<int>>>(StringComparer.
     ["ttlv"] = TtlvCommand.RunAsync,
     ["vectors"] = VectorsCommand.RunAsync,
     ["bench"] = BenchCommand.RunAsync,
+    ["run"] = RunCommand.RunAsync,
+    ["steps"] = StepsCommand.RunAsync,
 };
 
 if (args.Length == 0)
@@ -51,6 +53,9 @@ namespace Harness.Cli
               ./harness serve --kmip HOST:PORT --data DIR --pki DIR [--admin HOST:PORT] [--max-message BYTES]
                                                                  run the KMIP server in the foreground
               ./harness ttlv dump HEX|FILE                       pretty-print a TTLV message
+              ./harness run [--tags EXPR] [--target HOST:PORT --pki DIR] [--junit F] [--messages F] [--html F] FEATURE|DIR...
+                                                                 run feature files, print each step, "N passed, N failed"
+              ./harness steps                                    list every step phrase and where it is bound
               ./harness vectors --target HOST:PORT --pki DIR PATH...
                                                                  replay OASIS KMIP XML test vectors
               ./harness bench --target HOST:PORT --pki DIR --op get|create --connections N --seconds S

@@ -1,0 +1,88 @@
+using System.Net.Http.Headers;
+using System.Text.Json;
+
+namespace Harness.Steps;
+
+/// <summary>
+/// The Harness KMS admin interface (HTTP, bearer token): what a KMS administrator does to keys that KMIP clients cannot.
+/// Errors come back as application/problem+json; their detail is what a failed step reports.
+/// </summary>
+public sealed class KmsAdministrator : IDisposable
+{
+    private readonly HttpClient _http;
+
+    public KmsAdministrator(Uri adminUrl, string? token)
+    {
+        var baseUrl = adminUrl.AbsoluteUri.EndsWith('/') ? adminUrl : new Uri(adminUrl.AbsoluteUri + "/");
+        _http = new HttpClient { BaseAddress = baseUrl, Timeout = TimeSpan.FromSeconds(20) };
+        if (token is not null) _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+    }
+
+    public Uri Url => _http.BaseAddress!;
+
+    /// <summary>The KMS stops serving the key: Get answers Permission Denied.</summary>
+    public Task<JsonElement> DeactivateAsync(string uniqueIdentifier) => ActAsync(uniqueIdentifier, "deactivate");
+
+    /// <summary>A deactivated or compromised key becomes Active again.</summary>
+    public Task<JsonElement> ReactivateAsync(string uniqueIdentifier) => ActAsync(uniqueIdentifier, "reactivate");
+
+    /// <summary>Destroys the key for clients; the KMS keeps its material so that it can be restored.</summary>
+    public Task<JsonElement> DestroyAsync(string uniqueIdentifier) => ActAsync(uniqueIdentifier, "destroy");
+
+    public Task<JsonElement> RestoreAsync(string uniqueIdentifier) => ActAsync(uniqueIdentifier, "restore");
+
+    /// <summary>The administrator's view of an object: id, objectType, state, ownerSubject, name, customAttributes, ...</summary>
+    public async Task<JsonElement> GetObjectAsync(string uniqueIdentifier)
+    {
+        using var response = await SendAsync(new HttpRequestMessage(HttpMethod.Get, $"objects/{Uri.EscapeDataString(uniqueIdentifier)}")).ConfigureAwait(false);
+        return await ReadAsync(response, $"GET /objects/{uniqueIdentifier}").ConfigureAwait(false);
+    }
+
+    private async Task<JsonElement> ActAsync(string uniqueIdentifier, string action)
+    {
+        var path = $"objects/{Uri.EscapeDataString(uniqueIdentifier)}/{action}";
+        using var response = await SendAsync(new HttpRequestMessage(HttpMethod.Post, path)).ConfigureAwait(false);
+        return await ReadAsync(response, $"POST /{path}").ConfigureAwait(false);
+    }
+
+    private async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request)
+    {
+        try { return await _http.SendAsync(request).ConfigureAwait(false); }
+        catch (HttpRequestException ex)
+        {
+            throw new KmsAdministrationException($"the KMS admin interface at {Url} cannot be reached: {ex.Message}", ex);
+        }
+        catch (TaskCanceledException ex)
+        {
+            throw new KmsAdministrationException($"the KMS admin interface at {Url} did not answer within {_http.Timeout.TotalSeconds:0} s", ex);
+        }
+    }
+
+    private static async Task<JsonElement> ReadAsync(HttpResponseMessage response, string what)
+    {
+        var body = await response.Content.ReadAsStringAsync().ConfigureAwait(false);
+        if (!response.IsSuccessStatusCode)
+            throw new KmsAdministrationException($"{what} answered {(int)response.StatusCode} {response.ReasonPhrase}: {ProblemText(body)}");
+        try { return JsonDocument.Parse(body).RootElement.Clone(); }
+        catch (JsonException ex) { throw new KmsAdministrationException($"{what} answered with a body that is not JSON: {ex.Message}", ex); }
+    }
+
+    /// <summary>"title: detail" of a problem+json body, or the body itself.</summary>
+    private static string ProblemText(string body)
+    {
+        try
+        {
+            var problem = JsonDocument.Parse(body).RootElement;
+            var title = problem.TryGetProperty("title", out var t) ? t.GetString() : null;
+            var detail = problem.TryGetProperty("detail", out var d) ? d.GetString() : null;
+            if (title is not null || detail is not null) return string.Join(": ", new[] { title, detail }.Where(s => !string.IsNullOrEmpty(s)));
+        }
+        catch (JsonException) { /* not problem+json */ }
+        return string.IsNullOrWhiteSpace(body) ? "(no body)" : body.Trim();
+    }
+
+    public void Dispose() => _http.Dispose();
+}
+
+/// <summary>The admin interface refused a request or could not be reached.</summary>
+public sealed class KmsAdministrationException(string message, Exception? inner = null) : Exception(message, inner);

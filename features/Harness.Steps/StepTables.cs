@@ -1,0 +1,25 @@
+using Harness.Scenarios;
+
+namespace Harness.Steps;
+
+/// <summary>Reading the data tables that steps take.</summary>
+public static class StepTables
+{
+    /// <summary>
+    /// The rows of a two-column table with the header <c>| name | value |</c> (any case), in order:
+    /// <code>
+    /// | name      | value   |
+    /// | x-Vendor  | Harness |
+    /// </code>
+    /// </summary>
+    public static IReadOnlyList<(string Name, string Value)> NameValueRows(DataTable table)
+    {
+        var header = table.Header.Select(h => h.Trim().ToLowerInvariant()).ToList();
+        int name = header.IndexOf("name"), value = header.IndexOf("value");
+        if (name < 0 || value < 0)
+            throw new ArgumentException($"the table needs the header | name | value |, not | {string.Join(" | ", table.Header)} |");
+        return table.Rows.Skip(1).Select(r => (Cell(r, name), Cell(r, value))).ToList();
+    }
+
+    private static string Cell(IReadOnlyList<string> row, int index) => index < row.Count ? row[index] : "";
+}
