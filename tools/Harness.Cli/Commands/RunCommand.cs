@@ -28,11 +28,11 @@ public static class RunCommand
         if (args.Positional.Count == 0) throw new UsageException("give at least one .feature file or directory, e.g. ./harness run features/");
         if ((target is null) != (pki is null)) throw new UsageException("--target and --pki go together");
 
+        try { Harness.Scenarios.Expressions.TagExpression.Parse(tags ?? ""); }
+        catch (Harness.Scenarios.Expressions.TagExpressionException ex) { throw new UsageException($"--tags: {ex.Message}"); }
         IReadOnlyList<FeatureFile> features;
         try { features = FeatureLoader.LoadAll(args.Positional); }
         catch (FileNotFoundException ex) { throw new UsageException(ex.Message); }
-        try { Harness.Scenarios.Expressions.TagExpression.Parse(tags ?? ""); }
-        catch (Harness.Scenarios.Expressions.TagExpressionException ex) { throw new UsageException($"--tags: {ex.Message}"); }
 
         KmsTarget? kms = null;
         if (target is not null)
