@@ -38,6 +38,15 @@ public sealed class KmsAdministrator : IDisposable
         return await ReadAsync(response, $"GET /objects/{uniqueIdentifier}").ConfigureAwait(false);
     }
 
+    /// <summary>Allows a client certificate (PEM) on the KMS; it is trusted once the KMS's delay has passed.</summary>
+    /// <param name="actsAsSha1">Make the certificate use the keys of this known client (the same tenant).</param>
+    public async Task<JsonElement> AllowClientAsync(string certificatePem, string? actsAsSha1 = null)
+    {
+        var path = actsAsSha1 is null ? "clients" : $"clients?actsAs={Uri.EscapeDataString(actsAsSha1)}";
+        using var response = await SendAsync(new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent(certificatePem) }).ConfigureAwait(false);
+        return await ReadAsync(response, "POST /clients").ConfigureAwait(false);
+    }
+
     private async Task<JsonElement> ActAsync(string uniqueIdentifier, string action)
     {
         var path = $"objects/{Uri.EscapeDataString(uniqueIdentifier)}/{action}";

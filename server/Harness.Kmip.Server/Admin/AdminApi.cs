@@ -2,6 +2,7 @@ using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using Harness.Kmip.Server.Objects;
 using Harness.Kmip.Server.Operations;
+using Harness.Kmip.Server.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -13,7 +14,7 @@ namespace Harness.Kmip.Server.Admin;
 /// <summary>
 /// The KMS administrator's interface (HTTP on loopback, bearer token): what an administrator does that KMIP cannot.
 /// <list type="bullet">
-/// <item>GET /clients · POST /clients (PEM body: allow a certificate) · POST /clients/{sha1}/allow · POST /clients/{sha1}/revoke</item>
+/// <item>GET /clients · POST /clients[?actsAs=SHA1] (PEM body: allow a certificate, optionally as another client's tenant) · POST /clients/{sha1}/allow · POST /clients/{sha1}/revoke</item>
 /// <item>GET /objects[?owner=sha1] · GET /objects/{id} · POST /objects/{id}/deactivate|reactivate|destroy|restore</item>
 /// </list>
 /// Errors are application/problem+json with a specific detail.
@@ -65,13 +66,15 @@ public sealed class AdminApi : IAsyncDisposable
     {
         app.MapGet("/clients", () => kms.Clients.All.Select(c => ClientView(kms, c)));
 
-        app.MapPost("/clients", async (HttpRequest request) =>
+        app.MapPost("/clients", async (HttpRequest request, string? actsAs) =>
         {
             var pem = await new StreamReader(request.Body).ReadToEndAsync();
             X509Certificate2 cert;
             try { cert = X509Certificate2.CreateFromPem(pem); }
             catch (Exception ex) { return Problem(400, "not a PEM certificate", $"the body must be one PEM certificate: {ex.Message}"); }
-            var record = kms.Clients.Allow(cert);
+            ClientRecord record;
+            try { record = kms.Clients.Allow(cert, actsAs); }
+            catch (KeyNotFoundException ex) { return Problem(404, "unknown client to act as", ex.Message); }
             kms.Log.LogInformation("administrator allowed client certificate \"{Subject}\" SHA-1 {Sha1}, trusted from {From:u}", record.Subject, record.Sha1Thumbprint, record.EffectiveFrom);
             return Results.Ok(ClientView(kms, record));
         });

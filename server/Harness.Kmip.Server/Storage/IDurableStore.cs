@@ -4,8 +4,10 @@ namespace Harness.Kmip.Server.Storage;
 public sealed record ObjectRecord(string Id, string Owner, int ObjectType, long Version, byte[] Attributes, byte[]? SealedValue);
 
 /// <summary>A client known to the server: its certificate, whether an administrator allowed it, and since when.</summary>
+/// <param name="ActsAs">The identity whose objects this certificate uses (an administrator's choice: a rebuilt vCenter's new
+/// certificate joins the old one's keys); null: its own.</param>
 public sealed record ClientRecord(string Identity, string Subject, string Sha1Thumbprint, string CertificatePem,
-    bool Allowed, DateTimeOffset? EffectiveFrom, DateTimeOffset FirstSeen);
+    bool Allowed, DateTimeOffset? EffectiveFrom, DateTimeOffset FirstSeen, string? ActsAs = null);
 
 /// <summary>
 /// The durable part of the object store. <see cref="CommitAsync"/> completes only once the records are on stable

@@ -41,7 +41,8 @@ public sealed class SqliteDurableStore : IDurableStore
                 certificate_pem TEXT NOT NULL,
                 allowed INTEGER NOT NULL,
                 effective_from INTEGER,
-                first_seen INTEGER NOT NULL
+                first_seen INTEGER NOT NULL,
+                acts_as TEXT
             );
             """);
         _writer = Task.Run(WriteLoopAsync);
@@ -135,12 +136,12 @@ public sealed class SqliteDurableStore : IDurableStore
         lock (_connectionLock)
         {
             using var cmd = _connection.CreateCommand();
-            cmd.CommandText = "SELECT identity, subject, sha1, certificate_pem, allowed, effective_from, first_seen FROM clients";
+            cmd.CommandText = "SELECT identity, subject, sha1, certificate_pem, allowed, effective_from, first_seen, acts_as FROM clients";
             using var r = cmd.ExecuteReader();
             while (r.Read())
                 list.Add(new ClientRecord(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetInt64(4) != 0,
                     r.IsDBNull(5) ? null : DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(5)),
-                    DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(6))));
+                    DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(6)), r.IsDBNull(7) ? null : r.GetString(7)));
         }
         return list;
     }
@@ -151,9 +152,10 @@ public sealed class SqliteDurableStore : IDurableStore
         {
             using var cmd = _connection.CreateCommand();
             cmd.CommandText = """
-                INSERT INTO clients (identity, subject, sha1, certificate_pem, allowed, effective_from, first_seen)
-                VALUES ($identity, $subject, $sha1, $pem, $allowed, $effective, $first)
-                ON CONFLICT(identity) DO UPDATE SET allowed = excluded.allowed, effective_from = excluded.effective_from
+                INSERT INTO clients (identity, subject, sha1, certificate_pem, allowed, effective_from, first_seen, acts_as)
+                VALUES ($identity, $subject, $sha1, $pem, $allowed, $effective, $first, $actsAs)
+                ON CONFLICT(identity) DO UPDATE SET allowed = excluded.allowed, effective_from = excluded.effective_from,
+                    acts_as = excluded.acts_as
                 """;
             cmd.Parameters.AddWithValue("$identity", c.Identity);
             cmd.Parameters.AddWithValue("$subject", c.Subject);
@@ -162,6 +164,7 @@ public sealed class SqliteDurableStore : IDurableStore
             cmd.Parameters.AddWithValue("$allowed", c.Allowed ? 1 : 0);
             cmd.Parameters.AddWithValue("$effective", (object?)c.EffectiveFrom?.ToUnixTimeMilliseconds() ?? DBNull.Value);
             cmd.Parameters.AddWithValue("$first", c.FirstSeen.ToUnixTimeMilliseconds());
+            cmd.Parameters.AddWithValue("$actsAs", (object?)c.ActsAs ?? DBNull.Value);
             cmd.ExecuteNonQuery();
         }
         return Task.CompletedTask;

@@ -45,12 +45,25 @@ public sealed class ClientRegistry
         return record;
     }
 
-    /// <summary>Allows a certificate; it is trusted from now + the configured delay.</summary>
-    public ClientRecord Allow(X509Certificate2 cert)
+    /// <summary>
+    /// Allows a certificate; it is trusted from now + the configured delay. With <paramref name="actsAsSha1"/> it uses the
+    /// objects of that known client (the same tenant), as a KMS administrator does for a rebuilt vCenter.
+    /// </summary>
+    public ClientRecord Allow(X509Certificate2 cert, string? actsAsSha1 = null)
     {
         var seen = NoteSeen(cert);
-        return AllowRecord(seen);
+        string? actsAs = null;
+        if (actsAsSha1 is not null)
+        {
+            var owner = FindBySha1(actsAsSha1) ?? throw new KeyNotFoundException($"no client with SHA-1 thumbprint {actsAsSha1} to act as");
+            actsAs = owner.ActsAs ?? owner.Identity;
+        }
+        return AllowRecord(seen with { ActsAs = actsAs });
     }
+
+    /// <summary>The identity a certificate's requests run as: its own, or the one an administrator made it act as.</summary>
+    public ClientIdentity Effective(ClientIdentity presented) =>
+        Find(presented.Id)?.ActsAs is { } owner ? presented with { Id = owner } : presented;
 
     public ClientRecord AllowBySha1(string sha1) =>
         AllowRecord(FindBySha1(sha1) ?? throw new KeyNotFoundException(

@@ -47,7 +47,7 @@ internal sealed class KmipConnection(KmsState kms, MessageProcessor processor, C
         }
 
         using var cert = new X509Certificate2(tls.RemoteCertificate!);
-        var client = ClientIdentity.FromCertificate(cert);
+        var client = kms.Clients.Effective(ClientIdentity.FromCertificate(cert));
         kms.Log.LogDebug("client {Client} connected from {Peer} ({Protocol})", client, _peer, tls.SslProtocol);
         var limits = new TtlvLimits(kms.Options.MaxMessageLength, kms.Options.MaxDepth);
         var header = new byte[8];

@@ -1,0 +1,105 @@
+namespace Harness.Simulator;
+
+/// <summary>vSphere event type IDs and their messages (VSPHERE-MODEL.md).</summary>
+public static class EventTypes
+{
+    public const string VmLockedKmsClusterError = "com.vmware.vc.vm.Crypto.VMLocked.KMSClusterError";
+    public const string VmLockedKeyMissingOnKms = "com.vmware.vc.vm.Crypto.VMLocked.KeyMissingOnKMS";
+    public const string VmLockedKeyMissingOnHost = "com.vmware.vc.vm.Crypto.VMLocked.KeyMissingOnHost";
+    public const string VmUnlocked = "com.vmware.vc.vm.Crypto.VMUnlocked";
+    public const string HostCryptoEnabled = "com.vmware.vc.host.Crypto.Enabled";
+    public const string KmsUnreachable = "com.vmware.vc.kms.crypto.Unreachable";
+    public const string KeyGenerateFail = "com.vmware.vc.kms.crypto.KeyGenerateFail";
+    public const string VmRegistered = "VmRegisteredEvent";
+    public const string VmPoweredOn = "VmPoweredOnEvent";
+    public const string VmPoweredOff = "VmPoweredOffEvent";
+    public const string HostConnected = "HostConnectedEvent";
+    public const string VmReconfigured = "VmReconfiguredEvent";
+
+    public static readonly IReadOnlyDictionary<string, string> Messages = new Dictionary<string, string>
+    {
+        [VmLockedKmsClusterError] = "Virtual machine is locked because of a KMS cluster error.",
+        [VmLockedKeyMissingOnKms] = "Virtual machine is locked because keys are missing on KMS cluster.",
+        [VmLockedKeyMissingOnHost] = "Virtual machine is locked because keys are missing on host.",
+        [VmUnlocked] = "Virtual machine is unlocked.",
+        [HostCryptoEnabled] = "Host is enabled for encryption.",
+        [KmsUnreachable] = "KMS cluster is unreachable.",
+        [KeyGenerateFail] = "Failed to generate a key on the KMS cluster.",
+        [VmRegistered] = "Virtual machine is registered.",
+        [VmPoweredOn] = "Virtual machine is powered on.",
+        [VmPoweredOff] = "Virtual machine is powered off.",
+        [HostConnected] = "Host is connected.",
+        [VmReconfigured] = "Virtual machine is reconfigured.",
+    };
+}
+
+/// <summary>One event: its key, type ID, message, time (the simulator's clock) and the object it is about.</summary>
+public sealed record VsphereEvent(long Key, string TypeId, string Message, DateTimeOffset Time, string ObjectName, string ObjectType);
+
+/// <summary>vCenter's event log; listeners (the dashboard) hear each event as it is logged.</summary>
+public sealed class EventLog(TimeProvider clock)
+{
+    private readonly List<VsphereEvent> _events = [];
+    private long _next;
+
+    public event Action<VsphereEvent>? Logged;
+
+    public IReadOnlyList<VsphereEvent> All { get { lock (_events) return _events.ToList(); } }
+
+    public VsphereEvent Log(string typeId, string objectName, string objectType, string? message = null)
+    {
+        var e = new VsphereEvent(Interlocked.Increment(ref _next), typeId, message ?? EventTypes.Messages.GetValueOrDefault(typeId, typeId),
+            clock.GetUtcNow(), objectName, objectType);
+        lock (_events) _events.Add(e);
+        Logged?.Invoke(e);
+        return e;
+    }
+
+    public IEnumerable<VsphereEvent> For(string objectName) => All.Where(e => e.ObjectName == objectName);
+}
+
+/// <summary>An alarm on an object: triggered (red) or cleared (green), with the object it was raised on.</summary>
+public sealed record Alarm(string Name, string ObjectName, string ObjectType, string Reason, DateTimeOffset TriggeredAt, string RaisedOn)
+{
+    public DateTimeOffset? ClearedAt { get; init; }
+    public bool IsActive => ClearedAt is null;
+}
+
+/// <summary>
+/// vCenter's alarms. The VM-locked alarm is raised on the VM and propagates to its host and cluster (as vSphere shows
+/// an alarm on the parents of the object that triggered it); clearing it on the VM clears those too.
+/// </summary>
+public sealed class AlarmManager(TimeProvider clock)
+{
+    public const string VmLockedAlarm = "VM locked";
+    private readonly List<Alarm> _alarms = [];
+
+    public event Action<Alarm>? Changed;
+
+    public IReadOnlyList<Alarm> All { get { lock (_alarms) return _alarms.ToList(); } }
+    public IEnumerable<Alarm> ActiveOn(string objectName) => All.Where(a => a.IsActive && a.ObjectName == objectName);
+
+    public void Trigger(string alarm, string reason, params (string Name, string Type)[] objectAndParents)
+    {
+        var source = objectAndParents[0].Name;
+        lock (_alarms)
+            foreach (var (name, type) in objectAndParents)
+            {
+                if (_alarms.Any(a => a.IsActive && a.Name == alarm && a.ObjectName == name && a.RaisedOn == source)) continue;
+                var a = new Alarm(alarm, name, type, reason, clock.GetUtcNow(), source);
+                _alarms.Add(a);
+                Changed?.Invoke(a);
+            }
+    }
+
+    public void Clear(string alarm, string raisedOn)
+    {
+        lock (_alarms)
+            for (int i = 0; i < _alarms.Count; i++)
+                if (_alarms[i].IsActive && _alarms[i].Name == alarm && _alarms[i].RaisedOn == raisedOn)
+                {
+                    _alarms[i] = _alarms[i] with { ClearedAt = clock.GetUtcNow() };
+                    Changed?.Invoke(_alarms[i]);
+                }
+    }
+}

@@ -1,0 +1,40 @@
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
+
+namespace Harness.Simulator;
+
+/// <summary>One KMS server of a key provider, as vCenter knows it: where to reach it and the server certificate it trusts.</summary>
+public sealed class KmsServerConfig(string name, IPEndPoint endpoint)
+{
+    public string Name { get; } = name;
+    public IPEndPoint Endpoint { get; } = endpoint;
+
+    /// <summary>SHA-1 thumbprint of the KMS server certificate vCenter trusts (vCenter shows and pins it).</summary>
+    public string? TrustedThumbprint { get; set; }
+
+    /// <summary>Last connection status as vCenter saw it.</summary>
+    public string Status { get; set; } = "unknown";
+}
+
+/// <summary>
+/// A key provider (KMS cluster): its name (the provider ID written into every encrypted VM), its servers, and the client
+/// certificate vCenter presents to them.
+/// </summary>
+public sealed class KeyProvider(string name)
+{
+    public string Name { get; } = name;
+    public List<KmsServerConfig> Servers { get; } = [];
+
+    /// <summary>vCenter's client certificate (with key) for this provider: self-signed, clientAuth, allowed on the KMS.</summary>
+    public X509Certificate2? ClientCertificate { get; set; }
+
+    public override string ToString() => Name;
+}
+
+/// <summary>A fault of a vSphere method, as the API returns it (a value with a name and a message).</summary>
+public sealed class VsphereFault(string faultName, string message) : Exception(message)
+{
+    /// <summary>InvalidState, InvalidVmState, NoPermission, NotFound, ...</summary>
+    public string FaultName { get; } = faultName;
+    public override string ToString() => $"{FaultName}: {Message}";
+}
