@@ -18,7 +18,7 @@ public sealed class KmipServer : IAsyncDisposable
     private readonly TcpListener _listener;
     private readonly CancellationTokenSource _stop = new();
     private readonly IDurableStore _durable;
-    private readonly RootKey _rootKey;
+    private RootKey _rootKey;
     private readonly Task _acceptLoop;
     private readonly AdminApi? _admin;
     private readonly HashSet<Task> _connections = new();
@@ -47,7 +47,7 @@ public sealed class KmipServer : IAsyncDisposable
             _processor = new MessageProcessor(State);
             AdminToken = options.AdminToken ?? LoadOrCreateAdminToken(options.DataDirectory);
             if (options.AdminEndpoint is not null)
-                _admin = AdminApi.Start(State, options.AdminEndpoint, AdminToken, logs);
+                _admin = AdminApi.Start(State, options.AdminEndpoint, AdminToken, logs, DeleteRootKey);
             _validator = new ClientCertificateValidator(options.ClientCa, clients, log, () => _admin is null
                 ? "issue it from the configured CA (./harness pki) or enable the admin interface"
                 : $"curl -X POST -H 'Authorization: Bearer <admin token>' {_admin.Url}/clients/{{sha1}}/allow");
@@ -77,6 +77,29 @@ public sealed class KmipServer : IAsyncDisposable
     public IPEndPoint Endpoint { get; }
     public string AdminToken { get; }
     public Uri? AdminUrl => _admin is null ? null : new Uri(_admin.Url);
+
+    /// <summary>
+    /// The KMS administrator deletes the root key (seed 002: deleting the customer root key crypto-shreds every key):
+    /// every stored key's material is removed and made durable first, then root.key is overwritten and replaced by a new
+    /// root key for the keys made from now on. The write lock is held throughout, so that no key is sealed under the
+    /// dying root key. Returns the number of objects shredded.
+    /// </summary>
+    public int DeleteRootKey()
+    {
+        int count;
+        RootKey old;
+        lock (State.Store.WriteLock)
+        {
+            count = State.Store.Count;
+            State.Store.ShredAll(State.Time.GetUtcNow()).GetAwaiter().GetResult();
+            old = _rootKey;
+            _rootKey = RootKey.Replace(Options.DataDirectory);
+            State.Store.UseRootKey(_rootKey);
+        }
+        old.Dispose();
+        State.Log.LogWarning("administrator deleted the root key: the key material of {Count} objects is crypto-shredded", count);
+        return count;
+    }
 
     /// <summary>Evaluates a certificate the way the handshake does (used by the admin interface and tests).</summary>
     public string? ClientCertificateProblem(System.Security.Cryptography.X509Certificates.X509Certificate2 cert) => _validator.ChainProblem(cert);

@@ -15,6 +15,7 @@ namespace Harness.Kmip.Server.Admin;
 /// The KMS administrator's interface (HTTP on loopback, bearer token): what an administrator does that KMIP cannot.
 /// <list type="bullet">
 /// <item>GET /clients · POST /clients[?actsAs=SHA1] (PEM body: allow a certificate, optionally as another client's tenant) · POST /clients/{sha1}/allow · POST /clients/{sha1}/revoke</item>
+/// <item>POST /root-key/delete (crypto-shred every key)</item>
 /// <item>GET /objects[?owner=sha1] · GET /objects/{id} · POST /objects/{id}/deactivate|reactivate|destroy|restore</item>
 /// </list>
 /// Errors are application/problem+json with a specific detail.
@@ -31,7 +32,7 @@ public sealed class AdminApi : IAsyncDisposable
 
     public string Url { get; }
 
-    public static AdminApi Start(KmsState kms, IPEndPoint endpoint, string token, ILoggerFactory logs)
+    public static AdminApi Start(KmsState kms, IPEndPoint endpoint, string token, ILoggerFactory logs, Func<int> deleteRootKey)
     {
         if (!IPAddress.IsLoopback(endpoint.Address))
             throw new ArgumentException($"the admin interface listens on loopback only, not on {endpoint.Address}");
@@ -53,7 +54,7 @@ public sealed class AdminApi : IAsyncDisposable
             }
             await next(ctx);
         });
-        Map(app, kms);
+        Map(app, kms, deleteRootKey);
         app.StartAsync().GetAwaiter().GetResult();
         var address = app.Urls.First();
         return new AdminApi(app, address.TrimEnd('/'));
@@ -62,7 +63,7 @@ public sealed class AdminApi : IAsyncDisposable
     private static IResult Problem(int status, string title, string detail) =>
         Results.Problem(statusCode: status, title: title, detail: detail);
 
-    private static void Map(WebApplication app, KmsState kms)
+    private static void Map(WebApplication app, KmsState kms, Func<int> deleteRootKey)
     {
         app.MapGet("/clients", () => kms.Clients.All.Select(c => ClientView(kms, c)));
 
@@ -94,6 +95,12 @@ public sealed class AdminApi : IAsyncDisposable
         {
             try { return Results.Ok(ClientView(kms, kms.Clients.Revoke(sha1))); }
             catch (KeyNotFoundException ex) { return Problem(404, "unknown client", ex.Message); }
+        });
+
+        app.MapPost("/root-key/delete", () =>
+        {
+            int count = deleteRootKey();
+            return Results.Ok(new { shredded = count });
         });
 
         app.MapGet("/objects", (string? owner) =>

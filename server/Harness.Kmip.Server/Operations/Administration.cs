@@ -11,6 +11,7 @@ public static class Administration
 {
     public const string DisabledAttribute = "y-Harness-DisabledByAdministrator";
     public const string RestorableAttribute = "y-Harness-Restorable";
+    public const string ShreddedAttribute = "y-Harness-ShreddedAt";
 
     public static void ThrowIfDisabled(ManagedObject obj)
     {
@@ -59,6 +60,8 @@ public static class Administration
 
     public static void Restore(ManagedObject obj, DateTimeOffset now)
     {
+        if (obj.Has(ShreddedAttribute))
+            throw new KmipException(ResultReason.IllegalOperation, $"key '{obj.Id}' was crypto-shredded when the root key was deleted: nothing can restore it");
         if (!obj.Has(RestorableAttribute) || obj.Value is null)
             throw new KmipException(ResultReason.IllegalOperation,
                 Lifecycle.IsDestroyed(obj.State) ? $"key '{obj.Id}' was destroyed through KMIP: its material is gone" : $"key '{obj.Id}' is not destroyed");

@@ -21,7 +21,9 @@ public sealed class GetOperation : KmipOperation
         var obj = ctx.Lookup(payload);
         if (obj.Value is null || Lifecycle.IsDestroyed(obj.State))
             throw new KmipException(ctx.Version.IsV2 ? ResultReason.ObjectDestroyed : ResultReason.ItemNotFound,
-                $"object '{obj.Id}' is destroyed: only its attributes remain");
+                obj.Has(Administration.ShreddedAttribute)
+                    ? $"the key material of '{obj.Id}' was crypto-shredded: the KMS's root key was deleted"
+                    : $"object '{obj.Id}' is destroyed: only its attributes remain");
         Administration.ThrowIfDisabled(obj);
         var wrapping = payload.Child(Tag.KeyWrappingSpecification);
         // KMIP 2.1 §4.51, §4.20: a Sensitive key leaves the server only wrapped; a non-Extractable one never.

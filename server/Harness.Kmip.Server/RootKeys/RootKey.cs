@@ -54,6 +54,22 @@ public sealed class RootKey : IDisposable
         return new RootKey(key);
     }
 
+    /// <summary>Replaces DIR/root.key with a new random key (mode 0600) and returns it; the old file's bytes are overwritten first.</summary>
+    public static RootKey Replace(string dataDirectory)
+    {
+        var path = Path.Combine(dataDirectory, FileName);
+        if (File.Exists(path))
+        {
+            using (var fs = new FileStream(path, FileMode.Open, FileAccess.Write))
+            {
+                fs.Write(new byte[fs.Length]);
+                fs.Flush(true);
+            }
+            File.Delete(path);
+        }
+        return LoadOrCreate(dataDirectory);
+    }
+
     public byte[] Seal(ReadOnlySpan<byte> plaintext, string associatedData)
     {
         var aad = System.Text.Encoding.UTF8.GetBytes(associatedData);

@@ -13,7 +13,7 @@ public sealed class ObjectStore
 {
     private readonly ConcurrentDictionary<string, ManagedObject> _objects = new(StringComparer.Ordinal);
     private readonly IDurableStore _durable;
-    private readonly RootKey _rootKey;
+    private RootKey _rootKey;
 
     public ObjectStore(IDurableStore durable, RootKey rootKey)
     {
@@ -45,6 +45,28 @@ public sealed class ObjectStore
             records.Add(ToRecord(obj));
         }
         return _durable.CommitAsync(records);
+    }
+
+    public RootKey RootKey => _rootKey;
+
+    /// <summary>Seals from now on under another root key (after <see cref="ShredAll"/> left nothing sealed under the old one).</summary>
+    public void UseRootKey(RootKey rootKey) => _rootKey = rootKey;
+
+    /// <summary>
+    /// Crypto-shredding (seed 002: deleting the root key shreds every key): the key material of every object is gone;
+    /// the attributes stay, marked. Call under <see cref="WriteLock"/>.
+    /// </summary>
+    public Task ShredAll(DateTimeOffset now)
+    {
+        var shredded = new List<ManagedObject>();
+        foreach (var obj in _objects.Values)
+        {
+            var copy = obj.Clone();
+            copy.Value = null;
+            copy.Set(Operations.Administration.ShreddedAttribute, TtlvNode.DateTime(Tag.AttributeValue, now));
+            shredded.Add(copy);
+        }
+        return Publish(shredded);
     }
 
     private ObjectRecord ToRecord(ManagedObject obj)
