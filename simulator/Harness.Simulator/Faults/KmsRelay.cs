@@ -183,7 +183,6 @@ public sealed class KmsRelay : IAsyncDisposable
         {
             // The loops and connections report their own failures; disposal only waits for them.
         }
-        _stopping.Dispose();
         Write("stopped");
     }
 
