@@ -47,7 +47,7 @@ namespace Harness.Cli
         public const string Text = """
             harness: a test harness and simulator for vSphere VM Encryption with an external KMS.
 
-              ./harness demo                                     start the KMS (and, later, vCenter and the dashboard)
+              ./harness demo                                     start the KMS, vCenter with a preset inventory, the REST API
               ./harness test                                     install what tests need, run every test
               ./harness pki init --out DIR [--force]             write a test PKI (ca, server, client PEM files)
               ./harness serve --kmip HOST:PORT --data DIR --pki DIR [--admin HOST:PORT] [--max-message BYTES]

@@ -31,6 +31,19 @@ public sealed class KmsAdministrator : IDisposable
 
     public Task<JsonElement> RestoreAsync(string uniqueIdentifier) => ActAsync(uniqueIdentifier, "restore");
 
+    /// <summary>
+    /// Deletes the KMS's root key (seed 002: deleting the customer root key): every stored key's material is gone, so
+    /// KMIP Get fails for every key from now on (crypto-shredding). POST /root-key/delete.
+    /// </summary>
+    public async Task<JsonElement> DeleteRootKeyAsync()
+    {
+        using var response = await SendAsync(new HttpRequestMessage(HttpMethod.Post, "root-key/delete")).ConfigureAwait(false);
+        var body = await response.Content.ReadAsStringAsync().ConfigureAwait(false);
+        if (response.IsSuccessStatusCode && string.IsNullOrWhiteSpace(body)) return default;
+        using var again = new HttpResponseMessage(response.StatusCode) { ReasonPhrase = response.ReasonPhrase, Content = new StringContent(body) };
+        return await ReadAsync(again, "POST /root-key/delete").ConfigureAwait(false);
+    }
+
     /// <summary>The administrator's view of an object: id, objectType, state, ownerSubject, name, customAttributes, ...</summary>
     public async Task<JsonElement> GetObjectAsync(string uniqueIdentifier)
     {

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Security.Cryptography.X509Certificates;
 using Harness.Kmip.Server;
 using Harness.Pki;
 using Harness.Simulator;
@@ -9,17 +10,21 @@ namespace Harness.Steps;
 /// <summary>
 /// A KMS cluster of the scenario: an embedded Harness KMS on the simulation's clock, reached through one real TCP relay
 /// per "server" of the cluster, so that vCenter meets real refused connections when a server or the whole cluster goes
-/// down. Allowed client certificates take effect 5 minutes after the administrator allows them (seed 001).
+/// down. Allowed client certificates take effect 5 minutes after the administrator allows them (seed 001). Its server
+/// certificate is self-signed and dated in the simulation's time (seed 001: trusted by its thumbprint).
 /// </summary>
 public sealed class KmsClusterInstance : IAsyncDisposable
 {
-    private KmsClusterInstance(string name, InMemoryPki pki, string dataDirectory, KmipServer server, IReadOnlyList<KmsRelay> relays)
+    private readonly List<KmsRelay> _relays;
+
+    private KmsClusterInstance(string name, InMemoryPki pki, X509Certificate2 serverCertificate, string dataDirectory, KmipServer server, List<KmsRelay> relays)
     {
         Name = name;
         Pki = pki;
+        ServerCertificate = serverCertificate;
         DataDirectory = dataDirectory;
         Server = server;
-        Relays = relays;
+        _relays = relays;
         Administrator = new KmsAdministrator(server.AdminUrl!, server.AdminToken);
     }
 
@@ -27,22 +32,33 @@ public sealed class KmsClusterInstance : IAsyncDisposable
 
     public string Name { get; }
     public InMemoryPki Pki { get; }
+
+    /// <summary>The certificate the KMS presents (with key), self-signed, dated in the simulation's time.</summary>
+    public X509Certificate2 ServerCertificate { get; }
+
     public string DataDirectory { get; }
     public KmipServer Server { get; }
-    public IReadOnlyList<KmsRelay> Relays { get; }
+    public IReadOnlyList<KmsRelay> Relays => _relays;
     public KmsAdministrator Administrator { get; }
 
-    /// <summary>The SHA-1 thumbprint of the KMS server certificate, as vCenter shows and trusts it.</summary>
-    public string ServerThumbprint => Thumbprints.Sha1(Pki.Server);
+    /// <summary>The site's view of the cluster (network, the VMs it runs on); set when the cluster joins a simulation.</summary>
+    public KmsClusterSite? Site { get; set; }
 
-    public static async Task<KmsClusterInstance> StartAsync(string name, int servers, TimeProvider clock)
+    /// <summary>The SHA-1 thumbprint of the KMS server certificate, as vCenter shows and trusts it.</summary>
+    public string ServerThumbprint => Thumbprints.Sha1(ServerCertificate);
+
+    public static Task<KmsClusterInstance> StartAsync(string name, int servers, TimeProvider clock) => StartAsync(name, servers, clock, null);
+
+    /// <param name="serverCertificateLifetime">How long the server certificate stays valid from now on the simulation's clock (default 10 years).</param>
+    public static async Task<KmsClusterInstance> StartAsync(string name, int servers, TimeProvider clock, TimeSpan? serverCertificateLifetime)
     {
         var pki = TestPki.CreateInMemory();
+        var serverCertificate = SimCertificates.KmsServer(name, clock.GetUtcNow(), serverCertificateLifetime);
         var data = Path.Combine(Path.GetTempPath(), "harness-sim-kms-" + Guid.NewGuid().ToString("N")[..12]);
         var server = await KmipServer.StartAsync(new KmipServerOptions
         {
             KmipEndpoint = new IPEndPoint(IPAddress.Loopback, 0),
-            ServerCertificate = PkiFiles.ForTls(pki.Server),
+            ServerCertificate = serverCertificate,
             ClientCa = pki.Ca.PublicCertificate,
             DataDirectory = data,
             AdminEndpoint = new IPEndPoint(IPAddress.Loopback, 0),
@@ -50,14 +66,44 @@ public sealed class KmsClusterInstance : IAsyncDisposable
         }, time: clock);
         var relays = new List<KmsRelay>();
         for (int i = 1; i <= servers; i++) relays.Add(await KmsRelay.StartAsync(server.Endpoint, $"{name}/{i}"));
-        return new KmsClusterInstance(name, pki, data, server, relays);
+        return new KmsClusterInstance(name, pki, serverCertificate, data, server, relays);
     }
 
-    public void BecomeUnreachable() { foreach (var r in Relays) r.Refuse(); }
-    public void BecomeReachable() { foreach (var r in Relays) r.Restore(); }
+    /// <summary>The network to the KMS is cut (through the site, so that it combines with the VMs the KMS depends on).</summary>
+    public void BecomeUnreachable()
+    {
+        if (Site is { } site) site.NetworkCut = true;
+        else foreach (var r in Relays) r.Refuse();
+    }
+
+    public void BecomeReachable()
+    {
+        if (Site is { } site) site.NetworkCut = false;
+        else foreach (var r in Relays) r.Restore();
+    }
+
+    /// <summary>One server of the cluster goes down (refuses connections) or comes back, through the site when there is one.</summary>
+    public void SetServerDown(int n, bool down)
+    {
+        if (Site is { } site) site.SetServerDown(n, down);
+        else if (down) ServerNumber(n).Refuse();
+        else ServerNumber(n).Restore();
+    }
 
     public KmsRelay ServerNumber(int n) => n >= 1 && n <= Relays.Count ? Relays[n - 1]
         : throw new ArgumentOutOfRangeException(nameof(n), $"KMS cluster \"{Name}\" has servers 1 to {Relays.Count}, not {n}");
+
+    /// <summary>
+    /// The cluster's servers get new addresses (new relays to the same KMS; seed 000 step 4a: "the KMS IP address can be
+    /// different"). Whoever still uses the old addresses meets refused connections.
+    /// </summary>
+    public async Task MoveToNewAddressAsync()
+    {
+        var old = _relays.ToList();
+        for (int i = 0; i < old.Count; i++) _relays[i] = await KmsRelay.StartAsync(Server.Endpoint, $"{Name}/{i + 1}");
+        foreach (var r in old) await r.DisposeAsync();
+        Site?.Apply();
+    }
 
     public async ValueTask DisposeAsync()
     {
@@ -65,6 +111,7 @@ public sealed class KmsClusterInstance : IAsyncDisposable
         await Server.DisposeAsync();
         Administrator.Dispose();
         Pki.Dispose();
+        ServerCertificate.Dispose();
         try { Directory.Delete(DataDirectory, true); } catch (IOException) { }
     }
 }

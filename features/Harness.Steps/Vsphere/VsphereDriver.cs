@@ -1,3 +1,4 @@
+using System.Security.Cryptography.X509Certificates;
 using Harness.Pki;
 using Harness.Simulator;
 
@@ -32,10 +33,15 @@ public sealed class VsphereDriver : IAsyncDisposable
 
     public IEnumerable<KmsClusterInstance> KmsClusters => _kms.Values;
 
-    public async Task AddKmsClusterAsync(string name, int servers)
+    public Task AddKmsClusterAsync(string name, int servers) => AddKmsClusterAsync(name, servers, null);
+
+    /// <param name="serverCertificateLifetime">How long the KMS server certificate stays valid (simulation time; default 10 years).</param>
+    public async Task AddKmsClusterAsync(string name, int servers, TimeSpan? serverCertificateLifetime)
     {
         if (_kms.ContainsKey(name)) throw new InvalidOperationException($"KMS cluster \"{name}\" already exists");
-        _kms[name] = await KmsClusterInstance.StartAsync(name, servers, Clock);
+        var kms = await KmsClusterInstance.StartAsync(name, servers, Clock, serverCertificateLifetime);
+        _kms[name] = kms;
+        kms.Site = Simulation.AddKmsCluster(name, () => kms.Relays);
     }
 
     /// <summary>
@@ -43,29 +49,68 @@ public sealed class VsphereDriver : IAsyncDisposable
     /// administrator allows it on the KMS, and vCenter trusts the KMS server certificate by its thumbprint. The key
     /// provider is registered under <paramref name="providerName"/> and becomes the default.
     /// </summary>
-    public async Task TrustAsync(VCenterServer vc, string kmsName, string providerName, bool waitForTrust)
+    public Task TrustAsync(VCenterServer vc, string kmsName, string providerName, bool waitForTrust) =>
+        TrustAsync(vc, kmsName, providerName, waitForTrust, null);
+
+    /// <param name="clientCertificateLifetime">How long vCenter's new client certificate stays valid (simulation time; default 10 years).</param>
+    public async Task TrustAsync(VCenterServer vc, string kmsName, string providerName, bool waitForTrust, TimeSpan? clientCertificateLifetime)
     {
         var kms = Kms(kmsName);
-        var certificate = CertificateAuthority.CreateSelfSigned($"vCenter {vc.Name}");
-        // A rebuilt vCenter's new certificate joins the keys of the vCenter before it (the KMS administrator adds it to
-        // the same tenant), or the VMs' keys would be invisible to it.
+        var certificate = await AllowNewClientCertificateAsync(vc, kmsName, clientCertificateLifetime);
+        var provider = new KeyProvider(providerName) { ClientCertificate = certificate };
+        using (var publicPart = X509CertificateLoader.LoadCertificate(kms.ServerCertificate.RawData))
+            for (int i = 0; i < kms.Relays.Count; i++)
+                provider.Servers.Add(new KmsServerConfig($"{kmsName}-{i + 1}", kms.Relays[i].Endpoint)
+                {
+                    TrustedThumbprint = kms.ServerThumbprint,
+                    TrustedCertificate = X509CertificateLoader.LoadCertificate(publicPart.RawData),
+                });
+        await vc.SetKeyProviderAsync(provider, makeDefault: true);
+        if (waitForTrust) await Simulation.AdvanceAsync(KmsClusterInstance.AllowedClientDelay);
+    }
+
+    /// <summary>
+    /// vCenter makes a new self-signed client certificate and the KMS administrator allows it (in the tenant of the
+    /// first vCenter that trusted this KMS: a rebuilt vCenter's new certificate must see the keys of the one before,
+    /// or the VMs' keys would be invisible to it). It is trusted once the KMS's delay has passed.
+    /// </summary>
+    private async Task<X509Certificate2> AllowNewClientCertificateAsync(VCenterServer vc, string kmsName, TimeSpan? lifetime)
+    {
+        var kms = Kms(kmsName);
+        var certificate = SimCertificates.VCenterClient(vc.Name, Clock.GetUtcNow(), lifetime);
         _tenant.TryGetValue(kmsName, out var tenant);
         await kms.Administrator.AllowClientAsync(certificate.ExportCertificatePem(), tenant);
         _tenant.TryAdd(kmsName, Thumbprints.Sha1(certificate));
-        var provider = new KeyProvider(providerName) { ClientCertificate = PkiFiles.ForTls(certificate) };
-        for (int i = 0; i < kms.Relays.Count; i++)
-            provider.Servers.Add(new KmsServerConfig($"{kmsName}-{i + 1}", kms.Relays[i].Endpoint) { TrustedThumbprint = kms.ServerThumbprint });
-        vc.KeyProviders[providerName] = provider;
-        vc.DefaultProvider = providerName;
-        if (waitForTrust) Clock.Advance(KmsClusterInstance.AllowedClientDelay);
+        return certificate;
     }
 
-    /// <summary>Runs a When action; a vSphere fault is kept for "the operation fails with" instead of failing the step.</summary>
+    /// <summary>
+    /// vCenter renews its client certificate for a key provider (the field fix of an expired certificate): a new
+    /// certificate, allowed on the KMS, trusted once the KMS's delay (5 minutes) has passed; vCenter and the hosts of
+    /// encrypted vSAN clusters present it from now on.
+    /// </summary>
+    public async Task RenewClientCertificateAsync(VCenterServer vc, string kmsName, TimeSpan? lifetime = null)
+    {
+        var providerName = vc.KeyProviders.Values.FirstOrDefault(p => p.Name == kmsName)?.Name
+                           ?? vc.KeyProviders.Values.FirstOrDefault(p => KmsNamed(p) == kmsName)?.Name
+                           ?? throw new VsphereFault("NotFound", $"vCenter \"{vc.Name}\" has no key provider for KMS cluster \"{kmsName}\"");
+        var certificate = await AllowNewClientCertificateAsync(vc, kmsName, lifetime);
+        await vc.ReplaceClientCertificateAsync(providerName, certificate);
+    }
+
+    private string? KmsNamed(KeyProvider provider)
+    {
+        var endpoint = provider.Servers.FirstOrDefault()?.Endpoint;
+        return _kms.Values.FirstOrDefault(k => k.Relays.Any(r => r.Endpoint.Equals(endpoint)))?.Name;
+    }
+
+    /// <summary>Runs a When action; a vSphere fault (or a KMS administrator's request the KMS refused) is kept for "the operation fails with" instead of failing the step.</summary>
     public async Task AttemptAsync(Func<Task> action)
     {
         ThrowIfPendingFailure();
         try { await action(); }
         catch (VsphereFault fault) { PendingFailure = fault; }
+        catch (KmsAdministrationException refused) { PendingFailure = refused; }
     }
 
     /// <summary>A failed When step that no "the operation fails with" step looked at fails the scenario.</summary>
@@ -86,13 +131,30 @@ public sealed class VsphereDriver : IAsyncDisposable
     }
 
     /// <summary>The KMS cluster instance that holds a VM's key (by its key provider's servers).</summary>
-    public KmsClusterInstance KmsOf(VirtualMachine vm)
+    public KmsClusterInstance KmsOf(VirtualMachine vm) => KmsOfProvider(vm.ProviderId ?? "", $"the key of VM \"{vm.Name}\"");
+
+    /// <summary>The KMS cluster instance behind a key provider of the current vCenter (by its servers, else by name).</summary>
+    public KmsClusterInstance KmsOfProvider(string providerId, string what = "the key")
     {
-        var provider = VCenter.KeyProviders.GetValueOrDefault(vm.ProviderId ?? "");
+        var provider = VCenter.KeyProviders.GetValueOrDefault(providerId);
         var endpoint = provider?.Servers.FirstOrDefault()?.Endpoint;
         return _kms.Values.FirstOrDefault(k => k.Relays.Any(r => r.Endpoint.Equals(endpoint)))
-            ?? _kms.Values.FirstOrDefault(k => k.Name == vm.ProviderId)
-            ?? throw new InvalidOperationException($"no KMS cluster holds the key of VM \"{vm.Name}\" (provider \"{vm.ProviderId}\")");
+            ?? _kms.Values.FirstOrDefault(k => k.Name == providerId)
+            ?? (_kms.Count == 1 ? _kms.Values.First() : null)
+            ?? throw new InvalidOperationException($"no KMS cluster holds {what} (provider \"{providerId}\")");
+    }
+
+    /// <summary>
+    /// Asks the KMS for keys as vCenter would (KMIP Get, with vCenter's client certificate, on a connection of its own):
+    /// the keys it serves. Throws <see cref="KeyFetchException"/> when the KMS cannot be reached.
+    /// </summary>
+    public async Task<Dictionary<string, byte[]>> FetchFromKmsAsync(string providerId, IReadOnlyCollection<string> keyIds)
+    {
+        var provider = VCenter.KeyProviders.GetValueOrDefault(providerId)
+                       ?? Simulation.VCenters.Values.Select(v => v.KeyProviders.GetValueOrDefault(providerId)).OfType<KeyProvider>().FirstOrDefault()
+                       ?? throw new InvalidOperationException($"no vCenter knows the key provider \"{providerId}\"");
+        await using var crypto = new CryptoManager(Simulation.KmsTimeout, Simulation.KmsTimeout);
+        return await crypto.GetKeysAsync(provider, keyIds);
     }
 
     public async ValueTask DisposeAsync()

@@ -38,6 +38,12 @@ public sealed class VirtualDisk(string name, string path)
     public string Name { get; } = name;
     public string Path { get; } = path;
     public byte[]? ClearData { get; set; }
+
+    /// <summary>
+    /// The ID of the disk's own KEK, when the disk is encrypted with another key than its VM (possible through the API;
+    /// the disk's descriptor names it); null when the VM's key wraps the disk's DEK.
+    /// </summary>
+    public string? KeyId { get; set; }
     public EncryptedData? Encrypted { get; set; }
 
     /// <summary>SHA-256 of the data as written, to tell "reads back intact" from garbage.</summary>

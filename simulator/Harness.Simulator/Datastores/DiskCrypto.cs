@@ -35,60 +35,10 @@ public static class DiskCrypto
     }
 
     /// <summary>AES key wrap (RFC 3394) of a 32-byte DEK under a 32-byte KEK.</summary>
-    public static byte[] WrapDek(byte[] kek, byte[] dek) => KeyWrap.Wrap(kek, dek);
+    public static byte[] WrapDek(byte[] kek, byte[] dek) => Harness.Kmip.Cryptography.AesKeyWrap.Wrap(kek, dek);
 
     /// <summary>Unwraps, or returns null when the KEK is wrong (the RFC 3394 integrity check fails).</summary>
-    public static byte[]? TryUnwrapDek(byte[] kek, byte[] wrapped) => KeyWrap.TryUnwrap(kek, wrapped);
-
-    /// <summary>RFC 3394 on .NET's AES block cipher.</summary>
-    private static class KeyWrap
-    {
-        private static readonly byte[] Iv = [0xA6, 0xA6, 0xA6, 0xA6, 0xA6, 0xA6, 0xA6, 0xA6];
-
-        public static byte[] Wrap(byte[] kek, byte[] plain)
-        {
-            int n = plain.Length / 8;
-            var a = (byte[])Iv.Clone();
-            var r = new byte[n][];
-            for (int i = 0; i < n; i++) r[i] = plain.AsSpan(i * 8, 8).ToArray();
-            using var aes = Aes.Create();
-            aes.Key = kek;
-            var block = new byte[16];
-            for (int j = 0; j <= 5; j++)
-                for (int i = 0; i < n; i++)
-                {
-                    a.CopyTo(block, 0);
-                    r[i].CopyTo(block, 8);
-                    var b = aes.EncryptEcb(block, PaddingMode.None);
-                    ulong t = (ulong)(n * j + i + 1);
-                    for (int k = 0; k < 8; k++) a[k] = (byte)(b[k] ^ (byte)(t >> (8 * (7 - k))));
-                    r[i] = b.AsSpan(8, 8).ToArray();
-                }
-            return a.Concat(r.SelectMany(x => x)).ToArray();
-        }
-
-        public static byte[]? TryUnwrap(byte[] kek, byte[] wrapped)
-        {
-            int n = wrapped.Length / 8 - 1;
-            var a = wrapped.AsSpan(0, 8).ToArray();
-            var r = new byte[n][];
-            for (int i = 0; i < n; i++) r[i] = wrapped.AsSpan((i + 1) * 8, 8).ToArray();
-            using var aes = Aes.Create();
-            aes.Key = kek;
-            var block = new byte[16];
-            for (int j = 5; j >= 0; j--)
-                for (int i = n - 1; i >= 0; i--)
-                {
-                    ulong t = (ulong)(n * j + i + 1);
-                    for (int k = 0; k < 8; k++) block[k] = (byte)(a[k] ^ (byte)(t >> (8 * (7 - k))));
-                    r[i].CopyTo(block, 8);
-                    var b = aes.DecryptEcb(block, PaddingMode.None);
-                    a = b.AsSpan(0, 8).ToArray();
-                    r[i] = b.AsSpan(8, 8).ToArray();
-                }
-            return CryptographicOperations.FixedTimeEquals(a, Iv) ? r.SelectMany(x => x).ToArray() : null;
-        }
-    }
+    public static byte[]? TryUnwrapDek(byte[] kek, byte[] wrapped) => Harness.Kmip.Cryptography.AesKeyWrap.TryUnwrap(kek, wrapped);
 }
 
 /// <summary>Data encrypted with AES-256-GCM: nonce, ciphertext, tag.</summary>

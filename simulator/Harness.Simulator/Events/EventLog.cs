@@ -15,6 +15,27 @@ public static class EventTypes
     public const string VmPoweredOff = "VmPoweredOffEvent";
     public const string HostConnected = "HostConnectedEvent";
     public const string VmReconfigured = "VmReconfiguredEvent";
+    public const string VmRemoved = "VmRemovedEvent";
+    public const string HostKeyChanged = "harness.host.Crypto.HostKeyChanged";
+    public const string KeyRemoved = "harness.vc.crypto.KeyRemoved";
+    public const string VCenterStarted = "harness.vc.Started";
+    public const string VCenterStopped = "harness.vc.Stopped";
+    public const string HostKeyNewKeyKmsClusterError = "com.vmware.vc.host.Crypto.HostKey.NewKey.KMSClusterError";
+    public const string HostKeyNewKeyKeyMissingOnKms = "com.vmware.vc.host.Crypto.HostKey.NewKey.KeyMissingOnKMS";
+    public const string SendKeyErrorKmsClusterError = "com.vmware.vc.kms.crypto.SendKeyError.KMSClusterError";
+    public const string SendKeyErrorKeyMissingOnKms = "com.vmware.vc.kms.crypto.SendKeyError.KeyMissingOnKMS";
+    public const string KmsServerCertExpiration = "com.vmware.vc.vecs.KMSServerCertExpirationEvent";
+    public const string KmsClientCertExpiration = "com.vmware.vc.vecs.KMSClientCertExpirationEvent";
+    public const string VsanKmsConnection = "vsan.health.test.encryption.kmsconnection.event";
+    public const string VsanEncryptionEnabled = "harness.vsan.EncryptionEnabled";
+    public const string VsanDiskGroupsMounted = "harness.vsan.DiskGroupsMounted";
+    public const string VsanDiskGroupsNotMounted = "harness.vsan.DiskGroupsNotMounted";
+
+    /// <summary>
+    /// Not a vSphere event: the Harness's warning that encrypting a VM the keys depend on (vCenter, the DNS that resolves
+    /// the KMS, the KMS itself, NSX) creates a circular dependency (seed 002, "Important caveats").
+    /// </summary>
+    public const string CircularDependency = "harness.crypto.CircularDependencyWarning";
 
     public static readonly IReadOnlyDictionary<string, string> Messages = new Dictionary<string, string>
     {
@@ -30,6 +51,22 @@ public static class EventTypes
         [VmPoweredOff] = "Virtual machine is powered off.",
         [HostConnected] = "Host is connected.",
         [VmReconfigured] = "Virtual machine is reconfigured.",
+        [VmRemoved] = "Virtual machine is removed from the inventory.",
+        [HostKeyChanged] = "The host key is changed.",
+        [KeyRemoved] = "A key is removed from vCenter and the hosts.",
+        [VCenterStarted] = "vCenter Server is running.",
+        [VCenterStopped] = "vCenter Server stopped.",
+        [HostKeyNewKeyKmsClusterError] = "Cannot give the host a new host key because of a KMS cluster error.",
+        [HostKeyNewKeyKeyMissingOnKms] = "Cannot give the host its host key because the key is missing on the KMS cluster.",
+        [SendKeyErrorKmsClusterError] = "Cannot send keys to the host because of a KMS cluster error.",
+        [SendKeyErrorKeyMissingOnKms] = "Cannot send keys to the host because keys are missing on the KMS cluster.",
+        [KmsServerCertExpiration] = "The KMS server certificate expires soon or has expired.",
+        [KmsClientCertExpiration] = "The KMS client certificate expires soon or has expired.",
+        [VsanKmsConnection] = "vSAN health: the host cannot connect to the KMS cluster.",
+        [VsanEncryptionEnabled] = "vSAN encryption is enabled.",
+        [VsanDiskGroupsMounted] = "The host's vSAN disk groups are mounted.",
+        [VsanDiskGroupsNotMounted] = "The host's vSAN disk groups are not mounted: the host cannot get the vSAN key from the KMS cluster.",
+        [CircularDependency] = "Encrypting this VM creates a circular dependency: the keys it needs depend on it.",
     };
 }
 

@@ -21,8 +21,24 @@ public sealed class KeyFetchException(KeyFailure failure, string provider, strin
 /// with exactly three attributes, Get Attributes x-Product_Version, three Add Attribute in one message, Get. Keys are
 /// fetched with Get, many per message, once per key however many hosts need it. Servers of a cluster are tried in order.
 /// </summary>
-public sealed class CryptoManager(TimeSpan connectTimeout, TimeSpan receiveTimeout) : IAsyncDisposable
+public sealed class CryptoManager : IAsyncDisposable
 {
+    private readonly TimeSpan connectTimeout;
+    private readonly TimeSpan receiveTimeout;
+
+    public CryptoManager(TimeSpan connectTimeout, TimeSpan receiveTimeout) : this(connectTimeout, receiveTimeout, null) { }
+
+    /// <param name="clock">The simulation's clock: certificates are checked against it before each exchange (null: not checked).</param>
+    public CryptoManager(TimeSpan connectTimeout, TimeSpan receiveTimeout, TimeProvider? clock)
+    {
+        this.connectTimeout = connectTimeout;
+        this.receiveTimeout = receiveTimeout;
+        Clock = clock;
+    }
+
+    /// <summary>The clock certificate validity is judged by (the simulation's, not the machine's).</summary>
+    public TimeProvider? Clock { get; }
+
     public static readonly ProtocolVersion Version = ProtocolVersion.V1_1;
     public const int KeysPerMessage = 100;
     private readonly ConcurrentDictionary<string, KmipClient> _connections = new();
@@ -48,9 +64,22 @@ public sealed class CryptoManager(TimeSpan connectTimeout, TimeSpan receiveTimeo
     private async Task<KmipClient> ConnectAsync(KeyProvider provider)
     {
         var errors = new List<string>();
+        if (ClientCertificateProblem(provider) is { } clientProblem)
+        {
+            await DropConnectionsAsync(provider).ConfigureAwait(false);
+            foreach (var server in provider.Servers) server.Status = $"error: {clientProblem}";
+            throw new KeyFetchException(KeyFailure.KmsClusterError, provider.Name, $"cannot reach KMS cluster \"{provider.Name}\": {clientProblem}");
+        }
         foreach (var server in provider.Servers)
         {
             var key = $"{provider.Name}/{server.Name}";
+            if (ServerCertificateProblem(server) is { } serverProblem)
+            {
+                if (_connections.TryRemove(key, out var stale)) await stale.DisposeAsync().ConfigureAwait(false);
+                server.Status = $"error: {serverProblem}";
+                errors.Add($"{server.Name} ({server.Endpoint}): {serverProblem}");
+                continue;
+            }
             if (_connections.TryGetValue(key, out var existing) && existing.IsConnected) return existing;
             _connections.TryRemove(key, out _);
             try
@@ -144,15 +173,44 @@ public sealed class CryptoManager(TimeSpan connectTimeout, TimeSpan receiveTimeo
             var request = KmipRequests.Message(Version, Options with { BatchErrorContinuationOption = BatchErrorContinuationOption.Continue },
                 chunk.Select(id => KmipBatchItems.Get(id, KeyFormatType.Raw)).ToArray());
             var response = KmipResponse.Parse(await SendAsync(provider, client, request).ConfigureAwait(false));
-            for (int i = 0; i < response.BatchItems.Count && i < chunk.Length; i++)
+            // Each answer is matched to its key by the Unique Identifier it names, not by its position in the batch.
+            var asked = chunk.ToHashSet(StringComparer.Ordinal);
+            foreach (var item in response.BatchItems)
             {
-                var item = response.BatchItems[i];
-                if (!item.IsSuccess) continue;
-                var material = item.RequiredPayload.Child(Tag.SymmetricKey)?.Child(Tag.KeyBlock)?.Child(Tag.KeyValue)?.Child(Tag.KeyMaterial);
-                if (material is { Type: ItemType.ByteString }) found[chunk[i]] = material.AsBytes;
+                if (!item.IsSuccess || item.ResponsePayload?.Child(Tag.UniqueIdentifier) is not { Type: ItemType.TextString } id || !asked.Contains(id.AsText)) continue;
+                var material = item.ResponsePayload.Child(Tag.SymmetricKey)?.Child(Tag.KeyBlock)?.Child(Tag.KeyValue)?.Child(Tag.KeyMaterial);
+                if (material is { Type: ItemType.ByteString }) found[id.AsText] = material.AsBytes;
             }
         }
         return found;
+    }
+
+    /// <summary>
+    /// Why the client certificate presented to this provider's servers is not valid at the simulation's time, or null.
+    /// (The KMS would refuse the handshake; an expired certificate also ends the trust of a connection kept open.)
+    /// </summary>
+    public string? ClientCertificateProblem(KeyProvider provider)
+    {
+        if (Clock is null || provider.ClientCertificate is not { } cert) return null;
+        var now = Clock.GetUtcNow();
+        var notAfter = new DateTimeOffset(cert.NotAfter.ToUniversalTime(), TimeSpan.Zero);
+        return notAfter < now ? $"the client certificate \"{cert.GetNameInfo(System.Security.Cryptography.X509Certificates.X509NameType.SimpleName, false)}\" expired on {notAfter:u}; the KMS refuses it" : null;
+    }
+
+    /// <summary>Why the KMS server certificate trusted for this server is not valid at the simulation's time, or null.</summary>
+    public string? ServerCertificateProblem(KmsServerConfig server)
+    {
+        if (Clock is null || server.TrustedCertificate is not { } cert) return null;
+        var now = Clock.GetUtcNow();
+        var notAfter = new DateTimeOffset(cert.NotAfter.ToUniversalTime(), TimeSpan.Zero);
+        return notAfter < now ? $"the KMS server certificate (SHA-1 {server.TrustedThumbprint}) expired on {notAfter:u}; the server is no longer trusted" : null;
+    }
+
+    /// <summary>Drops the connections to one provider's servers (its trust changed).</summary>
+    public async Task DropConnectionsAsync(KeyProvider provider)
+    {
+        foreach (var server in provider.Servers)
+            if (_connections.TryRemove($"{provider.Name}/{server.Name}", out var c)) await c.DisposeAsync().ConfigureAwait(false);
     }
 
     /// <summary>Drops every KMS connection (vCenter lost; trust changed).</summary>

@@ -12,8 +12,14 @@ public sealed class KmsServerConfig(string name, IPEndPoint endpoint)
     /// <summary>SHA-1 thumbprint of the KMS server certificate vCenter trusts (vCenter shows and pins it).</summary>
     public string? TrustedThumbprint { get; set; }
 
+    /// <summary>The KMS server certificate itself (public part), for its expiry date; null when only the thumbprint is known.</summary>
+    public X509Certificate2? TrustedCertificate { get; set; }
+
     /// <summary>Last connection status as vCenter saw it.</summary>
     public string Status { get; set; } = "unknown";
+
+    /// <summary>The same server and trust, with a status of its own (the copy a host gets).</summary>
+    public KmsServerConfig Copy() => new(Name, Endpoint) { TrustedThumbprint = TrustedThumbprint, TrustedCertificate = TrustedCertificate };
 }
 
 /// <summary>
@@ -27,6 +33,17 @@ public sealed class KeyProvider(string name)
 
     /// <summary>vCenter's client certificate (with key) for this provider: self-signed, clientAuth, allowed on the KMS.</summary>
     public X509Certificate2? ClientCertificate { get; set; }
+
+    /// <summary>
+    /// The configuration vCenter pushes to the hosts of an encrypted vSAN cluster: the same servers, the same trusted
+    /// server certificates and the same client certificate, so that a host can fetch keys itself.
+    /// </summary>
+    public KeyProvider CopyForHost()
+    {
+        var copy = new KeyProvider(Name) { ClientCertificate = ClientCertificate };
+        copy.Servers.AddRange(Servers.Select(s => s.Copy()));
+        return copy;
+    }
 
     public override string ToString() => Name;
 }

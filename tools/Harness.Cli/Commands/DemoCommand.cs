@@ -1,10 +1,19 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text.Json;
+using System.Threading.Channels;
 using Harness.Pki;
+using Harness.Simulator.Web;
+using Harness.Steps;
 
 namespace Harness.Cli.Commands;
 
 /// <summary>
-/// `harness demo`: until the simulator exists, starts the KMS with a PKI and data under .harness/demo and prints how
-/// to reach it.
+/// `harness demo [--dir DIR] [--api HOST:PORT] [--verbose]`: a simulated vSphere site (the preset inventory: vCenter
+/// "vc01", clusters DC0_C0 and DC0_C1 of four hosts of ten VMs, every third VM encrypted, KMS cluster "kms-prod" with two
+/// servers) and its REST API on 127.0.0.1; prints the URLs, then the vSphere events and alarms as they happen. The
+/// simulation clock follows real time. The KMS cluster's PKI (to reach it with KMIP tools) and its admin token go to
+/// DIR (default .harness/demo).
 /// </summary>
 public static class DemoCommand
 {
@@ -12,18 +21,127 @@ public static class DemoCommand
     {
         var args = new Args(argv, new HashSet<string> { "verbose" });
         var root = Path.GetFullPath(args.Get("dir") ?? Path.Combine(".harness", "demo"));
-        var pki = Path.Combine(root, "pki");
-        if (!File.Exists(Path.Combine(pki, "ca.crt"))) TestPki.Init(pki);
-        var options = ServeCommand.Options(args, defaultData: Path.Combine(root, "data"), defaultPki: pki);
+        var api = args.Get("api") is { } a ? Args.Endpoint(a, "--api") : new IPEndPoint(IPAddress.Loopback, 0);
+        if (!IPAddress.IsLoopback(api.Address)) throw new UsageException($"--api must be a loopback address (the API has no authentication), not {api.Address}");
         bool verbose = args.Has("verbose");
         args.RejectUnknown();
         using var logs = ServeCommand.Logging(verbose);
-        await using var server = await ServeCommand.Start(options, logs);
-        Console.WriteLine("Harness demo: the KMS is running (the simulated vCenter and dashboard arrive in later releases).");
-        ServeCommand.PrintWhereToReach(server, pki);
-        Console.WriteLine($"Try it: ./harness bench --target {server.Endpoint} --pki {pki} --op create --connections 4 --seconds 5");
-        Console.WriteLine("Ctrl-C stops the demo.");
+
+        Console.WriteLine("Harness demo: building the simulated site…");
+        await using var site = new VsphereDriver();
+        var preset = await PresetInventory.BuildAsync(site);
+        var kms = site.Kms(preset.KmsCluster);
+        if (verbose) foreach (var relay in kms.Relays) relay.Log += line => Console.WriteLine($"{DateTime.Now:HH:mm:ss} relay {line}");
+
+        SimulatorHost host;
+        try { host = await SimulatorHost.StartAsync(site, api, verbose ? logs : null); }
+        catch (IOException ex) { throw new UsageException($"cannot listen on {api}: {ex.Message}"); }
+        await using var _ = host;
+
+        var pki = WriteKmsFiles(root, kms);
+        PrintWhereToReach(preset, host, kms, root, pki);
+
+        using var stop = new CancellationTokenSource();
+        var clock = FollowRealTimeAsync(host, stop.Token);
+        var printer = PrintChangesAsync(host, stop.Token);
         await ServeCommand.WaitForStopAsync();
+        Console.WriteLine("stopping…");
+        stop.Cancel();
+        await Task.WhenAll(clock, printer);
         return 0;
     }
+
+    /// <summary>
+    /// What KMIP tools need to reach the KMS cluster (the layout of `./harness pki init`, so `--pki DIR/pki` works): the
+    /// KMS's self-signed server certificate as ca.crt (the anchor a client trusts it by), a client certificate the KMS
+    /// accepts (client.crt/key, issued by client-ca.crt), and the KMS admin token.
+    /// </summary>
+    private static string WriteKmsFiles(string root, KmsClusterInstance kms)
+    {
+        var pki = Path.Combine(root, "pki");
+        Directory.CreateDirectory(pki);
+        var paths = new PkiPaths(pki);
+        foreach (var stale in new[] { paths.CaKey }) if (File.Exists(stale)) File.Delete(stale);
+        PkiFiles.WriteCertificate(paths.Ca, kms.ServerCertificate);
+        PkiFiles.Save(kms.ServerCertificate, paths.ServerCert, paths.ServerKey);
+        PkiFiles.Save(kms.Pki.Client, paths.ClientCert, paths.ClientKey);
+        PkiFiles.WriteCertificate(Path.Combine(pki, "client-ca.crt"), kms.Pki.Ca.Certificate);
+        PkiFiles.WriteSecret(Path.Combine(root, "kms-admin.token"), kms.Server.AdminToken + "\n");
+        return pki;
+    }
+
+    private static void PrintWhereToReach(PresetSummary preset, SimulatorHost host, KmsClusterInstance kms, string root, string pki)
+    {
+        var url = host.Url.AbsoluteUri.TrimEnd('/');
+        var token = Path.Combine(root, "kms-admin.token");
+        Console.WriteLine($"Harness demo: vCenter \"{preset.VCenter}\", {preset.Clusters} clusters, {preset.Hosts} hosts, {preset.Vms} VMs " +
+                          $"({preset.Encrypted} encrypted), KMS cluster \"{preset.KmsCluster}\" with {kms.Relays.Count} servers.");
+        Console.WriteLine($"Simulator REST API: {url}/api");
+        Console.WriteLine($"  e.g. curl {url}/api/inventory");
+        Console.WriteLine($"       curl -X POST {url}/api/kms-clusters/{kms.Name}/unreachable; curl -X POST {url}/api/hosts/DC0_C0_H0/reboot");
+        Console.WriteLine($"  live events: curl -N {url}/api/stream");
+        Console.WriteLine($"KMS endpoint (KMIP, mutual TLS): {string.Join(", ", kms.Relays.Select((r, i) => $"server {i + 1} {r.Endpoint}"))} " +
+                          $"(relays to the KMS at {kms.Server.Endpoint})");
+        Console.WriteLine($"  server certificate SHA-1: {kms.ServerThumbprint}");
+        Console.WriteLine($"  client certificate/key:   {Path.Combine(pki, "client.crt")} / {Path.Combine(pki, "client.key")}; " +
+                          $"the server certificate (self-signed) is {Path.Combine(pki, "ca.crt")}");
+        Console.WriteLine($"  e.g. ./harness bench --target {kms.Relays[0].Endpoint} --pki {pki} --op get --connections 4 --seconds 5");
+        if (kms.Server.AdminUrl is { } admin)
+        {
+            Console.WriteLine($"KMS admin URL: {admin} (token in {token})");
+            Console.WriteLine($"  e.g. curl -H \"Authorization: Bearer $(cat {token})\" {admin.AbsoluteUri.TrimEnd('/')}/objects");
+        }
+        Console.WriteLine("The simulation clock follows real time. Ctrl-C stops the demo.");
+    }
+
+    /// <summary>Advances the simulation clock by the real time that passed, every second (in turn with the API's requests).</summary>
+    private static async Task FollowRealTimeAsync(SimulatorHost host, CancellationToken ct)
+    {
+        var watch = Stopwatch.StartNew();
+        var advanced = TimeSpan.Zero;
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
+        try
+        {
+            while (await timer.WaitForNextTickAsync(ct))
+            {
+                var elapsed = watch.Elapsed;
+                await host.AdvanceClockAsync(elapsed - advanced, ct);
+                advanced = elapsed;
+            }
+        }
+        catch (OperationCanceledException) { }
+    }
+
+    /// <summary>One line per vSphere event and per alarm raised or cleared (on the object it was raised on).</summary>
+    private static async Task PrintChangesAsync(SimulatorHost host, CancellationToken ct)
+    {
+        var (id, reader) = host.Hub.Subscribe();
+        try
+        {
+            await foreach (var m in reader.ReadAllAsync(ct))
+            {
+                var d = JsonDocument.Parse(m.Data).RootElement;
+                string S(string p) => d.TryGetProperty(p, out var v) ? v.ToString() : "";
+                switch (m.Type)
+                {
+                    case "event":
+                        Console.WriteLine($"{Time(S("time"))} event {S("vcenter")} {S("object")}: {S("typeId")} \"{S("message")}\"");
+                        break;
+                    case "alarm" when S("object") == S("raisedOn"):
+                        bool active = d.GetProperty("active").GetBoolean();
+                        Console.WriteLine($"{Time(active ? S("triggeredAt") : S("clearedAt"))} alarm {S("vcenter")} {S("object")}: " +
+                                          $"\"{S("name")}\" {(active ? "triggered" : "cleared")} ({S("reason")})");
+                        break;
+                    case "vcenter":
+                        Console.WriteLine($"vCenter \"{S("name")}\" appeared");
+                        break;
+                }
+            }
+        }
+        catch (OperationCanceledException) { }
+        catch (ChannelClosedException) { }
+        finally { host.Hub.Unsubscribe(id); }
+    }
+
+    private static string Time(string iso) => DateTimeOffset.TryParse(iso, out var t) ? t.ToString("HH:mm:ss") : iso;
 }

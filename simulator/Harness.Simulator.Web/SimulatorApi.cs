@@ -1,0 +1,495 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+using Harness.Steps;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Routing;
+
+namespace Harness.Simulator.Web;
+
+/// <summary>
+/// The routes of the simulator's REST API. Reads answer views of the simulation; actions do what the STEPS.md phrase of
+/// the same name does (the same driver, vCenter and simulation methods the step bindings call) and answer an
+/// <see cref="ActionResult"/>: the object after the action, the events it logged and the alarms it changed.
+/// </summary>
+internal static class SimulatorApi
+{
+    /// <summary>How often an idle stream gets a comment line, so that proxies and clients see it alive.</summary>
+    public static readonly TimeSpan KeepAlive = TimeSpan.FromSeconds(15);
+
+    private static readonly JsonSerializerOptions BodyJson = new(JsonSerializerDefaults.Web)
+    {
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+    };
+
+    public static readonly string[] Endpoints =
+    [
+        "GET  /api/inventory",
+        "GET  /api/vms[?host=&cryptoState=locked|unlocked]", "GET  /api/vms/{name}",
+        "GET  /api/hosts", "GET  /api/hosts/{name}",
+        "GET  /api/alarms[?object=&active=true|false&vcenter=]",
+        "GET  /api/events[?object=&since=KEY&type=&vcenter=]",
+        "GET  /api/kms-clusters", "GET  /api/kms-clusters/{name}",
+        "GET  /api/vcenters", "GET  /api/vcenters/{name}",
+        "GET  /api/clock",
+        "GET  /api/stream (text/event-stream)",
+        "POST /api/hosts/{name}/reboot",
+        "POST /api/kms-clusters/{name}/unreachable", "POST /api/kms-clusters/{name}/reachable",
+        "POST /api/kms-clusters/{name}/servers/{n}/down", "POST /api/kms-clusters/{name}/servers/{n}/up",
+        "POST /api/kms-clusters/{name}/root-key/delete",
+        "POST /api/vms/{name}/key/deactivate", "POST /api/vms/{name}/key/reactivate", "POST /api/vms/{name}/key/destroy",
+        "POST /api/vms/{name}/remove-keys[?host=]",
+        "POST /api/vms/{name}/register[?user=]", "POST /api/register-locked-vms[?user=]",
+        "POST /api/vms/{name}/unlock[?user=]", "POST /api/vms/{name}/power-on", "POST /api/vms/{name}/power-off",
+        "POST /api/vms/{name}/encrypt", "POST /api/vms/{name}/rekey[?deep=true&user=]",
+        "POST /api/vcenters {name}", "POST /api/vcenters/{name}/lose",
+        "POST /api/vcenters/{name}/trust {kmsCluster, providerName?, waitForTrust?}",
+        "POST /api/clock/advance {minutes}",
+    ];
+
+    public static void Map(WebApplication app, SimulatorHost host)
+    {
+        // Anything that escapes a handler (or Kestrel's own bad-request errors) still answers problem+json.
+        app.Use(async (ctx, next) =>
+        {
+            try { await next(ctx); }
+            catch (Exception ex) when (!ctx.Response.HasStarted && ex is not OperationCanceledException)
+            {
+                await Problems.From(ex).ExecuteAsync(ctx);
+            }
+        });
+        app.UseStatusCodePages();
+
+        var sim = host.Simulation;
+        var site = host.Site;
+        var api = app.MapGroup("/api");
+
+        api.MapGet("/", () => Results.Json(new { endpoints = Endpoints }, SimulatorHost.Json));
+
+        // ---- reads -------------------------------------------------------------------------------------------
+        api.MapGet("/inventory", () => Read(host, () => View.Inventory(sim)));
+
+        api.MapGet("/vms", ([FromQuery(Name = "host")] string? host_, string? cryptoState) => Read(host, () =>
+        {
+            if (cryptoState is not null && cryptoState is not ("locked" or "unlocked"))
+                throw ApiProblem.BadRequest($"cryptoState must be \"locked\" or \"unlocked\", not \"{cryptoState}\"");
+            if (host_ is not null) sim.Host(host_);
+            return sim.AllVms.Where(v => host_ is null || v.Host.Name == host_)
+                .Select(v => View.Of(v, sim.VCenter))
+                .Where(v => cryptoState is null || v.CryptoState == cryptoState).ToList();
+        }));
+
+        api.MapGet("/vms/{name}", (string name) => Read(host, () => View.Of(sim.Vm(name), sim.VCenter)));
+
+        api.MapGet("/hosts", () => Read(host, () => sim.Hosts.Select(h => View.Of(h, sim.VCenter)).ToList()));
+
+        api.MapGet("/hosts/{name}", (string name) => Read(host, () => View.Of(sim.Host(name), sim.VCenter)));
+
+        api.MapGet("/alarms", (string? @object, string? active, string? vcenter) => Read(host, () =>
+        {
+            bool? onlyActive = active is null ? null
+                : bool.TryParse(active, out var a) ? a : throw ApiProblem.BadRequest($"active must be true or false, not \"{active}\"");
+            var vc = VCenterOrCurrent(sim, vcenter);
+            if (vc is null) return new List<AlarmView>();
+            return vc.Alarms.All
+                .Where(x => @object is null || x.ObjectName == @object)
+                .Where(x => onlyActive is null || x.IsActive == onlyActive)
+                .Select(x => View.Of(x, vc)).ToList();
+        }));
+
+        api.MapGet("/events", (string? @object, string? since, string? type, string? vcenter) => Read(host, () =>
+        {
+            long after = since is null ? 0
+                : long.TryParse(since, out var k) && k >= 0 ? k
+                : throw ApiProblem.BadRequest($"since must be an event key (a whole number ≥ 0), not \"{since}\"");
+            var vc = VCenterOrCurrent(sim, vcenter);
+            if (vc is null) return new List<EventView>();
+            return vc.Events.All
+                .Where(e => e.Key > after)
+                .Where(e => @object is null || e.ObjectName == @object)
+                .Where(e => type is null || e.TypeId == type)
+                .Select(e => View.Of(e, vc)).ToList();
+        }));
+
+        api.MapGet("/kms-clusters", () => ReadAsync(host, async () =>
+        {
+            var views = new List<KmsClusterView>();
+            foreach (var kms in site.KmsClusters) views.Add(await KmsViewAsync(host, kms));
+            return views;
+        }));
+
+        api.MapGet("/kms-clusters/{name}", (string name) => ReadAsync(host, async () => await KmsViewAsync(host, Kms(site, name))));
+
+        api.MapGet("/vcenters", () => Read(host, () => sim.VCenters.Values.Select(vc => View.Of(vc, sim)).ToList()));
+
+        api.MapGet("/vcenters/{name}", (string name) => Read(host, () => View.Of(VCenterNamed(sim, name), sim)));
+
+        api.MapGet("/clock", () => Read(host, () => new ClockView(sim.Clock.GetUtcNow())));
+
+        api.MapGet("/stream", (HttpContext ctx) => StreamAsync(host, ctx));
+
+        // ---- actions: hosts -----------------------------------------------------------------------------------
+        // When host "esx01" reboots
+        api.MapPost("/hosts/{name}/reboot", (string name) => Act(host, async () =>
+        {
+            var h = sim.Host(name);
+            await sim.RebootHostAsync(h);
+            return new ActionResult($"host \"{name}\" rebooted") { Host = View.Of(h, sim.VCenter) };
+        }));
+
+        // ---- actions: KMS clusters ----------------------------------------------------------------------------
+        // When the KMS cluster "kms-prod" becomes unreachable
+        api.MapPost("/kms-clusters/{name}/unreachable", (string name) => Act(host, async () =>
+        {
+            var kms = Kms(site, name);
+            kms.BecomeUnreachable();
+            return new ActionResult($"KMS cluster \"{name}\" became unreachable") { KmsCluster = await KmsViewAsync(host, kms) };
+        }));
+
+        // When the KMS cluster "kms-prod" is reachable again
+        api.MapPost("/kms-clusters/{name}/reachable", (string name) => Act(host, async () =>
+        {
+            var kms = Kms(site, name);
+            kms.BecomeReachable();
+            return new ActionResult($"KMS cluster \"{name}\" is reachable again") { KmsCluster = await KmsViewAsync(host, kms) };
+        }));
+
+        // When KMS server <n> of cluster "kms-prod" goes down / is back
+        api.MapPost("/kms-clusters/{name}/servers/{n}/down", (string name, string n) => Act(host, async () =>
+        {
+            var kms = Kms(site, name);
+            sim.KmsCluster(kms.Name).SetServerDown(ServerNumber(kms, n), true);
+            return new ActionResult($"KMS server {n} of cluster \"{name}\" went down") { KmsCluster = await KmsViewAsync(host, kms) };
+        }));
+
+        api.MapPost("/kms-clusters/{name}/servers/{n}/up", (string name, string n) => Act(host, async () =>
+        {
+            var kms = Kms(site, name);
+            sim.KmsCluster(kms.Name).SetServerDown(ServerNumber(kms, n), false);
+            return new ActionResult($"KMS server {n} of cluster \"{name}\" is back") { KmsCluster = await KmsViewAsync(host, kms) };
+        }));
+
+        // When the KMS administrator deletes the root key
+        api.MapPost("/kms-clusters/{name}/root-key/delete", (string name) => Act(host, async () =>
+        {
+            var kms = Kms(site, name);
+            var answer = await kms.Administrator.DeleteRootKeyAsync();
+            return new ActionResult($"the KMS administrator deleted the root key of KMS cluster \"{name}\"")
+            {
+                KmsCluster = await KmsViewAsync(host, kms), Key = JsonNode.Parse(answer.GetRawText()),
+            };
+        }));
+
+        // When the KMS administrator deactivates / reactivates / destroys the key of VM "app01"
+        MapKeyAction(api, host, "deactivate", "deactivated", (a, id) => a.DeactivateAsync(id));
+        MapKeyAction(api, host, "reactivate", "reactivated", (a, id) => a.ReactivateAsync(id));
+        MapKeyAction(api, host, "destroy", "destroyed", (a, id) => a.DestroyAsync(id));
+
+        // ---- actions: VMs -------------------------------------------------------------------------------------
+        // When the keys of VM "app01" are removed from host "esx01"
+        api.MapPost("/vms/{name}/remove-keys", (string name, [FromQuery(Name = "host")] string? host_) => Act(host, () =>
+        {
+            var vm = sim.Vm(name);
+            var keyId = vm.KeyId ?? throw ApiProblem.Conflict("not encrypted", $"VM \"{name}\" is not encrypted: it has no keys to remove");
+            var h = sim.Host(host_ ?? vm.Host.Name);
+            site.VCenter.KeysRemovedFromHost(h, keyId);
+            return Task.FromResult(new ActionResult($"the keys of VM \"{name}\" were removed from host \"{h.Name}\"")
+            {
+                Vm = View.Of(vm, sim.VCenter), Host = View.Of(h, sim.VCenter),
+            });
+        }));
+
+        // When the administrator re-registers VM "app01" / When user "ops" re-registers VM "app01"
+        api.MapPost("/vms/{name}/register", (string name, string? user) => Act(host, async () =>
+        {
+            var vm = sim.Vm(name);
+            await site.VCenter.RegisterVmAsync(vm, Blank(user));
+            return new ActionResult($"VM \"{name}\" re-registered{By(user)}") { Vm = View.Of(vm, sim.VCenter) };
+        }));
+
+        // When the administrator re-registers all locked VMs
+        api.MapPost("/register-locked-vms", (string? user) => Act(host, async () =>
+        {
+            var locked = site.VCenter.Vms.Where(v => v.CryptoState == CryptoState.Locked).ToList();
+            foreach (var vm in locked) await site.VCenter.RegisterVmAsync(vm, Blank(user));
+            return new ActionResult($"re-registered {locked.Count} locked VM(s){By(user)}: {string.Join(", ", locked.Select(v => v.Name))}");
+        }));
+
+        // When the administrator unlocks VM "app01"
+        api.MapPost("/vms/{name}/unlock", (string name, string? user) => Act(host, async () =>
+        {
+            var vm = sim.Vm(name);
+            await site.VCenter.UnlockVmAsync(vm, Blank(user));
+            return new ActionResult($"VM \"{name}\" unlocked{By(user)}") { Vm = View.Of(vm, sim.VCenter) };
+        }));
+
+        // When the administrator powers on VM "app01"
+        api.MapPost("/vms/{name}/power-on", (string name) => Act(host, async () =>
+        {
+            var vm = sim.Vm(name);
+            await site.VCenter.PowerOnVmAsync(vm);
+            return new ActionResult($"VM \"{name}\" powered on") { Vm = View.Of(vm, sim.VCenter) };
+        }));
+
+        // When the administrator encrypts VM "web01"
+        api.MapPost("/vms/{name}/encrypt", (string name) => Act(host, async () =>
+        {
+            var vm = sim.Vm(name);
+            await site.VCenter.EncryptVmAsync(vm);
+            return new ActionResult($"VM \"{name}\" encrypted") { Vm = View.Of(vm, sim.VCenter) };
+        }));
+
+        // When the administrator rekeys VM "app01" / deep rekeys VM "app01" / user "ops" rekeys VM "app01"
+        api.MapPost("/vms/{name}/rekey", (string name, string? deep, string? user) => Act(host, async () =>
+        {
+            bool isDeep = deep is null ? false
+                : bool.TryParse(deep, out var d) ? d : throw ApiProblem.BadRequest($"deep must be true or false, not \"{deep}\"");
+            var vm = sim.Vm(name);
+            await site.VCenter.RekeyVmAsync(vm, isDeep, Blank(user));
+            return new ActionResult($"VM \"{name}\" {(isDeep ? "deep " : "")}rekeyed{By(user)}") { Vm = View.Of(vm, sim.VCenter) };
+        }));
+
+        // When the administrator powers off VM "app01"
+        api.MapPost("/vms/{name}/power-off", (string name) => Act(host, async () =>
+        {
+            var vm = sim.Vm(name);
+            await site.VCenter.PowerOffVmAsync(vm);
+            return new ActionResult($"VM \"{name}\" powered off") { Vm = View.Of(vm, sim.VCenter) };
+        }));
+
+        // ---- actions: vCenters --------------------------------------------------------------------------------
+        // When a new vCenter "vc02" is set up
+        api.MapPost("/vcenters", (HttpRequest request) => Act(host, async () =>
+        {
+            var body = await BodyAsync<NewVCenterBody>(request, "{\"name\": \"vc02\"}");
+            var name = Required(body.Name, "name");
+            var vc = sim.AddVCenter(name);
+            return new ActionResult($"vCenter \"{name}\" set up") { Vcenter = View.Of(vc, sim) };
+        }, r => Results.Json(r, SimulatorHost.Json, statusCode: StatusCodes.Status201Created)));
+
+        // When vCenter "vc01" is lost
+        api.MapPost("/vcenters/{name}/lose", (string name) => Act(host, async () =>
+        {
+            var vc = VCenterNamed(sim, name);
+            await vc.LoseAsync();
+            return new ActionResult($"vCenter \"{name}\" is lost") { Vcenter = View.Of(vc, sim) };
+        }));
+
+        // When vCenter "vc02" trusts the KMS cluster "kms-prod" / trusts a KMS cluster named "kms-other"
+        api.MapPost("/vcenters/{name}/trust", (string name, HttpRequest request) => Act(host, async () =>
+        {
+            var body = await BodyAsync<TrustBody>(request, "{\"kmsCluster\": \"kms-prod\", \"providerName\": \"kms-prod\", \"waitForTrust\": false}");
+            var vc = VCenterNamed(sim, name);
+            var kms = Kms(site, Required(body.KmsCluster, "kmsCluster"));
+            var provider = body.ProviderName is null ? kms.Name : Required(body.ProviderName, "providerName");
+            bool wait = body.WaitForTrust ?? false;
+            await site.TrustAsync(vc, kms.Name, provider, wait);
+            return new ActionResult($"vCenter \"{name}\" trusts KMS cluster \"{kms.Name}\" as key provider \"{provider}\"" +
+                                    (wait ? $" (waited {KmsClusterInstance.AllowedClientDelay.TotalMinutes:0} minutes for the KMS to trust it)" : ""))
+            {
+                Vcenter = View.Of(vc, sim), KmsCluster = await KmsViewAsync(host, kms), Clock = new ClockView(sim.Clock.GetUtcNow()),
+            };
+        }));
+
+        // ---- actions: time ------------------------------------------------------------------------------------
+        // When <n> minutes pass
+        api.MapPost("/clock/advance", (HttpRequest request) => Act(host, async () =>
+        {
+            var body = await BodyAsync<AdvanceBody>(request, "{\"minutes\": 5}");
+            var minutes = body.Minutes ?? throw ApiProblem.BadRequest("minutes is required, e.g. {\"minutes\": 5}");
+            if (!double.IsFinite(minutes) || minutes <= 0 || minutes > 60 * 24 * 366)
+                throw ApiProblem.BadRequest($"minutes must be more than 0 and at most a year, not {minutes}");
+            await sim.AdvanceAsync(TimeSpan.FromMinutes(minutes));
+            return new ActionResult($"{minutes} minute(s) passed") { Clock = new ClockView(sim.Clock.GetUtcNow()) };
+        }));
+
+        api.MapFallback((HttpContext ctx) => Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "no such endpoint",
+            detail: $"{ctx.Request.Method} {ctx.Request.Path} is not an endpoint of the simulator API; GET /api lists them"));
+    }
+
+    private static void MapKeyAction(RouteGroupBuilder api, SimulatorHost host, string action, string past,
+        Func<KmsAdministrator, string, Task<JsonElement>> administer) =>
+        api.MapPost($"/vms/{{name}}/key/{action}", (string name) => Act(host, async () =>
+        {
+            var vm = host.Simulation.Vm(name);
+            var keyId = vm.KeyId ?? throw ApiProblem.Conflict("not encrypted", $"VM \"{name}\" is not encrypted: it has no key on a KMS");
+            var kms = host.Site.KmsOf(vm);
+            var key = await administer(kms.Administrator, keyId);
+            return new ActionResult($"the KMS administrator {past} key {keyId} of VM \"{name}\" on KMS cluster \"{kms.Name}\"")
+            {
+                Vm = View.Of(vm, host.Simulation.VCenter), Key = JsonNode.Parse(key.GetRawText()),
+            };
+        }));
+
+    private sealed record NewVCenterBody(string? Name);
+    private sealed record TrustBody(string? KmsCluster, string? ProviderName, bool? WaitForTrust);
+    private sealed record AdvanceBody(double? Minutes);
+
+    // ---- helpers ------------------------------------------------------------------------------------------------
+
+    private static string? Blank(string? s) => string.IsNullOrWhiteSpace(s) ? null : s;
+    private static string By(string? user) => Blank(user) is { } u ? $" by user \"{u}\"" : "";
+
+    private static string Required(string? value, string name) =>
+        string.IsNullOrWhiteSpace(value) ? throw ApiProblem.BadRequest($"{name} is required and must not be empty") : value.Trim();
+
+    private static KmsClusterInstance Kms(VsphereDriver site, string name) =>
+        site.KmsClusters.FirstOrDefault(k => k.Name == name)
+        ?? throw ApiProblem.NotFound($"there is no KMS cluster \"{name}\" (known: {Known(site.KmsClusters.Select(k => k.Name))})");
+
+    private static int ServerNumber(KmsClusterInstance kms, string n) =>
+        int.TryParse(n, out var i) && i >= 1 && i <= kms.Relays.Count ? i
+        : int.TryParse(n, out _) ? throw ApiProblem.NotFound($"KMS cluster \"{kms.Name}\" has servers 1 to {kms.Relays.Count}, not {n}")
+        : throw ApiProblem.BadRequest($"the server number must be a whole number from 1 to {kms.Relays.Count}, not \"{n}\"");
+
+    private static VCenterServer VCenterNamed(Simulation sim, string name) =>
+        sim.VCenters.GetValueOrDefault(name)
+        ?? throw ApiProblem.NotFound($"there is no vCenter \"{name}\" (known: {Known(sim.VCenters.Keys)})");
+
+    private static VCenterServer? VCenterOrCurrent(Simulation sim, string? name) => name is null ? sim.VCenter : VCenterNamed(sim, name);
+
+    private static string Known(IEnumerable<string> names)
+    {
+        var list = names.ToList();
+        return list.Count == 0 ? "none" : string.Join(", ", list);
+    }
+
+    private static async Task<KmsClusterView> KmsViewAsync(SimulatorHost host, KmsClusterInstance kms) =>
+        await host.Admin.FillAsync(View.Of(kms, host.Simulation), kms, host.Simulation.Clock.GetUtcNow(), host.Stopping);
+
+    private static async Task<T> BodyAsync<T>(HttpRequest request, string example) where T : class
+    {
+        string text;
+        using (var reader = new StreamReader(request.Body, Encoding.UTF8)) text = await reader.ReadToEndAsync();
+        if (string.IsNullOrWhiteSpace(text)) throw ApiProblem.BadRequest($"the body must be a JSON object, e.g. {example}");
+        try
+        {
+            return JsonSerializer.Deserialize<T>(text, BodyJson)
+                   ?? throw ApiProblem.BadRequest($"the body must be a JSON object, not null; e.g. {example}");
+        }
+        catch (JsonException ex)
+        {
+            throw ApiProblem.BadRequest($"the body is not the JSON this request takes ({ex.Message}); e.g. {example}");
+        }
+    }
+
+    private static Task<IResult> Read<T>(SimulatorHost host, Func<T> read) => ReadAsync(host, () => Task.FromResult(read()));
+
+    private static async Task<IResult> ReadAsync<T>(SimulatorHost host, Func<Task<T>> read)
+    {
+        await host.Gate.WaitAsync(host.Stopping);
+        try { return Results.Json(await read(), SimulatorHost.Json); }
+        catch (Exception ex) when (ex is not OperationCanceledException) { return Problems.From(ex); }
+        finally { host.Gate.Release(); }
+    }
+
+    /// <summary>Runs an action alone, and answers what it did with the events it logged and the alarms it changed
+    /// (a refused action answers a problem that carries them too: a failed unlock logs the lock event).</summary>
+    private static async Task<IResult> Act(SimulatorHost host, Func<Task<ActionResult>> act, Func<ActionResult, IResult>? respond = null)
+    {
+        await host.Gate.WaitAsync(host.Stopping);
+        var before = Changes.Since(host.Simulation);
+        try
+        {
+            var result = await act();
+            host.Hub.Sync();
+            var (events, alarms) = before.Now(host.Simulation);
+            result = result with { Events = events, Alarms = alarms };
+            return respond?.Invoke(result) ?? Results.Json(result, SimulatorHost.Json);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !host.Stopping.IsCancellationRequested)
+        {
+            host.Hub.Sync();
+            var (events, alarms) = before.Now(host.Simulation);
+            return Problems.From(ex, new Dictionary<string, object?> { ["events"] = events, ["alarms"] = alarms });
+        }
+        finally { host.Gate.Release(); }
+    }
+
+    /// <summary>Where every vCenter's event log and alarm list stood before an action, to tell what the action added.</summary>
+    private sealed class Changes
+    {
+        private readonly Dictionary<VCenterServer, long> _lastEvent = new();
+        private readonly Dictionary<VCenterServer, IReadOnlyList<Alarm>> _alarms = new();
+
+        public static Changes Since(Simulation sim)
+        {
+            var c = new Changes();
+            foreach (var vc in sim.VCenters.Values)
+            {
+                c._lastEvent[vc] = vc.Events.All.LastOrDefault()?.Key ?? 0;
+                c._alarms[vc] = vc.Alarms.All;
+            }
+            return c;
+        }
+
+        public (List<EventView> Events, List<AlarmView> Alarms) Now(Simulation sim)
+        {
+            var events = new List<EventView>();
+            var alarms = new List<AlarmView>();
+            foreach (var vc in sim.VCenters.Values)
+            {
+                long last = _lastEvent.GetValueOrDefault(vc);
+                events.AddRange(vc.Events.All.Where(e => e.Key > last).Select(e => View.Of(e, vc)));
+                var was = _alarms.GetValueOrDefault(vc) ?? [];
+                var now = vc.Alarms.All;
+                for (int i = 0; i < now.Count; i++)
+                    if (i >= was.Count || !ReferenceEquals(was[i], now[i])) alarms.Add(View.Of(now[i], vc));
+            }
+            return (events, alarms);
+        }
+    }
+
+    // ---- the live stream ----------------------------------------------------------------------------------------
+
+    private static async Task StreamAsync(SimulatorHost host, HttpContext ctx)
+    {
+        var (id, reader) = host.Hub.Subscribe();
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(ctx.RequestAborted, host.Stopping);
+        var ct = linked.Token;
+        try
+        {
+            ctx.Response.StatusCode = StatusCodes.Status200OK;
+            ctx.Response.ContentType = "text/event-stream";
+            ctx.Response.Headers.CacheControl = "no-cache";
+            ctx.Response.Headers["X-Accel-Buffering"] = "no";
+            host.Hub.Sync();
+            var ready = JsonSerializer.Serialize(new { subscriber = id, vcenters = host.Hub.VCenters, time = host.Simulation.Clock.GetUtcNow() }, SimulatorHost.Json);
+            await WriteAsync(ctx.Response, new StreamMessage("ready", null, ready), ct);
+            await ctx.Response.Body.FlushAsync(ct);
+            while (!ct.IsCancellationRequested)
+            {
+                bool more;
+                using (var wait = CancellationTokenSource.CreateLinkedTokenSource(ct))
+                {
+                    wait.CancelAfter(KeepAlive);
+                    try { more = await reader.WaitToReadAsync(wait.Token); }
+                    catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+                    {
+                        await ctx.Response.WriteAsync(": keep-alive\n\n", ct);
+                        await ctx.Response.Body.FlushAsync(ct);
+                        continue;
+                    }
+                }
+                if (!more) break;
+                while (reader.TryRead(out var message)) await WriteAsync(ctx.Response, message, ct);
+                await ctx.Response.Body.FlushAsync(ct);
+            }
+        }
+        catch (OperationCanceledException) { /* the client left, or the host stops */ }
+        catch (IOException) { /* the client left */ }
+        finally { host.Hub.Unsubscribe(id); }
+    }
+
+    private static Task WriteAsync(HttpResponse response, StreamMessage m, CancellationToken ct)
+    {
+        var text = new StringBuilder();
+        text.Append("event: ").Append(m.Type).Append('\n');
+        if (m.Id is not null) text.Append("id: ").Append(m.Id).Append('\n');
+        text.Append("data: ").Append(m.Data).Append("\n\n");
+        return response.WriteAsync(text.ToString(), ct);
+    }
+}
