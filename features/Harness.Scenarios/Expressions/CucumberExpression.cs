@@ -55,22 +55,8 @@ public sealed class CucumberExpression : IStepExpression
 
     public IReadOnlyList<ParameterType> ParameterTypes => _parameterTypes;
 
-    public IReadOnlyList<StepArgument>? Match(string text)
-    {
-        ArgumentNullException.ThrowIfNull(text);
-        var match = Regex.Match(text);
-        if (!match.Success) return null;
-        var args = new StepArgument[_parameterTypes.Length];
-        for (int i = 0; i < args.Length; i++)
-        {
-            var node = _groups.Children[i];
-            var group = match.Groups[node.Number];
-            var pt = _parameterTypes[i];
-            args[i] = new StepArgument(i, group.Success ? group.Value : null, group.Success ? group.Index : -1,
-                node.Values(match), pt, pt.ToString());
-        }
-        return args;
-    }
+    public IReadOnlyList<StepArgument>? Match(string text) =>
+        RegexGroupTree.Arguments(Regex, _groups, text, _parameterTypes, i => _parameterTypes[i].ToString());
 
     public override string ToString() => Source;
 

@@ -34,6 +34,24 @@ internal sealed class RegexGroup
 /// </summary>
 internal static class RegexGroupTree
 {
+    /// <summary>Matches a step's text; each top-level group becomes an argument of its parameter type (null: no match).</summary>
+    public static IReadOnlyList<StepArgument>? Arguments(Regex regex, RegexGroup groups, string text,
+        IReadOnlyList<ParameterType> types, Func<int, string> label)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var match = regex.Match(text);
+        if (!match.Success) return null;
+        var args = new StepArgument[types.Count];
+        for (int i = 0; i < args.Length; i++)
+        {
+            var node = groups.Children[i];
+            var group = match.Groups[node.Number];
+            args[i] = new StepArgument(i, group.Success ? group.Value : null, group.Success ? group.Index : -1,
+                node.Values(match), types[i], label(i));
+        }
+        return args;
+    }
+
     public static RegexGroup Build(Regex regex)
     {
         string p = regex.ToString();

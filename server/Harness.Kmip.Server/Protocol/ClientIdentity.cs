@@ -12,10 +12,7 @@ public sealed record ClientIdentity(string Id, string Subject, string Sha1)
     public static ClientIdentity FromCertificate(X509Certificate2 cert) => new(
         Convert.ToHexString(SHA256.HashData(cert.RawData)).ToLowerInvariant(),
         cert.Subject,
-        FormatSha1(cert));
-
-    public static string FormatSha1(X509Certificate2 cert) =>
-        string.Join(':', SHA1.HashData(cert.RawData).Select(b => b.ToString("X2")));
+        Harness.Pki.Thumbprints.Sha1(cert));
 
     public override string ToString() => $"{Subject} (SHA-1 {Sha1})";
 }
