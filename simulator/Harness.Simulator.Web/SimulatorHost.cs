@@ -98,6 +98,7 @@ public sealed class SimulatorHost : IAsyncDisposable
 
         var host = new SimulatorHost(site, app, new StreamHub(site.Simulation, Json), new KmsAdminReader());
         SimulatorApi.Map(app, host);
+        MapDashboard(app);
         try
         {
             await app.StartAsync();
@@ -109,6 +110,27 @@ public sealed class SimulatorHost : IAsyncDisposable
         }
         host.Url = new Uri(app.Urls.First().TrimEnd('/') + "/");
         return host;
+    }
+
+    /// <summary>The dashboard's embedded page (HTML, inline CSS and script; no build tool chain).</summary>
+    public const string DashboardResource = "Harness.Simulator.Web.Dashboard.index.html";
+
+    /// <summary>The dashboard: one self-contained page at GET / that reads /api and listens to /api/stream.</summary>
+    private static void MapDashboard(WebApplication app)
+    {
+        byte[] page;
+        using (var stream = typeof(SimulatorHost).Assembly.GetManifestResourceStream(DashboardResource)
+                            ?? throw new InvalidOperationException($"the dashboard page {DashboardResource} is not embedded"))
+        using (var copy = new MemoryStream())
+        {
+            stream.CopyTo(copy);
+            page = copy.ToArray();
+        }
+        app.MapGet("/", (HttpContext ctx) =>
+        {
+            ctx.Response.Headers.CacheControl = "no-cache";
+            return Results.Bytes(page, "text/html; charset=utf-8");
+        });
     }
 
     private sealed class EmbeddedLifetime : IHostLifetime

@@ -76,6 +76,7 @@ public static class DemoCommand
         var token = Path.Combine(root, "kms-admin.token");
         Console.WriteLine($"Harness demo: vCenter \"{preset.VCenter}\", {preset.Clusters} clusters, {preset.Hosts} hosts, {preset.Vms} VMs " +
                           $"({preset.Encrypted} encrypted), KMS cluster \"{preset.KmsCluster}\" with {kms.Relays.Count} servers.");
+        Console.WriteLine($"Dashboard (first slice: inventory, alarms, live events): {url}/");
         Console.WriteLine($"Simulator REST API: {url}/api");
         Console.WriteLine($"  e.g. curl {url}/api/inventory");
         Console.WriteLine($"       curl -X POST {url}/api/kms-clusters/{kms.Name}/unreachable; curl -X POST {url}/api/hosts/DC0_C0_H0/reboot");
