@@ -168,10 +168,13 @@ public sealed class Simulation : IAsyncDisposable
     /// <summary>Deterministic disk contents: 64 KiB derived from the VM and disk names.</summary>
     public static byte[] KnownData(string vm, string disk)
     {
-        var seed = SHA256.HashData(Encoding.UTF8.GetBytes($"{vm}/{disk}"));
-        var data = new byte[64 * 1024];
-        for (int i = 0; i < data.Length; i += 32) SHA256.HashData(seed.Concat(BitConverter.GetBytes(i)).ToArray()).CopyTo(data.AsSpan(i));
-        return data;
+        // AES-256 in counter mode keyed by the names: deterministic, pseudo-random, one cipher pass for 64 KiB.
+        var key = SHA256.HashData(Encoding.UTF8.GetBytes($"{vm}/{disk}"));
+        var counters = new byte[64 * 1024];
+        for (int i = 0; i < counters.Length; i += 16) System.Buffers.Binary.BinaryPrimitives.WriteInt64BigEndian(counters.AsSpan(i + 8), i / 16);
+        using var aes = System.Security.Cryptography.Aes.Create();
+        aes.Key = key;
+        return aes.EncryptEcb(counters, System.Security.Cryptography.PaddingMode.None);
     }
 
     // ---- time ---------------------------------------------------------------------------------------------------

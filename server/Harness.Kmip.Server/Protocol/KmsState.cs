@@ -15,6 +15,7 @@ public sealed class KmsState
         Log = log;
         Options = options;
         Operations = OperationCatalog.Create().ToDictionary(o => o.Operation);
+        ServerCertificateContext = System.Net.Security.SslStreamCertificateContext.Create(options.ServerCertificate, null);
     }
 
     public ObjectStore Store { get; }
@@ -22,6 +23,9 @@ public sealed class KmsState
     public TimeProvider Time { get; }
     public ILogger Log { get; }
     public KmipServerOptions Options { get; }
+
+    /// <summary>The server certificate prepared for TLS once (chain built at start-up, not at every handshake).</summary>
+    public System.Net.Security.SslStreamCertificateContext ServerCertificateContext { get; }
     public IReadOnlyDictionary<Operation, KmipOperation> Operations { get; }
 
     /// <summary>Interop test cases in progress (KMIP 2.1 §6.1.31 Interop), by identifier.</summary>

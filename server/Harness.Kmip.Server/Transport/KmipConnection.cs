@@ -29,7 +29,7 @@ internal sealed class KmipConnection(KmsState kms, MessageProcessor processor, C
                 handshake.CancelAfter(kms.Options.HandshakeTimeout);
                 await tls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
                 {
-                    ServerCertificateContext = SslStreamCertificateContext.Create(kms.Options.ServerCertificate, null),
+                    ServerCertificateContext = kms.ServerCertificateContext,
                     ClientCertificateRequired = true,
                     EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
                     CertificateRevocationCheckMode = X509RevocationMode.NoCheck,

@@ -25,6 +25,9 @@ public enum Color { Red, Green, Blue }
 [Binding]
 public sealed class CalculatorSteps(Calculator calculator, Journal journal, ScenarioContext scenario)
 {
+    /// <summary>Which Journal instance each scenario (by title) was given.</summary>
+    public static readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> JournalOf = new();
+
     [ParameterType("color", "red|green|blue")]
     public static Color ParseColor(string text) => Enum.Parse<Color>(text, ignoreCase: true);
 
@@ -93,7 +96,11 @@ public sealed class CalculatorSteps(Calculator calculator, Journal journal, Scen
     public void JournalSays(string entry) => journal.Entries.Should().Contain(entry);
 
     [Then("the scenario is called {string}")]
-    public void ScenarioName(string name) => scenario.Title.Should().Be(name);
+    public void ScenarioName(string name)
+    {
+        scenario.Title.Should().Be(name);
+        JournalOf[name] = journal.Instance;
+    }
 
     [Then("the journal is empty")]
     public void JournalEmpty() => journal.Entries.Should().BeEmpty();
