@@ -48,6 +48,9 @@ internal static class SimulatorApi
         "POST /api/vcenters {name}", "POST /api/vcenters/{name}/lose",
         "POST /api/vcenters/{name}/trust {kmsCluster, providerName?, waitForTrust?}",
         "POST /api/clock/advance {minutes}",
+        "GET  /api/mob", "GET  /api/mob/{type}/{name}",
+        "GET  /api/runbooks", "GET  /api/player",
+        "POST /api/player/start {feature, scenario}", "POST /api/player/next", "POST /api/player/reset", "POST /api/player/stop",
     ];
 
     public static void Map(WebApplication app, SimulatorHost host)
@@ -63,36 +66,35 @@ internal static class SimulatorApi
         });
         app.UseStatusCodePages();
 
-        var sim = host.Simulation;
-        var site = host.Site;
+        // The site is looked up per request: the runbook player swaps in a scenario's site (SimulatorHost.ShowAsync).
         var api = app.MapGroup("/api");
 
         api.MapGet("/", () => Results.Json(new { endpoints = Endpoints }, SimulatorHost.Json));
 
         // ---- reads -------------------------------------------------------------------------------------------
-        api.MapGet("/inventory", () => Read(host, () => View.Inventory(sim)));
+        api.MapGet("/inventory", () => Read(host, () => View.Inventory(host.Simulation)));
 
         api.MapGet("/vms", ([FromQuery(Name = "host")] string? host_, string? cryptoState) => Read(host, () =>
         {
             if (cryptoState is not null && cryptoState is not ("locked" or "unlocked"))
                 throw ApiProblem.BadRequest($"cryptoState must be \"locked\" or \"unlocked\", not \"{cryptoState}\"");
-            if (host_ is not null) sim.Host(host_);
-            return sim.AllVms.Where(v => host_ is null || v.Host.Name == host_)
-                .Select(v => View.Of(v, sim.VCenter))
+            if (host_ is not null) host.Simulation.Host(host_);
+            return host.Simulation.AllVms.Where(v => host_ is null || v.Host.Name == host_)
+                .Select(v => View.Of(v, host.Simulation.VCenter))
                 .Where(v => cryptoState is null || v.CryptoState == cryptoState).ToList();
         }));
 
-        api.MapGet("/vms/{name}", (string name) => Read(host, () => View.Of(sim.Vm(name), sim.VCenter)));
+        api.MapGet("/vms/{name}", (string name) => Read(host, () => View.Of(host.Simulation.Vm(name), host.Simulation.VCenter)));
 
-        api.MapGet("/hosts", () => Read(host, () => sim.Hosts.Select(h => View.Of(h, sim.VCenter)).ToList()));
+        api.MapGet("/hosts", () => Read(host, () => host.Simulation.Hosts.Select(h => View.Of(h, host.Simulation.VCenter)).ToList()));
 
-        api.MapGet("/hosts/{name}", (string name) => Read(host, () => View.Of(sim.Host(name), sim.VCenter)));
+        api.MapGet("/hosts/{name}", (string name) => Read(host, () => View.Of(host.Simulation.Host(name), host.Simulation.VCenter)));
 
         api.MapGet("/alarms", (string? @object, string? active, string? vcenter) => Read(host, () =>
         {
             bool? onlyActive = active is null ? null
                 : bool.TryParse(active, out var a) ? a : throw ApiProblem.BadRequest($"active must be true or false, not \"{active}\"");
-            var vc = VCenterOrCurrent(sim, vcenter);
+            var vc = VCenterOrCurrent(host.Simulation, vcenter);
             if (vc is null) return new List<AlarmView>();
             return vc.Alarms.All
                 .Where(x => @object is null || x.ObjectName == @object)
@@ -105,7 +107,7 @@ internal static class SimulatorApi
             long after = since is null ? 0
                 : long.TryParse(since, out var k) && k >= 0 ? k
                 : throw ApiProblem.BadRequest($"since must be an event key (a whole number ≥ 0), not \"{since}\"");
-            var vc = VCenterOrCurrent(sim, vcenter);
+            var vc = VCenterOrCurrent(host.Simulation, vcenter);
             if (vc is null) return new List<EventView>();
             return vc.Events.All
                 .Where(e => e.Key > after)
@@ -117,17 +119,17 @@ internal static class SimulatorApi
         api.MapGet("/kms-clusters", () => ReadAsync(host, async () =>
         {
             var views = new List<KmsClusterView>();
-            foreach (var kms in site.KmsClusters) views.Add(await KmsViewAsync(host, kms));
+            foreach (var kms in host.Site.KmsClusters) views.Add(await KmsViewAsync(host, kms));
             return views;
         }));
 
-        api.MapGet("/kms-clusters/{name}", (string name) => ReadAsync(host, async () => await KmsViewAsync(host, Kms(site, name))));
+        api.MapGet("/kms-clusters/{name}", (string name) => ReadAsync(host, async () => await KmsViewAsync(host, Kms(host.Site, name))));
 
-        api.MapGet("/vcenters", () => Read(host, () => sim.VCenters.Values.Select(vc => View.Of(vc, sim)).ToList()));
+        api.MapGet("/vcenters", () => Read(host, () => host.Simulation.VCenters.Values.Select(vc => View.Of(vc, host.Simulation)).ToList()));
 
-        api.MapGet("/vcenters/{name}", (string name) => Read(host, () => View.Of(VCenterNamed(sim, name), sim)));
+        api.MapGet("/vcenters/{name}", (string name) => Read(host, () => View.Of(VCenterNamed(host.Simulation, name), host.Simulation)));
 
-        api.MapGet("/clock", () => Read(host, () => new ClockView(sim.Clock.GetUtcNow())));
+        api.MapGet("/clock", () => Read(host, () => new ClockView(host.Simulation.Clock.GetUtcNow())));
 
         api.MapGet("/stream", (HttpContext ctx) => StreamAsync(host, ctx));
 
@@ -135,16 +137,16 @@ internal static class SimulatorApi
         // When host "esx01" reboots
         api.MapPost("/hosts/{name}/reboot", (string name) => Act(host, async () =>
         {
-            var h = sim.Host(name);
-            await sim.RebootHostAsync(h);
-            return new ActionResult($"host \"{name}\" rebooted") { Host = View.Of(h, sim.VCenter) };
+            var h = host.Simulation.Host(name);
+            await host.Simulation.RebootHostAsync(h);
+            return new ActionResult($"host \"{name}\" rebooted") { Host = View.Of(h, host.Simulation.VCenter) };
         }));
 
         // ---- actions: KMS clusters ----------------------------------------------------------------------------
         // When the KMS cluster "kms-prod" becomes unreachable
         api.MapPost("/kms-clusters/{name}/unreachable", (string name) => Act(host, async () =>
         {
-            var kms = Kms(site, name);
+            var kms = Kms(host.Site, name);
             kms.BecomeUnreachable();
             return new ActionResult($"KMS cluster \"{name}\" became unreachable") { KmsCluster = await KmsViewAsync(host, kms) };
         }));
@@ -152,7 +154,7 @@ internal static class SimulatorApi
         // When the KMS cluster "kms-prod" is reachable again
         api.MapPost("/kms-clusters/{name}/reachable", (string name) => Act(host, async () =>
         {
-            var kms = Kms(site, name);
+            var kms = Kms(host.Site, name);
             kms.BecomeReachable();
             return new ActionResult($"KMS cluster \"{name}\" is reachable again") { KmsCluster = await KmsViewAsync(host, kms) };
         }));
@@ -160,22 +162,22 @@ internal static class SimulatorApi
         // When KMS server <n> of cluster "kms-prod" goes down / is back
         api.MapPost("/kms-clusters/{name}/servers/{n}/down", (string name, string n) => Act(host, async () =>
         {
-            var kms = Kms(site, name);
-            sim.KmsCluster(kms.Name).SetServerDown(ServerNumber(kms, n), true);
+            var kms = Kms(host.Site, name);
+            host.Simulation.KmsCluster(kms.Name).SetServerDown(ServerNumber(kms, n), true);
             return new ActionResult($"KMS server {n} of cluster \"{name}\" went down") { KmsCluster = await KmsViewAsync(host, kms) };
         }));
 
         api.MapPost("/kms-clusters/{name}/servers/{n}/up", (string name, string n) => Act(host, async () =>
         {
-            var kms = Kms(site, name);
-            sim.KmsCluster(kms.Name).SetServerDown(ServerNumber(kms, n), false);
+            var kms = Kms(host.Site, name);
+            host.Simulation.KmsCluster(kms.Name).SetServerDown(ServerNumber(kms, n), false);
             return new ActionResult($"KMS server {n} of cluster \"{name}\" is back") { KmsCluster = await KmsViewAsync(host, kms) };
         }));
 
         // When the KMS administrator deletes the root key
         api.MapPost("/kms-clusters/{name}/root-key/delete", (string name) => Act(host, async () =>
         {
-            var kms = Kms(site, name);
+            var kms = Kms(host.Site, name);
             var answer = await kms.Administrator.DeleteRootKeyAsync();
             return new ActionResult($"the KMS administrator deleted the root key of KMS cluster \"{name}\"")
             {
@@ -192,54 +194,54 @@ internal static class SimulatorApi
         // When the keys of VM "app01" are removed from host "esx01"
         api.MapPost("/vms/{name}/remove-keys", (string name, [FromQuery(Name = "host")] string? host_) => Act(host, () =>
         {
-            var vm = sim.Vm(name);
+            var vm = host.Simulation.Vm(name);
             var keyId = vm.KeyId ?? throw ApiProblem.Conflict("not encrypted", $"VM \"{name}\" is not encrypted: it has no keys to remove");
-            var h = sim.Host(host_ ?? vm.Host.Name);
-            site.VCenter.KeysRemovedFromHost(h, keyId);
+            var h = host.Simulation.Host(host_ ?? vm.Host.Name);
+            host.Site.VCenter.KeysRemovedFromHost(h, keyId);
             return Task.FromResult(new ActionResult($"the keys of VM \"{name}\" were removed from host \"{h.Name}\"")
             {
-                Vm = View.Of(vm, sim.VCenter), Host = View.Of(h, sim.VCenter),
+                Vm = View.Of(vm, host.Simulation.VCenter), Host = View.Of(h, host.Simulation.VCenter),
             });
         }));
 
         // When the administrator re-registers VM "app01" / When user "ops" re-registers VM "app01"
         api.MapPost("/vms/{name}/register", (string name, string? user) => Act(host, async () =>
         {
-            var vm = sim.Vm(name);
-            await site.VCenter.RegisterVmAsync(vm, Blank(user));
-            return new ActionResult($"VM \"{name}\" re-registered{By(user)}") { Vm = View.Of(vm, sim.VCenter) };
+            var vm = host.Simulation.Vm(name);
+            await host.Site.VCenter.RegisterVmAsync(vm, Blank(user));
+            return new ActionResult($"VM \"{name}\" re-registered{By(user)}") { Vm = View.Of(vm, host.Simulation.VCenter) };
         }));
 
         // When the administrator re-registers all locked VMs
         api.MapPost("/register-locked-vms", (string? user) => Act(host, async () =>
         {
-            var locked = site.VCenter.Vms.Where(v => v.CryptoState == CryptoState.Locked).ToList();
-            foreach (var vm in locked) await site.VCenter.RegisterVmAsync(vm, Blank(user));
+            var locked = host.Site.VCenter.Vms.Where(v => v.CryptoState == CryptoState.Locked).ToList();
+            foreach (var vm in locked) await host.Site.VCenter.RegisterVmAsync(vm, Blank(user));
             return new ActionResult($"re-registered {locked.Count} locked VM(s){By(user)}: {string.Join(", ", locked.Select(v => v.Name))}");
         }));
 
         // When the administrator unlocks VM "app01"
         api.MapPost("/vms/{name}/unlock", (string name, string? user) => Act(host, async () =>
         {
-            var vm = sim.Vm(name);
-            await site.VCenter.UnlockVmAsync(vm, Blank(user));
-            return new ActionResult($"VM \"{name}\" unlocked{By(user)}") { Vm = View.Of(vm, sim.VCenter) };
+            var vm = host.Simulation.Vm(name);
+            await host.Site.VCenter.UnlockVmAsync(vm, Blank(user));
+            return new ActionResult($"VM \"{name}\" unlocked{By(user)}") { Vm = View.Of(vm, host.Simulation.VCenter) };
         }));
 
         // When the administrator powers on VM "app01"
         api.MapPost("/vms/{name}/power-on", (string name) => Act(host, async () =>
         {
-            var vm = sim.Vm(name);
-            await site.VCenter.PowerOnVmAsync(vm);
-            return new ActionResult($"VM \"{name}\" powered on") { Vm = View.Of(vm, sim.VCenter) };
+            var vm = host.Simulation.Vm(name);
+            await host.Site.VCenter.PowerOnVmAsync(vm);
+            return new ActionResult($"VM \"{name}\" powered on") { Vm = View.Of(vm, host.Simulation.VCenter) };
         }));
 
         // When the administrator encrypts VM "web01"
         api.MapPost("/vms/{name}/encrypt", (string name) => Act(host, async () =>
         {
-            var vm = sim.Vm(name);
-            await site.VCenter.EncryptVmAsync(vm);
-            return new ActionResult($"VM \"{name}\" encrypted") { Vm = View.Of(vm, sim.VCenter) };
+            var vm = host.Simulation.Vm(name);
+            await host.Site.VCenter.EncryptVmAsync(vm);
+            return new ActionResult($"VM \"{name}\" encrypted") { Vm = View.Of(vm, host.Simulation.VCenter) };
         }));
 
         // When the administrator rekeys VM "app01" / deep rekeys VM "app01" / user "ops" rekeys VM "app01"
@@ -247,17 +249,17 @@ internal static class SimulatorApi
         {
             bool isDeep = deep is null ? false
                 : bool.TryParse(deep, out var d) ? d : throw ApiProblem.BadRequest($"deep must be true or false, not \"{deep}\"");
-            var vm = sim.Vm(name);
-            await site.VCenter.RekeyVmAsync(vm, isDeep, Blank(user));
-            return new ActionResult($"VM \"{name}\" {(isDeep ? "deep " : "")}rekeyed{By(user)}") { Vm = View.Of(vm, sim.VCenter) };
+            var vm = host.Simulation.Vm(name);
+            await host.Site.VCenter.RekeyVmAsync(vm, isDeep, Blank(user));
+            return new ActionResult($"VM \"{name}\" {(isDeep ? "deep " : "")}rekeyed{By(user)}") { Vm = View.Of(vm, host.Simulation.VCenter) };
         }));
 
         // When the administrator powers off VM "app01"
         api.MapPost("/vms/{name}/power-off", (string name) => Act(host, async () =>
         {
-            var vm = sim.Vm(name);
-            await site.VCenter.PowerOffVmAsync(vm);
-            return new ActionResult($"VM \"{name}\" powered off") { Vm = View.Of(vm, sim.VCenter) };
+            var vm = host.Simulation.Vm(name);
+            await host.Site.VCenter.PowerOffVmAsync(vm);
+            return new ActionResult($"VM \"{name}\" powered off") { Vm = View.Of(vm, host.Simulation.VCenter) };
         }));
 
         // ---- actions: vCenters --------------------------------------------------------------------------------
@@ -266,31 +268,31 @@ internal static class SimulatorApi
         {
             var body = await BodyAsync<NewVCenterBody>(request, "{\"name\": \"vc02\"}");
             var name = Required(body.Name, "name");
-            var vc = sim.AddVCenter(name);
-            return new ActionResult($"vCenter \"{name}\" set up") { Vcenter = View.Of(vc, sim) };
+            var vc = host.Simulation.AddVCenter(name);
+            return new ActionResult($"vCenter \"{name}\" set up") { Vcenter = View.Of(vc, host.Simulation) };
         }, r => Results.Json(r, SimulatorHost.Json, statusCode: StatusCodes.Status201Created)));
 
         // When vCenter "vc01" is lost
         api.MapPost("/vcenters/{name}/lose", (string name) => Act(host, async () =>
         {
-            var vc = VCenterNamed(sim, name);
+            var vc = VCenterNamed(host.Simulation, name);
             await vc.LoseAsync();
-            return new ActionResult($"vCenter \"{name}\" is lost") { Vcenter = View.Of(vc, sim) };
+            return new ActionResult($"vCenter \"{name}\" is lost") { Vcenter = View.Of(vc, host.Simulation) };
         }));
 
         // When vCenter "vc02" trusts the KMS cluster "kms-prod" / trusts a KMS cluster named "kms-other"
         api.MapPost("/vcenters/{name}/trust", (string name, HttpRequest request) => Act(host, async () =>
         {
             var body = await BodyAsync<TrustBody>(request, "{\"kmsCluster\": \"kms-prod\", \"providerName\": \"kms-prod\", \"waitForTrust\": false}");
-            var vc = VCenterNamed(sim, name);
-            var kms = Kms(site, Required(body.KmsCluster, "kmsCluster"));
+            var vc = VCenterNamed(host.Simulation, name);
+            var kms = Kms(host.Site, Required(body.KmsCluster, "kmsCluster"));
             var provider = body.ProviderName is null ? kms.Name : Required(body.ProviderName, "providerName");
             bool wait = body.WaitForTrust ?? false;
-            await site.TrustAsync(vc, kms.Name, provider, wait);
+            await host.Site.TrustAsync(vc, kms.Name, provider, wait);
             return new ActionResult($"vCenter \"{name}\" trusts KMS cluster \"{kms.Name}\" as key provider \"{provider}\"" +
                                     (wait ? $" (waited {KmsClusterInstance.AllowedClientDelay.TotalMinutes:0} minutes for the KMS to trust it)" : ""))
             {
-                Vcenter = View.Of(vc, sim), KmsCluster = await KmsViewAsync(host, kms), Clock = new ClockView(sim.Clock.GetUtcNow()),
+                Vcenter = View.Of(vc, host.Simulation), KmsCluster = await KmsViewAsync(host, kms), Clock = new ClockView(host.Simulation.Clock.GetUtcNow()),
             };
         }));
 
@@ -302,8 +304,8 @@ internal static class SimulatorApi
             var minutes = body.Minutes ?? throw ApiProblem.BadRequest("minutes is required, e.g. {\"minutes\": 5}");
             if (!double.IsFinite(minutes) || minutes <= 0 || minutes > 60 * 24 * 366)
                 throw ApiProblem.BadRequest($"minutes must be more than 0 and at most a year, not {minutes}");
-            await sim.AdvanceAsync(TimeSpan.FromMinutes(minutes));
-            return new ActionResult($"{minutes} minute(s) passed") { Clock = new ClockView(sim.Clock.GetUtcNow()) };
+            await host.Simulation.AdvanceAsync(TimeSpan.FromMinutes(minutes));
+            return new ActionResult($"{minutes} minute(s) passed") { Clock = new ClockView(host.Simulation.Clock.GetUtcNow()) };
         }));
 
         api.MapFallback((HttpContext ctx) => Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "no such endpoint",
@@ -398,19 +400,23 @@ internal static class SimulatorApi
             host.Hub.Sync();
             var (events, alarms) = before.Now(host.Simulation);
             result = result with { Events = events, Alarms = alarms };
+            // Every page hears what was done, also actions that log no event (a key deactivated on the KMS).
+            host.Hub.Publish("action", null, new { ok = true, did = result.Did });
             return respond?.Invoke(result) ?? Results.Json(result, SimulatorHost.Json);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !host.Stopping.IsCancellationRequested)
         {
             host.Hub.Sync();
             var (events, alarms) = before.Now(host.Simulation);
-            return Problems.From(ex, new Dictionary<string, object?> { ["events"] = events, ["alarms"] = alarms });
+            var problem = Problems.From(ex, new Dictionary<string, object?> { ["events"] = events, ["alarms"] = alarms });
+            host.Hub.Publish("action", null, new { ok = false, failed = ex.Message });
+            return problem;
         }
         finally { host.Gate.Release(); }
     }
 
     /// <summary>Where every vCenter's event log and alarm list stood before an action, to tell what the action added.</summary>
-    private sealed class Changes
+    internal sealed class Changes
     {
         private readonly Dictionary<VCenterServer, long> _lastEvent = new();
         private readonly Dictionary<VCenterServer, IReadOnlyList<Alarm>> _alarms = new();
@@ -457,7 +463,10 @@ internal static class SimulatorApi
             ctx.Response.Headers.CacheControl = "no-cache";
             ctx.Response.Headers["X-Accel-Buffering"] = "no";
             host.Hub.Sync();
-            var ready = JsonSerializer.Serialize(new { subscriber = id, vcenters = host.Hub.VCenters, time = host.Simulation.Clock.GetUtcNow() }, SimulatorHost.Json);
+            var ready = JsonSerializer.Serialize(new
+            {
+                subscriber = id, vcenters = host.Hub.VCenters, time = host.Simulation.Clock.GetUtcNow(), generation = host.SiteGeneration,
+            }, SimulatorHost.Json);
             await WriteAsync(ctx.Response, new StreamMessage("ready", null, ready), ct);
             await ctx.Response.Body.FlushAsync(ct);
             while (!ct.IsCancellationRequested)

@@ -28,6 +28,7 @@ public sealed class SimulatorHost : IAsyncDisposable
     private SimulatorHost(VsphereDriver site, WebApplication app, StreamHub hub, KmsAdminReader admin)
     {
         Site = site;
+        HomeSite = site;
         _app = app;
         Hub = hub;
         Admin = admin;
@@ -42,8 +43,34 @@ public sealed class SimulatorHost : IAsyncDisposable
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
-    public VsphereDriver Site { get; }
+    /// <summary>The site the API and the dashboard show now: the home site, or a runbook's site while the player runs one.</summary>
+    public VsphereDriver Site { get; private set; }
+
+    /// <summary>The site the host was started with (the demo's preset site).</summary>
+    public VsphereDriver HomeSite { get; }
+
     public Simulation Simulation => Site.Simulation;
+
+    /// <summary>Counts the switches of <see cref="Site"/>: the stream's "ready" and "site" messages carry it, so a page
+    /// knows that event keys start again.</summary>
+    public int SiteGeneration { get; private set; }
+
+    /// <summary>The runbook player (GET/POST /api/player, /api/runbooks).</summary>
+    public RunbookPlayer Player { get; private set; } = null!;
+
+    /// <summary>
+    /// Shows another site through the API and the stream (the player's scenario site, or back to <see cref="HomeSite"/>);
+    /// subscribers get a "site" message and should read everything again. The caller holds the gate.
+    /// </summary>
+    internal void ShowLocked(VsphereDriver site, string why)
+    {
+        ArgumentNullException.ThrowIfNull(site);
+        if (ReferenceEquals(site, Site)) return;
+        Site = site;
+        SiteGeneration++;
+        Hub.Retarget(site.Simulation);
+        Hub.Publish("site", null, new { generation = SiteGeneration, home = ReferenceEquals(site, HomeSite), why });
+    }
 
     /// <summary>The base URL, e.g. http://127.0.0.1:41234/ (the API is under /api).</summary>
     public Uri Url { get; private set; } = null!;
@@ -63,17 +90,20 @@ public sealed class SimulatorHost : IAsyncDisposable
         await Gate.WaitAsync(ct);
         try
         {
-            await Simulation.AdvanceAsync(by);
-            Hub.Sync();
+            // Real time moves the home site only: a runbook's site keeps the scenario's own clock ("<n> minutes pass").
+            await HomeSite.Simulation.AdvanceAsync(by);
+            if (ReferenceEquals(Site, HomeSite)) Hub.Sync();
         }
         finally { Gate.Release(); }
     }
 
     /// <summary>Starts the API on 127.0.0.1, a free port.</summary>
-    public static Task<SimulatorHost> StartAsync(VsphereDriver site) => StartAsync(site, new IPEndPoint(IPAddress.Loopback, 0));
+    public static Task<SimulatorHost> StartAsync(VsphereDriver site, string? runbooks = null) =>
+        StartAsync(site, new IPEndPoint(IPAddress.Loopback, 0), runbooks: runbooks);
 
     /// <summary>Starts the API on a loopback endpoint (port 0: a free port; see <see cref="Url"/>).</summary>
-    public static async Task<SimulatorHost> StartAsync(VsphereDriver site, IPEndPoint endpoint, ILoggerFactory? logs = null)
+    /// <param name="runbooks">The folder of feature files the player offers (default: the repository's features/ when found).</param>
+    public static async Task<SimulatorHost> StartAsync(VsphereDriver site, IPEndPoint endpoint, ILoggerFactory? logs = null, string? runbooks = null)
     {
         ArgumentNullException.ThrowIfNull(site);
         ArgumentNullException.ThrowIfNull(endpoint);
@@ -97,7 +127,10 @@ public sealed class SimulatorHost : IAsyncDisposable
         var app = builder.Build();
 
         var host = new SimulatorHost(site, app, new StreamHub(site.Simulation, Json), new KmsAdminReader());
+        host.Player = new RunbookPlayer(host, runbooks ?? RunbookPlayer.FindFeaturesFolder());
         SimulatorApi.Map(app, host);
+        RunbookPlayer.Map(app, host);
+        ManagedObjectBrowser.Map(app, host);
         MapDashboard(app);
         try
         {
@@ -115,22 +148,45 @@ public sealed class SimulatorHost : IAsyncDisposable
     /// <summary>The dashboard's embedded page (HTML, inline CSS and script; no build tool chain).</summary>
     public const string DashboardResource = "Harness.Simulator.Web.Dashboard.index.html";
 
-    /// <summary>The dashboard: one self-contained page at GET / that reads /api and listens to /api/stream.</summary>
+    private const string DashboardPrefix = "Harness.Simulator.Web.Dashboard.";
+
+    /// <summary>
+    /// The dashboard: the page at GET / and its scripts and style sheet at GET /dashboard/{file}, all embedded in this
+    /// assembly (plain HTML, CSS and JavaScript: no front-end tool chain).
+    /// </summary>
     private static void MapDashboard(WebApplication app)
     {
-        byte[] page;
-        using (var stream = typeof(SimulatorHost).Assembly.GetManifestResourceStream(DashboardResource)
-                            ?? throw new InvalidOperationException($"the dashboard page {DashboardResource} is not embedded"))
-        using (var copy = new MemoryStream())
+        var files = new Dictionary<string, (byte[] Bytes, string Type)>(StringComparer.Ordinal);
+        var assembly = typeof(SimulatorHost).Assembly;
+        foreach (var name in assembly.GetManifestResourceNames().Where(n => n.StartsWith(DashboardPrefix, StringComparison.Ordinal)))
         {
+            using var stream = assembly.GetManifestResourceStream(name)!;
+            using var copy = new MemoryStream();
             stream.CopyTo(copy);
-            page = copy.ToArray();
+            var file = name[DashboardPrefix.Length..];
+            var type = Path.GetExtension(file) switch
+            {
+                ".html" => "text/html; charset=utf-8",
+                ".js" => "text/javascript; charset=utf-8",
+                ".css" => "text/css; charset=utf-8",
+                ".svg" => "image/svg+xml",
+                _ => "application/octet-stream",
+            };
+            files[file] = (copy.ToArray(), type);
         }
-        app.MapGet("/", (HttpContext ctx) =>
+        if (!files.ContainsKey("index.html"))
+            throw new InvalidOperationException($"the dashboard page {DashboardResource} is not embedded");
+
+        IResult Serve(HttpContext ctx, string file)
         {
+            if (!files.TryGetValue(file, out var f))
+                return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "no such dashboard file",
+                    detail: $"the dashboard has no file \"{file}\" (it has: {string.Join(", ", files.Keys.Order(StringComparer.Ordinal))})");
             ctx.Response.Headers.CacheControl = "no-cache";
-            return Results.Bytes(page, "text/html; charset=utf-8");
-        });
+            return Results.Bytes(f.Bytes, f.Type);
+        }
+        app.MapGet("/", (HttpContext ctx) => Serve(ctx, "index.html"));
+        app.MapGet("/dashboard/{file}", (HttpContext ctx, string file) => Serve(ctx, file));
     }
 
     private sealed class EmbeddedLifetime : IHostLifetime
@@ -144,6 +200,7 @@ public sealed class SimulatorHost : IAsyncDisposable
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         await _watcher.DisposeAsync();
+        await Player.DisposeAsync();
         _stopping.Cancel();
         Hub.Dispose();
         await _app.StopAsync();

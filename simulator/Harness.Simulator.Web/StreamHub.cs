@@ -18,7 +18,7 @@ public sealed class StreamHub : IDisposable
     /// <summary>Messages a slow subscriber may fall behind by before the oldest are dropped.</summary>
     public const int SubscriberBuffer = 10_000;
 
-    private readonly Simulation _sim;
+    private Simulation _sim;
     private readonly JsonSerializerOptions _json;
     private readonly Lock _sync = new();
     private readonly List<(VCenterServer Vc, Action<VsphereEvent> OnEvent, Action<Alarm> OnAlarm)> _subscribed = [];
@@ -42,12 +42,14 @@ public sealed class StreamHub : IDisposable
     public void Sync()
     {
         List<VCenterServer> all;
-        try { all = _sim.VCenters.Values.ToList(); }
+        Simulation sim;
+        lock (_sync) sim = _sim;
+        try { all = sim.VCenters.Values.ToList(); }
         catch (InvalidOperationException) { return; } // a vCenter is being added right now: the next Sync sees it
         List<VCenterServer> added = [];
         lock (_sync)
         {
-            if (_disposed) return;
+            if (_disposed || !ReferenceEquals(sim, _sim)) return;
             foreach (var vc in all)
             {
                 if (_subscribed.Any(s => ReferenceEquals(s.Vc, vc))) continue;
@@ -60,6 +62,32 @@ public sealed class StreamHub : IDisposable
             }
         }
         foreach (var vc in added) Publish("vcenter", null, new { name = vc.Name, lost = vc.Lost });
+    }
+
+    /// <summary>
+    /// Hears another simulation from now on (the runbook player shows a scenario's site): unsubscribes from the vCenters
+    /// of the old one and subscribes to the new one's.
+    /// </summary>
+    public void Retarget(Simulation sim)
+    {
+        ArgumentNullException.ThrowIfNull(sim);
+        lock (_sync)
+        {
+            if (_disposed) return;
+            Unhook();
+            _sim = sim;
+        }
+        Sync();
+    }
+
+    private void Unhook()
+    {
+        foreach (var (vc, onEvent, onAlarm) in _subscribed)
+        {
+            vc.Events.Logged -= onEvent;
+            vc.Alarms.Changed -= onAlarm;
+        }
+        _subscribed.Clear();
     }
 
     /// <summary>A new subscriber: it hears every message published from now on.</summary>
@@ -98,12 +126,7 @@ public sealed class StreamHub : IDisposable
         {
             if (_disposed) return;
             _disposed = true;
-            foreach (var (vc, onEvent, onAlarm) in _subscribed)
-            {
-                vc.Events.Logged -= onEvent;
-                vc.Alarms.Changed -= onAlarm;
-            }
-            _subscribed.Clear();
+            Unhook();
         }
         foreach (var id in _subscribers.Keys) Unsubscribe(id);
     }

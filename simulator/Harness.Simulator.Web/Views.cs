@@ -16,9 +16,11 @@ public sealed record VmView(
 
 public sealed record HostView(
     string Name, string Cluster, string CryptoState, bool KeyPersistence, int CachedKeyCount,
-    IReadOnlyList<string> CachedKeyIds, IReadOnlyList<string> ActiveAlarms, IReadOnlyList<VmView> Vms);
+    IReadOnlyList<string> CachedKeyIds, IReadOnlyList<string> ActiveAlarms, IReadOnlyList<VmView> Vms,
+    int DiskGroups = 0, bool DiskGroupsMounted = false);
 
-public sealed record ClusterView(string Name, string Datastore, IReadOnlyList<string> ActiveAlarms, IReadOnlyList<HostView> Hosts);
+public sealed record ClusterView(string Name, string Datastore, IReadOnlyList<string> ActiveAlarms, IReadOnlyList<HostView> Hosts,
+    bool VsanEncrypted = false);
 
 public sealed record DatacenterView(string Name, IReadOnlyList<ClusterView> Clusters);
 
@@ -92,11 +94,12 @@ internal static class View
     {
         var keys = host.CachedKeyIds.Order(StringComparer.Ordinal).ToList();
         return new HostView(host.Name, host.Cluster.Name, HostCrypto(host.CryptoState), host.KeyPersistence, keys.Count, keys,
-            ActiveAlarms(vc, host.Name), host.Vms.Select(v => Of(v, vc)).ToList());
+            ActiveAlarms(vc, host.Name), host.Vms.Select(v => Of(v, vc)).ToList(), host.DiskGroups.Count, host.DiskGroupsMounted);
     }
 
     public static ClusterView Of(Cluster cluster, VCenterServer? vc) =>
-        new(cluster.Name, cluster.Datastore.Name, ActiveAlarms(vc, cluster.Name), cluster.Hosts.Select(h => Of(h, vc)).ToList());
+        new(cluster.Name, cluster.Datastore.Name, ActiveAlarms(vc, cluster.Name), cluster.Hosts.Select(h => Of(h, vc)).ToList(),
+            cluster.VsanEncrypted);
 
     public static InventoryView Inventory(Simulation sim) =>
         new(sim.VCenter?.Name, sim.Clock.GetUtcNow(),

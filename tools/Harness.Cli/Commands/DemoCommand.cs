@@ -9,7 +9,7 @@ using Harness.Steps;
 namespace Harness.Cli.Commands;
 
 /// <summary>
-/// `harness demo [--dir DIR] [--api HOST:PORT] [--verbose]`: a simulated vSphere site (the preset inventory: vCenter
+/// `harness demo [--dir DIR] [--api HOST:PORT] [--features DIR] [--verbose]`: a simulated vSphere site (the preset inventory: vCenter
 /// "vc01", clusters DC0_C0 and DC0_C1 of four hosts of ten VMs, every third VM encrypted, KMS cluster "kms-prod" with two
 /// servers) and its REST API on 127.0.0.1; prints the URLs, then the vSphere events and alarms as they happen. The
 /// simulation clock follows real time. The KMS cluster's PKI (to reach it with KMIP tools) and its admin token go to
@@ -22,6 +22,8 @@ public static class DemoCommand
         var args = new Args(argv, new HashSet<string> { "verbose" });
         var root = Path.GetFullPath(args.Get("dir") ?? Path.Combine(".harness", "demo"));
         var api = args.Get("api") is { } a ? Args.Endpoint(a, "--api") : new IPEndPoint(IPAddress.Loopback, 0);
+        var features = args.Get("features") is { } f ? Path.GetFullPath(f) : RunbookPlayer.FindFeaturesFolder();
+        if (features is not null && !Directory.Exists(features)) throw new UsageException($"--features {features} is not a folder");
         if (!IPAddress.IsLoopback(api.Address)) throw new UsageException($"--api must be a loopback address (the API has no authentication), not {api.Address}");
         bool verbose = args.Has("verbose");
         args.RejectUnknown();
@@ -34,7 +36,7 @@ public static class DemoCommand
         if (verbose) foreach (var relay in kms.Relays) relay.Log += line => Console.WriteLine($"{DateTime.Now:HH:mm:ss} relay {line}");
 
         SimulatorHost host;
-        try { host = await SimulatorHost.StartAsync(site, api, verbose ? logs : null); }
+        try { host = await SimulatorHost.StartAsync(site, api, verbose ? logs : null, features); }
         catch (IOException ex) { throw new UsageException($"cannot listen on {api}: {ex.Message}"); }
         await using var _ = host;
 
@@ -76,7 +78,10 @@ public static class DemoCommand
         var token = Path.Combine(root, "kms-admin.token");
         Console.WriteLine($"Harness demo: vCenter \"{preset.VCenter}\", {preset.Clusters} clusters, {preset.Hosts} hosts, {preset.Vms} VMs " +
                           $"({preset.Encrypted} encrypted), KMS cluster \"{preset.KmsCluster}\" with {kms.Relays.Count} servers.");
-        Console.WriteLine($"Dashboard (first slice: inventory, alarms, live events): {url}/");
+        Console.WriteLine($"Dashboard: {url}/   (presenter mode for a projector: {url}/?presenter=1)");
+        Console.WriteLine(host.Player.Folder is { } runbooks
+            ? $"  runbook player: the @vsphere features under {runbooks}"
+            : "  runbook player: no features folder found (run from the repository, or pass --features DIR)");
         Console.WriteLine($"Simulator REST API: {url}/api");
         Console.WriteLine($"  e.g. curl {url}/api/inventory");
         Console.WriteLine($"       curl -X POST {url}/api/kms-clusters/{kms.Name}/unreachable; curl -X POST {url}/api/hosts/DC0_C0_H0/reboot");
