@@ -19,7 +19,7 @@ namespace Harness.Simulator.Web;
 /// </remarks>
 internal static class ManagedObjectBrowser
 {
-    public static readonly string[] Types = ["VirtualMachine", "HostSystem", "ClusterComputeResource", "CryptoManagerKmip"];
+    public static readonly string[] Types = ["VirtualMachine", "HostSystem", "ClusterComputeResource", "Datastore", "CryptoManagerKmip"];
 
     public static void Map(WebApplication app, SimulatorHost host)
     {
@@ -45,6 +45,7 @@ internal static class ManagedObjectBrowser
             ["VirtualMachine"] = Refs("VirtualMachine", sim.AllVms.Select(v => v.Name)),
             ["HostSystem"] = Refs("HostSystem", sim.Hosts.Select(h => h.Name)),
             ["ClusterComputeResource"] = Refs("ClusterComputeResource", sim.Clusters.Select(c => c.Name)),
+            ["Datastore"] = Refs("Datastore", sim.Clusters.Select(c => c.Datastore.Name).Distinct()),
             ["CryptoManagerKmip"] = Refs("CryptoManagerKmip", sim.VCenters.Keys),
         },
     };
@@ -57,6 +58,8 @@ internal static class ManagedObjectBrowser
             "HostSystem" => Host(sim, sim.Host(name)),
             "ClusterComputeResource" => Cluster(sim.Clusters.FirstOrDefault(c => c.Name == name)
                 ?? throw ApiProblem.NotFound($"there is no cluster \"{name}\" (known: {string.Join(", ", sim.Clusters.Select(c => c.Name))})")),
+            "Datastore" => Datastore(sim, sim.Clusters.FirstOrDefault(c => c.Datastore.Name == name)
+                ?? throw ApiProblem.NotFound($"there is no datastore \"{name}\" (known: {string.Join(", ", sim.Clusters.Select(c => c.Datastore.Name))})")),
             "CryptoManagerKmip" => CryptoManager(sim.VCenters.GetValueOrDefault(name)
                 ?? throw ApiProblem.NotFound($"there is no vCenter \"{name}\" (known: {string.Join(", ", sim.VCenters.Keys)})")),
             _ => throw ApiProblem.NotFound($"the property browser has no managed object type \"{type}\" (it has: {string.Join(", ", Types)})"),
@@ -96,7 +99,7 @@ internal static class ManagedObjectBrowser
                 ["cryptoState"] = Value("string", vm.Encrypted ? View.Crypto(vm.CryptoState) : null),
                 ["connectionState"] = Value("VirtualMachineConnectionState", vm.Registered ? "connected" : "orphaned"),
             }),
-            ["datastore"] = Array("ManagedObjectReference", [Value("Datastore", vm.Datastore.Name)]),
+            ["datastore"] = Array("ManagedObjectReference", [Ref("Datastore", vm.Datastore.Name)]),
             ["snapshot"] = Value("int", vm.Snapshots),
             ["triggeredAlarmState"] = AlarmStates(vc, vm.Name),
         };
@@ -129,7 +132,7 @@ internal static class ManagedObjectBrowser
     {
         ["name"] = Value("string", c.Name),
         ["host"] = Array("ManagedObjectReference", c.Hosts.Select(h => Ref("HostSystem", h.Name))),
-        ["datastore"] = Array("ManagedObjectReference", [Value("Datastore", c.Datastore.Name)]),
+        ["datastore"] = Array("ManagedObjectReference", [Ref("Datastore", c.Datastore.Name)]),
         ["configurationEx"] = Data("ClusterConfigInfoEx", new JsonObject
         {
             ["vsanConfigInfo"] = Data("VsanClusterConfigInfo", new JsonObject
@@ -141,6 +144,19 @@ internal static class ManagedObjectBrowser
                 }),
             }),
         }),
+    };
+
+    private static JsonObject Datastore(Simulation sim, Cluster c) => new()
+    {
+        ["name"] = Value("string", c.Datastore.Name),
+        ["summary"] = Data("DatastoreSummary", new JsonObject
+        {
+            ["name"] = Value("string", c.Datastore.Name),
+            ["type"] = Value("string", c.VsanEncrypted ? "vsan" : "VMFS"),
+            ["accessible"] = Value("boolean", c.DatastoreAccessible),
+        }),
+        ["host"] = Array("ManagedObjectReference", c.Hosts.Select(h => Ref("HostSystem", h.Name))),
+        ["vm"] = Array("ManagedObjectReference", sim.AllVms.Where(v => v.Datastore == c.Datastore).Select(v => Ref("VirtualMachine", v.Name))),
     };
 
     private static JsonObject CryptoManager(VCenterServer vc) => new()

@@ -73,7 +73,7 @@ public sealed class RunbookPlayer : IAsyncDisposable
             return new RunbookList(Folder, [], [$"the features folder {Folder} does not exist"]);
         var features = FeatureLoader.LoadAll([Folder], Folder);
         var errors = features.Where(f => f.Error is not null).Select(f => f.Error!.ToString()).ToList();
-        var runbooks = features.Where(f => f.Error is null)
+        var runbooks = features.Where(f => f.Error is null && f.Tags.Contains(RunbookTag))
             .Select(f => new RunbookView(f.Uri, f.Name, f.Description,
                 f.Scenarios.Select(s => new RunbookScenarioView(s.DisplayName, s.Line, s.Location, s.Tags,
                     s.Steps.Select(st => new RunbookStepView(st.Keyword.Trim(), st.Text, st.Line, st.FromBackground)).ToList())).ToList()))
@@ -174,22 +174,25 @@ public sealed class RunbookPlayer : IAsyncDisposable
     private async Task BeginLockedAsync(ScenarioDefinition scenario)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        await EndLockedAsync();
         var site = new VsphereDriver();
         var engine = new ScenarioEngine(Catalog.Value, run => run.Register(site));
         ScenarioSession session;
         try { session = await engine.StartAsync(scenario); }
         catch
         {
+            // The playing scenario (if any) goes on untouched.
             await site.DisposeAsync();
             throw;
         }
+        // Show the new site first, then take the old one down: the page goes from one runbook site to the next.
+        var (oldSession, oldSite) = (_session, _site);
+        _host.ShowLocked(site, $"the runbook player started \"{scenario.DisplayName}\"");
+        await EndAsync(oldSession, oldSite);
         _site = site;
         _session = session;
         _scenario = scenario;
         _played.Clear();
         _setupSteps = scenario.Steps.TakeWhile(s => s.EffectiveKeyword == StepKeyword.Given).Count();
-        _host.ShowLocked(site, $"the runbook player started \"{scenario.DisplayName}\"");
         for (int i = 0; i < _setupSteps && session.NextStep is not null; i++)
             if (await StepLockedAsync(session) != StepStatus.Passed) break;
         if (session.NextStep is null) await session.FinishAsync();
@@ -210,21 +213,22 @@ public sealed class RunbookPlayer : IAsyncDisposable
 
     private async Task EndLockedAsync()
     {
-        var session = _session;
-        var site = _site;
+        var (session, site) = (_session, _site);
         _session = null;
         _site = null;
+        // Show the home site before the scenario's site goes away (the stream unsubscribes from its vCenters).
+        if (site is not null) _host.ShowLocked(_host.HomeSite, "the runbook's site was taken down");
+        await EndAsync(session, site);
+    }
+
+    private static async Task EndAsync(ScenarioSession? session, VsphereDriver? site)
+    {
         if (session is not null)
         {
             try { await session.DisposeAsync(); }
             catch (Exception) { /* an After hook failed: the session is over either way */ }
         }
-        if (site is not null)
-        {
-            // Show the home site before the scenario's site goes away (the stream unsubscribes from its vCenters).
-            _host.ShowLocked(_host.HomeSite, "the runbook's site was taken down");
-            await site.DisposeAsync();
-        }
+        if (site is not null) await site.DisposeAsync();
     }
 
     private void Publish() => _host.Hub.Publish("player", null, ViewLocked());

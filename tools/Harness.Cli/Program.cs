@@ -12,6 +12,7 @@ var commands = new Dictionary<string, Func<string[], Task<int>>>(StringComparer.
     ["bench"] = BenchCommand.RunAsync,
     ["run"] = RunCommand.RunAsync,
     ["steps"] = StepsCommand.RunAsync,
+    ["play"] = PlayCommand.RunAsync,
 };
 
 if (args.Length == 0)
@@ -47,7 +48,8 @@ namespace Harness.Cli
         public const string Text = """
             harness: a test harness and simulator for vSphere VM Encryption with an external KMS.
 
-              ./harness demo                                     start the KMS, vCenter with a preset inventory, the REST API
+              ./harness demo [--features DIR]                    start the KMS, vCenter with a preset inventory, the REST API
+                                                                 and the dashboard with its runbook player
               ./harness test                                     install what tests need, run every test
               ./harness pki init --out DIR [--force]             write a test PKI (ca, server, client PEM files)
               ./harness serve --kmip HOST:PORT --data DIR --pki DIR [--admin HOST:PORT] [--max-message BYTES]
@@ -56,6 +58,8 @@ namespace Harness.Cli
               ./harness run [--tags EXPR] [--target HOST:PORT --pki DIR] [--junit F] [--messages F] [--html F] FEATURE|DIR...
                                                                  run feature files, print each step, "N passed, N failed"
               ./harness steps                                    list every step phrase and where it is bound
+              ./harness play --dashboard URL FEATURE:LINE [--steps N]
+                                                                 play a runbook on a running dashboard's player
               ./harness vectors --target HOST:PORT --pki DIR PATH...
                                                                  replay OASIS KMIP XML test vectors
               ./harness bench --target HOST:PORT --pki DIR --op get|create --connections N --seconds S

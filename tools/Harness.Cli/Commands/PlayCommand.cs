@@ -1,0 +1,92 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace Harness.Cli.Commands;
+
+/// <summary>
+/// `harness play --dashboard URL FEATURE:LINE [--steps N]`: plays a runbook on a running dashboard's player (the REST
+/// API of `./harness demo`), so that the class watches it on the dashboard: starts the scenario there (its set-up steps
+/// run), then runs its steps one by one (all, or the next N), printing each. Exit code 0 when every step run passed.
+/// </summary>
+public static class PlayCommand
+{
+    public static async Task<int> RunAsync(string[] argv)
+    {
+        var args = new Args(argv, new HashSet<string>());
+        var dashboard = args.Required("dashboard");
+        int? steps = args.Get("steps") is null ? null : args.Int("steps", 0);
+        args.RejectUnknown();
+        if (args.Positional.Count != 1)
+            throw new UsageException("give one runbook scenario as FEATURE:LINE, e.g. vsphere/locked-vms.feature:72");
+        if (steps is < 0) throw new UsageException($"--steps must be 0 or more, not {steps}");
+        var which = args.Positional[0];
+        int colon = which.LastIndexOf(':');
+        if (colon <= 0 || !int.TryParse(which[(colon + 1)..], out var line) || line <= 0)
+            throw new UsageException($"\"{which}\" is not FEATURE:LINE (the scenario's line number), e.g. vsphere/locked-vms.feature:72");
+        var feature = which[..colon];
+        if (!Uri.TryCreate(dashboard.TrimEnd('/') + "/", UriKind.Absolute, out var baseUrl) || baseUrl.Scheme is not ("http" or "https"))
+            throw new UsageException($"--dashboard must be the dashboard's URL as ./harness demo prints it, e.g. http://127.0.0.1:41234/, not \"{dashboard}\"");
+
+        using var http = new HttpClient { BaseAddress = baseUrl, Timeout = TimeSpan.FromMinutes(2) };
+        JsonElement state;
+        try { state = await SendAsync(http, "api/player/start", new { feature, scenario = line }); }
+        catch (HttpRequestException ex) { Console.Error.WriteLine($"harness play: the dashboard at {baseUrl} did not answer: {ex.Message}"); return 2; }
+        catch (PlayerRefused ex) { Console.Error.WriteLine($"harness play: {ex.Message}"); return 2; }
+
+        var scenario = state.GetProperty("scenario");
+        Console.WriteLine($"Playing {scenario.GetProperty("location").GetString()} {scenario.GetProperty("name").GetString()} on {baseUrl}");
+        int printed = 0;
+        printed = Print(state, printed);
+        int run = 0;
+        while (state.GetProperty("next").ValueKind == JsonValueKind.Number && (steps is null || run < steps))
+        {
+            try { state = await SendAsync(http, "api/player/next", null); }
+            catch (Exception ex) when (ex is HttpRequestException or PlayerRefused)
+            {
+                Console.Error.WriteLine($"harness play: {ex.Message}");
+                return 1;
+            }
+            run++;
+            printed = Print(state, printed);
+        }
+        var verdict = state.GetProperty("verdict").GetString();
+        Console.WriteLine(verdict switch
+        {
+            "passed" => "runbook complete: every step passed",
+            "failed" => "runbook stopped: a step failed",
+            _ => $"paused before step {state.GetProperty("next").GetInt32() + 1} (./harness play again, or Next on the dashboard)",
+        });
+        return verdict == "failed" ? 1 : 0;
+    }
+
+    private static int Print(JsonElement state, int printed)
+    {
+        var steps = state.GetProperty("steps");
+        for (int i = printed; i < steps.GetArrayLength(); i++)
+        {
+            var s = steps[i];
+            if (s.GetProperty("status").ValueKind == JsonValueKind.Null) return i;
+            var status = s.GetProperty("status").GetString();
+            Console.WriteLine($"  {(status == "passed" ? "✔" : "✘")} {s.GetProperty("keyword").GetString()} {s.GetProperty("text").GetString()}" +
+                              (s.GetProperty("setup").GetBoolean() ? "  (set-up)" : "") +
+                              (s.GetProperty("error").GetString() is { } e ? $"\n      {e}" : ""));
+            foreach (var ev in s.GetProperty("events").EnumerateArray())
+                Console.WriteLine($"      event {ev.GetProperty("object").GetString()}: {ev.GetProperty("message").GetString()}");
+        }
+        return steps.GetArrayLength();
+    }
+
+    private sealed class PlayerRefused(string message) : Exception(message);
+
+    private static async Task<JsonElement> SendAsync(HttpClient http, string path, object? body)
+    {
+        using var response = body is null ? await http.PostAsync(path, null) : await http.PostAsJsonAsync(path, body);
+        var text = await response.Content.ReadAsStringAsync();
+        JsonElement json;
+        try { json = JsonDocument.Parse(text).RootElement.Clone(); }
+        catch (JsonException) { throw new PlayerRefused($"POST {path} answered {(int)response.StatusCode} with no JSON: {text}"); }
+        if (!response.IsSuccessStatusCode)
+            throw new PlayerRefused($"{(json.TryGetProperty("title", out var t) ? t.GetString() : "refused")}: {(json.TryGetProperty("detail", out var d) ? d.GetString() : text)}");
+        return json;
+    }
+}
