@@ -1,0 +1,159 @@
+using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Authentication;
+using System.Text.Json;
+using System.Xml.Linq;
+using Harness.Testing;
+
+namespace Harness.Cli.Tests;
+
+/// <summary>
+/// `harness certify` as a vendor runs it: against the Harness KMS (Compatible, every requirement passed, the three
+/// reports written), and against KMSs that are not compatible: one that refuses connections, one that speaks TLS without
+/// asking for a client certificate, one that answers garbage bytes. Each ends Not compatible with its reason, in bounded time.
+/// </summary>
+[Collection(ServerProcesses.Name)]
+public sealed class CertifyCommandTests(ServeFixture server) : IClassFixture<ServeFixture>
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static JsonElement ReadJson(string folder) => JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "report.json"))).RootElement;
+
+    [Fact]
+    public async Task Certify_TheHarnessKms_IsCompatibleWithEveryRequirementPassed()
+    {
+        using var dir = new TempDir("harness-certify-");
+        var run = await Cli.RunAsync("certify", "--target", server.Target, "--pki", server.Pki.Directory, "--out", dir.Path, "--connections", "8");
+        run.ExitCode.Should().Be(0, run.Describe());
+        run.Stdout.Should().Contain("Verdict: Compatible");
+        var json = ReadJson(dir.Path);
+        json.GetProperty("verdict").GetString().Should().Be("Compatible");
+        var requirements = json.GetProperty("requirements").EnumerateArray().ToList();
+        requirements.Select(r => r.GetProperty("id").GetString()).Should().Contain(["T1", "T2", "T3", "T4", "T5", "C1", "C2", "C4", "C5", "C9", "C10", "C11", "C12"]);
+        requirements.Should().OnlyContain(r => r.GetProperty("outcome").GetString() == "Passed", run.Stdout);
+        // Evidence: the Create request and response as TTLV dumps.
+        var create = requirements.Single(r => r.GetProperty("id").GetString() == "C2").GetProperty("evidence")[0];
+        create.GetProperty("request").GetString().Should().Contain("Operation").And.Contain("Create");
+        create.GetProperty("response").GetString().Should().Contain("UniqueIdentifier");
+        json.GetProperty("latencies").EnumerateArray().Select(l => l.GetProperty("operation").GetString()).Should().Contain(["Create", "Get"]);
+        var junit = XDocument.Load(Path.Combine(dir.Path, "report.xml"));
+        junit.Descendants("testcase").Should().HaveCount(requirements.Count);
+        junit.Descendants("failure").Should().BeEmpty();
+        File.ReadAllText(Path.Combine(dir.Path, "report.html")).Should().Contain("data-verdict=\"Compatible\"");
+    }
+
+    [Fact]
+    public async Task Certify_AKmsThatRefusesConnections_IsNotCompatibleSayingSo()
+    {
+        using var dir = new TempDir("harness-certify-");
+        int port = FreePort();
+        var run = await Cli.RunAsync("certify", "--target", $"127.0.0.1:{port}", "--pki", server.Pki.Directory, "--out", dir.Path);
+        run.ExitCode.Should().Be(1, run.Describe());
+        run.Stdout.Should().Contain("Verdict: Not compatible").And.Contain("refused");
+        var json = ReadJson(dir.Path);
+        json.GetProperty("verdict").GetString().Should().Be("NotCompatible");
+        json.GetProperty("reason").GetString().Should().Contain("T1").And.Contain("refused");
+    }
+
+    [Fact]
+    public async Task Certify_AKmsThatAcceptsTlsWithoutAClientCertificate_IsNotCompatible()
+    {
+        using var dir = new TempDir("harness-certify-");
+        // A KMS stand-in that wants no client certificate and answers every KMIP request through the real Harness KMS.
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var serverCert = Harness.Pki.PkiFiles.LoadCertificateWithKey(server.Pki.ServerCert, server.Pki.ServerKey);
+        using var stop = new CancellationTokenSource();
+        var proxy = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                TcpClient accepted;
+                try { accepted = await listener.AcceptTcpClientAsync(stop.Token); } catch { return; }
+                _ = Task.Run(async () =>
+                {
+                    using var client = accepted;
+                    try
+                    {
+                        await using var tls = new SslStream(client.GetStream());
+                        await tls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
+                        {
+                            ServerCertificate = serverCert, ClientCertificateRequired = false, EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+                        }, stop.Token);
+                        // Relay to the real KMS with the vendor's client identity.
+                        await using var kms = await Harness.Kmip.Client.KmipClient.ConnectAsync(
+                            Harness.Kmip.Client.KmipClientOptions.FromPki("127.0.0.1", server.Serve.Port, server.Pki), stop.Token);
+                        var header = new byte[8];
+                        while (true)
+                        {
+                            await tls.ReadExactlyAsync(header, stop.Token);
+                            int length = System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(header.AsSpan(4));
+                            var message = new byte[8 + length];
+                            header.CopyTo(message, 0);
+                            await tls.ReadExactlyAsync(message.AsMemory(8), stop.Token);
+                            var answer = await kms.SendRawAsync(message, stop.Token);
+                            await tls.WriteAsync(answer, stop.Token);
+                        }
+                    }
+                    catch { /* the certifier hung up */ }
+                });
+            }
+        });
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        var run = await Cli.RunAsync("certify", "--target", $"127.0.0.1:{port}", "--pki", server.Pki.Directory, "--out", dir.Path, "--connections", "2");
+        stop.Cancel();
+        listener.Stop();
+        run.ExitCode.Should().Be(1, run.Describe());
+        var json = ReadJson(dir.Path);
+        json.GetProperty("verdict").GetString().Should().Be("NotCompatible");
+        var t3 = json.GetProperty("requirements").EnumerateArray().Single(r => r.GetProperty("id").GetString() == "T3");
+        t3.GetProperty("outcome").GetString().Should().Be("Failed");
+        t3.GetProperty("detail").GetString().Should().Contain("without a client certificate");
+    }
+
+    [Fact]
+    public async Task Certify_AKmsThatAnswersGarbage_IsNotCompatibleInBoundedTime()
+    {
+        using var dir = new TempDir("harness-certify-");
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        using var stop = new CancellationTokenSource();
+        var garbage = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                TcpClient accepted;
+                try { accepted = await listener.AcceptTcpClientAsync(stop.Token); } catch { return; }
+                _ = Task.Run(async () =>
+                {
+                    using var client = accepted;
+                    try
+                    {
+                        var bytes = System.Text.Encoding.ASCII.GetBytes("HTTP/1.0 200 OK\r\n\r\nthis is not a KMS\r\n");
+                        await client.GetStream().WriteAsync(bytes, stop.Token);
+                        await Task.Delay(TimeSpan.FromSeconds(30), stop.Token);
+                    }
+                    catch { }
+                });
+            }
+        });
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var run = await Cli.RunAsync("certify", "--target", $"127.0.0.1:{port}", "--pki", server.Pki.Directory, "--out", dir.Path);
+        stop.Cancel();
+        listener.Stop();
+        run.ExitCode.Should().Be(1, run.Describe());
+        clock.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(80), "every network step has a bounded timeout");
+        var json = ReadJson(dir.Path);
+        json.GetProperty("verdict").GetString().Should().Be("NotCompatible");
+        json.GetProperty("reason").GetString().Should().Contain("T1").And.Contain("TLS");
+    }
+
+    private static int FreePort()
+    {
+        using var l = new TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        return ((IPEndPoint)l.LocalEndpoint).Port;
+    }
+}

@@ -1,0 +1,527 @@
+using System.Diagnostics;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
+using Harness.Kmip;
+using Harness.Kmip.Client;
+using Harness.Pki;
+
+namespace Harness.Certification;
+
+/// <summary>What to certify and how to reach it.</summary>
+public sealed record CertifyOptions
+{
+    public required string Host { get; init; }
+    public required int Port { get; init; }
+    /// <summary>The vendor's PKI folder: client.crt and client.key (the identity vCenter will use), ca.crt (the CA of the KMS's server certificate).</summary>
+    public required string Pki { get; init; }
+    public UsernamePasswordCredential? Credential { get; init; }
+    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(5);
+    public TimeSpan ReceiveTimeout { get; init; } = TimeSpan.FromSeconds(10);
+    /// <summary>Connections of the concurrency check (vCenter keeps one per server, hosts add their own after reboots).</summary>
+    public int Connections { get; init; } = 16;
+    /// <summary>Create+Get rounds per connection in the concurrency check.</summary>
+    public int Rounds { get; init; } = 5;
+    public Action<string>? Log { get; init; }
+}
+
+/// <summary>
+/// Runs the certification checks against a KMIP server: the transport (TLS versions, cipher suite, a client certificate
+/// required, the server's certificate chain and SHA-1 thumbprint as vCenter shows it, reconnects) and vCenter's KMIP
+/// conversation (VSPHERE-MODEL.md), message by message with the exchanges as evidence. Every network operation has a
+/// bounded timeout; a KMS that cannot be reached, refuses TLS or answers garbage gives failed requirements, not a crash.
+/// </summary>
+public sealed class Certifier(CertifyOptions options)
+{
+    private static readonly ProtocolVersion Version = ProtocolVersion.V1_1;
+    private static readonly KmipRequestOptions RequestOptionsBase = new() { AssignBatchItemIds = true };
+    private readonly KmipRequestOptions _requestOptions = RequestOptionsBase with { Credential = options.Credential };
+    private readonly CertifyOptions _o = options;
+    private TlsIdentity? _identity;
+
+    public async Task<CertificationReport> RunAsync(CancellationToken ct = default)
+    {
+        var report = new CertificationReport { Target = $"{_o.Host}:{_o.Port}" };
+        var clock = Stopwatch.StartNew();
+        bool reachable = await TransportAsync(report, ct);
+        if (reachable) await ConversationAsync(report, ct);
+        else
+            foreach (var (id, title) in ConversationRequirements)
+                report.Requirements.Add(new RequirementResult(id, "vCenter's conversation", title)
+                {
+                    Outcome = Outcome.Skipped,
+                    Detail = "not run: no KMIP exchange with the KMS was possible (see the transport requirements)",
+                });
+        report.DurationSeconds = Math.Round(clock.Elapsed.TotalSeconds, 2);
+        return report;
+    }
+
+    // ---- helpers -----------------------------------------------------------------------------------------------
+
+    private TlsIdentity Identity => _identity ??= new PkiPaths(_o.Pki).LoadClientIdentity();
+
+    private KmipClientOptions ClientOptions(bool withCertificate = true, SslProtocols protocols = SslProtocols.Tls12 | SslProtocols.Tls13) => new()
+    {
+        Host = _o.Host,
+        Port = _o.Port,
+        ClientCertificate = withCertificate ? Identity.Certificate : null,
+        // vCenter trusts the KMS by the SHA-1 thumbprint it showed the administrator, not by name: T5 checks the chain.
+        AcceptAnyServerCertificate = true,
+        VerifyServerName = false,
+        SslProtocols = protocols,
+        ConnectTimeout = _o.ConnectTimeout,
+        ReceiveTimeout = _o.ReceiveTimeout,
+    };
+
+    private void Log(string line) => _o.Log?.Invoke(line);
+
+    private static async Task Run(CertificationReport report, RequirementResult r, Func<RequirementResult, Task> check)
+    {
+        var clock = Stopwatch.StartNew();
+        try { await check(r); }
+        catch (Exception ex) when (ex is not OperationCanceledException || true)
+        {
+            r.Outcome = Outcome.Failed;
+            r.Detail = string.IsNullOrEmpty(r.Detail) ? Explain(ex) : $"{r.Detail}; then: {Explain(ex)}";
+        }
+        r.DurationMs = Math.Round(clock.Elapsed.TotalMilliseconds, 1);
+        report.Requirements.Add(r);
+    }
+
+    /// <summary>An exception as a sentence naming what went wrong on the wire.</summary>
+    public static string Explain(Exception ex) => ex switch
+    {
+        SocketException s when s.SocketErrorCode == SocketError.ConnectionRefused => "the connection was refused (nothing listens on the port)",
+        SocketException s => $"network error: {s.SocketErrorCode}: {s.Message}",
+        KmipTimeoutException t => $"timed out: {t.Message}",
+        KmipTlsException tls => $"the TLS handshake failed: {tls.Message}{(tls.InnerException is { } i ? $" ({i.Message})" : "")}",
+        KmipProtocolException p => $"the answer is not valid KMIP: {p.Message}",
+        TimeoutException t => $"timed out: {t.Message}",
+        OperationCanceledException => "timed out waiting for the KMS",
+        AuthenticationException a => $"the TLS handshake failed: {a.Message}{(a.InnerException is { } i ? $" ({i.Message})" : "")}",
+        TtlvFormatException f => $"the answer is not valid KMIP (TTLV): {f.Message}",
+        KmipOperationException k => $"the KMS answered {k.ResultStatus}: {k.Item.ResultReason} {k.ResultMessage}".TrimEnd(),
+        IOException io => $"the connection broke: {io.Message}{(io.InnerException is { } i ? $" ({i.Message})" : "")}",
+        _ => $"{ex.GetType().Name}: {ex.Message}",
+    };
+
+    /// <summary>A connection that records every exchange as evidence (TTLV dumps).</summary>
+    private sealed class Recorder(KmipClient client, RequirementResult into, KmipRequestOptions options) : IAsyncDisposable
+    {
+        public KmipClient Client { get; } = client;
+
+        public async Task<KmipResponse> SendAsync(string title, CancellationToken ct, params BatchItemRequest[] items)
+        {
+            var request = KmipRequests.Message(Version, options, items);
+            var evidence = new Evidence(title) { Request = request.ToString() };
+            TtlvNode response;
+            try { response = await Client.SendAsync(request, ct); }
+            catch (Exception ex)
+            {
+                into.Evidence.Add(evidence with { Response = $"(no answer: {Explain(ex)})" });
+                throw;
+            }
+            into.Evidence.Add(evidence with { Response = response.ToString() });
+            return KmipResponse.Parse(response);
+        }
+
+        public ValueTask DisposeAsync() => Client.DisposeAsync();
+    }
+
+    private async Task<Recorder> ConnectAsync(RequirementResult into, CancellationToken ct) =>
+        new(await KmipClient.ConnectAsync(ClientOptions(), ct), into, _requestOptions);
+
+    // ---- transport -------------------------------------------------------------------------------------------------
+
+    private async Task<bool> TransportAsync(CertificationReport report, CancellationToken ct)
+    {
+        bool connected = false;
+        await Run(report, new RequirementResult("T1", "Transport", "Mutual TLS connection with the vendor's client certificate"), async r =>
+        {
+            try { _ = Identity; }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException or ArgumentException)
+            {
+                throw new InvalidOperationException($"the PKI folder {_o.Pki} must hold client.crt, client.key and ca.crt: {ex.Message}", ex);
+            }
+            await using var client = await KmipClient.ConnectAsync(ClientOptions(), ct);
+            var cert = client.ServerCertificate;
+            report.ServerThumbprintSha1 = cert is null ? null : Thumbprints.Sha1(cert);
+            r.Evidence.Add(new Evidence("TLS session")
+            {
+                Text = $"protocol {client.NegotiatedProtocol}, cipher suite {client.NegotiatedCipherSuite}\n" +
+                       $"client certificate: {Identity.Certificate.Subject} (SHA-1 {Thumbprints.Sha1(Identity.Certificate)})",
+            });
+            // The connection is only proven once the KMS answers a request on it (TLS 1.3 reports a refused client certificate late).
+            await using var rec = new Recorder(client, r, _requestOptions);
+            (await rec.SendAsync("Discover Versions", ct, KmipBatchItems.DiscoverVersions())).EnsureSuccess();
+            connected = true;
+            r.Detail = $"TLS session established ({client.NegotiatedProtocol}, {client.NegotiatedCipherSuite}) and the KMS answered KMIP on it";
+        });
+        if (!connected)
+        {
+            foreach (var (id, title) in TransportRequirements.Skip(1))
+                report.Requirements.Add(new RequirementResult(id, "Transport", title) { Outcome = Outcome.Skipped, Detail = "not run: T1 failed" });
+            return false;
+        }
+
+        await Run(report, new RequirementResult("T2", "Transport", "TLS versions: TLS 1.2 accepted (vCenter 6.7–8 use it)"), async r =>
+        {
+            var accepted = new List<string>();
+            foreach (var (name, protocol) in new[] { ("TLS 1.2", SslProtocols.Tls12), ("TLS 1.3", SslProtocols.Tls13) })
+            {
+                try
+                {
+                    await using var c = await KmipClient.ConnectAsync(ClientOptions(protocols: protocol), ct);
+                    await using var rec = new Recorder(c, r, _requestOptions);
+                    (await rec.SendAsync($"Discover Versions over {name}", ct, KmipBatchItems.DiscoverVersions())).EnsureSuccess();
+                    accepted.Add(name);
+                    r.Evidence.Add(new Evidence($"{name}") { Text = $"accepted: cipher suite {c.NegotiatedCipherSuite}" });
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
+                {
+                    r.Evidence.Add(new Evidence($"{name}") { Text = $"not accepted: {Explain(ex)}" });
+                }
+            }
+            r.Detail = $"accepted: {(accepted.Count == 0 ? "none" : string.Join(", ", accepted))}";
+            if (!accepted.Contains("TLS 1.2"))
+            {
+                r.Outcome = accepted.Count == 0 ? Outcome.Failed : Outcome.Warning;
+                r.Detail += accepted.Count == 0 ? "" : "; vCenter 6.7 and 7.0 speak TLS 1.2 only to a KMS: they could not connect";
+            }
+        });
+
+        await Run(report, new RequirementResult("T3", "Transport", "A connection without a client certificate is refused"), async r =>
+        {
+            try
+            {
+                await using var c = await KmipClient.ConnectAsync(ClientOptions(withCertificate: false), ct);
+                await using var rec = new Recorder(c, r, _requestOptions);
+                var answer = await rec.SendAsync("Discover Versions without a client certificate", ct, KmipBatchItems.DiscoverVersions());
+                if (answer.BatchItems.All(i => i.IsSuccess))
+                {
+                    r.Outcome = Outcome.Failed;
+                    r.Detail = "the KMS accepted a TLS connection without a client certificate and answered KMIP on it: anyone who reaches the port can ask for keys";
+                }
+                else r.Detail = $"the KMS accepted the TLS session but refused the request ({answer.BatchItems[0].ResultReason})";
+            }
+            catch (Exception ex) when (ex is AuthenticationException or IOException or KmipConnectionClosedException or SocketException)
+            {
+                r.Detail = $"refused: {Explain(ex)}";
+                r.Evidence.Add(new Evidence("TLS without a client certificate") { Text = Explain(ex) });
+            }
+        });
+
+        await Run(report, new RequirementResult("T4", "Transport", "Server certificate: chain to the vendor's CA, SHA-1 thumbprint as vCenter shows it"), async r =>
+        {
+            await using var c = await KmipClient.ConnectAsync(ClientOptions(), ct);
+            var cert = c.ServerCertificate ?? throw new InvalidOperationException("the KMS presented no server certificate");
+            using var chain = new X509Chain();
+            chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+            chain.ChainPolicy.CustomTrustStore.Add(Identity.TrustedCa);
+            chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+            bool valid = chain.Build(cert);
+            var days = (cert.NotAfter.ToUniversalTime() - DateTime.UtcNow).TotalDays;
+            r.Evidence.Add(new Evidence("server certificate")
+            {
+                Text = $"subject {cert.Subject}\nissuer {cert.Issuer}\nvalid {cert.NotBefore:u} to {cert.NotAfter:u}\nSHA-1 {Thumbprints.Sha1(cert)}\n" +
+                       $"chain to {_o.Pki}/ca.crt: {(valid ? "valid" : string.Join("; ", chain.ChainStatus.Select(s => s.StatusInformation.Trim())))}",
+            });
+            r.Detail = $"SHA-1 thumbprint {Thumbprints.Sha1(cert)} (vCenter shows this to the administrator who trusts the KMS); expires in {days:0} days";
+            if (days < 0) { r.Outcome = Outcome.Failed; r.Detail += ": expired, vCenter refuses it"; }
+            else if (!valid) { r.Outcome = Outcome.Warning; r.Detail += "; it does not chain to the given ca.crt (vCenter can still trust it by its thumbprint)"; }
+            else if (days < 30) { r.Outcome = Outcome.Warning; r.Detail += ": renew it soon"; }
+        });
+
+        await Run(report, new RequirementResult("T5", "Transport", "Reconnects: five connections one after another, each answered"), async r =>
+        {
+            for (int i = 1; i <= 5; i++)
+            {
+                await using var rec = await ConnectAsync(r, ct);
+                (await rec.SendAsync($"connection {i}: Discover Versions", ct, KmipBatchItems.DiscoverVersions())).EnsureSuccess();
+            }
+            r.Detail = "5 of 5 connections answered";
+            r.Evidence.RemoveRange(1, r.Evidence.Count - 1); // one exchange is evidence enough
+        });
+        return true;
+    }
+
+    private static readonly (string Id, string Title)[] TransportRequirements =
+    [
+        ("T1", "Mutual TLS connection with the vendor's client certificate"),
+        ("T2", "TLS versions: TLS 1.2 accepted (vCenter 6.7–8 use it)"),
+        ("T3", "A connection without a client certificate is refused"),
+        ("T4", "Server certificate: chain to the vendor's CA, SHA-1 thumbprint as vCenter shows it"),
+        ("T5", "Reconnects: five connections one after another, each answered"),
+    ];
+
+    internal static readonly (string Id, string Title)[] ConversationRequirements =
+    [
+        ("C1", "Discover Versions twice and Query on connecting (protocol 1.1, 8-byte batch item IDs)"),
+        ("C2", "Create Symmetric Key with vCenter's three attributes (AES, 256, Encrypt|Decrypt)"),
+        ("C3", "Get Attributes \"x-Product_Version\" on the new key"),
+        ("C4", "Add Attribute x-Product_Version, x-Vendor, x-Product in one message"),
+        ("C5", "Get the new key (32 bytes of AES-256 key material)"),
+        ("C6", "Get Attributes \"State\" (vCenter 6.5 asks it)"),
+        ("C7", "Activation of a Pre-Active key"),
+        ("C8", "Locate by Name"),
+        ("C9", "Many keys in one Get message (vCenter fetches up to 100 keys per message after a host reboot)"),
+        ("C10", "Revoke: the key becomes Deactivated"),
+        ("C11", "Destroy: the key is gone and Get fails"),
+        ("C12", "Many concurrent vCenter connections"),
+    ];
+
+    // ---- vCenter's conversation ----------------------------------------------------------------------------------
+
+    private async Task ConversationAsync(CertificationReport report, CancellationToken ct)
+    {
+        var t = ConversationRequirements.ToDictionary(x => x.Id, x => x.Title);
+        var latency = new Dictionary<string, List<double>>();
+        void Time(string op, double ms) { lock (latency) (latency.TryGetValue(op, out var l) ? l : latency[op] = []).Add(ms); }
+
+        string? keyId = null;
+        await using var shared = await TryConnectAsync(report, ct);
+        if (shared is null) return;
+
+        async Task<KmipResponse> Timed(Recorder rec, string op, string title, params BatchItemRequest[] items)
+        {
+            var sw = Stopwatch.StartNew();
+            var answer = await rec.SendAsync(title, ct, items);
+            Time(op, sw.Elapsed.TotalMilliseconds);
+            return answer;
+        }
+
+        await Run(report, new RequirementResult("C1", "vCenter's conversation", t["C1"]), async r =>
+        {
+            var rec = new Recorder(shared.Client, r, _requestOptions);
+            for (int i = 0; i < 2; i++) (await Timed(rec, "Discover Versions", "Discover Versions", KmipBatchItems.DiscoverVersions())).EnsureSuccess();
+            var query = (await Timed(rec, "Query", "Query (server information)", KmipBatchItems.Query([QueryFunction.QueryServerInformation]))).BatchItems[0].EnsureSuccess();
+            var vendor = query.ResponsePayload?.Child(Tag.VendorIdentification)?.AsText;
+            report.ServerVendor = vendor;
+            r.Detail = $"answered; vendor identification \"{vendor ?? "(none)"}\"";
+        });
+
+        await Run(report, new RequirementResult("C2", "vCenter's conversation", t["C2"]), async r =>
+        {
+            var rec = new Recorder(shared.Client, r, _requestOptions);
+            var create = (await Timed(rec, "Create", "Create", KmipBatchItems.CreateSymmetricKey(Version, KmipAttribute.Aes256EncryptDecrypt))).BatchItems[0].EnsureSuccess();
+            keyId = create.RequiredPayload.Required(Tag.UniqueIdentifier).AsText;
+            r.Detail = $"created key {keyId}";
+        });
+        if (keyId is null)
+        {
+            foreach (var id in new[] { "C3", "C4", "C5", "C6", "C7" })
+                report.Requirements.Add(new RequirementResult(id, "vCenter's conversation", t[id]) { Outcome = Outcome.Skipped, Detail = "not run: C2 created no key" });
+        }
+        else
+        {
+            await Run(report, new RequirementResult("C3", "vCenter's conversation", t["C3"]), async r =>
+            {
+                var rec = new Recorder(shared.Client, r, _requestOptions);
+                (await Timed(rec, "Get Attributes", "Get Attributes x-Product_Version", KmipBatchItems.GetAttributes(Version, keyId, ["x-Product_Version"]))).BatchItems[0].EnsureSuccess();
+                r.Detail = "answered (the attribute is not set yet)";
+            });
+            await Run(report, new RequirementResult("C4", "vCenter's conversation", t["C4"]), async r =>
+            {
+                var rec = new Recorder(shared.Client, r, _requestOptions);
+                var answer = await Timed(rec, "Add Attribute", "Add Attribute ×3",
+                    KmipBatchItems.AddAttribute(Version, keyId, KmipAttribute.Text("x-Product_Version", "7.0.3 build-19480866")),
+                    KmipBatchItems.AddAttribute(Version, keyId, KmipAttribute.Text("x-Vendor", "VMware, Inc.")),
+                    KmipBatchItems.AddAttribute(Version, keyId, KmipAttribute.Text("x-Product", "VMware vSphere")));
+                var failed = answer.BatchItems.Where(i => !i.IsSuccess).ToList();
+                if (failed.Count == 0 && answer.BatchItems.Count == 3) { r.Detail = "all three attributes added"; return; }
+                r.Outcome = Outcome.Warning;
+                var what = answer.BatchItems.Count == 3
+                    ? $"{failed.Count} of the 3 Add Attribute items refused"
+                    : $"the message of 3 Add Attribute items was answered with {answer.BatchItems.Count} item(s)";
+                r.Detail = $"{what} ({failed.FirstOrDefault()?.ResultReason}: {failed.FirstOrDefault()?.ResultMessage}); the KMS lacks Add Attribute for " +
+                           "vCenter's custom attributes. vCenter tolerates it: it logs a warning, keys are still created and served, " +
+                           "but the KMS will not record which vCenter product made them";
+            });
+            await Run(report, new RequirementResult("C5", "vCenter's conversation", t["C5"]), async r =>
+            {
+                var rec = new Recorder(shared.Client, r, _requestOptions);
+                var get = (await Timed(rec, "Get", "Get", KmipBatchItems.Get(keyId))).BatchItems[0].EnsureSuccess();
+                var material = KeyMaterial(get);
+                if (material is not { Length: 32 }) throw new InvalidOperationException($"the key material is {(material is null ? "missing" : $"{material.Length} bytes")}, not 32 bytes of AES-256");
+                r.Detail = "32 bytes of key material";
+            });
+            string? state = null;
+            await Run(report, new RequirementResult("C6", "vCenter's conversation", t["C6"]), async r =>
+            {
+                var rec = new Recorder(shared.Client, r, _requestOptions);
+                state = await StateAsync(rec, keyId, "Get Attributes State", Timed);
+                r.Detail = $"State is {state}" + (state == "PreActive" ? " (vCenter's keys are never activated by vCenter; the KMS must serve them as they are)" : "");
+            });
+            await Run(report, new RequirementResult("C7", "vCenter's conversation", t["C7"]), async r =>
+            {
+                var rec = new Recorder(shared.Client, r, _requestOptions);
+                var create = (await rec.SendAsync("Create a key to activate", ct, KmipBatchItems.CreateSymmetricKey(Version, KmipAttribute.Aes256EncryptDecrypt))).BatchItems[0].EnsureSuccess();
+                var id = create.RequiredPayload.Required(Tag.UniqueIdentifier).AsText;
+                var before = await StateAsync(rec, id, "State before Activate", Timed);
+                if (before != "PreActive") { r.Detail = $"the KMS creates keys {before}: nothing to activate"; return; }
+                var activate = (await Timed(rec, "Activate", "Activate", KmipBatchItems.Activate(id))).BatchItems[0];
+                if (!activate.IsSuccess)
+                {
+                    r.Outcome = Outcome.Warning;
+                    r.Detail = $"Activate refused ({activate.ResultReason}: {activate.ResultMessage}); vCenter does not send Activate, so it still works if Pre-Active keys are served";
+                    return;
+                }
+                var after = await StateAsync(rec, id, "State after Activate", Timed);
+                if (after != "Active") throw new InvalidOperationException($"after Activate the key is {after}, not Active");
+                r.Detail = "Pre-Active → Active";
+            });
+        }
+
+        await Run(report, new RequirementResult("C8", "vCenter's conversation", t["C8"]), async r =>
+        {
+            var rec = new Recorder(shared.Client, r, _requestOptions);
+            var name = $"harness-certify-{Guid.NewGuid():N}";
+            var create = (await rec.SendAsync("Create a key with a Name", ct, KmipBatchItems.CreateSymmetricKey(Version,
+                [.. KmipAttribute.Aes256EncryptDecrypt, KmipAttribute.ObjectName(name)]))).BatchItems[0].EnsureSuccess();
+            var id = create.RequiredPayload.Required(Tag.UniqueIdentifier).AsText;
+            var found = await Timed(rec, "Locate", "Locate by Name", KmipBatchItems.Locate(Version, [KmipAttribute.ObjectName(name)]));
+            var item = found.BatchItems[0];
+            if (!item.IsSuccess)
+            {
+                r.Outcome = Outcome.Warning;
+                r.Detail = $"Locate refused ({item.ResultReason}: {item.ResultMessage}); vCenter does not use Locate: it keeps key IDs";
+                return;
+            }
+            var ids = item.ResponsePayload?.ChildrenOf(Tag.UniqueIdentifier).Select(c => c.AsText).ToList() ?? [];
+            if (!ids.SequenceEqual([id])) throw new InvalidOperationException($"Locate by the new key's unique Name found [{string.Join(", ", ids)}], not [{id}]");
+            r.Detail = "found exactly the key with that Name";
+        });
+
+        await Run(report, new RequirementResult("C9", "vCenter's conversation", t["C9"]), async r =>
+        {
+            var rec = new Recorder(shared.Client, r, _requestOptions);
+            var ids = new List<string>();
+            for (int i = 0; i < 10; i++)
+            {
+                var c = (await rec.SendAsync($"Create key {i + 1} of 10", ct, KmipBatchItems.CreateSymmetricKey(Version, KmipAttribute.Aes256EncryptDecrypt))).BatchItems[0].EnsureSuccess();
+                ids.Add(c.RequiredPayload.Required(Tag.UniqueIdentifier).AsText);
+            }
+            r.Evidence.RemoveRange(0, r.Evidence.Count - 1);
+            var answer = await Timed(rec, "Get ×10 (one message)", "Get ×10 in one message", ids.Select(id => KmipBatchItems.Get(id)).ToArray());
+            if (answer.BatchItems.Count != ids.Count) throw new InvalidOperationException($"asked for {ids.Count} keys in one message, got {answer.BatchItems.Count} answers");
+            var bad = answer.BatchItems.Where(i => !i.IsSuccess || KeyMaterial(i) is not { Length: 32 }).ToList();
+            if (bad.Count > 0) throw new InvalidOperationException($"{bad.Count} of {ids.Count} batch items did not return the key ({bad[0].ResultReason}: {bad[0].ResultMessage})");
+            r.Detail = "10 keys in one message, each answered with its key";
+        });
+
+        string? revoked = null;
+        await Run(report, new RequirementResult("C10", "vCenter's conversation", t["C10"]), async r =>
+        {
+            var rec = new Recorder(shared.Client, r, _requestOptions);
+            var c = (await rec.SendAsync("Create a key to revoke", ct, KmipBatchItems.CreateSymmetricKey(Version, KmipAttribute.Aes256EncryptDecrypt))).BatchItems[0].EnsureSuccess();
+            var id = c.RequiredPayload.Required(Tag.UniqueIdentifier).AsText;
+            // An Active key revoked for cessation of operation becomes Deactivated (KMIP 1.4 §3.31, §4.20): what a KMS
+            // administrator's "deactivate" does to a key vCenter uses. (Some servers refuse to revoke a Pre-Active key.)
+            var activate = (await rec.SendAsync("Activate the key first", ct, KmipBatchItems.Activate(id))).BatchItems[0];
+            (await Timed(rec, "Revoke", "Revoke (cessation of operation)", KmipBatchItems.Revoke(id, RevocationReasonCode.CessationOfOperation))).BatchItems[0].EnsureSuccess();
+            var state = await StateAsync(rec, id, "State after Revoke", Timed);
+            if (state != "Deactivated") throw new InvalidOperationException($"after Revoke the key is {state}, not Deactivated");
+            revoked = id;
+            var get = (await rec.SendAsync("Get after Revoke", ct, KmipBatchItems.Get(id))).BatchItems[0];
+            r.Detail = "Deactivated; " + (get.IsSuccess
+                ? "Get still returns it (KMIP semantics: a vCenter that needs it after a reboot still gets it)"
+                : $"Get is refused ({get.ResultReason}): VMs using it lock with \"keys are missing on KMS cluster\" at their host's next reboot");
+        });
+
+        await Run(report, new RequirementResult("C11", "vCenter's conversation", t["C11"]), async r =>
+        {
+            var rec = new Recorder(shared.Client, r, _requestOptions);
+            var id = revoked ?? (await rec.SendAsync("Create a key to destroy", ct, KmipBatchItems.CreateSymmetricKey(Version, KmipAttribute.Aes256EncryptDecrypt)))
+                .BatchItems[0].EnsureSuccess().RequiredPayload.Required(Tag.UniqueIdentifier).AsText;
+            var destroy = (await Timed(rec, "Destroy", "Destroy", KmipBatchItems.Destroy(id))).BatchItems[0];
+            if (!destroy.IsSuccess) throw new InvalidOperationException($"Destroy of a Deactivated key was refused ({destroy.ResultReason}: {destroy.ResultMessage})");
+            var get = (await rec.SendAsync("Get after Destroy", ct, KmipBatchItems.Get(id))).BatchItems[0];
+            if (get.IsSuccess && KeyMaterial(get) is { Length: > 0 })
+                throw new InvalidOperationException("Get after Destroy still returned the key material: a destroyed key must be gone");
+            r.Detail = $"destroyed; Get answers {get.ResultReason}";
+        });
+
+        await Run(report, new RequirementResult("C12", "vCenter's conversation", t["C12"]), async r =>
+        {
+            var errors = new List<string>();
+            var clock = Stopwatch.StartNew();
+            int done = 0;
+            await Task.WhenAll(Enumerable.Range(0, _o.Connections).Select(async n =>
+            {
+                try
+                {
+                    await using var client = await KmipClient.ConnectAsync(ClientOptions(), ct);
+                    var rec = new Recorder(client, new RequirementResult("", "", ""), _requestOptions);
+                    for (int i = 0; i < _o.Rounds; i++)
+                    {
+                        var sw = Stopwatch.StartNew();
+                        var c = (await rec.SendAsync("Create", ct, KmipBatchItems.CreateSymmetricKey(Version, KmipAttribute.Aes256EncryptDecrypt))).BatchItems[0].EnsureSuccess();
+                        Time("Create", sw.Elapsed.TotalMilliseconds);
+                        sw.Restart();
+                        var id = c.RequiredPayload.Required(Tag.UniqueIdentifier).AsText;
+                        (await rec.SendAsync("Get", ct, KmipBatchItems.Get(id))).BatchItems[0].EnsureSuccess();
+                        Time("Get", sw.Elapsed.TotalMilliseconds);
+                        Interlocked.Increment(ref done);
+                    }
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
+                {
+                    lock (errors) errors.Add($"connection {n + 1}: {Explain(ex)}");
+                }
+            }));
+            r.Evidence.Add(new Evidence("concurrent connections")
+            {
+                Text = $"{_o.Connections} connections × {_o.Rounds} Create+Get: {done} of {_o.Connections * _o.Rounds} rounds in {clock.Elapsed.TotalSeconds:0.00} s" +
+                       (errors.Count > 0 ? "\n" + string.Join("\n", errors.Take(5)) : ""),
+            });
+            if (errors.Count > 0) throw new InvalidOperationException($"{errors.Count} of {_o.Connections} connections failed; first: {errors[0]}");
+            r.Detail = $"{_o.Connections} connections at once, {done} Create+Get rounds, all answered";
+        });
+
+        foreach (var (op, samples) in latency.OrderBy(x => x.Key, StringComparer.Ordinal))
+        {
+            var sorted = samples.Order().ToArray();
+            double P(double q) => sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(q * sorted.Length) - 1)];
+            report.Latencies.Add(new LatencyFigure(op, sorted.Length, Math.Round(P(0.5), 2), Math.Round(P(0.99), 2)));
+        }
+    }
+
+    private async Task<Recorder?> TryConnectAsync(CertificationReport report, CancellationToken ct)
+    {
+        try { return new Recorder(await KmipClient.ConnectAsync(ClientOptions(), ct), new RequirementResult("", "", ""), _requestOptions); }
+        catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            foreach (var (id, title) in ConversationRequirements)
+                report.Requirements.Add(new RequirementResult(id, "vCenter's conversation", title) { Outcome = Outcome.Failed, Detail = $"could not connect: {Explain(ex)}" });
+            return null;
+        }
+    }
+
+    private static async Task<string> StateAsync(Recorder rec, string id, string title,
+        Func<Recorder, string, string, BatchItemRequest[], Task<KmipResponse>> timed)
+    {
+        var item = (await timed(rec, "Get Attributes", title, [KmipBatchItems.GetAttributes(Version, id, ["State"])])).BatchItems[0].EnsureSuccess();
+        var state = item.ResponsePayload?.Descendants().FirstOrDefault(n => n.Tag == Tag.AttributeValue || n.Tag == Tag.State)
+                    ?? throw new InvalidOperationException("Get Attributes State answered no State attribute");
+        return state.Type == ItemType.Enumeration ? ((State)state.AsEnum).ToString() : state.ValueText();
+    }
+
+    private static byte[]? KeyMaterial(ResponseBatchItem get) =>
+        get.ResponsePayload?.Descendants().FirstOrDefault(n => n.Tag == Tag.KeyMaterial) is { } m
+            ? m.Type == ItemType.ByteString ? m.AsBytes : m.Descendants().FirstOrDefault(n => n.Tag == Tag.Key)?.AsBytes
+            : null;
+}
+
+internal static class TtlvTree
+{
+    /// <summary>Every node under this one, depth first.</summary>
+    public static IEnumerable<TtlvNode> Descendants(this TtlvNode node)
+    {
+        foreach (var child in node.Items)
+        {
+            yield return child;
+            foreach (var d in child.Descendants()) yield return d;
+        }
+    }
+}

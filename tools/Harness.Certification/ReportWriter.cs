@@ -1,0 +1,126 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using System.Xml.Linq;
+
+namespace Harness.Certification;
+
+/// <summary>Writes a certification report as report.json, report.xml (JUnit) and report.html (self-contained).</summary>
+public static class ReportWriter
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        WriteIndented = true,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    public static (string Html, string Json, string JUnit) WriteAll(CertificationReport report, string folder)
+    {
+        Directory.CreateDirectory(folder);
+        var html = Path.Combine(folder, "report.html");
+        var json = Path.Combine(folder, "report.json");
+        var junit = Path.Combine(folder, "report.xml");
+        File.WriteAllText(json, ToJson(report));
+        File.WriteAllText(junit, ToJUnit(report));
+        File.WriteAllText(html, ToHtml(report));
+        return (html, json, junit);
+    }
+
+    public static string ToJson(CertificationReport r) => JsonSerializer.Serialize(new
+    {
+        verdict = r.Verdict,
+        verdictText = CertificationReport.Describe(r.Verdict),
+        reason = r.Reason,
+        target = r.Target,
+        serverVendor = r.ServerVendor,
+        serverThumbprintSha1 = r.ServerThumbprintSha1,
+        startedAt = r.StartedAt,
+        durationSeconds = r.DurationSeconds,
+        harnessVersion = r.HarnessVersion,
+        requirements = r.Requirements,
+        latencies = r.Latencies,
+    }, Json);
+
+    public static string ToJUnit(CertificationReport r)
+    {
+        var suites = r.Requirements.GroupBy(q => q.Area).Select(g => new XElement("testsuite",
+            new XAttribute("name", g.Key),
+            new XAttribute("tests", g.Count()),
+            new XAttribute("failures", g.Count(q => q.Outcome == Outcome.Failed)),
+            new XAttribute("skipped", g.Count(q => q.Outcome is Outcome.Skipped or Outcome.NeedsAdministrator)),
+            new XAttribute("time", (g.Sum(q => q.DurationMs) / 1000).ToString("0.000", System.Globalization.CultureInfo.InvariantCulture)),
+            g.Select(q => new XElement("testcase",
+                new XAttribute("classname", $"certify.{g.Key}"),
+                new XAttribute("name", $"{q.Id} {q.Title}"),
+                new XAttribute("time", (q.DurationMs / 1000).ToString("0.000", System.Globalization.CultureInfo.InvariantCulture)),
+                q.Outcome switch
+                {
+                    Outcome.Failed => new XElement("failure", new XAttribute("message", q.Detail), Evidence(q)),
+                    Outcome.Skipped => new XElement("skipped", new XAttribute("message", q.Detail)),
+                    Outcome.NeedsAdministrator => new XElement("skipped", new XAttribute("message", "needs a KMS administrator: " + q.Detail)),
+                    Outcome.Warning => new XElement("system-out", "WARNING: " + q.Detail),
+                    _ => new XElement("system-out", q.Detail),
+                }))));
+        var doc = new XDocument(new XElement("testsuites",
+            new XAttribute("name", $"harness certify {r.Target}: {CertificationReport.Describe(r.Verdict)}"),
+            new XAttribute("tests", r.Requirements.Count),
+            new XAttribute("failures", r.Requirements.Count(q => q.Outcome == Outcome.Failed)),
+            suites));
+        return doc.ToString();
+    }
+
+    private static string Evidence(RequirementResult q) => string.Join("\n\n", q.Evidence.Select(e =>
+        $"{e.Title}\n{e.Text}{(e.Request is null ? "" : "\nrequest:\n" + e.Request)}{(e.Response is null ? "" : "\nresponse:\n" + e.Response)}".TrimEnd()));
+
+    public static string ToHtml(CertificationReport r)
+    {
+        static string H(string? s) => WebUtility.HtmlEncode(s ?? "");
+        var verdictClass = r.Verdict switch { Verdict.Compatible => "ok", Verdict.CompatibleWithWarnings => "warn", _ => "bad" };
+        var sb = new StringBuilder();
+        sb.Append($$"""
+            <!DOCTYPE html>
+            <html lang="en"><head><meta charset="utf-8"><title>KMS certification: {{H(r.Target)}}: {{H(CertificationReport.Describe(r.Verdict))}}</title>
+            <style>
+            body { font:14px/1.45 system-ui, sans-serif; margin:24px auto; max-width:1100px; color:#1f2933; padding:0 16px; }
+            h1 { font-size:22px; margin:0 0 4px; } .meta { color:#5b6472; }
+            .verdict { display:inline-block; font-size:20px; font-weight:700; padding:6px 14px; border-radius:6px; margin:12px 0; }
+            .verdict.ok { background:#eaf6ee; color:#1d7a3a; } .verdict.warn { background:#fff4e5; color:#b54708; } .verdict.bad { background:#fdecea; color:#b42318; }
+            table { border-collapse:collapse; width:100%; margin:8px 0 20px; } th, td { text-align:left; padding:5px 8px; border-bottom:1px solid #e4e7eb; vertical-align:top; }
+            th { background:#f3f5f7; font-size:12px; color:#5b6472; }
+            .outcome { font-weight:600; white-space:nowrap; } .Passed { color:#1d7a3a; } .Warning, .NeedsAdministrator { color:#b54708; } .Failed { color:#b42318; } .Skipped { color:#6b7280; }
+            details { margin:2px 0; } summary { cursor:pointer; color:#1f5fbf; }
+            pre { background:#f6f7f9; border:1px solid #e4e7eb; padding:6px; overflow:auto; font-size:12px; max-height:360px; }
+            </style></head><body>
+            <h1>KMS certification for vSphere VM Encryption</h1>
+            <div class="meta">KMS {{H(r.Target)}}{{(r.ServerVendor is null ? "" : $" ({H(r.ServerVendor)})")}} · server certificate SHA-1 {{H(r.ServerThumbprintSha1 ?? "unknown")}} · {{r.StartedAt:u}} · {{r.DurationSeconds}} s · Harness {{H(r.HarnessVersion)}}</div>
+            <div class="verdict {{verdictClass}}" id="verdict" data-verdict="{{r.Verdict}}">{{H(CertificationReport.Describe(r.Verdict))}}</div>
+            {{(r.Reason is null ? "" : $"<p id=\"reason\"><b>Why:</b> {H(r.Reason)}</p>")}}
+            <table id="requirements"><thead><tr><th>#</th><th>Requirement</th><th>Outcome</th><th>What happened, and the evidence</th></tr></thead><tbody>
+            """);
+        foreach (var q in r.Requirements)
+        {
+            sb.Append($"<tr class=\"requirement\" data-id=\"{H(q.Id)}\" data-outcome=\"{q.Outcome}\"><td>{H(q.Id)}</td><td>{H(q.Title)}<div class=\"meta\">{H(q.Area)}</div></td>");
+            sb.Append($"<td class=\"outcome {q.Outcome}\">{H(q.Outcome == Outcome.NeedsAdministrator ? "Needs a KMS administrator" : q.Outcome.ToString())}</td><td><div class=\"detail\">{H(q.Detail)}</div>");
+            foreach (var e in q.Evidence)
+            {
+                sb.Append($"<details class=\"evidence\"><summary>{H(e.Title)}</summary>");
+                if (e.Text is not null) sb.Append($"<pre>{H(e.Text)}</pre>");
+                if (e.Steps is not null) sb.Append($"<pre>{H(string.Join("\n", e.Steps))}</pre>");
+                if (e.Request is not null) sb.Append($"<div>request</div><pre class=\"request\">{H(e.Request)}</pre>");
+                if (e.Response is not null) sb.Append($"<div>response</div><pre class=\"response\">{H(e.Response)}</pre>");
+                sb.Append("</details>");
+            }
+            sb.Append("</td></tr>\n");
+        }
+        sb.Append("</tbody></table>");
+        if (r.Latencies.Count > 0)
+        {
+            sb.Append("<h2>Latency of each operation</h2><table id=\"latency\"><thead><tr><th>Operation</th><th>Samples</th><th>p50 (ms)</th><th>p99 (ms)</th></tr></thead><tbody>");
+            foreach (var l in r.Latencies) sb.Append($"<tr><td>{H(l.Operation)}</td><td>{l.Samples}</td><td>{l.P50Ms}</td><td>{l.P99Ms}</td></tr>");
+            sb.Append("</tbody></table>");
+        }
+        sb.Append("<p class=\"meta\">Passed: the KMS does what vCenter needs. Warning: vCenter still works, with the limitation stated. Needs a KMS administrator: the step could not be run without one. Failed: vCenter would not work as expected.</p></body></html>\n");
+        return sb.ToString();
+    }
+}
