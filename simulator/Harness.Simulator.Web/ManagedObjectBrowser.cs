@@ -23,16 +23,8 @@ internal static class ManagedObjectBrowser
 
     public static void Map(WebApplication app, SimulatorHost host)
     {
-        app.MapGet("/api/mob", () => Read(host, () => Content(host.Simulation)));
-        app.MapGet("/api/mob/{type}/{name}", (string type, string name) => Read(host, () => Object(host.Simulation, type, name)));
-    }
-
-    private static async Task<IResult> Read(SimulatorHost host, Func<JsonObject> read)
-    {
-        await host.Gate.WaitAsync(host.Stopping);
-        try { return Results.Json(read(), SimulatorHost.Json); }
-        catch (Exception ex) when (ex is not OperationCanceledException) { return Problems.From(ex); }
-        finally { host.Gate.Release(); }
+        app.MapGet("/api/mob", () => SimulatorApi.Read(host, () => Content(host.Simulation)));
+        app.MapGet("/api/mob/{type}/{name}", (string type, string name) => SimulatorApi.Read(host, () => Object(host.Simulation, type, name)));
     }
 
     /// <summary>The ServiceInstance's content: every managed object the browser can open, by type.</summary>

@@ -1,6 +1,4 @@
-using System.Text;
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using Harness.Scenarios;
 using Harness.Steps;
 using Microsoft.AspNetCore.Builder;
@@ -105,71 +103,55 @@ public sealed class RunbookPlayer : IAsyncDisposable
     // ---- playing -------------------------------------------------------------------------------------------------
 
     /// <summary>Starts a scenario on a fresh site and runs its set-up steps (Background and leading Given steps).</summary>
-    public async Task<PlayerView> StartAsync(string? feature, string? scenario, CancellationToken ct = default)
+    public Task<PlayerView> StartAsync(string? feature, string? scenario, CancellationToken ct = default) => InTurnAsync(async () =>
     {
-        await _host.Gate.WaitAsync(ct);
-        try
-        {
-            var (_, found) = Find(feature, scenario);
-            await BeginLockedAsync(found);
-            return ViewLocked();
-        }
-        finally { _host.Gate.Release(); }
-    }
+        var (_, found) = Find(feature, scenario);
+        await BeginLockedAsync(found);
+    }, ct);
 
     /// <summary>Rebuilds the playing scenario's starting state: a fresh site, its set-up steps run again.</summary>
-    public async Task<PlayerView> ResetAsync(CancellationToken ct = default)
+    public Task<PlayerView> ResetAsync(CancellationToken ct = default) => InTurnAsync(async () =>
     {
-        await _host.Gate.WaitAsync(ct);
-        try
-        {
-            var scenario = _scenario ?? throw ApiProblem.Conflict("no runbook is playing", "start a runbook first (POST /api/player/start)");
-            // Read the feature file again: a trainer may have edited it.
-            var (_, found) = Find(scenario.Feature.Uri, scenario.Line.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            await BeginLockedAsync(found);
-            return ViewLocked();
-        }
-        finally { _host.Gate.Release(); }
-    }
+        var scenario = _scenario ?? throw NothingPlaying();
+        // Read the feature file again: a trainer may have edited it.
+        var (_, found) = Find(scenario.Feature.Uri, scenario.Line.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        await BeginLockedAsync(found);
+    }, ct);
 
     /// <summary>Runs the next step.</summary>
-    public async Task<PlayerView> NextAsync(CancellationToken ct = default)
+    public Task<PlayerView> NextAsync(CancellationToken ct = default) => InTurnAsync(async () =>
     {
-        await _host.Gate.WaitAsync(ct);
-        try
-        {
-            var session = _session ?? throw ApiProblem.Conflict("no runbook is playing", "start a runbook first (POST /api/player/start)");
-            if (session.NextStep is null)
-                throw ApiProblem.Conflict("the runbook has ended", $"every step of \"{session.Scenario.DisplayName}\" has run: reset it or pick another");
-            await StepLockedAsync(session);
-            if (session.NextStep is null) await session.FinishAsync();
-            return ViewLocked();
-        }
-        finally { _host.Gate.Release(); }
-    }
+        var session = _session ?? throw NothingPlaying();
+        if (session.NextStep is null)
+            throw ApiProblem.Conflict("the runbook has ended", $"every step of \"{session.Scenario.DisplayName}\" has run: reset it or pick another");
+        await StepLockedAsync(session);
+        if (session.NextStep is null) await session.FinishAsync();
+    }, ct);
 
     /// <summary>Ends the playing scenario and shows the home site again.</summary>
-    public async Task<PlayerView> StopAsync(CancellationToken ct = default)
+    public Task<PlayerView> StopAsync(CancellationToken ct = default) => InTurnAsync(async () =>
+    {
+        await EndLockedAsync();
+        _scenario = null;
+        _played.Clear();
+        Publish();
+    }, ct);
+
+    public Task<PlayerView> ViewAsync(CancellationToken ct = default) => InTurnAsync(() => Task.CompletedTask, ct);
+
+    /// <summary>Runs a player action in turn with the API's requests (the host's gate) and answers the player's state after it.</summary>
+    private async Task<PlayerView> InTurnAsync(Func<Task> act, CancellationToken ct)
     {
         await _host.Gate.WaitAsync(ct);
         try
         {
-            await EndLockedAsync();
-            _host.ShowLocked(_host.HomeSite, "the runbook player stopped");
-            _scenario = null;
-            _played.Clear();
-            Publish();
+            await act();
             return ViewLocked();
         }
         finally { _host.Gate.Release(); }
     }
 
-    public async Task<PlayerView> ViewAsync(CancellationToken ct = default)
-    {
-        await _host.Gate.WaitAsync(ct);
-        try { return ViewLocked(); }
-        finally { _host.Gate.Release(); }
-    }
+    private static ApiProblem NothingPlaying() => ApiProblem.Conflict("no runbook is playing", "start a runbook first (POST /api/player/start)");
 
     private async Task BeginLockedAsync(ScenarioDefinition scenario)
     {
@@ -255,16 +237,7 @@ public sealed class RunbookPlayer : IAsyncDisposable
             steps, next, finished, verdict);
     }
 
-    private static string Status(StepStatus s) => s switch
-    {
-        StepStatus.Passed => "passed",
-        StepStatus.Failed => "failed",
-        StepStatus.Skipped => "skipped",
-        StepStatus.Pending => "pending",
-        StepStatus.Undefined => "undefined",
-        StepStatus.Ambiguous => "ambiguous",
-        _ => s.ToString().ToLowerInvariant(),
-    };
+    private static string Status(StepStatus s) => s.ToString().ToLowerInvariant();
 
     private sealed record PlayedStep(StepResult Result, IReadOnlyList<EventView> Events, IReadOnlyList<AlarmView> Alarms, string? Refused);
 
@@ -272,20 +245,13 @@ public sealed class RunbookPlayer : IAsyncDisposable
     {
         if (_disposed) return;
         _disposed = true;
-        var session = _session;
-        var site = _site;
+        var (session, site) = (_session, _site);
         _session = null;
         _site = null;
-        if (session is not null) { try { await session.DisposeAsync(); } catch (Exception) { } }
-        if (site is not null) await site.DisposeAsync();
+        await EndAsync(session, site);
     }
 
     // ---- routes --------------------------------------------------------------------------------------------------
-
-    private static readonly JsonSerializerOptions BodyJson = new(JsonSerializerDefaults.Web)
-    {
-        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
-    };
 
     private sealed record StartBody(string? Feature, JsonElement? Scenario);
 
@@ -296,7 +262,7 @@ public sealed class RunbookPlayer : IAsyncDisposable
         player.MapGet("/player", () => Answer(() => host.Player.ViewAsync(host.Stopping)));
         player.MapPost("/player/start", (HttpRequest request) => Answer(async () =>
         {
-            var body = await BodyAsync(request);
+            var body = await SimulatorApi.BodyAsync<StartBody>(request, "{\"feature\": \"vsphere/locked-vms.feature\", \"scenario\": 72}");
             var scenario = body.Scenario is { } s
                 ? s.ValueKind switch
                 {
@@ -310,22 +276,6 @@ public sealed class RunbookPlayer : IAsyncDisposable
         player.MapPost("/player/next", () => Answer(() => host.Player.NextAsync(host.Stopping)));
         player.MapPost("/player/reset", () => Answer(() => host.Player.ResetAsync(host.Stopping)));
         player.MapPost("/player/stop", () => Answer(() => host.Player.StopAsync(host.Stopping)));
-    }
-
-    private static async Task<StartBody> BodyAsync(HttpRequest request)
-    {
-        const string example = "{\"feature\": \"vsphere/locked-vms.feature\", \"scenario\": 72}";
-        string text;
-        using (var reader = new StreamReader(request.Body, Encoding.UTF8)) text = await reader.ReadToEndAsync();
-        if (string.IsNullOrWhiteSpace(text)) throw ApiProblem.BadRequest($"the body must be a JSON object, e.g. {example}");
-        try
-        {
-            return JsonSerializer.Deserialize<StartBody>(text, BodyJson) ?? throw ApiProblem.BadRequest($"the body must be a JSON object, e.g. {example}");
-        }
-        catch (JsonException ex)
-        {
-            throw ApiProblem.BadRequest($"the body is not the JSON this request takes ({ex.Message}); e.g. {example}");
-        }
     }
 
     private static async Task<IResult> Answer(Func<Task<PlayerView>> act)

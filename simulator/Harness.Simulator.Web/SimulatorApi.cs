@@ -362,7 +362,7 @@ internal static class SimulatorApi
     private static async Task<KmsClusterView> KmsViewAsync(SimulatorHost host, KmsClusterInstance kms) =>
         await host.Admin.FillAsync(View.Of(kms, host.Simulation), kms, host.Simulation.Clock.GetUtcNow(), host.Stopping);
 
-    private static async Task<T> BodyAsync<T>(HttpRequest request, string example) where T : class
+    internal static async Task<T> BodyAsync<T>(HttpRequest request, string example) where T : class
     {
         string text;
         using (var reader = new StreamReader(request.Body, Encoding.UTF8)) text = await reader.ReadToEndAsync();
@@ -378,7 +378,8 @@ internal static class SimulatorApi
         }
     }
 
-    private static Task<IResult> Read<T>(SimulatorHost host, Func<T> read) => ReadAsync(host, () => Task.FromResult(read()));
+    /// <summary>Runs a read in turn with the actions and answers its JSON (or the problem it threw).</summary>
+    internal static Task<IResult> Read<T>(SimulatorHost host, Func<T> read) => ReadAsync(host, () => Task.FromResult(read()));
 
     private static async Task<IResult> ReadAsync<T>(SimulatorHost host, Func<Task<T>> read)
     {

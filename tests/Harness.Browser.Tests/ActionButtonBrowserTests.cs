@@ -8,22 +8,22 @@ namespace Harness.Browser.Tests;
 /// Every button of the dashboard's Actions tab, clicked in Chromium on a fresh preset site: the page says what the API
 /// did ("Done: " + its did sentence), and the effect is really there — in the REST API's view of the site, and where the
 /// page shows it (the inventory's lock icon and power state, the KMS tab, the header, the event log), without a reload.
-/// Preconditions an action needs are set up through the REST API first. The preset (as <see cref="DashboardPage"/>):
+/// Preconditions an action needs are set up through the REST API first. The preset (<see cref="DashboardPage"/>):
 /// cluster DC0_C0 of hosts DC0_C0_H0, DC0_C0_H1 with three VMs each, every second VM encrypted with a key of "kms-prod".
 /// </summary>
 public class ActionButtonBrowserTests(ChromiumFixture chromium) : IClassFixture<ChromiumFixture>
 {
     private const string Kms = "kms-prod";
 
-    private async Task<SharedDashboard> OpenActionsAsync()
+    private async Task<DashboardPage> OpenActionsAsync()
     {
-        var d = await SharedDashboard.OpenAsync(chromium);
+        var d = await DashboardPage.OpenAsync(chromium);
         await d.ShowTabAsync("actions");
         await Expect(d.Page.Locator("#tab-actions")).ToBeVisibleAsync();
         return d;
     }
 
-    private static void NoReloadNoErrors(SharedDashboard d)
+    private static void NoReloadNoErrors(DashboardPage d)
     {
         d.Navigations.Should().Be(1, "the page follows the action without reloading");
         d.ConsoleErrors.Should().BeEmpty("the page's scripts run without errors");
@@ -32,13 +32,13 @@ public class ActionButtonBrowserTests(ChromiumFixture chromium) : IClassFixture<
     /// <summary>The KMS marks a crypto-shredded key (its material gone, its attributes kept) with this custom attribute.</summary>
     private static bool Shredded(JsonElement key) => key.GetProperty("customAttributes").TryGetProperty("y-Harness-ShreddedAt", out var _);
 
-    private static Task SelectKmsAsync(SharedDashboard d) => d.Page.Locator("#act-kms").SelectOptionAsync(Kms);
+    private static Task SelectKmsAsync(DashboardPage d) => d.Page.Locator("#act-kms").SelectOptionAsync(Kms);
 
     /// <summary>The KMS cluster's section of the KMS tab.</summary>
-    private static ILocator KmsPanel(SharedDashboard d) => d.Page.Locator($"#kms-panel .kms-cluster[data-kms=\"{Kms}\"]");
+    private static ILocator KmsPanel(DashboardPage d) => d.Page.Locator($"#kms-panel .kms-cluster[data-kms=\"{Kms}\"]");
 
     /// <summary>Locks the encrypted VMs of a host with a KMS cluster error: the KMS unreachable, the host reboots, the KMS back.</summary>
-    private static async Task LockByRebootWhileKmsUnreachableAsync(SharedDashboard d, string host)
+    private static async Task LockByRebootWhileKmsUnreachableAsync(DashboardPage d, string host)
     {
         await d.PostAsync($"api/kms-clusters/{Kms}/unreachable");
         await d.PostAsync($"api/hosts/{host}/reboot");
@@ -546,14 +546,14 @@ public class ActionButtonBrowserTests(ChromiumFixture chromium) : IClassFixture<
     {
         await using var d = await OpenActionsAsync();
         var before = await d.ClockAsync();
-        await Expect(d.Page.Locator("#sim-time")).ToHaveTextAsync(SharedDashboard.PageTime(before));
+        await Expect(d.Page.Locator("#sim-time")).ToHaveTextAsync(DashboardPage.PageTime(before));
         await d.Page.Locator("#act-minutes").FillAsync("7");
 
         await d.ActAsync("advance-clock", "7 minute(s) passed");
 
         var after = await d.ClockAsync();
         after.Should().Be(before.AddMinutes(7));
-        await Expect(d.Page.Locator("#sim-time")).ToHaveTextAsync(SharedDashboard.PageTime(after));
+        await Expect(d.Page.Locator("#sim-time")).ToHaveTextAsync(DashboardPage.PageTime(after));
         NoReloadNoErrors(d);
     }
 }

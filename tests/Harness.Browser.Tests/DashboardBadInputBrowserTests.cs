@@ -17,16 +17,16 @@ public class DashboardBadInputBrowserTests(ChromiumFixture chromium) : IClassFix
     public static readonly string[] VmActions =
         ["key-deactivate", "key-reactivate", "key-destroy", "remove-keys", "register", "unlock", "power-on", "power-off", "encrypt", "rekey", "deep-rekey"];
 
-    private async Task<SharedDashboard> OpenActionsAsync()
+    private async Task<DashboardPage> OpenActionsAsync()
     {
-        var d = await SharedDashboard.OpenAsync(chromium);
+        var d = await DashboardPage.OpenAsync(chromium);
         await d.ShowTabAsync("actions");
         await Expect(d.Page.Locator("#tab-actions")).ToBeVisibleAsync();
         return d;
     }
 
     /// <summary>The whole site as the API shows it: VMs, hosts, KMS clusters (keys, clients, servers), vCenters, clock, events.</summary>
-    private static async Task<Dictionary<string, string>> SiteAsync(SharedDashboard d)
+    private static async Task<Dictionary<string, string>> SiteAsync(DashboardPage d)
     {
         var site = new Dictionary<string, string>();
         foreach (var path in new[] { "api/vms", "api/hosts", "api/kms-clusters", "api/vcenters", "api/clock", "api/events", "api/alarms", "api/player" })
@@ -34,7 +34,7 @@ public class DashboardBadInputBrowserTests(ChromiumFixture chromium) : IClassFix
         return site;
     }
 
-    private static async Task ShowsErrorAsync(SharedDashboard d, string action, string fault, string detail)
+    private static async Task ShowsErrorAsync(DashboardPage d, string action, string fault, string detail)
     {
         (await d.ClickActionAsync(action)).Should().Be("error", $"the {action} button should be refused; the page shows: {await d.Result.TextContentAsync()}");
         await Expect(d.Result.Locator(".fault")).ToHaveTextAsync(fault);
@@ -43,7 +43,7 @@ public class DashboardBadInputBrowserTests(ChromiumFixture chromium) : IClassFix
     }
 
     /// <summary>The browser reports each refused request ("Failed to load resource: ... 409"); nothing else may be an error.</summary>
-    private static void OnlyRefusedRequestsLogged(SharedDashboard d)
+    private static void OnlyRefusedRequestsLogged(DashboardPage d)
     {
         d.ConsoleErrors.Should().OnlyContain(e => e.StartsWith("Failed to load resource: the server responded with a status of 4"));
         d.Navigations.Should().Be(1);
@@ -156,7 +156,7 @@ public class DashboardBadInputBrowserTests(ChromiumFixture chromium) : IClassFix
 
         (await SiteAsync(d)).Should().Equal(before);
         (await d.ClockAsync()).Should().Be(clock);
-        await Expect(d.Page.Locator("#sim-time")).ToHaveTextAsync(SharedDashboard.PageTime(clock));
+        await Expect(d.Page.Locator("#sim-time")).ToHaveTextAsync(DashboardPage.PageTime(clock));
         OnlyRefusedRequestsLogged(d);
     }
 
@@ -180,7 +180,7 @@ public class DashboardBadInputBrowserTests(ChromiumFixture chromium) : IClassFix
     [Fact]
     public async Task Player_WithNothingPlaying_NextResetStopAreDisabledAndPlayWithoutAScenarioSaysWhatToPick()
     {
-        await using var d = await SharedDashboard.OpenAsync(chromium);
+        await using var d = await DashboardPage.OpenAsync(chromium);
         var page = d.Page;
         await Expect(page.Locator("#tab-player")).ToBeVisibleAsync();
         await Expect(page.Locator("#player-next")).ToBeDisabledAsync();

@@ -23,7 +23,7 @@ public class DashboardLiveBrowserTests(ChromiumFixture chromium, ITestOutputHelp
     [Fact]
     public async Task RunbookPlayedThroughTheRestApi_ThePageShowsTheRunbookSiteEachStepAndTheLockLive()
     {
-        await using var d = await SharedDashboard.OpenAsync(chromium);
+        await using var d = await DashboardPage.OpenAsync(chromium);
         var page = d.Page;
         await Expect(page.Locator("#site-label")).ToHaveAttributeAsync("data-home", "true");
         await Expect(page.Locator("#player-verdict")).ToHaveAttributeAsync("data-verdict", "idle");
@@ -87,7 +87,7 @@ public class DashboardLiveBrowserTests(ChromiumFixture chromium, ITestOutputHelp
     [Fact]
     public async Task RunbookPlayedByHarnessPlay_ThePageShowsThePassedVerdictTheUnlockedVmAndTheLockEvent()
     {
-        await using var d = await SharedDashboard.OpenAsync(chromium);
+        await using var d = await DashboardPage.OpenAsync(chromium);
         var page = d.Page;
         await Expect(page.Locator("#player-verdict")).ToHaveAttributeAsync("data-verdict", "idle");
 
@@ -119,7 +119,7 @@ public class DashboardLiveBrowserTests(ChromiumFixture chromium, ITestOutputHelp
     [Fact]
     public async Task KmsMadeUnreachableThroughTheRestApi_TheKmsPanelSaysUnreachableLive()
     {
-        await using var d = await SharedDashboard.OpenAsync(chromium);
+        await using var d = await DashboardPage.OpenAsync(chromium);
         await d.ShowTabAsync("kms");
         var reachable = d.Page.Locator("#kms-panel .kms-cluster[data-kms=kms-prod] [data-role=reachable]");
         await Expect(reachable).ToHaveTextAsync("reachable");

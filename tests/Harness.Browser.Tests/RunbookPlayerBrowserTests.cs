@@ -11,7 +11,7 @@ namespace Harness.Browser.Tests;
 /// played to the end with Next, checking after every step that the page shows what the site's REST API says: the lock
 /// icon, the alarm, the lock event's message, the key ID in the property browser; and that all clear after the unlock.
 /// </summary>
-public class RunbookPlayerBrowserTests(ITestOutputHelper output)
+public class RunbookPlayerBrowserTests(ChromiumFixture chromium, ITestOutputHelper output) : IClassFixture<ChromiumFixture>
 {
     private const string Runbook = "vsphere/locked-vms.feature";
     private const int Scenario = 72; // A deactivated key locks the VM at the next reboot; reactivating it and unlocking recovers
@@ -20,7 +20,7 @@ public class RunbookPlayerBrowserTests(ITestOutputHelper output)
     [Fact]
     public async Task Player_KeysMissingOnTheKmsRunbook_PlaysToTheEndShowingLockAlarmEventAndKeyIdAtEachStep()
     {
-        await using var d = await DashboardPage.OpenAsync();
+        await using var d = await DashboardPage.OpenAsync(chromium);
         var page = d.Page;
 
         // Pick the runbook and the scenario; Play builds the starting state (the Background runs at once).

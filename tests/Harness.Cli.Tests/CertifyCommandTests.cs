@@ -61,49 +61,29 @@ public sealed class CertifyCommandTests(ServeFixture server) : IClassFixture<Ser
     {
         using var dir = new TempDir("harness-certify-");
         // A KMS stand-in that wants no client certificate and answers every KMIP request through the real Harness KMS.
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
         var serverCert = Harness.Pki.PkiFiles.LoadCertificateWithKey(server.Pki.ServerCert, server.Pki.ServerKey);
-        using var stop = new CancellationTokenSource();
-        var proxy = Task.Run(async () =>
+        using var fake = new FakeKms(async (client, ct) =>
         {
-            while (!stop.IsCancellationRequested)
+            await using var tls = new SslStream(client.GetStream());
+            await tls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
             {
-                TcpClient accepted;
-                try { accepted = await listener.AcceptTcpClientAsync(stop.Token); } catch { return; }
-                _ = Task.Run(async () =>
-                {
-                    using var client = accepted;
-                    try
-                    {
-                        await using var tls = new SslStream(client.GetStream());
-                        await tls.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
-                        {
-                            ServerCertificate = serverCert, ClientCertificateRequired = false, EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
-                        }, stop.Token);
-                        // Relay to the real KMS with the vendor's client identity.
-                        await using var kms = await Harness.Kmip.Client.KmipClient.ConnectAsync(
-                            Harness.Kmip.Client.KmipClientOptions.FromPki("127.0.0.1", server.Serve.Port, server.Pki), stop.Token);
-                        var header = new byte[8];
-                        while (true)
-                        {
-                            await tls.ReadExactlyAsync(header, stop.Token);
-                            int length = System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(header.AsSpan(4));
-                            var message = new byte[8 + length];
-                            header.CopyTo(message, 0);
-                            await tls.ReadExactlyAsync(message.AsMemory(8), stop.Token);
-                            var answer = await kms.SendRawAsync(message, stop.Token);
-                            await tls.WriteAsync(answer, stop.Token);
-                        }
-                    }
-                    catch { /* the certifier hung up */ }
-                });
+                ServerCertificate = serverCert, ClientCertificateRequired = false, EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+            }, ct);
+            // Relay to the real KMS with the vendor's client identity.
+            await using var kms = await Harness.Kmip.Client.KmipClient.ConnectAsync(
+                Harness.Kmip.Client.KmipClientOptions.FromPki("127.0.0.1", server.Serve.Port, server.Pki), ct);
+            var header = new byte[8];
+            while (true)
+            {
+                await tls.ReadExactlyAsync(header, ct);
+                int length = System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(header.AsSpan(4));
+                var message = new byte[8 + length];
+                header.CopyTo(message, 0);
+                await tls.ReadExactlyAsync(message.AsMemory(8), ct);
+                await tls.WriteAsync(await kms.SendRawAsync(message, ct), ct);
             }
         });
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        var run = await Cli.RunAsync("certify", "--target", $"127.0.0.1:{port}", "--pki", server.Pki.Directory, "--out", dir.Path, "--connections", "2");
-        stop.Cancel();
-        listener.Stop();
+        var run = await Cli.RunAsync("certify", "--target", $"127.0.0.1:{fake.Port}", "--pki", server.Pki.Directory, "--out", dir.Path, "--connections", "2");
         run.ExitCode.Should().Be(1, run.Describe());
         var json = ReadJson(dir.Path);
         json.GetProperty("verdict").GetString().Should().Be("NotCompatible");
@@ -116,33 +96,13 @@ public sealed class CertifyCommandTests(ServeFixture server) : IClassFixture<Ser
     public async Task Certify_AKmsThatAnswersGarbage_IsNotCompatibleInBoundedTime()
     {
         using var dir = new TempDir("harness-certify-");
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        using var stop = new CancellationTokenSource();
-        var garbage = Task.Run(async () =>
+        using var fake = new FakeKms(async (client, ct) =>
         {
-            while (!stop.IsCancellationRequested)
-            {
-                TcpClient accepted;
-                try { accepted = await listener.AcceptTcpClientAsync(stop.Token); } catch { return; }
-                _ = Task.Run(async () =>
-                {
-                    using var client = accepted;
-                    try
-                    {
-                        var bytes = System.Text.Encoding.ASCII.GetBytes("HTTP/1.0 200 OK\r\n\r\nthis is not a KMS\r\n");
-                        await client.GetStream().WriteAsync(bytes, stop.Token);
-                        await Task.Delay(TimeSpan.FromSeconds(30), stop.Token);
-                    }
-                    catch { }
-                });
-            }
+            await client.GetStream().WriteAsync(System.Text.Encoding.ASCII.GetBytes("HTTP/1.0 200 OK\r\n\r\nthis is not a KMS\r\n"), ct);
+            await Task.Delay(TimeSpan.FromSeconds(30), ct); // and then nothing: the certifier must not wait for ever
         });
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var run = await Cli.RunAsync("certify", "--target", $"127.0.0.1:{port}", "--pki", server.Pki.Directory, "--out", dir.Path);
-        stop.Cancel();
-        listener.Stop();
+        var run = await Cli.RunAsync("certify", "--target", $"127.0.0.1:{fake.Port}", "--pki", server.Pki.Directory, "--out", dir.Path);
         run.ExitCode.Should().Be(1, run.Describe());
         clock.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(80), "every network step has a bounded timeout");
         var json = ReadJson(dir.Path);
@@ -155,5 +115,42 @@ public sealed class CertifyCommandTests(ServeFixture server) : IClassFixture<Ser
         using var l = new TcpListener(IPAddress.Loopback, 0);
         l.Start();
         return ((IPEndPoint)l.LocalEndpoint).Port;
+    }
+}
+
+/// <summary>A TCP server on 127.0.0.1 that runs a handler for each connection (a misbehaving KMS); disposing stops it.</summary>
+internal sealed class FakeKms : IDisposable
+{
+    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+    private readonly CancellationTokenSource _stop = new();
+
+    public FakeKms(Func<TcpClient, CancellationToken, Task> handle)
+    {
+        _listener.Start();
+        Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
+        _ = Task.Run(async () =>
+        {
+            while (!_stop.IsCancellationRequested)
+            {
+                TcpClient accepted;
+                try { accepted = await _listener.AcceptTcpClientAsync(_stop.Token); }
+                catch (Exception) { return; } // stopped
+                _ = Task.Run(async () =>
+                {
+                    using var client = accepted;
+                    try { await handle(client, _stop.Token); }
+                    catch (Exception) { /* the certifier hung up, or the fake stopped */ }
+                });
+            }
+        });
+    }
+
+    public int Port { get; }
+
+    public void Dispose()
+    {
+        _stop.Cancel();
+        _listener.Stop();
+        _stop.Dispose();
     }
 }

@@ -22,18 +22,9 @@ internal sealed class ApiSite : IAsyncDisposable
     public PresetSummary Preset { get; }
     public HttpClient Http { get; }
 
-    /// <summary>The repository's features/ folder (the one holding features/vsphere), found walking up from the test binaries.</summary>
-    public static string FeaturesFolder { get; } = FindFeaturesFolder();
-
-    private static string FindFeaturesFolder()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "features");
-            if (Directory.Exists(Path.Combine(candidate, "vsphere"))) return candidate;
-        }
-        throw new DirectoryNotFoundException($"no features/vsphere folder above {AppContext.BaseDirectory}");
-    }
+    /// <summary>The repository's features/ folder (the one holding features/vsphere), as the player finds it.</summary>
+    public static string FeaturesFolder { get; } = RunbookPlayer.FindFeaturesFolder()
+        ?? throw new DirectoryNotFoundException($"no features/vsphere folder above {AppContext.BaseDirectory}");
 
     /// <param name="runbooks">The features folder the runbook player offers (default: the repository's, <see cref="FeaturesFolder"/>).</param>
     public static async Task<ApiSite> StartAsync(int clusters = 1, int hostsPerCluster = 2, int vmsPerHost = 3, double encryptedShare = 0.3,

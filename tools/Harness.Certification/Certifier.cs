@@ -80,7 +80,7 @@ public sealed class Certifier(CertifyOptions options)
     {
         var clock = Stopwatch.StartNew();
         try { await check(r); }
-        catch (Exception ex) when (ex is not OperationCanceledException || true)
+        catch (Exception ex)
         {
             r.Outcome = Outcome.Failed;
             r.Detail = string.IsNullOrEmpty(r.Detail) ? Explain(ex) : $"{r.Detail}; then: {Explain(ex)}";
@@ -106,14 +106,15 @@ public sealed class Certifier(CertifyOptions options)
         _ => $"{ex.GetType().Name}: {ex.Message}",
     };
 
-    /// <summary>A connection that records every exchange as evidence (TTLV dumps).</summary>
-    private sealed class Recorder(KmipClient client, RequirementResult into, KmipRequestOptions options) : IAsyncDisposable
+    /// <summary>A connection that records every exchange as evidence (TTLV dumps) into a requirement; with none, it only sends.</summary>
+    private sealed class Recorder(KmipClient client, RequirementResult? into, KmipRequestOptions options) : IAsyncDisposable
     {
         public KmipClient Client { get; } = client;
 
         public async Task<KmipResponse> SendAsync(string title, CancellationToken ct, params BatchItemRequest[] items)
         {
             var request = KmipRequests.Message(Version, options, items);
+            if (into is null) return KmipResponse.Parse(await Client.SendAsync(request, ct));
             var evidence = new Evidence(title) { Request = request.ToString() };
             TtlvNode response;
             try { response = await Client.SendAsync(request, ct); }
@@ -291,6 +292,14 @@ public sealed class Certifier(CertifyOptions options)
             return answer;
         }
 
+        async Task<string> StateAsync(Recorder rec, string id, string title)
+        {
+            var item = (await Timed(rec, "Get Attributes", title, KmipBatchItems.GetAttributes(Version, id, ["State"]))).BatchItems[0].EnsureSuccess();
+            var state = item.ResponsePayload?.Descendants().FirstOrDefault(n => n.Tag == Tag.AttributeValue || n.Tag == Tag.State)
+                        ?? throw new InvalidOperationException("Get Attributes State answered no State attribute");
+            return state.Type == ItemType.Enumeration ? ((State)state.AsEnum).ToString() : state.ValueText();
+        }
+
         await Run(report, new RequirementResult("C1", "vCenter's conversation", t["C1"]), async r =>
         {
             var rec = new Recorder(shared.Client, r, _requestOptions);
@@ -350,7 +359,7 @@ public sealed class Certifier(CertifyOptions options)
             await Run(report, new RequirementResult("C6", "vCenter's conversation", t["C6"]), async r =>
             {
                 var rec = new Recorder(shared.Client, r, _requestOptions);
-                state = await StateAsync(rec, keyId, "Get Attributes State", Timed);
+                state = await StateAsync(rec, keyId, "Get Attributes State");
                 r.Detail = $"State is {state}" + (state == "PreActive" ? " (vCenter's keys are never activated by vCenter; the KMS must serve them as they are)" : "");
             });
             await Run(report, new RequirementResult("C7", "vCenter's conversation", t["C7"]), async r =>
@@ -358,7 +367,7 @@ public sealed class Certifier(CertifyOptions options)
                 var rec = new Recorder(shared.Client, r, _requestOptions);
                 var create = (await rec.SendAsync("Create a key to activate", ct, KmipBatchItems.CreateSymmetricKey(Version, KmipAttribute.Aes256EncryptDecrypt))).BatchItems[0].EnsureSuccess();
                 var id = create.RequiredPayload.Required(Tag.UniqueIdentifier).AsText;
-                var before = await StateAsync(rec, id, "State before Activate", Timed);
+                var before = await StateAsync(rec, id, "State before Activate");
                 if (before != "PreActive") { r.Detail = $"the KMS creates keys {before}: nothing to activate"; return; }
                 var activate = (await Timed(rec, "Activate", "Activate", KmipBatchItems.Activate(id))).BatchItems[0];
                 if (!activate.IsSuccess)
@@ -367,7 +376,7 @@ public sealed class Certifier(CertifyOptions options)
                     r.Detail = $"Activate refused ({activate.ResultReason}: {activate.ResultMessage}); vCenter does not send Activate, so it still works if Pre-Active keys are served";
                     return;
                 }
-                var after = await StateAsync(rec, id, "State after Activate", Timed);
+                var after = await StateAsync(rec, id, "State after Activate");
                 if (after != "Active") throw new InvalidOperationException($"after Activate the key is {after}, not Active");
                 r.Detail = "Pre-Active → Active";
             });
@@ -418,9 +427,9 @@ public sealed class Certifier(CertifyOptions options)
             var id = c.RequiredPayload.Required(Tag.UniqueIdentifier).AsText;
             // An Active key revoked for cessation of operation becomes Deactivated (KMIP 1.4 §3.31, §4.20): what a KMS
             // administrator's "deactivate" does to a key vCenter uses. (Some servers refuse to revoke a Pre-Active key.)
-            var activate = (await rec.SendAsync("Activate the key first", ct, KmipBatchItems.Activate(id))).BatchItems[0];
+            await rec.SendAsync("Activate the key first", ct, KmipBatchItems.Activate(id)); // refused if already Active: no matter
             (await Timed(rec, "Revoke", "Revoke (cessation of operation)", KmipBatchItems.Revoke(id, RevocationReasonCode.CessationOfOperation))).BatchItems[0].EnsureSuccess();
-            var state = await StateAsync(rec, id, "State after Revoke", Timed);
+            var state = await StateAsync(rec, id, "State after Revoke");
             if (state != "Deactivated") throw new InvalidOperationException($"after Revoke the key is {state}, not Deactivated");
             revoked = id;
             var get = (await rec.SendAsync("Get after Revoke", ct, KmipBatchItems.Get(id))).BatchItems[0];
@@ -452,7 +461,7 @@ public sealed class Certifier(CertifyOptions options)
                 try
                 {
                     await using var client = await KmipClient.ConnectAsync(ClientOptions(), ct);
-                    var rec = new Recorder(client, new RequirementResult("", "", ""), _requestOptions);
+                    var rec = new Recorder(client, null, _requestOptions);
                     for (int i = 0; i < _o.Rounds; i++)
                     {
                         var sw = Stopwatch.StartNew();
@@ -489,22 +498,13 @@ public sealed class Certifier(CertifyOptions options)
 
     private async Task<Recorder?> TryConnectAsync(CertificationReport report, CancellationToken ct)
     {
-        try { return new Recorder(await KmipClient.ConnectAsync(ClientOptions(), ct), new RequirementResult("", "", ""), _requestOptions); }
+        try { return new Recorder(await KmipClient.ConnectAsync(ClientOptions(), ct), null, _requestOptions); }
         catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
         {
             foreach (var (id, title) in ConversationRequirements)
                 report.Requirements.Add(new RequirementResult(id, "vCenter's conversation", title) { Outcome = Outcome.Failed, Detail = $"could not connect: {Explain(ex)}" });
             return null;
         }
-    }
-
-    private static async Task<string> StateAsync(Recorder rec, string id, string title,
-        Func<Recorder, string, string, BatchItemRequest[], Task<KmipResponse>> timed)
-    {
-        var item = (await timed(rec, "Get Attributes", title, [KmipBatchItems.GetAttributes(Version, id, ["State"])])).BatchItems[0].EnsureSuccess();
-        var state = item.ResponsePayload?.Descendants().FirstOrDefault(n => n.Tag == Tag.AttributeValue || n.Tag == Tag.State)
-                    ?? throw new InvalidOperationException("Get Attributes State answered no State attribute");
-        return state.Type == ItemType.Enumeration ? ((State)state.AsEnum).ToString() : state.ValueText();
     }
 
     private static byte[]? KeyMaterial(ResponseBatchItem get) =>

@@ -102,6 +102,7 @@
     }
   }
 
+  H.fillActions = fill;
   function fill() {
     const inv = H.inventory;
     if (!inv) return;

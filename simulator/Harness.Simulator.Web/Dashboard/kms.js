@@ -66,8 +66,11 @@
     catch (err) { $("kms-panel").replaceChildren(el("div", { class: "error" }, err.message)); }
   }
 
+  // Reading the KMS panel asks every cluster's KMS admin API: only while the KMS tab (or the Actions tab, whose cluster
+  // list comes from here) is shown, not at every event on the stream.
+  const wanted = () => H.currentTab === "kms" || H.currentTab === "actions" || H.kmsClusters.length === 0;
   H.refreshers.push({
-    refresh: () => load(),
-    onTab: tab => { if (tab === "kms") load(); },
+    refresh: () => wanted() ? load() : null,
+    onTab: tab => { if (tab === "kms" || tab === "actions") load().then(() => H.fillActions && H.fillActions()); },
   });
 })();
