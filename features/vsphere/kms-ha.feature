@@ -7,7 +7,7 @@ Feature: One KMS server of a cluster down does not lock anything
     And vCenter "vc01" trusts the KMS cluster "kms-ha"
     And a cluster "cl01" with hosts "esx01, esx02"
     And an encrypted VM "app01" running on host "esx01"
-
+  @certification
   Scenario: With one of two KMS servers down, a host reboot still gets its keys
     When KMS server 1 of cluster "kms-ha" goes down
     And host "esx01" reboots
@@ -27,7 +27,7 @@ Feature: One KMS server of a cluster down does not lock anything
     And host "esx01" reboots
     Then the disk groups of host "esx01" are mounted
     And VM "app01" is unlocked
-
+  @certification
   Scenario: With both KMS servers down a rebooted host's VMs lock; one server back is enough to unlock them
     When KMS server 1 of cluster "kms-ha" goes down
     And KMS server 2 of cluster "kms-ha" goes down

@@ -7,7 +7,7 @@ Feature: Encrypted virtual machines lock when their host cannot get their key, a
     And vCenter "vc01" trusts the KMS cluster "kms-prod"
     And a cluster "cl01" with hosts "esx01, esx02"
     And an encrypted VM "app01" running on host "esx01"
-
+  @certification
   Scenario: A host that reboots while the KMS is reachable gets its keys back and nothing locks
     When host "esx01" reboots
     Then VM "app01" is unlocked
@@ -22,8 +22,8 @@ Feature: Encrypted virtual machines lock when their host cannot get their key, a
     Then VM "app01" is running
     And VM "app01" is unlocked
     And VM "app01" has no active alarm
-
   # Seed 000 steps 1 and 2
+  @certification
   Scenario: A host that reboots while the KMS is unreachable locks its VMs; re-registering them once the KMS is back unlocks them
     When the KMS cluster "kms-prod" becomes unreachable
     And host "esx01" reboots
@@ -67,8 +67,8 @@ Feature: Encrypted virtual machines lock when their host cannot get their key, a
     Given user "ops" lacks the privilege "Cryptographer.RegisterVM"
     When user "ops" re-registers VM "app01"
     Then VM "app01" is unlocked
-
   # Seed 000 step 3, with 3a (the key ID from config.keyId.keyId) and 3b-3c (the KMS administrator reactivates, then unlock)
+  @certification
   Scenario: A deactivated key locks the VM at the next reboot; reactivating it and unlocking recovers
     When the KMS administrator deactivates the key of VM "app01"
     And host "esx01" reboots
@@ -84,8 +84,8 @@ Feature: Encrypted virtual machines lock when their host cannot get their key, a
     And the KMS holds the key of VM "app01" in state "Active"
     When the administrator powers on VM "app01"
     Then the data of VM "app01" reads back intact
-
   # Seed 000 step 5
+  @certification
   Scenario: Keys missing only on the host lock the VM at once, and vCenter retrieves them without manual key recovery
     When the keys of VM "app01" are removed from host "esx01"
     Then VM "app01" is locked
@@ -95,8 +95,8 @@ Feature: Encrypted virtual machines lock when their host cannot get their key, a
     Then VM "app01" is unlocked
     And host "esx01" has the key of VM "app01"
     And the data of VM "app01" reads back intact
-
   # Seed 002: deleting one key revokes one VM; field failure 4
+  @certification
   Scenario: Destroying one VM's key on the KMS revokes that VM only: it locks and its data cannot be decrypted, while the others keep working
     Given an encrypted VM "db01" running on host "esx02"
     When the KMS administrator destroys the key of VM "app01"
@@ -109,8 +109,8 @@ Feature: Encrypted virtual machines lock when their host cannot get their key, a
     And the KMS holds the key of VM "app01" in state "Destroyed"
     And VM "db01" is unlocked
     And the data of VM "db01" reads back intact
-
   # Seed 000 step 1, "you can also reboot the host ... after restoring the connection": vCenter pushes the keys when the host reconnects
+  @certification
   Scenario: Once the KMS is back, rebooting the host again unlocks the locked VMs without an administrator
     When the KMS cluster "kms-prod" becomes unreachable
     And host "esx01" reboots

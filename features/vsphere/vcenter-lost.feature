@@ -35,16 +35,16 @@ Feature: A lost vCenter is rebuilt with the same KMS cluster name, and the VMs i
     And the administrator re-registers VM "app01"
     Then the operation fails with "kms-prod"
     And VM "app01" is locked
-
   # Seed 000 step 4: the hosts and the KMS are up, only vCenter is gone
+  @certification
   Scenario: Losing vCenter alone does not lock running VMs
     When vCenter "vc01" is lost
     Then VM "app01" is running
     And VM "app01" is unlocked
     And host "esx01" has the key of VM "app01"
     And the data of VM "app01" reads back intact
-
   # Seed 000 step 4a, "restore the vCenter Server system": the backup keeps the KMS trust (no new certificate, no wait)
+  @certification
   Scenario: A vCenter restored from backup keeps its trust with the KMS, and re-registering the locked VMs unlocks them
     When vCenter "vc01" is lost
     And host "esx01" reboots

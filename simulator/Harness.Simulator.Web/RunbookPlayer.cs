@@ -46,19 +46,7 @@ public sealed class RunbookPlayer : IAsyncDisposable
     /// The repository's features/ folder: $HARNESS_FEATURES, else the first "features" folder holding a "vsphere" folder
     /// found walking up from the current directory, then from this program's directory.
     /// </summary>
-    public static string? FindFeaturesFolder()
-    {
-        if (Environment.GetEnvironmentVariable("HARNESS_FEATURES") is { Length: > 0 } env) return env;
-        foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
-        {
-            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-            {
-                var candidate = Path.Combine(dir.FullName, "features");
-                if (Directory.Exists(Path.Combine(candidate, "vsphere"))) return candidate;
-            }
-        }
-        return null;
-    }
+    public static string? FindFeaturesFolder() => Harness.Steps.FeaturesFolder.Find();
 
     // ---- the runbooks ------------------------------------------------------------------------------------------
 

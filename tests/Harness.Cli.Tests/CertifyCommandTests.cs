@@ -20,20 +20,37 @@ public sealed class CertifyCommandTests(ServeFixture server) : IClassFixture<Ser
 
     private static JsonElement ReadJson(string folder) => JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "report.json"))).RootElement;
 
+    /// <summary>An --admin-command for the fixture's Harness KMS: tools/harness-admin-command.sh with its admin URL and token.</summary>
+    private string AdminCommand(TempDir dir)
+    {
+        var script = dir.Sub("admin-command.sh");
+        File.WriteAllText(script,
+            "#!/bin/sh\n" +
+            $"HARNESS_ADMIN_URL='{server.Serve.AdminUrl}' HARNESS_ADMIN_TOKEN_FILE='{server.Serve.AdminTokenFile}' " +
+            $"exec '{Path.Combine(RepoPaths.Root, "tools", "harness-admin-command.sh")}' \"$@\"\n");
+        File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        return script;
+    }
+
+    private static List<JsonElement> Requirements(JsonElement json) => json.GetProperty("requirements").EnumerateArray().ToList();
+
+    private static JsonElement Requirement(JsonElement json, string id) => Requirements(json).Single(r => r.GetProperty("id").GetString() == id);
+
     [Fact]
     public async Task Certify_TheHarnessKms_IsCompatibleWithEveryRequirementPassed()
     {
         using var dir = new TempDir("harness-certify-");
-        var run = await Cli.RunAsync("certify", "--target", server.Target, "--pki", server.Pki.Directory, "--out", dir.Path, "--connections", "8");
+        var run = await Cli.RunAsync("certify", "--target", server.Target, "--pki", server.Pki.Directory, "--out", dir.Path, "--connections", "8",
+            "--admin-command", AdminCommand(dir));
         run.ExitCode.Should().Be(0, run.Describe());
         run.Stdout.Should().Contain("Verdict: Compatible");
         var json = ReadJson(dir.Path);
         json.GetProperty("verdict").GetString().Should().Be("Compatible");
-        var requirements = json.GetProperty("requirements").EnumerateArray().ToList();
+        var requirements = Requirements(json);
         requirements.Select(r => r.GetProperty("id").GetString()).Should().Contain(["T1", "T2", "T3", "T4", "T5", "C1", "C2", "C4", "C5", "C9", "C10", "C11", "C12"]);
         requirements.Should().OnlyContain(r => r.GetProperty("outcome").GetString() == "Passed", run.Stdout);
         // Evidence: the Create request and response as TTLV dumps.
-        var create = requirements.Single(r => r.GetProperty("id").GetString() == "C2").GetProperty("evidence")[0];
+        var create = Requirement(json, "C2").GetProperty("evidence")[0];
         create.GetProperty("request").GetString().Should().Contain("Operation").And.Contain("Create");
         create.GetProperty("response").GetString().Should().Contain("UniqueIdentifier");
         json.GetProperty("latencies").EnumerateArray().Select(l => l.GetProperty("operation").GetString()).Should().Contain(["Create", "Get"]);
@@ -41,6 +58,85 @@ public sealed class CertifyCommandTests(ServeFixture server) : IClassFixture<Ser
         junit.Descendants("testcase").Should().HaveCount(requirements.Count);
         junit.Descendants("failure").Should().BeEmpty();
         File.ReadAllText(Path.Combine(dir.Path, "report.html")).Should().Contain("data-verdict=\"Compatible\"");
+
+        // The recovery scenarios: every @certification scenario of features/ ran against this KMS, with its steps as evidence.
+        var scenarios = requirements.Where(r => r.GetProperty("area").GetString() == "Recovery scenarios").ToList();
+        scenarios.Should().HaveCount(CertificationScenarioCount());
+        scenarios.Select(r => r.GetProperty("title").GetString()).Should().Contain(
+            "A deactivated key locks the VM at the next reboot; reactivating it and unlocking recovers");
+        var deactivated = scenarios.Single(r => r.GetProperty("title").GetString()!.StartsWith("A deactivated key locks"));
+        var evidence = deactivated.GetProperty("evidence")[0];
+        evidence.GetProperty("steps").EnumerateArray().Select(s => s.GetString()).Should().Contain(
+            "✔ When the KMS administrator deactivates the key of VM \"app01\"", "✔ Then VM \"app01\" is locked",
+            "✔ And the KMS holds the key of VM \"app01\" in state \"Deactivated\"");
+        // The administrator's steps went through the --admin-command script (called with the action and the key ID).
+        evidence.GetProperty("text").GetString().Should().MatchRegex(@"admin-command\.sh deactivate [0-9a-f-]{36} → exit 0")
+            .And.MatchRegex(@"admin-command\.sh reactivate [0-9a-f-]{36} → exit 0");
+    }
+
+    private static int CertificationScenarioCount() =>
+        Directory.EnumerateFiles(Path.Combine(RepoPaths.Root, "features"), "*.feature", SearchOption.AllDirectories)
+            .Sum(f => File.ReadLines(f).Count(l => l.Trim() == "@certification"));
+
+    [Fact]
+    public async Task Certify_WithoutAnAdministrator_ReportsTheScenarioThatNeedsOneAsSuchNotAsFailed()
+    {
+        using var dir = new TempDir("harness-certify-");
+        var run = await Cli.RunAsync("certify", "--target", server.Target, "--pki", server.Pki.Directory, "--out", dir.Path, "--connections", "2");
+        run.ExitCode.Should().Be(0, run.Describe());
+        run.Stdout.Should().Contain("Verdict: Compatible with warnings");
+        var json = ReadJson(dir.Path);
+        json.GetProperty("verdict").GetString().Should().Be("CompatibleWithWarnings");
+        var needs = Requirements(json).Where(r => r.GetProperty("outcome").GetString() == "NeedsAdministrator").ToList();
+        needs.Should().ContainSingle(run.Stdout);
+        needs[0].GetProperty("title").GetString().Should().StartWith("A deactivated key locks");
+        needs[0].GetProperty("detail").GetString().Should()
+            .Contain("stopped at \"When the KMS administrator deactivates the key of VM \"app01\"\"")
+            .And.Contain("needs a KMS administrator to deactivate key").And.Contain("--admin-command");
+        Requirements(json).Where(r => r.GetProperty("outcome").GetString() != "NeedsAdministrator")
+            .Should().OnlyContain(r => r.GetProperty("outcome").GetString() == "Passed", run.Stdout);
+        XDocument.Load(Path.Combine(dir.Path, "report.xml")).Descendants("failure").Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task Certify_AnAdminCommandThatFails_FailsThatScenarioWithTheScriptsOutput()
+    {
+        using var dir = new TempDir("harness-certify-");
+        var script = dir.Sub("refuse.sh");
+        File.WriteAllText(script, "#!/bin/sh\necho \"no such key on this appliance: $2 ($1)\" >&2\nexit 3\n");
+        File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var run = await Cli.RunAsync("certify", "--target", server.Target, "--pki", server.Pki.Directory, "--out", dir.Path, "--connections", "2",
+            "--admin-command", script);
+        run.ExitCode.Should().Be(1, run.Describe());
+        var json = ReadJson(dir.Path);
+        json.GetProperty("verdict").GetString().Should().Be("NotCompatible");
+        var failed = Requirements(json).Where(r => r.GetProperty("outcome").GetString() == "Failed").ToList();
+        failed.Should().ContainSingle(run.Stdout);
+        failed[0].GetProperty("detail").GetString().Should().MatchRegex(@"refuse\.sh deactivate [0-9a-f-]{36} exited with 3: no such key on this appliance");
+    }
+
+    [Theory]
+    [InlineData("--admin-command", "/no/such/script.sh", "--admin-command /no/such/script.sh does not exist")]
+    [InlineData("--features", "/no/such/folder", "--features /no/such/folder is not a folder")]
+    public async Task Certify_BadScenarioOptions_AreRefusedBeforeAnythingRuns(string option, string value, string message)
+    {
+        using var dir = new TempDir("harness-certify-");
+        var run = await Cli.RunAsync("certify", "--target", server.Target, "--pki", server.Pki.Directory, "--out", dir.Path, option, value);
+        run.ExitCode.Should().Be(2, run.Describe());
+        run.Stderr.Should().Contain(message);
+        File.Exists(Path.Combine(dir.Path, "report.json")).Should().BeFalse();
+    }
+
+    [Fact]
+    public async Task Certify_AFeaturesFolderWithoutCertificationScenarios_IsRefused()
+    {
+        using var dir = new TempDir("harness-certify-");
+        var features = dir.Sub("features");
+        Directory.CreateDirectory(features);
+        File.WriteAllText(Path.Combine(features, "a.feature"), "Feature: a\n  Scenario: b\n    Given a KMS cluster \"k\"\n");
+        var run = await Cli.RunAsync("certify", "--target", server.Target, "--pki", server.Pki.Directory, "--out", dir.Sub("out"), "--features", features);
+        run.ExitCode.Should().Be(2, run.Describe());
+        run.Stderr.Should().Contain("has no scenario tagged @certification");
     }
 
     [Fact]

@@ -48,14 +48,21 @@ public sealed class ServeProcess : IDisposable
 {
     private static readonly Regex EndpointLine = new(@"^KMIP server \(mutual TLS\): 127\.0\.0\.1:(\d+)$", RegexOptions.Compiled);
     private static readonly Regex ListeningLine = new(@"KMIP server listening on .*, (\d+) objects,", RegexOptions.Compiled);
+    private static readonly Regex AdminLine = new(@"^Admin interface: (http://\S+) \(token in (.+)\)$", RegexOptions.Compiled);
 
-    private ServeProcess(ChildProcess process, int port, int objectsAtStart, TimeSpan startedIn)
+    private ServeProcess(ChildProcess process, int port, int objectsAtStart, TimeSpan startedIn, Uri adminUrl, string adminTokenFile)
     {
         Process = process;
         Port = port;
         ObjectsAtStart = objectsAtStart;
         StartedIn = startedIn;
+        AdminUrl = adminUrl;
+        AdminTokenFile = adminTokenFile;
     }
+
+    /// <summary>The admin interface serve started (on a free port) and the file holding its bearer token.</summary>
+    public Uri AdminUrl { get; }
+    public string AdminTokenFile { get; }
 
     public ChildProcess Process { get; }
     public int Port { get; }
@@ -78,7 +85,9 @@ public sealed class ServeProcess : IDisposable
             var startedIn = clock.Elapsed;
             // The log line comes through the console logger's queue: it may be printed after the endpoint.
             var listening = await process.WaitForLineAsync(l => ListeningLine.IsMatch(l), TimeSpan.FromSeconds(10));
-            return new ServeProcess(process, port, int.Parse(ListeningLine.Match(listening).Groups[1].Value), startedIn);
+            var admin = AdminLine.Match(await process.WaitForLineAsync(l => AdminLine.IsMatch(l), TimeSpan.FromSeconds(10)));
+            return new ServeProcess(process, port, int.Parse(ListeningLine.Match(listening).Groups[1].Value), startedIn,
+                new Uri(admin.Groups[1].Value), admin.Groups[2].Value);
         }
         catch
         {

@@ -24,6 +24,12 @@ public sealed record CertifyOptions
     /// <summary>Create+Get rounds per connection in the concurrency check.</summary>
     public int Rounds { get; init; } = 5;
     public Action<string>? Log { get; init; }
+
+    /// <summary>The @certification scenarios to run against the KMS (<see cref="RecoveryScenarios.Load"/>); empty: none.</summary>
+    public IReadOnlyList<Harness.Scenarios.ScenarioDefinition> Scenarios { get; init; } = [];
+
+    /// <summary>Who does the KMS administrator's steps KMIP cannot express (--admin-command, the operator); null: nobody.</summary>
+    public Harness.Steps.IManualKmsAdministrator? Administrator { get; init; }
 }
 
 /// <summary>
@@ -53,6 +59,16 @@ public sealed class Certifier(CertifyOptions options)
                     Outcome = Outcome.Skipped,
                     Detail = "not run: no KMIP exchange with the KMS was possible (see the transport requirements)",
                 });
+        if (_o.Scenarios.Count > 0)
+        {
+            if (reachable)
+                await RecoveryScenarios.RunAsync(report, _o.Scenarios, new Harness.Steps.ExternalKms(_o.Host, _o.Port, new PkiPaths(_o.Pki), _o.Credential, _o.Administrator)
+                {
+                    ConnectTimeout = _o.ConnectTimeout,
+                    ReceiveTimeout = _o.ReceiveTimeout,
+                }, _o.Log, ct);
+            else RecoveryScenarios.Skip(report, _o.Scenarios, "not run: no KMIP exchange with the KMS was possible (see the transport requirements)");
+        }
         report.DurationSeconds = Math.Round(clock.Elapsed.TotalSeconds, 2);
         return report;
     }
@@ -511,17 +527,4 @@ public sealed class Certifier(CertifyOptions options)
         get.ResponsePayload?.Descendants().FirstOrDefault(n => n.Tag == Tag.KeyMaterial) is { } m
             ? m.Type == ItemType.ByteString ? m.AsBytes : m.Descendants().FirstOrDefault(n => n.Tag == Tag.Key)?.AsBytes
             : null;
-}
-
-internal static class TtlvTree
-{
-    /// <summary>Every node under this one, depth first.</summary>
-    public static IEnumerable<TtlvNode> Descendants(this TtlvNode node)
-    {
-        foreach (var child in node.Items)
-        {
-            yield return child;
-            foreach (var d in child.Descendants()) yield return d;
-        }
-    }
 }

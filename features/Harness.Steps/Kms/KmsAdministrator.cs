@@ -7,7 +7,7 @@ namespace Harness.Steps;
 /// The Harness KMS admin interface (HTTP, bearer token): what a KMS administrator does to keys that KMIP clients cannot.
 /// Errors come back as application/problem+json; their detail is what a failed step reports.
 /// </summary>
-public sealed class KmsAdministrator : IDisposable
+public sealed class KmsAdministrator : IKmsAdministration, IDisposable
 {
     private readonly HttpClient _http;
 
@@ -102,6 +102,14 @@ public sealed class KmsAdministrator : IDisposable
         catch (JsonException) { /* not problem+json */ }
         return string.IsNullOrWhiteSpace(body) ? "(no body)" : body.Trim();
     }
+
+    Task IKmsAdministration.DeactivateAsync(string keyId) => DeactivateAsync(keyId);
+    Task IKmsAdministration.ReactivateAsync(string keyId) => ReactivateAsync(keyId);
+    Task IKmsAdministration.DestroyAsync(string keyId) => DestroyAsync(keyId);
+    Task IKmsAdministration.RestoreAsync(string keyId) => RestoreAsync(keyId);
+    Task IKmsAdministration.DeleteRootKeyAsync() => DeleteRootKeyAsync();
+
+    public async Task<string> KeyStateAsync(string keyId) => (await GetObjectAsync(keyId).ConfigureAwait(false)).GetProperty("state").GetString() ?? "";
 
     public void Dispose() => _http.Dispose();
 }

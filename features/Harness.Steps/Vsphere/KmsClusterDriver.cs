@@ -16,30 +16,56 @@ namespace Harness.Steps;
 public sealed class KmsClusterInstance : IAsyncDisposable
 {
     private readonly List<KmsRelay> _relays;
+    private readonly InMemoryPki? _pki;
+    private readonly KmipServer? _server;
+    private readonly string? _dataDirectory;
+    private readonly KmsAdministrator? _administrator;
 
     private KmsClusterInstance(string name, InMemoryPki pki, X509Certificate2 serverCertificate, string dataDirectory, KmipServer server, List<KmsRelay> relays)
     {
         Name = name;
-        Pki = pki;
+        _pki = pki;
         ServerCertificate = serverCertificate;
-        DataDirectory = dataDirectory;
-        Server = server;
+        _dataDirectory = dataDirectory;
+        _server = server;
         _relays = relays;
-        Administrator = new KmsAdministrator(server.AdminUrl!, server.AdminToken);
+        _administrator = new KmsAdministrator(server.AdminUrl!, server.AdminToken);
+        Administration = _administrator;
+    }
+
+    private KmsClusterInstance(string name, ExternalKms external, X509Certificate2 serverCertificate, List<KmsRelay> relays)
+    {
+        Name = name;
+        External = external;
+        ServerCertificate = serverCertificate;
+        _relays = relays;
+        Administration = new ExternalKmsAdministration(external);
     }
 
     public static readonly TimeSpan AllowedClientDelay = TimeSpan.FromMinutes(5);
 
     public string Name { get; }
-    public InMemoryPki Pki { get; }
+
+    /// <summary>Set when this cluster is a KMS that is not Harness's own (a vendor's under certification): no embedded server, PKI or admin interface.</summary>
+    public ExternalKms? External { get; }
+
+    public InMemoryPki Pki => _pki ?? throw NotEmbedded("test PKI");
 
     /// <summary>The certificate the KMS presents (with key), self-signed, dated in the simulation's time.</summary>
     public X509Certificate2 ServerCertificate { get; }
 
-    public string DataDirectory { get; }
-    public KmipServer Server { get; }
+    public string DataDirectory => _dataDirectory ?? throw NotEmbedded("data directory");
+    public KmipServer Server => _server ?? throw NotEmbedded("server");
     public IReadOnlyList<KmsRelay> Relays => _relays;
-    public KmsAdministrator Administrator { get; }
+
+    /// <summary>The Harness KMS's admin interface (the embedded KMS only).</summary>
+    public KmsAdministrator Administrator => _administrator ?? throw NotEmbedded("admin interface");
+
+    /// <summary>What the scenario's KMS administrator does: the admin interface, or KMIP and a manual administrator for an external KMS.</summary>
+    public IKmsAdministration Administration { get; }
+
+    private InvalidOperationException NotEmbedded(string what) =>
+        new($"KMS cluster \"{Name}\" is the KMS at {External?.Endpoint}, not an embedded Harness KMS: it has no {what} Harness can use");
 
     /// <summary>The site's view of the cluster (network, the VMs it runs on); set when the cluster joins a simulation.</summary>
     public KmsClusterSite? Site { get; set; }
@@ -67,6 +93,31 @@ public sealed class KmsClusterInstance : IAsyncDisposable
         var relays = new List<KmsRelay>();
         for (int i = 1; i <= servers; i++) relays.Add(await KmsRelay.StartAsync(server.Endpoint, $"{name}/{i}"));
         return new KmsClusterInstance(name, pki, serverCertificate, data, server, relays);
+    }
+
+    /// <summary>
+    /// A cluster that is an external KMS: relays to its one endpoint (one per "server" of the cluster), and the server
+    /// certificate it presents, read by a TLS handshake with the client identity vCenter will use.
+    /// </summary>
+    public static async Task<KmsClusterInstance> ConnectExternalAsync(string name, int servers, ExternalKms external)
+    {
+        X509Certificate2 serverCertificate;
+        try
+        {
+            await using var client = await external.ConnectAsync().ConfigureAwait(false);
+            serverCertificate = client.ServerCertificate
+                ?? throw new InvalidOperationException($"the KMS at {external.Endpoint} presented no server certificate");
+        }
+        catch (Exception ex) when (ex is IOException or TimeoutException or OperationCanceledException or System.Net.Sockets.SocketException
+                                       or System.Security.Authentication.AuthenticationException or Harness.Kmip.KmipException)
+        {
+            throw new InvalidOperationException($"the KMS at {external.Endpoint} cannot be reached with the client certificate of {external.Pki.Directory}: {ex.Message}", ex);
+        }
+        var addresses = IPAddress.TryParse(external.Host, out var ip) ? [ip] : await Dns.GetHostAddressesAsync(external.Host).ConfigureAwait(false);
+        var endpoint = new IPEndPoint(addresses.First(), external.Port);
+        var relays = new List<KmsRelay>();
+        for (int i = 1; i <= servers; i++) relays.Add(await KmsRelay.StartAsync(endpoint, $"{name}/{i}").ConfigureAwait(false));
+        return new KmsClusterInstance(name, external, serverCertificate, relays);
     }
 
     /// <summary>The network to the KMS is cut (through the site, so that it combines with the VMs the KMS depends on).</summary>
@@ -100,7 +151,7 @@ public sealed class KmsClusterInstance : IAsyncDisposable
     public async Task MoveToNewAddressAsync()
     {
         var old = _relays.ToList();
-        for (int i = 0; i < old.Count; i++) _relays[i] = await KmsRelay.StartAsync(Server.Endpoint, $"{Name}/{i + 1}");
+        for (int i = 0; i < old.Count; i++) _relays[i] = await KmsRelay.StartAsync(old[i].Target, $"{Name}/{i + 1}");
         foreach (var r in old) await r.DisposeAsync();
         Site?.Apply();
     }
@@ -108,10 +159,11 @@ public sealed class KmsClusterInstance : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         foreach (var r in Relays) await r.DisposeAsync();
-        await Server.DisposeAsync();
-        Administrator.Dispose();
-        Pki.Dispose();
+        if (_server is not null) await _server.DisposeAsync();
+        _administrator?.Dispose();
+        _pki?.Dispose();
         ServerCertificate.Dispose();
-        try { Directory.Delete(DataDirectory, true); } catch (IOException) { }
+        if (_dataDirectory is not null)
+            try { Directory.Delete(_dataDirectory, true); } catch (IOException) { }
     }
 }

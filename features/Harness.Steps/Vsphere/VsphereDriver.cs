@@ -8,7 +8,9 @@ namespace Harness.Steps;
 /// The simulated site of a scenario (STEPS.md): the simulation, its KMS clusters, the vCenter in charge, and the fault
 /// of the last When step. A scenario that names nothing else gets vCenter "vc01".
 /// </summary>
-public sealed class VsphereDriver : IAsyncDisposable
+/// <param name="external">when the run registers one (<c>./harness certify</c>), every KMS cluster of the scenario is
+/// that KMS instead of an embedded Harness KMS.</param>
+public sealed class VsphereDriver(ExternalKms? external = null) : IAsyncDisposable
 {
     private readonly Dictionary<string, KmsClusterInstance> _kms = new(StringComparer.Ordinal);
 
@@ -33,13 +35,20 @@ public sealed class VsphereDriver : IAsyncDisposable
 
     public IEnumerable<KmsClusterInstance> KmsClusters => _kms.Values;
 
+    /// <summary>The KMS every cluster of this scenario is, when it is not an embedded Harness KMS.</summary>
+    public ExternalKms? External => external;
+
     public Task AddKmsClusterAsync(string name, int servers) => AddKmsClusterAsync(name, servers, null);
 
     /// <param name="serverCertificateLifetime">How long the KMS server certificate stays valid (simulation time; default 10 years).</param>
     public async Task AddKmsClusterAsync(string name, int servers, TimeSpan? serverCertificateLifetime)
     {
         if (_kms.ContainsKey(name)) throw new InvalidOperationException($"KMS cluster \"{name}\" already exists");
-        var kms = await KmsClusterInstance.StartAsync(name, servers, Clock, serverCertificateLifetime);
+        if (external is not null && serverCertificateLifetime is not null)
+            throw new InvalidOperationException($"the KMS at {external.Endpoint} has the server certificate it has: a scenario cannot choose its lifetime");
+        var kms = external is null
+            ? await KmsClusterInstance.StartAsync(name, servers, Clock, serverCertificateLifetime)
+            : await KmsClusterInstance.ConnectExternalAsync(name, servers, external);
         _kms[name] = kms;
         kms.Site = Simulation.AddKmsCluster(name, () => kms.Relays);
     }
@@ -56,8 +65,13 @@ public sealed class VsphereDriver : IAsyncDisposable
     public async Task TrustAsync(VCenterServer vc, string kmsName, string providerName, bool waitForTrust, TimeSpan? clientCertificateLifetime)
     {
         var kms = Kms(kmsName);
-        var certificate = await AllowNewClientCertificateAsync(vc, kmsName, clientCertificateLifetime);
-        var provider = new KeyProvider(providerName) { ClientCertificate = certificate };
+        if (kms.External is not null && clientCertificateLifetime is not null)
+            throw new InvalidOperationException($"vCenter presents the client certificate of {kms.External.Pki.Directory} to the KMS at {kms.External.Endpoint}: a scenario cannot choose its lifetime");
+        // An external KMS already trusts the client certificate its vendor issued: vCenter uploads it (with its key).
+        var certificate = kms.External is { } ext
+            ? ext.Pki.LoadClientIdentity().Certificate
+            : await AllowNewClientCertificateAsync(vc, kmsName, clientCertificateLifetime);
+        var provider = new KeyProvider(providerName) { ClientCertificate = certificate, Credential = kms.External?.Credential };
         using (var publicPart = X509CertificateLoader.LoadCertificate(kms.ServerCertificate.RawData))
             for (int i = 0; i < kms.Relays.Count; i++)
                 provider.Servers.Add(new KmsServerConfig($"{kmsName}-{i + 1}", kms.Relays[i].Endpoint)
@@ -77,6 +91,8 @@ public sealed class VsphereDriver : IAsyncDisposable
     private async Task<X509Certificate2> AllowNewClientCertificateAsync(VCenterServer vc, string kmsName, TimeSpan? lifetime)
     {
         var kms = Kms(kmsName);
+        if (kms.External is not null)
+            throw new InvalidOperationException($"vCenter cannot have the KMS at {kms.External.Endpoint} allow a new client certificate: its administrator issues them");
         var certificate = SimCertificates.VCenterClient(vc.Name, Clock.GetUtcNow(), lifetime);
         _tenant.TryGetValue(kmsName, out var tenant);
         await kms.Administrator.AllowClientAsync(certificate.ExportCertificatePem(), tenant);

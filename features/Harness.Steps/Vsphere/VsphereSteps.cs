@@ -116,13 +116,13 @@ public sealed class VsphereSteps(VsphereDriver site)
     [When("the KMS administrator deletes the root key")]
     public Task DeleteRootKey() => site.AttemptAsync(async () =>
     {
-        foreach (var kms in site.KmsClusters) await kms.Administrator.DeleteRootKeyAsync();
+        foreach (var kms in site.KmsClusters) await kms.Administration.DeleteRootKeyAsync();
     });
 
-    private Task AdministerAsync(string vmName, Func<KmsAdministrator, string, Task> action) => site.AttemptAsync(async () =>
+    private Task AdministerAsync(string vmName, Func<IKmsAdministration, string, Task> action) => site.AttemptAsync(async () =>
     {
         var vm = site.Simulation.Vm(vmName);
-        await action(site.KmsOf(vm).Administrator, vm.KeyId ?? throw new InvalidOperationException($"VM \"{vmName}\" is not encrypted"));
+        await action(site.KmsOf(vm).Administration, vm.KeyId ?? throw new InvalidOperationException($"VM \"{vmName}\" is not encrypted"));
     });
 
     [When("the keys of VM {string} are removed from host {string}")]
@@ -196,7 +196,7 @@ public sealed class VsphereSteps(VsphereDriver site)
     {
         var vm = site.Simulation.Vm(vmName);
         var id = VmProperties.Read(vm, path) ?? throw new InvalidOperationException($"{path} of VM \"{vmName}\" is empty");
-        await site.KmsOf(vm).Administrator.ReactivateAsync(id);
+        await site.KmsOf(vm).Administration.ReactivateAsync(id);
     });
 
     [When("the KMS administrator destroys the previous key of VM {string}")]
@@ -204,7 +204,7 @@ public sealed class VsphereSteps(VsphereDriver site)
     {
         var vm = site.Simulation.Vm(vmName);
         if (vm.KeyHistory.Count == 0) throw new InvalidOperationException($"VM \"{vmName}\" was never rekeyed: it has no previous key");
-        await site.KmsOf(vm).Administrator.DestroyAsync(vm.KeyHistory[^1].KeyId);
+        await site.KmsOf(vm).Administration.DestroyAsync(vm.KeyHistory[^1].KeyId);
     });
 
     [When("the KMS administrator destroys the key of disk {string} of VM {string}")]
@@ -213,11 +213,11 @@ public sealed class VsphereSteps(VsphereDriver site)
     [When("the KMS administrator restores the key of disk {string} of VM {string}")]
     public Task RestoreDiskKey(string disk, string vm) => AdministerDiskAsync(disk, vm, (a, id) => a.RestoreAsync(id));
 
-    private Task AdministerDiskAsync(string diskName, string vmName, Func<KmsAdministrator, string, Task> action) => site.AttemptAsync(async () =>
+    private Task AdministerDiskAsync(string diskName, string vmName, Func<IKmsAdministration, string, Task> action) => site.AttemptAsync(async () =>
     {
         var vm = site.Simulation.Vm(vmName);
         var disk = vm.Files.Disks.FirstOrDefault(d => d.Name == diskName) ?? throw new InvalidOperationException($"VM \"{vmName}\" has no disk \"{diskName}\"");
-        await action(site.KmsOf(vm).Administrator, vm.KeyIdOf(disk) ?? throw new InvalidOperationException($"VM \"{vmName}\" is not encrypted"));
+        await action(site.KmsOf(vm).Administration, vm.KeyIdOf(disk) ?? throw new InvalidOperationException($"VM \"{vmName}\" is not encrypted"));
     });
 
     [When("the KMS administrator deactivates the host key of host {string}")]
@@ -226,11 +226,11 @@ public sealed class VsphereSteps(VsphereDriver site)
     [When("the KMS administrator reactivates the host key of host {string}")]
     public Task ReactivateHostKey(string host) => AdministerHostKeyAsync(host, (a, id) => a.ReactivateAsync(id));
 
-    private Task AdministerHostKeyAsync(string hostName, Func<KmsAdministrator, string, Task> action) => site.AttemptAsync(async () =>
+    private Task AdministerHostKeyAsync(string hostName, Func<IKmsAdministration, string, Task> action) => site.AttemptAsync(async () =>
     {
         var host = site.Simulation.Host(hostName);
         var id = host.HostKeyId ?? throw new InvalidOperationException($"host \"{hostName}\" has no host key");
-        await action(site.KmsOfProvider(host.HostKeyProviderId ?? "", $"the host key of \"{hostName}\"").Administrator, id);
+        await action(site.KmsOfProvider(host.HostKeyProviderId ?? "", $"the host key of \"{hostName}\"").Administration, id);
     });
 
     [When("the administrator removes the key of VM {string} from vCenter")]
@@ -358,8 +358,7 @@ public sealed class VsphereSteps(VsphereDriver site)
 
     private static async Task ExpectKeyState(KmsClusterInstance kms, string keyId, string state, string what)
     {
-        var view = await kms.Administrator.GetObjectAsync(keyId);
-        var actual = view.GetProperty("state").GetString() ?? "";
+        var actual = await kms.Administration.KeyStateAsync(keyId);
         Expect.That(KmipNames.SameName(actual, state), $"the KMS holds {what} ({keyId}) in state {actual}, expected {state}");
     }
 

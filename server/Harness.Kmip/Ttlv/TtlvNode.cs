@@ -89,6 +89,16 @@ public sealed class TtlvNode
         return null;
     }
 
+    /// <summary>Every node under this one, depth first.</summary>
+    public IEnumerable<TtlvNode> Descendants()
+    {
+        foreach (var child in Items)
+        {
+            yield return child;
+            foreach (var d in child.Descendants()) yield return d;
+        }
+    }
+
     public IEnumerable<TtlvNode> ChildrenOf(Tag tag)
     {
         if (_ref is not List<TtlvNode> list) yield break;

@@ -58,7 +58,8 @@ public sealed class CryptoManager : IAsyncDisposable
         return await client.SendAsync(request).ConfigureAwait(false);
     }
 
-    private static KmipRequestOptions Options => new() { AssignBatchItemIds = true };
+    /// <summary>vCenter's request header: 8-byte batch item IDs, and the provider's username/password when it has one.</summary>
+    private static KmipRequestOptions OptionsFor(KeyProvider provider) => new() { AssignBatchItemIds = true, Credential = provider.Credential };
 
     /// <summary>A connection to the first server of the cluster that answers; vCenter's connect sequence on a new connection.</summary>
     private async Task<KmipClient> ConnectAsync(KeyProvider provider)
@@ -95,9 +96,9 @@ public sealed class CryptoManager : IAsyncDisposable
                     ReceiveTimeout = receiveTimeout,
                 }).ConfigureAwait(false);
                 for (int i = 0; i < 2; i++)
-                    KmipResponse.Parse(await SendAsync(provider, client, KmipRequests.Message(Version, Options, KmipBatchItems.DiscoverVersions()))).EnsureSuccess();
+                    KmipResponse.Parse(await SendAsync(provider, client, KmipRequests.Message(Version, OptionsFor(provider), KmipBatchItems.DiscoverVersions()))).EnsureSuccess();
                 KmipResponse.Parse(await SendAsync(provider, client,
-                    KmipRequests.Message(Version, Options, KmipBatchItems.Query([QueryFunction.QueryServerInformation])))).EnsureSuccess();
+                    KmipRequests.Message(Version, OptionsFor(provider), KmipBatchItems.Query([QueryFunction.QueryServerInformation])))).EnsureSuccess();
                 server.Status = "connected";
                 _connections[key] = client;
                 return client;
@@ -139,15 +140,15 @@ public sealed class CryptoManager : IAsyncDisposable
     /// <summary>GenerateKey: vCenter's conversation for a new key. Returns the key ID and the key.</summary>
     public Task<(string KeyId, byte[] Key)> GenerateKeyAsync(KeyProvider provider) => WithConnectionAsync(provider, async client =>
     {
-        var create = KmipResponse.Parse(await SendAsync(provider, client, KmipRequests.Message(Version, Options,
+        var create = KmipResponse.Parse(await SendAsync(provider, client, KmipRequests.Message(Version, OptionsFor(provider),
             KmipBatchItems.CreateSymmetricKey(Version, KmipAttribute.Aes256EncryptDecrypt)))).BatchItems[0];
         if (!create.IsSuccess)
             throw new KeyFetchException(KeyFailure.KeyMissingOnKms, provider.Name, $"the KMS refused to create a key: {create.ResultReason}: {create.ResultMessage}");
         var id = create.RequiredPayload.Required(Tag.UniqueIdentifier).AsText;
-        KmipResponse.Parse(await SendAsync(provider, client, KmipRequests.Message(Version, Options,
+        KmipResponse.Parse(await SendAsync(provider, client, KmipRequests.Message(Version, OptionsFor(provider),
             KmipBatchItems.GetAttributes(Version, id, ["x-Product_Version"])))).EnsureSuccess();
         // Add Attribute is not essential: vCenter tolerates a KMS that lacks it (e.g. PyKMIP).
-        await SendAsync(provider, client, KmipRequests.Message(Version, Options,
+        await SendAsync(provider, client, KmipRequests.Message(Version, OptionsFor(provider),
             KmipBatchItems.AddAttribute(Version, id, KmipAttribute.Text("x-Product_Version", ProductVersion)),
             KmipBatchItems.AddAttribute(Version, id, KmipAttribute.Text("x-Vendor", "VMware, Inc.")),
             KmipBatchItems.AddAttribute(Version, id, KmipAttribute.Text("x-Product", "VMware vSphere"))));
@@ -170,7 +171,7 @@ public sealed class CryptoManager : IAsyncDisposable
         var found = new Dictionary<string, byte[]>(StringComparer.Ordinal);
         foreach (var chunk in keyIds.Distinct().Chunk(KeysPerMessage))
         {
-            var request = KmipRequests.Message(Version, Options with { BatchErrorContinuationOption = BatchErrorContinuationOption.Continue },
+            var request = KmipRequests.Message(Version, OptionsFor(provider) with { BatchErrorContinuationOption = BatchErrorContinuationOption.Continue },
                 chunk.Select(id => KmipBatchItems.Get(id, KeyFormatType.Raw)).ToArray());
             var response = KmipResponse.Parse(await SendAsync(provider, client, request).ConfigureAwait(false));
             // Each answer is matched to its key by the Unique Identifier it names, not by its position in the batch.

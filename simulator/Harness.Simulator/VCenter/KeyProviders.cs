@@ -34,13 +34,16 @@ public sealed class KeyProvider(string name)
     /// <summary>vCenter's client certificate (with key) for this provider: self-signed, clientAuth, allowed on the KMS.</summary>
     public X509Certificate2? ClientCertificate { get; set; }
 
+    /// <summary>The username and password some KMSs require besides the certificate (vCenter: "KMS password protection"); null: none.</summary>
+    public Harness.Kmip.Client.UsernamePasswordCredential? Credential { get; set; }
+
     /// <summary>
     /// The configuration vCenter pushes to the hosts of an encrypted vSAN cluster: the same servers, the same trusted
     /// server certificates and the same client certificate, so that a host can fetch keys itself.
     /// </summary>
     public KeyProvider CopyForHost()
     {
-        var copy = new KeyProvider(Name) { ClientCertificate = ClientCertificate };
+        var copy = new KeyProvider(Name) { ClientCertificate = ClientCertificate, Credential = Credential };
         copy.Servers.AddRange(Servers.Select(s => s.Copy()));
         return copy;
     }

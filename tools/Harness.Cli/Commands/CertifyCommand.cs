@@ -1,23 +1,31 @@
 using Harness.Certification;
 using Harness.Kmip.Client;
+using Harness.Steps;
 
 namespace Harness.Cli.Commands;
 
 /// <summary>
-/// `harness certify --target HOST:PORT --pki DIR --out DIR [--user NAME:PASSWORD] [--connections N]`: checks a KMIP
-/// server against vCenter's behaviour (transport, vCenter's conversation) and writes report.html, report.json and
-/// report.xml (JUnit) to DIR. Exit code 0 for Compatible (with or without warnings), 1 for Not compatible.
+/// `harness certify --target HOST:PORT --pki DIR --out DIR [--user NAME:PASSWORD] [--connections N] [--features DIR]
+/// [--no-scenarios] [--admin-command SCRIPT] [--no-prompt]`: checks a KMIP server against vCenter's behaviour (transport,
+/// vCenter's conversation, the @certification recovery scenarios) and writes report.html, report.json and report.xml
+/// (JUnit) to DIR. Exit code 0 for Compatible (with or without warnings), 1 for Not compatible. The KMS administrator's
+/// steps KMIP cannot express go to --admin-command (called as SCRIPT ACTION KEY_ID), else to the operator when stdin is
+/// a terminal, else the scenario "needs a KMS administrator".
 /// </summary>
 public static class CertifyCommand
 {
     public static async Task<int> RunAsync(string[] argv)
     {
-        var args = new Args(argv, new HashSet<string>());
+        var args = new Args(argv, new HashSet<string> { "no-scenarios", "no-prompt" });
         var target = Args.Endpoint(args.Required("target"), "--target");
         var pki = Path.GetFullPath(args.Required("pki"));
         var output = Path.GetFullPath(args.Required("out"));
         var user = args.Get("user");
         int connections = args.Int("connections", 16);
+        var featuresOption = args.Get("features");
+        bool noScenarios = args.Has("no-scenarios");
+        var adminCommand = args.Get("admin-command");
+        bool noPrompt = args.Has("no-prompt");
         args.RejectUnknown();
         if (!Directory.Exists(pki)) throw new UsageException($"--pki {pki} is not a folder (it must hold client.crt, client.key and ca.crt)");
         foreach (var file in new[] { "client.crt", "client.key", "ca.crt" })
@@ -31,10 +39,32 @@ public static class CertifyCommand
             credential = new UsernamePasswordCredential(user[..colon], user[(colon + 1)..]);
         }
 
-        Console.WriteLine($"Certifying the KMS at {target} (client identity from {pki})…");
+        IReadOnlyList<Harness.Scenarios.ScenarioDefinition> scenarios = [];
+        if (!noScenarios)
+        {
+            var folder = featuresOption ?? FeaturesFolder.Find()
+                ?? throw new UsageException("no features folder found for the recovery scenarios: give --features DIR (the repository's features/), or --no-scenarios");
+            if (!Directory.Exists(folder)) throw new UsageException($"--features {folder} is not a folder");
+            try { scenarios = RecoveryScenarios.Load(folder); }
+            catch (InvalidOperationException ex) { throw new UsageException($"--features {folder}: {ex.Message}"); }
+            if (scenarios.Count == 0) throw new UsageException($"--features {folder} has no scenario tagged {RecoveryScenarios.Tag}");
+        }
+        IManualKmsAdministrator? administrator = null;
+        if (adminCommand is not null)
+        {
+            var script = Path.GetFullPath(adminCommand);
+            if (!File.Exists(script)) throw new UsageException($"--admin-command {script} does not exist");
+            administrator = new AdminCommand(script, target.Address.ToString(), target.Port);
+        }
+        else if (!noPrompt && !Console.IsInputRedirected && !Console.IsOutputRedirected)
+            administrator = new OperatorPrompt(Console.In, Console.Out, target.ToString());
+
+        Console.WriteLine($"Certifying the KMS at {target} (client identity from {pki}{(scenarios.Count > 0 ? $", {scenarios.Count} recovery scenarios" : "")})…");
         var report = await new Certifier(new CertifyOptions
         {
             Host = target.Address.ToString(), Port = target.Port, Pki = pki, Credential = credential, Connections = connections,
+            Scenarios = scenarios, Administrator = administrator,
+            Log = scenarios.Count > 0 ? line => Console.WriteLine($"  … {line}") : null,
         }).RunAsync();
         foreach (var r in report.Requirements)
             Console.WriteLine($"  {Mark(r.Outcome)} {r.Id,-4} {r.Title}: {r.Detail}");

@@ -1,0 +1,224 @@
+using System.Diagnostics;
+using System.Text;
+using Harness.Kmip;
+using Harness.Kmip.Client;
+using Harness.Pki;
+
+namespace Harness.Steps;
+
+/// <summary>
+/// What a KMS administrator does in the vSphere scenarios. The embedded Harness KMS does all of it through its admin
+/// interface (<see cref="KmsAdministrator"/>); a vendor's KMS under certification through KMIP where KMIP can express
+/// it, and through <see cref="IManualKmsAdministrator"/> where it cannot (see <see cref="ExternalKmsAdministration"/>).
+/// </summary>
+public interface IKmsAdministration
+{
+    /// <summary>The KMS stops serving the key (vCenter sees it missing on the KMS).</summary>
+    Task DeactivateAsync(string keyId);
+
+    /// <summary>A deactivated key becomes Active again (KMIP has no operation for it).</summary>
+    Task ReactivateAsync(string keyId);
+
+    Task DestroyAsync(string keyId);
+
+    /// <summary>A destroyed key comes back (from the KMS's backup).</summary>
+    Task RestoreAsync(string keyId);
+
+    Task DeleteRootKeyAsync();
+
+    /// <summary>The key's KMIP state as the KMS reports it (e.g. "Active", "Deactivated", "Destroyed").</summary>
+    Task<string> KeyStateAsync(string keyId);
+}
+
+/// <summary>
+/// A KMS that is not Harness's own, for the vSphere scenarios (<c>./harness certify</c> registers one): every KMS cluster
+/// of a scenario is this KMS, reached through relays of its own so that the scenario can still cut the network or take
+/// a "server" down. vCenter presents the client certificate of <see cref="Pki"/> (the vendor issued it and trusts it
+/// already: there is no 5-minute wait) and trusts the server certificate the KMS presents, by its SHA-1 thumbprint.
+/// </summary>
+/// <param name="Administrator">runs the KMS administrator's steps KMIP cannot express; null: such a step throws
+/// <see cref="NeedsKmsAdministratorException"/>.</param>
+public sealed record ExternalKms(string Host, int Port, PkiPaths Pki, UsernamePasswordCredential? Credential = null,
+    IManualKmsAdministrator? Administrator = null)
+{
+    public string Endpoint => $"{Host}:{Port}";
+
+    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(5);
+    public TimeSpan ReceiveTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>A KMIP connection with the vendor-issued client identity (server certificate accepted as presented).</summary>
+    public Task<KmipClient> ConnectAsync(CancellationToken ct = default)
+    {
+        var identity = Pki.LoadClientIdentity();
+        return KmipClient.ConnectAsync(new KmipClientOptions
+        {
+            Host = Host,
+            Port = Port,
+            ClientCertificate = identity.Certificate,
+            AcceptAnyServerCertificate = true,
+            VerifyServerName = false,
+            ConnectTimeout = ConnectTimeout,
+            ReceiveTimeout = ReceiveTimeout,
+        }, ct);
+    }
+}
+
+/// <summary>A KMS administrator's action that KMIP cannot express, done by someone (a script, the operator) outside Harness.</summary>
+public interface IManualKmsAdministrator
+{
+    /// <summary>Does <paramref name="action"/> ("deactivate", "reactivate", "restore", "delete-root-key") to the key; throws
+    /// <see cref="KmsAdministrationException"/> when it failed, <see cref="NeedsKmsAdministratorException"/> when nobody did it.</summary>
+    Task PerformAsync(string action, string keyId, CancellationToken ct = default);
+
+    /// <summary>What was done, one line per action (with the script's output), for the report's evidence.</summary>
+    IReadOnlyList<string> Log { get; }
+}
+
+/// <summary>A step needs a KMS administrator and none was available: the scenario proves nothing either way.</summary>
+public sealed class NeedsKmsAdministratorException(string action, string keyId, string message) : Exception(message)
+{
+    public string Action { get; } = action;
+    public string KeyId { get; } = keyId;
+}
+
+/// <summary>
+/// <c>--admin-command SCRIPT</c>: runs <c>SCRIPT ACTION KEY_ID</c> (environment: HARNESS_KMS_HOST, HARNESS_KMS_PORT)
+/// and waits at most <see cref="Timeout"/>. Exit code 0 = done; anything else fails the step with the script's output.
+/// </summary>
+public sealed class AdminCommand(string script, string kmsHost, int kmsPort) : IManualKmsAdministrator
+{
+    private readonly List<string> _log = [];
+    public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(120);
+    public IReadOnlyList<string> Log => _log;
+
+    public async Task PerformAsync(string action, string keyId, CancellationToken ct = default)
+    {
+        var start = new ProcessStartInfo(script)
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false,
+        };
+        start.ArgumentList.Add(action);
+        start.ArgumentList.Add(keyId);
+        start.Environment["HARNESS_KMS_HOST"] = kmsHost;
+        start.Environment["HARNESS_KMS_PORT"] = kmsPort.ToString();
+        var what = $"{script} {action} {keyId}";
+        Process process;
+        try { process = Process.Start(start) ?? throw new KmsAdministrationException($"--admin-command: {what} did not start"); }
+        catch (System.ComponentModel.Win32Exception ex)
+        {
+            throw new KmsAdministrationException($"--admin-command: {script} cannot be run: {ex.Message}", ex);
+        }
+        using (process)
+        {
+            process.StandardInput.Close();
+            var stdout = process.StandardOutput.ReadToEndAsync(ct);
+            var stderr = process.StandardError.ReadToEndAsync(ct);
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            deadline.CancelAfter(Timeout);
+            try { await process.WaitForExitAsync(deadline.Token).ConfigureAwait(false); }
+            catch (OperationCanceledException)
+            {
+                try { process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { /* it just ended */ }
+                _log.Add($"$ {what}: killed after {Timeout.TotalSeconds:0} s");
+                throw new KmsAdministrationException($"--admin-command: {what} did not finish within {Timeout.TotalSeconds:0} s (killed)");
+            }
+            var output = Tail((await stdout.ConfigureAwait(false)) + (await stderr.ConfigureAwait(false)));
+            _log.Add($"$ {what} → exit {process.ExitCode}{(output.Length > 0 ? ": " + output : "")}");
+            if (process.ExitCode != 0)
+                throw new KmsAdministrationException($"--admin-command: {what} exited with {process.ExitCode}{(output.Length > 0 ? ": " + output : " (no output)")}");
+        }
+    }
+
+    private static string Tail(string text)
+    {
+        var lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        return string.Join(" | ", lines.TakeLast(5));
+    }
+}
+
+/// <summary>Asks the operator at the terminal to do the action on the KMS; Enter = done, "skip" = nobody will.</summary>
+public sealed class OperatorPrompt(TextReader input, TextWriter output, string kms) : IManualKmsAdministrator
+{
+    private readonly List<string> _log = [];
+    public IReadOnlyList<string> Log => _log;
+
+    public async Task PerformAsync(string action, string keyId, CancellationToken ct = default)
+    {
+        var what = action == "delete-root-key" ? "delete the KMS's root key" : $"{action} the key {keyId}";
+        await output.WriteLineAsync($"KMS administrator needed on {kms}: {what}. Press Enter when it is done, or type skip: ").ConfigureAwait(false);
+        await output.FlushAsync(ct).ConfigureAwait(false);
+        var answer = await input.ReadLineAsync(ct).ConfigureAwait(false);
+        if (answer is null || answer.Trim().Equals("skip", StringComparison.OrdinalIgnoreCase))
+        {
+            _log.Add($"operator asked to {what}: skipped");
+            throw new NeedsKmsAdministratorException(action, keyId, $"needs a KMS administrator to {what} (the operator skipped it)");
+        }
+        _log.Add($"operator asked to {what}: done");
+    }
+}
+
+/// <summary>
+/// The KMS administrator of a KMS under certification. Destroy and the key's state are KMIP (Revoke + Destroy, Get
+/// Attributes "State", with vCenter's identity); deactivate, reactivate, restore and deleting the root key are vendor
+/// specific and go to <paramref name="manual"/> (or fail with <see cref="NeedsKmsAdministratorException"/>).
+/// </summary>
+public sealed class ExternalKmsAdministration(ExternalKms kms) : IKmsAdministration
+{
+    private static readonly ProtocolVersion Version = ProtocolVersion.V1_1;
+    private KmipRequestOptions Options => new() { AssignBatchItemIds = true, Credential = kms.Credential };
+
+    public Task DeactivateAsync(string keyId) => ManualAsync("deactivate", keyId);
+    public Task ReactivateAsync(string keyId) => ManualAsync("reactivate", keyId);
+    public Task RestoreAsync(string keyId) => ManualAsync("restore", keyId);
+    public Task DeleteRootKeyAsync() => ManualAsync("delete-root-key", "-");
+
+    private Task ManualAsync(string action, string keyId) => kms.Administrator is { } admin
+        ? admin.PerformAsync(action, keyId)
+        : throw new NeedsKmsAdministratorException(action, keyId,
+            $"needs a KMS administrator to {(action == "delete-root-key" ? "delete the root key" : $"{action} key {keyId}")}: KMIP cannot express it " +
+            "(give --admin-command SCRIPT, or run certify at a terminal to be asked)");
+
+    /// <summary>Revoke (cessation of operation) when the key is Active, then Destroy: what KMIP allows.</summary>
+    public async Task DestroyAsync(string keyId)
+    {
+        await using var client = await ConnectAsync().ConfigureAwait(false);
+        var state = await StateAsync(client, keyId).ConfigureAwait(false);
+        if (state == nameof(State.Active))
+            await OneAsync(client, KmipBatchItems.Revoke(keyId, RevocationReasonCode.CessationOfOperation), $"Revoke {keyId}").ConfigureAwait(false);
+        await OneAsync(client, KmipBatchItems.Destroy(keyId), $"Destroy {keyId}").ConfigureAwait(false);
+    }
+
+    /// <summary>The state by Get Attributes; a key the KMS no longer knows after Destroy counts as "Destroyed" (KMIP lets a KMS drop a destroyed object).</summary>
+    public async Task<string> KeyStateAsync(string keyId)
+    {
+        await using var client = await ConnectAsync().ConfigureAwait(false);
+        return await StateAsync(client, keyId).ConfigureAwait(false);
+    }
+
+    private async Task<string> StateAsync(KmipClient client, string keyId)
+    {
+        var item = KmipResponse.Parse(await client.SendAsync(KmipRequests.Message(Version, Options,
+            KmipBatchItems.GetAttributes(Version, keyId, ["State"]))).ConfigureAwait(false)).BatchItems[0];
+        if (!item.IsSuccess && item.ResultReason == ResultReason.ItemNotFound) return nameof(State.Destroyed);
+        item.EnsureSuccess();
+        var value = item.ResponsePayload?.Descendants().FirstOrDefault(n => n.Tag is Tag.AttributeValue or Tag.State)
+                    ?? throw new KmsAdministrationException($"the KMS at {kms.Endpoint} answered Get Attributes \"State\" of {keyId} without a State");
+        return value.Type == ItemType.Enumeration ? ((State)value.AsEnum).ToString() : value.ValueText();
+    }
+
+    private async Task OneAsync(KmipClient client, BatchItemRequest request, string what)
+    {
+        var item = KmipResponse.Parse(await client.SendAsync(KmipRequests.Message(Version, Options, request)).ConfigureAwait(false)).BatchItems[0];
+        if (!item.IsSuccess)
+            throw new KmsAdministrationException($"the KMS at {kms.Endpoint} refused {what}: {item.ResultReason} {item.ResultMessage}".TrimEnd());
+    }
+
+    private async Task<KmipClient> ConnectAsync()
+    {
+        try { return await kms.ConnectAsync().ConfigureAwait(false); }
+        catch (Exception ex) when (ex is IOException or KmipException or TimeoutException or System.Net.Sockets.SocketException or System.Security.Authentication.AuthenticationException)
+        {
+            throw new KmsAdministrationException($"the KMS at {kms.Endpoint} cannot be reached for the administrator's KMIP request: {ex.Message}", ex);
+        }
+    }
+}
