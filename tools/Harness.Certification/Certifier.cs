@@ -30,6 +30,9 @@ public sealed record CertifyOptions
 
     /// <summary>Who does the KMS administrator's steps KMIP cannot express (--admin-command, the operator); null: nobody.</summary>
     public Harness.Steps.IManualKmsAdministrator? Administrator { get; init; }
+
+    /// <summary>OASIS KMIP XML vector files to replay (--vectors); empty: none.</summary>
+    public IReadOnlyList<string> Vectors { get; init; } = [];
 }
 
 /// <summary>
@@ -68,6 +71,17 @@ public sealed class Certifier(CertifyOptions options)
                     ReceiveTimeout = _o.ReceiveTimeout,
                 }, _o.Log, ct);
             else RecoveryScenarios.Skip(report, _o.Scenarios, "not run: no KMIP exchange with the KMS was possible (see the transport requirements)");
+        }
+        if (_o.Vectors.Count > 0)
+        {
+            if (reachable) await OasisVectors.RunAsync(report, _o.Vectors, _o, ct);
+            else
+                for (int i = 0; i < _o.Vectors.Count; i++)
+                    report.Requirements.Add(new RequirementResult($"V{i + 1}", OasisVectors.Area, Path.GetFileName(_o.Vectors[i]))
+                    {
+                        Outcome = Outcome.Skipped,
+                        Detail = "not run: no KMIP exchange with the KMS was possible (see the transport requirements)",
+                    });
         }
         report.DurationSeconds = Math.Round(clock.Elapsed.TotalSeconds, 2);
         return report;

@@ -6,7 +6,7 @@ namespace Harness.Cli.Commands;
 
 /// <summary>
 /// `harness certify --target HOST:PORT --pki DIR --out DIR [--user NAME:PASSWORD] [--connections N] [--features DIR]
-/// [--no-scenarios] [--admin-command SCRIPT] [--no-prompt]`: checks a KMIP server against vCenter's behaviour (transport,
+/// [--no-scenarios] [--admin-command SCRIPT] [--no-prompt] [--vectors DIR]`: checks a KMIP server against vCenter's behaviour (transport,
 /// vCenter's conversation, the @certification recovery scenarios) and writes report.html, report.json and report.xml
 /// (JUnit) to DIR. Exit code 0 for Compatible (with or without warnings), 1 for Not compatible. The KMS administrator's
 /// steps KMIP cannot express go to --admin-command (called as SCRIPT ACTION KEY_ID), else to the operator when stdin is
@@ -26,6 +26,7 @@ public static class CertifyCommand
         bool noScenarios = args.Has("no-scenarios");
         var adminCommand = args.Get("admin-command");
         bool noPrompt = args.Has("no-prompt");
+        var vectorsOption = args.Get("vectors");
         args.RejectUnknown();
         if (!Directory.Exists(pki)) throw new UsageException($"--pki {pki} is not a folder (it must hold client.crt, client.key and ca.crt)");
         foreach (var file in new[] { "client.crt", "client.key", "ca.crt" })
@@ -49,6 +50,13 @@ public static class CertifyCommand
             catch (InvalidOperationException ex) { throw new UsageException($"--features {folder}: {ex.Message}"); }
             if (scenarios.Count == 0) throw new UsageException($"--features {folder} has no scenario tagged {RecoveryScenarios.Tag}");
         }
+        IReadOnlyList<string> vectors = [];
+        if (vectorsOption is not null)
+        {
+            try { vectors = VectorReplay.Expand([vectorsOption]); }
+            catch (FileNotFoundException) { throw new UsageException($"--vectors {vectorsOption} is neither a folder nor a file"); }
+            if (vectors.Count == 0) throw new UsageException($"--vectors {vectorsOption} holds no .xml vector file");
+        }
         IManualKmsAdministrator? administrator = null;
         if (adminCommand is not null)
         {
@@ -59,11 +67,11 @@ public static class CertifyCommand
         else if (!noPrompt && !Console.IsInputRedirected && !Console.IsOutputRedirected)
             administrator = new OperatorPrompt(Console.In, Console.Out, target.ToString());
 
-        Console.WriteLine($"Certifying the KMS at {target} (client identity from {pki}{(scenarios.Count > 0 ? $", {scenarios.Count} recovery scenarios" : "")})…");
+        Console.WriteLine($"Certifying the KMS at {target} (client identity from {pki}{(scenarios.Count > 0 ? $", {scenarios.Count} recovery scenarios" : "")}{(vectors.Count > 0 ? $", {vectors.Count} OASIS vectors" : "")})…");
         var report = await new Certifier(new CertifyOptions
         {
             Host = target.Address.ToString(), Port = target.Port, Pki = pki, Credential = credential, Connections = connections,
-            Scenarios = scenarios, Administrator = administrator,
+            Scenarios = scenarios, Administrator = administrator, Vectors = vectors,
             Log = scenarios.Count > 0 ? line => Console.WriteLine($"  … {line}") : null,
         }).RunAsync();
         foreach (var r in report.Requirements)
