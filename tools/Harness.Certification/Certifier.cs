@@ -93,6 +93,8 @@ public sealed class Certifier(CertifyOptions options)
     public static string Explain(Exception ex) => ex switch
     {
         SocketException s when s.SocketErrorCode == SocketError.ConnectionRefused => "the connection was refused (nothing listens on the port)",
+        // KmipClient.ConnectAsync wraps the socket's refusal (else it reads "the connection broke", below).
+        KmipConnectionException { InnerException: SocketException { SocketErrorCode: SocketError.ConnectionRefused } } => "the connection was refused (nothing listens on the port)",
         SocketException s => $"network error: {s.SocketErrorCode}: {s.Message}",
         KmipTimeoutException t => $"timed out: {t.Message}",
         KmipTlsException tls => $"the TLS handshake failed: {tls.Message}{(tls.InnerException is { } i ? $" ({i.Message})" : "")}",
