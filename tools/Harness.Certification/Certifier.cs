@@ -123,6 +123,8 @@ public sealed class Certifier(CertifyOptions options)
     public static string Explain(Exception ex) => ex switch
     {
         SocketException s when s.SocketErrorCode == SocketError.ConnectionRefused => "the connection was refused (nothing listens on the port)",
+        // KmipClient.ConnectAsync wraps the socket's refusal (else it reads "the connection broke", below).
+        KmipConnectionException { InnerException: SocketException { SocketErrorCode: SocketError.ConnectionRefused } } => "the connection was refused (nothing listens on the port)",
         SocketException s => $"network error: {s.SocketErrorCode}: {s.Message}",
         KmipTimeoutException t => $"timed out: {t.Message}",
         KmipTlsException tls => $"the TLS handshake failed: {tls.Message}{(tls.InnerException is { } i ? $" ({i.Message})" : "")}",
@@ -373,8 +375,12 @@ public sealed class Certifier(CertifyOptions options)
                 var what = answer.BatchItems.Count == 3
                     ? $"{failed.Count} of the 3 Add Attribute items refused"
                     : $"the message of 3 Add Attribute items was answered with {answer.BatchItems.Count} item(s)";
-                r.Detail = $"{what} ({failed.FirstOrDefault()?.ResultReason}: {failed.FirstOrDefault()?.ResultMessage}); the KMS lacks Add Attribute for " +
-                           "vCenter's custom attributes. vCenter tolerates it: it logs a warning, keys are still created and served, " +
+                // Fewer answers than items: the KMS could not even parse the message, so it lacks the operation itself.
+                var lacks = answer.BatchItems.Count != 3 || failed.Any(i => i.ResultReason == ResultReason.OperationNotSupported)
+                    ? "the KMS does not support the Add Attribute operation, which vCenter sends after each Create to tag the key with its custom attributes (x-Product_Version, x-Vendor, x-Product)"
+                    : "the KMS supports Add Attribute but refuses vCenter's custom attributes (x-Product_Version, x-Vendor, x-Product)";
+                r.Detail = $"{what} ({failed.FirstOrDefault()?.ResultReason}: {failed.FirstOrDefault()?.ResultMessage}); {lacks}. " +
+                           "vCenter still works with this KMS: it tolerates the refusal (it logs a warning), keys are still created and served, " +
                            "but the KMS will not record which vCenter product made them";
             });
             await Run(report, new RequirementResult("C5", "vCenter's conversation", t["C5"]), async r =>

@@ -1,0 +1,117 @@
+using System.Text.Json;
+using System.Xml.Linq;
+using Harness.Certification;
+using Harness.Pki;
+using Harness.Testing;
+
+namespace Harness.Interop.Tests;
+
+/// <summary>
+/// `harness certify`'s engine against a real third-party KMS: the Debian PyKMIP 0.10 server, started here with a
+/// generated PKI and configuration (<see cref="PyKmipServer"/>, as tools/pykmip-server.sh does). PyKMIP does everything
+/// vCenter needs except Add Attribute (its payload factory raises NotImplementedError, so the whole message of three
+/// Add Attribute items is answered with one InvalidMessage item): the verdict is "Compatible with warnings", C4 is the
+/// only warning and says so, everything else passes, and the three report files say the same.
+/// </summary>
+public sealed class CertifyPyKmipServerTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    private readonly TempDir _dir = new("harness-certify-pykmip-");
+    private PyKmipServer _server = null!;
+    private PkiPaths _pki = null!;
+
+    private static readonly string[] Transport = ["T1", "T2", "T3", "T4", "T5"];
+    private static readonly string[] Conversation = ["C1", "C2", "C3", "C4", "C5", "C6", "C7", "C8", "C9", "C10", "C11", "C12"];
+
+    public async ValueTask InitializeAsync()
+    {
+        try
+        {
+            _pki = TestPki.Init(_dir.Sub("pki"));
+            _server = await PyKmipServer.StartAsync(_pki.Directory, _dir.Sub("data"));
+        }
+        catch
+        {
+            _dir.Dispose(); // xunit does not call DisposeAsync when InitializeAsync fails
+            throw;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_server is not null)
+        {
+            output.WriteLine(_server.Describe());
+            await _server.DisposeAsync();
+        }
+        _dir.Dispose();
+    }
+
+    [Fact]
+    public async Task Certify_PyKmipServer_IsCompatibleWithOneWarning_AddAttributeMissing()
+    {
+        var report = await new Certifier(new CertifyOptions
+        {
+            Host = _server.Host,
+            Port = _server.Port,
+            Pki = _pki.Directory,
+            Connections = 4,
+            // PyKMIP handles each connection in a Python thread: allow for two busy cores.
+            ReceiveTimeout = TimeSpan.FromSeconds(30),
+        }).RunAsync(TestContext.Current.CancellationToken);
+        var lines = string.Join("\n", report.Requirements.Select(r => $"{r.Outcome,-8} {r.Id,-4} {r.Title}: {r.Detail}"));
+        output.WriteLine($"{CertificationReport.Describe(report.Verdict)}\n{lines}");
+
+        report.Verdict.Should().Be(Verdict.CompatibleWithWarnings, lines);
+        report.Reason.Should().BeNull("nothing failed");
+        report.ServerVendor.Should().StartWith("PyKMIP 0.10");
+        report.Requirements.Select(r => r.Id).Should().Equal([.. Transport, .. Conversation]);
+        report.Requirements.Where(r => r.Outcome != Outcome.Passed).Select(r => r.Id).Should().Equal(["C4"], lines);
+
+        // The warning says precisely what PyKMIP lacks, how it answered, and that vCenter still works.
+        var c4 = report.Requirements.Single(r => r.Id == "C4");
+        c4.Outcome.Should().Be(Outcome.Warning);
+        c4.Detail.Should().Contain("the message of 3 Add Attribute items was answered with 1 item(s)")
+            .And.Contain("InvalidMessage")
+            .And.Contain("the KMS does not support the Add Attribute operation")
+            .And.Contain("x-Product_Version, x-Vendor, x-Product")
+            .And.Contain("vCenter still works with this KMS")
+            .And.Contain("keys are still created and served");
+        c4.Evidence.Should().ContainSingle().Which.Response.Should().Contain("InvalidMessage");
+        // …and that is what happened inside PyKMIP: it has no Add Attribute payload at all.
+        _server.ReadLog().Should().Contain("_create_add_attribute_payload").And.Contain("NotImplementedError");
+
+        // The rest passed for PyKMIP's reasons (not because a check was skipped): TLS 1.2 only, Pre-Active keys
+        // served and activatable, Revoke gives Deactivated, a destroyed key is gone.
+        Detail(report, "T1").Should().Contain("Tls12");
+        Detail(report, "T2").Should().Be("accepted: TLS 1.2");
+        Detail(report, "C6").Should().StartWith("State is PreActive");
+        Detail(report, "C7").Should().Be("Pre-Active → Active");
+        Detail(report, "C10").Should().StartWith("Deactivated; Get still returns it");
+        Detail(report, "C11").Should().Be("destroyed; Get answers ItemNotFound");
+        Detail(report, "C12").Should().StartWith("4 connections at once, 20 Create+Get rounds");
+
+        // The report files say the same.
+        var (html, json, junit) = ReportWriter.WriteAll(report, _dir.Sub("out"));
+        var root = JsonDocument.Parse(await File.ReadAllTextAsync(json, TestContext.Current.CancellationToken)).RootElement;
+        root.GetProperty("verdict").GetString().Should().Be("CompatibleWithWarnings");
+        root.GetProperty("verdictText").GetString().Should().Be("Compatible with warnings");
+        root.TryGetProperty("reason", out _).Should().BeFalse("a compatible KMS has no reason it is not");
+        var rows = root.GetProperty("requirements").EnumerateArray()
+            .ToDictionary(r => r.GetProperty("id").GetString()!, r => r.GetProperty("outcome").GetString());
+        rows.Should().HaveCount(17);
+        rows.Where(r => r.Value != "Passed").Should().Equal([new KeyValuePair<string, string?>("C4", "Warning")]);
+
+        var xml = XDocument.Load(junit);
+        xml.Root!.Attribute("name")!.Value.Should().EndWith("Compatible with warnings");
+        xml.Descendants("failure").Should().BeEmpty();
+        xml.Descendants("skipped").Should().BeEmpty();
+        var c4Case = xml.Descendants("testcase").Single(t => t.Attribute("name")!.Value.StartsWith("C4 "));
+        c4Case.Element("system-out")!.Value.Should().StartWith("WARNING: ").And.Contain("does not support the Add Attribute operation");
+        xml.Descendants("system-out").Count(o => o.Value.StartsWith("WARNING: ")).Should().Be(1);
+
+        var page = await File.ReadAllTextAsync(html, TestContext.Current.CancellationToken);
+        page.Should().Contain("data-verdict=\"CompatibleWithWarnings\"").And.Contain("<tr class=\"requirement\" data-id=\"C4\" data-outcome=\"Warning\">");
+    }
+
+    private static string Detail(CertificationReport report, string id) => report.Requirements.Single(r => r.Id == id).Detail;
+}
