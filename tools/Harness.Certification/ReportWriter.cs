@@ -71,7 +71,7 @@ public static class ReportWriter
     }
 
     private static string Evidence(RequirementResult q) => string.Join("\n\n", q.Evidence.Select(e =>
-        $"{e.Title}\n{e.Text}{(e.Request is null ? "" : "\nrequest:\n" + e.Request)}{(e.Response is null ? "" : "\nresponse:\n" + e.Response)}".TrimEnd()));
+        $"{e.Title}\n{(e.Steps is null ? "" : string.Join("\n", e.Steps) + "\n")}{e.Text}{(e.Request is null ? "" : "\nrequest:\n" + e.Request)}{(e.Response is null ? "" : "\nresponse:\n" + e.Response)}".TrimEnd()));
 
     public static string ToHtml(CertificationReport r)
     {
@@ -105,8 +105,8 @@ public static class ReportWriter
             foreach (var e in q.Evidence)
             {
                 sb.Append($"<details class=\"evidence\"><summary>{H(e.Title)}</summary>");
+                if (e.Steps is not null) sb.Append($"<pre class=\"steps\">{H(string.Join("\n", e.Steps))}</pre>");
                 if (e.Text is not null) sb.Append($"<pre>{H(e.Text)}</pre>");
-                if (e.Steps is not null) sb.Append($"<pre>{H(string.Join("\n", e.Steps))}</pre>");
                 if (e.Request is not null) sb.Append($"<div>request</div><pre class=\"request\">{H(e.Request)}</pre>");
                 if (e.Response is not null) sb.Append($"<div>response</div><pre class=\"response\">{H(e.Response)}</pre>");
                 sb.Append("</details>");
