@@ -63,8 +63,10 @@ namespace Harness.Cli
                                                                  play a runbook on a running dashboard's player
               ./harness vectors --target HOST:PORT --pki DIR PATH...
                                                                  replay OASIS KMIP XML test vectors
-              ./harness certify --target HOST:PORT --pki DIR --out DIR [--user NAME:PASSWORD]
-                                                                 check a KMS against vCenter's behaviour; report.html/json/xml
+              ./harness certify --target HOST:PORT --pki DIR --out DIR [--user NAME:PASSWORD] [--connections N]
+                      [--admin-command SCRIPT] [--vectors DIR] [--features DIR] [--no-scenarios] [--no-prompt]
+                                                                 check a KMS against vCenter's behaviour and the recovery
+                                                                 scenarios; report.html/json/xml
               ./harness bench --target HOST:PORT --pki DIR --op get|create --connections N --seconds S
                                                                  load a KMIP server and report ops/s, p50, p99
             Exit codes: 0 good, 1 a check failed, 2 bad usage or input.
