@@ -86,6 +86,27 @@ public sealed partial class CertifyImageTests(KmsImageFixture image) : IClassFix
     }
 
     [Fact]
+    public async Task CertifyImage_AKmsThatNeverListensOnThePort_IsNotCompatibleAfterTheImageTimeout()
+    {
+        var tag = image.Tag;
+        using var dir = new TempDir("harness-certify-image-");
+        int port = RepoPaths.FreePort(), other = RepoPaths.FreePort();
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        // The KMS listens, but on another port than --port says.
+        using var run = await Cli.RunAsync("certify", "--image", tag, "--port", port.ToString(), "--pki", image.Pki, "--out", dir.Sub("out"),
+            "--image-timeout", "4", "--image-command", $"serve --kmip 127.0.0.1:{other} --data /data --pki /pki", "--mount", $"{image.Pki}:/pki:ro");
+
+        run.ExitCode.Should().Be(1, run.Describe());
+        clock.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(30), "--image-timeout 4 bounds the wait");
+        var reason = ReadJson(dir.Sub("out")).GetProperty("reason").GetString();
+        reason.Should().Contain($"nothing accepted connections on 127.0.0.1:{port} within 4 s")
+            .And.Contain($"listening on 127.0.0.1:{other}", "the reason quotes the container's output");
+        var name = ContainerName().Match(run.Stdout).Groups[1].Value;
+        (await KmsImageFixture.ContainerExistsAsync(name)).Should().BeFalse($"certify removes its container {name}");
+    }
+
+    [Fact]
     public async Task CertifyImage_AnImageThatIsNotThere_ExitsWith2SayingHarnessNeverPulls()
     {
         _ = image.Tag; // Docker answers (else this would test the no-Docker message)

@@ -156,7 +156,7 @@ public sealed class ContainerKms : IAsyncDisposable
                     : $"the container could not be started: {ex.Message}";
             // One line for the console and the verdict; the evidence keeps the lines as they were.
             throw new ContainerNotListeningException(
-                $"{what}; {(tail.Length == 0 ? "it printed nothing" : $"its last output lines: {string.Join(" | ", tail.Split('\n'))}")}", image, tail);
+                $"{what}; {(tail.Length == 0 ? $"it printed nothing (Docker said: {ex.Message.Trim()})" : $"its last output lines: {string.Join(" | ", tail.Split('\n'))}")}", image, tail);
         }
     }
 
