@@ -23,6 +23,13 @@ if [ ${#need[@]} -gt 0 ]; then
   fi
 fi
 
+# --- Docker (certify --image tests run the KMS as a container image) ----------------------------------------------
+if [ "$(id -u)" = "0" ]; then
+  "$ROOT/tools/start-dockerd.sh" || echo "note: tools/start-dockerd.sh failed: the certify --image tests will fail saying Docker does not answer"
+elif ! docker info >/dev/null 2>&1; then
+  echo "note: Docker does not answer and this is not root: start it with 'sudo tools/start-dockerd.sh', else the certify --image tests fail"
+fi
+
 # --- build once ----------------------------------------------------------------------------------------------------
 RESULTS="$ROOT/TestResults"
 rm -rf "$RESULTS" && mkdir -p "$RESULTS"

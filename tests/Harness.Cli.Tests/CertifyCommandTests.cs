@@ -21,16 +21,7 @@ public sealed class CertifyCommandTests(ServeFixture server) : IClassFixture<Ser
     private static JsonElement ReadJson(string folder) => JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "report.json"))).RootElement;
 
     /// <summary>An --admin-command for the fixture's Harness KMS: tools/harness-admin-command.sh with its admin URL and token.</summary>
-    private string AdminCommand(TempDir dir)
-    {
-        var script = dir.Sub("admin-command.sh");
-        File.WriteAllText(script,
-            "#!/bin/sh\n" +
-            $"HARNESS_ADMIN_URL='{server.Serve.AdminUrl}' HARNESS_ADMIN_TOKEN_FILE='{server.Serve.AdminTokenFile}' " +
-            $"exec '{Path.Combine(RepoPaths.Root, "tools", "harness-admin-command.sh")}' \"$@\"\n");
-        File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        return script;
-    }
+    private string AdminCommand(TempDir dir) => Cli.HarnessAdminCommand(dir, server.Serve.AdminUrl, server.Serve.AdminTokenFile);
 
     private static List<JsonElement> Requirements(JsonElement json) => json.GetProperty("requirements").EnumerateArray().ToList();
 

@@ -8,7 +8,7 @@ namespace Harness.Cli.Tests;
 /// deps.json and runtimeconfig.json) is copied next to the test assembly because this project references
 /// tools/Harness.Cli.
 /// </summary>
-public static class Cli
+public static partial class Cli
 {
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(90);
 
@@ -40,6 +40,25 @@ public static class Cli
         var lines = run.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         lines.Should().ContainSingle($"the reason is one line on stderr\n{run.Describe()}");
         return lines[0];
+    }
+}
+
+/// <summary>Test helpers around certify's --admin-command.</summary>
+public static partial class Cli
+{
+    /// <summary>
+    /// An --admin-command script (in <paramref name="dir"/>) for a Harness KMS: tools/harness-admin-command.sh with the
+    /// admin interface's URL and the file that holds its token.
+    /// </summary>
+    public static string HarnessAdminCommand(TempDir dir, Uri adminUrl, string tokenFile)
+    {
+        var script = dir.Sub("admin-command.sh");
+        File.WriteAllText(script,
+            "#!/bin/sh\n" +
+            $"HARNESS_ADMIN_URL='{adminUrl}' HARNESS_ADMIN_TOKEN_FILE='{tokenFile}' " +
+            $"exec '{Path.Combine(RepoPaths.Root, "tools", "harness-admin-command.sh")}' \"$@\"\n");
+        File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        return script;
     }
 }
 

@@ -87,6 +87,21 @@ public sealed class Certifier(CertifyOptions options)
         return report;
     }
 
+    /// <summary>
+    /// The report when the KMS could not be reached at all because a step before the checks failed (its container did
+    /// not start): that step as the failed requirement, every check skipped.
+    /// </summary>
+    public static CertificationReport NotRun(string target, RequirementResult failed, ContainerImage? image = null)
+    {
+        var report = new CertificationReport { Target = target, Image = image };
+        report.Requirements.Add(failed);
+        foreach (var (id, title) in TransportRequirements)
+            report.Requirements.Add(new RequirementResult(id, "Transport", title) { Outcome = Outcome.Skipped, Detail = $"not run: {failed.Id} failed" });
+        foreach (var (id, title) in ConversationRequirements)
+            report.Requirements.Add(new RequirementResult(id, "vCenter's conversation", title) { Outcome = Outcome.Skipped, Detail = $"not run: {failed.Id} failed" });
+        return report;
+    }
+
     // ---- helpers -----------------------------------------------------------------------------------------------
 
     private TlsIdentity Identity => _identity ??= new PkiPaths(_o.Pki).LoadClientIdentity();

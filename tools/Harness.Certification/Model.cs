@@ -42,6 +42,8 @@ public sealed class CertificationReport
     public double DurationSeconds { get; set; }
     public string? ServerVendor { get; set; }
     public string? ServerThumbprintSha1 { get; set; }
+    /// <summary>With `--image`: the container image that was certified (tag and local image id).</summary>
+    public ContainerImage? Image { get; set; }
     public List<RequirementResult> Requirements { get; } = [];
     public List<LatencyFigure> Latencies { get; } = [];
     public string HarnessVersion { get; init; } = typeof(CertificationReport).Assembly.GetName().Version?.ToString() ?? "?";

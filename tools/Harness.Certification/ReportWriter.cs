@@ -33,6 +33,7 @@ public static class ReportWriter
         verdictText = CertificationReport.Describe(r.Verdict),
         reason = r.Reason,
         target = r.Target,
+        image = r.Image is null ? null : new { tag = r.Image.Tag, id = r.Image.Id, command = r.Image.Command, mount = r.Image.Mount },
         serverVendor = r.ServerVendor,
         serverThumbprintSha1 = r.ServerThumbprintSha1,
         startedAt = r.StartedAt,
@@ -62,11 +63,17 @@ public static class ReportWriter
                     Outcome.Warning => new XElement("system-out", "WARNING: " + q.Detail),
                     _ => new XElement("system-out", q.Detail),
                 }))));
+        var suiteList = suites.ToList();
+        if (r.Image is { } image)
+            foreach (var suite in suiteList)
+                suite.AddFirst(new XElement("properties",
+                    new XElement("property", new XAttribute("name", "image"), new XAttribute("value", image.Tag)),
+                    new XElement("property", new XAttribute("name", "image.id"), new XAttribute("value", image.Id))));
         var doc = new XDocument(new XElement("testsuites",
-            new XAttribute("name", $"harness certify {r.Target}: {CertificationReport.Describe(r.Verdict)}"),
+            new XAttribute("name", $"harness certify {r.Target}{(r.Image is { } i ? $" (image {i.Tag} {i.Id})" : "")}: {CertificationReport.Describe(r.Verdict)}"),
             new XAttribute("tests", r.Requirements.Count),
             new XAttribute("failures", r.Requirements.Count(q => q.Outcome == Outcome.Failed)),
-            suites));
+            suiteList));
         return doc.ToString();
     }
 
@@ -94,6 +101,7 @@ public static class ReportWriter
             </style></head><body>
             <h1>KMS certification for vSphere VM Encryption</h1>
             <div class="meta">KMS {{H(r.Target)}}{{(r.ServerVendor is null ? "" : $" ({H(r.ServerVendor)})")}} · server certificate SHA-1 {{H(r.ServerThumbprintSha1 ?? "unknown")}} · {{r.StartedAt:u}} · {{r.DurationSeconds}} s · Harness {{H(r.HarnessVersion)}}</div>
+            {{(r.Image is null ? "" : $"<div class=\"meta\" id=\"image\">Container image <b>{H(r.Image.Tag)}</b> · image id {H(r.Image.Id)}{(r.Image.Command is { Count: > 0 } c ? $" · command {H(string.Join(' ', c))}" : "")}{(r.Image.Mount is { } m ? $" · mount {H(m)}" : "")}</div>")}}
             <div class="verdict {{verdictClass}}" id="verdict" data-verdict="{{r.Verdict}}">{{H(CertificationReport.Describe(r.Verdict))}}</div>
             {{(r.Reason is null ? "" : $"<p id=\"reason\"><b>Why:</b> {H(r.Reason)}</p>")}}
             <table id="requirements"><thead><tr><th>#</th><th>Requirement</th><th>Outcome</th><th>What happened, and the evidence</th></tr></thead><tbody>

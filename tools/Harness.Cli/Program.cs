@@ -67,6 +67,10 @@ namespace Harness.Cli
                       [--admin-command SCRIPT] [--vectors DIR] [--features DIR] [--no-scenarios] [--no-prompt]
                                                                  check a KMS against vCenter's behaviour and the recovery
                                                                  scenarios; report.html/json/xml
+              ./harness certify --image IMAGE --port N --pki DIR --out DIR [--image-command "ARGS..."]
+                                [--mount HOSTDIR:CONTAINERDIR[:ro]] [--image-timeout SECONDS]
+                                                                 the same for a KMS shipped as a local container image:
+                                                                 started on the host network, 127.0.0.1:N, then removed
               ./harness bench --target HOST:PORT --pki DIR --op get|create --connections N --seconds S
                                                                  load a KMIP server and report ops/s, p50, p99
             Exit codes: 0 good, 1 a check failed, 2 bad usage or input.

@@ -11,13 +11,22 @@ namespace Harness.Cli.Commands;
 /// (JUnit) to DIR. Exit code 0 for Compatible (with or without warnings), 1 for Not compatible. The KMS administrator's
 /// steps KMIP cannot express go to --admin-command (called as SCRIPT ACTION KEY_ID), else to the operator when stdin is
 /// a terminal, else the scenario "needs a KMS administrator".
+/// `--image IMAGE --port N [--image-command "ARGS..."] [--mount HOSTDIR:CONTAINERDIR[:ro]] [--image-timeout S]` instead
+/// of --target: the KMS ships as a local container image; Harness starts it on the host network, certifies
+/// 127.0.0.1:N and stops and removes it (also on failure and on Ctrl-C). No Docker or no such image: exit code 2
+/// (nothing was tested); a container that exits or never listens: a Not compatible report quoting its last output.
 /// </summary>
 public static class CertifyCommand
 {
     public static async Task<int> RunAsync(string[] argv)
     {
         var args = new Args(argv, new HashSet<string> { "no-scenarios", "no-prompt" });
-        var target = Args.Endpoint(args.Required("target"), "--target");
+        var targetText = args.Get("target");
+        var image = args.Get("image");
+        var portText = args.Get("port");
+        var imageCommand = args.Get("image-command");
+        var mountText = args.Get("mount");
+        int imageTimeout = args.Int("image-timeout", 60);
         var pki = Path.GetFullPath(args.Required("pki"));
         var output = Path.GetFullPath(args.Required("out"));
         var user = args.Get("user");
@@ -28,6 +37,12 @@ public static class CertifyCommand
         bool noPrompt = args.Has("no-prompt");
         var vectorsOption = args.Get("vectors");
         args.RejectUnknown();
+        if (targetText is not null && image is not null)
+            throw new UsageException("--target and --image are mutually exclusive: --target HOST:PORT certifies a running KMS, --image IMAGE --port N starts one from a local container image");
+        if (targetText is null && image is null)
+            throw new UsageException("--target HOST:PORT or --image IMAGE --port N is required");
+        if (image is null && (portText ?? imageCommand ?? mountText ?? (args.Has("image-timeout") ? "" : null)) is not null)
+            throw new UsageException("--port, --image-command, --mount and --image-timeout go with --image only");
         if (!Directory.Exists(pki)) throw new UsageException($"--pki {pki} is not a folder (it must hold client.crt, client.key and ca.crt)");
         foreach (var file in new[] { "client.crt", "client.key", "ca.crt" })
             if (!File.Exists(Path.Combine(pki, file))) throw new UsageException($"--pki {pki} has no {file} (it must hold client.crt, client.key and ca.crt)");
@@ -40,16 +55,7 @@ public static class CertifyCommand
             credential = new UsernamePasswordCredential(user[..colon], user[(colon + 1)..]);
         }
 
-        IReadOnlyList<Harness.Scenarios.ScenarioDefinition> scenarios = [];
-        if (!noScenarios)
-        {
-            var folder = featuresOption ?? FeaturesFolder.Find()
-                ?? throw new UsageException("no features folder found for the recovery scenarios: give --features DIR (the repository's features/), or --no-scenarios");
-            if (!Directory.Exists(folder)) throw new UsageException($"--features {folder} is not a folder");
-            try { scenarios = RecoveryScenarios.Load(folder); }
-            catch (InvalidOperationException ex) { throw new UsageException($"--features {folder}: {ex.Message}"); }
-            if (scenarios.Count == 0) throw new UsageException($"--features {folder} has no scenario tagged {RecoveryScenarios.Tag}");
-        }
+        var scenarios = LoadScenarios(noScenarios, featuresOption);
         IReadOnlyList<string> vectors = [];
         if (vectorsOption is not null)
         {
@@ -57,23 +63,133 @@ public static class CertifyCommand
             catch (FileNotFoundException) { throw new UsageException($"--vectors {vectorsOption} is neither a folder nor a file"); }
             if (vectors.Count == 0) throw new UsageException($"--vectors {vectorsOption} holds no .xml vector file");
         }
-        IManualKmsAdministrator? administrator = null;
+        string? script = null;
         if (adminCommand is not null)
         {
-            var script = Path.GetFullPath(adminCommand);
+            script = Path.GetFullPath(adminCommand);
             if (!File.Exists(script)) throw new UsageException($"--admin-command {script} does not exist");
-            administrator = new AdminCommand(script, target.Address.ToString(), target.Port);
         }
-        else if (!noPrompt && !Console.IsInputRedirected && !Console.IsOutputRedirected)
-            administrator = new OperatorPrompt(Console.In, Console.Out, target.ToString());
-
-        Console.WriteLine($"Certifying the KMS at {target} (client identity from {pki}{(scenarios.Count > 0 ? $", {scenarios.Count} recovery scenarios" : "")}{(vectors.Count > 0 ? $", {vectors.Count} OASIS vectors" : "")})…");
-        var report = await new Certifier(new CertifyOptions
+        // Who does the KMS administrator's steps KMIP cannot express, for the KMS at HOST:PORT.
+        IManualKmsAdministrator? Administrator(string host, int port) =>
+            script is not null ? new AdminCommand(script, host, port)
+            : !noPrompt && !Console.IsInputRedirected && !Console.IsOutputRedirected ? new OperatorPrompt(Console.In, Console.Out, $"{host}:{port}")
+            : null;
+        CertifyOptions Options(string host, int port) => new()
         {
-            Host = target.Address.ToString(), Port = target.Port, Pki = pki, Credential = credential, Connections = connections,
-            Scenarios = scenarios, Administrator = administrator, Vectors = vectors,
+            Host = host, Port = port, Pki = pki, Credential = credential, Connections = connections,
+            Scenarios = scenarios, Administrator = Administrator(host, port), Vectors = vectors,
             Log = scenarios.Count > 0 ? line => Console.WriteLine($"  … {line}") : null,
-        }).RunAsync();
+        };
+        string Scope() => $"{(scenarios.Count > 0 ? $", {scenarios.Count} recovery scenarios" : "")}{(vectors.Count > 0 ? $", {vectors.Count} OASIS vectors" : "")}";
+
+        if (image is not null)
+        {
+            if (string.IsNullOrWhiteSpace(image)) throw new UsageException("--image must name a local image (REPOSITORY:TAG or an image id)");
+            if (portText is null) throw new UsageException("--image needs --port N: the port the image's KMS listens on (127.0.0.1, host network)");
+            if (!int.TryParse(portText, out var port) || port is < 1 or > 65535) throw new UsageException($"--port must be 1 to 65535, not '{portText}'");
+            if (imageTimeout is < 1 or > 3600) throw new UsageException($"--image-timeout must be 1 to 3600 seconds, not {imageTimeout}");
+            var container = new ContainerKmsOptions
+            {
+                Image = image, Port = port, Timeout = TimeSpan.FromSeconds(imageTimeout),
+                Command = imageCommand?.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries) is { Length: > 0 } words ? words : null,
+                Mount = mountText is null ? null : ParseMount(mountText),
+            };
+            return await CertifyImageAsync(container, Options("127.0.0.1", port), output, Scope());
+        }
+
+        var target = Args.Endpoint(targetText!, "--target");
+        Console.WriteLine($"Certifying the KMS at {target} (client identity from {pki}{Scope()})…");
+        var report = await new Certifier(Options(target.Address.ToString(), target.Port)).RunAsync();
+        return Finish(report, output);
+    }
+
+    /// <summary>The @certification scenarios of --features (default: the repository's features/), none with --no-scenarios.</summary>
+    private static IReadOnlyList<Harness.Scenarios.ScenarioDefinition> LoadScenarios(bool noScenarios, string? featuresOption)
+    {
+        if (noScenarios) return [];
+        var folder = featuresOption ?? FeaturesFolder.Find()
+            ?? throw new UsageException("no features folder found for the recovery scenarios: give --features DIR (the repository's features/), or --no-scenarios");
+        if (!Directory.Exists(folder)) throw new UsageException($"--features {folder} is not a folder");
+        IReadOnlyList<Harness.Scenarios.ScenarioDefinition> scenarios;
+        try { scenarios = RecoveryScenarios.Load(folder); }
+        catch (InvalidOperationException ex) { throw new UsageException($"--features {folder}: {ex.Message}"); }
+        if (scenarios.Count == 0) throw new UsageException($"--features {folder} has no scenario tagged {RecoveryScenarios.Tag}");
+        return scenarios;
+    }
+
+    private static async Task<int> CertifyImageAsync(ContainerKmsOptions o, CertifyOptions options, string output, string scope)
+    {
+        // Ctrl-C and SIGTERM cancel the run instead of killing the process, so that the container is always stopped.
+        using var interrupted = new CancellationTokenSource();
+        var signals = new[] { System.Runtime.InteropServices.PosixSignal.SIGINT, System.Runtime.InteropServices.PosixSignal.SIGTERM }
+            .Select(s => System.Runtime.InteropServices.PosixSignalRegistration.Create(s, c => { c.Cancel = true; interrupted.Cancel(); }))
+            .ToList();
+        try
+        {
+            var target = $"127.0.0.1:{o.Port}";
+            var requirement = new RequirementResult(ContainerKms.RequirementId, ContainerKms.RequirementArea, ContainerKms.RequirementTitle(o));
+            Console.WriteLine($"Certifying the KMS in image {o.Image} on {target} (client identity from {options.Pki}{scope})…");
+            ContainerKms kms;
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            try
+            {
+                kms = await ContainerKms.StartAsync(o, line => Console.WriteLine($"  {line}"), interrupted.Token);
+            }
+            catch (DockerUnavailableException e) { throw new UsageException(e.Message); }
+            catch (ContainerImageMissingException e) { throw new UsageException(e.Message); }
+            catch (ContainerPortTakenException e) { throw new UsageException(e.Message); }
+            catch (OperationCanceledException) when (interrupted.IsCancellationRequested) { return Interrupted(); }
+            catch (ContainerNotListeningException e)
+            {
+                requirement.Outcome = Outcome.Failed;
+                requirement.Detail = e.Message;
+                requirement.DurationMs = Math.Round(clock.Elapsed.TotalMilliseconds, 1);
+                if (e.OutputTail.Length > 0) requirement.Evidence.Add(new Evidence("The container's last output lines (stdout and stderr)") { Text = e.OutputTail });
+                var failed = Certifier.NotRun(target, requirement, e.Image);
+                return Finish(failed, output);
+            }
+
+            CertificationReport report;
+            await using (kms)
+            {
+                Console.WriteLine($"  container {kms.Name} accepts connections on {target} after {kms.StartedIn.TotalSeconds:0.0} s");
+                requirement.Detail = $"container {kms.Name} from {kms.Image.Tag} ({kms.Image.Id}) accepted connections on {target} after {kms.StartedIn.TotalSeconds:0.0} s";
+                requirement.DurationMs = Math.Round(kms.StartedIn.TotalMilliseconds, 1);
+                if (kms.OutputTail() is { Length: > 0 } startLog) requirement.Evidence.Add(new Evidence("The container's output at start") { Text = startLog });
+                report = await new Certifier(options).RunAsync(interrupted.Token);
+                report.Image = kms.Image;
+                report.Requirements.Insert(0, requirement);
+            } // the container is stopped and removed here, before the report is printed
+            Console.WriteLine($"  container stopped and removed");
+            return interrupted.IsCancellationRequested ? Interrupted() : Finish(report, output);
+        }
+        finally
+        {
+            foreach (var s in signals) s.Dispose();
+        }
+    }
+
+    private static int Interrupted()
+    {
+        Console.Error.WriteLine("harness certify: interrupted; the KMS container was stopped and removed, no report written");
+        return 130;
+    }
+
+    private static ContainerMount ParseMount(string text)
+    {
+        var parts = text.Split(':');
+        bool readOnly = false;
+        if (parts.Length == 3 && parts[2] is "ro" or "rw") readOnly = parts[2] == "ro";
+        else if (parts.Length != 2) throw new UsageException($"--mount must be HOSTDIR:CONTAINERDIR or HOSTDIR:CONTAINERDIR:ro, not '{text}'");
+        if (parts[0].Length == 0 || parts[1].Length == 0 || !parts[1].StartsWith('/'))
+            throw new UsageException($"--mount must be HOSTDIR:CONTAINERDIR[:ro] with an absolute CONTAINERDIR, not '{text}'");
+        var host = Path.GetFullPath(parts[0]);
+        if (!Directory.Exists(host) && !File.Exists(host)) throw new UsageException($"--mount: {host} does not exist");
+        return new ContainerMount(host, parts[1], readOnly);
+    }
+
+    private static int Finish(CertificationReport report, string output)
+    {
         foreach (var r in report.Requirements)
             Console.WriteLine($"  {Mark(r.Outcome)} {r.Id,-4} {r.Title}: {r.Detail}");
         var (html, json, junit) = ReportWriter.WriteAll(report, output);
