@@ -28,6 +28,11 @@ public sealed class Simulation : IAsyncDisposable
     public VCenterServer? VCenter { get; private set; }
     public IReadOnlyDictionary<string, VCenterServer> VCenters => _vcenters;
 
+    private readonly List<VCenterServer> _replaced = [];
+
+    /// <summary>Every vCenter this site had, those replaced by a restore from backup included.</summary>
+    public IEnumerable<VCenterServer> AllVCentersEver => _replaced.Concat(_vcenters.Values);
+
     public IEnumerable<Cluster> Clusters => Datacenter.Clusters;
     public IEnumerable<EsxiHost> Hosts => Clusters.SelectMany(c => c.Hosts);
     public IEnumerable<VirtualMachine> AllVms => Hosts.SelectMany(h => h.Vms);
@@ -76,15 +81,11 @@ public sealed class Simulation : IAsyncDisposable
         if (!old.Lost) throw new VsphereFault("InvalidState", $"vCenter \"{name}\" is not lost: there is nothing to restore");
         var vc = new VCenterServer(name, Clock, KmsTimeout);
         vc.Datacenters.Add(Datacenter);
-        foreach (var p in old.KeyProviders.Values)
-        {
-            var copy = new KeyProvider(p.Name) { ClientCertificate = p.ClientCertificate };
-            copy.Servers.AddRange(p.Servers.Select(s => s.Copy()));
-            vc.KeyProviders[p.Name] = copy;
-        }
+        foreach (var p in old.KeyProviders.Values) vc.KeyProviders[p.Name] = p.Copy();
         vc.DefaultProvider = old.DefaultProvider;
         foreach (var (user, missing) in old.MissingPrivileges) vc.MissingPrivileges[user] = [.. missing];
         vc.ApplianceVm = old.ApplianceVm;
+        _replaced.Add(old);
         _vcenters[name] = vc;
         VCenter = vc;
         vc.Events.Log(EventTypes.VCenterStarted, name, "VCenter", $"vCenter Server {name} is restored from its backup.");

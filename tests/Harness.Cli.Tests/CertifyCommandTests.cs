@@ -31,6 +31,7 @@ public sealed class CertifyCommandTests(ServeFixture server) : IClassFixture<Ser
     public async Task Certify_TheHarnessKms_IsCompatibleWithEveryRequirementPassed()
     {
         using var dir = new TempDir("harness-certify-");
+        var keysBefore = await LiveKeysAsync();
         var run = await Cli.RunAsync("certify", "--target", server.Target, "--pki", server.Pki.Directory, "--out", dir.Path, "--connections", "8",
             "--admin-command", AdminCommand(dir));
         run.ExitCode.Should().Be(0, run.Describe());
@@ -63,6 +64,19 @@ public sealed class CertifyCommandTests(ServeFixture server) : IClassFixture<Ser
         // The administrator's steps went through the --admin-command script (called with the action and the key ID).
         evidence.GetProperty("text").GetString().Should().MatchRegex(@"admin-command\.sh deactivate [0-9a-f-]{36} → exit 0")
             .And.MatchRegex(@"admin-command\.sh reactivate [0-9a-f-]{36} → exit 0");
+
+        // The keys the checks and the scenarios made are destroyed afterwards: the vendor's KMS is left as it was.
+        json.GetProperty("keysCleanedUp").GetInt32().Should().BeGreaterThan(8 * 5, "C12 alone makes a key per round and connection");
+        (await LiveKeysAsync()).Should().BeEquivalentTo(keysBefore);
+    }
+
+    /// <summary>The IDs of the keys on the fixture's KMS that are not destroyed (through its admin interface).</summary>
+    private async Task<List<string>> LiveKeysAsync()
+    {
+        using var http = new HttpClient { BaseAddress = server.Serve.AdminUrl };
+        http.DefaultRequestHeaders.Authorization = new("Bearer", (await File.ReadAllTextAsync(server.Serve.AdminTokenFile, Ct)).Trim());
+        var objects = JsonDocument.Parse(await http.GetStringAsync("objects", Ct)).RootElement;
+        return objects.EnumerateArray().Where(o => o.GetProperty("state").GetString() != "Destroyed").Select(o => o.GetProperty("id").GetString()!).ToList();
     }
 
     private static int CertificationScenarioCount() =>
@@ -104,6 +118,26 @@ public sealed class CertifyCommandTests(ServeFixture server) : IClassFixture<Ser
         var failed = Requirements(json).Where(r => r.GetProperty("outcome").GetString() == "Failed").ToList();
         failed.Should().ContainSingle(run.Stdout);
         failed[0].GetProperty("detail").GetString().Should().MatchRegex(@"refuse\.sh deactivate [0-9a-f-]{36} exited with 3: no such key on this appliance");
+    }
+
+    [Fact]
+    public async Task Certify_AKmsThatWantsAUsernameAndPassword_IsCompatibleWithUserAndNotWithout()
+    {
+        // vCenter's "KMS password protection": every message, the scenarios' vCenter and hosts included, carries the credential.
+        using var dir = new TempDir("harness-certify-user-");
+        var pki = Harness.Pki.TestPki.Init(dir.Sub("pki"));
+        using var kms = await ServeProcess.StartAsync(pki.Directory, dir.Sub("data"), null, "--user", "vcenter:s3cret pass");
+        var target = $"127.0.0.1:{kms.Port}";
+        var run = await Cli.RunAsync("certify", "--target", target, "--pki", pki.Directory, "--out", dir.Sub("with"), "--connections", "2",
+            "--user", "vcenter:s3cret pass", "--admin-command", Cli.HarnessAdminCommand(dir, kms.AdminUrl, kms.AdminTokenFile));
+        run.ExitCode.Should().Be(0, run.Describe());
+        var json = ReadJson(dir.Sub("with"));
+        json.GetProperty("verdict").GetString().Should().Be("Compatible", run.Stdout);
+        Requirements(json).Count(r => r.GetProperty("area").GetString() == "Recovery scenarios").Should().Be(CertificationScenarioCount());
+
+        run = await Cli.RunAsync("certify", "--target", target, "--pki", pki.Directory, "--out", dir.Sub("without"), "--connections", "2", "--no-scenarios");
+        run.ExitCode.Should().Be(1, run.Describe());
+        ReadJson(dir.Sub("without")).GetProperty("reason").GetString().Should().Contain("AuthenticationNotSuccessful");
     }
 
     [Theory]

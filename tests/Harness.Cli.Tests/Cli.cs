@@ -92,10 +92,10 @@ public sealed class ServeProcess : IDisposable
     /// <summary>From process start to the printed endpoint.</summary>
     public TimeSpan StartedIn { get; }
 
-    public static async Task<ServeProcess> StartAsync(string pkiDirectory, string dataDirectory, TimeSpan? timeout = null)
+    public static async Task<ServeProcess> StartAsync(string pkiDirectory, string dataDirectory, TimeSpan? timeout = null, params string[] options)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var process = Cli.Start("serve", "--kmip", "127.0.0.1:0", "--data", dataDirectory, "--pki", pkiDirectory);
+        var process = Cli.Start(["serve", "--kmip", "127.0.0.1:0", "--data", dataDirectory, "--pki", pkiDirectory, .. options]);
         try
         {
             var wait = timeout ?? TimeSpan.FromSeconds(60);

@@ -49,28 +49,26 @@ public sealed class Certifier(CertifyOptions options)
     private readonly CertifyOptions _o = options;
     private TlsIdentity? _identity;
 
+    private const string NotReachable = "not run: no KMIP exchange with the KMS was possible (see the transport requirements)";
+
     public async Task<CertificationReport> RunAsync(CancellationToken ct = default)
     {
         var report = new CertificationReport { Target = $"{_o.Host}:{_o.Port}" };
         var clock = Stopwatch.StartNew();
         bool reachable = await TransportAsync(report, ct);
-        if (reachable) await ConversationAsync(report, ct);
+        if (reachable)
+        {
+            await ConversationAsync(report, ct);
+            await CleanUpAsync(report);
+        }
         else
             foreach (var (id, title) in ConversationRequirements)
-                report.Requirements.Add(new RequirementResult(id, "vCenter's conversation", title)
-                {
-                    Outcome = Outcome.Skipped,
-                    Detail = "not run: no KMIP exchange with the KMS was possible (see the transport requirements)",
-                });
+                report.Requirements.Add(new RequirementResult(id, "vCenter's conversation", title) { Outcome = Outcome.Skipped, Detail = NotReachable });
         if (_o.Scenarios.Count > 0)
         {
             if (reachable)
-                await RecoveryScenarios.RunAsync(report, _o.Scenarios, new Harness.Steps.ExternalKms(_o.Host, _o.Port, new PkiPaths(_o.Pki), _o.Credential, _o.Administrator)
-                {
-                    ConnectTimeout = _o.ConnectTimeout,
-                    ReceiveTimeout = _o.ReceiveTimeout,
-                }, _o.Log, ct);
-            else RecoveryScenarios.Skip(report, _o.Scenarios, "not run: no KMIP exchange with the KMS was possible (see the transport requirements)");
+                await RecoveryScenarios.RunAsync(report, _o.Scenarios, ExternalKms, _o.Log, ct);
+            else RecoveryScenarios.Skip(report, _o.Scenarios, NotReachable);
         }
         if (_o.Vectors.Count > 0)
         {
@@ -79,8 +77,7 @@ public sealed class Certifier(CertifyOptions options)
                 for (int i = 0; i < _o.Vectors.Count; i++)
                     report.Requirements.Add(new RequirementResult($"V{i + 1}", OasisVectors.Area, Path.GetFileName(_o.Vectors[i]))
                     {
-                        Outcome = Outcome.Skipped,
-                        Detail = "not run: no KMIP exchange with the KMS was possible (see the transport requirements)",
+                        Outcome = Outcome.Skipped, Detail = NotReachable,
                     });
         }
         report.DurationSeconds = Math.Round(clock.Elapsed.TotalSeconds, 2);
@@ -154,13 +151,17 @@ public sealed class Certifier(CertifyOptions options)
     };
 
     /// <summary>A connection that records every exchange as evidence (TTLV dumps) into a requirement; with none, it only sends.</summary>
-    private sealed class Recorder(KmipClient client, RequirementResult? into, KmipRequestOptions options) : IAsyncDisposable
+    /// Every key a Create made is noted for the clean-up at the end.
+    private sealed class Recorder(Certifier owner, KmipClient client, RequirementResult? into) : IAsyncDisposable
     {
         public KmipClient Client { get; } = client;
 
-        public async Task<KmipResponse> SendAsync(string title, CancellationToken ct, params BatchItemRequest[] items)
+        public async Task<KmipResponse> SendAsync(string title, CancellationToken ct, params BatchItemRequest[] items) =>
+            owner.NoteCreated(await ExchangeAsync(title, ct, items));
+
+        private async Task<KmipResponse> ExchangeAsync(string title, CancellationToken ct, BatchItemRequest[] items)
         {
-            var request = KmipRequests.Message(Version, options, items);
+            var request = KmipRequests.Message(Version, owner._requestOptions, items);
             if (into is null) return KmipResponse.Parse(await Client.SendAsync(request, ct));
             var evidence = new Evidence(title) { Request = request.ToString() };
             TtlvNode response;
@@ -177,8 +178,36 @@ public sealed class Certifier(CertifyOptions options)
         public ValueTask DisposeAsync() => Client.DisposeAsync();
     }
 
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _created = new();
+
+    private KmipResponse NoteCreated(KmipResponse response)
+    {
+        foreach (var item in response.BatchItems)
+            if (item is { IsSuccess: true, Operation: Operation.Create } && item.ResponsePayload?.Child(Tag.UniqueIdentifier) is { Type: ItemType.TextString } id)
+                _created.Enqueue(id.AsText);
+        return response;
+    }
+
+    /// <summary>
+    /// Destroys the keys the conversation checks made (Revoke when Active, then Destroy), ignoring any the KMS refuses:
+    /// a certification run should not leave test keys behind, and cleaning up must not change the verdict.
+    /// </summary>
+    private async Task CleanUpAsync(CertificationReport report)
+    {
+        if (_created.IsEmpty) return;
+        var destroyed = await new Harness.Steps.ExternalKmsAdministration(ExternalKms).DestroyQuietlyAsync(_created);
+        report.KeysCleanedUp = destroyed;
+        Log($"destroyed {destroyed} of the {_created.Count} keys the checks made");
+    }
+
+    private Harness.Steps.ExternalKms ExternalKms => new(_o.Host, _o.Port, new PkiPaths(_o.Pki), _o.Credential, _o.Administrator)
+    {
+        ConnectTimeout = _o.ConnectTimeout,
+        ReceiveTimeout = _o.ReceiveTimeout,
+    };
+
     private async Task<Recorder> ConnectAsync(RequirementResult into, CancellationToken ct) =>
-        new(await KmipClient.ConnectAsync(ClientOptions(), ct), into, _requestOptions);
+        new(this, await KmipClient.ConnectAsync(ClientOptions(), ct), into);
 
     // ---- transport -------------------------------------------------------------------------------------------------
 
@@ -201,7 +230,7 @@ public sealed class Certifier(CertifyOptions options)
                        $"client certificate: {Identity.Certificate.Subject} (SHA-1 {Thumbprints.Sha1(Identity.Certificate)})",
             });
             // The connection is only proven once the KMS answers a request on it (TLS 1.3 reports a refused client certificate late).
-            await using var rec = new Recorder(client, r, _requestOptions);
+            await using var rec = new Recorder(this, client, r);
             (await rec.SendAsync("Discover Versions", ct, KmipBatchItems.DiscoverVersions())).EnsureSuccess();
             connected = true;
             r.Detail = $"TLS session established ({client.NegotiatedProtocol}, {client.NegotiatedCipherSuite}) and the KMS answered KMIP on it";
@@ -221,7 +250,7 @@ public sealed class Certifier(CertifyOptions options)
                 try
                 {
                     await using var c = await KmipClient.ConnectAsync(ClientOptions(protocols: protocol), ct);
-                    await using var rec = new Recorder(c, r, _requestOptions);
+                    await using var rec = new Recorder(this, c, r);
                     (await rec.SendAsync($"Discover Versions over {name}", ct, KmipBatchItems.DiscoverVersions())).EnsureSuccess();
                     accepted.Add(name);
                     r.Evidence.Add(new Evidence($"{name}") { Text = $"accepted: cipher suite {c.NegotiatedCipherSuite}" });
@@ -244,7 +273,7 @@ public sealed class Certifier(CertifyOptions options)
             try
             {
                 await using var c = await KmipClient.ConnectAsync(ClientOptions(withCertificate: false), ct);
-                await using var rec = new Recorder(c, r, _requestOptions);
+                await using var rec = new Recorder(this, c, r);
                 var answer = await rec.SendAsync("Discover Versions without a client certificate", ct, KmipBatchItems.DiscoverVersions());
                 if (answer.BatchItems.All(i => i.IsSuccess))
                 {
@@ -349,7 +378,7 @@ public sealed class Certifier(CertifyOptions options)
 
         await Run(report, new RequirementResult("C1", "vCenter's conversation", t["C1"]), async r =>
         {
-            var rec = new Recorder(shared.Client, r, _requestOptions);
+            var rec = new Recorder(this, shared.Client, r);
             for (int i = 0; i < 2; i++) (await Timed(rec, "Discover Versions", "Discover Versions", KmipBatchItems.DiscoverVersions())).EnsureSuccess();
             var query = (await Timed(rec, "Query", "Query (server information)", KmipBatchItems.Query([QueryFunction.QueryServerInformation]))).BatchItems[0].EnsureSuccess();
             var vendor = query.ResponsePayload?.Child(Tag.VendorIdentification)?.AsText;
@@ -359,7 +388,7 @@ public sealed class Certifier(CertifyOptions options)
 
         await Run(report, new RequirementResult("C2", "vCenter's conversation", t["C2"]), async r =>
         {
-            var rec = new Recorder(shared.Client, r, _requestOptions);
+            var rec = new Recorder(this, shared.Client, r);
             var create = (await Timed(rec, "Create", "Create", KmipBatchItems.CreateSymmetricKey(Version, KmipAttribute.Aes256EncryptDecrypt))).BatchItems[0].EnsureSuccess();
             keyId = create.RequiredPayload.Required(Tag.UniqueIdentifier).AsText;
             r.Detail = $"created key {keyId}";
@@ -373,13 +402,13 @@ public sealed class Certifier(CertifyOptions options)
         {
             await Run(report, new RequirementResult("C3", "vCenter's conversation", t["C3"]), async r =>
             {
-                var rec = new Recorder(shared.Client, r, _requestOptions);
+                var rec = new Recorder(this, shared.Client, r);
                 (await Timed(rec, "Get Attributes", "Get Attributes x-Product_Version", KmipBatchItems.GetAttributes(Version, keyId, ["x-Product_Version"]))).BatchItems[0].EnsureSuccess();
                 r.Detail = "answered (the attribute is not set yet)";
             });
             await Run(report, new RequirementResult("C4", "vCenter's conversation", t["C4"]), async r =>
             {
-                var rec = new Recorder(shared.Client, r, _requestOptions);
+                var rec = new Recorder(this, shared.Client, r);
                 var answer = await Timed(rec, "Add Attribute", "Add Attribute ×3",
                     KmipBatchItems.AddAttribute(Version, keyId, KmipAttribute.Text("x-Product_Version", "7.0.3 build-19480866")),
                     KmipBatchItems.AddAttribute(Version, keyId, KmipAttribute.Text("x-Vendor", "VMware, Inc.")),
@@ -400,7 +429,7 @@ public sealed class Certifier(CertifyOptions options)
             });
             await Run(report, new RequirementResult("C5", "vCenter's conversation", t["C5"]), async r =>
             {
-                var rec = new Recorder(shared.Client, r, _requestOptions);
+                var rec = new Recorder(this, shared.Client, r);
                 var get = (await Timed(rec, "Get", "Get", KmipBatchItems.Get(keyId))).BatchItems[0].EnsureSuccess();
                 var material = KeyMaterial(get);
                 if (material is not { Length: 32 }) throw new InvalidOperationException($"the key material is {(material is null ? "missing" : $"{material.Length} bytes")}, not 32 bytes of AES-256");
@@ -409,13 +438,13 @@ public sealed class Certifier(CertifyOptions options)
             string? state = null;
             await Run(report, new RequirementResult("C6", "vCenter's conversation", t["C6"]), async r =>
             {
-                var rec = new Recorder(shared.Client, r, _requestOptions);
+                var rec = new Recorder(this, shared.Client, r);
                 state = await StateAsync(rec, keyId, "Get Attributes State");
                 r.Detail = $"State is {state}" + (state == "PreActive" ? " (vCenter's keys are never activated by vCenter; the KMS must serve them as they are)" : "");
             });
             await Run(report, new RequirementResult("C7", "vCenter's conversation", t["C7"]), async r =>
             {
-                var rec = new Recorder(shared.Client, r, _requestOptions);
+                var rec = new Recorder(this, shared.Client, r);
                 var create = (await rec.SendAsync("Create a key to activate", ct, KmipBatchItems.CreateSymmetricKey(Version, KmipAttribute.Aes256EncryptDecrypt))).BatchItems[0].EnsureSuccess();
                 var id = create.RequiredPayload.Required(Tag.UniqueIdentifier).AsText;
                 var before = await StateAsync(rec, id, "State before Activate");
@@ -435,7 +464,7 @@ public sealed class Certifier(CertifyOptions options)
 
         await Run(report, new RequirementResult("C8", "vCenter's conversation", t["C8"]), async r =>
         {
-            var rec = new Recorder(shared.Client, r, _requestOptions);
+            var rec = new Recorder(this, shared.Client, r);
             var name = $"harness-certify-{Guid.NewGuid():N}";
             var create = (await rec.SendAsync("Create a key with a Name", ct, KmipBatchItems.CreateSymmetricKey(Version,
                 [.. KmipAttribute.Aes256EncryptDecrypt, KmipAttribute.ObjectName(name)]))).BatchItems[0].EnsureSuccess();
@@ -455,7 +484,7 @@ public sealed class Certifier(CertifyOptions options)
 
         await Run(report, new RequirementResult("C9", "vCenter's conversation", t["C9"]), async r =>
         {
-            var rec = new Recorder(shared.Client, r, _requestOptions);
+            var rec = new Recorder(this, shared.Client, r);
             var ids = new List<string>();
             for (int i = 0; i < 10; i++)
             {
@@ -473,7 +502,7 @@ public sealed class Certifier(CertifyOptions options)
         string? revoked = null;
         await Run(report, new RequirementResult("C10", "vCenter's conversation", t["C10"]), async r =>
         {
-            var rec = new Recorder(shared.Client, r, _requestOptions);
+            var rec = new Recorder(this, shared.Client, r);
             var c = (await rec.SendAsync("Create a key to revoke", ct, KmipBatchItems.CreateSymmetricKey(Version, KmipAttribute.Aes256EncryptDecrypt))).BatchItems[0].EnsureSuccess();
             var id = c.RequiredPayload.Required(Tag.UniqueIdentifier).AsText;
             // An Active key revoked for cessation of operation becomes Deactivated (KMIP 1.4 §3.31, §4.20): what a KMS
@@ -491,7 +520,7 @@ public sealed class Certifier(CertifyOptions options)
 
         await Run(report, new RequirementResult("C11", "vCenter's conversation", t["C11"]), async r =>
         {
-            var rec = new Recorder(shared.Client, r, _requestOptions);
+            var rec = new Recorder(this, shared.Client, r);
             var id = revoked ?? (await rec.SendAsync("Create a key to destroy", ct, KmipBatchItems.CreateSymmetricKey(Version, KmipAttribute.Aes256EncryptDecrypt)))
                 .BatchItems[0].EnsureSuccess().RequiredPayload.Required(Tag.UniqueIdentifier).AsText;
             var destroy = (await Timed(rec, "Destroy", "Destroy", KmipBatchItems.Destroy(id))).BatchItems[0];
@@ -512,7 +541,7 @@ public sealed class Certifier(CertifyOptions options)
                 try
                 {
                     await using var client = await KmipClient.ConnectAsync(ClientOptions(), ct);
-                    var rec = new Recorder(client, null, _requestOptions);
+                    var rec = new Recorder(this, client, null);
                     for (int i = 0; i < _o.Rounds; i++)
                     {
                         var sw = Stopwatch.StartNew();
@@ -549,7 +578,7 @@ public sealed class Certifier(CertifyOptions options)
 
     private async Task<Recorder?> TryConnectAsync(CertificationReport report, CancellationToken ct)
     {
-        try { return new Recorder(await KmipClient.ConnectAsync(ClientOptions(), ct), null, _requestOptions); }
+        try { return new Recorder(this, await KmipClient.ConnectAsync(ClientOptions(), ct), null); }
         catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
         {
             foreach (var (id, title) in ConversationRequirements)

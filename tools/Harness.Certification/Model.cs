@@ -40,6 +40,9 @@ public sealed class CertificationReport
     public required string Target { get; init; }
     public DateTimeOffset StartedAt { get; init; } = DateTimeOffset.UtcNow;
     public double DurationSeconds { get; set; }
+
+    /// <summary>How many of the keys the conversation checks made were destroyed afterwards (null: none were made).</summary>
+    public int? KeysCleanedUp { get; set; }
     public string? ServerVendor { get; set; }
     public string? ServerThumbprintSha1 { get; set; }
     /// <summary>With `--image`: the container image that was certified (tag and local image id).</summary>

@@ -38,6 +38,7 @@ public static class ReportWriter
         serverThumbprintSha1 = r.ServerThumbprintSha1,
         startedAt = r.StartedAt,
         durationSeconds = r.DurationSeconds,
+        keysCleanedUp = r.KeysCleanedUp,
         harnessVersion = r.HarnessVersion,
         requirements = r.Requirements,
         latencies = r.Latencies,
@@ -100,7 +101,7 @@ public static class ReportWriter
             pre { background:#f6f7f9; border:1px solid #e4e7eb; padding:6px; overflow:auto; font-size:12px; max-height:360px; }
             </style></head><body>
             <h1>KMS certification for vSphere VM Encryption</h1>
-            <div class="meta">KMS {{H(r.Target)}}{{(r.ServerVendor is null ? "" : $" ({H(r.ServerVendor)})")}} · server certificate SHA-1 {{H(r.ServerThumbprintSha1 ?? "unknown")}} · {{r.StartedAt:u}} · {{r.DurationSeconds}} s · Harness {{H(r.HarnessVersion)}}</div>
+            <div class="meta">KMS {{H(r.Target)}}{{(r.ServerVendor is null ? "" : $" ({H(r.ServerVendor)})")}} · server certificate SHA-1 {{H(r.ServerThumbprintSha1 ?? "unknown")}} · {{r.StartedAt:u}} · {{r.DurationSeconds}} s{{(r.KeysCleanedUp is { } k ? $" · {k} test keys destroyed afterwards" : "")}} · Harness {{H(r.HarnessVersion)}}</div>
             {{(r.Image is null ? "" : $"<div class=\"meta\" id=\"image\">Container image <b>{H(r.Image.Tag)}</b> · image id {H(r.Image.Id)}{(r.Image.Command is { Count: > 0 } c ? $" · command {H(string.Join(' ', c))}" : "")}{(r.Image.Mount is { } m ? $" · mount {H(m)}" : "")}</div>")}}
             <div class="verdict {{verdictClass}}" id="verdict" data-verdict="{{r.Verdict}}">{{H(CertificationReport.Describe(r.Verdict))}}</div>
             {{(r.Reason is null ? "" : $"<p id=\"reason\"><b>Why:</b> {H(r.Reason)}</p>")}}

@@ -188,6 +188,37 @@ public sealed class ExternalKmsAdministration(ExternalKms kms) : IKmsAdministrat
         await OneAsync(client, KmipBatchItems.Destroy(keyId), $"Destroy {keyId}").ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Destroys keys a scenario made on the KMS (Revoke when Active, then Destroy), on one connection, ignoring keys that
+    /// are gone or refused: cleaning up after a certification run must not change its outcome. Returns how many went.
+    /// </summary>
+    public async Task<int> DestroyQuietlyAsync(IEnumerable<string> keyIds)
+    {
+        int destroyed = 0;
+        try
+        {
+            await using var client = await ConnectAsync().ConfigureAwait(false);
+            foreach (var id in keyIds.Distinct())
+            {
+                try
+                {
+                    var state = await StateAsync(client, id).ConfigureAwait(false);
+                    if (state == nameof(State.Destroyed)) continue;
+                    if (state == nameof(State.Active))
+                        await OneAsync(client, KmipBatchItems.Revoke(id, RevocationReasonCode.CessationOfOperation), $"Revoke {id}").ConfigureAwait(false);
+                    await OneAsync(client, KmipBatchItems.Destroy(id), $"Destroy {id}").ConfigureAwait(false);
+                    destroyed++;
+                }
+                catch (Exception ex) when (ex is KmsAdministrationException or KmipOperationException) { /* refused: leave it */ }
+            }
+        }
+        catch (Exception ex) when (ex is KmsAdministrationException or IOException or KmipException or TimeoutException or OperationCanceledException)
+        {
+            /* the KMS is not reachable now (a scenario may have left it so): nothing more to clean */
+        }
+        return destroyed;
+    }
+
     /// <summary>The state by Get Attributes; a key the KMS no longer knows after Destroy counts as "Destroyed" (KMIP lets a KMS drop a destroyed object).</summary>
     public async Task<string> KeyStateAsync(string keyId)
     {

@@ -175,6 +175,10 @@ public sealed class VsphereDriver(ExternalKms? external = null) : IAsyncDisposab
 
     public async ValueTask DisposeAsync()
     {
+        // On a KMS that is not Harness's own, the keys this scenario made are destroyed: a certification run should
+        // not leave dozens of test keys on the vendor's KMS.
+        if (external is not null && _kms.Values.FirstOrDefault() is { Administration: ExternalKmsAdministration admin })
+            await admin.DestroyQuietlyAsync(Simulation.AllVCentersEver.SelectMany(v => v.Crypto.CreatedKeyIds).ToList());
         await Simulation.DisposeAsync();
         foreach (var k in _kms.Values) await k.DisposeAsync();
     }

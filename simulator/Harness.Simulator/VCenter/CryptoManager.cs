@@ -51,6 +51,11 @@ public sealed class CryptoManager : IAsyncDisposable
 
     public string ProductVersion { get; set; } = "7.0.3 build-19480866";
 
+    private readonly ConcurrentQueue<string> _createdKeyIds = new();
+
+    /// <summary>Every key the KMS created for this crypto manager, in order (a certification run cleans them up).</summary>
+    public IReadOnlyCollection<string> CreatedKeyIds => _createdKeyIds;
+
     private async Task<TtlvNode> SendAsync(KeyProvider provider, KmipClient client, TtlvNode request)
     {
         Interlocked.Increment(ref RequestCount);
@@ -145,6 +150,7 @@ public sealed class CryptoManager : IAsyncDisposable
         if (!create.IsSuccess)
             throw new KeyFetchException(KeyFailure.KeyMissingOnKms, provider.Name, $"the KMS refused to create a key: {create.ResultReason}: {create.ResultMessage}");
         var id = create.RequiredPayload.Required(Tag.UniqueIdentifier).AsText;
+        _createdKeyIds.Enqueue(id);
         KmipResponse.Parse(await SendAsync(provider, client, KmipRequests.Message(Version, OptionsFor(provider),
             KmipBatchItems.GetAttributes(Version, id, ["x-Product_Version"])))).EnsureSuccess();
         // Add Attribute is not essential: vCenter tolerates a KMS that lacks it (e.g. PyKMIP).

@@ -41,7 +41,10 @@ public sealed class KeyProvider(string name)
     /// The configuration vCenter pushes to the hosts of an encrypted vSAN cluster: the same servers, the same trusted
     /// server certificates and the same client certificate, so that a host can fetch keys itself.
     /// </summary>
-    public KeyProvider CopyForHost()
+    public KeyProvider CopyForHost() => Copy();
+
+    /// <summary>The same servers (each with a status of its own), trust, client certificate and credential.</summary>
+    public KeyProvider Copy()
     {
         var copy = new KeyProvider(Name) { ClientCertificate = ClientCertificate, Credential = Credential };
         copy.Servers.AddRange(Servers.Select(s => s.Copy()));
