@@ -140,6 +140,42 @@ public sealed class CertifyCommandTests(ServeFixture server) : IClassFixture<Ser
         ReadJson(dir.Sub("without")).GetProperty("reason").GetString().Should().Contain("AuthenticationNotSuccessful");
     }
 
+    /// <summary>The deactivation scenario against the fixture's KMS with an operator at the terminal who answers <paramref name="answers"/>.</summary>
+    private async Task<(Harness.Certification.RequirementResult Row, string Asked)> WithOperatorAsync(string answers)
+    {
+        var scenarios = Harness.Certification.RecoveryScenarios.Load(Path.Combine(RepoPaths.Root, "features"))
+            .Where(s => s.DisplayName.StartsWith("A deactivated key locks the VM")).ToList();
+        scenarios.Should().ContainSingle();
+        var asked = new StringWriter();
+        var report = await new Harness.Certification.Certifier(new Harness.Certification.CertifyOptions
+        {
+            Host = "127.0.0.1", Port = server.Serve.Port, Pki = server.Pki.Directory, Connections = 1, Rounds = 1, Scenarios = scenarios,
+            Administrator = new Harness.Steps.OperatorPrompt(new StringReader(answers), asked, server.Target),
+        }).RunAsync(Ct);
+        return (report.Requirements.Single(r => r.Area == Harness.Certification.RecoveryScenarios.Area), asked.ToString());
+    }
+
+    [Fact]
+    public async Task Certify_AtATerminal_TheOperatorWhoSkipsTheAdministratorsStep_LeavesTheScenarioNeedingAnAdministrator()
+    {
+        var (row, asked) = await WithOperatorAsync("skip\n");
+        asked.Should().MatchRegex(@"^KMS administrator needed on 127\.0\.0\.1:\d+: deactivate the key [0-9a-f-]{36}\. Press Enter when it is done, or type skip");
+        row.Outcome.Should().Be(Harness.Certification.Outcome.NeedsAdministrator, row.Detail);
+        row.Detail.Should().Contain("(the operator skipped it)");
+        row.Evidence[0].Text.Should().MatchRegex(@"operator asked to deactivate the key [0-9a-f-]{36}: skipped");
+    }
+
+    [Fact]
+    public async Task Certify_AtATerminal_TheOperatorWhoSaysDoneWithoutDoingIt_FailsTheScenarioWhereTheVmShouldLock()
+    {
+        // Enter means "done": the scenario goes on, and finds the key was not deactivated after all.
+        var (row, asked) = await WithOperatorAsync("\n\n");
+        asked.Should().Contain("deactivate the key");
+        row.Outcome.Should().Be(Harness.Certification.Outcome.Failed);
+        row.Detail.Should().Contain("Then VM \"app01\" is locked");
+        row.Evidence[0].Text.Should().MatchRegex(@"operator asked to deactivate the key [0-9a-f-]{36}: done");
+    }
+
     [Theory]
     [InlineData("--admin-command", "/no/such/script.sh", "--admin-command /no/such/script.sh does not exist")]
     [InlineData("--features", "/no/such/folder", "--features /no/such/folder is not a folder")]
