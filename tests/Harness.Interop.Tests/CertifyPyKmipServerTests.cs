@@ -16,35 +16,16 @@ namespace Harness.Interop.Tests;
 /// </summary>
 public sealed class CertifyPyKmipServerTests(ITestOutputHelper output) : IAsyncLifetime
 {
-    private readonly TempDir _dir = new("harness-certify-pykmip-");
-    private PyKmipServer _server = null!;
-    private PkiPaths _pki = null!;
+    private PyKmipTestServer _kms = null!;
 
     private static readonly string[] Transport = ["T1", "T2", "T3", "T4", "T5"];
     private static readonly string[] Conversation = ["C1", "C2", "C3", "C4", "C5", "C6", "C7", "C8", "C9", "C10", "C11", "C12"];
 
-    public async ValueTask InitializeAsync()
-    {
-        try
-        {
-            _pki = TestPki.Init(_dir.Sub("pki"));
-            _server = await PyKmipServer.StartAsync(_pki.Directory, _dir.Sub("data"));
-        }
-        catch
-        {
-            _dir.Dispose(); // xunit does not call DisposeAsync when InitializeAsync fails
-            throw;
-        }
-    }
+    public async ValueTask InitializeAsync() => _kms = await PyKmipTestServer.StartAsync("harness-certify-pykmip-");
 
     public async ValueTask DisposeAsync()
     {
-        if (_server is not null)
-        {
-            output.WriteLine(_server.Describe());
-            await _server.DisposeAsync();
-        }
-        _dir.Dispose();
+        if (_kms is not null) await _kms.DisposeAsync(output);
     }
 
     [Fact]
@@ -52,9 +33,9 @@ public sealed class CertifyPyKmipServerTests(ITestOutputHelper output) : IAsyncL
     {
         var report = await new Certifier(new CertifyOptions
         {
-            Host = _server.Host,
-            Port = _server.Port,
-            Pki = _pki.Directory,
+            Host = _kms.Server.Host,
+            Port = _kms.Server.Port,
+            Pki = _kms.Pki.Directory,
             Connections = 4,
             Scenarios = RecoveryScenarios.Load(Path.Combine(RepoPaths.Root, "features")),
             // PyKMIP handles each connection in a Python thread: allow for two busy cores.
@@ -91,7 +72,7 @@ public sealed class CertifyPyKmipServerTests(ITestOutputHelper output) : IAsyncL
             .And.Contain("keys are still created and served");
         c4.Evidence.Should().ContainSingle().Which.Response.Should().Contain("InvalidMessage");
         // …and that is what happened inside PyKMIP: it has no Add Attribute payload at all.
-        _server.ReadLog().Should().Contain("_create_add_attribute_payload").And.Contain("NotImplementedError");
+        _kms.Server.ReadLog().Should().Contain("_create_add_attribute_payload").And.Contain("NotImplementedError");
 
         // The rest passed for PyKMIP's reasons (not because a check was skipped): TLS 1.2 only, Pre-Active keys
         // served and activatable, Revoke gives Deactivated, a destroyed key is gone.
@@ -104,7 +85,7 @@ public sealed class CertifyPyKmipServerTests(ITestOutputHelper output) : IAsyncL
         Detail(report, "C12").Should().StartWith("4 connections at once, 20 Create+Get rounds");
 
         // The report files say the same.
-        var (html, json, junit) = ReportWriter.WriteAll(report, _dir.Sub("out"));
+        var (html, json, junit) = ReportWriter.WriteAll(report, _kms.Dir.Sub("out"));
         var root = JsonDocument.Parse(await File.ReadAllTextAsync(json, TestContext.Current.CancellationToken)).RootElement;
         root.GetProperty("verdict").GetString().Should().Be("CompatibleWithWarnings");
         root.GetProperty("verdictText").GetString().Should().Be("Compatible with warnings");

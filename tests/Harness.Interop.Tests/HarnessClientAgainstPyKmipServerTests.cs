@@ -8,36 +8,17 @@ namespace Harness.Interop.Tests;
 /// <summary>The Harness KMIP client against a third-party server: the Debian PyKMIP server (TLS 1.2, mutual TLS).</summary>
 public sealed class HarnessClientAgainstPyKmipServerTests(ITestOutputHelper output) : IAsyncLifetime
 {
-    private readonly TempDir _dir = new("harness-pykmip-test-");
-    private PyKmipServer _server = null!;
-    private PkiPaths _pki = null!;
+    private PyKmipTestServer _kms = null!;
 
-    public async ValueTask InitializeAsync()
-    {
-        try
-        {
-            _pki = TestPki.Init(_dir.Sub("pki"));
-            _server = await PyKmipServer.StartAsync(_pki.Directory, _dir.Sub("data"));
-        }
-        catch
-        {
-            _dir.Dispose(); // xunit does not call DisposeAsync when InitializeAsync fails
-            throw;
-        }
-    }
+    public async ValueTask InitializeAsync() => _kms = await PyKmipTestServer.StartAsync("harness-pykmip-test-");
 
     public async ValueTask DisposeAsync()
     {
-        if (_server is not null)
-        {
-            output.WriteLine(_server.Describe());
-            await _server.DisposeAsync();
-        }
-        _dir.Dispose();
+        if (_kms is not null) await _kms.DisposeAsync(output);
     }
 
     private Task<KmipClient> ConnectAsync() => KmipClient.ConnectAsync(
-        KmipClientOptions.FromPki(_server.Host, _server.Port, _pki) with { ReceiveTimeout = TimeSpan.FromSeconds(30) });
+        KmipClientOptions.FromPki(_kms.Server.Host, _kms.Server.Port, _kms.Pki) with { ReceiveTimeout = TimeSpan.FromSeconds(30) });
 
     [Theory]
     [InlineData(1, 0)]
@@ -76,11 +57,11 @@ public sealed class HarnessClientAgainstPyKmipServerTests(ITestOutputHelper outp
     [Fact]
     public async Task PyKmipServer_Stop_KillsTheServerAndFreesThePort()
     {
-        var port = _server.Port;
-        _server.Stop();
+        var port = _kms.Server.Port;
+        _kms.Server.Stop();
 
         var refused = async () => await KmipClient.ConnectAsync(
-            KmipClientOptions.FromPki("127.0.0.1", port, _pki) with { ConnectTimeout = TimeSpan.FromSeconds(5) });
+            KmipClientOptions.FromPki("127.0.0.1", port, _kms.Pki) with { ConnectTimeout = TimeSpan.FromSeconds(5) });
         await refused.Should().ThrowAsync<KmipConnectionException>("nothing listens on the port any more");
     }
 }

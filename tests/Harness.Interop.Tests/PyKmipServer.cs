@@ -155,3 +155,46 @@ public sealed class PyKmipServer : IAsyncDisposable
 
     private sealed class PortTakenException(int port) : Exception($"port {port} was taken");
 }
+
+/// <summary>A PyKMIP server with a fresh test PKI, in a temporary folder of its own that goes when it is disposed (one per test).</summary>
+public sealed class PyKmipTestServer : IAsyncDisposable
+{
+    private PyKmipTestServer(TempDir dir, PkiPaths pki, PyKmipServer server)
+    {
+        Dir = dir;
+        Pki = pki;
+        Server = server;
+    }
+
+    public TempDir Dir { get; }
+    public PkiPaths Pki { get; }
+    public PyKmipServer Server { get; }
+
+    public static async Task<PyKmipTestServer> StartAsync(string prefix)
+    {
+        var dir = new TempDir(prefix);
+        try
+        {
+            var pki = TestPki.Init(dir.Sub("pki"));
+            return new PyKmipTestServer(dir, pki, await PyKmipServer.StartAsync(pki.Directory, dir.Sub("data")));
+        }
+        catch
+        {
+            dir.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Stops the server (its description, with the end of its log, goes to <paramref name="output"/>) and deletes the folder.</summary>
+    public async ValueTask DisposeAsync(ITestOutputHelper output)
+    {
+        output.WriteLine(Server.Describe());
+        await DisposeAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Server.DisposeAsync();
+        Dir.Dispose();
+    }
+}
