@@ -96,4 +96,29 @@ public sealed class RunCommandTests
         run.Stdout.Should().Contain("a KMIP client {string} with a certificate from the KMS's CA").And.Contain("KmsSteps.cs:");
         run.StdoutLines.Last().Should().MatchRegex(@"^\d+ steps$");
     }
+
+    [Fact]
+    public async Task Run_WithATarget_RunsTheVsphereScenariosAgainstThatKms_AdministratorStepsThroughItsAdminInterface()
+    {
+        using var dir = new TempDir("harness-run-target-");
+        var pki = Harness.Pki.TestPki.Init(dir.Sub("pki"));
+        using var kms = await ServeProcess.StartAsync(pki.Directory, dir.Sub("data"));
+        var token = (await File.ReadAllTextAsync(kms.AdminTokenFile, TestContext.Current.CancellationToken)).Trim();
+        int scenarios = Directory.EnumerateFiles(Path.Combine(RepoPaths.Root, "features", "vsphere"), "*.feature")
+            .Sum(f => File.ReadLines(f).Count(l => l.Trim() == "@certification"));
+        var features = Path.Combine(RepoPaths.Root, "features", "vsphere");
+
+        using var run = await Cli.RunAsync("run", "--no-color", "--tags", "@certification", "--target", $"127.0.0.1:{kms.Port}", "--pki", pki.Directory,
+            "--admin", kms.AdminUrl.AbsoluteUri, "--admin-token", token, features);
+        run.ExitCode.Should().Be(0, run.Describe());
+        run.StdoutLines.Last().Should().Be($"{scenarios} passed, 0 failed");
+        // The keys the scenarios made live on that KMS (and are destroyed again when each scenario ends).
+        run.Stdout.Should().Contain("When the KMS administrator deactivates the key of VM \"app01\"");
+
+        // Without its admin interface, the scenario that deactivates a key stops there, saying what it needs.
+        using var without = await Cli.RunAsync("run", "--no-color", "--tags", "@certification", "--target", $"127.0.0.1:{kms.Port}", "--pki", pki.Directory, features);
+        without.ExitCode.Should().Be(1, without.Describe());
+        without.StdoutLines.Last().Should().Be($"{scenarios - 1} passed, 1 failed");
+        without.Stdout.Should().Contain("needs a KMS administrator to deactivate key");
+    }
 }

@@ -253,3 +253,29 @@ public sealed class ExternalKmsAdministration(ExternalKms kms) : IKmsAdministrat
         }
     }
 }
+
+/// <summary>
+/// The Harness KMS admin interface as the administrator of an external KMS that is a Harness KMS (<c>./harness run
+/// --target HOST:PORT --admin URL --admin-token TOKEN</c>): the vSphere scenarios' administrator steps run for real.
+/// </summary>
+public sealed class HarnessAdminInterface(Uri url, string? token) : IManualKmsAdministrator, IDisposable
+{
+    private readonly KmsAdministrator _admin = new(url, token);
+    private readonly List<string> _log = [];
+    public IReadOnlyList<string> Log => _log;
+
+    public async Task PerformAsync(string action, string keyId, CancellationToken ct = default)
+    {
+        await (action switch
+        {
+            "deactivate" => _admin.DeactivateAsync(keyId),
+            "reactivate" => _admin.ReactivateAsync(keyId),
+            "restore" => _admin.RestoreAsync(keyId),
+            "delete-root-key" => _admin.DeleteRootKeyAsync(),
+            _ => throw new KmsAdministrationException($"the Harness admin interface has no action \"{action}\""),
+        }).ConfigureAwait(false);
+        _log.Add($"{action} {keyId} through {_admin.Url}");
+    }
+
+    public void Dispose() => _admin.Dispose();
+}

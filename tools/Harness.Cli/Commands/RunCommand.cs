@@ -6,7 +6,8 @@ namespace Harness.Cli.Commands;
 
 /// <summary>
 /// `harness run [--tags EXPR] [--target HOST:PORT --pki DIR [--admin URL --admin-token TOKEN]] [--junit F] [--messages F]
-/// [--html F] FEATURE|DIR...`: runs feature files (default: each scenario against its own embedded Harness KMS), prints
+/// [--html F] FEATURE|DIR...`: runs feature files (default: each scenario against its own embedded Harness KMS; with
+/// --target, the kms features and the vSphere features' KMS clusters are that KMS), prints
 /// each step as it runs, and ends with "N passed, N failed". Feature files that do not parse are reported with
 /// file:line:column and count as failures; the others still run.
 /// </summary>
@@ -51,7 +52,16 @@ public static class RunCommand
             Console.Error.WriteLine($"harness run: {ex.Message}");
             return 2;
         }
-        var engine = new ScenarioEngine(catalog, run => { if (kms is not null) run.Register(kms); });
+        // The vSphere features use the same KMS: every KMS cluster of a scenario is the target, its administrator's
+        // steps going to the admin interface when one is given (else they "need a KMS administrator").
+        using var adminInterface = kms?.AdminUrl is { } adminUrl ? new HarnessAdminInterface(adminUrl, kms.AdminToken) : null;
+        var external = kms is null ? null : new ExternalKms(kms.Host, kms.Port, kms.Pki, Administrator: adminInterface);
+        var engine = new ScenarioEngine(catalog, run =>
+        {
+            if (kms is null) return;
+            run.Register(kms);
+            run.Register(external!);
+        });
         var printer = new ConsoleRunPrinter(Console.Out, color);
         var result = await engine.RunAsync(features, new RunOptions(tags), printer);
 
