@@ -88,6 +88,7 @@ public class CertificationReportBrowserTests(ChromiumFixture chromium, ITestOutp
             var scenario = page.Locator("tr.requirement[data-id=R1]");
             await Expect(scenario).ToHaveAttributeAsync("data-outcome", "Passed");
             await Expect(scenario).ToContainTextAsync("A host that reboots while the KMS is unreachable locks its VMs");
+            await Expect(scenario.Locator("details.evidence summary")).ToHaveTextAsync(new Regex(@"^Scenario features/vsphere/locked-vms\.feature:\d+$"));
             await scenario.Locator("details.evidence summary").ClickAsync();
             var steps = scenario.Locator("pre.steps");
             await Expect(steps).ToBeVisibleAsync();

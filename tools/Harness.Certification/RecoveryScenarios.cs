@@ -20,7 +20,9 @@ public static class RecoveryScenarios
     public static IReadOnlyList<ScenarioDefinition> Load(string featuresFolder)
     {
         var filter = TagExpression.Parse(Tag);
-        var features = FeatureLoader.LoadAll([featuresFolder]);
+        // Scenario locations read from the folder's parent ("features/vsphere/locked-vms.feature:27"), wherever certify runs.
+        var full = Path.GetFullPath(featuresFolder);
+        var features = FeatureLoader.LoadAll([full], Path.GetDirectoryName(full.TrimEnd(Path.DirectorySeparatorChar)));
         if (features.FirstOrDefault(f => f.Error is not null) is { Error: { } error })
             throw new InvalidOperationException($"a feature file does not parse: {error}");
         return features.SelectMany(f => f.Scenarios).Where(s => filter.Evaluate(s.Tags)).ToList();
