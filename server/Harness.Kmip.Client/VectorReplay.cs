@@ -12,7 +12,9 @@ public sealed record VectorReplayOutcome(bool Passed, int Steps, string? Reason,
 /// <summary>Replays an OASIS KMIP XML test vector file against a server on a fresh mutual-TLS connection.</summary>
 public static class VectorReplay
 {
-    public static async Task<VectorReplayOutcome> RunFileAsync(VectorFile vectors, KmipClientOptions options, CancellationToken ct = default)
+    /// <param name="onResponse">sees every response as it arrives (e.g. to note the objects the vectors made).</param>
+    public static async Task<VectorReplayOutcome> RunFileAsync(VectorFile vectors, KmipClientOptions options, CancellationToken ct = default,
+        Action<TtlvNode>? onResponse = null)
     {
         KmipClient client;
         try { client = await KmipClient.ConnectAsync(options, ct).ConfigureAwait(false); }
@@ -26,8 +28,12 @@ public static class VectorReplay
             try
             {
                 // The runner is synchronous by design (no I/O in Harness.Kmip); the exchange blocks on the TLS client.
-                var result = await Task.Run(() => VectorRunner.Run(vectors, request => client.SendAsync(request, ct).GetAwaiter().GetResult()), ct)
-                    .ConfigureAwait(false);
+                var result = await Task.Run(() => VectorRunner.Run(vectors, request =>
+                {
+                    var response = client.SendAsync(request, ct).GetAwaiter().GetResult();
+                    onResponse?.Invoke(response);
+                    return response;
+                }), ct).ConfigureAwait(false);
                 if (result.Passed) return new VectorReplayOutcome(true, result.StepCount, null);
                 var f = result.Failure!;
                 var step = result.Steps.FirstOrDefault(s => s.StepIndex == f.StepIndex);

@@ -176,6 +176,61 @@ public sealed class CertifyCommandTests(ServeFixture server) : IClassFixture<Ser
         row.Evidence[0].Text.Should().MatchRegex(@"operator asked to deactivate the key [0-9a-f-]{36}: done");
     }
 
+    [Fact]
+    public async Task Certify_InterruptedBySigterm_ExitsWith130AndLeavesTheKmsWithTheKeysItHad()
+    {
+        using var dir = new TempDir("harness-certify-");
+        var keysBefore = await LiveKeysAsync();
+        using var certify = Cli.Start("certify", "--target", server.Target, "--pki", server.Pki.Directory, "--out", dir.Sub("out"), "--connections", "2",
+            "--admin-command", AdminCommand(dir));
+        // Once the recovery scenarios run, the conversation checks have made their keys and a scenario is making its own.
+        await certify.WaitForLineAsync(l => l.StartsWith("  … R2 "), TimeSpan.FromSeconds(60));
+        using (var kill = System.Diagnostics.Process.Start("kill", ["-TERM", certify.Id.ToString()])) await kill.WaitForExitAsync(Ct);
+        (await certify.WaitForExitAsync(TimeSpan.FromSeconds(60))).Should().Be(130, certify.Describe());
+        certify.Stderr.Should().Contain("harness certify: interrupted; the test keys made so far were destroyed, no report written");
+        certify.Stdout.Should().NotContain("… R10 ", "the run stops after the scenario it was in, not at the end");
+        Directory.Exists(dir.Sub("out")).Should().BeFalse();
+        (await LiveKeysAsync()).Should().BeEquivalentTo(keysBefore);
+    }
+
+    [Fact]
+    public async Task AdminCommand_ThatOutlivesItsTimeout_IsKilledAndFailsTheStepSayingSo()
+    {
+        using var dir = new TempDir("harness-admin-command-");
+        var script = dir.Sub("slow.sh");
+        File.WriteAllText(script, "#!/bin/sh\necho \"asking the appliance to $1 $2\"\nexec sleep 30\n");
+        File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var admin = new Harness.Steps.AdminCommand(script, "127.0.0.1", 5696) { Timeout = TimeSpan.FromSeconds(1) };
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var act = () => admin.PerformAsync("reactivate", "key-1", Ct);
+        (await act.Should().ThrowAsync<Harness.Steps.KmsAdministrationException>())
+            .WithMessage($"--admin-command: {script} reactivate key-1 did not finish within 1 s (killed*");
+        clock.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(20), "the timeout bounds the wait");
+        admin.Log.Should().ContainSingle().Which.Should().Contain("stopped after 1 s");
+    }
+
+    [Fact]
+    public async Task AdminCommand_WhoseChildKeepsItsOutputOpen_DoesNotHangTheRun()
+    {
+        // The script ends at once, but a process it started in the background still holds its stdout.
+        using var dir = new TempDir("harness-admin-command-");
+        var script = dir.Sub("forks.sh");
+        var pidFile = dir.Sub("child.pid");
+        File.WriteAllText(script, $"#!/bin/sh\nsleep 30 &\necho $! > '{pidFile}'\necho done\nexit 0\n");
+        File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var admin = new Harness.Steps.AdminCommand(script, "127.0.0.1", 5696) { Timeout = TimeSpan.FromSeconds(1) };
+        try
+        {
+            var act = () => admin.PerformAsync("deactivate", "key-2", Ct);
+            (await act.Should().ThrowAsync<Harness.Steps.KmsAdministrationException>()).WithMessage("*did not finish within 1 s*");
+        }
+        finally
+        {
+            if (File.Exists(pidFile) && int.TryParse(File.ReadAllText(pidFile).Trim(), out var child))
+                try { System.Diagnostics.Process.GetProcessById(child).Kill(); } catch (ArgumentException) { /* gone */ }
+        }
+    }
+
     [Theory]
     [InlineData("--admin-command", "/no/such/script.sh", "--admin-command /no/such/script.sh does not exist")]
     [InlineData("--features", "/no/such/folder", "--features /no/such/folder is not a folder")]
@@ -198,6 +253,7 @@ public sealed class CertifyCommandTests(ServeFixture server) : IClassFixture<Ser
         File.Copy(Path.Combine(source, "SKLC-M-1-14.xml"), Path.Combine(vectors, "SKLC-M-1-14.xml"));
         // CS-AC-M-7-14 asks for Hash, which the Harness KMS does not offer: a conformance gap, reported as a warning.
         File.Copy(Path.Combine(source, "CS-AC-M-7-14.xml"), Path.Combine(vectors, "CS-AC-M-7-14.xml"));
+        var keysBefore = await LiveKeysAsync();
         var run = await Cli.RunAsync("certify", "--target", server.Target, "--pki", server.Pki.Directory, "--out", dir.Sub("out"), "--connections", "2",
             "--no-scenarios", "--vectors", vectors);
         run.ExitCode.Should().Be(0, run.Describe());
@@ -212,6 +268,9 @@ public sealed class CertifyCommandTests(ServeFixture server) : IClassFixture<Ser
         var exchange = hash.GetProperty("evidence")[0];
         exchange.GetProperty("request").GetString().Should().Contain("Operation (Enumeration): Hash");
         exchange.GetProperty("response").GetString().Should().Contain("OperationNotSupported");
+        // The objects the vectors made (CS-AC registers keys) are destroyed afterwards like the checks' keys.
+        (await LiveKeysAsync()).Should().BeEquivalentTo(keysBefore);
+        json.GetProperty("keysCleanedUp").GetInt32().Should().BeGreaterThan(0);
         var sklc = Requirement(json, "V2");
         sklc.GetProperty("title").GetString().Should().Be("SKLC-M-1-14.xml");
         sklc.GetProperty("outcome").GetString().Should().Be("Passed", sklc.GetProperty("detail").GetString());

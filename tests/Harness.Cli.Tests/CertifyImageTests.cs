@@ -81,6 +81,9 @@ public sealed partial class CertifyImageTests(KmsImageFixture image) : IClassFix
         reason.Should().StartWith("I1").And.Contain("exited with code").And.Contain("/no-such-pki/ca.crt does not exist", "the reason quotes the container's output");
         var rows = json.GetProperty("requirements").EnumerateArray().ToList();
         rows.Where(r => r.GetProperty("id").GetString() != "I1").Should().OnlyContain(r => r.GetProperty("outcome").GetString() == "Skipped");
+        // The recovery scenarios the run announced are there too, skipped for the same reason.
+        rows.Where(r => r.GetProperty("area").GetString() == "Recovery scenarios").Should().NotBeEmpty()
+            .And.OnlyContain(r => r.GetProperty("detail").GetString() == "not run: I1 failed");
         json.GetProperty("image").GetProperty("tag").GetString().Should().Be(tag);
 
         var name = ContainerName().Match(run.Stdout).Groups[1].Value;
@@ -122,6 +125,36 @@ public sealed partial class CertifyImageTests(KmsImageFixture image) : IClassFix
         Cli.ReasonOf(run).Should().Contain(missing).And.Contain("never pulls");
         clock.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(20));
         Directory.Exists(dir.Sub("out")).Should().BeFalse("nothing was tested, so there is no report");
+    }
+
+    [Theory]
+    [InlineData(new[] { "--port", "0" }, "--port must be 1 to 65535, not '0'")]
+    [InlineData(new[] { "--port", "abc" }, "--port must be 1 to 65535, not 'abc'")]
+    [InlineData(new string[0], "--image needs --port N")]
+    [InlineData(new[] { "--port", "5696", "--image-timeout", "0" }, "--image-timeout must be 1 to 3600 seconds, not 0")]
+    [InlineData(new[] { "--port", "5696", "--mount", "/tmp" }, "--mount must be HOSTDIR:CONTAINERDIR or HOSTDIR:CONTAINERDIR:ro, not '/tmp'")]
+    [InlineData(new[] { "--port", "5696", "--mount", "/tmp:relative" }, "with an absolute CONTAINERDIR")]
+    [InlineData(new[] { "--port", "5696", "--mount", "/no/such/dir:/pki" }, "--mount: /no/such/dir does not exist")]
+    public async Task CertifyImage_BadImageOptions_AreUsageErrorsBeforeDockerIsAsked(string[] options, string message)
+    {
+        using var dir = new TempDir("harness-certify-image-");
+        using var run = await Cli.RunAsync(["certify", "--image", "harness-kms:never-started", "--pki", image.Pki, "--out", dir.Sub("out"), .. options]);
+        Cli.ReasonOf(run).Should().Contain(message);
+        Directory.Exists(dir.Sub("out")).Should().BeFalse();
+    }
+
+    [Fact]
+    public async Task CertifyImage_APortSomethingAlreadyAnswersOn_ExitsWith2BeforeStartingAnything()
+    {
+        _ = image.Tag;
+        using var dir = new TempDir("harness-certify-image-");
+        using var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        taken.Start();
+        int port = ((System.Net.IPEndPoint)taken.LocalEndpoint).Port;
+        using var run = await Cli.RunAsync("certify", "--image", image.Tag, "--port", port.ToString(), "--pki", image.Pki, "--out", dir.Sub("out"));
+        Cli.ReasonOf(run).Should().Contain(port.ToString());
+        run.Stdout.Should().NotContain("starting");
+        Directory.Exists(dir.Sub("out")).Should().BeFalse();
     }
 
     [Fact]

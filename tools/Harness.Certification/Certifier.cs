@@ -55,47 +55,50 @@ public sealed class Certifier(CertifyOptions options)
     {
         var report = new CertificationReport { Target = $"{_o.Host}:{_o.Port}" };
         var clock = Stopwatch.StartNew();
-        bool reachable = await TransportAsync(report, ct);
-        if (reachable)
+        bool reachable = false;
+        try
         {
+            reachable = await TransportAsync(report, ct);
+            if (!reachable)
+            {
+                SkipChecks(report, _o, NotReachable, transport: false);
+                return report;
+            }
             await ConversationAsync(report, ct);
-            await CleanUpAsync(report);
+            if (_o.Scenarios.Count > 0) await RecoveryScenarios.RunAsync(report, _o.Scenarios, External, _o.Log, ct);
+            if (_o.Vectors.Count > 0)
+                await OasisVectors.RunAsync(report, _o.Vectors, ClientOptions(), response => NoteCreated(response), ct);
         }
-        else
-            foreach (var (id, title) in ConversationRequirements)
-                report.Requirements.Add(new RequirementResult(id, "vCenter's conversation", title) { Outcome = Outcome.Skipped, Detail = NotReachable });
-        if (_o.Scenarios.Count > 0)
+        finally
         {
-            if (reachable)
-                await RecoveryScenarios.RunAsync(report, _o.Scenarios, ExternalKms, _o.Log, ct);
-            else RecoveryScenarios.Skip(report, _o.Scenarios, NotReachable);
+            // Also when the run was interrupted: the vendor's KMS is left with the keys it had.
+            if (reachable) await CleanUpAsync(report);
+            report.DurationSeconds = Math.Round(clock.Elapsed.TotalSeconds, 2);
         }
-        if (_o.Vectors.Count > 0)
-        {
-            if (reachable) await OasisVectors.RunAsync(report, _o.Vectors, _o, ct);
-            else
-                for (int i = 0; i < _o.Vectors.Count; i++)
-                    report.Requirements.Add(new RequirementResult($"V{i + 1}", OasisVectors.Area, Path.GetFileName(_o.Vectors[i]))
-                    {
-                        Outcome = Outcome.Skipped, Detail = NotReachable,
-                    });
-        }
-        report.DurationSeconds = Math.Round(clock.Elapsed.TotalSeconds, 2);
         return report;
+    }
+
+    /// <summary>The rows of the checks that did not run, each skipped with the reason.</summary>
+    private static void SkipChecks(CertificationReport report, CertifyOptions o, string why, bool transport)
+    {
+        if (transport)
+            foreach (var (id, title) in TransportRequirements)
+                report.Requirements.Add(new RequirementResult(id, "Transport", title) { Outcome = Outcome.Skipped, Detail = why });
+        foreach (var (id, title) in ConversationRequirements)
+            report.Requirements.Add(new RequirementResult(id, "vCenter's conversation", title) { Outcome = Outcome.Skipped, Detail = why });
+        RecoveryScenarios.Skip(report, o.Scenarios, why);
+        OasisVectors.Skip(report, o.Vectors, why);
     }
 
     /// <summary>
     /// The report when the KMS could not be reached at all because a step before the checks failed (its container did
-    /// not start): that step as the failed requirement, every check skipped.
+    /// not start): that step as the failed requirement, every check (scenarios and vectors included) skipped.
     /// </summary>
-    public static CertificationReport NotRun(string target, RequirementResult failed, ContainerImage? image = null)
+    public static CertificationReport NotRun(string target, RequirementResult failed, CertifyOptions options, ContainerImage? image = null)
     {
         var report = new CertificationReport { Target = target, Image = image };
         report.Requirements.Add(failed);
-        foreach (var (id, title) in TransportRequirements)
-            report.Requirements.Add(new RequirementResult(id, "Transport", title) { Outcome = Outcome.Skipped, Detail = $"not run: {failed.Id} failed" });
-        foreach (var (id, title) in ConversationRequirements)
-            report.Requirements.Add(new RequirementResult(id, "vCenter's conversation", title) { Outcome = Outcome.Skipped, Detail = $"not run: {failed.Id} failed" });
+        SkipChecks(report, options, $"not run: {failed.Id} failed", transport: true);
         return report;
     }
 
@@ -180,27 +183,41 @@ public sealed class Certifier(CertifyOptions options)
 
     private readonly System.Collections.Concurrent.ConcurrentQueue<string> _created = new();
 
+    /// <summary>Operations whose answer names objects the KMS made for this run.</summary>
+    private static readonly HashSet<Operation> Making =
+        [Operation.Create, Operation.Register, Operation.CreateKeyPair, Operation.ReKey, Operation.ReKeyKeyPair, Operation.DeriveKey, Operation.Certify, Operation.ReCertify];
+
+    private static readonly Tag[] MadeObjectTags = [Tag.UniqueIdentifier, Tag.PrivateKeyUniqueIdentifier, Tag.PublicKeyUniqueIdentifier];
+
+    /// <summary>Notes the objects a response says the KMS made, for the clean-up at the end.</summary>
     private KmipResponse NoteCreated(KmipResponse response)
     {
         foreach (var item in response.BatchItems)
-            if (item is { IsSuccess: true, Operation: Operation.Create } && item.ResponsePayload?.Child(Tag.UniqueIdentifier) is { Type: ItemType.TextString } id)
-                _created.Enqueue(id.AsText);
+            if (item is { IsSuccess: true, Operation: { } op } && Making.Contains(op) && item.ResponsePayload is { } payload)
+                foreach (var tag in MadeObjectTags)
+                    if (payload.Child(tag) is { Type: ItemType.TextString } id) _created.Enqueue(id.AsText);
         return response;
     }
 
     /// <summary>
-    /// Destroys the keys the conversation checks made (Revoke when Active, then Destroy), ignoring any the KMS refuses:
-    /// a certification run should not leave test keys behind, and cleaning up must not change the verdict.
+    /// Destroys the objects the conversation checks and the vectors made (Revoke when Active, then Destroy), ignoring
+    /// any the KMS refuses: a certification run should not leave test keys behind, and cleaning up must not change the
+    /// verdict. The scenarios clean up after themselves; the report counts both.
     /// </summary>
     private async Task CleanUpAsync(CertificationReport report)
     {
-        if (_created.IsEmpty) return;
-        var destroyed = await new Harness.Steps.ExternalKmsAdministration(ExternalKms).DestroyQuietlyAsync(_created);
-        report.KeysCleanedUp = destroyed;
-        Log($"destroyed {destroyed} of the {_created.Count} keys the checks made");
+        if (!_created.IsEmpty)
+        {
+            var destroyed = await new Harness.Steps.ExternalKmsAdministration(External).DestroyQuietlyAsync(_created);
+            Log($"destroyed {destroyed} of the {_created.Count} objects the checks made");
+        }
+        report.KeysCleanedUp = External.KeysCleanedUp;
     }
 
-    private Harness.Steps.ExternalKms ExternalKms => new(_o.Host, _o.Port, new PkiPaths(_o.Pki), _o.Credential, _o.Administrator)
+    private Harness.Steps.ExternalKms? _external;
+
+    /// <summary>The KMS under test as the scenarios and the clean-up reach it (one instance: it counts what was cleaned up).</summary>
+    private Harness.Steps.ExternalKms External => _external ??= new(_o.Host, _o.Port, new PkiPaths(_o.Pki), _o.Credential, _o.Administrator)
     {
         ConnectTimeout = _o.ConnectTimeout,
         ReceiveTimeout = _o.ReceiveTimeout,

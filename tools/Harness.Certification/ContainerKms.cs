@@ -53,8 +53,9 @@ public sealed class ContainerNotListeningException(string message, ContainerImag
 
 /// <summary>
 /// The vendor's KMS, run from a local container image with Testcontainers: host network (the KMS listens on
-/// 127.0.0.1:Port, nothing is published or routed), never pulled, stopped and removed on dispose. Docker itself is
-/// only reached on its local unix socket.
+/// 127.0.0.1:Port; no port is published or mapped, Harness only connects to 127.0.0.1), never pulled, stopped and
+/// removed on dispose. Docker itself is only reached on its local unix socket. The host network is the host's whole
+/// network: what the vendor's KMS itself connects to is up to its image.
 /// </summary>
 public sealed class ContainerKms : IAsyncDisposable
 {
@@ -113,6 +114,9 @@ public sealed class ContainerKms : IAsyncDisposable
         var output = new LogBuffer();
         var name = $"harness-certify-{Guid.NewGuid():N}"[..28];
         var builder = new ContainerBuilder(o.Image)
+            // The daemon checked above, on its local socket: not whatever ~/.testcontainers.properties or a Docker
+            // context would pick.
+            .WithDockerEndpoint(new Uri($"unix://{docker.SocketPath}"))
             .WithImagePullPolicy(PullPolicy.Never)
             .WithName(name)
             .WithLabel("org.harness.certify", "kms")
@@ -173,7 +177,7 @@ public sealed class ContainerKms : IAsyncDisposable
         catch (Exception) { /* already gone, or never started: the forced removal below covers it */ }
         try { await container.DisposeAsync(); }
         catch (Exception) { }
-        // With the reaper off Testcontainers does not remove it: do, and wait until Docker no longer knows it (bounded).
+        // Make sure it is gone whatever Testcontainers did with the reaper off, and wait until Docker no longer knows it (bounded).
         await docker.RemoveContainerAsync(name, TimeSpan.FromSeconds(15));
     }
 

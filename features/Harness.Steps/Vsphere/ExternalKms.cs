@@ -46,21 +46,28 @@ public sealed record ExternalKms(string Host, int Port, PkiPaths Pki, UsernamePa
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(5);
     public TimeSpan ReceiveTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
+    private TlsIdentity? _identity;
+    private int _keysCleanedUp;
+
+    /// <summary>The vendor-issued client certificate (with key) and CA, read once.</summary>
+    public TlsIdentity ClientIdentity => _identity ??= Pki.LoadClientIdentity();
+
+    /// <summary>How many keys the runs against this KMS made and destroyed again afterwards.</summary>
+    public int KeysCleanedUp => _keysCleanedUp;
+
+    internal void CountCleanedUp(int keys) => Interlocked.Add(ref _keysCleanedUp, keys);
+
     /// <summary>A KMIP connection with the vendor-issued client identity (server certificate accepted as presented).</summary>
-    public Task<KmipClient> ConnectAsync(CancellationToken ct = default)
+    public Task<KmipClient> ConnectAsync(CancellationToken ct = default) => KmipClient.ConnectAsync(new KmipClientOptions
     {
-        var identity = Pki.LoadClientIdentity();
-        return KmipClient.ConnectAsync(new KmipClientOptions
-        {
-            Host = Host,
-            Port = Port,
-            ClientCertificate = identity.Certificate,
-            AcceptAnyServerCertificate = true,
-            VerifyServerName = false,
-            ConnectTimeout = ConnectTimeout,
-            ReceiveTimeout = ReceiveTimeout,
-        }, ct);
-    }
+        Host = Host,
+        Port = Port,
+        ClientCertificate = ClientIdentity.Certificate,
+        AcceptAnyServerCertificate = true,
+        VerifyServerName = false,
+        ConnectTimeout = ConnectTimeout,
+        ReceiveTimeout = ReceiveTimeout,
+    }, ct);
 }
 
 /// <summary>A KMS administrator's action that KMIP cannot express, done by someone (a script, the operator) outside Harness.</summary>
@@ -83,7 +90,8 @@ public sealed class NeedsKmsAdministratorException(string action, string keyId, 
 
 /// <summary>
 /// <c>--admin-command SCRIPT</c>: runs <c>SCRIPT ACTION KEY_ID</c> (environment: HARNESS_KMS_HOST, HARNESS_KMS_PORT)
-/// and waits at most <see cref="Timeout"/>. Exit code 0 = done; anything else fails the step with the script's output.
+/// and waits at most <see cref="Timeout"/> for it to exit and close its output (then kills it and its children). Exit
+/// code 0 = done; anything else fails the step with the script's output (its last 5 lines).
 /// </summary>
 public sealed class AdminCommand(string script, string kmsHost, int kmsPort) : IManualKmsAdministrator
 {
@@ -111,16 +119,23 @@ public sealed class AdminCommand(string script, string kmsHost, int kmsPort) : I
         using (process)
         {
             process.StandardInput.Close();
-            var stdout = process.StandardOutput.ReadToEndAsync(ct);
-            var stderr = process.StandardError.ReadToEndAsync(ct);
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
             deadline.CancelAfter(Timeout);
-            try { await process.WaitForExitAsync(deadline.Token).ConfigureAwait(false); }
+            var stdout = process.StandardOutput.ReadToEndAsync(deadline.Token);
+            var stderr = process.StandardError.ReadToEndAsync(deadline.Token);
+            try
+            {
+                // The output too: a script that leaves a child holding its stdout open must not hang the run.
+                await process.WaitForExitAsync(deadline.Token).ConfigureAwait(false);
+                await Task.WhenAll(stdout, stderr).WaitAsync(deadline.Token).ConfigureAwait(false);
+            }
             catch (OperationCanceledException)
             {
                 try { process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { /* it just ended */ }
-                _log.Add($"$ {what}: killed after {Timeout.TotalSeconds:0} s");
-                throw new KmsAdministrationException($"--admin-command: {what} did not finish within {Timeout.TotalSeconds:0} s (killed)");
+                ct.ThrowIfCancellationRequested();
+                _log.Add($"$ {what}: stopped after {Timeout.TotalSeconds:0} s");
+                throw new KmsAdministrationException(
+                    $"--admin-command: {what} did not finish within {Timeout.TotalSeconds:0} s (killed; a process it started may still hold its output open)");
             }
             var output = Tail((await stdout.ConfigureAwait(false)) + (await stderr.ConfigureAwait(false)));
             _log.Add($"$ {what} → exit {process.ExitCode}{(output.Length > 0 ? ": " + output : "")}");
@@ -160,7 +175,7 @@ public sealed class OperatorPrompt(TextReader input, TextWriter output, string k
 /// <summary>
 /// The KMS administrator of a KMS under certification. Destroy and the key's state are KMIP (Revoke + Destroy, Get
 /// Attributes "State", with vCenter's identity); deactivate, reactivate, restore and deleting the root key are vendor
-/// specific and go to <paramref name="manual"/> (or fail with <see cref="NeedsKmsAdministratorException"/>).
+/// specific and go to the external KMS's <see cref="ExternalKms.Administrator"/> (or fail with <see cref="NeedsKmsAdministratorException"/>).
 /// </summary>
 public sealed class ExternalKmsAdministration(ExternalKms kms) : IKmsAdministration
 {
@@ -182,10 +197,18 @@ public sealed class ExternalKmsAdministration(ExternalKms kms) : IKmsAdministrat
     public async Task DestroyAsync(string keyId)
     {
         await using var client = await ConnectAsync().ConfigureAwait(false);
+        await RevokeAndDestroyAsync(client, keyId).ConfigureAwait(false);
+    }
+
+    /// <summary>Revoke when Active, then Destroy; false when the key was destroyed (or gone) already.</summary>
+    private async Task<bool> RevokeAndDestroyAsync(KmipClient client, string keyId)
+    {
         var state = await StateAsync(client, keyId).ConfigureAwait(false);
+        if (state == nameof(State.Destroyed)) return false;
         if (state == nameof(State.Active))
             await OneAsync(client, KmipBatchItems.Revoke(keyId, RevocationReasonCode.CessationOfOperation), $"Revoke {keyId}").ConfigureAwait(false);
         await OneAsync(client, KmipBatchItems.Destroy(keyId), $"Destroy {keyId}").ConfigureAwait(false);
+        return true;
     }
 
     /// <summary>
@@ -202,12 +225,7 @@ public sealed class ExternalKmsAdministration(ExternalKms kms) : IKmsAdministrat
             {
                 try
                 {
-                    var state = await StateAsync(client, id).ConfigureAwait(false);
-                    if (state == nameof(State.Destroyed)) continue;
-                    if (state == nameof(State.Active))
-                        await OneAsync(client, KmipBatchItems.Revoke(id, RevocationReasonCode.CessationOfOperation), $"Revoke {id}").ConfigureAwait(false);
-                    await OneAsync(client, KmipBatchItems.Destroy(id), $"Destroy {id}").ConfigureAwait(false);
-                    destroyed++;
+                    if (await RevokeAndDestroyAsync(client, id).ConfigureAwait(false)) destroyed++;
                 }
                 catch (Exception ex) when (ex is KmsAdministrationException or KmipOperationException) { /* refused: leave it */ }
             }
@@ -216,6 +234,7 @@ public sealed class ExternalKmsAdministration(ExternalKms kms) : IKmsAdministrat
         {
             /* the KMS is not reachable now (a scenario may have left it so): nothing more to clean */
         }
+        kms.CountCleanedUp(destroyed);
         return destroyed;
     }
 

@@ -69,7 +69,7 @@ public sealed class VsphereDriver(ExternalKms? external = null) : IAsyncDisposab
             throw new InvalidOperationException($"vCenter presents the client certificate of {kms.External.Pki.Directory} to the KMS at {kms.External.Endpoint}: a scenario cannot choose its lifetime");
         // An external KMS already trusts the client certificate its vendor issued: vCenter uploads it (with its key).
         var certificate = kms.External is { } ext
-            ? ext.Pki.LoadClientIdentity().Certificate
+            ? ext.ClientIdentity.Certificate
             : await AllowNewClientCertificateAsync(vc, kmsName, clientCertificateLifetime);
         var provider = new KeyProvider(providerName) { ClientCertificate = certificate, Credential = kms.External?.Credential };
         using (var publicPart = X509CertificateLoader.LoadCertificate(kms.ServerCertificate.RawData))
@@ -177,9 +177,15 @@ public sealed class VsphereDriver(ExternalKms? external = null) : IAsyncDisposab
     {
         // On a KMS that is not Harness's own, the keys this scenario made are destroyed: a certification run should
         // not leave dozens of test keys on the vendor's KMS.
-        if (external is not null && _kms.Values.FirstOrDefault() is { Administration: ExternalKmsAdministration admin })
-            await admin.DestroyQuietlyAsync(Simulation.AllVCentersEver.SelectMany(v => v.Crypto.CreatedKeyIds).ToList());
-        await Simulation.DisposeAsync();
-        foreach (var k in _kms.Values) await k.DisposeAsync();
+        try
+        {
+            if (external is not null && _kms.Values.FirstOrDefault() is { Administration: ExternalKmsAdministration admin })
+                await admin.DestroyQuietlyAsync(Simulation.AllVCentersEver.SelectMany(v => v.Crypto.CreatedKeyIds).ToList());
+        }
+        finally
+        {
+            await Simulation.DisposeAsync();
+            foreach (var k in _kms.Values) await k.DisposeAsync();
+        }
     }
 }

@@ -99,8 +99,40 @@ public static class CertifyCommand
 
         var target = Args.Endpoint(targetText!, "--target");
         Console.WriteLine($"Certifying the KMS at {target} (client identity from {pki}{Scope()})…");
-        var report = await new Certifier(Options(target.Address.ToString(), target.Port)).RunAsync();
-        return Finish(report, output);
+        using var interruption = new Interruption();
+        try
+        {
+            var report = await new Certifier(Options(target.Address.ToString(), target.Port)).RunAsync(interruption.Token);
+            return interruption.Happened ? Interrupted(container: false) : Finish(report, output);
+        }
+        catch (OperationCanceledException) when (interruption.Happened) { return Interrupted(container: false); }
+    }
+
+    /// <summary>
+    /// The first Ctrl-C or SIGTERM cancels the run instead of ending the process, so that the keys made so far are
+    /// destroyed and a container is stopped; a second one ends the process at once.
+    /// </summary>
+    private sealed class Interruption : IDisposable
+    {
+        private readonly CancellationTokenSource _cts = new();
+        private readonly List<System.Runtime.InteropServices.PosixSignalRegistration> _signals;
+
+        public Interruption() => _signals = new[] { System.Runtime.InteropServices.PosixSignal.SIGINT, System.Runtime.InteropServices.PosixSignal.SIGTERM }
+            .Select(s => System.Runtime.InteropServices.PosixSignalRegistration.Create(s, c =>
+            {
+                c.Cancel = !_cts.IsCancellationRequested;
+                _cts.Cancel();
+            }))
+            .ToList();
+
+        public CancellationToken Token => _cts.Token;
+        public bool Happened => _cts.IsCancellationRequested;
+
+        public void Dispose()
+        {
+            foreach (var s in _signals) s.Dispose();
+            _cts.Dispose();
+        }
     }
 
     /// <summary>The @certification scenarios of --features (default: the repository's features/), none with --no-scenarios.</summary>
@@ -119,12 +151,7 @@ public static class CertifyCommand
 
     private static async Task<int> CertifyImageAsync(ContainerKmsOptions o, CertifyOptions options, string output, string scope)
     {
-        // Ctrl-C and SIGTERM cancel the run instead of killing the process, so that the container is always stopped.
-        using var interrupted = new CancellationTokenSource();
-        var signals = new[] { System.Runtime.InteropServices.PosixSignal.SIGINT, System.Runtime.InteropServices.PosixSignal.SIGTERM }
-            .Select(s => System.Runtime.InteropServices.PosixSignalRegistration.Create(s, c => { c.Cancel = true; interrupted.Cancel(); }))
-            .ToList();
-        try
+        using var interruption = new Interruption();
         {
             var target = $"127.0.0.1:{o.Port}";
             var requirement = new RequirementResult(ContainerKms.RequirementId, ContainerKms.RequirementArea, ContainerKms.RequirementTitle(o));
@@ -133,45 +160,45 @@ public static class CertifyCommand
             var clock = System.Diagnostics.Stopwatch.StartNew();
             try
             {
-                kms = await ContainerKms.StartAsync(o, line => Console.WriteLine($"  {line}"), interrupted.Token);
+                kms = await ContainerKms.StartAsync(o, line => Console.WriteLine($"  {line}"), interruption.Token);
             }
             catch (DockerUnavailableException e) { throw new UsageException(e.Message); }
             catch (ContainerImageMissingException e) { throw new UsageException(e.Message); }
             catch (ContainerPortTakenException e) { throw new UsageException(e.Message); }
-            catch (OperationCanceledException) when (interrupted.IsCancellationRequested) { return Interrupted(); }
+            catch (OperationCanceledException) when (interruption.Happened) { return Interrupted(container: true); }
             catch (ContainerNotListeningException e)
             {
                 requirement.Outcome = Outcome.Failed;
                 requirement.Detail = e.Message;
                 requirement.DurationMs = Math.Round(clock.Elapsed.TotalMilliseconds, 1);
                 if (e.OutputTail.Length > 0) requirement.Evidence.Add(new Evidence("The container's last output lines (stdout and stderr)") { Text = e.OutputTail });
-                var failed = Certifier.NotRun(target, requirement, e.Image);
+                var failed = Certifier.NotRun(target, requirement, options, e.Image);
                 return Finish(failed, output);
             }
 
             CertificationReport report;
-            await using (kms)
+            try
             {
-                Console.WriteLine($"  container {kms.Name} accepts connections on {target} after {kms.StartedIn.TotalSeconds:0.0} s");
-                requirement.Detail = $"container {kms.Name} from {kms.Image.Tag} ({kms.Image.Id}) accepted connections on {target} after {kms.StartedIn.TotalSeconds:0.0} s";
-                requirement.DurationMs = Math.Round(kms.StartedIn.TotalMilliseconds, 1);
-                if (kms.OutputTail() is { Length: > 0 } startLog) requirement.Evidence.Add(new Evidence("The container's output at start") { Text = startLog });
-                report = await new Certifier(options).RunAsync(interrupted.Token);
-                report.Image = kms.Image;
-                report.Requirements.Insert(0, requirement);
-            } // the container is stopped and removed here, before the report is printed
+                await using (kms)
+                {
+                    Console.WriteLine($"  container {kms.Name} accepts connections on {target} after {kms.StartedIn.TotalSeconds:0.0} s");
+                    requirement.Detail = $"container {kms.Name} from {kms.Image.Tag} ({kms.Image.Id}) accepted connections on {target} after {kms.StartedIn.TotalSeconds:0.0} s";
+                    requirement.DurationMs = Math.Round(kms.StartedIn.TotalMilliseconds, 1);
+                    if (kms.OutputTail() is { Length: > 0 } startLog) requirement.Evidence.Add(new Evidence("The container's output at start") { Text = startLog });
+                    report = await new Certifier(options).RunAsync(interruption.Token);
+                    report.Image = kms.Image;
+                    report.Requirements.Insert(0, requirement);
+                } // the container is stopped and removed here, before the report is printed
+            }
+            catch (OperationCanceledException) when (interruption.Happened) { return Interrupted(container: true); }
             Console.WriteLine($"  container stopped and removed");
-            return interrupted.IsCancellationRequested ? Interrupted() : Finish(report, output);
-        }
-        finally
-        {
-            foreach (var s in signals) s.Dispose();
+            return interruption.Happened ? Interrupted(container: true) : Finish(report, output);
         }
     }
 
-    private static int Interrupted()
+    private static int Interrupted(bool container)
     {
-        Console.Error.WriteLine("harness certify: interrupted; the KMS container was stopped and removed, no report written");
+        Console.Error.WriteLine($"harness certify: interrupted; {(container ? "the KMS container was stopped and removed" : "the test keys made so far were destroyed")}, no report written");
         return 130;
     }
 
