@@ -93,6 +93,31 @@ public class StorageTests
     }
 
     [Fact]
+    public async Task Start_DataDirectoryFromBeforeClientTenants_GainsTheColumnAndKeepsWorking()
+    {
+        // kms.db as the server wrote it before allowed clients could act as another (no acts_as column).
+        var data = Directory.CreateTempSubdirectory("harness-old-schema-").FullName;
+        using (var db = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(data, "kms.db")};Pooling=False"))
+        {
+            db.Open();
+            using var cmd = db.CreateCommand();
+            cmd.CommandText = """
+                CREATE TABLE clients (identity TEXT PRIMARY KEY, subject TEXT NOT NULL, sha1 TEXT NOT NULL, certificate_pem TEXT NOT NULL,
+                    allowed INTEGER NOT NULL, effective_from INTEGER, first_seen INTEGER NOT NULL);
+                """;
+            cmd.ExecuteNonQuery();
+        }
+
+        await using var kms = await KmsFixture.StartAsync(dataDirectory: data);
+        using var selfSigned = CertificateAuthority.CreateSelfSigned("vcenter-old-data");
+        using (var admin = kms.Admin())
+            (await admin.PostTextAsync("/clients", selfSigned.ExportCertificatePem())).EnsureSuccessStatusCode();
+        await kms.RestartAsync();
+        await using var allowed = await kms.ConnectAsync(selfSigned);
+        await allowed.ShouldStillWorkAsync();
+    }
+
+    [Fact]
     public async Task RootKey_FirstStart_32BytesOwnerOnly()
     {
         await using var kms = await KmsFixture.StartAsync();

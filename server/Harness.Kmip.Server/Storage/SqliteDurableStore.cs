@@ -45,10 +45,20 @@ public sealed class SqliteDurableStore : IDurableStore
                 acts_as TEXT
             );
             """);
+        // A data directory written before client tenants existed has a clients table without acts_as.
+        if (!HasColumn("clients", "acts_as")) Execute("ALTER TABLE clients ADD COLUMN acts_as TEXT;");
         _writer = Task.Run(WriteLoopAsync);
     }
 
     public string Path { get; }
+
+    private bool HasColumn(string table, string column)
+    {
+        using var cmd = _connection.CreateCommand();
+        cmd.CommandText = $"SELECT COUNT(*) FROM pragma_table_info('{table}') WHERE name = $column";
+        cmd.Parameters.AddWithValue("$column", column);
+        return Convert.ToInt64(cmd.ExecuteScalar()) > 0;
+    }
 
     private void Execute(string sql)
     {
