@@ -69,7 +69,8 @@ public sealed class MobApiTests : IAsyncLifetime
         Prop(keyId, "providerId", "id").Str("value").Should().Be(view.Str("provider")).And.Be("kms-prod");
 
         Prop(mob, "config", "name").Str("value").Should().Be(Vm);
-        Prop(mob, "config", "files", "vmPathName").Str("value").Should().Be(view.Str("vmxPath"));
+        Prop(mob, "config", "files", "vmPathName").Str("value").Should().Be(view.Str("vmxPath"))
+            .And.Be($"[{view.Str("datastore")}] {Vm}/{Vm}.vmx", "the datastore's name goes in brackets");
         Prop(mob, "runtime", "host").GetProperty("ref").Str("name").Should().Be(Host);
         Prop(mob, "runtime", "powerState").Str("value").Should().Be("poweredOn");
         Prop(mob, "runtime", "cryptoState").Str("value").Should().Be("unlocked");

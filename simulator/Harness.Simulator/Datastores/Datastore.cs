@@ -18,7 +18,8 @@ public sealed class Datastore(string name)
 public sealed class VmFiles(string vmName)
 {
     public string VmName { get; } = vmName;
-    public string VmxPath => $"[{VmName}] {VmName}/{VmName}.vmx";
+    /// <summary>"[datastore] vm/vm.vmx": the path of the home file (the datastore's name, not the VM's, in brackets).</summary>
+    public string VmxPath => Disks.FirstOrDefault(d => d.Path.EndsWith(".vmx", StringComparison.Ordinal))?.Path ?? $"{VmName}/{VmName}.vmx";
 
     /// <summary>Set when the VM is encrypted: which key provider and key protect the DEKs, and the wrapped DEKs.</summary>
     public EncryptionBundle? Bundle { get; set; }
