@@ -75,6 +75,15 @@ public sealed record ResponseBatchItem(
     /// <summary>Returns this item when it succeeded, else throws <see cref="KmipOperationException"/> with its Result Reason.</summary>
     public ResponseBatchItem EnsureSuccess() => IsSuccess ? this : throw new KmipOperationException(this);
 
+    /// <summary>
+    /// The State a Get Attributes "State" answer carries, by name ("PreActive", "Active", …; a value that is not an
+    /// enumeration as its text), or null when the payload holds none (KMIP 1.x Attribute Value, or 2.x State).
+    /// </summary>
+    public string? StateValue() =>
+        ResponsePayload?.Descendants().FirstOrDefault(n => n.Tag is Tag.AttributeValue or Tag.State) is { } value
+            ? value.Type == ItemType.Enumeration ? ((State)value.AsEnum).ToString() : value.ValueText()
+            : null;
+
     /// <summary>The Response Payload, or an Invalid Message error naming the operation when the server sent none.</summary>
     public TtlvNode RequiredPayload => ResponsePayload
         ?? throw new KmipException(Kmip.ResultReason.InvalidMessage, $"the {Operation?.ToString() ?? "response"} batch item has no Response Payload");

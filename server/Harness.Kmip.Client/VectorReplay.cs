@@ -37,7 +37,7 @@ public static class VectorReplay
                 if (result.Passed) return new VectorReplayOutcome(true, result.StepCount, null);
                 var f = result.Failure!;
                 var step = result.Steps.FirstOrDefault(s => s.StepIndex == f.StepIndex);
-                return new VectorReplayOutcome(false, result.StepCount, $"step {f.StepIndex}: {f.Path}: {f.Message}",
+                return new VectorReplayOutcome(false, result.StepCount, f.ToString(),
                     step is null ? null : TtlvDump.Format(step.Request), step?.Response is null ? null : TtlvDump.Format(step.Response));
             }
             catch (Exception ex) when (ex is IOException or KmipException or TimeoutException or FormatException or InvalidOperationException or OperationCanceledException)

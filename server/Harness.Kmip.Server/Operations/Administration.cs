@@ -34,6 +34,12 @@ public static class Administration
     {
         if (Lifecycle.IsDestroyed(obj.State))
             throw new KmipException(ResultReason.IllegalOperation, $"key '{obj.Id}' is destroyed; restore it instead");
+        MakeActive(obj, now);
+    }
+
+    /// <summary>Active again: the marks of deactivation, compromise and revocation go.</summary>
+    private static void MakeActive(ManagedObject obj, DateTimeOffset now)
+    {
         obj.Remove(DisabledAttribute);
         obj.Remove(AttributeNames.DeactivationDate);
         obj.Remove(AttributeNames.CompromiseDate);
@@ -67,7 +73,6 @@ public static class Administration
                 Lifecycle.IsDestroyed(obj.State) ? $"key '{obj.Id}' was destroyed through KMIP: its material is gone" : $"key '{obj.Id}' is not destroyed");
         obj.Remove(RestorableAttribute);
         obj.Remove(AttributeNames.DestroyDate);
-        obj.State = State.Deactivated; // no longer destroyed; Reactivate takes it to Active
-        Reactivate(obj, now);
+        MakeActive(obj, now);
     }
 }

@@ -266,12 +266,12 @@ internal static class TtlvValueText
 
     /// <summary>xsd:dateTime in UTC ("2001-01-01T00:00:00+00:00"); values outside years 1-9999 as hex.</summary>
     public static string FormatDateTime(long seconds) =>
-        seconds is >= -62135596800L and <= 253402300799L
+        seconds is >= TtlvNode.MinUnixSeconds and <= TtlvNode.MaxUnixSeconds
             ? DateTimeOffset.FromUnixTimeSeconds(seconds).ToString("yyyy-MM-dd'T'HH:mm:sszzz", Inv)
             : $"0x{seconds:X16}";
 
     public static string FormatDateTimeExtended(long microseconds) =>
-        microseconds is >= -62135596800_000000L and <= 253402300799_999999L
+        microseconds is >= TtlvNode.MinUnixSeconds * 1_000_000 and <= TtlvNode.MaxUnixSeconds * 1_000_000 + 999_999
             ? DateTimeOffset.UnixEpoch.AddTicks(microseconds * 10).ToString("yyyy-MM-dd'T'HH:mm:ss.ffffffzzz", Inv)
             : $"0x{microseconds:X16}";
 

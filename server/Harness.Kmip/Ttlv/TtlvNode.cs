@@ -76,7 +76,8 @@ public sealed class TtlvNode
         : _number is >= MinUnixSeconds and <= MaxUnixSeconds ? DateTimeOffset.FromUnixTimeSeconds(_number)
         : throw new KmipException(ResultReason.InvalidField, $"{TagNames.Name(RawTag)} {_number} is outside the calendar (years 1–9999)");
 
-    private const long MinUnixSeconds = -62135596800, MaxUnixSeconds = 253402300799;
+    /// <summary>The Unix seconds of 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z: the dates .NET (and xsd:dateTime) can show.</summary>
+    internal const long MinUnixSeconds = -62135596800, MaxUnixSeconds = 253402300799;
     public uint AsInterval => Type is ItemType.Interval ? (uint)_number : throw WrongType(ItemType.Interval);
 
     private KmipException WrongType(ItemType expected) =>
