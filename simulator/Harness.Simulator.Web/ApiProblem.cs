@@ -29,9 +29,9 @@ internal static class Problems
             ApiProblem p => (p.Status, p.Title, p.Message),
             VsphereFault { FaultName: "NotFound" } f => (StatusCodes.Status404NotFound, "not found", f.Message),
             VsphereFault f => (StatusCodes.Status409Conflict, f.FaultName, f.Message),
-            KmsAdministrationException k when k.Message.Contains(" answered 404", StringComparison.Ordinal) =>
+            KmsAdministrationException { Status: System.Net.HttpStatusCode.NotFound } k =>
                 (StatusCodes.Status404NotFound, "not found on the KMS", k.Message),
-            KmsAdministrationException k when k.Message.Contains(" answered 4", StringComparison.Ordinal) =>
+            KmsAdministrationException { Status: { } refused } k when (int)refused is >= 400 and < 500 =>
                 (StatusCodes.Status409Conflict, "the KMS administrator cannot do this", k.Message),
             KmsAdministrationException k => (StatusCodes.Status502BadGateway, "the KMS admin interface failed", k.Message),
             BadHttpRequestException b => (b.StatusCode, "bad request", b.Message),

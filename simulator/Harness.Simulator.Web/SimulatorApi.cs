@@ -163,14 +163,14 @@ internal static class SimulatorApi
         api.MapPost("/kms-clusters/{name}/servers/{n}/down", (string name, string n) => Act(host, async () =>
         {
             var kms = Kms(host.Site, name);
-            host.Simulation.KmsCluster(kms.Name).SetServerDown(ServerNumber(kms, n), true);
+            kms.SetServerDown(ServerNumber(kms, n), true);
             return new ActionResult($"KMS server {n} of cluster \"{name}\" went down") { KmsCluster = await KmsViewAsync(host, kms) };
         }));
 
         api.MapPost("/kms-clusters/{name}/servers/{n}/up", (string name, string n) => Act(host, async () =>
         {
             var kms = Kms(host.Site, name);
-            host.Simulation.KmsCluster(kms.Name).SetServerDown(ServerNumber(kms, n), false);
+            kms.SetServerDown(ServerNumber(kms, n), false);
             return new ActionResult($"KMS server {n} of cluster \"{name}\" is back") { KmsCluster = await KmsViewAsync(host, kms) };
         }));
 
@@ -427,7 +427,7 @@ internal static class SimulatorApi
             var c = new Changes();
             foreach (var vc in sim.VCenters.Values)
             {
-                c._lastEvent[vc] = vc.Events.All.LastOrDefault()?.Key ?? 0;
+                c._lastEvent[vc] = vc.Events.LastKey;
                 c._alarms[vc] = vc.Alarms.All;
             }
             return c;
@@ -440,7 +440,7 @@ internal static class SimulatorApi
             foreach (var vc in sim.VCenters.Values)
             {
                 long last = _lastEvent.GetValueOrDefault(vc);
-                events.AddRange(vc.Events.All.Where(e => e.Key > last).Select(e => View.Of(e, vc)));
+                events.AddRange(vc.Events.After(last).Select(e => View.Of(e, vc)));
                 var was = _alarms.GetValueOrDefault(vc) ?? [];
                 var now = vc.Alarms.All;
                 for (int i = 0; i < now.Count; i++)

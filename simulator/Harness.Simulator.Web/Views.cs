@@ -116,12 +116,12 @@ internal static class View
             p.Name, p.Name == vc.DefaultProvider, p.ClientCertificate?.Subject,
             p.ClientCertificate is null ? null : Thumbprints.Sha1(p.ClientCertificate),
             p.Servers.Select(s => new KeyProviderServerView(s.Name, s.Endpoint.ToString(), s.TrustedThumbprint, s.Status)).ToList())).ToList(),
-        vc.Vms.Count(), vc.Events.All.Count, vc.Alarms.All.Count(a => a.IsActive));
+        vc.Vms.Count(), vc.Events.Count, vc.Alarms.All.Count(a => a.IsActive));
 
     /// <summary>The simulation side of a KMS cluster; the admin side (keys, clients) is filled in by the caller.</summary>
     public static KmsClusterView Of(KmsClusterInstance kms, Simulation sim)
     {
-        var onSite = sim.KmsClusters.FirstOrDefault(k => k.Name == kms.Name);
+        var onSite = kms.Site;
         return new(kms.Name, kms.Server.Endpoint.ToString(), kms.Server.AdminUrl?.AbsoluteUri, kms.ServerThumbprint,
             KmsClusterInstance.AllowedClientDelay.TotalMinutes,
             onSite?.Reachable ?? true, onSite?.Unreachable, onSite?.ServersDown.Order().ToList() ?? [],

@@ -84,7 +84,10 @@ public sealed class KmsAdministrator : IKmsAdministration, IDisposable
     {
         var body = await response.Content.ReadAsStringAsync().ConfigureAwait(false);
         if (!response.IsSuccessStatusCode)
-            throw new KmsAdministrationException($"{what} answered {(int)response.StatusCode} {response.ReasonPhrase}: {ProblemText(body)}");
+            throw new KmsAdministrationException($"{what} answered {(int)response.StatusCode} {response.ReasonPhrase}: {ProblemText(body)}")
+            {
+                Status = response.StatusCode,
+            };
         try { return JsonDocument.Parse(body).RootElement.Clone(); }
         catch (JsonException ex) { throw new KmsAdministrationException($"{what} answered with a body that is not JSON: {ex.Message}", ex); }
     }
@@ -115,4 +118,8 @@ public sealed class KmsAdministrator : IKmsAdministration, IDisposable
 }
 
 /// <summary>The admin interface refused a request or could not be reached.</summary>
-public sealed class KmsAdministrationException(string message, Exception? inner = null) : Exception(message, inner);
+public sealed class KmsAdministrationException(string message, Exception? inner = null) : Exception(message, inner)
+{
+    /// <summary>The admin interface's HTTP status when it answered with an error; null when it could not be reached (or the refusal came from elsewhere).</summary>
+    public System.Net.HttpStatusCode? Status { get; init; }
+}

@@ -85,14 +85,42 @@ public sealed class EventLog(TimeProvider clock)
 
     public VsphereEvent Log(string typeId, string objectName, string objectType, string? message = null)
     {
-        var e = new VsphereEvent(Interlocked.Increment(ref _next), typeId, message ?? EventTypes.Messages.GetValueOrDefault(typeId, typeId),
-            clock.GetUtcNow(), objectName, objectType);
-        lock (_events) _events.Add(e);
+        VsphereEvent e;
+        lock (_events) // keys in the order of the log: After() relies on it
+        {
+            e = new VsphereEvent(++_next, typeId, message ?? EventTypes.Messages.GetValueOrDefault(typeId, typeId), clock.GetUtcNow(), objectName, objectType);
+            _events.Add(e);
+        }
         Logged?.Invoke(e);
         return e;
     }
 
     public IEnumerable<VsphereEvent> For(string objectName) => All.Where(e => e.ObjectName == objectName);
+
+    public int Count { get { lock (_events) return _events.Count; } }
+
+    /// <summary>The key of the newest event (0 when there is none).</summary>
+    public long LastKey { get { lock (_events) return _events.Count == 0 ? 0 : _events[^1].Key; } }
+
+    /// <summary>The events logged after the one with <paramref name="key"/>, oldest first (a copy of those only).</summary>
+    public IReadOnlyList<VsphereEvent> After(long key)
+    {
+        lock (_events)
+        {
+            int i = _events.Count;
+            while (i > 0 && _events[i - 1].Key > key) i--;
+            return _events.GetRange(i, _events.Count - i);
+        }
+    }
+
+    /// <summary>The newest event about <paramref name="objectName"/> that <paramref name="match"/> accepts, without copying the log.</summary>
+    public VsphereEvent? Last(string objectName, Func<VsphereEvent, bool> match)
+    {
+        lock (_events)
+            for (int i = _events.Count - 1; i >= 0; i--)
+                if (_events[i].ObjectName == objectName && match(_events[i])) return _events[i];
+        return null;
+    }
 }
 
 /// <summary>An alarm on an object: triggered (red) or cleared (green), with the object it was raised on.</summary>

@@ -50,7 +50,6 @@ public sealed class KmsRelay : IAsyncDisposable
     private bool _disposed;
     private long _connectionsAccepted;
     private long _bytesForwarded;
-    private int _openConnections;
 
     private KmsRelay(IPEndPoint target, string name, Socket listener)
     {
@@ -91,7 +90,7 @@ public sealed class KmsRelay : IAsyncDisposable
     public long BytesForwarded => Interlocked.Read(ref _bytesForwarded);
 
     /// <summary>Relayed connections not yet closed or reset.</summary>
-    public int OpenConnections => Volatile.Read(ref _openConnections);
+    public int OpenConnections => _connections.Count;
 
     /// <summary>One line per notable event, starting with <see cref="Name"/>: "kms-prod/1: accepted connection #3 from 127.0.0.1:40312".
     /// Raised on the relay's own threads; a handler that throws is ignored.</summary>
@@ -200,7 +199,6 @@ public sealed class KmsRelay : IAsyncDisposable
     internal void Closed(RelayedConnection connection)
     {
         _connections.TryRemove(connection.Id, out _);
-        Interlocked.Decrement(ref _openConnections);
     }
 
     internal void Write(string line)
@@ -333,7 +331,6 @@ public sealed class KmsRelay : IAsyncDisposable
             {
                 var connection = new RelayedConnection(this, id, client, peer);
                 _connections[id] = connection;
-                Interlocked.Increment(ref _openConnections);
                 connection.Start();
                 taken = true;
             }

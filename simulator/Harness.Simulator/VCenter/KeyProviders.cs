@@ -37,13 +37,12 @@ public sealed class KeyProvider(string name)
     /// <summary>The username and password some KMSs require besides the certificate (vCenter: "KMS password protection"); null: none.</summary>
     public Harness.Kmip.Client.UsernamePasswordCredential? Credential { get; set; }
 
-    /// <summary>
-    /// The configuration vCenter pushes to the hosts of an encrypted vSAN cluster: the same servers, the same trusted
-    /// server certificates and the same client certificate, so that a host can fetch keys itself.
-    /// </summary>
-    public KeyProvider CopyForHost() => Copy();
 
-    /// <summary>The same servers (each with a status of its own), trust, client certificate and credential.</summary>
+    /// <summary>
+    /// The same servers (each with a status of its own), trusted server certificates, client certificate and
+    /// credential: what vCenter pushes to the hosts of an encrypted vSAN cluster so that a host can fetch keys itself,
+    /// and what a vCenter restored from backup gets back.
+    /// </summary>
     public KeyProvider Copy()
     {
         var copy = new KeyProvider(Name) { ClientCertificate = ClientCertificate, Credential = Credential };

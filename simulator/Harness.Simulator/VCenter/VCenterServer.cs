@@ -112,7 +112,7 @@ public sealed class VCenterServer : IAsyncDisposable
         {
             var client = host.KmsClient!;
             await client.Crypto.DropConnectionsAsync(client.Provider);
-            client.Provider = provider.CopyForHost();
+            client.Provider = provider.Copy();
         }
     }
 
@@ -265,14 +265,8 @@ public sealed class VCenterServer : IAsyncDisposable
             throw new VsphereFault("NotSupported", $"VM \"{vm.Name}\" has {vm.Snapshots} snapshot(s): a deep rekey is not supported on a VM with snapshots");
         if (!vm.Host.HasKeysOf(vm))
         {
-            var failures = await EnsureKeysAsync([vm]);
-            if (failures.TryGetValue(vm, out var why))
-            {
-                Lock(vm, why.LockEvent);
-                throw new VsphereFault("InvalidState", $"{EventTypes.Messages[why.LockEvent]} {why.Message}");
-            }
-            if (vm.Files.Disks.FirstOrDefault(d => !vm.Host.HasKey(vm.KeyIdOf(d)!)) is { } keyless)
-                throw new VsphereFault("InvalidVmState", $"The disk {keyless.Path} is encrypted and a required key was not found.");
+            await KeysOrLockAsync(vm, _ => "InvalidState");
+            RequireEveryDiskKey(vm);
         }
         var provider = KeyProviders.GetValueOrDefault(DefaultProvider ?? "") ?? ProviderOf(vm);
         (string newId, byte[] newKek) = await GenerateKeyOrFault(vm, provider);
@@ -322,7 +316,7 @@ public sealed class VCenterServer : IAsyncDisposable
         foreach (var host in cluster.Hosts)
         {
             if (host.KmsClient is { } previous) await previous.DisposeAsync();
-            host.KmsClient = new HostKmsClient(provider.CopyForHost(), new CryptoManager(KmsTimeout, KmsTimeout, Clock));
+            host.KmsClient = new HostKmsClient(provider.Copy(), new CryptoManager(KmsTimeout, KmsTimeout, Clock));
             PushKey(host, kekId, kek);
             PushKey(host, hostKeyId, hostKey);
             if (host.HostKeyId is { } oldHostKey && oldHostKey != hostKeyId) host.PreviousHostKeyIds.Add(oldHostKey);
@@ -501,7 +495,7 @@ public sealed class VCenterServer : IAsyncDisposable
         bool wasLocked = vm.CryptoState == CryptoState.Locked;
         vm.CryptoState = CryptoState.Locked;
         vm.PowerState = PowerState.PoweredOff;
-        if (!wasLocked || Events.For(vm.Name).LastOrDefault(e => e.TypeId.StartsWith("com.vmware.vc.vm.Crypto.VM"))?.TypeId != lockEvent)
+        if (!wasLocked || Events.Last(vm.Name, e => e.TypeId.StartsWith("com.vmware.vc.vm.Crypto.VM"))?.TypeId != lockEvent)
             Events.Log(lockEvent, vm.Name, "VirtualMachine");
         Alarms.Trigger(AlarmManager.VmLockedAlarm, EventTypes.Messages[lockEvent],
             (vm.Name, "VirtualMachine"), (vm.Host.Name, "HostSystem"), (vm.Host.Cluster.Name, "ClusterComputeResource"));
@@ -574,13 +568,7 @@ public sealed class VCenterServer : IAsyncDisposable
         RequirePrivilege(user, "Cryptographer.RegisterVM");
         if (!vm.Encrypted) throw new VsphereFault("InvalidVmState", $"VM \"{vm.Name}\" is not encrypted");
         ProviderOf(vm);
-        var failures = await EnsureKeysAsync([vm]);
-        if (failures.TryGetValue(vm, out var why))
-        {
-            Lock(vm, why.LockEvent);
-            throw new VsphereFault(why.Failure == KeyFailure.KmsClusterError ? "InvalidState" : "InvalidVmState",
-                $"{EventTypes.Messages[why.LockEvent]} {why.Message}");
-        }
+        await KeysOrLockAsync(vm, why => why.Failure == KeyFailure.KmsClusterError ? "InvalidState" : "InvalidVmState");
         Unlock(vm);
     }
 
@@ -600,13 +588,29 @@ public sealed class VCenterServer : IAsyncDisposable
             Lock(vm, EventTypes.VmLockedKeyMissingOnKms);
             throw new VsphereFault("InvalidState", $"the key provider \"{vm.ProviderId}\" of VM \"{vm.Name}\" is not known to vCenter \"{Name}\"");
         }
+        await KeysOrLockAsync(vm, _ => "InvalidState");
+        Unlock(vm);
+    }
+
+    /// <summary>
+    /// Gets the VM's keys to its host; when vCenter cannot (KMS unreachable, key missing), the VM locks and the action
+    /// fails with <paramref name="fault"/> and the lock event's message.
+    /// </summary>
+    private async Task KeysOrLockAsync(VirtualMachine vm, Func<KeyFetchException, string> fault, string prefix = "")
+    {
         var failures = await EnsureKeysAsync([vm]);
         if (failures.TryGetValue(vm, out var why))
         {
             Lock(vm, why.LockEvent);
-            throw new VsphereFault("InvalidState", $"{EventTypes.Messages[why.LockEvent]} {why.Message}");
+            throw new VsphereFault(fault(why), $"{prefix}{EventTypes.Messages[why.LockEvent]} {why.Message}");
         }
-        Unlock(vm);
+    }
+
+    /// <summary>A disk whose own key the host still lacks (missing on the KMS) keeps the VM from powering on or being rekeyed.</summary>
+    private static void RequireEveryDiskKey(VirtualMachine vm)
+    {
+        if (vm.Files.Disks.FirstOrDefault(d => !vm.Host.HasKey(vm.KeyIdOf(d)!)) is { } keyless)
+            throw new VsphereFault("InvalidVmState", $"The disk {keyless.Path} is encrypted and a required key was not found.");
     }
 
     /// <summary>UnregisterVM: the VM leaves the inventory; its files (and its key on the KMS) stay. A locked VM can be unregistered.</summary>
@@ -633,14 +637,8 @@ public sealed class VCenterServer : IAsyncDisposable
             throw new VsphereFault("InvalidDatastore", $"the datastore {vm.Datastore.Name} of VM \"{vm.Name}\" is not accessible: the vSAN disk groups of cluster \"{vm.Host.Cluster.Name}\" are not mounted");
         if (vm.Encrypted && !vm.Host.HasKeysOf(vm))
         {
-            var failures = await EnsureKeysAsync([vm]);
-            if (failures.TryGetValue(vm, out var why))
-            {
-                Lock(vm, why.LockEvent);
-                throw new VsphereFault("InvalidVmState", $"VM \"{vm.Name}\" is locked: {EventTypes.Messages[why.LockEvent]} {why.Message}");
-            }
-            if (vm.Files.Disks.FirstOrDefault(d => !vm.Host.HasKey(vm.KeyIdOf(d)!)) is { } keyless)
-                throw new VsphereFault("InvalidVmState", $"The disk {keyless.Path} is encrypted and a required key was not found.");
+            await KeysOrLockAsync(vm, _ => "InvalidVmState", $"VM \"{vm.Name}\" is locked: ");
+            RequireEveryDiskKey(vm);
         }
         vm.PowerState = PowerState.PoweredOn;
         Events.Log(EventTypes.VmPoweredOn, vm.Name, "VirtualMachine");
