@@ -19,6 +19,14 @@ public sealed partial class CertifyImageTests(KmsImageFixture image) : IClassFix
     [GeneratedRegex(@"as (harness-certify-[0-9a-f]+)")]
     private static partial Regex ContainerName();
 
+    /// <summary>The container certify named in its output ("… as harness-certify-…") no longer exists.</summary>
+    private static async Task AssertContainerRemovedAsync(ChildProcess run)
+    {
+        var name = ContainerName().Match(run.Stdout).Groups[1].Value;
+        name.Should().NotBeEmpty(run.Stdout);
+        (await KmsImageFixture.ContainerExistsAsync(name)).Should().BeFalse($"certify removes its container {name}");
+    }
+
     [Fact]
     public async Task CertifyImage_TheHarnessKmsImage_IsCompatibleAndTheContainerIsGoneAfterwards()
     {
@@ -52,9 +60,7 @@ public sealed partial class CertifyImageTests(KmsImageFixture image) : IClassFix
         File.ReadAllText(dir.Sub("out/report.html")).Should().Contain(tag).And.Contain(image.Id);
         File.ReadAllText(dir.Sub("out/report.xml")).Should().Contain(image.Id);
 
-        var name = ContainerName().Match(run.Stdout).Groups[1].Value;
-        name.Should().NotBeEmpty(run.Stdout);
-        (await KmsImageFixture.ContainerExistsAsync(name)).Should().BeFalse($"certify removes its container {name}");
+        await AssertContainerRemovedAsync(run);
         took.Should().BeLessThan(TimeSpan.FromSeconds(60), run.Stdout);
     }
 
@@ -70,7 +76,7 @@ public sealed partial class CertifyImageTests(KmsImageFixture image) : IClassFix
         var clock = System.Diagnostics.Stopwatch.StartNew();
         // No --mount: the KMS finds no PKI in the container and stops with a message on stderr.
         using var run = await Cli.RunAsync("certify", "--image", tag, "--port", port.ToString(), "--pki", pki, "--out", dir.Sub("out"),
-            "--image-timeout", "30", "--image-command", $"serve --kmip 127.0.0.1:{port} --data /data --pki /no-such-pki");
+            "--image-timeout", "120", "--image-command", $"serve --kmip 127.0.0.1:{port} --data /data --pki /no-such-pki");
 
         run.ExitCode.Should().Be(1, run.Describe());
         clock.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(25), "an exited container is noticed at once, not after --image-timeout");
@@ -86,9 +92,7 @@ public sealed partial class CertifyImageTests(KmsImageFixture image) : IClassFix
             .And.OnlyContain(r => r.GetProperty("detail").GetString() == "not run: I1 failed");
         json.GetProperty("image").GetProperty("tag").GetString().Should().Be(tag);
 
-        var name = ContainerName().Match(run.Stdout).Groups[1].Value;
-        name.Should().NotBeEmpty(run.Stdout);
-        (await KmsImageFixture.ContainerExistsAsync(name)).Should().BeFalse($"certify removes its container {name}");
+        await AssertContainerRemovedAsync(run);
     }
 
     [Fact]
@@ -108,8 +112,7 @@ public sealed partial class CertifyImageTests(KmsImageFixture image) : IClassFix
         var reason = ReadJson(dir.Sub("out")).GetProperty("reason").GetString();
         reason.Should().Contain($"nothing accepted connections on 127.0.0.1:{port} within 4 s")
             .And.Contain($"listening on 127.0.0.1:{other}", "the reason quotes the container's output");
-        var name = ContainerName().Match(run.Stdout).Groups[1].Value;
-        (await KmsImageFixture.ContainerExistsAsync(name)).Should().BeFalse($"certify removes its container {name}");
+        await AssertContainerRemovedAsync(run);
     }
 
     [Fact]

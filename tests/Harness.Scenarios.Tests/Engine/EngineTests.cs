@@ -266,6 +266,8 @@ public class EngineTests
     [Fact]
     public async Task Run_BeforeFeatureHook_RunsOnceForMatchingFeatures()
     {
+        static int Logged() { lock (HookBindings.Log) return HookBindings.Log.Count(l => l == "before feature Feature hooks"); }
+        int before = Logged();
         var run = await Run("""
             @featurehook
             Feature: Feature hooks
@@ -275,7 +277,7 @@ public class EngineTests
                 Given I have entered 2 into the calculator
             """);
         run.Features[0].Hooks.Should().ContainSingle(h => h.Kind == "BeforeFeature");
-        HookBindings.Log.Count(l => l == "before feature Feature hooks").Should().BeGreaterThanOrEqualTo(1);
+        Logged().Should().Be(before + 1, "once for the feature, not once per scenario");
     }
 
     [Fact]
