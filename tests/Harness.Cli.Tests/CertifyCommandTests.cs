@@ -79,7 +79,8 @@ public sealed class CertifyCommandTests(ServeFixture server) : IClassFixture<Ser
         return objects.EnumerateArray().Where(o => o.GetProperty("state").GetString() != "Destroyed").Select(o => o.GetProperty("id").GetString()!).ToList();
     }
 
-    private static int CertificationScenarioCount() =>
+    /// <summary>How many scenarios of the repository's features carry @certification (what certify and run --tags pick).</summary>
+    internal static int CertificationScenarioCount() =>
         Directory.EnumerateFiles(Path.Combine(RepoPaths.Root, "features"), "*.feature", SearchOption.AllDirectories)
             .Sum(f => File.ReadLines(f).Count(l => l.Trim() == "@certification"));
 
@@ -231,6 +232,25 @@ public sealed class CertifyCommandTests(ServeFixture server) : IClassFixture<Ser
         }
     }
 
+    [Fact]
+    public void Reports_OfAKmsThatAnswersWithControlCharacters_AreWrittenAndTheXmlParses()
+    {
+        // A vendor's KMS that colours its log (kept as a container's output) or puts a control byte in a ResultMessage.
+        using var dir = new TempDir("harness-certify-report-");
+        var report = new Harness.Certification.CertificationReport { Target = "127.0.0.1:5696" };
+        report.Requirements.Add(new Harness.Certification.RequirementResult("I1", "Container image", "The image starts")
+        {
+            Outcome = Harness.Certification.Outcome.Failed,
+            Detail = "the container exited: \u001b[31mFATAL\u001b[0m no licence",
+            Evidence = { new Harness.Certification.Evidence("output") { Text = "\u0007bell\u0000" } },
+        });
+        var (html, json, junit) = Harness.Certification.ReportWriter.WriteAll(report, dir.Path);
+        var xml = XDocument.Load(junit);
+        xml.Descendants("failure").Single().Attribute("message")!.Value.Should().Contain("\\u001B[31mFATAL");
+        File.ReadAllText(html).Should().Contain("FATAL");
+        ReadJson(dir.Path).GetProperty("verdict").GetString().Should().Be("NotCompatible");
+    }
+
     [Theory]
     [InlineData("--admin-command", "/no/such/script.sh", "--admin-command /no/such/script.sh does not exist")]
     [InlineData("--features", "/no/such/folder", "--features /no/such/folder is not a folder")]
@@ -249,7 +269,7 @@ public sealed class CertifyCommandTests(ServeFixture server) : IClassFixture<Ser
         using var dir = new TempDir("harness-certify-");
         var vectors = dir.Sub("vectors");
         Directory.CreateDirectory(vectors);
-        var source = Path.Combine(RepoPaths.Root, "..", "shared", "kmip-vectors", "v1.4", "XML", "mandatory");
+        var source = Path.Combine(RepoPaths.Shared, "kmip-vectors", "v1.4", "XML", "mandatory");
         File.Copy(Path.Combine(source, "SKLC-M-1-14.xml"), Path.Combine(vectors, "SKLC-M-1-14.xml"));
         // CS-AC-M-7-14 asks for Hash, which the Harness KMS does not offer: a conformance gap, reported as a warning.
         File.Copy(Path.Combine(source, "CS-AC-M-7-14.xml"), Path.Combine(vectors, "CS-AC-M-7-14.xml"));
@@ -308,7 +328,7 @@ public sealed class CertifyCommandTests(ServeFixture server) : IClassFixture<Ser
     public async Task Certify_AKmsThatRefusesConnections_IsNotCompatibleSayingSo()
     {
         using var dir = new TempDir("harness-certify-");
-        int port = FreePort();
+        int port = RepoPaths.FreePort();
         var run = await Cli.RunAsync("certify", "--target", $"127.0.0.1:{port}", "--pki", server.Pki.Directory, "--out", dir.Path);
         run.ExitCode.Should().Be(1, run.Describe());
         run.Stdout.Should().Contain("Verdict: Not compatible").And.Contain("refused");
@@ -369,13 +389,6 @@ public sealed class CertifyCommandTests(ServeFixture server) : IClassFixture<Ser
         var json = ReadJson(dir.Path);
         json.GetProperty("verdict").GetString().Should().Be("NotCompatible");
         json.GetProperty("reason").GetString().Should().Contain("T1").And.Contain("TLS");
-    }
-
-    private static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
     }
 }
 

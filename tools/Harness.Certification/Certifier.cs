@@ -47,7 +47,6 @@ public sealed class Certifier(CertifyOptions options)
     private static readonly KmipRequestOptions RequestOptionsBase = new() { AssignBatchItemIds = true };
     private readonly KmipRequestOptions _requestOptions = RequestOptionsBase with { Credential = options.Credential };
     private readonly CertifyOptions _o = options;
-    private TlsIdentity? _identity;
 
     private const string NotReachable = "not run: no KMIP exchange with the KMS was possible (see the transport requirements)";
 
@@ -82,10 +81,10 @@ public sealed class Certifier(CertifyOptions options)
     private static void SkipChecks(CertificationReport report, CertifyOptions o, string why, bool transport)
     {
         if (transport)
-            foreach (var (id, title) in TransportRequirements)
-                report.Requirements.Add(new RequirementResult(id, "Transport", title) { Outcome = Outcome.Skipped, Detail = why });
-        foreach (var (id, title) in ConversationRequirements)
-            report.Requirements.Add(new RequirementResult(id, "vCenter's conversation", title) { Outcome = Outcome.Skipped, Detail = why });
+            foreach (var (id, _) in TransportRequirements)
+                report.Requirements.Add(Transport(id, Outcome.Skipped, why));
+        foreach (var (id, _) in ConversationRequirements)
+            report.Requirements.Add(Conversation(id, Outcome.Skipped, why));
         RecoveryScenarios.Skip(report, o.Scenarios, why);
         OasisVectors.Skip(report, o.Vectors, why);
     }
@@ -104,20 +103,10 @@ public sealed class Certifier(CertifyOptions options)
 
     // ---- helpers -----------------------------------------------------------------------------------------------
 
-    private TlsIdentity Identity => _identity ??= new PkiPaths(_o.Pki).LoadClientIdentity();
+    private TlsIdentity Identity => External.ClientIdentity;
 
-    private KmipClientOptions ClientOptions(bool withCertificate = true, SslProtocols protocols = SslProtocols.Tls12 | SslProtocols.Tls13) => new()
-    {
-        Host = _o.Host,
-        Port = _o.Port,
-        ClientCertificate = withCertificate ? Identity.Certificate : null,
-        // vCenter trusts the KMS by the SHA-1 thumbprint it showed the administrator, not by name: T5 checks the chain.
-        AcceptAnyServerCertificate = true,
-        VerifyServerName = false,
-        SslProtocols = protocols,
-        ConnectTimeout = _o.ConnectTimeout,
-        ReceiveTimeout = _o.ReceiveTimeout,
-    };
+    private KmipClientOptions ClientOptions(bool withCertificate = true, SslProtocols protocols = SslProtocols.Tls12 | SslProtocols.Tls13) =>
+        External.ClientOptions(withCertificate) with { SslProtocols = protocols };
 
     private void Log(string line) => _o.Log?.Invoke(line);
 
@@ -231,7 +220,7 @@ public sealed class Certifier(CertifyOptions options)
     private async Task<bool> TransportAsync(CertificationReport report, CancellationToken ct)
     {
         bool connected = false;
-        await Run(report, new RequirementResult("T1", "Transport", "Mutual TLS connection with the vendor's client certificate"), async r =>
+        await Run(report, Transport("T1"), async r =>
         {
             try { _ = Identity; }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException or ArgumentException)
@@ -254,12 +243,12 @@ public sealed class Certifier(CertifyOptions options)
         });
         if (!connected)
         {
-            foreach (var (id, title) in TransportRequirements.Skip(1))
-                report.Requirements.Add(new RequirementResult(id, "Transport", title) { Outcome = Outcome.Skipped, Detail = "not run: T1 failed" });
+            foreach (var (id, _) in TransportRequirements.Skip(1))
+                report.Requirements.Add(Transport(id, Outcome.Skipped, "not run: T1 failed"));
             return false;
         }
 
-        await Run(report, new RequirementResult("T2", "Transport", "TLS versions: TLS 1.2 accepted (vCenter 6.7–8 use it)"), async r =>
+        await Run(report, Transport("T2"), async r =>
         {
             var accepted = new List<string>();
             foreach (var (name, protocol) in new[] { ("TLS 1.2", SslProtocols.Tls12), ("TLS 1.3", SslProtocols.Tls13) })
@@ -285,7 +274,7 @@ public sealed class Certifier(CertifyOptions options)
             }
         });
 
-        await Run(report, new RequirementResult("T3", "Transport", "A connection without a client certificate is refused"), async r =>
+        await Run(report, Transport("T3"), async r =>
         {
             try
             {
@@ -306,7 +295,7 @@ public sealed class Certifier(CertifyOptions options)
             }
         });
 
-        await Run(report, new RequirementResult("T4", "Transport", "Server certificate: chain to the vendor's CA, SHA-1 thumbprint as vCenter shows it"), async r =>
+        await Run(report, Transport("T4"), async r =>
         {
             await using var c = await KmipClient.ConnectAsync(ClientOptions(), ct);
             var cert = c.ServerCertificate ?? throw new InvalidOperationException("the KMS presented no server certificate");
@@ -327,7 +316,7 @@ public sealed class Certifier(CertifyOptions options)
             else if (days < 30) { r.Outcome = Outcome.Warning; r.Detail += ": renew it soon"; }
         });
 
-        await Run(report, new RequirementResult("T5", "Transport", "Reconnects: five connections one after another, each answered"), async r =>
+        await Run(report, Transport("T5"), async r =>
         {
             for (int i = 1; i <= 5; i++)
             {
@@ -339,6 +328,15 @@ public sealed class Certifier(CertifyOptions options)
         });
         return true;
     }
+
+    public const string TransportArea = "Transport", ConversationArea = "vCenter's conversation";
+
+    /// <summary>A new row of a transport or conversation check, titled from its table.</summary>
+    private static RequirementResult Transport(string id, Outcome outcome = Outcome.Passed, string detail = "") =>
+        new(id, TransportArea, TransportRequirements.Single(r => r.Id == id).Title) { Outcome = outcome, Detail = detail };
+
+    private static RequirementResult Conversation(string id, Outcome outcome = Outcome.Passed, string detail = "") =>
+        new(id, ConversationArea, ConversationRequirements.Single(r => r.Id == id).Title) { Outcome = outcome, Detail = detail };
 
     private static readonly (string Id, string Title)[] TransportRequirements =
     [
@@ -369,7 +367,6 @@ public sealed class Certifier(CertifyOptions options)
 
     private async Task ConversationAsync(CertificationReport report, CancellationToken ct)
     {
-        var t = ConversationRequirements.ToDictionary(x => x.Id, x => x.Title);
         var latency = new Dictionary<string, List<double>>();
         void Time(string op, double ms) { lock (latency) (latency.TryGetValue(op, out var l) ? l : latency[op] = []).Add(ms); }
 
@@ -388,12 +385,10 @@ public sealed class Certifier(CertifyOptions options)
         async Task<string> StateAsync(Recorder rec, string id, string title)
         {
             var item = (await Timed(rec, "Get Attributes", title, KmipBatchItems.GetAttributes(Version, id, ["State"]))).BatchItems[0].EnsureSuccess();
-            var state = item.ResponsePayload?.Descendants().FirstOrDefault(n => n.Tag == Tag.AttributeValue || n.Tag == Tag.State)
-                        ?? throw new InvalidOperationException("Get Attributes State answered no State attribute");
-            return state.Type == ItemType.Enumeration ? ((State)state.AsEnum).ToString() : state.ValueText();
+            return item.StateValue() ?? throw new InvalidOperationException("Get Attributes State answered no State attribute");
         }
 
-        await Run(report, new RequirementResult("C1", "vCenter's conversation", t["C1"]), async r =>
+        await Run(report, Conversation("C1"), async r =>
         {
             var rec = new Recorder(this, shared.Client, r);
             for (int i = 0; i < 2; i++) (await Timed(rec, "Discover Versions", "Discover Versions", KmipBatchItems.DiscoverVersions())).EnsureSuccess();
@@ -403,7 +398,7 @@ public sealed class Certifier(CertifyOptions options)
             r.Detail = $"answered; vendor identification \"{vendor ?? "(none)"}\"";
         });
 
-        await Run(report, new RequirementResult("C2", "vCenter's conversation", t["C2"]), async r =>
+        await Run(report, Conversation("C2"), async r =>
         {
             var rec = new Recorder(this, shared.Client, r);
             var create = (await Timed(rec, "Create", "Create", KmipBatchItems.CreateSymmetricKey(Version, KmipAttribute.Aes256EncryptDecrypt))).BatchItems[0].EnsureSuccess();
@@ -413,17 +408,17 @@ public sealed class Certifier(CertifyOptions options)
         if (keyId is null)
         {
             foreach (var id in new[] { "C3", "C4", "C5", "C6", "C7" })
-                report.Requirements.Add(new RequirementResult(id, "vCenter's conversation", t[id]) { Outcome = Outcome.Skipped, Detail = "not run: C2 created no key" });
+                report.Requirements.Add(Conversation(id, Outcome.Skipped, "not run: C2 created no key"));
         }
         else
         {
-            await Run(report, new RequirementResult("C3", "vCenter's conversation", t["C3"]), async r =>
+            await Run(report, Conversation("C3"), async r =>
             {
                 var rec = new Recorder(this, shared.Client, r);
                 (await Timed(rec, "Get Attributes", "Get Attributes x-Product_Version", KmipBatchItems.GetAttributes(Version, keyId, ["x-Product_Version"]))).BatchItems[0].EnsureSuccess();
                 r.Detail = "answered (the attribute is not set yet)";
             });
-            await Run(report, new RequirementResult("C4", "vCenter's conversation", t["C4"]), async r =>
+            await Run(report, Conversation("C4"), async r =>
             {
                 var rec = new Recorder(this, shared.Client, r);
                 var answer = await Timed(rec, "Add Attribute", "Add Attribute ×3",
@@ -444,7 +439,7 @@ public sealed class Certifier(CertifyOptions options)
                            "vCenter still works with this KMS: it tolerates the refusal (it logs a warning), keys are still created and served, " +
                            "but the KMS will not record which vCenter product made them";
             });
-            await Run(report, new RequirementResult("C5", "vCenter's conversation", t["C5"]), async r =>
+            await Run(report, Conversation("C5"), async r =>
             {
                 var rec = new Recorder(this, shared.Client, r);
                 var get = (await Timed(rec, "Get", "Get", KmipBatchItems.Get(keyId))).BatchItems[0].EnsureSuccess();
@@ -453,13 +448,13 @@ public sealed class Certifier(CertifyOptions options)
                 r.Detail = "32 bytes of key material";
             });
             string? state = null;
-            await Run(report, new RequirementResult("C6", "vCenter's conversation", t["C6"]), async r =>
+            await Run(report, Conversation("C6"), async r =>
             {
                 var rec = new Recorder(this, shared.Client, r);
                 state = await StateAsync(rec, keyId, "Get Attributes State");
                 r.Detail = $"State is {state}" + (state == "PreActive" ? " (vCenter's keys are never activated by vCenter; the KMS must serve them as they are)" : "");
             });
-            await Run(report, new RequirementResult("C7", "vCenter's conversation", t["C7"]), async r =>
+            await Run(report, Conversation("C7"), async r =>
             {
                 var rec = new Recorder(this, shared.Client, r);
                 var create = (await rec.SendAsync("Create a key to activate", ct, KmipBatchItems.CreateSymmetricKey(Version, KmipAttribute.Aes256EncryptDecrypt))).BatchItems[0].EnsureSuccess();
@@ -479,7 +474,7 @@ public sealed class Certifier(CertifyOptions options)
             });
         }
 
-        await Run(report, new RequirementResult("C8", "vCenter's conversation", t["C8"]), async r =>
+        await Run(report, Conversation("C8"), async r =>
         {
             var rec = new Recorder(this, shared.Client, r);
             var name = $"harness-certify-{Guid.NewGuid():N}";
@@ -499,7 +494,7 @@ public sealed class Certifier(CertifyOptions options)
             r.Detail = "found exactly the key with that Name";
         });
 
-        await Run(report, new RequirementResult("C9", "vCenter's conversation", t["C9"]), async r =>
+        await Run(report, Conversation("C9"), async r =>
         {
             var rec = new Recorder(this, shared.Client, r);
             var ids = new List<string>();
@@ -517,7 +512,7 @@ public sealed class Certifier(CertifyOptions options)
         });
 
         string? revoked = null;
-        await Run(report, new RequirementResult("C10", "vCenter's conversation", t["C10"]), async r =>
+        await Run(report, Conversation("C10"), async r =>
         {
             var rec = new Recorder(this, shared.Client, r);
             var c = (await rec.SendAsync("Create a key to revoke", ct, KmipBatchItems.CreateSymmetricKey(Version, KmipAttribute.Aes256EncryptDecrypt))).BatchItems[0].EnsureSuccess();
@@ -535,7 +530,7 @@ public sealed class Certifier(CertifyOptions options)
                 : $"Get is refused ({get.ResultReason}): VMs using it lock with \"keys are missing on KMS cluster\" at their host's next reboot");
         });
 
-        await Run(report, new RequirementResult("C11", "vCenter's conversation", t["C11"]), async r =>
+        await Run(report, Conversation("C11"), async r =>
         {
             var rec = new Recorder(this, shared.Client, r);
             var id = revoked ?? (await rec.SendAsync("Create a key to destroy", ct, KmipBatchItems.CreateSymmetricKey(Version, KmipAttribute.Aes256EncryptDecrypt)))
@@ -548,7 +543,7 @@ public sealed class Certifier(CertifyOptions options)
             r.Detail = $"destroyed; Get answers {get.ResultReason}";
         });
 
-        await Run(report, new RequirementResult("C12", "vCenter's conversation", t["C12"]), async r =>
+        await Run(report, Conversation("C12"), async r =>
         {
             var errors = new List<string>();
             var clock = Stopwatch.StartNew();
@@ -598,8 +593,8 @@ public sealed class Certifier(CertifyOptions options)
         try { return new Recorder(this, await KmipClient.ConnectAsync(ClientOptions(), ct), null); }
         catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
         {
-            foreach (var (id, title) in ConversationRequirements)
-                report.Requirements.Add(new RequirementResult(id, "vCenter's conversation", title) { Outcome = Outcome.Failed, Detail = $"could not connect: {Explain(ex)}" });
+            foreach (var (id, _) in ConversationRequirements)
+                report.Requirements.Add(Conversation(id, Outcome.Failed, $"could not connect: {Explain(ex)}"));
             return null;
         }
     }

@@ -70,7 +70,7 @@ public static class RecoveryScenarios
             r.Outcome = Outcome.Passed;
             r.Detail = $"vCenter and the hosts recovered as the runbook says ({result.Steps.Count} steps)";
         }
-        else if (failed?.ErrorDetail?.StartsWith(typeof(NeedsKmsAdministratorException).FullName!, StringComparison.Ordinal) == true)
+        else if (failed?.ErrorType == typeof(NeedsKmsAdministratorException))
         {
             r.Outcome = Outcome.NeedsAdministrator;
             r.Detail = $"stopped at \"{failed.Step}\": {failed.ErrorMessage}; the steps before it passed";

@@ -44,8 +44,11 @@ public static class ReportWriter
         latencies = r.Latencies,
     }, Json);
 
+    /// <summary>JUnit XML; text from the KMS (details, evidence, a container's output) may hold control characters XML
+    /// cannot carry, which go through <see cref="Harness.Scenarios.Reports.ReportText.Clean"/> as visible escapes.</summary>
     public static string ToJUnit(CertificationReport r)
     {
+        static string X(string? text) => Harness.Scenarios.Reports.ReportText.Clean(text);
         var suites = r.Requirements.GroupBy(q => q.Area).Select(g => new XElement("testsuite",
             new XAttribute("name", g.Key),
             new XAttribute("tests", g.Count()),
@@ -54,15 +57,15 @@ public static class ReportWriter
             new XAttribute("time", (g.Sum(q => q.DurationMs) / 1000).ToString("0.000", System.Globalization.CultureInfo.InvariantCulture)),
             g.Select(q => new XElement("testcase",
                 new XAttribute("classname", $"certify.{g.Key}"),
-                new XAttribute("name", $"{q.Id} {q.Title}"),
+                new XAttribute("name", X($"{q.Id} {q.Title}")),
                 new XAttribute("time", (q.DurationMs / 1000).ToString("0.000", System.Globalization.CultureInfo.InvariantCulture)),
                 q.Outcome switch
                 {
-                    Outcome.Failed => new XElement("failure", new XAttribute("message", q.Detail), Evidence(q)),
-                    Outcome.Skipped => new XElement("skipped", new XAttribute("message", q.Detail)),
-                    Outcome.NeedsAdministrator => new XElement("skipped", new XAttribute("message", "needs a KMS administrator: " + q.Detail)),
-                    Outcome.Warning => new XElement("system-out", "WARNING: " + q.Detail),
-                    _ => new XElement("system-out", q.Detail),
+                    Outcome.Failed => new XElement("failure", new XAttribute("message", X(q.Detail)), X(Evidence(q))),
+                    Outcome.Skipped => new XElement("skipped", new XAttribute("message", X(q.Detail))),
+                    Outcome.NeedsAdministrator => new XElement("skipped", new XAttribute("message", X("needs a KMS administrator: " + q.Detail))),
+                    Outcome.Warning => new XElement("system-out", X("WARNING: " + q.Detail)),
+                    _ => new XElement("system-out", X(q.Detail)),
                 }))));
         var suiteList = suites.ToList();
         if (r.Image is { } image)

@@ -64,6 +64,15 @@ public sealed class Args
         if (unknown.Count > 0) throw new UsageException($"unknown option --{unknown[0]}");
     }
 
+    /// <summary>--NAME NAME:PASSWORD (the password may hold colons), or null when the option is not given.</summary>
+    public (string Name, string Password)? UserPassword(string name)
+    {
+        if (Get(name) is not { } user) return null;
+        var colon = user.IndexOf(':');
+        if (colon <= 0) throw new UsageException($"--{name} must be NAME:PASSWORD");
+        return (user[..colon], user[(colon + 1)..]);
+    }
+
     public static System.Net.IPEndPoint Endpoint(string text, string what)
     {
         var colon = text.LastIndexOf(':');

@@ -277,7 +277,7 @@ public sealed class ScenarioSession : IAsyncDisposable
                 }
                 catch (Exception ex)
                 {
-                    return new StepResult(step, StepStatus.Failed, clock.Elapsed, m.Binding.Info, ex.Message, ScenarioEngine.Detail(ex));
+                    return new StepResult(step, StepStatus.Failed, clock.Elapsed, m.Binding.Info, ex.Message, ScenarioEngine.Detail(ex), ErrorType: ex.GetType());
                 }
             default:
                 throw new InvalidOperationException("unknown match kind");

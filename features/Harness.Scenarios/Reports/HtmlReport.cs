@@ -18,8 +18,7 @@ public static class HtmlReport
     public static void Write(RunResult run, string path)
     {
         ArgumentNullException.ThrowIfNull(run);
-        var directory = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (!string.IsNullOrEmpty(directory)) Directory.CreateDirectory(directory);
+        ReportText.CreateDirectoryOf(path);
         File.WriteAllText(path, Render(run), new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
     }
 
@@ -142,7 +141,7 @@ public static class HtmlReport
                 {
                     var error = f.Error!;
                     Line($"<li class=\"parse-error\" data-status=\"failed\"><code class=\"location\">{E($"{error.Uri}:{error.Line}:{error.Column}")}</code>: <span class=\"message\">{E(error.Message)}</span>");
-                    if (Excerpt(f.Source, error) is { } excerpt) Line($"<pre class=\"excerpt\">{E(excerpt)}</pre>");
+                    if (ReportText.Excerpt(f.Source, error) is { } excerpt) Line($"<pre class=\"excerpt\">{E(excerpt)}</pre>");
                     Line("</li>");
                 }
                 Line("</ul>");
@@ -309,15 +308,6 @@ public static class HtmlReport
             Line("<table class=\"datatable\"><tbody>");
             foreach (var row in table.Rows) Line("<tr>" + string.Concat(row.Select(c => $"<td>{E(c)}</td>")) + "</tr>");
             Line("</tbody></table>");
-        }
-
-        private static string? Excerpt(string source, FeatureParseError error)
-        {
-            var lines = source.Split('\n');
-            if (error.Line < 1 || error.Line > lines.Length) return null;
-            var prefix = $"{error.Line} | ";
-            var text = prefix + lines[error.Line - 1].TrimEnd('\r');
-            return error.Column >= 1 ? text + "\n" + new string(' ', prefix.Length + error.Column - 1) + "^" : text;
         }
     }
 

@@ -17,8 +17,7 @@ public static class JUnitReport
     public static void Write(RunResult run, string path)
     {
         ArgumentNullException.ThrowIfNull(run);
-        var directory = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (!string.IsNullOrEmpty(directory)) Directory.CreateDirectory(directory);
+        ReportText.CreateDirectoryOf(path);
         using var writer = new StreamWriter(path, append: false, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
         Write(run, writer);
     }
@@ -172,19 +171,8 @@ public static class JUnitReport
         }
     }
 
-    private static string SyntaxErrorDetail(FeatureFile feature, FeatureParseError error)
-    {
-        var sb = new StringBuilder(error.ToString());
-        var lines = feature.Source.Split('\n');
-        if (error.Line >= 1 && error.Line <= lines.Length)
-        {
-            var text = lines[error.Line - 1].TrimEnd('\r');
-            sb.Append("\n\n").Append(error.Line.ToString(CultureInfo.InvariantCulture)).Append(" | ").Append(text);
-            if (error.Column >= 1)
-                sb.Append('\n').Append(new string(' ', error.Line.ToString(CultureInfo.InvariantCulture).Length + 3 + error.Column - 1)).Append('^');
-        }
-        return sb.ToString();
-    }
+    private static string SyntaxErrorDetail(FeatureFile feature, FeatureParseError error) =>
+        ReportText.Excerpt(feature.Source, error) is { } excerpt ? $"{error}\n\n{excerpt}" : error.ToString();
 
     private static string Count(int n) => n.ToString(CultureInfo.InvariantCulture);
 

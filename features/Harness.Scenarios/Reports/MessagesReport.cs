@@ -22,8 +22,7 @@ public static class MessagesReport
     public static void Write(RunResult run, string path)
     {
         ArgumentNullException.ThrowIfNull(run);
-        var directory = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (!string.IsNullOrEmpty(directory)) Directory.CreateDirectory(directory);
+        ReportText.CreateDirectoryOf(path);
         using var stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read);
         Write(run, stream);
     }

@@ -4,8 +4,25 @@ using System.Text;
 namespace Harness.Scenarios.Reports;
 
 /// <summary>Text helpers shared by the reports: status words, durations, failures, and characters XML cannot carry.</summary>
-internal static class ReportText
+public static class ReportText
 {
+    /// <summary>Creates the folder a report file goes into (the reports write wherever they are told).</summary>
+    public static void CreateDirectoryOf(string path)
+    {
+        var directory = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (!string.IsNullOrEmpty(directory)) Directory.CreateDirectory(directory);
+    }
+
+    /// <summary>The line a syntax error is on, "12 | text", with a caret under its column; null when the line is not in the source.</summary>
+    public static string? Excerpt(string source, FeatureParseError error)
+    {
+        var lines = source.Split('\n');
+        if (error.Line < 1 || error.Line > lines.Length) return null;
+        var prefix = $"{error.Line.ToString(CultureInfo.InvariantCulture)} | ";
+        var text = prefix + lines[error.Line - 1].TrimEnd('\r');
+        return error.Column >= 1 ? text + "\n" + new string(' ', prefix.Length + error.Column - 1) + "^" : text;
+    }
+
     /// <summary>"passed", "failed", "undefined", … as the reports show them.</summary>
     public static string Word(StepStatus status) => status.ToString().ToLowerInvariant();
 

@@ -13,7 +13,7 @@ public sealed record BindingInfo(string Expression, string Method, string File, 
 /// <summary>For an undefined step: the closest known phrases and a binding to paste.</summary>
 public sealed record UndefinedStepHelp(IReadOnlyList<BindingInfo> Closest, string Snippet);
 
-/// <summary>The outcome of one step.</summary>
+/// <summary>The outcome of one step; for a step whose binding threw, <see cref="ErrorType"/> is the exception's type.</summary>
 public sealed record StepResult(
     ScenarioStep Step,
     StepStatus Status,
@@ -22,7 +22,8 @@ public sealed record StepResult(
     string? ErrorMessage = null,
     string? ErrorDetail = null,
     UndefinedStepHelp? Undefined = null,
-    IReadOnlyList<BindingInfo>? AmbiguousWith = null);
+    IReadOnlyList<BindingInfo>? AmbiguousWith = null,
+    Type? ErrorType = null);
 
 /// <summary>The outcome of one hook method.</summary>
 public sealed record HookResult(string Kind, BindingInfo Binding, StepStatus Status, TimeSpan Duration, string? ErrorMessage = null, string? ErrorDetail = null);

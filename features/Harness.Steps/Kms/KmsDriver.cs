@@ -60,8 +60,10 @@ public sealed class KmsDriver : IAsyncDisposable
 
     /// <summary>The CA the KMS server certificate chains to (clients trust it).</summary>
     public X509Certificate2 ServerCa => _target is not null
-        ? PkiFiles.LoadCertificate(_target.Pki.Ca)
+        ? _targetServerCa ??= PkiFiles.LoadCertificate(_target.Pki.Ca)
         : (_pki ?? throw NotStarted()).Ca.PublicCertificate;
+
+    private X509Certificate2? _targetServerCa;
 
     /// <summary>
     /// A client certificate (with key) from the KMS's CA, new for each client so that each is its own owner on the KMS.
@@ -106,6 +108,7 @@ public sealed class KmsDriver : IAsyncDisposable
     {
         _administrator?.Dispose();
         _targetCa?.Dispose();
+        _targetServerCa?.Dispose();
         if (_server is not null) await _server.DisposeAsync().ConfigureAwait(false);
         _pki?.Dispose();
         if (_dataDirectory is not null)

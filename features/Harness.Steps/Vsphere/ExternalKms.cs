@@ -57,17 +57,20 @@ public sealed record ExternalKms(string Host, int Port, PkiPaths Pki, UsernamePa
 
     internal void CountCleanedUp(int keys) => Interlocked.Add(ref _keysCleanedUp, keys);
 
-    /// <summary>A KMIP connection with the vendor-issued client identity (server certificate accepted as presented).</summary>
-    public Task<KmipClient> ConnectAsync(CancellationToken ct = default) => KmipClient.ConnectAsync(new KmipClientOptions
+    /// <summary>How vCenter connects: the vendor-issued client identity; the server certificate accepted as presented and
+    /// trusted by its SHA-1 thumbprint, not by name. Without the certificate: a client the KMS must refuse.</summary>
+    public KmipClientOptions ClientOptions(bool withCertificate = true) => new()
     {
         Host = Host,
         Port = Port,
-        ClientCertificate = ClientIdentity.Certificate,
+        ClientCertificate = withCertificate ? ClientIdentity.Certificate : null,
         AcceptAnyServerCertificate = true,
         VerifyServerName = false,
         ConnectTimeout = ConnectTimeout,
         ReceiveTimeout = ReceiveTimeout,
-    }, ct);
+    };
+
+    public Task<KmipClient> ConnectAsync(CancellationToken ct = default) => KmipClient.ConnectAsync(ClientOptions(), ct);
 }
 
 /// <summary>A KMS administrator's action that KMIP cannot express, done by someone (a script, the operator) outside Harness.</summary>
@@ -251,9 +254,8 @@ public sealed class ExternalKmsAdministration(ExternalKms kms) : IKmsAdministrat
             KmipBatchItems.GetAttributes(Version, keyId, ["State"]))).ConfigureAwait(false)).BatchItems[0];
         if (!item.IsSuccess && item.ResultReason == ResultReason.ItemNotFound) return nameof(State.Destroyed);
         item.EnsureSuccess();
-        var value = item.ResponsePayload?.Descendants().FirstOrDefault(n => n.Tag is Tag.AttributeValue or Tag.State)
-                    ?? throw new KmsAdministrationException($"the KMS at {kms.Endpoint} answered Get Attributes \"State\" of {keyId} without a State");
-        return value.Type == ItemType.Enumeration ? ((State)value.AsEnum).ToString() : value.ValueText();
+        return item.StateValue()
+               ?? throw new KmsAdministrationException($"the KMS at {kms.Endpoint} answered Get Attributes \"State\" of {keyId} without a State");
     }
 
     private async Task OneAsync(KmipClient client, BatchItemRequest request, string what)

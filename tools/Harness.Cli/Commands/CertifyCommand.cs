@@ -29,7 +29,7 @@ public static class CertifyCommand
         int imageTimeout = args.Int("image-timeout", 60);
         var pki = Path.GetFullPath(args.Required("pki"));
         var output = Path.GetFullPath(args.Required("out"));
-        var user = args.Get("user");
+        var user = args.UserPassword("user");
         int connections = args.Int("connections", 16);
         var featuresOption = args.Get("features");
         bool noScenarios = args.Has("no-scenarios");
@@ -44,16 +44,11 @@ public static class CertifyCommand
         if (image is null && (portText ?? imageCommand ?? mountText ?? (args.Has("image-timeout") ? "" : null)) is not null)
             throw new UsageException("--port, --image-command, --mount and --image-timeout go with --image only");
         if (!Directory.Exists(pki)) throw new UsageException($"--pki {pki} is not a folder (it must hold client.crt, client.key and ca.crt)");
-        foreach (var file in new[] { "client.crt", "client.key", "ca.crt" })
-            if (!File.Exists(Path.Combine(pki, file))) throw new UsageException($"--pki {pki} has no {file} (it must hold client.crt, client.key and ca.crt)");
+        var paths = new Harness.Pki.PkiPaths(pki);
+        foreach (var file in new[] { paths.ClientCert, paths.ClientKey, paths.Ca })
+            if (!File.Exists(file)) throw new UsageException($"--pki {pki} has no {Path.GetFileName(file)} (it must hold client.crt, client.key and ca.crt)");
         if (connections is < 1 or > 256) throw new UsageException($"--connections must be 1 to 256, not {connections}");
-        UsernamePasswordCredential? credential = null;
-        if (user is not null)
-        {
-            int colon = user.IndexOf(':');
-            if (colon <= 0) throw new UsageException("--user must be NAME:PASSWORD");
-            credential = new UsernamePasswordCredential(user[..colon], user[(colon + 1)..]);
-        }
+        var credential = user is { } u ? new UsernamePasswordCredential(u.Name, u.Password) : null;
 
         var scenarios = LoadScenarios(noScenarios, featuresOption);
         IReadOnlyList<string> vectors = [];

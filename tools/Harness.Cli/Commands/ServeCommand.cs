@@ -46,12 +46,7 @@ public static class ServeCommand
             MaxMessageLength = args.Int("max-message", 1 << 20),
             AllowedClientDelay = TimeSpan.FromSeconds(args.Int("allowed-client-delay", 0)),
         };
-        if (args.Get("user") is { } user)
-        {
-            var colon = user.IndexOf(':');
-            if (colon <= 0) throw new UsageException("--user must be NAME:PASSWORD");
-            options.Users[user[..colon]] = user[(colon + 1)..];
-        }
+        if (args.UserPassword("user") is { } user) options.Users[user.Name] = user.Password;
         return options;
     }
 
