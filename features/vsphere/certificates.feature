@@ -34,7 +34,7 @@ Feature: Expired certificates break the trust between vCenter and the KMS at the
     And vCenter "vc01" trusts the KMS cluster "kms-prod"
     And a cluster "cl01" with hosts "esx01, esx02"
     And an encrypted VM "app01" running on host "esx01"
-    And a VM "web01" running on host "esx02"
+    And a VM "web01" powered off on host "esx02"
     Then the event log shows "com.vmware.vc.vecs.KMSServerCertExpirationEvent" for the KMS cluster "kms-prod"
     When 11 days pass
     Then the event log shows "expired on" for the KMS cluster "kms-prod"

@@ -12,24 +12,27 @@ Feature: Circular dependencies: what the keys depend on must not depend on the k
     And an encrypted VM "app01" running on host "esx01"
 
   Scenario: Encrypting the vCenter Server appliance is warned about as a circular dependency
-    Given a VM "vcsa01" running on host "esx02"
+    Given a VM "vcsa01" powered off on host "esx02"
     And VM "vcsa01" is the vCenter Server appliance
     When the administrator encrypts VM "vcsa01"
     Then vCenter warns about a circular dependency for VM "vcsa01"
     And the event log shows "harness.crypto.CircularDependencyWarning" for VM "vcsa01"
     And vCenter does not warn about a circular dependency for VM "app01"
 
+  # vSphere encrypts powered-off VMs only: the DNS server and the KMS's VM are encrypted before they take their roles
   Scenario: Encrypting the DNS server of the KMS hostname, the KMS's own VM or an NSX Manager is warned about
-    Given a VM "dns01" running on host "esx02"
-    And a VM "kms-vm01" running on host "esx02"
-    And a VM "nsx01" running on host "esx02"
-    And VM "dns01" is the DNS server that resolves the KMS hostname
-    And the KMS cluster "kms-prod" runs on VM "kms-vm01"
+    Given a VM "dns01" powered off on host "esx02"
+    And a VM "kms-vm01" powered off on host "esx02"
+    And a VM "nsx01" powered off on host "esx02"
     And VM "nsx01" is an NSX Manager
     Then vCenter does not warn about a circular dependency for VM "dns01"
     When the administrator encrypts VM "dns01"
     And the administrator encrypts VM "kms-vm01"
     And the administrator encrypts VM "nsx01"
+    And the administrator powers on VM "dns01"
+    And the administrator powers on VM "kms-vm01"
+    Given VM "dns01" is the DNS server that resolves the KMS hostname
+    And the KMS cluster "kms-prod" runs on VM "kms-vm01"
     Then vCenter warns about a circular dependency for VM "dns01"
     And vCenter warns about a circular dependency for VM "kms-vm01"
     And vCenter warns about a circular dependency for VM "nsx01"
@@ -59,9 +62,10 @@ Feature: Circular dependencies: what the keys depend on must not depend on the k
     Then the data of VM "app01" reads back intact
 
   Scenario: An encrypted vCenter Server appliance does not come back after a full power cycle
-    Given a VM "vcsa01" running on host "esx02"
+    Given a VM "vcsa01" powered off on host "esx02"
     And VM "vcsa01" is the vCenter Server appliance
     When the administrator encrypts VM "vcsa01"
+    And the administrator powers on VM "vcsa01"
     And the whole site loses power and comes back
     Then vCenter "vc01" is not running
     And VM "vcsa01" is locked
@@ -70,10 +74,11 @@ Feature: Circular dependencies: what the keys depend on must not depend on the k
     And host "esx01" does not have the key of VM "app01"
 
   Scenario: Key persistence on the host of an encrypted vCenter Server appliance lets it start without vCenter
-    Given a VM "vcsa01" running on host "esx02"
+    Given a VM "vcsa01" powered off on host "esx02"
     And VM "vcsa01" is the vCenter Server appliance
     And key persistence is enabled on host "esx02"
     When the administrator encrypts VM "vcsa01"
+    And the administrator powers on VM "vcsa01"
     And the whole site loses power and comes back
     Then vCenter "vc01" is running
     And VM "vcsa01" is running
@@ -81,9 +86,10 @@ Feature: Circular dependencies: what the keys depend on must not depend on the k
     And host "esx01" has the key of VM "app01"
 
   Scenario: A KMS that runs on an encrypted VM of the site locks every encrypted VM after a full power cycle, itself included
-    Given a VM "kms-vm01" running on host "esx02"
-    And the KMS cluster "kms-prod" runs on VM "kms-vm01"
+    Given a VM "kms-vm01" powered off on host "esx02"
     When the administrator encrypts VM "kms-vm01"
+    And the administrator powers on VM "kms-vm01"
+    Given the KMS cluster "kms-prod" runs on VM "kms-vm01"
     Then vCenter warns about a circular dependency for VM "kms-vm01"
     When the whole site loses power and comes back
     Then vCenter "vc01" is running
@@ -126,10 +132,11 @@ Feature: Circular dependencies: what the keys depend on must not depend on the k
     Then the data of VM "app01" reads back intact
 
   Scenario: An encrypted DNS server that resolves the KMS hostname deadlocks the site; another name resolution recovers it
-    Given a VM "dns01" running on host "esx02"
-    And VM "dns01" is the DNS server that resolves the KMS hostname
+    Given a VM "dns01" powered off on host "esx02"
     When the administrator encrypts VM "dns01"
-    And the whole site loses power and comes back
+    And the administrator powers on VM "dns01"
+    Given VM "dns01" is the DNS server that resolves the KMS hostname
+    When the whole site loses power and comes back
     Then the KMS cluster "kms-prod" cannot be reached
     And VM "dns01" is locked
     And VM "app01" is locked

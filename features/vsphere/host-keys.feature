@@ -37,7 +37,7 @@ Feature: Keys removed from hosts by force, and host keys renewed
     When the administrator renews the host key of host "esx01"
     Then host "esx01" has a new host key
     And the core dumps of host "esx01" can be decrypted
-    And the KMS still holds the previous host key of host "esx01" in state "Pre-Active"
+    And the KMS still holds the previous host key of host "esx01" in state "Active"
     And the event log shows "harness.host.Crypto.HostKeyChanged" for host "esx01"
     And VM "app01" is running
 

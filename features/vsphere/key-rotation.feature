@@ -16,7 +16,7 @@ Feature: Key rotation: a rekey gives a VM a new key, and the old keys stay on th
     And VM "app01" is running
     And VM "app01" is unlocked
     And the disks of VM "app01" keep their data keys
-    And the KMS still holds the previous key of VM "app01" in state "Pre-Active"
+    And the KMS still holds the previous key of VM "app01" in state "Active"
     And host "esx02" has the key of VM "app01"
     And the data of VM "app01" reads back intact
     When host "esx01" reboots
@@ -35,7 +35,7 @@ Feature: Key rotation: a rekey gives a VM a new key, and the old keys stay on th
     And the administrator deep rekeys VM "app01"
     Then VM "app01" has a new key
     And the disks of VM "app01" have new data keys
-    And the KMS still holds the previous key of VM "app01" in state "Pre-Active"
+    And the KMS still holds the previous key of VM "app01" in state "Active"
     When the administrator powers on VM "app01"
     Then VM "app01" is running
     And the data of VM "app01" reads back intact

@@ -65,7 +65,8 @@ Feature: Encrypted virtual machines lock when their host cannot get their key, a
 
   Scenario: Re-registering a VM whose key its host holds needs no cryptographic privilege
     Given user "ops" lacks the privilege "Cryptographer.RegisterVM"
-    When user "ops" re-registers VM "app01"
+    When the administrator powers off VM "app01"
+    And user "ops" re-registers VM "app01"
     Then VM "app01" is unlocked
   # Seed 000 step 3, with 3a (the key ID from config.keyId.keyId) and 3b-3c (the KMS administrator reactivates, then unlock)
   @certification

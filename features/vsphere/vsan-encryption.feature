@@ -15,7 +15,7 @@ Feature: vSAN encryption: each host fetches the cluster's key from the KMS itsel
     Then the disk groups of host "esx01" are mounted
     And the disk groups of host "esx02" are mounted
     And the disk groups of host "esx03" are mounted
-    And the KMS holds the vSAN key of cluster "cl01" in state "Pre-Active"
+    And the KMS holds the vSAN key of cluster "cl01" in state "Active"
     And the event log shows "harness.vsan.EncryptionEnabled" for cluster "cl01"
     And the vSAN datastore of cluster "cl01" is accessible
     And the data of VM "web01" reads back intact
@@ -69,8 +69,8 @@ Feature: vSAN encryption: each host fetches the cluster's key from the KMS itsel
 
   Scenario: A shallow rekey of vSAN encryption gives the cluster a new key, the old one stays on the KMS, and hosts mount with the new one
     When the administrator rekeys the vSAN encryption of cluster "cl01"
-    Then the KMS still holds the previous vSAN key of cluster "cl01" in state "Pre-Active"
-    And the KMS holds the vSAN key of cluster "cl01" in state "Pre-Active"
+    Then the KMS still holds the previous vSAN key of cluster "cl01" in state "Active"
+    And the KMS holds the vSAN key of cluster "cl01" in state "Active"
     When all hosts of cluster "cl01" reboot
     Then the disk groups of host "esx01" are mounted
     And the disk groups of host "esx02" are mounted
@@ -81,7 +81,7 @@ Feature: vSAN encryption: each host fetches the cluster's key from the KMS itsel
     And all hosts of cluster "cl01" reboot
     Then the disk groups of host "esx01" are mounted
     And the disk groups of host "esx03" are mounted
-    And the KMS still holds the previous vSAN key of cluster "cl01" in state "Pre-Active"
+    And the KMS still holds the previous vSAN key of cluster "cl01" in state "Active"
 
   Scenario: vSAN encryption cannot be rekeyed while a host's disk groups are not mounted
     When the KMS cluster "kms-prod" becomes unreachable

@@ -40,4 +40,11 @@ public sealed class KmipServerOptions
 
     /// <summary>Bound on the TLS handshake, so that a silent peer cannot hold a connection slot.</summary>
     public TimeSpan HandshakeTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// The state of a key made by Create or Create Key Pair without an Activation Date: Pre-Active as KMIP defines it
+    /// (KMIP 1.4 §3.22: an object is Pre-Active until its Activation Date), or Active, the policy of KMSs that activate
+    /// every new key (the Activation Date is then the creation time).
+    /// </summary>
+    public State CreatedKeyState { get; set; } = State.PreActive;
 }

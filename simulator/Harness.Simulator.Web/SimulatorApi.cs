@@ -208,15 +208,15 @@ internal static class SimulatorApi
         api.MapPost("/vms/{name}/register", (string name, string? user) => Act(host, async () =>
         {
             var vm = host.Simulation.Vm(name);
-            await host.Site.VCenter.RegisterVmAsync(vm, Blank(user));
+            await host.Site.VCenter.ReRegisterVmAsync(vm, Blank(user));
             return new ActionResult($"VM \"{name}\" re-registered{By(user)}") { Vm = View.Of(vm, host.Simulation.VCenter) };
         }));
 
         // When the administrator re-registers all locked VMs
         api.MapPost("/register-locked-vms", (string? user) => Act(host, async () =>
         {
-            var locked = host.Site.VCenter.Vms.Where(v => v.CryptoState == CryptoState.Locked).ToList();
-            foreach (var vm in locked) await host.Site.VCenter.RegisterVmAsync(vm, Blank(user));
+            var locked = host.Site.VCenter.Hosts.SelectMany(h => h.Vms).Where(v => v.CryptoState == CryptoState.Locked).ToList();
+            foreach (var vm in locked) await host.Site.VCenter.ReRegisterVmAsync(vm, Blank(user));
             return new ActionResult($"re-registered {locked.Count} locked VM(s){By(user)}: {string.Join(", ", locked.Select(v => v.Name))}");
         }));
 

@@ -10,7 +10,7 @@ namespace Harness.Simulator;
 /// KMS clusters' reachability, and which VMs its vCenter, KMS and DNS run on, so that a power cycle of the site comes
 /// back, or deadlocks, as a real one would.
 /// </summary>
-public sealed class Simulation : IAsyncDisposable
+public sealed partial class Simulation : IAsyncDisposable
 {
     private readonly Dictionary<string, VCenterServer> _vcenters = new(StringComparer.Ordinal);
     private readonly Dictionary<string, KmsClusterSite> _kms = new(StringComparer.Ordinal);
@@ -201,7 +201,61 @@ public sealed class Simulation : IAsyncDisposable
     /// </summary>
     public async Task RebootHostAsync(EsxiHost host)
     {
+        if (host.ConnectionState == HostConnectionState.NotResponding)
+            throw new VsphereFault("InvalidHostState", $"host \"{host.Name}\" is not responding (it failed): power it on instead");
+        if (VCenter is { Available: true } vc)
+            vc.Events.Log(EventTypes.HostShutdown, host.Name, "HostSystem", $"Host {host.Name} is shut down for a reboot; its VMs power off.");
         host.Reboot();
+        await BootAsync([host], siteWide: false);
+    }
+
+    /// <summary>
+    /// A host fails (crashes, no clean shutdown): its VMs stop, its memory is gone, vCenter sees it not responding. With
+    /// vSphere HA on its cluster, the VMs that were running restart on the other hosts of the cluster that hold their
+    /// keys (HA restarts them without vCenter or the KMS, with the keys vCenter pushed to the cluster's hosts); a VM that
+    /// no host can start stays on the failed host (disconnected), with HA's failure event.
+    /// </summary>
+    public Task FailHostAsync(EsxiHost host)
+    {
+        if (host.ConnectionState == HostConnectionState.NotResponding)
+            throw new VsphereFault("InvalidHostState", $"host \"{host.Name}\" has already failed");
+        var running = host.Vms.Where(v => v.PowerState == PowerState.PoweredOn).ToList();
+        host.Fail();
+        var vc = VCenter is { Available: true } v ? v : null;
+        vc?.Events.Log(EventTypes.HostNotResponding, host.Name, "HostSystem", $"Host {host.Name} in {Datacenter.Name} is not responding.");
+        if (!host.Cluster.HaEnabled) return Task.CompletedTask;
+        foreach (var vm in running)
+        {
+            var target = host.Cluster.Hosts
+                .Where(h => h != host && h.ConnectionState == HostConnectionState.Connected && h.HasKeysOf(vm))
+                .OrderBy(h => h.Vms.Count(x => x.PowerState == PowerState.PoweredOn)).ThenBy(h => h.Name, StringComparer.Ordinal)
+                .FirstOrDefault();
+            if (target is null)
+            {
+                vc?.Events.Log(EventTypes.HaVmRestartFailed, vm.Name, "VirtualMachine",
+                    $"vSphere HA could not restart virtual machine {vm.Name}: no other host of cluster {host.Cluster.Name} holds its keys.");
+                continue;
+            }
+            host.Vms.Remove(vm);
+            target.Vms.Add(vm);
+            vm.Host = target;
+            if (vm.Encrypted) vm.CryptoState = CryptoState.Unlocked;
+            vm.PowerState = PowerState.PoweredOn;
+            vc?.Events.Log(EventTypes.VmRestartedByHa, vm.Name, "VirtualMachine",
+                $"vSphere HA restarted virtual machine {vm.Name} on host {target.Name} in cluster {host.Cluster.Name}.");
+        }
+        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// A failed host is powered on again: it boots as after a reboot (an empty key cache unless persisted), reconnects,
+    /// and vCenter pushes the keys of the VMs still registered on it (or they lock).
+    /// </summary>
+    public async Task HostBackAsync(EsxiHost host)
+    {
+        if (host.ConnectionState != HostConnectionState.NotResponding)
+            throw new VsphereFault("InvalidHostState", $"host \"{host.Name}\" has not failed: it is {host.ConnectionState}");
+        host.ConnectionState = HostConnectionState.Connected;
         await BootAsync([host], siteWide: false);
     }
 

@@ -76,7 +76,8 @@ public sealed class KmsClusterInstance : IAsyncDisposable
     public static Task<KmsClusterInstance> StartAsync(string name, int servers, TimeProvider clock) => StartAsync(name, servers, clock, null);
 
     /// <param name="serverCertificateLifetime">How long the server certificate stays valid from now on the simulation's clock (default 10 years).</param>
-    public static async Task<KmsClusterInstance> StartAsync(string name, int servers, TimeProvider clock, TimeSpan? serverCertificateLifetime)
+    public static async Task<KmsClusterInstance> StartAsync(string name, int servers, TimeProvider clock, TimeSpan? serverCertificateLifetime,
+        Harness.Kmip.State createdKeyState = Harness.Kmip.State.PreActive)
     {
         var pki = TestPki.CreateInMemory();
         var serverCertificate = SimCertificates.KmsServer(name, clock.GetUtcNow(), serverCertificateLifetime);
@@ -89,6 +90,7 @@ public sealed class KmsClusterInstance : IAsyncDisposable
             DataDirectory = data,
             AdminEndpoint = new IPEndPoint(IPAddress.Loopback, 0),
             AllowedClientDelay = AllowedClientDelay,
+            CreatedKeyState = createdKeyState,
         }, time: clock);
         var relays = new List<KmsRelay>();
         for (int i = 1; i <= servers; i++) relays.Add(await KmsRelay.StartAsync(server.Endpoint, $"{name}/{i}"));

@@ -41,13 +41,16 @@ public sealed class VsphereDriver(ExternalKms? external = null) : IAsyncDisposab
     public Task AddKmsClusterAsync(string name, int servers) => AddKmsClusterAsync(name, servers, null);
 
     /// <param name="serverCertificateLifetime">How long the KMS server certificate stays valid (simulation time; default 10 years).</param>
-    public async Task AddKmsClusterAsync(string name, int servers, TimeSpan? serverCertificateLifetime)
+    /// <param name="createdKeyState">the KMS's policy for keys created without an Activation Date (Pre-Active or Active); null: KMIP's Pre-Active.</param>
+    public async Task AddKmsClusterAsync(string name, int servers, TimeSpan? serverCertificateLifetime, Harness.Kmip.State? createdKeyState = null)
     {
         if (_kms.ContainsKey(name)) throw new InvalidOperationException($"KMS cluster \"{name}\" already exists");
         if (external is not null && serverCertificateLifetime is not null)
             throw new InvalidOperationException($"the KMS at {external.Endpoint} has the server certificate it has: a scenario cannot choose its lifetime");
+        if (external is not null && createdKeyState is not null)
+            throw new InvalidOperationException($"the KMS at {external.Endpoint} creates keys in the state its own policy says: a scenario cannot choose it");
         var kms = external is null
-            ? await KmsClusterInstance.StartAsync(name, servers, Clock, serverCertificateLifetime)
+            ? await KmsClusterInstance.StartAsync(name, servers, Clock, serverCertificateLifetime, createdKeyState ?? Harness.Kmip.State.PreActive)
             : await KmsClusterInstance.ConnectExternalAsync(name, servers, external);
         _kms[name] = kms;
         kms.Site = Simulation.AddKmsCluster(name, () => kms.Relays);
@@ -160,6 +163,13 @@ public sealed class VsphereDriver(ExternalKms? external = null) : IAsyncDisposab
             ?? throw new InvalidOperationException($"no KMS cluster holds {what} (provider \"{providerId}\")");
     }
 
+    /// <summary>The KMS cluster instance behind a key provider of <paramref name="vc"/> (by the provider's servers), or null.</summary>
+    public KmsClusterInstance? KmsOfProviderOrNull(VCenterServer vc, string providerId)
+    {
+        var endpoint = vc.KeyProviders.GetValueOrDefault(providerId)?.Servers.FirstOrDefault()?.Endpoint;
+        return _kms.Values.FirstOrDefault(k => k.Relays.Any(r => r.Endpoint.Equals(endpoint))) ?? _kms.GetValueOrDefault(providerId);
+    }
+
     /// <summary>
     /// Asks the KMS for keys as vCenter would (KMIP Get, with vCenter's client certificate, on a connection of its own):
     /// the keys it serves. Throws <see cref="KeyFetchException"/> when the KMS cannot be reached.
@@ -170,7 +180,7 @@ public sealed class VsphereDriver(ExternalKms? external = null) : IAsyncDisposab
                        ?? Simulation.VCenters.Values.Select(v => v.KeyProviders.GetValueOrDefault(providerId)).OfType<KeyProvider>().FirstOrDefault()
                        ?? throw new InvalidOperationException($"no vCenter knows the key provider \"{providerId}\"");
         await using var crypto = new CryptoManager(Simulation.KmsTimeout, Simulation.KmsTimeout);
-        return await crypto.GetKeysAsync(provider, keyIds);
+        return await crypto.GetServedKeysAsync(provider, keyIds);
     }
 
     public async ValueTask DisposeAsync()

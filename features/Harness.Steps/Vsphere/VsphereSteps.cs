@@ -31,8 +31,10 @@ public sealed class VsphereSteps(VsphereDriver site)
     [Given("an encrypted VM {string} running on host {string}")]
     public async Task EncryptedRunning(string vm, string host)
     {
-        var v = site.Simulation.AddVm(vm, host, poweredOn: true);
+        // vSphere encrypts a powered-off VM only: made powered off, encrypted, then powered on.
+        var v = site.Simulation.AddVm(vm, host, poweredOn: false);
         await site.VCenter.EncryptVmAsync(v);
+        await site.VCenter.PowerOnVmAsync(v);
     }
 
     [Given("an encrypted VM {string} powered off on host {string}")]
@@ -147,17 +149,17 @@ public sealed class VsphereSteps(VsphereDriver site)
         site.AttemptAsync(() => site.TrustAsync(site.VCenterNamed(vc), site.KmsClusters.First().Name, name, waitForTrust: false));
 
     [When("the administrator re-registers VM {string}")]
-    public Task ReRegister(string vm) => site.AttemptAsync(() => site.VCenter.RegisterVmAsync(site.Simulation.Vm(vm)));
+    public Task ReRegister(string vm) => site.AttemptAsync(() => site.VCenter.ReRegisterVmAsync(site.Simulation.Vm(vm)));
 
     [When("the administrator re-registers all locked VMs")]
     public Task ReRegisterAll() => site.AttemptAsync(async () =>
     {
-        foreach (var vm in site.VCenter.Vms.Where(v => v.CryptoState == CryptoState.Locked).ToList())
-            await site.VCenter.RegisterVmAsync(vm);
+        foreach (var vm in site.VCenter.Hosts.SelectMany(h => h.Vms).Where(v => v.CryptoState == CryptoState.Locked).ToList())
+            await site.VCenter.ReRegisterVmAsync(vm);
     });
 
     [When("user {string} re-registers VM {string}")]
-    public Task UserReRegisters(string user, string vm) => site.AttemptAsync(() => site.VCenter.RegisterVmAsync(site.Simulation.Vm(vm), user));
+    public Task UserReRegisters(string user, string vm) => site.AttemptAsync(() => site.VCenter.ReRegisterVmAsync(site.Simulation.Vm(vm), user));
 
     [When("the administrator unlocks VM {string}")]
     public Task UnlockVm(string vm) => site.AttemptAsync(() => site.VCenter.UnlockVmAsync(site.Simulation.Vm(vm)));
@@ -630,14 +632,5 @@ public sealed class VsphereSteps(VsphereDriver site)
 /// <summary>The properties of a VM as the Managed Object Browser shows them (seed 000 step 3a: config.keyId.keyId).</summary>
 public static class VmProperties
 {
-    public static string? Read(VirtualMachine vm, string path) => path switch
-    {
-        "VirtualMachine.config.keyId.keyId" or "config.keyId.keyId" => vm.KeyId,
-        "VirtualMachine.config.keyId.providerId.id" or "config.keyId.providerId.id" => vm.ProviderId,
-        "VirtualMachine.runtime.cryptoState" or "runtime.cryptoState" => vm.CryptoState == CryptoState.Locked ? "locked" : "unlocked",
-        "VirtualMachine.runtime.powerState" or "runtime.powerState" => vm.PowerState == PowerState.PoweredOn ? "poweredOn" : "poweredOff",
-        "VirtualMachine.name" or "name" => vm.Name,
-        _ => throw new ArgumentException($"\"{path}\" is not a property the simulator shows; known: VirtualMachine.config.keyId.keyId, " +
-                                         "VirtualMachine.config.keyId.providerId.id, VirtualMachine.runtime.cryptoState, VirtualMachine.runtime.powerState"),
-    };
+    public static string? Read(VirtualMachine vm, string path) => PropertyReader.Read(vm, path);
 }

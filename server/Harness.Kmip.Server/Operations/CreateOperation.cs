@@ -3,7 +3,8 @@ using Harness.Kmip.Server.Objects;
 namespace Harness.Kmip.Server.Operations;
 
 /// <summary>
-/// Create (KMIP 1.4 §4.1, 2.1 §6.1.7): a new symmetric key, Pre-Active unless an Activation Date says otherwise.
+/// Create (KMIP 1.4 §4.1, 2.1 §6.1.7): a new symmetric key, Pre-Active unless an Activation Date says otherwise
+/// (or the server's policy <see cref="KmipServerOptions.CreatedKeyState"/> is Active).
 /// Result Reasons: Invalid Field (object type, attribute values, duplicate Name in 1.x), Item Not Found (templates),
 /// Index Out of Bounds (1.x) / Attribute Single Valued (2.x), Non Unique Name Attribute (2.x), Attribute Read Only (2.x).
 /// </summary>
@@ -29,6 +30,7 @@ public sealed class CreateOperation : KmipOperation
     {
         var obj = ObjectFactory.New(ctx, ObjectType.SymmetricKey);
         ObjectFactory.ApplyClientAttributes(ctx, obj, attributes);
+        ObjectFactory.ApplyCreatedKeyState(ctx, obj);
         var algNode = obj.Get(AttributeNames.CryptographicAlgorithm)
                       ?? throw new KmipException(ResultReason.InvalidField, "Cryptographic Algorithm is required to create a symmetric key");
         var lenNode = obj.Get(AttributeNames.CryptographicLength)

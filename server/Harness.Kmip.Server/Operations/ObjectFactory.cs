@@ -34,6 +34,16 @@ public static class ObjectFactory
         return obj;
     }
 
+    /// <summary>
+    /// The server's policy for a key created without an Activation Date (<see cref="KmipServerOptions.CreatedKeyState"/>):
+    /// under an Active policy the key is activated at creation (Activation Date = now), else it stays Pre-Active.
+    /// </summary>
+    public static void ApplyCreatedKeyState(RequestContext ctx, ManagedObject obj)
+    {
+        if (ctx.Kms.Options.CreatedKeyState == State.Active && !obj.Has(AttributeNames.ActivationDate))
+            obj.SetDate(AttributeNames.ActivationDate, ctx.Now);
+    }
+
     /// <summary>The lease the server grants on key material (KMIP 1.4 §3.15 Lease Time): one hour.</summary>
     public const uint LeaseTime = 3600;
 

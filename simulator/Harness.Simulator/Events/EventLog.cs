@@ -16,6 +16,14 @@ public static class EventTypes
     public const string HostConnected = "HostConnectedEvent";
     public const string VmReconfigured = "VmReconfiguredEvent";
     public const string VmRemoved = "VmRemovedEvent";
+    public const string VmMigrated = "VmMigratedEvent";
+    public const string VmCloned = "VmClonedEvent";
+    public const string VmReloaded = "VmReloadFromPathEvent";
+    public const string HostShutdown = "HostShutdownEvent";
+    public const string HostNotResponding = "HostNotRespondingEvent";
+    public const string HostDisconnected = "HostDisconnectedEvent";
+    public const string VmRestartedByHa = "com.vmware.vc.ha.VmRestartedByHAEvent";
+    public const string HaVmRestartFailed = "com.vmware.vc.ha.VmRestartFailedEvent";
     public const string HostKeyChanged = "harness.host.Crypto.HostKeyChanged";
     public const string KeyRemoved = "harness.vc.crypto.KeyRemoved";
     public const string VCenterStarted = "harness.vc.Started";
@@ -52,6 +60,14 @@ public static class EventTypes
         [HostConnected] = "Host is connected.",
         [VmReconfigured] = "Virtual machine is reconfigured.",
         [VmRemoved] = "Virtual machine is removed from the inventory.",
+        [VmMigrated] = "Virtual machine is migrated.",
+        [VmCloned] = "Virtual machine is cloned.",
+        [VmReloaded] = "Virtual machine is reloaded from its files.",
+        [HostShutdown] = "Host is shut down for a reboot.",
+        [HostNotResponding] = "Host is not responding.",
+        [HostDisconnected] = "Host is disconnected.",
+        [VmRestartedByHa] = "vSphere HA restarted the virtual machine.",
+        [HaVmRestartFailed] = "vSphere HA could not restart the virtual machine.",
         [HostKeyChanged] = "The host key is changed.",
         [KeyRemoved] = "A key is removed from vCenter and the hosts.",
         [VCenterStarted] = "vCenter Server is running.",
@@ -70,8 +86,11 @@ public static class EventTypes
     };
 }
 
-/// <summary>One event: its key, type ID, message, time (the simulator's clock) and the object it is about.</summary>
-public sealed record VsphereEvent(long Key, string TypeId, string Message, DateTimeOffset Time, string ObjectName, string ObjectType);
+/// <summary>
+/// One event: its key, type ID, message, time (the simulator's clock), the object it is about, and the user who did
+/// what it records (Event.userName; null for what vCenter or a host did by itself).
+/// </summary>
+public sealed record VsphereEvent(long Key, string TypeId, string Message, DateTimeOffset Time, string ObjectName, string ObjectType, string? UserName = null);
 
 /// <summary>vCenter's event log; listeners (the dashboard) hear each event as it is logged.</summary>
 public sealed class EventLog(TimeProvider clock)
@@ -83,12 +102,12 @@ public sealed class EventLog(TimeProvider clock)
 
     public IReadOnlyList<VsphereEvent> All { get { lock (_events) return _events.ToList(); } }
 
-    public VsphereEvent Log(string typeId, string objectName, string objectType, string? message = null)
+    public VsphereEvent Log(string typeId, string objectName, string objectType, string? message = null, string? userName = null)
     {
         VsphereEvent e;
         lock (_events) // keys in the order of the log: After() relies on it
         {
-            e = new VsphereEvent(++_next, typeId, message ?? EventTypes.Messages.GetValueOrDefault(typeId, typeId), clock.GetUtcNow(), objectName, objectType);
+            e = new VsphereEvent(++_next, typeId, message ?? EventTypes.Messages.GetValueOrDefault(typeId, typeId), clock.GetUtcNow(), objectName, objectType, userName);
             _events.Add(e);
         }
         Logged?.Invoke(e);

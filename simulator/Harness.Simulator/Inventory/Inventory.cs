@@ -8,6 +8,12 @@ public enum CryptoState { Unlocked, Locked }
 /// <summary>Host crypto state (VSPHERE-MODEL.md): incapable → prepared → safe; safe → pendingIncapable → incapable after reboot.</summary>
 public enum HostCryptoState { Incapable, Prepared, Safe, PendingIncapable }
 
+/// <summary>HostSystem.runtime.connectionState: connected, disconnected (by vCenter or administrator), notResponding (the host is down).</summary>
+public enum HostConnectionState { Connected, Disconnected, NotResponding }
+
+/// <summary>VirtualMachine.runtime.connectionState (vSphere's VirtualMachineConnectionState).</summary>
+public enum VmConnectionState { Connected, Disconnected, Orphaned, Inaccessible, Invalid }
+
 /// <summary>
 /// What a VM is to the site's own infrastructure (VSPHERE-MODEL.md, circular dependencies): encrypting such a VM, or
 /// placing it on an encrypted vSAN datastore, makes the keys depend on the VM that serves them.
@@ -21,6 +27,9 @@ public sealed class Cluster(string name, Datacenter datacenter)
     public Datacenter Datacenter { get; } = datacenter;
     public List<EsxiHost> Hosts { get; } = [];
     public Datastore Datastore { get; } = new($"{name}-ds");
+
+    /// <summary>vSphere HA (ClusterDasConfigInfo.enabled): a failed host's VMs restart on the other hosts of the cluster.</summary>
+    public bool HaEnabled { get; set; }
 
     /// <summary>Set when vSAN encryption is enabled: the cluster's KEK and host key on the KMS (the datastore is then the encrypted vSAN datastore).</summary>
     public VsanEncryptionConfig? VsanEncryption { get; set; }
@@ -54,6 +63,10 @@ public sealed class EsxiHost(string name, Cluster cluster)
     public string Name { get; } = name;
     public Cluster Cluster { get; } = cluster;
     public HostCryptoState CryptoState { get; set; } = HostCryptoState.Incapable;
+
+    /// <summary>HostSystem.runtime.connectionState: NotResponding while the host is down after a failure.</summary>
+    public HostConnectionState ConnectionState { get; set; } = HostConnectionState.Connected;
+
     public bool KeyPersistence { get; set; }
     public List<VirtualMachine> Vms { get; } = [];
 
@@ -90,11 +103,40 @@ public sealed class EsxiHost(string name, Cluster cluster)
     /// <summary>Every key the VM needs (its own and its disks') is in this host's cache.</summary>
     public bool HasKeysOf(VirtualMachine vm) => !vm.Encrypted || vm.RequiredKeyIds.All(HasKey);
 
-    /// <summary>vCenter pushes a key (keys can be added only in crypto-safe mode; adding one makes the host safe).</summary>
+    /// <summary>A key enters the host's cache (keys can be added only in crypto-safe mode: vCenter enables crypto first).</summary>
     public void AddKey(string keyId, byte[] key)
     {
-        CryptoState = HostCryptoState.Safe;
+        if (CryptoState != HostCryptoState.Safe)
+            throw new InvalidOperationException($"host \"{Name}\" is {CryptoState}: keys can be added only in crypto-safe mode (EnableCrypto first)");
         lock (_keyCache) _keyCache[keyId] = key;
+    }
+
+    /// <summary>HostSystem's CryptoManagerHost.PrepareCrypto: incapable → prepared (the host can now receive a host key).</summary>
+    public void PrepareCrypto()
+    {
+        if (CryptoState is HostCryptoState.Incapable or HostCryptoState.PendingIncapable) CryptoState = HostCryptoState.Prepared;
+    }
+
+    /// <summary>CryptoManagerHost.EnableCrypto: a prepared host gets its host key and enters crypto-safe mode.</summary>
+    public void EnableCrypto(string hostKeyId, byte[] hostKey, string providerId)
+    {
+        if (CryptoState == HostCryptoState.Incapable)
+            throw new InvalidOperationException($"host \"{Name}\" is incapable: PrepareCrypto first");
+        CryptoState = HostCryptoState.Safe;
+        if (HostKeyId is { } old && old != hostKeyId) PreviousHostKeyIds.Add(old);
+        HostKeyId = hostKeyId;
+        HostKeyProviderId = providerId;
+        lock (_keyCache) _keyCache[hostKeyId] = hostKey;
+    }
+
+    /// <summary>
+    /// The host crashes (no clean shutdown): its VMs stop, its memory (the key cache, unless persisted with a TPM) is
+    /// gone, its disk groups unmount, and vCenter sees it not responding until it is back.
+    /// </summary>
+    public void Fail()
+    {
+        Reboot();
+        ConnectionState = HostConnectionState.NotResponding;
     }
 
     public bool RemoveKey(string keyId) { lock (_keyCache) return _keyCache.Remove(keyId); }
@@ -118,7 +160,7 @@ public sealed class VirtualMachine(string name, EsxiHost host, Datastore datasto
 
     public string Name { get; } = name;
     public EsxiHost Host { get; set; } = host;
-    public Datastore Datastore { get; } = datastore;
+    public Datastore Datastore { get; set; } = datastore;
     public VmFiles Files { get; } = files;
 
     public PowerState PowerState
@@ -139,6 +181,16 @@ public sealed class VirtualMachine(string name, EsxiHost host, Datastore datasto
 
     /// <summary>Registered with the current vCenter (a new vCenter starts with none registered).</summary>
     public bool Registered { get; set; } = true;
+
+    /// <summary>
+    /// VirtualMachine.runtime.connectionState: invalid while locked (vSphere shows a locked VM as invalid), disconnected
+    /// while its host does not respond, inaccessible while its datastore cannot be read, else connected.
+    /// </summary>
+    public VmConnectionState ConnectionState =>
+        Host.ConnectionState != HostConnectionState.Connected ? VmConnectionState.Disconnected
+        : CryptoState == CryptoState.Locked ? VmConnectionState.Invalid
+        : Datastore == Host.Cluster.Datastore && !Host.Cluster.DatastoreAccessible ? VmConnectionState.Inaccessible
+        : VmConnectionState.Connected;
 
     /// <summary>What the VM is to the site's infrastructure, and for <see cref="InfrastructureRole.KmsServer"/> which KMS cluster.</summary>
     public InfrastructureRole Role { get; set; }

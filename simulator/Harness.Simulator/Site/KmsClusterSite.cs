@@ -20,8 +20,28 @@ public sealed class KmsClusterSite(string name, Func<IReadOnlyList<KmsRelay>> re
     /// <summary>The relays of the cluster's servers, in server order (server 1 first).</summary>
     public IReadOnlyList<KmsRelay> Relays => relays();
 
-    /// <summary>The network between the site and the KMS is cut ("the KMS cluster becomes unreachable").</summary>
-    public bool NetworkCut { get => _networkCut; set { _networkCut = value; Apply(); } }
+    /// <summary>
+    /// The network between the site and the KMS is cut ("the KMS cluster becomes unreachable"). Restoring it also ends
+    /// a KMS that stopped answering ("is reachable again").
+    /// </summary>
+    public bool NetworkCut
+    {
+        get => _networkCut;
+        set
+        {
+            _networkCut = value;
+            if (!value) _stalled = false;
+            Apply();
+        }
+    }
+
+    private bool _stalled;
+
+    /// <summary>
+    /// The KMS accepts connections and never answers ("the KMS cluster stops answering"): TCP handshakes complete, no
+    /// byte comes back, so vCenter's per-server KMIP timeouts apply.
+    /// </summary>
+    public bool Stalled { get => _stalled; set { _stalled = value; Apply(); } }
 
     /// <summary>The VM the KMS runs on; null for a KMS outside the site (a cloud service, another site).</summary>
     public VirtualMachine? RunsOn { get => _runsOn; set { _runsOn = value; Apply(); } }
@@ -57,6 +77,7 @@ public sealed class KmsClusterSite(string name, Func<IReadOnlyList<KmsRelay>> re
             try
             {
                 if (!Reachable || _serversDown.Contains(i + 1)) list[i].Refuse();
+                else if (_stalled) list[i].Stall();
                 else list[i].Restore();
             }
             catch (ObjectDisposedException) { /* the scenario is ending */ }

@@ -7,6 +7,33 @@ namespace Harness.Simulator;
 /// <summary>Why vCenter could not get a key from its KMS: the cluster cannot be reached, or it does not have the key (or will not serve it).</summary>
 public enum KeyFailure { KmsClusterError, KeyMissingOnKms }
 
+/// <summary>
+/// Why vCenter cannot use a key, as CryptoManagerKmip.QueryCryptoKeyStatus reports it (vSphere API, CryptoKeyResult
+/// reason): the key provider is unknown, unreachable, lacks the key, or holds it in a state vSphere does not use.
+/// </summary>
+public static class KeyStateReasons
+{
+    public const string Available = "available";
+    public const string MissingInCache = "KeyStateMissingInCache";
+    public const string ClusterInvalid = "KeyStateClusterInvalid";
+    public const string ClusterUnreachable = "KeyStateClusterUnreachable";
+    public const string MissingInKms = "KeyStateMissingInKMS";
+    public const string NotActiveOrEnabled = "KeyStateNotActiveOrEnabled";
+}
+
+/// <summary>
+/// What vCenter learnt of keys it asked the KMS for: the usable ones (Active, with their bytes), and why each other
+/// one cannot be used (<see cref="KeyStateReasons"/>: missing on the KMS, or not Active).
+/// </summary>
+public sealed class KeyFetch
+{
+    public Dictionary<string, byte[]> Keys { get; } = new(StringComparer.Ordinal);
+    public Dictionary<string, string> Refused { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>The KMIP State of each key the KMS answered for ("Active", "Deactivated", …), as read before use.</summary>
+    public Dictionary<string, string> States { get; } = new(StringComparer.Ordinal);
+}
+
 /// <summary>A key fetch that failed, with the vSphere lock event it leads to.</summary>
 public sealed class KeyFetchException(KeyFailure failure, string provider, string message) : Exception(message)
 {
@@ -19,7 +46,11 @@ public sealed class KeyFetchException(KeyFailure failure, string provider, strin
 /// vCenter's crypto manager: the KMIP client side of vCenter (VSPHERE-MODEL.md, "vCenter's KMIP conversation"). Protocol
 /// 1.1, 8-byte batch item IDs; on connecting Discover Versions twice and Query (server information); a new key is Create
 /// with exactly three attributes, Get Attributes x-Product_Version, three Add Attribute in one message, Get. Keys are
-/// fetched with Get, many per message, once per key however many hosts need it. Servers of a cluster are tried in order.
+/// fetched with Get, many per message, once per key however many hosts need it, each with a Get Attributes "State" in
+/// the same message: vSphere uses only Active keys (it activates a Pre-Active key and refuses a Deactivated, Compromised
+/// or Destroyed one; vSphere Security 6.7, "vSphere Virtual Machine Encryption uses only Active keys"). Servers of a
+/// cluster are tried starting with the last one that answered; each server has its own timeout
+/// (<see cref="KmsServerConfig.Timeout"/>, else this crypto manager's).
 /// </summary>
 public sealed class CryptoManager : IAsyncDisposable
 {
@@ -42,6 +73,17 @@ public sealed class CryptoManager : IAsyncDisposable
     public static readonly ProtocolVersion Version = ProtocolVersion.V1_1;
     public const int KeysPerMessage = 100;
     private readonly ConcurrentDictionary<string, KmipClient> _connections = new();
+
+    /// <summary>Per key provider, the index of the server that answered last: failover starts there.</summary>
+    private readonly ConcurrentDictionary<string, int> _lastAnswered = new(StringComparer.Ordinal);
+
+    /// <summary>The servers of a provider in the order vCenter tries them: the last one that answered first, then the rest in order.</summary>
+    public IReadOnlyList<KmsServerConfig> TryOrder(KeyProvider provider)
+    {
+        var servers = provider.Servers;
+        int first = _lastAnswered.TryGetValue(provider.Name, out var i) && i < servers.Count ? i : 0;
+        return [.. servers.Skip(first), .. servers.Take(first)];
+    }
     private readonly SemaphoreSlim _gate = new(1, 1);
 
     /// <summary>Every request message vCenter sent, in order (tests compare it with vCenter's conversation).</summary>
@@ -52,9 +94,13 @@ public sealed class CryptoManager : IAsyncDisposable
     public string ProductVersion { get; set; } = "7.0.3 build-19480866";
 
     private readonly ConcurrentQueue<string> _createdKeyIds = new();
+    private readonly ConcurrentQueue<(string Provider, string KeyId)> _createdKeys = new();
 
     /// <summary>Every key the KMS created for this crypto manager, in order (a certification run cleans them up).</summary>
     public IReadOnlyCollection<string> CreatedKeyIds => _createdKeyIds;
+
+    /// <summary>Every key a KMS acknowledged creating (its Create answered with the key's ID), with the key provider asked.</summary>
+    public IReadOnlyCollection<(string Provider, string KeyId)> CreatedKeys => _createdKeys;
 
     private async Task<TtlvNode> SendAsync(KeyProvider provider, KmipClient client, TtlvNode request)
     {
@@ -76,7 +122,7 @@ public sealed class CryptoManager : IAsyncDisposable
             foreach (var server in provider.Servers) server.Status = $"error: {clientProblem}";
             throw new KeyFetchException(KeyFailure.KmsClusterError, provider.Name, $"cannot reach KMS cluster \"{provider.Name}\": {clientProblem}");
         }
-        foreach (var server in provider.Servers)
+        foreach (var server in TryOrder(provider))
         {
             var key = $"{provider.Name}/{server.Name}";
             if (ServerCertificateProblem(server) is { } serverProblem)
@@ -86,26 +132,22 @@ public sealed class CryptoManager : IAsyncDisposable
                 errors.Add($"{server.Name} ({server.Endpoint}): {serverProblem}");
                 continue;
             }
-            if (_connections.TryGetValue(key, out var existing) && existing.IsConnected) return existing;
+            if (_connections.TryGetValue(key, out var existing) && existing.IsConnected)
+            {
+                Answered(provider, server);
+                return existing;
+            }
             _connections.TryRemove(key, out _);
             try
             {
-                var client = await KmipClient.ConnectAsync(new KmipClientOptions
-                {
-                    Host = server.Endpoint.Address.ToString(),
-                    Port = server.Endpoint.Port,
-                    ClientCertificate = provider.ClientCertificate,
-                    ServerThumbprintSha1 = server.TrustedThumbprint,
-                    AcceptAnyServerCertificate = server.TrustedThumbprint is null,
-                    ConnectTimeout = connectTimeout,
-                    ReceiveTimeout = receiveTimeout,
-                }).ConfigureAwait(false);
+                var client = await OpenAsync(provider, server).ConfigureAwait(false);
                 for (int i = 0; i < 2; i++)
                     KmipResponse.Parse(await SendAsync(provider, client, KmipRequests.Message(Version, OptionsFor(provider), KmipBatchItems.DiscoverVersions()))).EnsureSuccess();
                 KmipResponse.Parse(await SendAsync(provider, client,
                     KmipRequests.Message(Version, OptionsFor(provider), KmipBatchItems.Query([QueryFunction.QueryServerInformation])))).EnsureSuccess();
                 server.Status = "connected";
                 _connections[key] = client;
+                Answered(provider, server);
                 return client;
             }
             catch (Exception ex) when (ex is IOException or System.Security.Authentication.AuthenticationException or KmipException or TimeoutException or OperationCanceledException)
@@ -117,6 +159,27 @@ public sealed class CryptoManager : IAsyncDisposable
         throw new KeyFetchException(KeyFailure.KmsClusterError, provider.Name,
             $"cannot reach KMS cluster \"{provider.Name}\": {string.Join("; ", errors)}");
     }
+
+    private void Answered(KeyProvider provider, KmsServerConfig server)
+    {
+        int index = provider.Servers.IndexOf(server);
+        if (index >= 0) _lastAnswered[provider.Name] = index;
+    }
+
+    /// <summary>The timeout vCenter applies to one server: its own (KmipServerInfo.timeout), else the crypto manager's.</summary>
+    public TimeSpan TimeoutOf(KmsServerConfig server, bool connect) => server.Timeout ?? (connect ? connectTimeout : receiveTimeout);
+
+    /// <summary>A TLS connection to one server with the provider's client certificate, trusting the server by its thumbprint.</summary>
+    private Task<KmipClient> OpenAsync(KeyProvider provider, KmsServerConfig server) => KmipClient.ConnectAsync(new KmipClientOptions
+    {
+        Host = server.Endpoint.Address.ToString(),
+        Port = server.Endpoint.Port,
+        ClientCertificate = provider.ClientCertificate,
+        ServerThumbprintSha1 = server.TrustedThumbprint,
+        AcceptAnyServerCertificate = server.TrustedThumbprint is null,
+        ConnectTimeout = TimeoutOf(server, connect: true),
+        ReceiveTimeout = TimeoutOf(server, connect: false),
+    });
 
     /// <summary>Runs an exchange on a connection to the cluster, reconnecting (next server) once if the connection broke.</summary>
     private async Task<T> WithConnectionAsync<T>(KeyProvider provider, Func<KmipClient, Task<T>> exchange)
@@ -151,6 +214,7 @@ public sealed class CryptoManager : IAsyncDisposable
             throw new KeyFetchException(KeyFailure.KeyMissingOnKms, provider.Name, $"the KMS refused to create a key: {create.ResultReason}: {create.ResultMessage}");
         var id = create.RequiredPayload.Required(Tag.UniqueIdentifier).AsText;
         _createdKeyIds.Enqueue(id);
+        _createdKeys.Enqueue((provider.Name, id));
         KmipResponse.Parse(await SendAsync(provider, client, KmipRequests.Message(Version, OptionsFor(provider),
             KmipBatchItems.GetAttributes(Version, id, ["x-Product_Version"])))).EnsureSuccess();
         // Add Attribute is not essential: vCenter tolerates a KMS that lacks it (e.g. PyKMIP).
@@ -158,38 +222,127 @@ public sealed class CryptoManager : IAsyncDisposable
             KmipBatchItems.AddAttribute(Version, id, KmipAttribute.Text("x-Product_Version", ProductVersion)),
             KmipBatchItems.AddAttribute(Version, id, KmipAttribute.Text("x-Vendor", "VMware, Inc.")),
             KmipBatchItems.AddAttribute(Version, id, KmipAttribute.Text("x-Product", "VMware vSphere"))));
-        var key = await GetBatchAsync(provider, client, [id]);
-        return key.TryGetValue(id, out var bytes)
+        var get = KmipResponse.Parse(await SendAsync(provider, client, KmipRequests.Message(Version,
+            OptionsFor(provider) with { BatchErrorContinuationOption = BatchErrorContinuationOption.Continue }, KmipBatchItems.Get(id, KeyFormatType.Raw)))).BatchItems[0];
+        var material = get.IsSuccess ? get.ResponsePayload?.Child(Tag.SymmetricKey)?.Child(Tag.KeyBlock)?.Child(Tag.KeyValue)?.Child(Tag.KeyMaterial) : null;
+        return material is { Type: ItemType.ByteString, AsBytes: var bytes }
             ? (id, bytes)
             : throw new KeyFetchException(KeyFailure.KeyMissingOnKms, provider.Name, $"the KMS created key {id} but does not serve it");
     });
 
     /// <summary>
-    /// Gets keys from the KMS, many per message. Keys the KMS does not have or will not serve (not found, deactivated,
-    /// destroyed) are missing from the result; an unreachable cluster throws <see cref="KeyFetchException"/>.
+    /// Gets keys from the KMS, many per message, and returns the usable ones. Keys the KMS does not have or will not serve
+    /// (not found, deactivated by its administrator, destroyed), or holds in a state vSphere does not use, are missing
+    /// from the result; Pre-Active keys are activated first. An unreachable cluster throws <see cref="KeyFetchException"/>.
     /// </summary>
-    public Task<Dictionary<string, byte[]>> GetKeysAsync(KeyProvider provider, IReadOnlyCollection<string> keyIds) =>
-        keyIds.Count == 0 ? Task.FromResult(new Dictionary<string, byte[]>())
-            : WithConnectionAsync(provider, client => GetBatchAsync(provider, client, keyIds));
+    public async Task<Dictionary<string, byte[]>> GetKeysAsync(KeyProvider provider, IReadOnlyCollection<string> keyIds) =>
+        (await FetchKeysAsync(provider, keyIds).ConfigureAwait(false)).Keys;
 
-    private async Task<Dictionary<string, byte[]>> GetBatchAsync(KeyProvider provider, KmipClient client, IReadOnlyCollection<string> keyIds)
+    /// <summary>
+    /// Gets keys for use, many per message: each key's Get Attributes "State" and Get in one message (100 keys a
+    /// message), then one Activate message for the Pre-Active ones. What cannot be used is in <see cref="KeyFetch.Refused"/>
+    /// with vSphere's reason. An unreachable cluster throws <see cref="KeyFetchException"/>.
+    /// </summary>
+    public Task<KeyFetch> FetchKeysAsync(KeyProvider provider, IReadOnlyCollection<string> keyIds) =>
+        keyIds.Count == 0 ? Task.FromResult(new KeyFetch())
+            : WithConnectionAsync(provider, client => FetchBatchAsync(provider, client, keyIds, withBytes: true, activate: true));
+
+    /// <summary>
+    /// What the KMS serves of these keys (KMIP Get only, whatever their State, nothing activated): the bytes a client
+    /// with this identity can read. Not how vCenter uses keys (<see cref="FetchKeysAsync"/>), but what a check of the KMS asks.
+    /// </summary>
+    public Task<Dictionary<string, byte[]>> GetServedKeysAsync(KeyProvider provider, IReadOnlyCollection<string> keyIds) =>
+        keyIds.Count == 0 ? Task.FromResult(new Dictionary<string, byte[]>())
+            : WithConnectionAsync(provider, async client =>
+            {
+                var served = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+                foreach (var chunk in keyIds.Distinct().Chunk(KeysPerMessage))
+                {
+                    var response = KmipResponse.Parse(await SendAsync(provider, client, KmipRequests.Message(Version,
+                        OptionsFor(provider) with { BatchErrorContinuationOption = BatchErrorContinuationOption.Continue },
+                        chunk.Select(id => KmipBatchItems.Get(id, KeyFormatType.Raw)).ToArray())).ConfigureAwait(false));
+                    foreach (var item in response.BatchItems)
+                        if (item.IsSuccess && item.ResponsePayload?.Child(Tag.UniqueIdentifier) is { Type: ItemType.TextString } id
+                            && item.ResponsePayload.Child(Tag.SymmetricKey)?.Child(Tag.KeyBlock)?.Child(Tag.KeyValue)?.Child(Tag.KeyMaterial) is { Type: ItemType.ByteString } m)
+                            served[id.AsText] = m.AsBytes;
+                }
+                return served;
+            });
+
+    /// <summary>The State of each key as the KMS reports it (no key bytes): what QueryCryptoKeyStatus asks.</summary>
+    public Task<KeyFetch> ReadStatesAsync(KeyProvider provider, IReadOnlyCollection<string> keyIds) =>
+        keyIds.Count == 0 ? Task.FromResult(new KeyFetch())
+            : WithConnectionAsync(provider, client => FetchBatchAsync(provider, client, keyIds, withBytes: false, activate: false));
+
+    /// <summary>
+    /// vCenter puts a key it made to use: it reads the key's State and activates it when Pre-Active; a key in any other
+    /// state than Active cannot be used (KeyFetchException, key missing on the KMS).
+    /// </summary>
+    public Task ActivateForUseAsync(KeyProvider provider, string keyId) => WithConnectionAsync(provider, async client =>
     {
-        var found = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        var fetch = await FetchBatchAsync(provider, client, [keyId], withBytes: false, activate: true).ConfigureAwait(false);
+        if (fetch.Refused.TryGetValue(keyId, out var reason))
+            throw new KeyFetchException(KeyFailure.KeyMissingOnKms, provider.Name, Explain(provider, keyId, reason, fetch.States.GetValueOrDefault(keyId)));
+        return true;
+    });
+
+    /// <summary>Why a key cannot be used, in words, from its reason and State.</summary>
+    public static string Explain(KeyProvider provider, string keyId, string reason, string? state) => reason == KeyStateReasons.NotActiveOrEnabled
+        ? $"key {keyId} is {state ?? "not Active"} on KMS cluster \"{provider.Name}\": vSphere uses only Active keys"
+        : $"key {keyId} is missing on KMS cluster \"{provider.Name}\" (not found, or not served)";
+
+    private async Task<KeyFetch> FetchBatchAsync(KeyProvider provider, KmipClient client, IReadOnlyCollection<string> keyIds, bool withBytes, bool activate)
+    {
+        var fetch = new KeyFetch();
+        var material = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        var toActivate = new List<string>();
         foreach (var chunk in keyIds.Distinct().Chunk(KeysPerMessage))
         {
-            var request = KmipRequests.Message(Version, OptionsFor(provider) with { BatchErrorContinuationOption = BatchErrorContinuationOption.Continue },
-                chunk.Select(id => KmipBatchItems.Get(id, KeyFormatType.Raw)).ToArray());
+            var items = chunk.SelectMany(id => withBytes
+                ? new[] { KmipBatchItems.GetAttributes(Version, id, ["State"]), KmipBatchItems.Get(id, KeyFormatType.Raw) }
+                : new[] { KmipBatchItems.GetAttributes(Version, id, ["State"]) }).ToArray();
+            var request = KmipRequests.Message(Version, OptionsFor(provider) with { BatchErrorContinuationOption = BatchErrorContinuationOption.Continue }, items);
             var response = KmipResponse.Parse(await SendAsync(provider, client, request).ConfigureAwait(false));
             // Each answer is matched to its key by the Unique Identifier it names, not by its position in the batch.
             var asked = chunk.ToHashSet(StringComparer.Ordinal);
             foreach (var item in response.BatchItems)
             {
-                if (!item.IsSuccess || item.ResponsePayload?.Child(Tag.UniqueIdentifier) is not { Type: ItemType.TextString } id || !asked.Contains(id.AsText)) continue;
-                var material = item.ResponsePayload.Child(Tag.SymmetricKey)?.Child(Tag.KeyBlock)?.Child(Tag.KeyValue)?.Child(Tag.KeyMaterial);
-                if (material is { Type: ItemType.ByteString }) found[id.AsText] = material.AsBytes;
+                if (!item.IsSuccess || item.ResponsePayload?.Child(Tag.UniqueIdentifier) is not { Type: ItemType.TextString } idNode || !asked.Contains(idNode.AsText)) continue;
+                var id = idNode.AsText;
+                if (item.Operation == Operation.GetAttributes)
+                {
+                    if (item.StateValue() is { } state) fetch.States[id] = state;
+                    continue;
+                }
+                var bytes = item.ResponsePayload.Child(Tag.SymmetricKey)?.Child(Tag.KeyBlock)?.Child(Tag.KeyValue)?.Child(Tag.KeyMaterial);
+                if (bytes is { Type: ItemType.ByteString }) material[id] = bytes.AsBytes;
+            }
+            foreach (var id in chunk)
+            {
+                var state = fetch.States.GetValueOrDefault(id);
+                if (state is null || (withBytes && !material.ContainsKey(id))) fetch.Refused[id] = KeyStateReasons.MissingInKms;
+                else if (state is nameof(State.Destroyed) or nameof(State.DestroyedCompromised)) fetch.Refused[id] = KeyStateReasons.MissingInKms;
+                else if (state == nameof(State.PreActive)) toActivate.Add(id);
+                else if (state != nameof(State.Active)) fetch.Refused[id] = KeyStateReasons.NotActiveOrEnabled;
             }
         }
-        return found;
+        if (activate && toActivate.Count > 0)
+            foreach (var chunk in toActivate.Chunk(KeysPerMessage))
+            {
+                var request = KmipRequests.Message(Version, OptionsFor(provider) with { BatchErrorContinuationOption = BatchErrorContinuationOption.Continue },
+                    chunk.Select(id => KmipBatchItems.Activate(id)).ToArray());
+                var response = KmipResponse.Parse(await SendAsync(provider, client, request).ConfigureAwait(false));
+                var activated = response.BatchItems.Where(i => i.IsSuccess && i.ResponsePayload?.Child(Tag.UniqueIdentifier) is { Type: ItemType.TextString })
+                    .Select(i => i.ResponsePayload!.Child(Tag.UniqueIdentifier)!.AsText).ToHashSet(StringComparer.Ordinal);
+                foreach (var id in chunk)
+                    if (activated.Contains(id)) fetch.States[id] = nameof(State.Active);
+                    else fetch.Refused[id] = KeyStateReasons.NotActiveOrEnabled;
+            }
+        else
+            foreach (var id in toActivate) fetch.Refused[id] = KeyStateReasons.NotActiveOrEnabled;
+        foreach (var id in keyIds.Distinct())
+            if (!fetch.Refused.ContainsKey(id) && material.TryGetValue(id, out var key)) fetch.Keys[id] = key;
+        return fetch;
     }
 
     /// <summary>

@@ -15,11 +15,17 @@ public sealed class KmsServerConfig(string name, IPEndPoint endpoint)
     /// <summary>The KMS server certificate itself (public part), for its expiry date; null when only the thumbprint is known.</summary>
     public X509Certificate2? TrustedCertificate { get; set; }
 
+    /// <summary>
+    /// vCenter's timeout for this server (KmipServerInfo.timeout), for connecting and for each answer; null: vCenter's
+    /// default, the crypto manager's.
+    /// </summary>
+    public TimeSpan? Timeout { get; set; }
+
     /// <summary>Last connection status as vCenter saw it.</summary>
     public string Status { get; set; } = "unknown";
 
     /// <summary>The same server and trust, with a status of its own (the copy a host gets).</summary>
-    public KmsServerConfig Copy() => new(Name, Endpoint) { TrustedThumbprint = TrustedThumbprint, TrustedCertificate = TrustedCertificate };
+    public KmsServerConfig Copy() => new(Name, Endpoint) { TrustedThumbprint = TrustedThumbprint, TrustedCertificate = TrustedCertificate, Timeout = Timeout };
 }
 
 /// <summary>

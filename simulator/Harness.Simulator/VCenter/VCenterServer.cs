@@ -8,7 +8,7 @@ namespace Harness.Simulator;
 /// events, alarms, users and privileges. Its own state lives here: losing vCenter loses it; a new vCenter starts empty
 /// and learns VMs by registering them from their datastores.
 /// </summary>
-public sealed class VCenterServer : IAsyncDisposable
+public sealed partial class VCenterServer : IAsyncDisposable
 {
     /// <summary>vCenter (VECS) warns about a KMS certificate this long before it expires.</summary>
     public static readonly TimeSpan CertificateWarningPeriod = TimeSpan.FromDays(30);
@@ -64,6 +64,17 @@ public sealed class VCenterServer : IAsyncDisposable
         if (Lost) throw new VsphereFault("HostCommunication", $"vCenter \"{Name}\" is lost");
         if (!Running) throw new VsphereFault("HostCommunication", $"vCenter \"{Name}\" is not running");
     }
+
+    /// <summary>vCenter answers and the user holds the privilege (NoPermission names it otherwise).</summary>
+    internal void RequireAliveAndPrivilege(string? user, string privilege)
+    {
+        RequireAlive();
+        RequirePrivilege(user, privilege);
+    }
+
+    /// <summary>The key provider API of this vCenter (CryptoManagerKmip).</summary>
+    public CryptoManagerKmip CryptoManagerKmip => _cryptoManagerKmip ??= new CryptoManagerKmip(this);
+    private CryptoManagerKmip? _cryptoManagerKmip;
 
     private void RequirePrivilege(string? user, string privilege)
     {
@@ -153,10 +164,15 @@ public sealed class VCenterServer : IAsyncDisposable
     /// the host and wrapped with the KEK into the VMX's bundle, the disk data encrypted under its DEK; the KEK is pushed
     /// to every host of the VM's cluster. Encrypting a VM the site's keys depend on is warned about (circular dependency).
     /// </summary>
-    public async Task EncryptVmAsync(VirtualMachine vm)
+    public async Task EncryptVmAsync(VirtualMachine vm, string? user = null)
     {
         RequireAlive();
+        RequirePrivilege(user, "Cryptographer.Encrypt");
         if (vm.Encrypted) throw new VsphereFault("InvalidState", $"VM \"{vm.Name}\" is already encrypted");
+        if (vm.PowerState == PowerState.PoweredOn)
+            throw new VsphereFault("InvalidPowerState", $"VM \"{vm.Name}\" is powered on: power it off before encrypting it");
+        if (vm.Snapshots > 0)
+            throw new VsphereFault("NotSupported", $"VM \"{vm.Name}\" has {vm.Snapshots} snapshot(s): a VM with snapshots cannot be encrypted");
         var provider = DefaultProviderOrFault();
         (string keyId, byte[] kek) = await GenerateKeyOrFault(vm, provider);
         var wrapped = new Dictionary<string, byte[]>(StringComparer.Ordinal);
@@ -170,17 +186,26 @@ public sealed class VCenterServer : IAsyncDisposable
             CryptographicOperations.ZeroMemory(dek);
         }
         vm.Files.Bundle = new EncryptionBundle(provider.Name, keyId, wrapped);
-        foreach (var host in vm.Host.Cluster.Hosts) PushKey(host, keyId, kek);
-        Events.Log(EventTypes.VmReconfigured, vm.Name, "VirtualMachine", $"Virtual machine is encrypted with key {keyId} of key provider {provider.Name}.");
+        await PushKeyAsync(vm.Host.Cluster.Hosts, keyId, kek, user);
+        Events.Log(EventTypes.VmReconfigured, vm.Name, "VirtualMachine", $"Virtual machine is encrypted with key {keyId} of key provider {provider.Name}.", user);
         WarnAboutCircularDependency(vm, $"It is encrypted with key {keyId} of key provider {provider.Name}");
     }
 
     private Task<(string, byte[])> GenerateKeyOrFault(VirtualMachine vm, KeyProvider provider) =>
         GenerateKeyOrFault(vm.Name, "VirtualMachine", provider);
 
+    /// <summary>
+    /// A new key for use: vCenter's conversation to make it (GenerateKey), then, as vSphere uses only Active keys, its
+    /// State read and an Activate when the KMS made it Pre-Active.
+    /// </summary>
     private async Task<(string, byte[])> GenerateKeyOrFault(string objectName, string objectType, KeyProvider provider)
     {
-        try { return await Crypto.GenerateKeyAsync(provider); }
+        try
+        {
+            var made = await Crypto.GenerateKeyAsync(provider);
+            await Crypto.ActivateForUseAsync(provider, made.KeyId);
+            return made;
+        }
         catch (KeyFetchException ex)
         {
             Events.Log(EventTypes.KeyGenerateFail, objectName, objectType, $"Failed to generate a key on KMS cluster {provider.Name}: {ex.Message}");
@@ -188,11 +213,34 @@ public sealed class VCenterServer : IAsyncDisposable
         }
     }
 
-    private void PushKey(EsxiHost host, string keyId, byte[] key)
+    /// <summary>
+    /// vCenter pushes a key to hosts. A host that is not in crypto-safe mode is first prepared and enabled (PrepareCrypto,
+    /// then EnableCrypto with a host key from the default key provider; privilege Cryptographer.RegisterHost), as vCenter
+    /// does when it first needs to give a host an encrypted VM's key. Hosts that do not respond get nothing.
+    /// </summary>
+    private async Task PushKeyAsync(IEnumerable<EsxiHost> hosts, string keyId, byte[] key, string? user = null)
     {
-        bool wasSafe = host.CryptoState == HostCryptoState.Safe;
-        host.AddKey(keyId, key);
-        if (!wasSafe) Events.Log(EventTypes.HostCryptoEnabled, host.Name, "HostSystem");
+        foreach (var host in hosts)
+        {
+            if (host.ConnectionState != HostConnectionState.Connected) continue;
+            await EnableCryptoAsync(host, user);
+            host.AddKey(keyId, key);
+        }
+    }
+
+    /// <summary>
+    /// CryptoManagerHost.PrepareCrypto and EnableCrypto: the host goes incapable → prepared → safe with a new host key
+    /// from the default key provider (privilege Cryptographer.RegisterHost). Nothing to do for a safe host.
+    /// </summary>
+    public async Task EnableCryptoAsync(EsxiHost host, string? user = null)
+    {
+        if (host.CryptoState == HostCryptoState.Safe) return;
+        RequireAlive();
+        RequirePrivilege(user, "Cryptographer.RegisterHost");
+        host.PrepareCrypto();
+        var (provider, id, key) = await NewHostKeyAsync(host);
+        host.EnableCrypto(id, key, provider);
+        Events.Log(EventTypes.HostCryptoEnabled, host.Name, "HostSystem", $"Host {host.Name} is enabled for encryption (crypto-safe) with host key {id} of key provider {provider}.", user);
     }
 
     /// <summary>
@@ -243,7 +291,7 @@ public sealed class VCenterServer : IAsyncDisposable
         CryptographicOperations.ZeroMemory(dek);
         vm.Files.Bundle = vm.Files.Bundle with { WrappedDeks = wrapped };
         disk.KeyId = keyId;
-        foreach (var host in vm.Host.Cluster.Hosts) PushKey(host, keyId, kek);
+        await PushKeyAsync(vm.Host.Cluster.Hosts, keyId, kek);
         Events.Log(EventTypes.VmReconfigured, vm.Name, "VirtualMachine", $"Disk {disk.Path} of the virtual machine is encrypted with key {keyId} of key provider {provider.Name}.");
     }
 
@@ -294,10 +342,10 @@ public sealed class VCenterServer : IAsyncDisposable
         foreach (var disk in vm.Files.Disks) disk.KeyId = null;
         vm.KeyHistory.Add(old);
         vm.Files.Bundle = new EncryptionBundle(provider.Name, newId, wrapped);
-        foreach (var host in vm.Host.Cluster.Hosts) PushKey(host, newId, newKek);
+        await PushKeyAsync(vm.Host.Cluster.Hosts, newId, newKek, user);
         Events.Log(EventTypes.VmReconfigured, vm.Name, "VirtualMachine", deep
             ? $"Virtual machine is deep rekeyed: new key {newId} of key provider {provider.Name}, new data keys, disks re-encrypted; the previous key {old.KeyId} stays on the KMS."
-            : $"Virtual machine is shallow rekeyed: new key {newId} of key provider {provider.Name}, data keys rewrapped; the previous key {old.KeyId} stays on the KMS.");
+            : $"Virtual machine is shallow rekeyed: new key {newId} of key provider {provider.Name}, data keys rewrapped; the previous key {old.KeyId} stays on the KMS.", user);
     }
 
     /// <summary>
@@ -317,11 +365,12 @@ public sealed class VCenterServer : IAsyncDisposable
         {
             if (host.KmsClient is { } previous) await previous.DisposeAsync();
             host.KmsClient = new HostKmsClient(provider.Copy(), new CryptoManager(KmsTimeout, KmsTimeout, Clock));
-            PushKey(host, kekId, kek);
-            PushKey(host, hostKeyId, hostKey);
-            if (host.HostKeyId is { } oldHostKey && oldHostKey != hostKeyId) host.PreviousHostKeyIds.Add(oldHostKey);
-            host.HostKeyId = hostKeyId;
-            host.HostKeyProviderId = provider.Name;
+            // The hosts of an encrypted vSAN cluster share one host key: it enables crypto on each (or replaces its own).
+            bool wasSafe = host.CryptoState == HostCryptoState.Safe;
+            host.PrepareCrypto();
+            host.EnableCrypto(hostKeyId, hostKey, provider.Name);
+            if (!wasSafe) Events.Log(EventTypes.HostCryptoEnabled, host.Name, "HostSystem");
+            host.AddKey(kekId, kek);
             host.DiskGroups.Add(DiskGroup.Create($"{host.Name}-dg1", kekId, kek, Simulation.KnownData("vsan", host.Name)));
         }
         cluster.VsanEncryption = new VsanEncryptionConfig(provider.Name, kekId, hostKeyId);
@@ -346,7 +395,7 @@ public sealed class VCenterServer : IAsyncDisposable
         (string newId, byte[] newKek) = await GenerateKeyOrFault(cluster.Name, "ClusterComputeResource", provider);
         foreach (var host in cluster.Hosts)
         {
-            PushKey(host, newId, newKek);
+            host.AddKey(newId, newKek);
             foreach (var dg in host.DiskGroups)
             {
                 var dek = dg.UnwrapDek(host.Key(dg.KekId)!) ?? throw new VsphereFault("InvalidState", $"disk group {dg.Name} does not open with its key");
@@ -370,13 +419,7 @@ public sealed class VCenterServer : IAsyncDisposable
     // ---- host keys ----------------------------------------------------------------------------------------------
 
     /// <summary>CryptoManagerHostEnable: the host gets a host key (core dump encryption) from the default key provider and enters crypto-safe mode.</summary>
-    public async Task EnableHostKeyAsync(EsxiHost host)
-    {
-        RequireAlive();
-        var (id, key) = await NewHostKeyAsync(host);
-        PushKey(host, id, key);
-        host.HostKeyId = id;
-    }
+    public Task EnableHostKeyAsync(EsxiHost host, string? user = null) => EnableCryptoAsync(host, user);
 
     /// <summary>
     /// ChangeKey_Task (privilege Cryptographer.RegisterHost): a new host key from the KMS replaces the old one; core dumps
@@ -389,8 +432,8 @@ public sealed class VCenterServer : IAsyncDisposable
         RequirePrivilege(user, "Cryptographer.RegisterHost");
         if (host.CryptoState != HostCryptoState.Safe)
             throw new VsphereFault("InvalidState", $"host \"{host.Name}\" is not in crypto-safe mode ({host.CryptoState})");
-        var (id, key) = await NewHostKeyAsync(host);
-        PushKey(host, id, key);
+        var (_, id, key) = await NewHostKeyAsync(host);
+        host.AddKey(id, key);
         var old = host.HostKeyId;
         foreach (var dump in host.CoreDumps)
         {
@@ -407,14 +450,15 @@ public sealed class VCenterServer : IAsyncDisposable
             $"The host key of host {host.Name} is changed to key {id}{(old is null ? "" : $"; the previous key {old} stays on the KMS")}.");
     }
 
-    private async Task<(string, byte[])> NewHostKeyAsync(EsxiHost host)
+    private async Task<(string Provider, string KeyId, byte[] Key)> NewHostKeyAsync(EsxiHost host)
     {
         var provider = DefaultProviderOrFault();
         try
         {
-            var made = await Crypto.GenerateKeyAsync(provider);
+            var (id, key) = await Crypto.GenerateKeyAsync(provider);
+            await Crypto.ActivateForUseAsync(provider, id);
             host.HostKeyProviderId = provider.Name;
-            return made;
+            return (provider.Name, id, key);
         }
         catch (KeyFetchException ex)
         {
@@ -424,68 +468,73 @@ public sealed class VCenterServer : IAsyncDisposable
         }
     }
 
-    /// <summary>A host that lost its host key (reboot) gets it back from the KMS; false (and a HostKey event) when it cannot.</summary>
-    private async Task<bool> EnsureHostKeyAsync(EsxiHost host)
-    {
-        if (host.HostKeyId is not { } id || host.HasKey(id)) return true;
-        var provider = KeyProviders.GetValueOrDefault(host.HostKeyProviderId ?? DefaultProvider ?? "");
-        KeyFetchException? failure = null;
-        if (provider is null)
-            failure = new KeyFetchException(KeyFailure.KeyMissingOnKms, host.HostKeyProviderId ?? "?", $"vCenter \"{Name}\" does not know the key provider of the host key of \"{host.Name}\"");
-        else
-        {
-            try
-            {
-                var keys = await Crypto.GetKeysAsync(provider, [id]);
-                if (keys.TryGetValue(id, out var key)) { host.AddKey(id, key); return true; }
-                failure = new KeyFetchException(KeyFailure.KeyMissingOnKms, provider.Name, $"the host key {id} of host \"{host.Name}\" is missing on KMS cluster \"{provider.Name}\" (not found, or not active)");
-            }
-            catch (KeyFetchException ex) { failure = ex; }
-        }
-        var type = failure.Failure == KeyFailure.KmsClusterError ? EventTypes.HostKeyNewKeyKmsClusterError : EventTypes.HostKeyNewKeyKeyMissingOnKms;
-        Events.Log(type, host.Name, "HostSystem", $"{EventTypes.Messages[type]} {failure.Message}");
-        return false;
-    }
-
     // ---- keys for hosts ---------------------------------------------------------------------------------------
 
     /// <summary>
-    /// Makes sure the hosts have the keys of these VMs (their own and their disks'): keys a host lacks are fetched from
-    /// the KMS, each key once, many per KMIP message, and pushed to every host of the VM's cluster. Returns, per VM that
-    /// still lacks its own key, why. (A VM that has its key but lacks a disk's key is not locked: powering it on fails.)
+    /// Makes sure the hosts have the keys of these VMs (their own and their disks') and, for <paramref name="hostKeysOf"/>,
+    /// their host keys: keys a host lacks are fetched from the KMS, each key once, with its State, many per KMIP message,
+    /// Pre-Active ones activated, and pushed to every host of the VM's cluster. Returns, per VM that still lacks its own
+    /// key, why. (A VM that has its key but lacks a disk's key is not locked: powering it on fails.) A host key that
+    /// cannot be had is logged as vSphere's HostKey event.
     /// </summary>
-    public async Task<Dictionary<VirtualMachine, KeyFetchException>> EnsureKeysAsync(IEnumerable<VirtualMachine> vms)
+    public async Task<Dictionary<VirtualMachine, KeyFetchException>> EnsureKeysAsync(IEnumerable<VirtualMachine> vms, IEnumerable<EsxiHost>? hostKeysOf = null)
     {
         var failures = new Dictionary<VirtualMachine, KeyFetchException>();
         var needy = vms.Where(v => v.Encrypted && !v.Host.HasKeysOf(v)).ToList();
-        foreach (var group in needy.GroupBy(v => v.ProviderId!))
+        var hostsWithoutHostKey = (hostKeysOf ?? []).Where(h => h.HostKeyId is { } id && !h.HasKey(id)).ToList();
+        var providers = needy.Select(v => v.ProviderId!).Concat(hostsWithoutHostKey.Select(HostKeyProviderOf)).Distinct().ToList();
+        foreach (var providerId in providers)
         {
-            if (!KeyProviders.TryGetValue(group.Key, out var provider))
+            var group = needy.Where(v => v.ProviderId == providerId).ToList();
+            var hosts = hostsWithoutHostKey.Where(h => HostKeyProviderOf(h) == providerId).ToList();
+            if (!KeyProviders.TryGetValue(providerId, out var provider))
             {
                 foreach (var vm in group.Where(v => !v.Host.HasKey(v.KeyId!)))
-                    failures[vm] = new KeyFetchException(KeyFailure.KeyMissingOnKms, group.Key,
-                        $"vCenter \"{Name}\" does not know the key provider \"{group.Key}\" of VM \"{vm.Name}\"");
+                    failures[vm] = new KeyFetchException(KeyFailure.KeyMissingOnKms, providerId,
+                        $"vCenter \"{Name}\" does not know the key provider \"{providerId}\" of VM \"{vm.Name}\"");
+                foreach (var host in hosts)
+                    HostKeyMissing(host, new KeyFetchException(KeyFailure.KeyMissingOnKms, providerId,
+                        $"vCenter \"{Name}\" does not know the key provider \"{providerId}\" of the host key of \"{host.Name}\""));
                 continue;
             }
-            Dictionary<string, byte[]> keys;
-            try { keys = await Crypto.GetKeysAsync(provider, group.SelectMany(v => v.RequiredKeyIds.Where(id => !v.Host.HasKey(id))).Distinct().ToList()); }
+            KeyFetch fetched;
+            try
+            {
+                fetched = await Crypto.FetchKeysAsync(provider, group.SelectMany(v => v.RequiredKeyIds.Where(id => !v.Host.HasKey(id)))
+                    .Concat(hosts.Select(h => h.HostKeyId!)).Distinct().ToList());
+            }
             catch (KeyFetchException ex)
             {
                 Events.Log(EventTypes.KmsUnreachable, provider.Name, "KmsCluster", $"KMS cluster {provider.Name} is unreachable: {ex.Message}");
                 foreach (var vm in group.Where(v => !v.Host.HasKey(v.KeyId!))) failures[vm] = ex;
+                foreach (var host in hosts) HostKeyMissing(host, ex);
                 continue;
+            }
+            foreach (var host in hosts)
+            {
+                if (fetched.Keys.TryGetValue(host.HostKeyId!, out var hostKey)) host.AddKey(host.HostKeyId!, hostKey);
+                else HostKeyMissing(host, new KeyFetchException(KeyFailure.KeyMissingOnKms, provider.Name,
+                    $"the host key of host \"{host.Name}\": {CryptoManager.Explain(provider, host.HostKeyId!, fetched.Refused.GetValueOrDefault(host.HostKeyId!, KeyStateReasons.MissingInKms), fetched.States.GetValueOrDefault(host.HostKeyId!))}"));
             }
             foreach (var vm in group)
             {
                 foreach (var id in vm.RequiredKeyIds)
-                    if (keys.TryGetValue(id, out var key))
-                        foreach (var host in vm.Host.Cluster.Hosts) PushKey(host, id, key);
+                    if (fetched.Keys.TryGetValue(id, out var key))
+                        await PushKeyAsync(vm.Host.Cluster.Hosts, id, key);
                 if (!vm.Host.HasKey(vm.KeyId!))
                     failures[vm] = new KeyFetchException(KeyFailure.KeyMissingOnKms, provider.Name,
-                        $"key {vm.KeyId} of VM \"{vm.Name}\" is missing on KMS cluster \"{provider.Name}\" (not found, or not active)");
+                        $"VM \"{vm.Name}\": {CryptoManager.Explain(provider, vm.KeyId!, fetched.Refused.GetValueOrDefault(vm.KeyId!, KeyStateReasons.MissingInKms), fetched.States.GetValueOrDefault(vm.KeyId!))}");
             }
         }
         return failures;
+    }
+
+    private string HostKeyProviderOf(EsxiHost host) => host.HostKeyProviderId ?? DefaultProvider ?? "";
+
+    private void HostKeyMissing(EsxiHost host, KeyFetchException failure)
+    {
+        var type = failure.Failure == KeyFailure.KmsClusterError ? EventTypes.HostKeyNewKeyKmsClusterError : EventTypes.HostKeyNewKeyKeyMissingOnKms;
+        Events.Log(type, host.Name, "HostSystem", $"{EventTypes.Messages[type]} {failure.Message}");
     }
 
     // ---- VM states ----------------------------------------------------------------------------------------------
@@ -518,9 +567,10 @@ public sealed class VCenterServer : IAsyncDisposable
     public async Task HostReconnectedAsync(EsxiHost host)
     {
         RequireAlive();
+        host.ConnectionState = HostConnectionState.Connected;
         Events.Log(EventTypes.HostConnected, host.Name, "HostSystem");
         var vms = host.Vms.Where(v => v.Registered).ToList();
-        var failures = await EnsureKeysAsync(vms);
+        var failures = await EnsureKeysAsync(vms, [host]);
         foreach (var vm in vms.Where(v => v.Encrypted))
         {
             if (failures.TryGetValue(vm, out var why)) Lock(vm, why.LockEvent);
@@ -531,7 +581,6 @@ public sealed class VCenterServer : IAsyncDisposable
             var type = kind == KeyFailure.KmsClusterError ? EventTypes.SendKeyErrorKmsClusterError : EventTypes.SendKeyErrorKeyMissingOnKms;
             Events.Log(type, host.Name, "HostSystem");
         }
-        await EnsureHostKeyAsync(host);
     }
 
     /// <summary>Keys vanish from a host behind vCenter's back: its encrypted VMs that used them lock at once.</summary>
@@ -573,26 +622,6 @@ public sealed class VCenterServer : IAsyncDisposable
     }
 
     /// <summary>
-    /// RegisterVM_Task from the VM's files on its datastore: the VM joins this vCenter's inventory; when its host lacks
-    /// the key, vCenter must retrieve it, which needs the privilege Cryptographic operations.RegisterVM.
-    /// </summary>
-    public async Task RegisterVmAsync(VirtualMachine vm, string? user = null)
-    {
-        RequireAlive();
-        if (vm.Encrypted && !vm.Host.HasKey(vm.KeyId!)) RequirePrivilege(user, "Cryptographer.RegisterVM");
-        vm.Registered = true;
-        Events.Log(EventTypes.VmRegistered, vm.Name, "VirtualMachine");
-        if (!vm.Encrypted) return;
-        if (!KeyProviders.ContainsKey(vm.ProviderId!))
-        {
-            Lock(vm, EventTypes.VmLockedKeyMissingOnKms);
-            throw new VsphereFault("InvalidState", $"the key provider \"{vm.ProviderId}\" of VM \"{vm.Name}\" is not known to vCenter \"{Name}\"");
-        }
-        await KeysOrLockAsync(vm, _ => "InvalidState");
-        Unlock(vm);
-    }
-
-    /// <summary>
     /// Gets the VM's keys to its host; when vCenter cannot (KMS unreachable, key missing), the VM locks and the action
     /// fails with <paramref name="fault"/> and the lock event's message.
     /// </summary>
@@ -613,16 +642,6 @@ public sealed class VCenterServer : IAsyncDisposable
             throw new VsphereFault("InvalidVmState", $"The disk {keyless.Path} is encrypted and a required key was not found.");
     }
 
-    /// <summary>UnregisterVM: the VM leaves the inventory; its files (and its key on the KMS) stay. A locked VM can be unregistered.</summary>
-    public void UnregisterVm(VirtualMachine vm)
-    {
-        RequireAlive();
-        if (vm.PowerState == PowerState.PoweredOn) throw new VsphereFault("InvalidPowerState", $"VM \"{vm.Name}\" is running: power it off first");
-        vm.Registered = false;
-        Alarms.Clear(AlarmManager.VmLockedAlarm, vm.Name);
-        Events.Log(EventTypes.VmRemoved, vm.Name, "VirtualMachine");
-    }
-
     /// <summary>
     /// PowerOnVM_Task: a locked VM cannot power on; the datastore must be accessible; keys the host lacks are fetched
     /// and pushed first (no cryptographic privilege is needed when the key is available); a disk whose key cannot be had
@@ -631,6 +650,9 @@ public sealed class VCenterServer : IAsyncDisposable
     public async Task PowerOnVmAsync(VirtualMachine vm)
     {
         RequireAlive();
+        if (vm.Host.ConnectionState != HostConnectionState.Connected)
+            throw new VsphereFault("InvalidHostState", $"the host \"{vm.Host.Name}\" of VM \"{vm.Name}\" is {vm.Host.ConnectionState}");
+        if (vm.PowerState == PowerState.PoweredOn) throw new VsphereFault("InvalidPowerState", $"VM \"{vm.Name}\" is already powered on");
         if (vm.CryptoState == CryptoState.Locked)
             throw new VsphereFault("InvalidVmState", $"VM \"{vm.Name}\" is locked: it cannot be powered on until it is unlocked");
         if (vm.Datastore == vm.Host.Cluster.Datastore && !vm.Host.Cluster.DatastoreAccessible)
