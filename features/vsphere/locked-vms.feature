@@ -62,7 +62,6 @@ Feature: Encrypted virtual machines lock when their host cannot get their key, a
     And user "ops" re-registers VM "app01"
     Then the operation fails with "Cryptographer.RegisterVM"
     And VM "app01" is locked
-
   Scenario: Re-registering a VM whose key its host holds needs no cryptographic privilege
     Given user "ops" lacks the privilege "Cryptographer.RegisterVM"
     When the administrator powers off VM "app01"

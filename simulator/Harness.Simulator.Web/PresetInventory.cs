@@ -49,10 +49,13 @@ public static class PresetInventory
             foreach (var host in hosts)
                 for (int v = 0; v < vmsPerHost; v++, index++)
                 {
-                    var vm = site.Simulation.AddVm($"{host}_VM{v}", host, poweredOn: true);
-                    if (every > 0 && index % every == 0)
+                    bool encrypt = every > 0 && index % every == 0;
+                    // vSphere encrypts powered-off VMs: an encrypted VM is made off, encrypted, then powered on.
+                    var vm = site.Simulation.AddVm($"{host}_VM{v}", host, poweredOn: !encrypt);
+                    if (encrypt)
                     {
                         await vc.EncryptVmAsync(vm);
+                        await vc.PowerOnVmAsync(vm);
                         encrypted++;
                     }
                 }

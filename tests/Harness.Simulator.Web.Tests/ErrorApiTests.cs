@@ -57,10 +57,21 @@ public sealed class ErrorApiTests : IAsyncLifetime
     [Fact]
     public async Task Encrypting_a_plain_VM_answers_the_encrypted_VM_and_the_event()
     {
+        await _site.PostAsync("api/vms/DC0_C0_H0_VM1/power-off"); // vSphere encrypts powered-off VMs
         var result = await _site.PostAsync("api/vms/DC0_C0_H0_VM1/encrypt");
         result.GetProperty("vm").GetProperty("encrypted").GetBoolean().Should().BeTrue();
         result.GetProperty("vm").Str("provider").Should().Be("kms-prod");
         result.Items("events").Select(e => e.Str("typeId")).Should().Contain("VmReconfiguredEvent");
+    }
+
+    [Fact]
+    public async Task Encrypting_a_running_VM_is_refused_with_InvalidPowerState_and_changes_nothing()
+    {
+        var (status, body, _) = await _site.SendAsync(HttpMethod.Post, "api/vms/DC0_C0_H0_VM1/encrypt");
+        ((int)status).Should().Be(409);
+        body.Str("fault").Should().Be("InvalidPowerState");
+        body.Str("detail").Should().Contain("power it off");
+        (await _site.GetAsync("api/vms/DC0_C0_H0_VM1")).GetProperty("encrypted").GetBoolean().Should().BeFalse();
     }
 
     [Theory]

@@ -38,7 +38,9 @@ public sealed class StreamApiTests
         (await site.SendAsync(HttpMethod.Post, "api/vcenters", "{\"name\": \"vc02\"}")).Status.Should().Be(System.Net.HttpStatusCode.Created);
         (await stream.NextAsync(m => m.Type == "vcenter")).Data.Str("name").Should().Be("vc02");
 
-        // vc02 does not know the key provider yet: registering logs the registration, then locks the VM (409).
+        // vc02 does not know the key provider yet: re-registering the VM (powered off first: a running VM cannot be
+        // unregistered) logs the registration, then locks the VM (409).
+        await site.PostAsync("api/vms/DC0_C0_H0_VM0/power-off");
         var (status, _, _) = await site.SendAsync(HttpMethod.Post, "api/vms/DC0_C0_H0_VM0/register");
         ((int)status).Should().Be(409);
         var registered = await stream.NextAsync(m => m.Type == "event" && m.Data.Str("typeId") == "VmRegisteredEvent");

@@ -20,9 +20,10 @@ public class DestroyedKeyTests
         await site.TrustAsync(vc, "kms-prod", "kms-prod", waitForTrust: true);
         var cluster = site.Simulation.AddCluster("cl01", ["esx01", "esx02"]);
         var vms = Enumerable.Range(1, 6)
-            .Select(i => site.Simulation.AddVm($"app{i:00}", cluster.Hosts[i % 2].Name, poweredOn: true))
+            .Select(i => site.Simulation.AddVm($"app{i:00}", cluster.Hosts[i % 2].Name, poweredOn: false))
             .ToList();
-        foreach (var vm in vms) await vc.EncryptVmAsync(vm);
+        foreach (var vm in vms) await vc.EncryptVmAsync(vm); // vSphere encrypts powered-off VMs
+        foreach (var vm in vms) await vc.PowerOnVmAsync(vm);
         var victim = vms[2];
         var others = vms.Where(v => v != victim).ToList();
         var provider = vc.KeyProviders["kms-prod"];
@@ -67,7 +68,8 @@ public class DestroyedKeyTests
         using var inventory = new KmsInventory(kms);
         var listed = await inventory.ObjectsAsync();
         listed.Select(o => o.Id).Should().Contain(vms.Select(v => v.KeyId!), "the KMS lists every VM key, the destroyed one included");
-        listed.Should().HaveCount(vms.Count + 3);
+        // The VMs' keys, the two hosts' host keys (crypto-safe hosts) and the other tenant's three keys.
+        listed.Should().HaveCount(vms.Count + cluster.Hosts.Count + 3);
         var keys = new Dictionary<string, byte[]>(StringComparer.Ordinal);
         var unavailable = new List<string>();
         await using (var asVCenter = await SiteKmip.ConnectAsVCenterAsync(kms, provider))

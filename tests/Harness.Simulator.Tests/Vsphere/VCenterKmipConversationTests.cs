@@ -18,8 +18,13 @@ public class VCenterKmipConversationTests
         var vc = site.VCenter;
         await site.TrustAsync(vc, "kms-prod", "kms-prod", waitForTrust: true);
         site.Simulation.AddCluster("cl01", ["esx01", "esx02"]);
-        var vm = site.Simulation.AddVm("app01", "esx01", poweredOn: true);
+        var vm = site.Simulation.AddVm("app01", "esx01", poweredOn: false);
+        // The hosts are crypto-safe already (their host keys made), and vCenter connects anew: what follows is the
+        // conversation for one VM's key.
+        foreach (var host in site.Simulation.Hosts) await vc.EnableCryptoAsync(host);
+        await vc.Crypto.DropConnectionsAsync(vc.KeyProviders["kms-prod"]);
         vc.Crypto.RecordRequests = true;
+        long before = vc.Crypto.RequestCount;
 
         await vc.EncryptVmAsync(vm);
 
@@ -28,8 +33,8 @@ public class VCenterKmipConversationTests
         vm.ProviderId.Should().Be("kms-prod");
         var sent = vc.Crypto.SentRequests.ToList();
         var listing = Describe(sent);
-        sent.Should().HaveCount(7, $"vCenter sends 7 messages to make a key on a new connection; it sent:{Environment.NewLine}{listing}");
-        vc.Crypto.RequestCount.Should().Be(7, "the counter counts the same messages");
+        sent.Should().HaveCount(9, $"vCenter sends 7 messages to make a key on a new connection, then reads its State and activates it; it sent:{Environment.NewLine}{listing}");
+        (vc.Crypto.RequestCount - before).Should().Be(9, "the counter counts the same messages");
 
         // Every message: protocol 1.1 in the header, a batch count that matches, 8-byte Unique Batch Item IDs.
         for (int m = 0; m < sent.Count; m++)
@@ -47,8 +52,9 @@ public class VCenterKmipConversationTests
         var allIds = sent.SelectMany(BatchItems).Select(i => Convert.ToHexString(i.Required(Tag.UniqueBatchItemID).AsBytes)).ToList();
         allIds.Should().OnlyHaveUniqueItems("each batch item gets its own random ID");
 
-        // Nothing but the conversation: no Activate (vCenter never activates what it creates), no Destroy, no Locate.
-        sent.SelectMany(Operations).Should().NotContain(Operation.Activate, "vCenter does not activate the key it creates");
+        // Nothing but the conversation: no Destroy, no Locate; the one Activate is the last message.
+        sent.SelectMany(Operations).Should().NotContain(Operation.Destroy).And.NotContain(Operation.Locate);
+        sent.Take(7).SelectMany(Operations).Should().NotContain(Operation.Activate, "the conversation that makes a key does not activate it");
 
         // 1, 2: Discover Versions, twice.
         Operations(sent[0]).Should().Equal([Operation.DiscoverVersions], "message 1 is Discover Versions");
@@ -95,6 +101,14 @@ public class VCenterKmipConversationTests
         var get = PayloadOf(BatchItems(sent[6])[0]);
         get.Required(Tag.UniqueIdentifier).AsText.Should().Be(keyId);
         get.Required(Tag.KeyFormatType).AsEnumOf<KeyFormatType>().Should().Be(KeyFormatType.Raw);
+
+        // 8: Get Attributes "State" of the key vCenter is about to use; 9: Activate, as the KMS made it Pre-Active
+        // (vSphere uses only Active keys and activates a Pre-Active one itself).
+        Operations(sent[7]).Should().Equal([Operation.GetAttributes], "message 8 reads the key's State");
+        PayloadOf(BatchItems(sent[7])[0]).ChildrenOf(Tag.AttributeName).Select(n => n.AsText).Should().Equal(["State"]);
+        Operations(sent[8]).Should().Equal([Operation.Activate], "message 9 activates the Pre-Active key");
+        PayloadOf(BatchItems(sent[8])[0]).Required(Tag.UniqueIdentifier).AsText.Should().Be(keyId);
+        (await site.Kms("kms-prod").Administration.KeyStateAsync(keyId!)).Should().Be("Active");
 
         // The KMS stored the three custom attributes on the key.
         var onKms = KmsInventory.Parse(await site.Kms("kms-prod").Administrator.GetObjectAsync(keyId!));
