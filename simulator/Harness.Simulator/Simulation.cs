@@ -83,7 +83,7 @@ public sealed partial class Simulation : IAsyncDisposable
         vc.Datacenters.Add(Datacenter);
         foreach (var p in old.KeyProviders.Values) vc.KeyProviders[p.Name] = p.Copy();
         vc.DefaultProvider = old.DefaultProvider;
-        foreach (var (user, missing) in old.MissingPrivileges) vc.MissingPrivileges[user] = [.. missing];
+        old.Authorization.CopyTo(vc.Authorization);
         vc.ApplianceVm = old.ApplianceVm;
         _replaced.Add(old);
         _vcenters[name] = vc;

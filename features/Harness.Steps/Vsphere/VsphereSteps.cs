@@ -51,11 +51,7 @@ public sealed class VsphereSteps(VsphereDriver site)
     public void KeyPersistence(string host) => site.Simulation.Host(host).KeyPersistence = true;
 
     [Given("user {string} lacks the privilege {string}")]
-    public void LacksPrivilege(string user, string privilege)
-    {
-        if (!site.VCenter.MissingPrivileges.TryGetValue(user, out var set)) site.VCenter.MissingPrivileges[user] = set = [];
-        set.Add(privilege);
-    }
+    public void LacksPrivilege(string user, string privilege) => site.VCenter.Authorization.RevokePrivilege(user, privilege);
 
     // beyond STEPS.md: set-up
 

@@ -34,7 +34,6 @@ public sealed partial class VCenterServer : IAsyncDisposable
     public Dictionary<string, KeyProvider> KeyProviders { get; } = new(StringComparer.Ordinal);
     public string? DefaultProvider { get; set; }
     public List<Datacenter> Datacenters { get; } = [];
-    public Dictionary<string, HashSet<string>> UserPrivileges { get; } = new(StringComparer.Ordinal);
     public bool Lost { get; private set; }
 
     /// <summary>False while vCenter is down (its appliance powered off, the site without power); it keeps its state.</summary>
@@ -46,8 +45,8 @@ public sealed partial class VCenterServer : IAsyncDisposable
     /// <summary>The VM the vCenter Server appliance runs in, when it is in the simulated inventory.</summary>
     public VirtualMachine? ApplianceVm { get; set; }
 
-    /// <summary>The privileges a user lacks ("Cryptographer.RegisterVM"); users not listed have them all.</summary>
-    public Dictionary<string, HashSet<string>> MissingPrivileges { get; } = new(StringComparer.Ordinal);
+    /// <summary>Roles, privileges and users' permissions (a user without one is an Administrator).</summary>
+    public AuthorizationManager Authorization { get; } = new();
 
     public IEnumerable<Cluster> Clusters => Datacenters.SelectMany(d => d.Clusters);
     public IEnumerable<EsxiHost> Hosts => Clusters.SelectMany(c => c.Hosts);
@@ -78,8 +77,8 @@ public sealed partial class VCenterServer : IAsyncDisposable
 
     private void RequirePrivilege(string? user, string privilege)
     {
-        if (user is not null && MissingPrivileges.TryGetValue(user, out var missing) && missing.Contains(privilege))
-            throw new VsphereFault("NoPermission", $"user \"{user}\" lacks the privilege {privilege}");
+        if (user is not null && !Authorization.HasPrivilege(user, privilege))
+            throw new VsphereFault("NoPermission", $"user \"{user}\" lacks the privilege {privilege} (role \"{Authorization.RoleOf(user)}\")");
     }
 
     private KeyProvider ProviderOf(VirtualMachine vm) =>
@@ -96,8 +95,9 @@ public sealed partial class VCenterServer : IAsyncDisposable
     /// Adds or replaces a key provider (optionally as the default) and pushes its configuration to the hosts of
     /// encrypted vSAN clusters that use it, as vCenter does.
     /// </summary>
-    public async Task SetKeyProviderAsync(KeyProvider provider, bool makeDefault = true)
+    public async Task SetKeyProviderAsync(KeyProvider provider, bool makeDefault = true, string? user = null)
     {
+        RequirePrivilege(user, "Cryptographer.ManageKeyServers");
         if (KeyProviders.TryGetValue(provider.Name, out var old) && !ReferenceEquals(old, provider)) await Crypto.DropConnectionsAsync(old);
         KeyProviders[provider.Name] = provider;
         if (makeDefault) DefaultProvider = provider.Name;
