@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Harness.Steps;
 using Microsoft.AspNetCore.Http;
+using Harness.Simulator.KmsAdministration;
 
 namespace Harness.Simulator.Web;
 

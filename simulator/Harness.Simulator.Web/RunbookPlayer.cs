@@ -27,7 +27,7 @@ public sealed class RunbookPlayer : IAsyncDisposable
 
     private readonly SimulatorHost _host;
     private ScenarioSession? _session;
-    private VsphereDriver? _site;
+    private SimulatedSite? _site;
     private ScenarioDefinition? _scenario;
     private readonly List<PlayedStep> _played = [];
     private int _setupSteps;
@@ -144,7 +144,7 @@ public sealed class RunbookPlayer : IAsyncDisposable
     private async Task BeginLockedAsync(ScenarioDefinition scenario)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        var site = new VsphereDriver();
+        var site = new SimulatedSite();
         var engine = new ScenarioEngine(Catalog.Value, run => run.Register(site));
         ScenarioSession session;
         try { session = await engine.StartAsync(scenario); }
@@ -191,7 +191,7 @@ public sealed class RunbookPlayer : IAsyncDisposable
         await EndAsync(session, site);
     }
 
-    private static async Task EndAsync(ScenarioSession? session, VsphereDriver? site)
+    private static async Task EndAsync(ScenarioSession? session, SimulatedSite? site)
     {
         if (session is not null)
         {

@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
+using Harness.Simulator.KmsAdministration;
 
 namespace Harness.Simulator.Web;
 
@@ -338,7 +339,7 @@ internal static class SimulatorApi
     private static string Required(string? value, string name) =>
         string.IsNullOrWhiteSpace(value) ? throw ApiProblem.BadRequest($"{name} is required and must not be empty") : value.Trim();
 
-    private static KmsClusterInstance Kms(VsphereDriver site, string name) =>
+    private static KmsClusterInstance Kms(SimulatedSite site, string name) =>
         site.KmsClusters.FirstOrDefault(k => k.Name == name)
         ?? throw ApiProblem.NotFound($"there is no KMS cluster \"{name}\" (known: {Known(site.KmsClusters.Select(k => k.Name))})");
 

@@ -11,7 +11,7 @@ using Microsoft.Extensions.Logging;
 namespace Harness.Simulator.Web;
 
 /// <summary>
-/// The simulator's REST API (README "Simulator REST API") around a <see cref="VsphereDriver"/>, which owns the simulation
+/// The simulator's REST API (README "Simulator REST API") around a <see cref="SimulatedSite"/>, which owns the simulation
 /// and the KMS clusters. The host does not own the driver: dispose the host, then the driver.
 /// </summary>
 /// <remarks>
@@ -25,7 +25,7 @@ public sealed class SimulatorHost : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private int _disposed;
 
-    private SimulatorHost(VsphereDriver site, WebApplication app, StreamHub hub, KmsAdminReader admin)
+    private SimulatorHost(SimulatedSite site, WebApplication app, StreamHub hub, KmsAdminReader admin)
     {
         Site = site;
         HomeSite = site;
@@ -44,10 +44,10 @@ public sealed class SimulatorHost : IAsyncDisposable
     };
 
     /// <summary>The site the API and the dashboard show now: the home site, or a runbook's site while the player runs one.</summary>
-    public VsphereDriver Site { get; private set; }
+    public SimulatedSite Site { get; private set; }
 
     /// <summary>The site the host was started with (the demo's preset site).</summary>
-    public VsphereDriver HomeSite { get; }
+    public SimulatedSite HomeSite { get; }
 
     public Simulation Simulation => Site.Simulation;
 
@@ -62,7 +62,7 @@ public sealed class SimulatorHost : IAsyncDisposable
     /// Shows another site through the API and the stream (the player's scenario site, or back to <see cref="HomeSite"/>);
     /// subscribers get a "site" message and should read everything again. The caller holds the gate.
     /// </summary>
-    internal void ShowLocked(VsphereDriver site, string why)
+    internal void ShowLocked(SimulatedSite site, string why)
     {
         ArgumentNullException.ThrowIfNull(site);
         if (ReferenceEquals(site, Site)) return;
@@ -98,12 +98,12 @@ public sealed class SimulatorHost : IAsyncDisposable
     }
 
     /// <summary>Starts the API on 127.0.0.1, a free port.</summary>
-    public static Task<SimulatorHost> StartAsync(VsphereDriver site, string? runbooks = null) =>
+    public static Task<SimulatorHost> StartAsync(SimulatedSite site, string? runbooks = null) =>
         StartAsync(site, new IPEndPoint(IPAddress.Loopback, 0), runbooks: runbooks);
 
     /// <summary>Starts the API on a loopback endpoint (port 0: a free port; see <see cref="Url"/>).</summary>
     /// <param name="runbooks">The folder of feature files the player offers (default: the repository's features/ when found).</param>
-    public static async Task<SimulatorHost> StartAsync(VsphereDriver site, IPEndPoint endpoint, ILoggerFactory? logs = null, string? runbooks = null)
+    public static async Task<SimulatorHost> StartAsync(SimulatedSite site, IPEndPoint endpoint, ILoggerFactory? logs = null, string? runbooks = null)
     {
         ArgumentNullException.ThrowIfNull(site);
         ArgumentNullException.ThrowIfNull(endpoint);

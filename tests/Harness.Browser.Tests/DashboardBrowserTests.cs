@@ -5,6 +5,7 @@ using Harness.Simulator.Web;
 using Harness.Steps;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
+using Harness.Simulator;
 
 namespace Harness.Browser.Tests;
 
@@ -21,7 +22,7 @@ public class DashboardBrowserTests(ITestOutputHelper output)
     {
         var results = Directory.CreateDirectory(Path.Combine(AppContext.BaseDirectory, "TestResults")).FullName;
 
-        await using var driver = new VsphereDriver();
+        await using var driver = new SimulatedSite();
         await PresetInventory.BuildAsync(driver, clusters: 1, hostsPerCluster: 2, vmsPerHost: 3, encryptedShare: 0.3);
         await using var api = await SimulatorHost.StartAsync(driver);
         using var http = new HttpClient { BaseAddress = api.Url, Timeout = TimeSpan.FromSeconds(30) };

@@ -6,6 +6,7 @@ using Harness.Simulator.Web;
 using Harness.Steps;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
+using Harness.Simulator;
 
 namespace Harness.Browser.Tests;
 
@@ -36,7 +37,7 @@ internal sealed class DashboardPage : IAsyncDisposable
 {
     private readonly IBrowserContext _context;
 
-    private DashboardPage(VsphereDriver driver, SimulatorHost api, IBrowserContext context, IPage page)
+    private DashboardPage(SimulatedSite driver, SimulatorHost api, IBrowserContext context, IPage page)
     {
         Driver = driver;
         Api = api;
@@ -49,7 +50,7 @@ internal sealed class DashboardPage : IAsyncDisposable
         page.Request += (_, r) => { if (r.Method == "POST") lock (Posts) Posts.Add(r.Url); };
     }
 
-    public VsphereDriver Driver { get; }
+    public SimulatedSite Driver { get; }
     public SimulatorHost Api { get; }
     public IPage Page { get; }
     public HttpClient Http { get; }
@@ -71,7 +72,7 @@ internal sealed class DashboardPage : IAsyncDisposable
     /// <summary>The preset: cluster DC0_C0 of two hosts of three VMs, every second VM encrypted.</summary>
     public static async Task<DashboardPage> OpenAsync(ChromiumFixture chromium, string query = "")
     {
-        var driver = new VsphereDriver();
+        var driver = new SimulatedSite();
         SimulatorHost? api = null;
         IBrowserContext? context = null;
         try

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Harness.Testing;
+using Harness.Simulator.KmsAdministration;
 
 namespace Harness.Cli.Tests;
 

@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Harness.Testing;
+using Harness.Simulator.KmsAdministration;
 
 namespace Harness.Cli.Tests;
 

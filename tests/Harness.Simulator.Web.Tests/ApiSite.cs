@@ -9,7 +9,7 @@ namespace Harness.Simulator.Web.Tests;
 /// <summary>A preset site with its REST API, and an HTTP client for it: real KMS, real relays, real HTTP.</summary>
 internal sealed class ApiSite : IAsyncDisposable
 {
-    private ApiSite(VsphereDriver driver, SimulatorHost host, PresetSummary preset)
+    private ApiSite(SimulatedSite driver, SimulatorHost host, PresetSummary preset)
     {
         Driver = driver;
         Host = host;
@@ -17,7 +17,7 @@ internal sealed class ApiSite : IAsyncDisposable
         Http = new HttpClient { BaseAddress = host.Url, Timeout = TimeSpan.FromSeconds(30) };
     }
 
-    public VsphereDriver Driver { get; }
+    public SimulatedSite Driver { get; }
     public SimulatorHost Host { get; }
     public PresetSummary Preset { get; }
     public HttpClient Http { get; }
@@ -30,7 +30,7 @@ internal sealed class ApiSite : IAsyncDisposable
     public static async Task<ApiSite> StartAsync(int clusters = 1, int hostsPerCluster = 2, int vmsPerHost = 3, double encryptedShare = 0.3,
         string? runbooks = null)
     {
-        var driver = new VsphereDriver();
+        var driver = new SimulatedSite();
         try
         {
             var preset = await PresetInventory.BuildAsync(driver, clusters, hostsPerCluster, vmsPerHost, encryptedShare);

@@ -2,6 +2,8 @@ using System.Diagnostics;
 using Harness.Scenarios;
 using Harness.Scenarios.Expressions;
 using Harness.Steps;
+using Harness.Simulator.KmsAdministration;
+using Harness.Simulator;
 
 namespace Harness.Certification;
 

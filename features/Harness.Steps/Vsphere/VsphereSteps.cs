@@ -1,5 +1,6 @@
 using Harness.Scenarios;
 using Harness.Simulator;
+using Harness.Simulator.KmsAdministration;
 
 namespace Harness.Steps;
 
@@ -8,7 +9,7 @@ namespace Harness.Steps;
 /// after them (marked "beyond STEPS.md") cover seeds 001/002 and the field failures of VSPHERE-MODEL.md.
 /// </summary>
 [Binding]
-public sealed class VsphereSteps(VsphereDriver site)
+public sealed class VsphereSteps(SimulatedSite site)
 {
     private static IEnumerable<string> List(string names) => names.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
 
@@ -625,19 +626,4 @@ public sealed class VsphereSteps(VsphereDriver site)
 
     [AfterScenario]
     public void NoUnexaminedFailure() => site.ThrowIfPendingFailure();
-}
-
-/// <summary>The properties of a VM as the Managed Object Browser shows them (seed 000 step 3a: config.keyId.keyId).</summary>
-public static class VmProperties
-{
-    public static string? Read(VirtualMachine vm, string path) => path switch
-    {
-        "VirtualMachine.config.keyId.keyId" or "config.keyId.keyId" => vm.KeyId,
-        "VirtualMachine.config.keyId.providerId.id" or "config.keyId.providerId.id" => vm.ProviderId,
-        "VirtualMachine.runtime.cryptoState" or "runtime.cryptoState" => vm.CryptoState == CryptoState.Locked ? "locked" : "unlocked",
-        "VirtualMachine.runtime.powerState" or "runtime.powerState" => vm.PowerState == PowerState.PoweredOn ? "poweredOn" : "poweredOff",
-        "VirtualMachine.name" or "name" => vm.Name,
-        _ => throw new ArgumentException($"\"{path}\" is not a property the simulator shows; known: VirtualMachine.config.keyId.keyId, " +
-                                         "VirtualMachine.config.keyId.providerId.id, VirtualMachine.runtime.cryptoState, VirtualMachine.runtime.powerState"),
-    };
 }

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Harness.Kmip;
 using Harness.Kmip.Client;
 using Harness.Steps;
+using Harness.Simulator.KmsAdministration;
 
 namespace Harness.Simulator.Tests.Vsphere;
 

@@ -1,6 +1,7 @@
 using Harness.Certification;
 using Harness.Kmip.Client;
 using Harness.Steps;
+using Harness.Simulator.KmsAdministration;
 
 namespace Harness.Cli.Commands;
 

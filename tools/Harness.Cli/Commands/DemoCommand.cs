@@ -5,6 +5,7 @@ using System.Threading.Channels;
 using Harness.Pki;
 using Harness.Simulator.Web;
 using Harness.Steps;
+using Harness.Simulator;
 
 namespace Harness.Cli.Commands;
 
@@ -30,7 +31,7 @@ public static class DemoCommand
         using var logs = ServeCommand.Logging(verbose);
 
         Console.WriteLine("Harness demo: building the simulated site…");
-        await using var site = new VsphereDriver();
+        await using var site = new SimulatedSite();
         var preset = await PresetInventory.BuildAsync(site);
         var kms = site.Kms(preset.KmsCluster);
         if (verbose) foreach (var relay in kms.Relays) relay.Log += line => Console.WriteLine($"{DateTime.Now:HH:mm:ss} relay {line}");

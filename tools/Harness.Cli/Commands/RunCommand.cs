@@ -1,6 +1,8 @@
 using Harness.Scenarios;
 using Harness.Scenarios.Reports;
 using Harness.Steps;
+using Harness.Simulator.KmsAdministration;
+using Harness.Simulator;
 
 namespace Harness.Cli.Commands;
 

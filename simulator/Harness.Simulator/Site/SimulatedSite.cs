@@ -1,8 +1,8 @@
 using System.Security.Cryptography.X509Certificates;
 using Harness.Pki;
-using Harness.Simulator;
+using Harness.Simulator.KmsAdministration;
 
-namespace Harness.Steps;
+namespace Harness.Simulator;
 
 /// <summary>
 /// The simulated site of a scenario (STEPS.md): the simulation, its KMS clusters, the vCenter in charge, and the fault
@@ -10,7 +10,7 @@ namespace Harness.Steps;
 /// </summary>
 /// <param name="external">when the run registers one (<c>./harness certify</c>), every KMS cluster of the scenario is
 /// that KMS instead of an embedded Harness KMS.</param>
-public sealed class VsphereDriver(ExternalKms? external = null) : IAsyncDisposable
+public sealed class SimulatedSite(ExternalKms? external = null) : IAsyncDisposable
 {
     private readonly Dictionary<string, KmsClusterInstance> _kms = new(StringComparer.Ordinal);
 

@@ -2,10 +2,10 @@ using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using Harness.Kmip.Server;
 using Harness.Pki;
-using Harness.Simulator;
 using Harness.Simulator.Faults;
+using Harness.Simulator.KmsAdministration;
 
-namespace Harness.Steps;
+namespace Harness.Simulator;
 
 /// <summary>
 /// A KMS cluster of the scenario: an embedded Harness KMS on the simulation's clock, reached through one real TCP relay

@@ -1,7 +1,7 @@
 using System.Net.Http.Headers;
 using System.Text.Json;
 
-namespace Harness.Steps;
+namespace Harness.Simulator.KmsAdministration;
 
 /// <summary>
 /// The Harness KMS admin interface (HTTP, bearer token): what a KMS administrator does to keys that KMIP clients cannot.
