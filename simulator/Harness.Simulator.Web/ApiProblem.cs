@@ -1,7 +1,6 @@
 using System.Text.Json;
-using Harness.Steps;
-using Microsoft.AspNetCore.Http;
 using Harness.Simulator.KmsAdministration;
+using Microsoft.AspNetCore.Http;
 
 namespace Harness.Simulator.Web;
 

@@ -23,7 +23,7 @@ public sealed class RunbookPlayer : IAsyncDisposable
     /// <summary>The feature tag that makes a feature a runbook.</summary>
     public const string RunbookTag = "@vsphere";
 
-    private static readonly Lazy<StepCatalog> Catalog = new(() => StepCatalog.FromAssemblies(typeof(VsphereSteps).Assembly));
+    private static readonly Lazy<StepCatalog> Catalog = new(() => StepCatalog.FromAssemblies(typeof(SiteSetupSteps).Assembly));
 
     private readonly SimulatorHost _host;
     private ScenarioSession? _session;

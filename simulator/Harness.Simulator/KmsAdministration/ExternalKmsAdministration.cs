@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using System.Text.Json;
 using Harness.Kmip;
 using Harness.Kmip.Client;
 using Harness.Pki;
@@ -118,22 +119,28 @@ public sealed class ExternalKmsAdministration(ExternalKms kms) : IKmsAdministrat
     private static readonly ProtocolVersion Version = ProtocolVersion.V1_1;
     private KmipRequestOptions Options => new() { AssignBatchItemIds = true, Credential = kms.Credential };
 
-    public Task DeactivateAsync(string keyId) => ManualAsync("deactivate", keyId);
-    public Task ReactivateAsync(string keyId) => ManualAsync("reactivate", keyId);
-    public Task RestoreAsync(string keyId) => ManualAsync("restore", keyId);
-    public Task DeleteRootKeyAsync() => ManualAsync("delete-root-key", "-");
+    public Task<JsonElement?> DeactivateAsync(string keyId) => ManualAsync("deactivate", keyId);
+    public Task<JsonElement?> ReactivateAsync(string keyId) => ManualAsync("reactivate", keyId);
+    public Task<JsonElement?> RestoreAsync(string keyId) => ManualAsync("restore", keyId);
+    public Task<JsonElement?> DeleteRootKeyAsync() => ManualAsync("delete-root-key", "-");
 
-    private Task ManualAsync(string action, string keyId) => kms.Administrator is { } admin
-        ? admin.PerformAsync(action, keyId)
-        : throw new NeedsKmsAdministratorException(action, keyId,
-            $"needs a KMS administrator to {(action == "delete-root-key" ? "delete the root key" : $"{action} key {keyId}")}: KMIP cannot express it " +
-            "(give --admin-command SCRIPT, or run certify at a terminal to be asked)");
+    /// <summary>Someone outside Harness does it: the KMS's view of the key is not known.</summary>
+    private async Task<JsonElement?> ManualAsync(string action, string keyId)
+    {
+        if (kms.Administrator is not { } admin)
+            throw new NeedsKmsAdministratorException(action, keyId,
+                $"needs a KMS administrator to {(action == "delete-root-key" ? "delete the root key" : $"{action} key {keyId}")}: KMIP cannot express it " +
+                "(give --admin-command SCRIPT, or run certify at a terminal to be asked)");
+        await admin.PerformAsync(action, keyId).ConfigureAwait(false);
+        return null;
+    }
 
     /// <summary>Revoke (cessation of operation) when the key is Active, then Destroy: what KMIP allows.</summary>
-    public async Task DestroyAsync(string keyId)
+    public async Task<JsonElement?> DestroyAsync(string keyId)
     {
         await using var client = await ConnectAsync().ConfigureAwait(false);
         await RevokeAndDestroyAsync(client, keyId).ConfigureAwait(false);
+        return null;
     }
 
     /// <summary>Revoke when Active, then Destroy; false when the key was destroyed (or gone) already.</summary>

@@ -17,7 +17,12 @@ public sealed class SimulatedSite(ExternalKms? external = null) : IAsyncDisposab
     /// <summary>Per KMS cluster, the SHA-1 of the first vCenter certificate it allowed: the tenant later vCenters join.</summary>
     private readonly Dictionary<string, string> _tenant = new(StringComparer.Ordinal);
 
+    private SiteActions? _actions;
+
     public Simulation Simulation { get; } = new();
+
+    /// <summary>Every action on this site, once: what the step bindings and the REST API call.</summary>
+    public SiteActions Actions => _actions ??= new SiteActions(this);
     public SimClock Clock => Simulation.Clock;
 
     /// <summary>The failure of the last When step, until "the operation fails with" looks at it.</summary>
