@@ -11,7 +11,7 @@ namespace Harness.Simulator.Web;
 
 /// <summary>
 /// The simulator's REST API (README "Simulator REST API") around a <see cref="SimulatedSite"/>, which owns the simulation
-/// and the KMS clusters. The host does not own the driver: dispose the host, then the driver.
+/// and the KMS clusters. The host does not own the site: dispose the host, then the site.
 /// </summary>
 /// <remarks>
 /// The simulation is not thread-safe, so requests that read or change it take turns (one gate); the live stream
@@ -31,7 +31,7 @@ public sealed class SimulatorHost : IAsyncDisposable
         _app = app;
         Hub = hub;
         Admin = admin;
-        // A vCenter can be added behind the API's back (by code using the driver): subscribe to it soon after.
+        // A vCenter can be added behind the API's back (by code using the site): subscribe to it soon after.
         _watcher = new Timer(_ => hub.Sync(), null, TimeSpan.FromMilliseconds(250), TimeSpan.FromMilliseconds(250));
     }
 
@@ -97,12 +97,12 @@ public sealed class SimulatorHost : IAsyncDisposable
     }
 
     /// <summary>Starts the API on 127.0.0.1, a free port.</summary>
-    public static Task<SimulatorHost> StartAsync(SimulatedSite site, string? runbooks = null) =>
+    public static Task<SimulatorHost> StartAsync(SimulatedSite site, IRunbookLibrary? runbooks = null) =>
         StartAsync(site, new IPEndPoint(IPAddress.Loopback, 0), runbooks: runbooks);
 
     /// <summary>Starts the API on a loopback endpoint (port 0: a free port; see <see cref="Url"/>).</summary>
-    /// <param name="runbooks">The folder of feature files the player offers (default: the repository's features/ when found).</param>
-    public static async Task<SimulatorHost> StartAsync(SimulatedSite site, IPEndPoint endpoint, ILoggerFactory? logs = null, string? runbooks = null)
+    /// <param name="runbooks">The runbooks the player offers (features/Harness.Runbooks has them; null: none).</param>
+    public static async Task<SimulatorHost> StartAsync(SimulatedSite site, IPEndPoint endpoint, ILoggerFactory? logs = null, IRunbookLibrary? runbooks = null)
     {
         ArgumentNullException.ThrowIfNull(site);
         ArgumentNullException.ThrowIfNull(endpoint);
@@ -126,7 +126,7 @@ public sealed class SimulatorHost : IAsyncDisposable
         var app = builder.Build();
 
         var host = new SimulatorHost(site, app, new StreamHub(site.Simulation, Json), new KmsAdminReader());
-        host.Player = new RunbookPlayer(host, runbooks ?? RunbookPlayer.FindFeaturesFolder());
+        host.Player = new RunbookPlayer(host, runbooks);
         SimulatorApi.Map(app, host);
         RunbookPlayer.Map(app, host);
         ManagedObjectBrowser.Map(app, host);
@@ -194,7 +194,7 @@ public sealed class SimulatorHost : IAsyncDisposable
         public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 
-    /// <summary>Stops the API (ending the live streams); the driver and its simulation stay as they are.</summary>
+    /// <summary>Stops the API (ending the live streams); the site and its simulation stay as they are.</summary>
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;

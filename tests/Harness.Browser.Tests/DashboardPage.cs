@@ -2,11 +2,12 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Harness.Runbooks;
+using Harness.Simulator;
 using Harness.Simulator.Web;
 using Harness.Steps;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
-using Harness.Simulator;
 
 namespace Harness.Browser.Tests;
 
@@ -65,7 +66,7 @@ internal sealed class DashboardPage : IAsyncDisposable
     public static string ResultsFolder => Directory.CreateDirectory(Path.Combine(AppContext.BaseDirectory, "TestResults")).FullName;
 
     /// <summary>The repository's features folder (the player's runbooks), as the player finds it.</summary>
-    public static string FeaturesFolder { get; } = RunbookPlayer.FindFeaturesFolder()
+    public static string FeaturesFolder { get; } = FeatureRunbooks.FindFeaturesFolder()
         ?? throw new DirectoryNotFoundException($"no features/vsphere folder above {AppContext.BaseDirectory}");
 
 
@@ -78,7 +79,7 @@ internal sealed class DashboardPage : IAsyncDisposable
         try
         {
             await PresetInventory.BuildAsync(driver, clusters: 1, hostsPerCluster: 2, vmsPerHost: 3, encryptedShare: 0.5);
-            api = await SimulatorHost.StartAsync(driver, FeaturesFolder);
+            api = await SimulatorHost.StartAsync(driver, new FeatureRunbooks(FeaturesFolder));
             context = await chromium.Session.Browser.NewContextAsync(new() { ViewportSize = new() { Width = 1280, Height = 720 } });
             var page = await context.NewPageAsync();
             page.SetDefaultTimeout(20_000);

@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Harness.Runbooks;
 using Harness.Simulator.Web;
 using Harness.Steps;
 
@@ -23,7 +24,7 @@ internal sealed class ApiSite : IAsyncDisposable
     public HttpClient Http { get; }
 
     /// <summary>The repository's features/ folder (the one holding features/vsphere), as the player finds it.</summary>
-    public static string FeaturesFolder { get; } = RunbookPlayer.FindFeaturesFolder()
+    public static string FeaturesFolder { get; } = FeatureRunbooks.FindFeaturesFolder()
         ?? throw new DirectoryNotFoundException($"no features/vsphere folder above {AppContext.BaseDirectory}");
 
     /// <param name="runbooks">The features folder the runbook player offers (default: the repository's, <see cref="FeaturesFolder"/>).</param>
@@ -34,7 +35,7 @@ internal sealed class ApiSite : IAsyncDisposable
         try
         {
             var preset = await PresetInventory.BuildAsync(driver, clusters, hostsPerCluster, vmsPerHost, encryptedShare);
-            var host = await SimulatorHost.StartAsync(driver, runbooks: runbooks ?? FeaturesFolder);
+            var host = await SimulatorHost.StartAsync(driver, runbooks: new FeatureRunbooks(runbooks ?? FeaturesFolder));
             return new ApiSite(driver, host, preset);
         }
         catch

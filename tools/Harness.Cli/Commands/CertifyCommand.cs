@@ -1,7 +1,7 @@
 using Harness.Certification;
 using Harness.Kmip.Client;
-using Harness.Steps;
 using Harness.Simulator.KmsAdministration;
+using Harness.Steps;
 
 namespace Harness.Cli.Commands;
 

@@ -1,8 +1,8 @@
 using Harness.Scenarios;
 using Harness.Scenarios.Reports;
-using Harness.Steps;
-using Harness.Simulator.KmsAdministration;
 using Harness.Simulator;
+using Harness.Simulator.KmsAdministration;
+using Harness.Steps;
 
 namespace Harness.Cli.Commands;
 
