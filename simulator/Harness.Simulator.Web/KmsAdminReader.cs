@@ -1,6 +1,6 @@
 using System.Net.Http.Headers;
-using System.Text.Json.Nodes;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 
 namespace Harness.Simulator.Web;
 

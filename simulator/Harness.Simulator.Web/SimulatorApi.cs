@@ -1,7 +1,7 @@
+using System.Text;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
-using System.Text.Json;
-using System.Text;
 using Harness.Simulator.KmsAdministration;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;

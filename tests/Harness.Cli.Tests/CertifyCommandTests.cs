@@ -4,8 +4,8 @@ using System.Net.Sockets;
 using System.Security.Authentication;
 using System.Text.Json;
 using System.Xml.Linq;
-using Harness.Testing;
 using Harness.Simulator.KmsAdministration;
+using Harness.Testing;
 
 namespace Harness.Cli.Tests;
 

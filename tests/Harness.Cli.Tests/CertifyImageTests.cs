@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using Harness.Testing;
 using Harness.Simulator.KmsAdministration;
+using Harness.Testing;
 
 namespace Harness.Cli.Tests;
 

@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
-using Harness.Testing;
 using Harness.Simulator.KmsAdministration;
+using Harness.Testing;
 
 namespace Harness.Cli.Tests;
 

@@ -6,8 +6,8 @@ using System.Security.Cryptography.X509Certificates;
 using Harness.Kmip;
 using Harness.Kmip.Client;
 using Harness.Pki;
-using Harness.Simulator.KmsAdministration;
 using Harness.Simulator;
+using Harness.Simulator.KmsAdministration;
 
 namespace Harness.Certification;
 

@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using Harness.Scenarios;
 using Harness.Scenarios.Expressions;
-using Harness.Steps;
-using Harness.Simulator.KmsAdministration;
 using Harness.Simulator;
+using Harness.Simulator.KmsAdministration;
+using Harness.Steps;
 
 namespace Harness.Certification;
 

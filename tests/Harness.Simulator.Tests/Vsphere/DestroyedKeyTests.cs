@@ -1,7 +1,7 @@
 using Harness.Kmip;
 using Harness.Kmip.Client;
-using Harness.Steps;
 using Harness.Simulator.KmsAdministration;
+using Harness.Steps;
 
 namespace Harness.Simulator.Tests.Vsphere;
 
