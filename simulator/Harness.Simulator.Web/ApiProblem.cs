@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Harness.Steps;
+using Harness.Simulator.KmsAdministration;
 using Microsoft.AspNetCore.Http;
 
 namespace Harness.Simulator.Web;

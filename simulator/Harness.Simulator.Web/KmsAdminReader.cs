@@ -1,7 +1,6 @@
 using System.Net.Http.Headers;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Harness.Steps;
 
 namespace Harness.Simulator.Web;
 

@@ -1,91 +1,54 @@
+using System.Globalization;
 using System.Text.Json;
-using Harness.Scenarios;
-using Harness.Steps;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 
 namespace Harness.Simulator.Web;
 
 /// <summary>
-/// The runbook player: runs a scenario of a repository feature (the recovery runbooks) one step at a time on a live
-/// site that the dashboard shows. Starting (or resetting) a scenario builds a fresh site: the scenario's set-up steps
-/// (its Background and leading Given steps) run at once, so the player stops at the starting state, before the first
-/// When; each "Next" runs one step through the scenario engine's step API (<see cref="ScenarioSession"/>). While a
-/// scenario plays, the API and the dashboard show its site (and the dashboard's action buttons act on it); "Stop"
-/// goes back to the home site.
+/// The runbook player: plays a runbook's scenario (the recovery runbooks) one step at a time on a live site that the
+/// dashboard shows. Starting (or resetting) a scenario builds a fresh site: the scenario's set-up steps (its Background
+/// and leading Given steps) run at once, so the player stops at the starting state, before the first When; each "Next"
+/// runs one step. While a scenario plays, the API and the dashboard show its site (and the dashboard's action buttons
+/// act on it); "Stop" goes back to the home site.
 /// </summary>
 /// <remarks>
-/// The runbooks are the feature files tagged @vsphere under the features folder (their steps drive the simulated site).
-/// Every method takes the host's gate, like the API's actions.
+/// The runbooks and the playing of their steps come from the <see cref="IRunbookLibrary"/> the host was given (the
+/// scenario engine, in features/); without one the player offers none. Every method takes the host's gate, like the
+/// API's actions.
 /// </remarks>
 public sealed class RunbookPlayer : IAsyncDisposable
 {
-    /// <summary>The feature tag that makes a feature a runbook.</summary>
-    public const string RunbookTag = "@vsphere";
-
-    private static readonly Lazy<StepCatalog> Catalog = new(() => StepCatalog.FromAssemblies(typeof(VsphereSteps).Assembly));
-
     private readonly SimulatorHost _host;
-    private ScenarioSession? _session;
-    private VsphereDriver? _site;
-    private ScenarioDefinition? _scenario;
+    private readonly IRunbookLibrary? _library;
+    private IRunbookSession? _session;
     private readonly List<PlayedStep> _played = [];
-    private int _setupSteps;
     private bool _disposed;
 
-    internal RunbookPlayer(SimulatorHost host, string? folder)
+    internal RunbookPlayer(SimulatorHost host, IRunbookLibrary? library)
     {
         _host = host;
-        Folder = folder is null ? null : Path.GetFullPath(folder);
+        _library = library;
     }
 
-    /// <summary>The features folder the runbooks come from (null: none was given or found).</summary>
-    public string? Folder { get; }
-
-    /// <summary>
-    /// The repository's features/ folder: $HARNESS_FEATURES, else the first "features" folder holding a "vsphere" folder
-    /// found walking up from the current directory, then from this program's directory.
-    /// </summary>
-    public static string? FindFeaturesFolder() => Harness.Steps.FeaturesFolder.Find();
+    /// <summary>The folder the runbooks come from (null: none was given or found).</summary>
+    public string? Folder => _library?.Folder;
 
     // ---- the runbooks ------------------------------------------------------------------------------------------
 
-    /// <summary>The runbook features, read afresh (an edited feature file shows at once).</summary>
-    public RunbookList Runbooks()
-    {
-        if (Folder is null)
-            return new RunbookList(null, [], ["no features folder: start the dashboard from the repository, or set HARNESS_FEATURES"]);
-        if (!Directory.Exists(Folder))
-            return new RunbookList(Folder, [], [$"the features folder {Folder} does not exist"]);
-        var features = FeatureLoader.LoadAll([Folder], Folder);
-        var errors = features.Where(f => f.Error is not null).Select(f => f.Error!.ToString()).ToList();
-        var runbooks = features.Where(f => f.Error is null && f.Tags.Contains(RunbookTag))
-            .Select(f => new RunbookView(f.Uri, f.Name, f.Description,
-                f.Scenarios.Select(s => new RunbookScenarioView(s.DisplayName, s.Line, s.Location, s.Tags,
-                    s.Steps.Select(st => new RunbookStepView(st.Keyword.Trim(), st.Text, st.Line, st.FromBackground)).ToList())).ToList()))
-            .ToList();
-        return new RunbookList(Folder, runbooks, errors);
-    }
+    /// <summary>The runbooks, read afresh (an edited feature file shows at once).</summary>
+    public RunbookList Runbooks() => _library?.List() ?? NoRunbooks;
 
-    private (FeatureFile Feature, ScenarioDefinition Scenario) Find(string? feature, string? scenario)
+    private static readonly RunbookList NoRunbooks =
+        new(null, [], ["no features folder: start the dashboard from the repository, or set HARNESS_FEATURES"]);
+
+    private async Task<IRunbookSession> OpenAsync(string? feature, string? scenario, CancellationToken ct)
     {
         if (string.IsNullOrWhiteSpace(feature)) throw ApiProblem.BadRequest("feature is required, e.g. {\"feature\": \"vsphere/locked-vms.feature\", \"scenario\": \"72\"}");
         if (string.IsNullOrWhiteSpace(scenario)) throw ApiProblem.BadRequest("scenario is required: its line number or its name");
-        if (Folder is null || !Directory.Exists(Folder))
+        if (_library is null)
             throw ApiProblem.NotFound("the player has no features folder: start the dashboard from the repository, or set HARNESS_FEATURES");
-        var wanted = feature.Trim().Replace('\\', '/');
-        var files = FeatureLoader.LoadAll([Folder], Folder).Where(f => f.Tags.Contains(RunbookTag) || f.Error is not null).ToList();
-        var file = files.FirstOrDefault(f => f.Uri == wanted || f.Uri == wanted.TrimStart('/') || ("features/" + f.Uri) == wanted
-                                             || Path.GetFileName(f.Path) == wanted)
-                   ?? throw ApiProblem.NotFound($"there is no runbook \"{wanted}\" (runbooks: {string.Join(", ", files.Select(f => f.Uri))})");
-        if (file.Error is { } error) throw ApiProblem.Conflict("the feature file does not parse", error.ToString());
-        var s = scenario.Trim();
-        var found = int.TryParse(s, out var line)
-            ? file.Scenarios.FirstOrDefault(x => x.Line == line)
-            : file.Scenarios.FirstOrDefault(x => x.DisplayName == s) ?? file.Scenarios.FirstOrDefault(x => x.Name == s);
-        return (file, found ?? throw ApiProblem.NotFound(
-            $"runbook {file.Uri} has no scenario {(int.TryParse(s, out _) ? "at line " + s : $"\"{s}\"")}; its scenarios: " +
-            string.Join("; ", file.Scenarios.Select(x => $"{x.Line} {x.DisplayName}"))));
+        return await _library.StartAsync(feature, scenario, ct);
     }
 
     // ---- playing -------------------------------------------------------------------------------------------------
@@ -93,17 +56,15 @@ public sealed class RunbookPlayer : IAsyncDisposable
     /// <summary>Starts a scenario on a fresh site and runs its set-up steps (Background and leading Given steps).</summary>
     public Task<PlayerView> StartAsync(string? feature, string? scenario, CancellationToken ct = default) => InTurnAsync(async () =>
     {
-        var (_, found) = Find(feature, scenario);
-        await BeginLockedAsync(found);
+        await BeginLockedAsync(await OpenAsync(feature, scenario, ct));
     }, ct);
 
     /// <summary>Rebuilds the playing scenario's starting state: a fresh site, its set-up steps run again.</summary>
     public Task<PlayerView> ResetAsync(CancellationToken ct = default) => InTurnAsync(async () =>
     {
-        var scenario = _scenario ?? throw NothingPlaying();
+        var playing = _session ?? throw NothingPlaying();
         // Read the feature file again: a trainer may have edited it.
-        var (_, found) = Find(scenario.Feature.Uri, scenario.Line.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        await BeginLockedAsync(found);
+        await BeginLockedAsync(await OpenAsync(playing.FeatureUri, playing.Scenario.Line.ToString(CultureInfo.InvariantCulture), ct));
     }, ct);
 
     /// <summary>Runs the next step.</summary>
@@ -111,16 +72,14 @@ public sealed class RunbookPlayer : IAsyncDisposable
     {
         var session = _session ?? throw NothingPlaying();
         if (session.NextStep is null)
-            throw ApiProblem.Conflict("the runbook has ended", $"every step of \"{session.Scenario.DisplayName}\" has run: reset it or pick another");
+            throw ApiProblem.Conflict("the runbook has ended", $"every step of \"{session.Scenario.Name}\" has run: reset it or pick another");
         await StepLockedAsync(session);
-        if (session.NextStep is null) await session.FinishAsync();
     }, ct);
 
     /// <summary>Ends the playing scenario and shows the home site again.</summary>
     public Task<PlayerView> StopAsync(CancellationToken ct = default) => InTurnAsync(async () =>
     {
         await EndLockedAsync();
-        _scenario = null;
         _played.Clear();
         Publish();
     }, ct);
@@ -141,102 +100,80 @@ public sealed class RunbookPlayer : IAsyncDisposable
 
     private static ApiProblem NothingPlaying() => ApiProblem.Conflict("no runbook is playing", "start a runbook first (POST /api/player/start)");
 
-    private async Task BeginLockedAsync(ScenarioDefinition scenario)
+    private async Task BeginLockedAsync(IRunbookSession session)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        var site = new VsphereDriver();
-        var engine = new ScenarioEngine(Catalog.Value, run => run.Register(site));
-        ScenarioSession session;
-        try { session = await engine.StartAsync(scenario); }
-        catch
+        if (_disposed)
         {
-            // The playing scenario (if any) goes on untouched.
-            await site.DisposeAsync();
-            throw;
+            await session.DisposeAsync();
+            throw new ObjectDisposedException(nameof(RunbookPlayer));
         }
         // Show the new site first, then take the old one down: the page goes from one runbook site to the next.
-        var (oldSession, oldSite) = (_session, _site);
-        _host.ShowLocked(site, $"the runbook player started \"{scenario.DisplayName}\"");
-        await EndAsync(oldSession, oldSite);
-        _site = site;
+        var old = _session;
+        _host.ShowLocked(session.Site, $"the runbook player started \"{session.Scenario.Name}\"");
+        await EndAsync(old);
         _session = session;
-        _scenario = scenario;
         _played.Clear();
-        _setupSteps = scenario.Steps.TakeWhile(s => s.EffectiveKeyword == StepKeyword.Given).Count();
-        for (int i = 0; i < _setupSteps && session.NextStep is not null; i++)
-            if (await StepLockedAsync(session) != StepStatus.Passed) break;
-        if (session.NextStep is null) await session.FinishAsync();
+        for (int i = 0; i < session.SetupSteps && session.NextStep is not null; i++)
+            if (!(await StepLockedAsync(session)).Passed) break;
     }
 
-    private async Task<StepStatus> StepLockedAsync(ScenarioSession session)
+    private async Task<PlayedStepOutcome> StepLockedAsync(IRunbookSession session)
     {
         var before = SimulatorApi.Changes.Since(_host.Simulation);
-        var result = await session.NextAsync();
+        var outcome = await session.NextAsync();
         _host.Hub.Sync();
         var (events, alarms) = before.Now(_host.Simulation);
-        // A When step whose action vSphere refused passes and keeps the fault for "the operation fails with": show it.
-        var refused = result.Step.EffectiveKeyword == StepKeyword.When && _site?.PendingFailure is { } f ? f.Message : null;
-        _played.Add(new PlayedStep(result, events, alarms, refused));
+        _played.Add(new PlayedStep(outcome, events, alarms));
         Publish();
-        return result.Status;
+        return outcome;
     }
 
     private async Task EndLockedAsync()
     {
-        var (session, site) = (_session, _site);
+        var session = _session;
         _session = null;
-        _site = null;
         // Show the home site before the scenario's site goes away (the stream unsubscribes from its vCenters).
-        if (site is not null) _host.ShowLocked(_host.HomeSite, "the runbook's site was taken down");
-        await EndAsync(session, site);
+        if (session is not null) _host.ShowLocked(_host.HomeSite, "the runbook's site was taken down");
+        await EndAsync(session);
     }
 
-    private static async Task EndAsync(ScenarioSession? session, VsphereDriver? site)
+    private static async Task EndAsync(IRunbookSession? session)
     {
-        if (session is not null)
-        {
-            try { await session.DisposeAsync(); }
-            catch (Exception) { /* an After hook failed: the session is over either way */ }
-        }
-        if (site is not null) await site.DisposeAsync();
+        if (session is not null) await session.DisposeAsync();
     }
 
     private void Publish() => _host.Hub.Publish("player", null, ViewLocked());
 
     private PlayerView ViewLocked()
     {
-        var scenario = _scenario;
-        if (scenario is null) return new PlayerView(false, Folder, null, null, null, [], null, false, "idle");
+        var session = _session;
+        if (session is null) return new PlayerView(false, Folder, null, null, null, [], null, false, "idle");
+        var scenario = session.Scenario;
         var steps = scenario.Steps.Select((s, i) =>
         {
             var played = i < _played.Count ? _played[i] : null;
-            var r = played?.Result;
-            return new PlayerStepView(i, s.Keyword.Trim(), s.Text, s.Line, s.FromBackground, i < _setupSteps,
-                r is null ? (i < (_session?.NextStepIndex ?? 0) ? "skipped" : null) : Status(r.Status),
-                r?.ErrorMessage, played?.Refused, r is null ? null : Math.Round(r.Duration.TotalMilliseconds, 1),
+            var r = played?.Outcome;
+            return new PlayerStepView(i, s.Keyword, s.Text, s.Line, s.FromBackground, i < session.SetupSteps,
+                r is null ? (i < session.StepsDone ? "skipped" : null) : r.Status,
+                r?.Error, r?.Refused, r is null ? null : Math.Round(r.Duration.TotalMilliseconds, 1),
                 played?.Events ?? [], played?.Alarms ?? []);
         }).ToList();
-        int? next = _session?.NextStep is { } n ? n.Index : null;
-        bool failed = _played.Any(p => p.Result.Status != StepStatus.Passed);
-        bool finished = _session is null || _session.NextStep is null;
+        bool failed = _played.Any(p => !p.Outcome.Passed);
+        bool finished = session.NextStep is null;
         string verdict = failed ? "failed" : finished ? "passed" : "playing";
-        return new PlayerView(true, Folder, scenario.Feature.Uri, scenario.Feature.Name,
-            new RunbookScenarioView(scenario.DisplayName, scenario.Line, scenario.Location, scenario.Tags, []),
-            steps, next, finished, verdict);
+        return new PlayerView(true, Folder, session.FeatureUri, session.FeatureName, scenario with { Steps = [] },
+            steps, session.NextStep, finished, verdict);
     }
 
-    private static string Status(StepStatus s) => s.ToString().ToLowerInvariant();
-
-    private sealed record PlayedStep(StepResult Result, IReadOnlyList<EventView> Events, IReadOnlyList<AlarmView> Alarms, string? Refused);
+    private sealed record PlayedStep(PlayedStepOutcome Outcome, IReadOnlyList<EventView> Events, IReadOnlyList<AlarmView> Alarms);
 
     public async ValueTask DisposeAsync()
     {
         if (_disposed) return;
         _disposed = true;
-        var (session, site) = (_session, _site);
+        var session = _session;
         _session = null;
-        _site = null;
-        await EndAsync(session, site);
+        await EndAsync(session);
     }
 
     // ---- routes --------------------------------------------------------------------------------------------------

@@ -2,7 +2,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
-using Harness.Steps;
+using Harness.Simulator.KmsAdministration;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
@@ -11,8 +11,8 @@ using Microsoft.AspNetCore.Routing;
 namespace Harness.Simulator.Web;
 
 /// <summary>
-/// The routes of the simulator's REST API. Reads answer views of the simulation; actions do what the STEPS.md phrase of
-/// the same name does (the same driver, vCenter and simulation methods the step bindings call) and answer an
+/// The routes of the simulator's REST API. Reads answer views of the simulation; actions find their objects, call the
+/// site's <see cref="SiteActions"/> (the same action the STEPS.md phrase of the same name calls) and answer an
 /// <see cref="ActionResult"/>: the object after the action, the events it logged and the alarms it changed.
 /// </summary>
 internal static class SimulatorApi
@@ -138,7 +138,7 @@ internal static class SimulatorApi
         api.MapPost("/hosts/{name}/reboot", (string name) => Act(host, async () =>
         {
             var h = host.Simulation.Host(name);
-            await host.Simulation.RebootHostAsync(h);
+            await host.Site.Actions.RebootHostAsync(h);
             return new ActionResult($"host \"{name}\" rebooted") { Host = View.Of(h, host.Simulation.VCenter) };
         }));
 
@@ -147,7 +147,7 @@ internal static class SimulatorApi
         api.MapPost("/kms-clusters/{name}/unreachable", (string name) => Act(host, async () =>
         {
             var kms = Kms(host.Site, name);
-            kms.BecomeUnreachable();
+            host.Site.Actions.MakeKmsUnreachable(kms);
             return new ActionResult($"KMS cluster \"{name}\" became unreachable") { KmsCluster = await KmsViewAsync(host, kms) };
         }));
 
@@ -155,7 +155,7 @@ internal static class SimulatorApi
         api.MapPost("/kms-clusters/{name}/reachable", (string name) => Act(host, async () =>
         {
             var kms = Kms(host.Site, name);
-            kms.BecomeReachable();
+            host.Site.Actions.MakeKmsReachable(kms);
             return new ActionResult($"KMS cluster \"{name}\" is reachable again") { KmsCluster = await KmsViewAsync(host, kms) };
         }));
 
@@ -163,14 +163,14 @@ internal static class SimulatorApi
         api.MapPost("/kms-clusters/{name}/servers/{n}/down", (string name, string n) => Act(host, async () =>
         {
             var kms = Kms(host.Site, name);
-            kms.SetServerDown(ServerNumber(kms, n), true);
+            host.Site.Actions.TakeKmsServerDown(kms, ServerNumber(kms, n));
             return new ActionResult($"KMS server {n} of cluster \"{name}\" went down") { KmsCluster = await KmsViewAsync(host, kms) };
         }));
 
         api.MapPost("/kms-clusters/{name}/servers/{n}/up", (string name, string n) => Act(host, async () =>
         {
             var kms = Kms(host.Site, name);
-            kms.SetServerDown(ServerNumber(kms, n), false);
+            host.Site.Actions.BringKmsServerBack(kms, ServerNumber(kms, n));
             return new ActionResult($"KMS server {n} of cluster \"{name}\" is back") { KmsCluster = await KmsViewAsync(host, kms) };
         }));
 
@@ -178,26 +178,26 @@ internal static class SimulatorApi
         api.MapPost("/kms-clusters/{name}/root-key/delete", (string name) => Act(host, async () =>
         {
             var kms = Kms(host.Site, name);
-            var answer = await kms.Administrator.DeleteRootKeyAsync();
+            var answer = await host.Site.Actions.DeleteRootKeyAsync(kms);
             return new ActionResult($"the KMS administrator deleted the root key of KMS cluster \"{name}\"")
             {
-                KmsCluster = await KmsViewAsync(host, kms), Key = JsonNode.Parse(answer.GetRawText()),
+                KmsCluster = await KmsViewAsync(host, kms), Key = Json(answer),
             };
         }));
 
         // When the KMS administrator deactivates / reactivates / destroys the key of VM "app01"
-        MapKeyAction(api, host, "deactivate", "deactivated", (a, id) => a.DeactivateAsync(id));
-        MapKeyAction(api, host, "reactivate", "reactivated", (a, id) => a.ReactivateAsync(id));
-        MapKeyAction(api, host, "destroy", "destroyed", (a, id) => a.DestroyAsync(id));
+        MapKeyAction(api, host, "deactivate", "deactivated", (site, vm) => site.Actions.DeactivateKeyOfAsync(vm));
+        MapKeyAction(api, host, "reactivate", "reactivated", (site, vm) => site.Actions.ReactivateKeyOfAsync(vm));
+        MapKeyAction(api, host, "destroy", "destroyed", (site, vm) => site.Actions.DestroyKeyOfAsync(vm));
 
         // ---- actions: VMs -------------------------------------------------------------------------------------
         // When the keys of VM "app01" are removed from host "esx01"
         api.MapPost("/vms/{name}/remove-keys", (string name, [FromQuery(Name = "host")] string? host_) => Act(host, () =>
         {
             var vm = host.Simulation.Vm(name);
-            var keyId = vm.KeyId ?? throw ApiProblem.Conflict("not encrypted", $"VM \"{name}\" is not encrypted: it has no keys to remove");
+            if (vm.KeyId is null) throw ApiProblem.Conflict("not encrypted", $"VM \"{name}\" is not encrypted: it has no keys to remove");
             var h = host.Simulation.Host(host_ ?? vm.Host.Name);
-            host.Site.VCenter.KeysRemovedFromHost(h, keyId);
+            host.Site.Actions.RemoveKeysFromHost(vm, h);
             return Task.FromResult(new ActionResult($"the keys of VM \"{name}\" were removed from host \"{h.Name}\"")
             {
                 Vm = View.Of(vm, host.Simulation.VCenter), Host = View.Of(h, host.Simulation.VCenter),
@@ -208,15 +208,14 @@ internal static class SimulatorApi
         api.MapPost("/vms/{name}/register", (string name, string? user) => Act(host, async () =>
         {
             var vm = host.Simulation.Vm(name);
-            await host.Site.VCenter.ReRegisterVmAsync(vm, Blank(user));
+            await host.Site.Actions.ReRegisterVmAsync(vm, Blank(user));
             return new ActionResult($"VM \"{name}\" re-registered{By(user)}") { Vm = View.Of(vm, host.Simulation.VCenter) };
         }));
 
         // When the administrator re-registers all locked VMs
         api.MapPost("/register-locked-vms", (string? user) => Act(host, async () =>
         {
-            var locked = host.Site.VCenter.Hosts.SelectMany(h => h.Vms).Where(v => v.CryptoState == CryptoState.Locked).ToList();
-            foreach (var vm in locked) await host.Site.VCenter.ReRegisterVmAsync(vm, Blank(user));
+            var locked = await host.Site.Actions.RegisterLockedVmsAsync(Blank(user));
             return new ActionResult($"re-registered {locked.Count} locked VM(s){By(user)}: {string.Join(", ", locked.Select(v => v.Name))}");
         }));
 
@@ -224,7 +223,7 @@ internal static class SimulatorApi
         api.MapPost("/vms/{name}/unlock", (string name, string? user) => Act(host, async () =>
         {
             var vm = host.Simulation.Vm(name);
-            await host.Site.VCenter.UnlockVmAsync(vm, Blank(user));
+            await host.Site.Actions.UnlockVmAsync(vm, Blank(user));
             return new ActionResult($"VM \"{name}\" unlocked{By(user)}") { Vm = View.Of(vm, host.Simulation.VCenter) };
         }));
 
@@ -232,7 +231,7 @@ internal static class SimulatorApi
         api.MapPost("/vms/{name}/power-on", (string name) => Act(host, async () =>
         {
             var vm = host.Simulation.Vm(name);
-            await host.Site.VCenter.PowerOnVmAsync(vm);
+            await host.Site.Actions.PowerOnVmAsync(vm);
             return new ActionResult($"VM \"{name}\" powered on") { Vm = View.Of(vm, host.Simulation.VCenter) };
         }));
 
@@ -240,7 +239,7 @@ internal static class SimulatorApi
         api.MapPost("/vms/{name}/encrypt", (string name) => Act(host, async () =>
         {
             var vm = host.Simulation.Vm(name);
-            await host.Site.VCenter.EncryptVmAsync(vm);
+            await host.Site.Actions.EncryptVmAsync(vm);
             return new ActionResult($"VM \"{name}\" encrypted") { Vm = View.Of(vm, host.Simulation.VCenter) };
         }));
 
@@ -250,7 +249,7 @@ internal static class SimulatorApi
             bool isDeep = deep is null ? false
                 : bool.TryParse(deep, out var d) ? d : throw ApiProblem.BadRequest($"deep must be true or false, not \"{deep}\"");
             var vm = host.Simulation.Vm(name);
-            await host.Site.VCenter.RekeyVmAsync(vm, isDeep, Blank(user));
+            await host.Site.Actions.RekeyVmAsync(vm, isDeep, Blank(user));
             return new ActionResult($"VM \"{name}\" {(isDeep ? "deep " : "")}rekeyed{By(user)}") { Vm = View.Of(vm, host.Simulation.VCenter) };
         }));
 
@@ -258,7 +257,7 @@ internal static class SimulatorApi
         api.MapPost("/vms/{name}/power-off", (string name) => Act(host, async () =>
         {
             var vm = host.Simulation.Vm(name);
-            await host.Site.VCenter.PowerOffVmAsync(vm);
+            await host.Site.Actions.PowerOffVmAsync(vm);
             return new ActionResult($"VM \"{name}\" powered off") { Vm = View.Of(vm, host.Simulation.VCenter) };
         }));
 
@@ -268,7 +267,7 @@ internal static class SimulatorApi
         {
             var body = await BodyAsync<NewVCenterBody>(request, "{\"name\": \"vc02\"}");
             var name = Required(body.Name, "name");
-            var vc = host.Simulation.AddVCenter(name);
+            var vc = host.Site.Actions.SetUpVCenter(name);
             return new ActionResult($"vCenter \"{name}\" set up") { Vcenter = View.Of(vc, host.Simulation) };
         }, r => Results.Json(r, SimulatorHost.Json, statusCode: StatusCodes.Status201Created)));
 
@@ -276,7 +275,7 @@ internal static class SimulatorApi
         api.MapPost("/vcenters/{name}/lose", (string name) => Act(host, async () =>
         {
             var vc = VCenterNamed(host.Simulation, name);
-            await vc.LoseAsync();
+            await host.Site.Actions.LoseVCenterAsync(vc);
             return new ActionResult($"vCenter \"{name}\" is lost") { Vcenter = View.Of(vc, host.Simulation) };
         }));
 
@@ -288,7 +287,7 @@ internal static class SimulatorApi
             var kms = Kms(host.Site, Required(body.KmsCluster, "kmsCluster"));
             var provider = body.ProviderName is null ? kms.Name : Required(body.ProviderName, "providerName");
             bool wait = body.WaitForTrust ?? false;
-            await host.Site.TrustAsync(vc, kms.Name, provider, wait);
+            await host.Site.Actions.TrustAsync(vc, kms, provider, wait);
             return new ActionResult($"vCenter \"{name}\" trusts KMS cluster \"{kms.Name}\" as key provider \"{provider}\"" +
                                     (wait ? $" (waited {KmsClusterInstance.AllowedClientDelay.TotalMinutes:0} minutes for the KMS to trust it)" : ""))
             {
@@ -304,7 +303,7 @@ internal static class SimulatorApi
             var minutes = body.Minutes ?? throw ApiProblem.BadRequest("minutes is required, e.g. {\"minutes\": 5}");
             if (!double.IsFinite(minutes) || minutes <= 0 || minutes > 60 * 24 * 366)
                 throw ApiProblem.BadRequest($"minutes must be more than 0 and at most a year, not {minutes}");
-            await host.Simulation.AdvanceAsync(TimeSpan.FromMinutes(minutes));
+            await host.Site.Actions.AdvanceClockAsync(TimeSpan.FromMinutes(minutes));
             return new ActionResult($"{minutes} minute(s) passed") { Clock = new ClockView(host.Simulation.Clock.GetUtcNow()) };
         }));
 
@@ -313,16 +312,15 @@ internal static class SimulatorApi
     }
 
     private static void MapKeyAction(RouteGroupBuilder api, SimulatorHost host, string action, string past,
-        Func<KmsAdministrator, string, Task<JsonElement>> administer) =>
+        Func<SimulatedSite, VirtualMachine, Task<AdministeredKey>> administer) =>
         api.MapPost($"/vms/{{name}}/key/{action}", (string name) => Act(host, async () =>
         {
             var vm = host.Simulation.Vm(name);
-            var keyId = vm.KeyId ?? throw ApiProblem.Conflict("not encrypted", $"VM \"{name}\" is not encrypted: it has no key on a KMS");
-            var kms = host.Site.KmsOf(vm);
-            var key = await administer(kms.Administrator, keyId);
-            return new ActionResult($"the KMS administrator {past} key {keyId} of VM \"{name}\" on KMS cluster \"{kms.Name}\"")
+            if (vm.KeyId is null) throw ApiProblem.Conflict("not encrypted", $"VM \"{name}\" is not encrypted: it has no key on a KMS");
+            var key = await administer(host.Site, vm);
+            return new ActionResult($"the KMS administrator {past} key {key.KeyId} of VM \"{name}\" on KMS cluster \"{key.Kms.Name}\"")
             {
-                Vm = View.Of(vm, host.Simulation.VCenter), Key = JsonNode.Parse(key.GetRawText()),
+                Vm = View.Of(vm, host.Simulation.VCenter), Key = Json(key.Key),
             };
         }));
 
@@ -332,13 +330,15 @@ internal static class SimulatorApi
 
     // ---- helpers ------------------------------------------------------------------------------------------------
 
+    private static JsonNode? Json(JsonElement? answer) => answer is { } a ? JsonNode.Parse(a.GetRawText()) : null;
+
     private static string? Blank(string? s) => string.IsNullOrWhiteSpace(s) ? null : s;
     private static string By(string? user) => Blank(user) is { } u ? $" by user \"{u}\"" : "";
 
     private static string Required(string? value, string name) =>
         string.IsNullOrWhiteSpace(value) ? throw ApiProblem.BadRequest($"{name} is required and must not be empty") : value.Trim();
 
-    private static KmsClusterInstance Kms(VsphereDriver site, string name) =>
+    private static KmsClusterInstance Kms(SimulatedSite site, string name) =>
         site.KmsClusters.FirstOrDefault(k => k.Name == name)
         ?? throw ApiProblem.NotFound($"there is no KMS cluster \"{name}\" (known: {Known(site.KmsClusters.Select(k => k.Name))})");
 

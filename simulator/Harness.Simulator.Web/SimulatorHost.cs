@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text.Json;
-using Harness.Steps;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -11,8 +10,8 @@ using Microsoft.Extensions.Logging;
 namespace Harness.Simulator.Web;
 
 /// <summary>
-/// The simulator's REST API (README "Simulator REST API") around a <see cref="VsphereDriver"/>, which owns the simulation
-/// and the KMS clusters. The host does not own the driver: dispose the host, then the driver.
+/// The simulator's REST API (README "Simulator REST API") around a <see cref="SimulatedSite"/>, which owns the simulation
+/// and the KMS clusters. The host does not own the site: dispose the host, then the site.
 /// </summary>
 /// <remarks>
 /// The simulation is not thread-safe, so requests that read or change it take turns (one gate); the live stream
@@ -25,14 +24,14 @@ public sealed class SimulatorHost : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private int _disposed;
 
-    private SimulatorHost(VsphereDriver site, WebApplication app, StreamHub hub, KmsAdminReader admin)
+    private SimulatorHost(SimulatedSite site, WebApplication app, StreamHub hub, KmsAdminReader admin)
     {
         Site = site;
         HomeSite = site;
         _app = app;
         Hub = hub;
         Admin = admin;
-        // A vCenter can be added behind the API's back (by code using the driver): subscribe to it soon after.
+        // A vCenter can be added behind the API's back (by code using the site): subscribe to it soon after.
         _watcher = new Timer(_ => hub.Sync(), null, TimeSpan.FromMilliseconds(250), TimeSpan.FromMilliseconds(250));
     }
 
@@ -44,10 +43,10 @@ public sealed class SimulatorHost : IAsyncDisposable
     };
 
     /// <summary>The site the API and the dashboard show now: the home site, or a runbook's site while the player runs one.</summary>
-    public VsphereDriver Site { get; private set; }
+    public SimulatedSite Site { get; private set; }
 
     /// <summary>The site the host was started with (the demo's preset site).</summary>
-    public VsphereDriver HomeSite { get; }
+    public SimulatedSite HomeSite { get; }
 
     public Simulation Simulation => Site.Simulation;
 
@@ -62,7 +61,7 @@ public sealed class SimulatorHost : IAsyncDisposable
     /// Shows another site through the API and the stream (the player's scenario site, or back to <see cref="HomeSite"/>);
     /// subscribers get a "site" message and should read everything again. The caller holds the gate.
     /// </summary>
-    internal void ShowLocked(VsphereDriver site, string why)
+    internal void ShowLocked(SimulatedSite site, string why)
     {
         ArgumentNullException.ThrowIfNull(site);
         if (ReferenceEquals(site, Site)) return;
@@ -98,12 +97,12 @@ public sealed class SimulatorHost : IAsyncDisposable
     }
 
     /// <summary>Starts the API on 127.0.0.1, a free port.</summary>
-    public static Task<SimulatorHost> StartAsync(VsphereDriver site, string? runbooks = null) =>
+    public static Task<SimulatorHost> StartAsync(SimulatedSite site, IRunbookLibrary? runbooks = null) =>
         StartAsync(site, new IPEndPoint(IPAddress.Loopback, 0), runbooks: runbooks);
 
     /// <summary>Starts the API on a loopback endpoint (port 0: a free port; see <see cref="Url"/>).</summary>
-    /// <param name="runbooks">The folder of feature files the player offers (default: the repository's features/ when found).</param>
-    public static async Task<SimulatorHost> StartAsync(VsphereDriver site, IPEndPoint endpoint, ILoggerFactory? logs = null, string? runbooks = null)
+    /// <param name="runbooks">The runbooks the player offers (features/Harness.Runbooks has them; null: none).</param>
+    public static async Task<SimulatorHost> StartAsync(SimulatedSite site, IPEndPoint endpoint, ILoggerFactory? logs = null, IRunbookLibrary? runbooks = null)
     {
         ArgumentNullException.ThrowIfNull(site);
         ArgumentNullException.ThrowIfNull(endpoint);
@@ -127,7 +126,7 @@ public sealed class SimulatorHost : IAsyncDisposable
         var app = builder.Build();
 
         var host = new SimulatorHost(site, app, new StreamHub(site.Simulation, Json), new KmsAdminReader());
-        host.Player = new RunbookPlayer(host, runbooks ?? RunbookPlayer.FindFeaturesFolder());
+        host.Player = new RunbookPlayer(host, runbooks);
         SimulatorApi.Map(app, host);
         RunbookPlayer.Map(app, host);
         ManagedObjectBrowser.Map(app, host);
@@ -195,7 +194,7 @@ public sealed class SimulatorHost : IAsyncDisposable
         public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 
-    /// <summary>Stops the API (ending the live streams); the driver and its simulation stay as they are.</summary>
+    /// <summary>Stops the API (ending the live streams); the site and its simulation stay as they are.</summary>
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;

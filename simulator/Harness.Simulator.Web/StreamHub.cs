@@ -10,7 +10,7 @@ public sealed record StreamMessage(string Type, string? Id, string Data);
 /// <summary>
 /// Fans the simulation's live changes out to the /api/stream subscribers: every vCenter's <see cref="EventLog.Logged"/>
 /// and <see cref="AlarmManager.Changed"/>. Each vCenter has its own event log and alarms, and a new vCenter can appear at
-/// any time (a REST call, a step, code using the driver directly), so <see cref="Sync"/> subscribes to vCenters not seen
+/// any time (a REST call, a step, code using the site directly), so <see cref="Sync"/> subscribes to vCenters not seen
 /// yet: the host calls it after every action and from a watcher timer.
 /// </summary>
 public sealed class StreamHub : IDisposable

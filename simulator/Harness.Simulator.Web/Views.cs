@@ -2,7 +2,6 @@ using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Harness.Pki;
 using Harness.Simulator.Faults;
-using Harness.Steps;
 
 namespace Harness.Simulator.Web;
 

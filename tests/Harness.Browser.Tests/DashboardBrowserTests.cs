@@ -1,6 +1,8 @@
 using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Harness.Runbooks;
+using Harness.Simulator;
 using Harness.Simulator.Web;
 using Harness.Steps;
 using Microsoft.Playwright;
@@ -21,9 +23,9 @@ public class DashboardBrowserTests(ITestOutputHelper output)
     {
         var results = Directory.CreateDirectory(Path.Combine(AppContext.BaseDirectory, "TestResults")).FullName;
 
-        await using var driver = new VsphereDriver();
+        await using var driver = new SimulatedSite();
         await PresetInventory.BuildAsync(driver, clusters: 1, hostsPerCluster: 2, vmsPerHost: 3, encryptedShare: 0.3);
-        await using var api = await SimulatorHost.StartAsync(driver);
+        await using var api = await SimulatorHost.StartAsync(driver, FeatureRunbooks.OfRepository());
         using var http = new HttpClient { BaseAddress = api.Url, Timeout = TimeSpan.FromSeconds(30) };
 
         // The encrypted VM and its host, as the API names them.

@@ -2,6 +2,8 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Harness.Runbooks;
+using Harness.Simulator;
 using Harness.Simulator.Web;
 using Harness.Steps;
 using Microsoft.Playwright;
@@ -36,7 +38,7 @@ internal sealed class DashboardPage : IAsyncDisposable
 {
     private readonly IBrowserContext _context;
 
-    private DashboardPage(VsphereDriver driver, SimulatorHost api, IBrowserContext context, IPage page)
+    private DashboardPage(SimulatedSite driver, SimulatorHost api, IBrowserContext context, IPage page)
     {
         Driver = driver;
         Api = api;
@@ -49,7 +51,7 @@ internal sealed class DashboardPage : IAsyncDisposable
         page.Request += (_, r) => { if (r.Method == "POST") lock (Posts) Posts.Add(r.Url); };
     }
 
-    public VsphereDriver Driver { get; }
+    public SimulatedSite Driver { get; }
     public SimulatorHost Api { get; }
     public IPage Page { get; }
     public HttpClient Http { get; }
@@ -64,20 +66,20 @@ internal sealed class DashboardPage : IAsyncDisposable
     public static string ResultsFolder => Directory.CreateDirectory(Path.Combine(AppContext.BaseDirectory, "TestResults")).FullName;
 
     /// <summary>The repository's features folder (the player's runbooks), as the player finds it.</summary>
-    public static string FeaturesFolder { get; } = RunbookPlayer.FindFeaturesFolder()
+    public static string FeaturesFolder { get; } = FeatureRunbooks.FindFeaturesFolder()
         ?? throw new DirectoryNotFoundException($"no features/vsphere folder above {AppContext.BaseDirectory}");
 
 
     /// <summary>The preset: cluster DC0_C0 of two hosts of three VMs, every second VM encrypted.</summary>
     public static async Task<DashboardPage> OpenAsync(ChromiumFixture chromium, string query = "")
     {
-        var driver = new VsphereDriver();
+        var driver = new SimulatedSite();
         SimulatorHost? api = null;
         IBrowserContext? context = null;
         try
         {
             await PresetInventory.BuildAsync(driver, clusters: 1, hostsPerCluster: 2, vmsPerHost: 3, encryptedShare: 0.5);
-            api = await SimulatorHost.StartAsync(driver, FeaturesFolder);
+            api = await SimulatorHost.StartAsync(driver, new FeatureRunbooks(FeaturesFolder));
             context = await chromium.Session.Browser.NewContextAsync(new() { ViewportSize = new() { Width = 1280, Height = 720 } });
             var page = await context.NewPageAsync();
             page.SetDefaultTimeout(20_000);

@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Security.Authentication;
 using System.Text.Json;
 using System.Xml.Linq;
+using Harness.Simulator.KmsAdministration;
 using Harness.Testing;
 
 namespace Harness.Cli.Tests;
@@ -151,7 +152,7 @@ public sealed class CertifyCommandTests(ServeFixture server) : IClassFixture<Ser
         var report = await new Harness.Certification.Certifier(new Harness.Certification.CertifyOptions
         {
             Host = "127.0.0.1", Port = server.Serve.Port, Pki = server.Pki.Directory, Connections = 1, Rounds = 1, Scenarios = scenarios,
-            Administrator = new Harness.Steps.OperatorPrompt(new StringReader(answers), asked, server.Target),
+            Administrator = new OperatorPrompt(new StringReader(answers), asked, server.Target),
         }).RunAsync(Ct);
         return (report.Requirements.Single(r => r.Area == Harness.Certification.RecoveryScenarios.Area), asked.ToString());
     }
@@ -201,10 +202,10 @@ public sealed class CertifyCommandTests(ServeFixture server) : IClassFixture<Ser
         var script = dir.Sub("slow.sh");
         File.WriteAllText(script, "#!/bin/sh\necho \"asking the appliance to $1 $2\"\nexec sleep 30\n");
         File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        var admin = new Harness.Steps.AdminCommand(script, "127.0.0.1", 5696) { Timeout = TimeSpan.FromSeconds(1) };
+        var admin = new AdminCommand(script, "127.0.0.1", 5696) { Timeout = TimeSpan.FromSeconds(1) };
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var act = () => admin.PerformAsync("reactivate", "key-1", Ct);
-        (await act.Should().ThrowAsync<Harness.Steps.KmsAdministrationException>())
+        (await act.Should().ThrowAsync<KmsAdministrationException>())
             .WithMessage($"--admin-command: {script} reactivate key-1 did not finish within 1 s (killed*");
         clock.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(20), "the timeout bounds the wait");
         admin.Log.Should().ContainSingle().Which.Should().Contain("stopped after 1 s");
@@ -219,11 +220,11 @@ public sealed class CertifyCommandTests(ServeFixture server) : IClassFixture<Ser
         var pidFile = dir.Sub("child.pid");
         File.WriteAllText(script, $"#!/bin/sh\nsleep 30 &\necho $! > '{pidFile}'\necho done\nexit 0\n");
         File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        var admin = new Harness.Steps.AdminCommand(script, "127.0.0.1", 5696) { Timeout = TimeSpan.FromSeconds(1) };
+        var admin = new AdminCommand(script, "127.0.0.1", 5696) { Timeout = TimeSpan.FromSeconds(1) };
         try
         {
             var act = () => admin.PerformAsync("deactivate", "key-2", Ct);
-            (await act.Should().ThrowAsync<Harness.Steps.KmsAdministrationException>()).WithMessage("*did not finish within 1 s*");
+            (await act.Should().ThrowAsync<KmsAdministrationException>()).WithMessage("*did not finish within 1 s*");
         }
         finally
         {

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Harness.Simulator.KmsAdministration;
 using Harness.Testing;
 
 namespace Harness.Cli.Tests;

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Harness.Simulator.KmsAdministration;
 using Harness.Testing;
 
 namespace Harness.Cli.Tests;

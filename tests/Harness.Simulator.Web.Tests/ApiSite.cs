@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Harness.Runbooks;
 using Harness.Simulator.Web;
 using Harness.Steps;
 
@@ -9,7 +10,7 @@ namespace Harness.Simulator.Web.Tests;
 /// <summary>A preset site with its REST API, and an HTTP client for it: real KMS, real relays, real HTTP.</summary>
 internal sealed class ApiSite : IAsyncDisposable
 {
-    private ApiSite(VsphereDriver driver, SimulatorHost host, PresetSummary preset)
+    private ApiSite(SimulatedSite driver, SimulatorHost host, PresetSummary preset)
     {
         Driver = driver;
         Host = host;
@@ -17,24 +18,24 @@ internal sealed class ApiSite : IAsyncDisposable
         Http = new HttpClient { BaseAddress = host.Url, Timeout = TimeSpan.FromSeconds(30) };
     }
 
-    public VsphereDriver Driver { get; }
+    public SimulatedSite Driver { get; }
     public SimulatorHost Host { get; }
     public PresetSummary Preset { get; }
     public HttpClient Http { get; }
 
     /// <summary>The repository's features/ folder (the one holding features/vsphere), as the player finds it.</summary>
-    public static string FeaturesFolder { get; } = RunbookPlayer.FindFeaturesFolder()
+    public static string FeaturesFolder { get; } = FeatureRunbooks.FindFeaturesFolder()
         ?? throw new DirectoryNotFoundException($"no features/vsphere folder above {AppContext.BaseDirectory}");
 
     /// <param name="runbooks">The features folder the runbook player offers (default: the repository's, <see cref="FeaturesFolder"/>).</param>
     public static async Task<ApiSite> StartAsync(int clusters = 1, int hostsPerCluster = 2, int vmsPerHost = 3, double encryptedShare = 0.3,
         string? runbooks = null)
     {
-        var driver = new VsphereDriver();
+        var driver = new SimulatedSite();
         try
         {
             var preset = await PresetInventory.BuildAsync(driver, clusters, hostsPerCluster, vmsPerHost, encryptedShare);
-            var host = await SimulatorHost.StartAsync(driver, runbooks: runbooks ?? FeaturesFolder);
+            var host = await SimulatorHost.StartAsync(driver, runbooks: new FeatureRunbooks(runbooks ?? FeaturesFolder));
             return new ApiSite(driver, host, preset);
         }
         catch

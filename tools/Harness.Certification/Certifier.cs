@@ -6,6 +6,8 @@ using System.Security.Cryptography.X509Certificates;
 using Harness.Kmip;
 using Harness.Kmip.Client;
 using Harness.Pki;
+using Harness.Simulator;
+using Harness.Simulator.KmsAdministration;
 
 namespace Harness.Certification;
 
@@ -29,7 +31,7 @@ public sealed record CertifyOptions
     public IReadOnlyList<Harness.Scenarios.ScenarioDefinition> Scenarios { get; init; } = [];
 
     /// <summary>Who does the KMS administrator's steps KMIP cannot express (--admin-command, the operator); null: nobody.</summary>
-    public Harness.Steps.IManualKmsAdministrator? Administrator { get; init; }
+    public IManualKmsAdministrator? Administrator { get; init; }
 
     /// <summary>OASIS KMIP XML vector files to replay (--vectors); empty: none.</summary>
     public IReadOnlyList<string> Vectors { get; init; } = [];
@@ -197,16 +199,16 @@ public sealed class Certifier(CertifyOptions options)
     {
         if (!_created.IsEmpty)
         {
-            var destroyed = await new Harness.Steps.ExternalKmsAdministration(External).DestroyQuietlyAsync(_created);
+            var destroyed = await new ExternalKmsAdministration(External).DestroyQuietlyAsync(_created);
             Log($"destroyed {destroyed} of the {_created.Count} objects the checks made");
         }
         report.KeysCleanedUp = External.KeysCleanedUp;
     }
 
-    private Harness.Steps.ExternalKms? _external;
+    private ExternalKms? _external;
 
     /// <summary>The KMS under test as the scenarios and the clean-up reach it (one instance: it counts what was cleaned up).</summary>
-    private Harness.Steps.ExternalKms External => _external ??= new(_o.Host, _o.Port, new PkiPaths(_o.Pki), _o.Credential, _o.Administrator)
+    private ExternalKms External => _external ??= new(_o.Host, _o.Port, new PkiPaths(_o.Pki), _o.Credential, _o.Administrator)
     {
         ConnectTimeout = _o.ConnectTimeout,
         ReceiveTimeout = _o.ReceiveTimeout,

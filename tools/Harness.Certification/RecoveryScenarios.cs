@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using Harness.Scenarios;
 using Harness.Scenarios.Expressions;
+using Harness.Simulator;
+using Harness.Simulator.KmsAdministration;
 using Harness.Steps;
 
 namespace Harness.Certification;
@@ -31,7 +33,7 @@ public static class RecoveryScenarios
     public static async Task RunAsync(CertificationReport report, IReadOnlyList<ScenarioDefinition> scenarios, ExternalKms kms,
         Action<string>? log, CancellationToken ct)
     {
-        var engine = new ScenarioEngine(StepCatalog.FromAssemblies(typeof(VsphereSteps).Assembly), run => run.Register(kms));
+        var engine = new ScenarioEngine(StepCatalog.FromAssemblies(typeof(SiteSetupSteps).Assembly), run => run.Register(kms));
         int n = 0;
         foreach (var scenario in scenarios)
         {

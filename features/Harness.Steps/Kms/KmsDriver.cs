@@ -3,6 +3,7 @@ using System.Security.Cryptography.X509Certificates;
 using Harness.Kmip.Server;
 using Harness.Pki;
 using Harness.Scenarios;
+using Harness.Simulator.KmsAdministration;
 
 namespace Harness.Steps;
 

@@ -8,7 +8,7 @@ namespace Harness.Steps;
 /// clone and decryption, and what they leave behind (where a VM runs, its key, its connection state, a host's crypto state).
 /// </summary>
 [Binding]
-public sealed class InventorySteps(VsphereDriver site)
+public sealed class InventorySteps(SimulatedSite site)
 {
     private static IEnumerable<string> List(string names) => names.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
 
@@ -33,42 +33,42 @@ public sealed class InventorySteps(VsphereDriver site)
 
     [When("VM {string} migrates to host {string}")]
     public Task Migrate(string vm, string host) =>
-        site.AttemptAsync(() => site.VCenter.MigrateVmAsync(site.Simulation.Vm(vm), site.Simulation.Host(host)));
+        site.AttemptAsync(() => site.Actions.MigrateVmAsync(site.Simulation.Vm(vm), site.Simulation.Host(host)));
 
     [When("the administrator clones VM {string} as {string}")]
-    public Task Clone(string vm, string clone) => site.AttemptAsync(() => site.VCenter.CloneVmAsync(site.Simulation.Vm(vm), clone));
+    public Task Clone(string vm, string clone) => site.AttemptAsync(() => site.Actions.CloneVmAsync(site.Simulation.Vm(vm), clone));
 
     [When("the administrator decrypts VM {string}")]
-    public Task Decrypt(string vm) => site.AttemptAsync(() => site.VCenter.DecryptVmAsync(site.Simulation.Vm(vm)));
+    public Task Decrypt(string vm) => site.AttemptAsync(() => site.Actions.DecryptVmAsync(site.Simulation.Vm(vm)));
 
     [When("the administrator unregisters VM {string}")]
-    public Task Unregister(string vm) => site.AttemptAsync(() => { site.VCenter.UnregisterVm(site.Simulation.Vm(vm)); return Task.CompletedTask; });
+    public Task Unregister(string vm) => site.AttemptAsync(() => { site.Actions.UnregisterVmFromInventory(site.Simulation.Vm(vm)); return Task.CompletedTask; });
 
     [When("the administrator registers VM {string} on host {string}")]
     public Task Register(string vm, string host) =>
-        site.AttemptAsync(() => site.VCenter.RegisterVmAsync(site.Simulation.Vm(vm), site.Simulation.Host(host)));
+        site.AttemptAsync(() => site.Actions.RegisterVmOnHostAsync(site.Simulation.Vm(vm), site.Simulation.Host(host)));
 
     [When("the administrator reloads VM {string}")]
-    public Task Reload(string vm) => site.AttemptAsync(() => site.VCenter.ReloadVmAsync(site.Simulation.Vm(vm)));
+    public Task Reload(string vm) => site.AttemptAsync(() => site.Actions.ReloadVmAsync(site.Simulation.Vm(vm)));
 
     [When("host {string} fails")]
-    public Task HostFails(string host) => site.AttemptAsync(() => site.Simulation.FailHostAsync(site.Simulation.Host(host)));
+    public Task HostFails(string host) => site.AttemptAsync(() => site.Actions.FailHostAsync(site.Simulation.Host(host)));
 
     [When("host {string} is back")]
-    public Task HostBack(string host) => site.AttemptAsync(() => site.Simulation.HostBackAsync(site.Simulation.Host(host)));
+    public Task HostBack(string host) => site.AttemptAsync(() => site.Actions.HostBackAsync(site.Simulation.Host(host)));
 
     [When("user {string} migrates VM {string} to host {string}")]
     public Task UserMigrates(string user, string vm, string host) =>
-        site.AttemptAsync(() => site.VCenter.MigrateVmAsync(site.Simulation.Vm(vm), site.Simulation.Host(host), user));
+        site.AttemptAsync(() => site.Actions.MigrateVmAsync(site.Simulation.Vm(vm), site.Simulation.Host(host), user));
 
     [When("user {string} clones VM {string} as {string}")]
-    public Task UserClones(string user, string vm, string clone) => site.AttemptAsync(() => site.VCenter.CloneVmAsync(site.Simulation.Vm(vm), clone, user));
+    public Task UserClones(string user, string vm, string clone) => site.AttemptAsync(() => site.Actions.CloneVmAsync(site.Simulation.Vm(vm), clone, user));
 
     [When("user {string} decrypts VM {string}")]
-    public Task UserDecrypts(string user, string vm) => site.AttemptAsync(() => site.VCenter.DecryptVmAsync(site.Simulation.Vm(vm), user));
+    public Task UserDecrypts(string user, string vm) => site.AttemptAsync(() => site.Actions.DecryptVmAsync(site.Simulation.Vm(vm), user));
 
     [When("user {string} encrypts VM {string}")]
-    public Task UserEncrypts(string user, string vm) => site.AttemptAsync(() => site.VCenter.EncryptVmAsync(site.Simulation.Vm(vm), user));
+    public Task UserEncrypts(string user, string vm) => site.AttemptAsync(() => site.Actions.EncryptVmAsync(site.Simulation.Vm(vm), user));
 
     // ---- Then -------------------------------------------------------------------------------------------------
 

@@ -1,5 +1,4 @@
 using Harness.Kmip;
-using Harness.Kmip.Client;
 using Harness.Scenarios;
 using Harness.Simulator;
 
@@ -10,7 +9,7 @@ namespace Harness.Steps;
 /// a key revoked over KMIP, and what vCenter reports (QueryCryptoKeyStatus, RetrieveKmipServersStatus).
 /// </summary>
 [Binding]
-public sealed class KeyProviderSteps(VsphereDriver site)
+public sealed class KeyProviderSteps(SimulatedSite site)
 {
     [Given("a KMS cluster {string} that creates keys in state {string}")]
     public Task KmsWithPolicy(string name, string state) => site.AddKmsClusterAsync(name, 1, null, state switch
@@ -24,34 +23,11 @@ public sealed class KeyProviderSteps(VsphereDriver site)
     public void StopsAnswering(string kms)
     {
         site.ThrowIfPendingFailure();
-        site.Kms(kms); // a cluster of this scenario
-        site.Simulation.KmsCluster(kms).Stalled = true;
+        site.Actions.StopKmsAnswering(site.Kms(kms));
     }
 
-    /// <summary>KMIP Revoke (Cessation of Operation) of the VM's key, sent as its owner: the key becomes Deactivated; a KMS may still serve its bytes.</summary>
     [When("the KMS revokes the key of VM {string}")]
-    public Task Revoke(string vmName) => site.AttemptAsync(async () =>
-    {
-        var vm = site.Simulation.Vm(vmName);
-        var keyId = vm.KeyId ?? throw new InvalidOperationException($"VM \"{vmName}\" is not encrypted");
-        var provider = ProviderOf(vm.ProviderId!);
-        var server = provider.Servers.First();
-        await using var client = await KmipClient.ConnectAsync(new KmipClientOptions
-        {
-            Host = server.Endpoint.Address.ToString(),
-            Port = server.Endpoint.Port,
-            ClientCertificate = provider.ClientCertificate,
-            ServerThumbprintSha1 = server.TrustedThumbprint,
-            AcceptAnyServerCertificate = server.TrustedThumbprint is null,
-            ConnectTimeout = site.Simulation.KmsTimeout,
-            ReceiveTimeout = site.Simulation.KmsTimeout,
-        });
-        var answer = KmipResponse.Parse(await client.SendAsync(KmipRequests.Message(ProtocolVersion.V1_1,
-            new KmipRequestOptions { Credential = provider.Credential },
-            KmipBatchItems.Revoke(keyId, RevocationReasonCode.CessationOfOperation)))).BatchItems[0];
-        if (!answer.IsSuccess)
-            throw new KmsAdministrationException($"the KMS refused to revoke key {keyId}: {answer.ResultReason}: {answer.ResultMessage}", null);
-    });
+    public Task Revoke(string vm) => site.AttemptAsync(() => site.Actions.RevokeKeyOfAsync(site.Simulation.Vm(vm)));
 
     [Then("vCenter {string} reports the key of VM {string} as {string}")]
     public async Task ReportsKey(string vcName, string vmName, string expected)
@@ -94,10 +70,6 @@ public sealed class KeyProviderSteps(VsphereDriver site)
             Expect.That(lost.Count == 0, $"the KMS cluster \"{kms}\" acknowledged {ids.Count} key(s) and no longer serves {lost.Count}: {string.Join(", ", lost.Take(10))}");
         }
     }
-
-    private KeyProvider ProviderOf(string providerId) =>
-        site.VCenter.KeyProviders.GetValueOrDefault(providerId)
-        ?? throw new InvalidOperationException($"vCenter \"{site.VCenter.Name}\" does not know the key provider \"{providerId}\"");
 
     /// <summary>The name under which this vCenter knows the KMS cluster: its own name, else the provider whose servers are the cluster's.</summary>
     private string ProviderNameFor(VCenterServer vc, string kms) =>

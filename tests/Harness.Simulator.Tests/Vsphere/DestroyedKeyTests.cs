@@ -1,5 +1,6 @@
 using Harness.Kmip;
 using Harness.Kmip.Client;
+using Harness.Simulator.KmsAdministration;
 using Harness.Steps;
 
 namespace Harness.Simulator.Tests.Vsphere;
@@ -13,7 +14,7 @@ public class DestroyedKeyTests
     [Fact]
     public async Task ADestroyedKey_LeavesTheDataUnrecoverable_WhateverKeyTheKmsStillHas()
     {
-        await using var site = new VsphereDriver();
+        await using var site = new SimulatedSite();
         await site.AddKmsClusterAsync("kms-prod", 1);
         var kms = site.Kms("kms-prod");
         var vc = site.VCenter;

@@ -43,7 +43,7 @@ public class RebootBenchmarkTests
             TestContext.Current.TestOutputHelper?.WriteLine(line);
         }
 
-        await using var site = new VsphereDriver();
+        await using var site = new SimulatedSite();
         await site.AddKmsClusterAsync("kms-prod", 1);
         var vc = site.VCenter;
         await site.TrustAsync(vc, "kms-prod", "kms-prod", waitForTrust: true);

@@ -2,6 +2,7 @@ using System.Net.Http.Headers;
 using System.Text.Json;
 using Harness.Kmip;
 using Harness.Kmip.Client;
+using Harness.Simulator.KmsAdministration;
 using Harness.Steps;
 
 namespace Harness.Simulator.Tests.Vsphere;

@@ -13,7 +13,7 @@ public class VCenterKmipConversationTests
     [Fact]
     public async Task EncryptVmAsync_OnANewlyTrustedKms_SendsExactlyVCentersKmipConversation()
     {
-        await using var site = new VsphereDriver();
+        await using var site = new SimulatedSite();
         await site.AddKmsClusterAsync("kms-prod", 1);
         var vc = site.VCenter;
         await site.TrustAsync(vc, "kms-prod", "kms-prod", waitForTrust: true);

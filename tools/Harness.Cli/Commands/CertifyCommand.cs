@@ -1,5 +1,6 @@
 using Harness.Certification;
 using Harness.Kmip.Client;
+using Harness.Simulator.KmsAdministration;
 using Harness.Steps;
 
 namespace Harness.Cli.Commands;

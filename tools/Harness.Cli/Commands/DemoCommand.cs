@@ -3,8 +3,9 @@ using System.Net;
 using System.Text.Json;
 using System.Threading.Channels;
 using Harness.Pki;
+using Harness.Runbooks;
+using Harness.Simulator;
 using Harness.Simulator.Web;
-using Harness.Steps;
 
 namespace Harness.Cli.Commands;
 
@@ -22,7 +23,7 @@ public static class DemoCommand
         var args = new Args(argv, new HashSet<string> { "verbose" });
         var root = Path.GetFullPath(args.Get("dir") ?? Path.Combine(".harness", "demo"));
         var api = args.Get("api") is { } a ? Args.Endpoint(a, "--api") : new IPEndPoint(IPAddress.Loopback, 0);
-        var features = args.Get("features") is { } f ? Path.GetFullPath(f) : RunbookPlayer.FindFeaturesFolder();
+        var features = args.Get("features") is { } f ? Path.GetFullPath(f) : FeatureRunbooks.FindFeaturesFolder();
         if (features is not null && !Directory.Exists(features)) throw new UsageException($"--features {features} is not a folder");
         if (!IPAddress.IsLoopback(api.Address)) throw new UsageException($"--api must be a loopback address (the API has no authentication), not {api.Address}");
         bool verbose = args.Has("verbose");
@@ -30,13 +31,13 @@ public static class DemoCommand
         using var logs = ServeCommand.Logging(verbose);
 
         Console.WriteLine("Harness demo: building the simulated site…");
-        await using var site = new VsphereDriver();
+        await using var site = new SimulatedSite();
         var preset = await PresetInventory.BuildAsync(site);
         var kms = site.Kms(preset.KmsCluster);
         if (verbose) foreach (var relay in kms.Relays) relay.Log += line => Console.WriteLine($"{DateTime.Now:HH:mm:ss} relay {line}");
 
         SimulatorHost host;
-        try { host = await SimulatorHost.StartAsync(site, api, verbose ? logs : null, features); }
+        try { host = await SimulatorHost.StartAsync(site, api, verbose ? logs : null, new FeatureRunbooks(features)); }
         catch (IOException ex) { throw new UsageException($"cannot listen on {api}: {ex.Message}"); }
         await using var _ = host;
 

@@ -1,5 +1,7 @@
 using Harness.Scenarios;
 using Harness.Scenarios.Reports;
+using Harness.Simulator;
+using Harness.Simulator.KmsAdministration;
 using Harness.Steps;
 
 namespace Harness.Cli.Commands;

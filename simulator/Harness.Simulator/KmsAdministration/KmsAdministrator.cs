@@ -1,7 +1,7 @@
 using System.Net.Http.Headers;
 using System.Text.Json;
 
-namespace Harness.Steps;
+namespace Harness.Simulator.KmsAdministration;
 
 /// <summary>
 /// The Harness KMS admin interface (HTTP, bearer token): what a KMS administrator does to keys that KMIP clients cannot.
@@ -106,11 +106,11 @@ public sealed class KmsAdministrator : IKmsAdministration, IDisposable
         return string.IsNullOrWhiteSpace(body) ? "(no body)" : body.Trim();
     }
 
-    Task IKmsAdministration.DeactivateAsync(string keyId) => DeactivateAsync(keyId);
-    Task IKmsAdministration.ReactivateAsync(string keyId) => ReactivateAsync(keyId);
-    Task IKmsAdministration.DestroyAsync(string keyId) => DestroyAsync(keyId);
-    Task IKmsAdministration.RestoreAsync(string keyId) => RestoreAsync(keyId);
-    Task IKmsAdministration.DeleteRootKeyAsync() => DeleteRootKeyAsync();
+    async Task<JsonElement?> IKmsAdministration.DeactivateAsync(string keyId) => await DeactivateAsync(keyId).ConfigureAwait(false);
+    async Task<JsonElement?> IKmsAdministration.ReactivateAsync(string keyId) => await ReactivateAsync(keyId).ConfigureAwait(false);
+    async Task<JsonElement?> IKmsAdministration.DestroyAsync(string keyId) => await DestroyAsync(keyId).ConfigureAwait(false);
+    async Task<JsonElement?> IKmsAdministration.RestoreAsync(string keyId) => await RestoreAsync(keyId).ConfigureAwait(false);
+    async Task<JsonElement?> IKmsAdministration.DeleteRootKeyAsync() => await DeleteRootKeyAsync().ConfigureAwait(false);
 
     public async Task<string> KeyStateAsync(string keyId) => (await GetObjectAsync(keyId).ConfigureAwait(false)).GetProperty("state").GetString() ?? "";
 

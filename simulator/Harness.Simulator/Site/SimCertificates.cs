@@ -3,7 +3,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Harness.Pki;
 
-namespace Harness.Steps;
+namespace Harness.Simulator;
 
 /// <summary>
 /// Certificates dated in the simulation's time, so that "expires in 30 days" and "31 days pass" mean what they say:

@@ -1,6 +1,5 @@
-using Harness.Steps;
 
-namespace Harness.Simulator.Web;
+namespace Harness.Simulator;
 
 /// <summary>What <see cref="PresetInventory.BuildAsync"/> made.</summary>
 public sealed record PresetSummary(string VCenter, string KmsCluster, int Clusters, int Hosts, int Vms, int Encrypted);
@@ -22,7 +21,7 @@ public static class PresetInventory
     /// DC0_C0_H0_VM3, ...); 0 encrypts none, 1 all.
     /// </summary>
     /// <param name="kmsServers">How many servers (relays) the KMS cluster has.</param>
-    public static async Task<PresetSummary> BuildAsync(VsphereDriver site, int clusters = 2, int hostsPerCluster = 4, int vmsPerHost = 10,
+    public static async Task<PresetSummary> BuildAsync(SimulatedSite site, int clusters = 2, int hostsPerCluster = 4, int vmsPerHost = 10,
         double encryptedShare = 0.3, int kmsServers = 2)
     {
         ArgumentNullException.ThrowIfNull(site);

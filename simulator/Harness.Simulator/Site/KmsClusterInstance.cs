@@ -2,10 +2,10 @@ using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using Harness.Kmip.Server;
 using Harness.Pki;
-using Harness.Simulator;
 using Harness.Simulator.Faults;
+using Harness.Simulator.KmsAdministration;
 
-namespace Harness.Steps;
+namespace Harness.Simulator;
 
 /// <summary>
 /// A KMS cluster of the scenario: an embedded Harness KMS on the simulation's clock, reached through one real TCP relay
@@ -127,6 +127,13 @@ public sealed class KmsClusterInstance : IAsyncDisposable
     {
         if (Site is { } site) site.NetworkCut = true;
         else foreach (var r in Relays) r.Refuse();
+    }
+
+    /// <summary>The KMS accepts connections and never answers (through the site when there is one); "reachable again" ends it.</summary>
+    public void StopAnswering()
+    {
+        if (Site is { } site) site.Stalled = true;
+        else foreach (var r in Relays) r.Stall();
     }
 
     public void BecomeReachable()

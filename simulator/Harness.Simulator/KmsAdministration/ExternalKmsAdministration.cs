@@ -1,77 +1,11 @@
 using System.Diagnostics;
 using System.Text;
+using System.Text.Json;
 using Harness.Kmip;
 using Harness.Kmip.Client;
 using Harness.Pki;
 
-namespace Harness.Steps;
-
-/// <summary>
-/// What a KMS administrator does in the vSphere scenarios. The embedded Harness KMS does all of it through its admin
-/// interface (<see cref="KmsAdministrator"/>); a vendor's KMS under certification through KMIP where KMIP can express
-/// it, and through <see cref="IManualKmsAdministrator"/> where it cannot (see <see cref="ExternalKmsAdministration"/>).
-/// </summary>
-public interface IKmsAdministration
-{
-    /// <summary>The KMS stops serving the key (vCenter sees it missing on the KMS).</summary>
-    Task DeactivateAsync(string keyId);
-
-    /// <summary>A deactivated key becomes Active again (KMIP has no operation for it).</summary>
-    Task ReactivateAsync(string keyId);
-
-    Task DestroyAsync(string keyId);
-
-    /// <summary>A destroyed key comes back (from the KMS's backup).</summary>
-    Task RestoreAsync(string keyId);
-
-    Task DeleteRootKeyAsync();
-
-    /// <summary>The key's KMIP state as the KMS reports it (e.g. "Active", "Deactivated", "Destroyed").</summary>
-    Task<string> KeyStateAsync(string keyId);
-}
-
-/// <summary>
-/// A KMS that is not Harness's own, for the vSphere scenarios (<c>./harness certify</c> registers one): every KMS cluster
-/// of a scenario is this KMS, reached through relays of its own so that the scenario can still cut the network or take
-/// a "server" down. vCenter presents the client certificate of <see cref="Pki"/> (the vendor issued it and trusts it
-/// already: there is no 5-minute wait) and trusts the server certificate the KMS presents, by its SHA-1 thumbprint.
-/// </summary>
-/// <param name="Administrator">runs the KMS administrator's steps KMIP cannot express; null: such a step throws
-/// <see cref="NeedsKmsAdministratorException"/>.</param>
-public sealed record ExternalKms(string Host, int Port, PkiPaths Pki, UsernamePasswordCredential? Credential = null,
-    IManualKmsAdministrator? Administrator = null)
-{
-    public string Endpoint => $"{Host}:{Port}";
-
-    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(5);
-    public TimeSpan ReceiveTimeout { get; init; } = TimeSpan.FromSeconds(10);
-
-    private TlsIdentity? _identity;
-    private int _keysCleanedUp;
-
-    /// <summary>The vendor-issued client certificate (with key) and CA, read once.</summary>
-    public TlsIdentity ClientIdentity => _identity ??= Pki.LoadClientIdentity();
-
-    /// <summary>How many keys the runs against this KMS made and destroyed again afterwards.</summary>
-    public int KeysCleanedUp => _keysCleanedUp;
-
-    internal void CountCleanedUp(int keys) => Interlocked.Add(ref _keysCleanedUp, keys);
-
-    /// <summary>How vCenter connects: the vendor-issued client identity; the server certificate accepted as presented and
-    /// trusted by its SHA-1 thumbprint, not by name. Without the certificate: a client the KMS must refuse.</summary>
-    public KmipClientOptions ClientOptions(bool withCertificate = true) => new()
-    {
-        Host = Host,
-        Port = Port,
-        ClientCertificate = withCertificate ? ClientIdentity.Certificate : null,
-        AcceptAnyServerCertificate = true,
-        VerifyServerName = false,
-        ConnectTimeout = ConnectTimeout,
-        ReceiveTimeout = ReceiveTimeout,
-    };
-
-    public Task<KmipClient> ConnectAsync(CancellationToken ct = default) => KmipClient.ConnectAsync(ClientOptions(), ct);
-}
+namespace Harness.Simulator.KmsAdministration;
 
 /// <summary>A KMS administrator's action that KMIP cannot express, done by someone (a script, the operator) outside Harness.</summary>
 public interface IManualKmsAdministrator
@@ -185,22 +119,28 @@ public sealed class ExternalKmsAdministration(ExternalKms kms) : IKmsAdministrat
     private static readonly ProtocolVersion Version = ProtocolVersion.V1_1;
     private KmipRequestOptions Options => new() { AssignBatchItemIds = true, Credential = kms.Credential };
 
-    public Task DeactivateAsync(string keyId) => ManualAsync("deactivate", keyId);
-    public Task ReactivateAsync(string keyId) => ManualAsync("reactivate", keyId);
-    public Task RestoreAsync(string keyId) => ManualAsync("restore", keyId);
-    public Task DeleteRootKeyAsync() => ManualAsync("delete-root-key", "-");
+    public Task<JsonElement?> DeactivateAsync(string keyId) => ManualAsync("deactivate", keyId);
+    public Task<JsonElement?> ReactivateAsync(string keyId) => ManualAsync("reactivate", keyId);
+    public Task<JsonElement?> RestoreAsync(string keyId) => ManualAsync("restore", keyId);
+    public Task<JsonElement?> DeleteRootKeyAsync() => ManualAsync("delete-root-key", "-");
 
-    private Task ManualAsync(string action, string keyId) => kms.Administrator is { } admin
-        ? admin.PerformAsync(action, keyId)
-        : throw new NeedsKmsAdministratorException(action, keyId,
-            $"needs a KMS administrator to {(action == "delete-root-key" ? "delete the root key" : $"{action} key {keyId}")}: KMIP cannot express it " +
-            "(give --admin-command SCRIPT, or run certify at a terminal to be asked)");
+    /// <summary>Someone outside Harness does it: the KMS's view of the key is not known.</summary>
+    private async Task<JsonElement?> ManualAsync(string action, string keyId)
+    {
+        if (kms.Administrator is not { } admin)
+            throw new NeedsKmsAdministratorException(action, keyId,
+                $"needs a KMS administrator to {(action == "delete-root-key" ? "delete the root key" : $"{action} key {keyId}")}: KMIP cannot express it " +
+                "(give --admin-command SCRIPT, or run certify at a terminal to be asked)");
+        await admin.PerformAsync(action, keyId).ConfigureAwait(false);
+        return null;
+    }
 
     /// <summary>Revoke (cessation of operation) when the key is Active, then Destroy: what KMIP allows.</summary>
-    public async Task DestroyAsync(string keyId)
+    public async Task<JsonElement?> DestroyAsync(string keyId)
     {
         await using var client = await ConnectAsync().ConfigureAwait(false);
         await RevokeAndDestroyAsync(client, keyId).ConfigureAwait(false);
+        return null;
     }
 
     /// <summary>Revoke when Active, then Destroy; false when the key was destroyed (or gone) already.</summary>

@@ -1,8 +1,8 @@
 using System.Security.Cryptography.X509Certificates;
 using Harness.Pki;
-using Harness.Simulator;
+using Harness.Simulator.KmsAdministration;
 
-namespace Harness.Steps;
+namespace Harness.Simulator;
 
 /// <summary>
 /// The simulated site of a scenario (STEPS.md): the simulation, its KMS clusters, the vCenter in charge, and the fault
@@ -10,14 +10,19 @@ namespace Harness.Steps;
 /// </summary>
 /// <param name="external">when the run registers one (<c>./harness certify</c>), every KMS cluster of the scenario is
 /// that KMS instead of an embedded Harness KMS.</param>
-public sealed class VsphereDriver(ExternalKms? external = null) : IAsyncDisposable
+public sealed class SimulatedSite(ExternalKms? external = null) : IAsyncDisposable
 {
     private readonly Dictionary<string, KmsClusterInstance> _kms = new(StringComparer.Ordinal);
 
     /// <summary>Per KMS cluster, the SHA-1 of the first vCenter certificate it allowed: the tenant later vCenters join.</summary>
     private readonly Dictionary<string, string> _tenant = new(StringComparer.Ordinal);
 
+    private SiteActions? _actions;
+
     public Simulation Simulation { get; } = new();
+
+    /// <summary>Every action on this site, once: what the step bindings and the REST API call.</summary>
+    public SiteActions Actions => _actions ??= new SiteActions(this);
     public SimClock Clock => Simulation.Clock;
 
     /// <summary>The failure of the last When step, until "the operation fails with" looks at it.</summary>
