@@ -8,7 +8,7 @@ namespace Harness.Simulator;
 /// events, alarms, users and privileges. Its own state lives here: losing vCenter loses it; a new vCenter starts empty
 /// and learns VMs by registering them from their datastores.
 /// </summary>
-public sealed class VCenterServer : IAsyncDisposable
+public sealed partial class VCenterServer : IAsyncDisposable
 {
     /// <summary>vCenter (VECS) warns about a KMS certificate this long before it expires.</summary>
     public static readonly TimeSpan CertificateWarningPeriod = TimeSpan.FromDays(30);
