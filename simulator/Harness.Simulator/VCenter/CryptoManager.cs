@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Threading.Channels;
 using Harness.Kmip;
 using Harness.Kmip.Client;
 
@@ -44,7 +43,8 @@ public sealed class CryptoManager : IAsyncDisposable
     public static readonly ProtocolVersion Version = ProtocolVersion.V1_1;
     public const int KeysPerMessage = 100;
     private readonly ConcurrentDictionary<string, KmipClient> _connections = new();
-    private readonly Channel<int> _freeLanes = Channel.CreateUnbounded<int>();
+    private readonly SemaphoreSlim _gate = new(0);
+    private readonly ConcurrentStack<int> _freeLanes = new(); // the connection used last is used first
     private int _laneCount;
 
     /// <summary>
@@ -60,7 +60,8 @@ public sealed class CryptoManager : IAsyncDisposable
             lock (_freeLanes)
             {
                 if (value < _laneCount) throw new ArgumentOutOfRangeException(nameof(value), value, $"the crypto manager keeps {_laneCount} connections: it can grow, not shrink");
-                for (int lane = _laneCount; lane < value; lane++) _freeLanes.Writer.TryWrite(lane);
+                for (int lane = value - 1; lane >= _laneCount; lane--) _freeLanes.Push(lane);
+                if (value > _laneCount) _gate.Release(value - _laneCount);
                 _laneCount = value;
             }
         }
@@ -147,7 +148,8 @@ public sealed class CryptoManager : IAsyncDisposable
     /// <summary>Runs an exchange on a connection to the cluster, reconnecting (next server) once if the connection broke.</summary>
     private async Task<T> WithConnectionAsync<T>(KeyProvider provider, Func<KmipClient, Task<T>> exchange)
     {
-        int lane = await _freeLanes.Reader.ReadAsync().ConfigureAwait(false);
+        await _gate.WaitAsync().ConfigureAwait(false);
+        if (!_freeLanes.TryPop(out int lane)) throw new InvalidOperationException("no free connection although the gate let an exchange in");
         try
         {
             for (int attempt = 0; ; attempt++)
@@ -165,7 +167,11 @@ public sealed class CryptoManager : IAsyncDisposable
                 }
             }
         }
-        finally { _freeLanes.Writer.TryWrite(lane); }
+        finally
+        {
+            _freeLanes.Push(lane);
+            _gate.Release();
+        }
     }
 
     /// <summary>GenerateKey: vCenter's conversation for a new key. Returns the key ID and the key.</summary>
