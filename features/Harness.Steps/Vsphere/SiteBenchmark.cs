@@ -18,7 +18,7 @@ public sealed class SiteBenchmark : IAsyncDisposable
     public const int DiskDataBytes = 256;
 
     /// <summary>Connections vCenter keeps to the KMS while it builds the site: keys are made this many at a time.</summary>
-    public const int KmsConnections = 8;
+    public const int KmsConnections = 16;
 
     private SiteBenchmark(VsphereDriver site, IReadOnlyList<EsxiHost> hosts, IReadOnlyList<VirtualMachine> vms, int clusters)
     {
