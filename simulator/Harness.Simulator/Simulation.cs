@@ -113,11 +113,15 @@ public sealed partial class Simulation : IAsyncDisposable
     public VirtualMachine AddVm(string name, string hostName, bool poweredOn)
     {
         if (AllVms.Any(v => v.Name == name)) throw new VsphereFault("DuplicateName", $"VM \"{name}\" already exists");
-        var host = Host(hostName);
+        return NewVm(name, Host(hostName), poweredOn);
+    }
+
+    private VirtualMachine NewVm(string name, EsxiHost host, bool poweredOn)
+    {
         var files = new VmFiles(name);
         foreach (var disk in new[] { "home", "disk0" })
         {
-            var data = KnownData(name, disk);
+            var data = KnownData(name, disk, DiskDataBytes);
             files.Disks.Add(new VirtualDisk(disk, $"[{host.Cluster.Datastore.Name}] {name}/{name}{(disk == "home" ? ".vmx" : "_0.vmdk")}")
             {
                 ClearData = data,
@@ -166,16 +170,17 @@ public sealed partial class Simulation : IAsyncDisposable
         if (VCenter is { Available: true } current) current.CheckCircularDependency(vm);
     }
 
-    /// <summary>Deterministic disk contents: 64 KiB derived from the VM and disk names.</summary>
-    public static byte[] KnownData(string vm, string disk)
+    /// <summary>Deterministic disk contents: <paramref name="length"/> bytes (64 KiB unless told) derived from the VM and disk names.</summary>
+    public static byte[] KnownData(string vm, string disk, int length = DefaultDiskDataBytes)
     {
-        // AES-256 in counter mode keyed by the names: deterministic, pseudo-random, one cipher pass for 64 KiB.
+        // AES-256 in counter mode keyed by the names: deterministic, pseudo-random, one cipher pass.
         var key = SHA256.HashData(Encoding.UTF8.GetBytes($"{vm}/{disk}"));
-        var counters = new byte[64 * 1024];
+        var counters = new byte[(length + 15) / 16 * 16];
         for (int i = 0; i < counters.Length; i += 16) System.Buffers.Binary.BinaryPrimitives.WriteInt64BigEndian(counters.AsSpan(i + 8), i / 16);
         using var aes = System.Security.Cryptography.Aes.Create();
         aes.Key = key;
-        return aes.EncryptEcb(counters, System.Security.Cryptography.PaddingMode.None);
+        var data = aes.EncryptEcb(counters, System.Security.Cryptography.PaddingMode.None);
+        return data.Length == length ? data : data[..length];
     }
 
     // ---- time ---------------------------------------------------------------------------------------------------
@@ -287,7 +292,8 @@ public sealed partial class Simulation : IAsyncDisposable
     private static bool CanStartWithoutVCenter(VirtualMachine vm) =>
         (vm.Datastore != vm.Host.Cluster.Datastore || vm.Host.Cluster.DatastoreAccessible) && vm.Host.HasKeysOf(vm);
 
-    private async Task BootAsync(IReadOnlyCollection<EsxiHost> booted, bool siteWide)
+    /// <param name="together">vCenter reconnects the booted hosts together (one fetch of their keys) instead of one by one.</param>
+    private async Task BootAsync(IReadOnlyCollection<EsxiHost> booted, bool siteWide, bool together = false)
     {
         var vc = VCenter;
         if (vc is { Available: true } && vc.ApplianceVm is { PowerState: PowerState.PoweredOff }) await vc.GoDownAsync();
@@ -313,7 +319,13 @@ public sealed partial class Simulation : IAsyncDisposable
                 foreach (var h in Hosts) reconnected.Add(h);
                 progress = true;
             }
-            if (vc is { Available: true })
+            if (vc is { Available: true } && together && booted.Where(h => !reconnected.Contains(h)).ToList() is { Count: > 0 } pending)
+            {
+                await vc.HostsReconnectedAsync(pending);
+                reconnected.UnionWith(pending);
+                progress = true;
+            }
+            else if (vc is { Available: true })
                 foreach (var host in booted.Where(h => !reconnected.Contains(h)).ToList())
                 {
                     await vc.HostReconnectedAsync(host);

@@ -73,6 +73,9 @@ namespace Harness.Cli
                                                                  started on the host network, 127.0.0.1:N, then removed
               ./harness bench --target HOST:PORT --pki DIR --op get|create --connections N --seconds S
                                                                  load a KMIP server and report ops/s, p50, p99
+              ./harness bench site --hosts N --vms M [--clusters C]
+                                                                 build a simulated site with an embedded KMS, reboot every
+                                                                 host at once, report build and unlock times, KMIP messages
             Exit codes: 0 good, 1 a check failed, 2 bad usage or input.
             """;
     }

@@ -65,6 +65,7 @@ public sealed class CryptoManager : IAsyncDisposable
         this.connectTimeout = connectTimeout;
         this.receiveTimeout = receiveTimeout;
         Clock = clock;
+        Connections = 1;
     }
 
     /// <summary>The clock certificate validity is judged by (the simulation's, not the machine's).</summary>
@@ -84,7 +85,33 @@ public sealed class CryptoManager : IAsyncDisposable
         int first = _lastAnswered.TryGetValue(provider.Name, out var i) && i < servers.Count ? i : 0;
         return [.. servers.Skip(first), .. servers.Take(first)];
     }
-    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly SemaphoreSlim _gate = new(0);
+    private readonly ConcurrentStack<int> _freeLanes = new(); // the connection used last is used first
+    private int _laneCount;
+
+    /// <summary>
+    /// How many connections vCenter keeps to each KMS server. Independent exchanges (one key's conversation, one batch
+    /// of Gets) each take a connection of their own, so up to this many run at once; each new connection begins with
+    /// vCenter's connect sequence. Default 1: one exchange at a time. It can grow, not shrink.
+    /// </summary>
+    public int Connections
+    {
+        get => _laneCount;
+        set
+        {
+            lock (_freeLanes)
+            {
+                if (value < _laneCount) throw new ArgumentOutOfRangeException(nameof(value), value, $"the crypto manager keeps {_laneCount} connections: it can grow, not shrink");
+                for (int lane = value - 1; lane >= _laneCount; lane--) _freeLanes.Push(lane);
+                if (value > _laneCount) _gate.Release(value - _laneCount);
+                _laneCount = value;
+            }
+        }
+    }
+
+    /// <summary>The connection of one lane to one server (lane 0 is the connection a single-connection crypto manager has).</summary>
+    private static string ConnectionKey(KeyProvider provider, KmsServerConfig server, int lane) =>
+        lane == 0 ? $"{provider.Name}/{server.Name}" : $"{provider.Name}/{server.Name}#{lane}";
 
     /// <summary>Every request message vCenter sent, in order (tests compare it with vCenter's conversation).</summary>
     public List<TtlvNode> SentRequests { get; } = [];
@@ -113,7 +140,7 @@ public sealed class CryptoManager : IAsyncDisposable
     private static KmipRequestOptions OptionsFor(KeyProvider provider) => new() { AssignBatchItemIds = true, Credential = provider.Credential };
 
     /// <summary>A connection to the first server of the cluster that answers; vCenter's connect sequence on a new connection.</summary>
-    private async Task<KmipClient> ConnectAsync(KeyProvider provider)
+    private async Task<KmipClient> ConnectAsync(KeyProvider provider, int lane)
     {
         var errors = new List<string>();
         if (ClientCertificateProblem(provider) is { } clientProblem)
@@ -124,7 +151,7 @@ public sealed class CryptoManager : IAsyncDisposable
         }
         foreach (var server in TryOrder(provider))
         {
-            var key = $"{provider.Name}/{server.Name}";
+            var key = ConnectionKey(provider, server, lane);
             if (ServerCertificateProblem(server) is { } serverProblem)
             {
                 if (_connections.TryRemove(key, out var stale)) await stale.DisposeAsync().ConfigureAwait(false);
@@ -185,11 +212,12 @@ public sealed class CryptoManager : IAsyncDisposable
     private async Task<T> WithConnectionAsync<T>(KeyProvider provider, Func<KmipClient, Task<T>> exchange)
     {
         await _gate.WaitAsync().ConfigureAwait(false);
+        if (!_freeLanes.TryPop(out int lane)) throw new InvalidOperationException("no free connection although the gate let an exchange in");
         try
         {
             for (int attempt = 0; ; attempt++)
             {
-                var client = await ConnectAsync(provider).ConfigureAwait(false);
+                var client = await ConnectAsync(provider, lane).ConfigureAwait(false);
                 try { return await exchange(client).ConfigureAwait(false); }
                 catch (Exception ex) when (ex is IOException or TimeoutException or OperationCanceledException && attempt == 0)
                 {
@@ -202,7 +230,11 @@ public sealed class CryptoManager : IAsyncDisposable
                 }
             }
         }
-        finally { _gate.Release(); }
+        finally
+        {
+            _freeLanes.Push(lane);
+            _gate.Release();
+        }
     }
 
     /// <summary>GenerateKey: vCenter's conversation for a new key. Returns the key ID and the key.</summary>
@@ -370,7 +402,8 @@ public sealed class CryptoManager : IAsyncDisposable
     public async Task DropConnectionsAsync(KeyProvider provider)
     {
         foreach (var server in provider.Servers)
-            if (_connections.TryRemove($"{provider.Name}/{server.Name}", out var c)) await c.DisposeAsync().ConfigureAwait(false);
+            for (int lane = 0; lane < _laneCount; lane++)
+                if (_connections.TryRemove(ConnectionKey(provider, server, lane), out var c)) await c.DisposeAsync().ConfigureAwait(false);
     }
 
     /// <summary>Drops every KMS connection (vCenter lost; trust changed).</summary>

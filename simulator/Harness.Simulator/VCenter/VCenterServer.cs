@@ -237,6 +237,20 @@ public sealed partial class VCenterServer : IAsyncDisposable
         if (host.CryptoState == HostCryptoState.Safe) return;
         RequireAlive();
         RequirePrivilege(user, "Cryptographer.RegisterHost");
+        // Encryptions that run at once (a bench builds a site 16 VMs at a time) enable each host once.
+        var gate = _enabling.GetOrAdd(host, _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync();
+        try
+        {
+            if (host.CryptoState != HostCryptoState.Safe) await EnableCryptoNowAsync(host, user);
+        }
+        finally { gate.Release(); }
+    }
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<EsxiHost, SemaphoreSlim> _enabling = new();
+
+    private async Task EnableCryptoNowAsync(EsxiHost host, string? user)
+    {
         host.PrepareCrypto();
         var (provider, id, key) = await NewHostKeyAsync(host);
         host.EnableCrypto(id, key, provider);
@@ -564,24 +578,7 @@ public sealed partial class VCenterServer : IAsyncDisposable
     /// A host came back from a reboot: its VMs are registered, powered off; vCenter fetches the keys the host lacks and
     /// pushes them (and the host key); VMs whose key it cannot get lock (KMS cluster error, or key missing on the KMS).
     /// </summary>
-    public async Task HostReconnectedAsync(EsxiHost host)
-    {
-        RequireAlive();
-        host.ConnectionState = HostConnectionState.Connected;
-        Events.Log(EventTypes.HostConnected, host.Name, "HostSystem");
-        var vms = host.Vms.Where(v => v.Registered).ToList();
-        var failures = await EnsureKeysAsync(vms, [host]);
-        foreach (var vm in vms.Where(v => v.Encrypted))
-        {
-            if (failures.TryGetValue(vm, out var why)) Lock(vm, why.LockEvent);
-            else Unlock(vm);
-        }
-        foreach (var kind in failures.Values.Select(f => f.Failure).Distinct())
-        {
-            var type = kind == KeyFailure.KmsClusterError ? EventTypes.SendKeyErrorKmsClusterError : EventTypes.SendKeyErrorKeyMissingOnKms;
-            Events.Log(type, host.Name, "HostSystem");
-        }
-    }
+    public Task HostReconnectedAsync(EsxiHost host) => HostsReconnectedAsync([host]);
 
     /// <summary>Keys vanish from a host behind vCenter's back: its encrypted VMs that used them lock at once.</summary>
     public void KeysRemovedFromHost(EsxiHost host, string keyId)

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using Harness.Kmip;
-using Harness.Steps;
 using static Harness.Simulator.Tests.Vsphere.RequestMessages;
 
 namespace Harness.Simulator.Tests.Vsphere;
@@ -13,7 +12,8 @@ namespace Harness.Simulator.Tests.Vsphere;
 /// TestResults/reboot-benchmark.txt next to the test assembly and to the test output.
 /// <para>
 /// Size: HARNESS_BENCH_HOSTS × HARNESS_BENCH_VMS_PER_HOST; with HARNESS_BENCH=1 the default is the full 32 × 250
-/// (8,000 encrypted VMs), otherwise 4 × 25 so that ./harness test stays fast. Hosts are in clusters of 8. Full run:
+/// (8,000 encrypted VMs), otherwise 4 × 25 so that ./harness test stays fast. Hosts are in clusters of 8; the site is
+/// <see cref="SiteBenchmark"/>'s, as for <c>./harness bench site</c>. Full run:
 /// <c>HARNESS_BENCH=1 dotnet test tests/Harness.Simulator.Tests -c Release --filter RebootBenchmark</c>
 /// </para>
 /// </summary>
@@ -43,56 +43,31 @@ public class RebootBenchmarkTests
             TestContext.Current.TestOutputHelper?.WriteLine(line);
         }
 
-        await using var site = new SimulatedSite();
-        await site.AddKmsClusterAsync("kms-prod", 1);
-        var vc = site.VCenter;
-        await site.TrustAsync(vc, "kms-prod", "kms-prod", waitForTrust: true);
-
-        // The site: clusters of 8 hosts, every VM powered on.
+        // The site (SiteBenchmark, shared with ./harness bench site): clusters of 8 hosts, every VM powered on and
+        // encrypted the way vCenter does it: a key created on the KMS with vCenter's conversation, each.
         var watch = Stopwatch.StartNew();
-        var hostNames = Enumerable.Range(1, hostCount).Select(i => $"esx{i:000}").ToList();
-        foreach (var (chunk, c) in hostNames.Chunk(HostsPerCluster).Select((chunk, c) => (chunk, c)))
-            site.Simulation.AddCluster($"cl{c + 1:00}", chunk);
-        var hosts = site.Simulation.Hosts.ToList();
-        var vms = new List<VirtualMachine>(hostCount * vmsPerHost);
-        foreach (var host in hosts)
-            for (int v = 1; v <= vmsPerHost; v++)
-                vms.Add(site.Simulation.AddVm($"{host.Name}-vm{v:000}", host.Name, poweredOn: false));
+        await using var bench = await SiteBenchmark.BuildAsync(hostCount, hostCount * vmsPerHost, (hostCount + HostsPerCluster - 1) / HostsPerCluster);
         var buildTime = watch.Elapsed;
-
-        // Every VM encrypted the way vCenter does it: a key created on the KMS with vCenter's conversation, each.
-        watch.Restart();
-        long beforeEncrypt = vc.Crypto.RequestCount;
-        foreach (var vm in vms) await vc.EncryptVmAsync(vm); // vSphere encrypts powered-off VMs
-        var encryptTime = watch.Elapsed;
-        foreach (var vm in vms) await vc.PowerOnVmAsync(vm);
-        long encryptRequests = vc.Crypto.RequestCount - beforeEncrypt;
-        var keyIds = vms.Select(v => v.KeyId!).ToHashSet(StringComparer.Ordinal);
+        var vms = bench.Vms;
+        var keyIds = bench.KeyIds;
         keyIds.Should().HaveCount(vms.Count, "every VM has its own key");
+        bench.EncryptRequests.Should().BeGreaterThanOrEqualTo(4L * vms.Count, "each key is Create, Get Attributes, Add Attribute ×3 (one message), Get");
 
-        // Every host reboots; vCenter fetches the keys the hosts lost and pushes them.
-        vc.Crypto.RecordRequests = true;
-        lock (vc.Crypto.SentRequests) vc.Crypto.SentRequests.Clear();
-        long beforeReboot = vc.Crypto.RequestCount;
-        watch.Restart();
-        foreach (var host in hosts) await site.Simulation.RebootHostAsync(host);
-        var rebootTime = watch.Elapsed;
-        long rebootRequests = vc.Crypto.RequestCount - beforeReboot;
-        vc.Crypto.RecordRequests = false;
-        var sent = vc.Crypto.SentRequests.ToList();
+        // Every host reboots at once; vCenter fetches the keys the hosts lost, each once, and pushes them.
+        var reboot = await bench.RebootEveryHostAsync();
+        var rebootTime = reboot.Time;
+        long rebootRequests = reboot.Messages;
+        var sent = reboot.Sent;
 
         // Every VM is unlocked, its host has its key, its disks read back.
-        watch.Restart();
-        var locked = vms.Where(v => v.CryptoState != CryptoState.Unlocked).Select(v => v.Name).ToList();
-        locked.Should().BeEmpty("the KMS is reachable: no VM locks after a host reboot");
-        var unreadable = vms.Where(v => !Simulation.ReadsBackIntact(v, out _)).Select(v => v.Name).ToList();
-        unreadable.Should().BeEmpty("every VM's host has its key back and its disks decrypt");
-        var verifyTime = watch.Elapsed;
+        reboot.NotUnlocked.Should().BeEmpty("the KMS is reachable: no VM locks after a host reboot");
+        reboot.Unreadable.Should().BeEmpty("every VM's host has its key back and its disks decrypt");
 
         // What the reboot cost the KMS: Get with Get Attributes "State" (vSphere uses only Active keys), each key once,
         // up to 100 keys per message; the hosts' host keys come in the same messages.
         sent.Should().HaveCount((int)rebootRequests, "every request of the reboot was recorded");
         var getMessages = sent.Where(m => Operations(m).All(o => o is Operation.Get or Operation.GetAttributes)).ToList();
+        var hosts = bench.Hosts;
         var hostKeyIds = hosts.Select(h => h.HostKeyId!).ToHashSet(StringComparer.Ordinal);
         hostKeyIds.Should().HaveCount(hosts.Count, "every host of an encrypted VM's cluster is crypto-safe with a host key of its own");
         var other = sent.Except(getMessages).ToList();
@@ -104,18 +79,16 @@ public class RebootBenchmarkTests
         fetched.Should().OnlyHaveUniqueItems().And.BeEquivalentTo(keyIds.Concat(hostKeyIds));
         getMessages.Should().OnlyContain(m => BatchItems(m).Count(i => OperationOf(i) == Operation.Get) <= CryptoManager.KeysPerMessage, "at most 100 keys per message");
         int ideal = (keyIds.Count + hostKeyIds.Count + CryptoManager.KeysPerMessage - 1) / CryptoManager.KeysPerMessage;
-        int perHostBatches = hosts.Sum(h => (h.Vms.Count + 1 + CryptoManager.KeysPerMessage - 1) / CryptoManager.KeysPerMessage);
-        getMessages.Count.Should().BeInRange(ideal, perHostBatches,
-            "about keys/100 messages: full batches of 100, plus at most one partial batch per host rebooted");
+        getMessages.Count.Should().BeInRange(ideal, ideal + bench.Clusters,
+            "about keys/100 messages: full batches of 100, plus at most one partial batch per cluster");
 
         Note($"reboot benchmark  {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm:ss}Z  {Environment.ProcessorCount} cores  " +
              $"{(Debugger.IsAttached ? "debugger" : typeof(RebootBenchmarkTests).Assembly.GetCustomAttributes(typeof(DebuggableAttribute), false).OfType<DebuggableAttribute>().Any(d => d.IsJITOptimizerDisabled) ? "Debug build" : "Release build")}");
-        Note($"site: {hostCount} hosts in {site.Simulation.Clusters.Count()} clusters of up to {HostsPerCluster}, {vmsPerHost} VMs per host = {vms.Count} encrypted VMs, {keyIds.Count} keys");
-        Note($"build site (AddVm)          {buildTime.TotalSeconds,8:0.000} s");
-        Note($"encrypt every VM            {encryptTime.TotalSeconds,8:0.000} s  {encryptRequests} KMIP requests ({Rate(vms.Count, encryptTime)} VMs/s)");
+        Note($"site: {hostCount} hosts in {bench.Clusters} clusters of up to {HostsPerCluster}, {vmsPerHost} VMs per host = {vms.Count} encrypted VMs, {keyIds.Count} keys");
+        Note($"build site (KMS, inventory) {(buildTime - bench.EncryptTime).TotalSeconds,8:0.000} s");
+        Note($"encrypt every VM            {bench.EncryptTime.TotalSeconds,8:0.000} s  {bench.EncryptRequests} KMIP requests ({Rate(vms.Count, bench.EncryptTime)} VMs/s)");
         Note($"reboot every host           {rebootTime.TotalSeconds,8:0.000} s  {rebootRequests} KMIP requests: {getMessages.Count} Get messages with {fetched.Count} Get items, {other.Count} other (ideal {ideal} messages)");
         Note($"  per host                  {rebootTime.TotalMilliseconds / hostCount,8:0.0} ms  ({Rate(vms.Count, rebootTime)} VMs/s unlocked)");
-        Note($"verify (read back every VM) {verifyTime.TotalSeconds,8:0.000} s");
 
         var dir = Path.Combine(AppContext.BaseDirectory, "TestResults");
         Directory.CreateDirectory(dir);

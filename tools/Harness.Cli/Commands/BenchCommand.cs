@@ -8,12 +8,13 @@ namespace Harness.Cli.Commands;
 /// <summary>
 /// `harness bench --target HOST:PORT --pki DIR --op get|create --connections N --seconds S [--version 1.4]`: a load
 /// generator against any KMIP server. Each connection sends one request at a time; the line printed is
-/// "get: 31,250 ops/s, p50 0.4 ms, p99 1.9 ms, 0 errors".
+/// "get: 31,250 ops/s, p50 0.4 ms, p99 1.9 ms, 0 errors". `harness bench site ...` is <see cref="BenchSiteCommand"/>.
 /// </summary>
 public static class BenchCommand
 {
     public static async Task<int> RunAsync(string[] argv)
     {
+        if (argv is ["site", ..]) return await BenchSiteCommand.RunAsync(argv[1..]);
         var args = new Args(argv, new HashSet<string>());
         var target = Args.Endpoint(args.Required("target"), "--target");
         var pkiDir = args.Required("pki");
