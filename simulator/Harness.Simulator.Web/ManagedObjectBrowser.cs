@@ -87,9 +87,9 @@ internal static class ManagedObjectBrowser
             ["runtime"] = Data("VirtualMachineRuntimeInfo", new JsonObject
             {
                 ["host"] = Ref("HostSystem", vm.Host.Name),
-                ["powerState"] = Value("VirtualMachinePowerState", View.Power(vm.PowerState)),
-                ["cryptoState"] = Value("string", vm.Encrypted ? View.Crypto(vm.CryptoState) : null),
-                ["connectionState"] = Value("VirtualMachineConnectionState", vm.Registered ? "connected" : "orphaned"),
+                ["powerState"] = Value("VirtualMachinePowerState", PropertyReader.Read(vm, "runtime.powerState")),
+                ["cryptoState"] = Value("string", PropertyReader.Read(vm, "runtime.cryptoState")),
+                ["connectionState"] = Value("VirtualMachineConnectionState", vm.Registered ? PropertyReader.Read(vm, "runtime.connectionState") : "orphaned"),
             }),
             ["datastore"] = Array("ManagedObjectReference", [Ref("Datastore", vm.Datastore.Name)]),
             ["snapshot"] = Value("int", vm.Snapshots),
@@ -103,7 +103,8 @@ internal static class ManagedObjectBrowser
         ["parent"] = Ref("ClusterComputeResource", h.Cluster.Name),
         ["runtime"] = Data("HostRuntimeInfo", new JsonObject
         {
-            ["cryptoState"] = Value("string", View.HostCrypto(h.CryptoState)),
+            ["cryptoState"] = Value("string", PropertyReader.Read(h, "runtime.cryptoState")),
+            ["connectionState"] = Value("HostSystemConnectionState", PropertyReader.Read(h, "runtime.connectionState")),
             ["cryptoKeyId"] = h.HostKeyId is null ? Value("CryptoKeyId", null) : KeyId(h.HostKeyId, h.HostKeyProviderId ?? ""),
         }),
         ["vm"] = Array("ManagedObjectReference", h.Vms.Select(v => Ref("VirtualMachine", v.Name))),

@@ -48,6 +48,10 @@ internal static class SimulatorApi
         "POST /api/vcenters {name}", "POST /api/vcenters/{name}/lose",
         "POST /api/vcenters/{name}/trust {kmsCluster, providerName?, waitForTrust?}",
         "POST /api/clock/advance {minutes}",
+        "POST /api/vms/{name}/migrate {host}[?user=]", "POST /api/vms/{name}/clone {name}[?user=]", "POST /api/vms/{name}/decrypt[?user=]",
+        "POST /api/vms/{name}/unregister", "POST /api/vms/{name}/register-on {host}[?user=]", "POST /api/vms/{name}/reload",
+        "POST /api/hosts/{name}/fail", "POST /api/hosts/{name}/back",
+        "POST /api/kms-clusters/{name}/stop-answering", "POST /api/vms/{name}/key/revoke",
         "GET  /api/mob", "GET  /api/mob/{type}/{name}",
         "GET  /api/runbooks", "GET  /api/player",
         "POST /api/player/start {feature, scenario}", "POST /api/player/next", "POST /api/player/reset", "POST /api/player/stop",
@@ -307,6 +311,88 @@ internal static class SimulatorApi
             return new ActionResult($"{minutes} minute(s) passed") { Clock = new ClockView(host.Simulation.Clock.GetUtcNow()) };
         }));
 
+        // ---- actions of the second round (STEPS.md) --------------------------------------------------------------
+        // When VM "app01" migrates to host "esx02"
+        api.MapPost("/vms/{name}/migrate", (string name, string? user, HttpRequest request) => Act(host, async () =>
+        {
+            var target = host.Simulation.Host(Required((await BodyAsync<HostBody>(request, "{\"host\": \"esx02\"}")).Host, "host"));
+            var vm = host.Simulation.Vm(name);
+            await host.Site.Actions.MigrateVmAsync(vm, target, Blank(user));
+            return new ActionResult($"VM \"{name}\" migrated to host \"{target.Name}\"{By(user)}") { Vm = View.Of(vm, host.Simulation.VCenter) };
+        }));
+
+        // When the administrator clones VM "app01" as "app02"
+        api.MapPost("/vms/{name}/clone", (string name, string? user, HttpRequest request) => Act(host, async () =>
+        {
+            var cloneName = Required((await BodyAsync<NameBody>(request, "{\"name\": \"app02\"}")).Name, "name");
+            var clone = await host.Site.Actions.CloneVmAsync(host.Simulation.Vm(name), cloneName, Blank(user));
+            return new ActionResult($"VM \"{name}\" cloned as \"{clone.Name}\"{By(user)}") { Vm = View.Of(clone, host.Simulation.VCenter) };
+        }));
+
+        // When the administrator decrypts VM "app01"
+        api.MapPost("/vms/{name}/decrypt", (string name, string? user) => Act(host, async () =>
+        {
+            var vm = host.Simulation.Vm(name);
+            await host.Site.Actions.DecryptVmAsync(vm, Blank(user));
+            return new ActionResult($"VM \"{name}\" decrypted{By(user)}") { Vm = View.Of(vm, host.Simulation.VCenter) };
+        }));
+
+        // When the administrator unregisters VM "app01"
+        api.MapPost("/vms/{name}/unregister", (string name) => Act(host, () =>
+        {
+            var vm = host.Simulation.Vm(name);
+            host.Site.Actions.UnregisterVmFromInventory(vm);
+            return Task.FromResult(new ActionResult($"VM \"{name}\" unregistered") { Vm = View.Of(vm, host.Simulation.VCenter) });
+        }));
+
+        // When the administrator registers VM "app01" on host "esx02"
+        api.MapPost("/vms/{name}/register-on", (string name, string? user, HttpRequest request) => Act(host, async () =>
+        {
+            var target = host.Simulation.Host(Required((await BodyAsync<HostBody>(request, "{\"host\": \"esx02\"}")).Host, "host"));
+            var vm = host.Simulation.Vm(name);
+            await host.Site.Actions.RegisterVmOnHostAsync(vm, target, Blank(user));
+            return new ActionResult($"VM \"{name}\" registered on host \"{target.Name}\"{By(user)}") { Vm = View.Of(vm, host.Simulation.VCenter) };
+        }));
+
+        // When the administrator reloads VM "app01"
+        api.MapPost("/vms/{name}/reload", (string name) => Act(host, async () =>
+        {
+            var vm = host.Simulation.Vm(name);
+            await host.Site.Actions.ReloadVmAsync(vm);
+            return new ActionResult($"VM \"{name}\" reloaded") { Vm = View.Of(vm, host.Simulation.VCenter) };
+        }));
+
+        // When host "esx01" fails / When host "esx01" is back
+        api.MapPost("/hosts/{name}/fail", (string name) => Act(host, async () =>
+        {
+            var h = host.Simulation.Host(name);
+            await host.Site.Actions.FailHostAsync(h);
+            return new ActionResult($"host \"{name}\" failed") { Host = View.Of(h, host.Simulation.VCenter) };
+        }));
+        api.MapPost("/hosts/{name}/back", (string name) => Act(host, async () =>
+        {
+            var h = host.Simulation.Host(name);
+            await host.Site.Actions.HostBackAsync(h);
+            return new ActionResult($"host \"{name}\" is back") { Host = View.Of(h, host.Simulation.VCenter) };
+        }));
+
+        // When the KMS cluster "kms-prod" stops answering
+        api.MapPost("/kms-clusters/{name}/stop-answering", (string name) => Act(host, async () =>
+        {
+            var kms = Kms(host.Site, name);
+            host.Site.Actions.StopKmsAnswering(kms);
+            return new ActionResult($"KMS cluster \"{name}\" stopped answering") { KmsCluster = await KmsViewAsync(host, kms) };
+        }));
+
+        // When the KMS revokes the key of VM "app01"
+        api.MapPost("/vms/{name}/key/revoke", (string name) => Act(host, async () =>
+        {
+            var vm = host.Simulation.Vm(name);
+            if (vm.KeyId is null) throw ApiProblem.Conflict("not encrypted", $"VM \"{name}\" is not encrypted: it has no key on a KMS");
+            await host.Site.Actions.RevokeKeyOfAsync(vm);
+            return new ActionResult($"the KMS revoked key {vm.KeyId} of VM \"{name}\"") { Vm = View.Of(vm, host.Simulation.VCenter) };
+        }));
+
         api.MapFallback((HttpContext ctx) => Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "no such endpoint",
             detail: $"{ctx.Request.Method} {ctx.Request.Path} is not an endpoint of the simulator API; GET /api lists them"));
     }
@@ -327,6 +413,8 @@ internal static class SimulatorApi
     private sealed record NewVCenterBody(string? Name);
     private sealed record TrustBody(string? KmsCluster, string? ProviderName, bool? WaitForTrust);
     private sealed record AdvanceBody(double? Minutes);
+    private sealed record HostBody(string? Host);
+    private sealed record NameBody(string? Name);
 
     // ---- helpers ------------------------------------------------------------------------------------------------
 

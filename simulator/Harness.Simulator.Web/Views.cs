@@ -11,7 +11,7 @@ namespace Harness.Simulator.Web;
 public sealed record VmView(
     string Name, string Host, string Cluster, string Datastore, string VmxPath,
     string PowerState, string CryptoState, bool Encrypted, string? KeyId, string? Provider,
-    bool Registered, IReadOnlyList<string> ActiveAlarms);
+    bool Registered, IReadOnlyList<string> ActiveAlarms, string ConnectionState);
 
 public sealed record HostView(
     string Name, string Cluster, string CryptoState, bool KeyPersistence, int CachedKeyCount,
@@ -69,17 +69,13 @@ public sealed record ActionResult(string Did)
 /// <summary>Builds the views from the simulation (callers hold the host's gate).</summary>
 internal static class View
 {
-    public static string Power(PowerState s) => s == PowerState.PoweredOn ? "poweredOn" : "poweredOff";
-    public static string Crypto(CryptoState s) => s == CryptoState.Locked ? "locked" : "unlocked";
+    // The API's names are PropertyReader's (vSphere's): one map of values for the REST API, the MOB view and the steps.
+    public static string Power(PowerState s) => PropertyReader.PowerStateName(s);
 
-    public static string HostCrypto(HostCryptoState s) => s switch
-    {
-        HostCryptoState.Incapable => "incapable",
-        HostCryptoState.Prepared => "prepared",
-        HostCryptoState.Safe => "safe",
-        HostCryptoState.PendingIncapable => "pendingIncapable",
-        _ => s.ToString(),
-    };
+    /// <summary>The lock state the dashboard shows: a VM that is not encrypted cannot be locked ("unlocked"; runtime.cryptoState is unset for it).</summary>
+    public static string Crypto(CryptoState s) => PropertyReader.CryptoStateName(s);
+
+    public static string HostCrypto(HostCryptoState s) => PropertyReader.HostCryptoStateName(s);
 
     private static IReadOnlyList<string> ActiveAlarms(VCenterServer? vc, string objectName) =>
         vc is null ? [] : vc.Alarms.ActiveOn(objectName).Select(a => a.Name).Distinct().ToList();
@@ -87,7 +83,7 @@ internal static class View
     public static VmView Of(VirtualMachine vm, VCenterServer? vc) => new(
         vm.Name, vm.Host.Name, vm.Host.Cluster.Name, vm.Datastore.Name, vm.Files.VmxPath,
         Power(vm.PowerState), Crypto(vm.CryptoState), vm.Encrypted, vm.KeyId, vm.ProviderId, vm.Registered,
-        ActiveAlarms(vc, vm.Name));
+        ActiveAlarms(vc, vm.Name), PropertyReader.Read(vm, "runtime.connectionState")!);
 
     public static HostView Of(EsxiHost host, VCenterServer? vc)
     {

@@ -84,6 +84,10 @@ public sealed class ErrorApiTests : IAsyncLifetime
     [InlineData("api/vcenters", "{\"name\": \"  \"}", "name is required")]
     [InlineData("api/vcenters/vc01/trust", "{\"providerName\": \"kms-prod\"}", "kmsCluster is required")]
     [InlineData("api/vcenters/vc01/trust", "[1, 2]", "not the JSON")]
+    [InlineData("api/vms/DC0_C0_H0_VM0/migrate", "{}", "host is required")]
+    [InlineData("api/vms/DC0_C0_H0_VM0/migrate", "{\"hots\": \"DC0_C0_H1\"}", "hots")]
+    [InlineData("api/vms/DC0_C0_H0_VM0/clone", "{\"name\": \" \"}", "name is required")]
+    [InlineData("api/vms/DC0_C0_H0_VM0/register-on", "{}", "host is required")]
     public async Task Bad_input_is_400_saying_what_is_wrong(string path, string body, string says)
     {
         var problem = await Problem(HttpMethod.Post, path, HttpStatusCode.BadRequest, body);
