@@ -78,7 +78,7 @@ public sealed partial class VCenterServer : IAsyncDisposable
     private void RequirePrivilege(string? user, string privilege)
     {
         if (user is not null && !Authorization.HasPrivilege(user, privilege))
-            throw new VsphereFault("NoPermission", $"user \"{user}\" lacks the privilege {privilege} (role \"{Authorization.RoleOf(user)}\")");
+            throw new VsphereFault(new NoPermission($"user \"{user}\" lacks the privilege {privilege} (role \"{Authorization.RoleOf(user)}\")", privilege));
     }
 
     private KeyProvider ProviderOf(VirtualMachine vm) =>
@@ -164,7 +164,7 @@ public sealed partial class VCenterServer : IAsyncDisposable
     /// the host and wrapped with the KEK into the VMX's bundle, the disk data encrypted under its DEK; the KEK is pushed
     /// to every host of the VM's cluster. Encrypting a VM the site's keys depend on is warned about (circular dependency).
     /// </summary>
-    public async Task EncryptVmAsync(VirtualMachine vm, string? user = null)
+    internal async Task EncryptVmAsync(VirtualMachine vm, string? user = null)
     {
         RequireAlive();
         RequirePrivilege(user, "Cryptographer.Encrypt");
@@ -232,7 +232,7 @@ public sealed partial class VCenterServer : IAsyncDisposable
     /// CryptoManagerHost.PrepareCrypto and EnableCrypto: the host goes incapable → prepared → safe with a new host key
     /// from the default key provider (privilege Cryptographer.RegisterHost). Nothing to do for a safe host.
     /// </summary>
-    public async Task EnableCryptoAsync(EsxiHost host, string? user = null)
+    internal async Task EnableCryptoAsync(EsxiHost host, string? user = null)
     {
         if (host.CryptoState == HostCryptoState.Safe) return;
         RequireAlive();
@@ -315,7 +315,7 @@ public sealed partial class VCenterServer : IAsyncDisposable
     /// disk re-encrypted; the VM must be powered off and have no snapshots. The old keys stay on the KMS: vCenter never
     /// destroys keys.
     /// </summary>
-    public async Task RekeyVmAsync(VirtualMachine vm, bool deep = false, string? user = null)
+    internal async Task RekeyVmAsync(VirtualMachine vm, bool deep = false, string? user = null)
     {
         RequireAlive();
         RequirePrivilege(user, "Cryptographer.Recrypt");
@@ -591,7 +591,7 @@ public sealed partial class VCenterServer : IAsyncDisposable
     /// CryptoManagerKmip.RemoveKey: vCenter forgets a key (the KMS keeps it). A key in use by a VM is removed only with
     /// <paramref name="force"/>, which also takes it from every host: the VMs that use it lock until the key is replaced.
     /// </summary>
-    public Task RemoveKeyAsync(string keyId, bool force, string? user = null)
+    internal Task RemoveKeyAsync(string keyId, bool force, string? user = null)
     {
         RequireAlive();
         RequirePrivilege(user, "Cryptographer.ManageKeys");
@@ -608,7 +608,7 @@ public sealed partial class VCenterServer : IAsyncDisposable
     /// CryptoUnlock_Task (privilege Cryptographer.RegisterVM): vCenter gets the key and pushes it. Faults: InvalidState
     /// when the KMS cannot be reached, InvalidVmState when the key cannot be had.
     /// </summary>
-    public async Task UnlockVmAsync(VirtualMachine vm, string? user = null)
+    internal async Task UnlockVmAsync(VirtualMachine vm, string? user = null)
     {
         RequireAlive();
         RequirePrivilege(user, "Cryptographer.RegisterVM");
@@ -644,7 +644,7 @@ public sealed partial class VCenterServer : IAsyncDisposable
     /// and pushed first (no cryptographic privilege is needed when the key is available); a disk whose key cannot be had
     /// fails with the disk named.
     /// </summary>
-    public async Task PowerOnVmAsync(VirtualMachine vm)
+    internal async Task PowerOnVmAsync(VirtualMachine vm)
     {
         RequireAlive();
         if (vm.Host.ConnectionState != HostConnectionState.Connected)
@@ -664,7 +664,7 @@ public sealed partial class VCenterServer : IAsyncDisposable
     }
 
     /// <summary>PowerOffVM_Task (powering off vCenter's own appliance stops vCenter).</summary>
-    public Task PowerOffVmAsync(VirtualMachine vm)
+    internal Task PowerOffVmAsync(VirtualMachine vm)
     {
         RequireAlive();
         if (vm.PowerState == PowerState.PoweredOff) throw new VsphereFault("InvalidPowerState", $"VM \"{vm.Name}\" is already powered off");

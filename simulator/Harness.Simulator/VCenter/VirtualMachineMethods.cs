@@ -43,7 +43,7 @@ public sealed partial class VCenterServer
     /// UnregisterVM: the VM leaves the inventory; its files (and its key on the KMS) stay. Refused while powered on
     /// (InvalidPowerState). A locked VM can be unregistered: its alarm goes with it.
     /// </summary>
-    public void UnregisterVm(VirtualMachine vm, string? user = null)
+    internal void UnregisterVm(VirtualMachine vm, string? user = null)
     {
         RequireAlive();
         if (!vm.Registered) throw new VsphereFault("NotFound", $"VM \"{vm.Name}\" is not registered with vCenter \"{Name}\"");
@@ -60,7 +60,7 @@ public sealed partial class VCenterServer
     /// lacks the VM's key, vCenter must retrieve it, which needs the privilege Cryptographer.RegisterVM; a key it cannot
     /// get leaves the VM registered but locked, and the task fails with the lock's reason.
     /// </summary>
-    public async Task RegisterVmAsync(VirtualMachine vm, EsxiHost? host = null, string? user = null)
+    internal async Task RegisterVmAsync(VirtualMachine vm, EsxiHost? host = null, string? user = null)
     {
         RequireAlive();
         if (vm.Registered)
@@ -87,7 +87,7 @@ public sealed partial class VCenterServer
     /// What an administrator calls re-registering: UnregisterVM (when the VM is still in the inventory) and then
     /// RegisterVM_Task on the same host, as the recovery runbooks do for locked VMs.
     /// </summary>
-    public async Task ReRegisterVmAsync(VirtualMachine vm, string? user = null)
+    internal async Task ReRegisterVmAsync(VirtualMachine vm, string? user = null)
     {
         if (vm.Registered) UnregisterVm(vm, user);
         await RegisterVmAsync(vm, vm.Host, user);
@@ -97,7 +97,7 @@ public sealed partial class VCenterServer
     /// VirtualMachine.Reload: vCenter reads the VM's files again. A locked (invalid) VM whose keys vCenter can now get
     /// (restored or reactivated on the KMS) becomes valid and unlocked; otherwise it stays locked, with the lock's event.
     /// </summary>
-    public async Task ReloadVmAsync(VirtualMachine vm, string? user = null)
+    internal async Task ReloadVmAsync(VirtualMachine vm, string? user = null)
     {
         RequireAlive();
         if (!vm.Registered) throw new VsphereFault("NotFound", $"VM \"{vm.Name}\" is not registered with vCenter \"{Name}\"");
@@ -114,7 +114,7 @@ public sealed partial class VCenterServer
     /// fetched from the KMS, which must hold them Active. A locked VM cannot move; the VM keeps its power state and its
     /// files stay where they are (shared storage).
     /// </summary>
-    public async Task MigrateVmAsync(VirtualMachine vm, EsxiHost destination, string? user = null)
+    internal async Task MigrateVmAsync(VirtualMachine vm, EsxiHost destination, string? user = null)
     {
         RequireAlive();
         if (!vm.Registered) throw new VsphereFault("NotFound", $"VM \"{vm.Name}\" is not registered with vCenter \"{Name}\"");
@@ -181,7 +181,7 @@ public sealed partial class VCenterServer
     /// with a copy of the source's files. An encrypted clone keeps the source's key (the same KEK and wrapped data keys)
     /// unless asked otherwise; the host must hold the keys (vCenter gets them as for power-on). A locked VM cannot be cloned.
     /// </summary>
-    public async Task<VirtualMachine> CloneVmAsync(VirtualMachine vm, string cloneName, string? user = null)
+    internal async Task<VirtualMachine> CloneVmAsync(VirtualMachine vm, string cloneName, string? user = null)
     {
         RequireAlive();
         if (!vm.Registered) throw new VsphereFault("NotFound", $"VM \"{vm.Name}\" is not registered with vCenter \"{Name}\"");
@@ -217,7 +217,7 @@ public sealed partial class VCenterServer
     /// locked; every disk is decrypted with its data key and the encryption bundle leaves the VMX. The key stays on the
     /// KMS (vCenter never destroys keys).
     /// </summary>
-    public async Task DecryptVmAsync(VirtualMachine vm, string? user = null)
+    internal async Task DecryptVmAsync(VirtualMachine vm, string? user = null)
     {
         RequireAlive();
         RequirePrivilege(user, "Cryptographer.Decrypt");

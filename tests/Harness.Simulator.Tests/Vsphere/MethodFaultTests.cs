@@ -1,0 +1,173 @@
+namespace Harness.Simulator.Tests.Vsphere;
+
+/// <summary>
+/// Faults are values: every vSphere fault type the model raises comes back in a task's error (or as the answer of a
+/// method that is not a task), with vSphere's name, and no vSphere method lets it escape as an exception.
+/// </summary>
+public class MethodFaultTests
+{
+    /// <summary>A site: cl01 (esx01, esx02) with encrypted "app01" running on esx01, plain "web01" running on esx01, plain "db01" off on esx02.</summary>
+    private static async Task<SimulatedSite> SiteAsync()
+    {
+        var site = new SimulatedSite();
+        await site.AddKmsClusterAsync("kms-prod", 1);
+        await site.TrustAsync(site.VCenter, "kms-prod", "kms-prod", waitForTrust: true);
+        site.Simulation.AddCluster("cl01", ["esx01", "esx02"]);
+        await site.Actions.AddEncryptedVmAsync("app01", "esx01", poweredOn: true);
+        site.Simulation.AddVm("web01", "esx01", poweredOn: true);
+        site.Simulation.AddVm("db01", "esx02", poweredOn: false);
+        return site;
+    }
+
+    private static T Expect<T>(MethodFault? fault, string says) where T : MethodFault
+    {
+        fault.Should().NotBeNull($"the method should fail with {typeof(T).Name}");
+        fault.Should().BeOfType<T>();
+        fault!.FaultName.Should().Be(typeof(T).Name);
+        fault.Message.Should().Contain(says);
+        return (T)fault;
+    }
+
+    private static T Expect<T>(TaskInfo task, string says) where T : MethodFault
+    {
+        task.State.Should().Be(TaskInfoState.Error);
+        task.Result.Should().BeNull();
+        return Expect<T>(task.Error, says);
+    }
+
+    [Fact]
+    public async Task ReconfigVM_Task_EncryptingARunningVm_IsInvalidPowerState()
+    {
+        await using var site = await SiteAsync();
+        var task = await site.VCenter.ReconfigVM_Task(site.Simulation.Vm("web01"), CryptoSpec.Encrypt);
+        Expect<InvalidPowerState>(task, "power it off").Should().BeAssignableTo<InvalidState>("InvalidPowerState is an InvalidState in vSphere");
+        site.VCenter.Tasks.RecentTasks.Should().ContainSingle(t => t.Key == task.Key && t.DescriptionId == "VirtualMachine.reconfigure");
+    }
+
+    [Fact]
+    public async Task PowerOnVM_Task_OfALockedVm_IsInvalidVmState()
+    {
+        await using var site = await SiteAsync();
+        var vm = site.Simulation.Vm("app01");
+        site.VCenter.KeysRemovedFromHost(vm.Host, vm.KeyId!);
+        Expect<InvalidVmState>(await site.VCenter.PowerOnVM_Task(vm), "locked");
+    }
+
+    [Fact]
+    public async Task ReconfigVM_Task_DecryptingAPlainVm_IsInvalidState()
+    {
+        await using var site = await SiteAsync();
+        var fault = Expect<InvalidState>(await site.VCenter.ReconfigVM_Task(site.Simulation.Vm("web01"), CryptoSpec.Decrypt), "not encrypted");
+        fault.GetType().Should().Be(typeof(InvalidState));
+    }
+
+    [Fact]
+    public async Task PowerOnVM_Task_OnAFailedHost_IsInvalidHostState()
+    {
+        await using var site = await SiteAsync();
+        await site.Simulation.FailHostAsync(site.Simulation.Host("esx02"));
+        Expect<InvalidHostState>(await site.VCenter.PowerOnVM_Task(site.Simulation.Vm("db01")), "NotResponding");
+    }
+
+    [Fact]
+    public async Task PowerOnVM_Task_OnAnEncryptedVsanDatastoreThatIsNotMounted_IsInvalidDatastore()
+    {
+        await using var site = await SiteAsync();
+        var cluster = site.Simulation.AddCluster("vsan01", ["esx11", "esx12"]);
+        var vm = site.Simulation.AddVm("vs01", "esx11", poweredOn: false);
+        await site.VCenter.EnableVsanEncryptionAsync(cluster);
+        site.Kms("kms-prod").BecomeUnreachable();
+        await site.Simulation.RebootHostsAsync(cluster.Hosts);
+        Expect<InvalidDatastore>(await site.VCenter.PowerOnVM_Task(vm), "not accessible");
+    }
+
+    [Fact]
+    public async Task ReconfigVM_Task_EncryptingAVmWithASnapshot_IsNotSupported()
+    {
+        await using var site = await SiteAsync();
+        var vm = site.Simulation.Vm("db01");
+        vm.Snapshots = 1;
+        Expect<NotSupported>(await site.VCenter.ReconfigVM_Task(vm, CryptoSpec.Encrypt), "snapshot");
+        vm.Encrypted.Should().BeFalse();
+    }
+
+    [Fact]
+    public async Task CloneVM_Task_WithoutCryptographerClone_IsNoPermissionNamingThePrivilege()
+    {
+        await using var site = await SiteAsync();
+        site.VCenter.Authorization.RevokePrivilege("ops", "Cryptographer.Clone");
+        var fault = Expect<NoPermission>(await site.VCenter.CloneVM_Task(site.Simulation.Vm("app01"), "app02", "ops"), "Cryptographer.Clone");
+        fault.PrivilegeId.Should().Be("Cryptographer.Clone");
+        site.Simulation.AllVms.Should().NotContain(v => v.Name == "app02");
+    }
+
+    [Fact]
+    public async Task RegisterVM_Task_OfARegisteredVm_IsAlreadyExists()
+    {
+        await using var site = await SiteAsync();
+        var vm = site.Simulation.Vm("db01");
+        var before = site.VCenter.MoId(vm);
+        Expect<AlreadyExists>(await site.VCenter.RegisterVM_Task(vm, site.Simulation.Host("esx01")), before);
+        vm.Host.Name.Should().Be("esx02");
+    }
+
+    [Fact]
+    public async Task UnregisterVM_OfAnUnregisteredVm_IsNotFound_AndRegisteringItGivesANewManagedObjectId()
+    {
+        await using var site = await SiteAsync();
+        var vm = site.Simulation.Vm("db01");
+        var before = site.VCenter.MoId(vm);
+        site.VCenter.UnregisterVM(vm).Should().BeNull();
+        Expect<NotFound>(site.VCenter.UnregisterVM(vm), "not registered");
+        var task = await site.VCenter.RegisterVM_Task(vm, site.Simulation.Host("esx01"));
+        task.State.Should().Be(TaskInfoState.Success);
+        task.Result.Should().Be(site.VCenter.MoId(vm)).And.NotBe(before);
+    }
+
+    [Fact]
+    public async Task CloneVM_Task_ToANameInUse_IsDuplicateName_AndToABlankName_IsInvalidName()
+    {
+        await using var site = await SiteAsync();
+        var vm = site.Simulation.Vm("app01");
+        Expect<DuplicateName>(await site.VCenter.CloneVM_Task(vm, "web01"), "web01");
+        Expect<InvalidName>(await site.VCenter.CloneVM_Task(vm, " "), "name");
+        var clone = await site.VCenter.CloneVM_Task(vm, "app02");
+        clone.Result.Should().BeOfType<VirtualMachine>().Which.KeyId.Should().Be(vm.KeyId);
+    }
+
+    [Fact]
+    public async Task MigrateVM_Task_ToItsOwnHost_IsInvalidArgument()
+    {
+        await using var site = await SiteAsync();
+        var vm = site.Simulation.Vm("app01");
+        Expect<InvalidArgument>(await site.VCenter.MigrateVM_Task(vm, vm.Host), "already runs");
+    }
+
+    [Fact]
+    public async Task RemoveKeys_OfAKeyInUse_IsResourceInUse()
+    {
+        await using var site = await SiteAsync();
+        var vm = site.Simulation.Vm("app01");
+        Expect<ResourceInUse>(await site.VCenter.RemoveKeys(vm.KeyId!, force: false), "app01");
+        vm.Host.HasKey(vm.KeyId!).Should().BeTrue();
+    }
+
+    [Fact]
+    public async Task PowerOnVM_Task_OnALostVCenter_IsHostCommunication()
+    {
+        await using var site = await SiteAsync();
+        await site.VCenter.LoseAsync();
+        Expect<HostCommunication>(await site.VCenter.PowerOnVM_Task(site.Simulation.Vm("db01")), "lost");
+    }
+
+    [Fact]
+    public void MethodFault_Create_KnowsEveryFaultTheModelRaises_AndRefusesOthers()
+    {
+        foreach (var name in MethodFault.Names) MethodFault.Create(name, "m").FaultName.Should().Be(name);
+        var tested = typeof(MethodFaultTests).GetMethods().Where(m => m.GetCustomAttributes(typeof(FactAttribute), false).Length > 0).Select(m => m.Name).ToList();
+        foreach (var name in MethodFault.Names)
+            tested.Should().Contain(t => t.Contains("_Is" + name, StringComparison.Ordinal) || t.Contains("_Is" + name + "_", StringComparison.Ordinal),
+                $"every fault the model raises has its test here ({name})");
+        FluentActions.Invoking(() => MethodFault.Create("SomethingElse", "m")).Should().Throw<ArgumentException>().WithMessage("*SomethingElse*");
+    }
+}
