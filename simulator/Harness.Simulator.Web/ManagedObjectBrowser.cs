@@ -94,6 +94,7 @@ internal static class ManagedObjectBrowser
             ["datastore"] = Array("ManagedObjectReference", [Ref("Datastore", vm.Datastore.Name)]),
             ["snapshot"] = Value("int", vm.Snapshots),
             ["triggeredAlarmState"] = AlarmStates(vc, vm.Name),
+            ["overallStatus"] = Value("ManagedEntityStatus", vc?.OverallStatus(vm) ?? "gray"),
         };
     }
 
@@ -119,6 +120,7 @@ internal static class ManagedObjectBrowser
         }),
         ["harnessCachedKeyIds"] = Array("string", h.CachedKeyIds.Order(StringComparer.Ordinal).Select(k => Value("string", k))),
         ["triggeredAlarmState"] = AlarmStates(sim.VCenter, h.Name),
+        ["overallStatus"] = Value("ManagedEntityStatus", sim.VCenter?.OverallStatus(h) ?? "gray"),
     };
 
     private static JsonObject Cluster(Cluster c) => new()

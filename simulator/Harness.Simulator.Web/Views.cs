@@ -77,6 +77,10 @@ internal static class View
 
     public static string HostCrypto(HostCryptoState s) => PropertyReader.HostCryptoStateName(s);
 
+    /// <summary>The alarms a host or cluster shows: its own and, rolled up, those of what it contains (vSphere's overall status).</summary>
+    private static IReadOnlyList<string> RolledUp(VCenterServer? vc, IEnumerable<string> objectNames) =>
+        vc is null ? [] : objectNames.SelectMany(n => vc.Alarms.ActiveOn(n)).Select(a => a.Name).Distinct().ToList();
+
     private static IReadOnlyList<string> ActiveAlarms(VCenterServer? vc, string objectName) =>
         vc is null ? [] : vc.Alarms.ActiveOn(objectName).Select(a => a.Name).Distinct().ToList();
 
@@ -89,11 +93,11 @@ internal static class View
     {
         var keys = host.CachedKeyIds.Order(StringComparer.Ordinal).ToList();
         return new HostView(host.Name, host.Cluster.Name, HostCrypto(host.CryptoState), host.KeyPersistence, keys.Count, keys,
-            ActiveAlarms(vc, host.Name), host.Vms.Select(v => Of(v, vc)).ToList(), host.DiskGroups.Count, host.DiskGroupsMounted);
+            RolledUp(vc, [host.Name, .. host.Vms.Select(v => v.Name)]), host.Vms.Select(v => Of(v, vc)).ToList(), host.DiskGroups.Count, host.DiskGroupsMounted);
     }
 
     public static ClusterView Of(Cluster cluster, VCenterServer? vc) =>
-        new(cluster.Name, cluster.Datastore.Name, ActiveAlarms(vc, cluster.Name), cluster.Hosts.Select(h => Of(h, vc)).ToList(),
+        new(cluster.Name, cluster.Datastore.Name, RolledUp(vc, [cluster.Name, .. cluster.Hosts.SelectMany(h => h.Vms.Select(v => v.Name).Prepend(h.Name))]), cluster.Hosts.Select(h => Of(h, vc)).ToList(),
             cluster.VsanEncrypted);
 
     public static InventoryView Inventory(Simulation sim) =>

@@ -92,6 +92,13 @@ public sealed class MobApiTests : IAsyncLifetime
         Prop(alarm, "alarm").Str("value").Should().Be("VM locked");
         Prop(alarm, "overallStatus").Str("value").Should().Be("red");
         Prop(alarm, "harnessReason").Str("value").Should().Be("Virtual machine is locked because keys are missing on host.");
+        Prop(mob, "runtime", "connectionState").Str("value").Should().Be("invalid", "vSphere shows a locked VM as invalid");
+        Prop(mob, "overallStatus").Str("value").Should().Be("red");
+
+        // The host has no alarm of its own: its overall status rolls its VM's alarm up.
+        var host = await _site.GetAsync($"api/mob/HostSystem/{(await _site.GetAsync($"api/vms/{Vm}")).Str("host")}");
+        Prop(host, "triggeredAlarmState").Items("items").Should().BeEmpty();
+        Prop(host, "overallStatus").Str("value").Should().Be("red");
     }
 
     [Fact]

@@ -150,8 +150,8 @@ public sealed record Alarm(string Name, string ObjectName, string ObjectType, st
 }
 
 /// <summary>
-/// vCenter's alarms. The VM-locked alarm is raised on the VM and propagates to its host and cluster (as vSphere shows
-/// an alarm on the parents of the object that triggered it); clearing it on the VM clears those too.
+/// vCenter's alarms: one row per alarm and object it is triggered on (the VM-locked alarm on the VM only; its host and
+/// cluster show it in their overall status, <see cref="VCenterServer.OverallStatus"/>).
 /// </summary>
 public sealed class AlarmManager(TimeProvider clock)
 {

@@ -71,6 +71,22 @@ public sealed partial class VCenterServer : IAsyncDisposable
         RequirePrivilege(user, privilege);
     }
 
+    /// <summary>
+    /// ManagedEntity.overallStatus: "red" when an alarm is active on the object or, rolled up, on what it contains (a
+    /// host's VMs, a cluster's hosts and their VMs), else "green".
+    /// </summary>
+    public string OverallStatus(object entity)
+    {
+        IEnumerable<string> names = entity switch
+        {
+            VirtualMachine vm => [vm.Name],
+            EsxiHost host => [host.Name, .. host.Vms.Select(v => v.Name)],
+            Cluster cluster => [cluster.Name, .. cluster.Hosts.Select(h => h.Name), .. cluster.Hosts.SelectMany(h => h.Vms).Select(v => v.Name)],
+            _ => throw new ArgumentException($"{entity.GetType().Name} has no overall status here", nameof(entity)),
+        };
+        return names.Any(n => Alarms.ActiveOn(n).Any()) ? "red" : "green";
+    }
+
     /// <summary>The key provider API of this vCenter (CryptoManagerKmip).</summary>
     public CryptoManagerKmip CryptoManagerKmip => _cryptoManagerKmip ??= new CryptoManagerKmip(this);
     private CryptoManagerKmip? _cryptoManagerKmip;
@@ -560,8 +576,8 @@ public sealed partial class VCenterServer : IAsyncDisposable
         vm.PowerState = PowerState.PoweredOff;
         if (!wasLocked || Events.Last(vm.Name, e => e.TypeId.StartsWith("com.vmware.vc.vm.Crypto.VM"))?.TypeId != lockEvent)
             Events.Log(lockEvent, vm.Name, "VirtualMachine");
-        Alarms.Trigger(AlarmManager.VmLockedAlarm, EventTypes.Messages[lockEvent],
-            (vm.Name, "VirtualMachine"), (vm.Host.Name, "HostSystem"), (vm.Host.Cluster.Name, "ClusterComputeResource"));
+        // One alarm, on the VM; its host and cluster show it in their overall status (the roll-up), not as alarms of their own.
+        Alarms.Trigger(AlarmManager.VmLockedAlarm, EventTypes.Messages[lockEvent], (vm.Name, "VirtualMachine"));
     }
 
     private void Unlock(VirtualMachine vm)
