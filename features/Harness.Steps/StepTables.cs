@@ -21,5 +21,8 @@ public static class StepTables
         return table.Rows.Skip(1).Select(r => (Cell(r, name), Cell(r, value))).ToList();
     }
 
+    /// <summary>"esx01, esx02": the names of a comma-separated list, trimmed, empty ones left out.</summary>
+    public static IEnumerable<string> Names(string list) => list.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+
     private static string Cell(IReadOnlyList<string> row, int index) => index < row.Count ? row[index] : "";
 }

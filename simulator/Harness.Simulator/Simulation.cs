@@ -241,9 +241,7 @@ public sealed partial class Simulation : IAsyncDisposable
                     $"vSphere HA could not restart virtual machine {vm.Name}: no other host of cluster {host.Cluster.Name} holds its keys.");
                 continue;
             }
-            host.Vms.Remove(vm);
-            target.Vms.Add(vm);
-            vm.Host = target;
+            vm.MoveTo(target);
             if (vm.Encrypted) vm.CryptoState = CryptoState.Unlocked;
             vm.PowerState = PowerState.PoweredOn;
             vc?.Events.Log(EventTypes.VmRestartedByHa, vm.Name, "VirtualMachine",

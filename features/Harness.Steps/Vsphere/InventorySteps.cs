@@ -10,8 +10,6 @@ namespace Harness.Steps;
 [Binding]
 public sealed class InventorySteps(SimulatedSite site)
 {
-    private static IEnumerable<string> List(string names) => names.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
-
     private VirtualMachine Vm(string name)
     {
         site.ThrowIfPendingFailure();
@@ -27,7 +25,7 @@ public sealed class InventorySteps(SimulatedSite site)
     // ---- Given ------------------------------------------------------------------------------------------------
 
     [Given("a cluster {string} with hosts {string} and vSphere HA enabled")]
-    public void HaCluster(string cluster, string hosts) => site.Simulation.AddCluster(cluster, List(hosts)).HaEnabled = true;
+    public void HaCluster(string cluster, string hosts) => site.Simulation.AddCluster(cluster, StepTables.Names(hosts)).HaEnabled = true;
 
     // ---- When -------------------------------------------------------------------------------------------------
 

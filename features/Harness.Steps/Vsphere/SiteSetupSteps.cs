@@ -7,8 +7,6 @@ namespace Harness.Steps;
 [Binding]
 public sealed class SiteSetupSteps(SimulatedSite site)
 {
-    private static IEnumerable<string> List(string names) => names.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
-
     [Given("a KMS cluster {string}")]
     public Task KmsCluster(string name) => site.AddKmsClusterAsync(name, 1);
 
@@ -19,7 +17,7 @@ public sealed class SiteSetupSteps(SimulatedSite site)
     public Task VCenterTrusts(string vc, string kms) => site.Actions.TrustAsync(site.VCenterNamed(vc), site.Kms(kms), kms, waitForTrust: true);
 
     [Given("a cluster {string} with hosts {string}")]
-    public void Cluster(string cluster, string hosts) => site.Simulation.AddCluster(cluster, List(hosts));
+    public void Cluster(string cluster, string hosts) => site.Simulation.AddCluster(cluster, StepTables.Names(hosts));
 
     [Given("vSAN encryption is enabled on cluster {string}")]
     public Task VsanEncryption(string cluster) => site.VCenter.EnableVsanEncryptionAsync(site.Simulation.Cluster(cluster));

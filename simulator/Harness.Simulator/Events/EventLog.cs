@@ -163,17 +163,16 @@ public sealed class AlarmManager(TimeProvider clock)
     public IReadOnlyList<Alarm> All { get { lock (_alarms) return _alarms.ToList(); } }
     public IEnumerable<Alarm> ActiveOn(string objectName) => All.Where(a => a.IsActive && a.ObjectName == objectName);
 
-    public void Trigger(string alarm, string reason, params (string Name, string Type)[] objectAndParents)
+    /// <summary>Triggers the alarm on one object (once: an active alarm is not raised again).</summary>
+    public void Trigger(string alarm, string reason, string objectName, string objectType)
     {
-        var source = objectAndParents[0].Name;
         lock (_alarms)
-            foreach (var (name, type) in objectAndParents)
-            {
-                if (_alarms.Any(a => a.IsActive && a.Name == alarm && a.ObjectName == name && a.RaisedOn == source)) continue;
-                var a = new Alarm(alarm, name, type, reason, clock.GetUtcNow(), source);
-                _alarms.Add(a);
-                Changed?.Invoke(a);
-            }
+        {
+            if (_alarms.Any(a => a.IsActive && a.Name == alarm && a.ObjectName == objectName)) return;
+            var a = new Alarm(alarm, objectName, objectType, reason, clock.GetUtcNow(), objectName);
+            _alarms.Add(a);
+            Changed?.Invoke(a);
+        }
     }
 
     public void Clear(string alarm, string raisedOn)

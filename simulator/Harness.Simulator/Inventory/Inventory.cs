@@ -159,7 +159,7 @@ public sealed class VirtualMachine(string name, EsxiHost host, Datastore datasto
     private PowerState _powerState;
 
     public string Name { get; } = name;
-    public EsxiHost Host { get; set; } = host;
+    public EsxiHost Host { get; private set; } = host;
     public Datastore Datastore { get; set; } = datastore;
     public VmFiles Files { get; } = files;
 
@@ -217,6 +217,15 @@ public sealed class VirtualMachine(string name, EsxiHost host, Datastore datasto
     /// <summary>The VM's key and the keys of disks encrypted with a key of their own.</summary>
     public IReadOnlyList<string> RequiredKeyIds =>
         Files.Bundle is null ? [] : new[] { Files.Bundle.KeyId }.Concat(Files.Disks.Select(d => d.KeyId).OfType<string>()).Distinct().ToList();
+
+    /// <summary>The VM now runs on (is registered on) another host: vMotion, registration elsewhere, a vSphere HA restart.</summary>
+    public void MoveTo(EsxiHost host)
+    {
+        if (Host == host) return;
+        Host.Vms.Remove(this);
+        host.Vms.Add(this);
+        Host = host;
+    }
 
     /// <summary>The KEK ID that wraps this disk's DEK: the disk's own key, or the VM's.</summary>
     public string? KeyIdOf(VirtualDisk disk) => disk.KeyId ?? KeyId;

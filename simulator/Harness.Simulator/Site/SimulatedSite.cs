@@ -160,10 +160,7 @@ public sealed class SimulatedSite(ExternalKms? external = null) : IAsyncDisposab
     /// <summary>The KMS cluster instance behind a key provider of the current vCenter (by its servers, else by name).</summary>
     public KmsClusterInstance KmsOfProvider(string providerId, string what = "the key")
     {
-        var provider = VCenter.KeyProviders.GetValueOrDefault(providerId);
-        var endpoint = provider?.Servers.FirstOrDefault()?.Endpoint;
-        return _kms.Values.FirstOrDefault(k => k.Relays.Any(r => r.Endpoint.Equals(endpoint)))
-            ?? _kms.Values.FirstOrDefault(k => k.Name == providerId)
+        return KmsOfProviderOrNull(VCenter, providerId)
             ?? (_kms.Count == 1 ? _kms.Values.First() : null)
             ?? throw new InvalidOperationException($"no KMS cluster holds {what} (provider \"{providerId}\")");
     }

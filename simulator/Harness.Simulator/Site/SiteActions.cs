@@ -76,17 +76,7 @@ public sealed class SiteActions(SimulatedSite site)
         var keyId = KeyOf(vm);
         var provider = VCenter.KeyProviders.GetValueOrDefault(vm.ProviderId!)
                        ?? throw new InvalidOperationException($"vCenter \"{VCenter.Name}\" does not know the key provider \"{vm.ProviderId}\" of VM \"{vm.Name}\"");
-        var server = provider.Servers.First();
-        await using var client = await Harness.Kmip.Client.KmipClient.ConnectAsync(new Harness.Kmip.Client.KmipClientOptions
-        {
-            Host = server.Endpoint.Address.ToString(),
-            Port = server.Endpoint.Port,
-            ClientCertificate = provider.ClientCertificate,
-            ServerThumbprintSha1 = server.TrustedThumbprint,
-            AcceptAnyServerCertificate = server.TrustedThumbprint is null,
-            ConnectTimeout = Simulation.KmsTimeout,
-            ReceiveTimeout = Simulation.KmsTimeout,
-        });
+        await using var client = await Harness.Kmip.Client.KmipClient.ConnectAsync(VCenter.Crypto.ClientOptions(provider, provider.Servers.First()));
         var answer = Harness.Kmip.Client.KmipResponse.Parse(await client.SendAsync(Harness.Kmip.Client.KmipRequests.Message(Harness.Kmip.ProtocolVersion.V1_1,
             new Harness.Kmip.Client.KmipRequestOptions { Credential = provider.Credential },
             Harness.Kmip.Client.KmipBatchItems.Revoke(keyId, Harness.Kmip.RevocationReasonCode.CessationOfOperation)))).BatchItems[0];

@@ -197,7 +197,10 @@ public sealed class CryptoManager : IAsyncDisposable
     public TimeSpan TimeoutOf(KmsServerConfig server, bool connect) => server.Timeout ?? (connect ? connectTimeout : receiveTimeout);
 
     /// <summary>A TLS connection to one server with the provider's client certificate, trusting the server by its thumbprint.</summary>
-    private Task<KmipClient> OpenAsync(KeyProvider provider, KmsServerConfig server) => KmipClient.ConnectAsync(new KmipClientOptions
+    private Task<KmipClient> OpenAsync(KeyProvider provider, KmsServerConfig server) => KmipClient.ConnectAsync(ClientOptions(provider, server));
+
+    /// <summary>How vCenter connects to one server of a provider: its client certificate, the server's trusted thumbprint, the server's timeouts.</summary>
+    public KmipClientOptions ClientOptions(KeyProvider provider, KmsServerConfig server) => new()
     {
         Host = server.Endpoint.Address.ToString(),
         Port = server.Endpoint.Port,
@@ -206,7 +209,7 @@ public sealed class CryptoManager : IAsyncDisposable
         AcceptAnyServerCertificate = server.TrustedThumbprint is null,
         ConnectTimeout = TimeoutOf(server, connect: true),
         ReceiveTimeout = TimeoutOf(server, connect: false),
-    });
+    };
 
     /// <summary>Runs an exchange on a connection to the cluster, reconnecting (next server) once if the connection broke.</summary>
     private async Task<T> WithConnectionAsync<T>(KeyProvider provider, Func<KmipClient, Task<T>> exchange)

@@ -61,15 +61,8 @@ public sealed class CryptoManagerKmip(VCenterServer vc)
         KmipClient client;
         try
         {
-            client = await KmipClient.ConnectAsync(new KmipClientOptions
-            {
-                Host = server.Endpoint.Address.ToString(),
-                Port = server.Endpoint.Port,
-                ClientCertificate = provider.ClientCertificate,
-                AcceptAnyServerCertificate = true, // the thumbprint is compared below, to tell trust from reachability
-                ConnectTimeout = vc.Crypto.TimeoutOf(server, connect: true),
-                ReceiveTimeout = vc.Crypto.TimeoutOf(server, connect: false),
-            });
+            // Any server certificate is accepted here: the thumbprint is compared below, to tell trust from reachability.
+            client = await KmipClient.ConnectAsync(vc.Crypto.ClientOptions(provider, server) with { ServerThumbprintSha1 = null, AcceptAnyServerCertificate = true });
         }
         catch (Exception ex) when (ex is KmipTlsException or System.Security.Authentication.AuthenticationException)
         {

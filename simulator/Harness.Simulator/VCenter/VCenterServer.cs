@@ -577,7 +577,7 @@ public sealed partial class VCenterServer : IAsyncDisposable
         if (!wasLocked || Events.Last(vm.Name, e => e.TypeId.StartsWith("com.vmware.vc.vm.Crypto.VM"))?.TypeId != lockEvent)
             Events.Log(lockEvent, vm.Name, "VirtualMachine");
         // One alarm, on the VM; its host and cluster show it in their overall status (the roll-up), not as alarms of their own.
-        Alarms.Trigger(AlarmManager.VmLockedAlarm, EventTypes.Messages[lockEvent], (vm.Name, "VirtualMachine"));
+        Alarms.Trigger(AlarmManager.VmLockedAlarm, EventTypes.Messages[lockEvent], vm.Name, "VirtualMachine");
     }
 
     private void Unlock(VirtualMachine vm)

@@ -70,7 +70,7 @@ public sealed partial class VCenterServer
         if (host.ConnectionState != HostConnectionState.Connected)
             throw new VsphereFault("InvalidHostState", $"host \"{host.Name}\" is {host.ConnectionState}: a VM cannot be registered on it");
         if (vm.Encrypted && !host.HasKey(vm.KeyId!)) RequirePrivilege(user, "Cryptographer.RegisterVM");
-        MoveTo(vm, host);
+        vm.MoveTo(host);
         vm.Registered = true;
         Events.Log(EventTypes.VmRegistered, vm.Name, "VirtualMachine", $"Virtual machine {vm.Name} is registered on host {host.Name} as {MoId(vm)} from {vm.Files.VmxPath}.", user);
         if (!vm.Encrypted) return;
@@ -129,7 +129,7 @@ public sealed partial class VCenterServer
             throw new VsphereFault("InvalidHostState", $"host \"{destination.Name}\" is {destination.ConnectionState}: it cannot receive VM \"{vm.Name}\"");
         if (vm.Encrypted) await GiveKeysAsync(vm, destination, user);
         var source = vm.Host;
-        MoveTo(vm, destination);
+        vm.MoveTo(destination);
         Events.Log(EventTypes.VmMigrated, vm.Name, "VirtualMachine",
             $"Virtual machine {vm.Name} is migrated from host {source.Name} to host {destination.Name}{(vm.Encrypted ? " (encrypted vMotion)" : "")}.", user);
     }
@@ -166,14 +166,6 @@ public sealed partial class VCenterServer
         }
         foreach (var (id, key) in fromHosts)
             await PushKeyAsync(destination.Cluster.Hosts.Prepend(destination).Distinct(), id, key, user);
-    }
-
-    private static void MoveTo(VirtualMachine vm, EsxiHost host)
-    {
-        if (vm.Host == host) return;
-        vm.Host.Vms.Remove(vm);
-        host.Vms.Add(vm);
-        vm.Host = host;
     }
 
     /// <summary>
