@@ -36,7 +36,7 @@ public sealed class KeyProviderSteps(SimulatedSite site)
         var vc = site.VCenterNamed(vcName);
         var vm = site.Simulation.Vm(vmName);
         Expect.That(vm.Encrypted, $"VM \"{vmName}\" is not encrypted: it has no key");
-        var status = (await vc.CryptoManagerKmip.QueryCryptoKeyStatusAsync([(vm.ProviderId!, vm.KeyId!)]))[0];
+        var status = (await vc.CryptoManagerKmip.QueryCryptoKeyStatus([(vm.ProviderId!, vm.KeyId!)])).ReturnvalOrThrow()[0];
         Expect.That(string.Equals(status.Reason, expected, StringComparison.OrdinalIgnoreCase),
             $"vCenter \"{vcName}\" reports key {vm.KeyId} of VM \"{vmName}\" as \"{status.Reason}\", expected \"{expected}\"");
     }
@@ -46,7 +46,7 @@ public sealed class KeyProviderSteps(SimulatedSite site)
     {
         site.ThrowIfPendingFailure();
         var vc = site.VCenterNamed(vcName);
-        var status = await vc.CryptoManagerKmip.RetrieveKmipServersStatusAsync(ProviderNameFor(vc, kms));
+        var status = (KmipClusterStatus)(await vc.RetrieveKmipServersStatus_Task(ProviderNameFor(vc, kms))).ResultOrThrow()!;
         Expect.That(string.Equals(status.OverallStatus, expected, StringComparison.OrdinalIgnoreCase),
             $"vCenter \"{vcName}\" shows the KMS cluster \"{kms}\" as \"{status.OverallStatus}\", expected \"{expected}\": " +
             string.Join("; ", status.Servers.Select(s => $"{s.Name} {s.Status} ({s.ConnectionStatus}, clientTrustServer {s.ClientTrustServer}, serverTrustClient {s.ServerTrustClient})")));

@@ -20,7 +20,7 @@ public sealed class SiteSetupSteps(SimulatedSite site)
     public void Cluster(string cluster, string hosts) => site.Simulation.AddCluster(cluster, StepTables.Names(hosts));
 
     [Given("vSAN encryption is enabled on cluster {string}")]
-    public Task VsanEncryption(string cluster) => site.VCenter.EnableVsanEncryptionAsync(site.Simulation.Cluster(cluster));
+    public Task VsanEncryption(string cluster) => site.Actions.EnableVsanEncryptionAsync(site.Simulation.Cluster(cluster));
 
     [Given("an encrypted VM {string} running on host {string}")]
     public Task EncryptedRunning(string vm, string host) => site.Actions.AddEncryptedVmAsync(vm, host, poweredOn: true);
@@ -65,10 +65,10 @@ public sealed class SiteSetupSteps(SimulatedSite site)
     public void Snapshot(string vm) => site.Simulation.Vm(vm).Snapshots++;
 
     [Given("disk {string} of VM {string} is encrypted with a key of its own")]
-    public Task DiskOwnKey(string disk, string vm) => site.VCenter.EncryptDiskWithOwnKeyAsync(site.Simulation.Vm(vm), disk);
+    public Task DiskOwnKey(string disk, string vm) => site.Actions.EncryptDiskWithOwnKeyAsync(site.Simulation.Vm(vm), disk);
 
     [Given("host {string} has a host key")]
-    public Task HostKey(string host) => site.VCenter.EnableHostKeyAsync(site.Simulation.Host(host));
+    public Task HostKey(string host) => site.Actions.EnableHostKeyAsync(site.Simulation.Host(host));
 
     [Given("host {string} has written a core dump")]
     public void CoreDumpWritten(string host) => site.Actions.WriteCoreDump(site.Simulation.Host(host));

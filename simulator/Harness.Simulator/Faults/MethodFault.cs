@@ -86,3 +86,56 @@ public sealed record HostCommunication(string Message) : MethodFault(Message);
 
 /// <summary>vim.fault.InvalidLogin.</summary>
 public sealed record InvalidLogin(string Message) : MethodFault(Message);
+
+/// <summary>
+/// A vSphere fault raised inside the simulator: the model's internals and the site's actions throw it; the vSphere
+/// methods (<c>PowerOnVM_Task</c>, …) turn it into the <see cref="MethodFault"/> value of the task's error.
+/// </summary>
+public sealed class VsphereFault : Exception
+{
+    public VsphereFault(MethodFault fault) : base(fault.Message) => Fault = fault;
+
+    public VsphereFault(string faultName, string message) : this(MethodFault.Create(faultName, message)) { }
+
+    public MethodFault Fault { get; }
+
+    /// <summary>InvalidState, InvalidVmState, NoPermission, NotFound, ...</summary>
+    public string FaultName => Fault.FaultName;
+
+    public override string ToString() => $"{FaultName}: {Message}";
+}
+
+/// <summary>What a vSphere method that is not a task answers: its return value, or its fault.</summary>
+public sealed record MethodResult<T>(T? Returnval, MethodFault? Fault)
+{
+    public bool Succeeded => Fault is null;
+}
+
+/// <summary>For the site's doors (steps, REST): a fault value becomes the <see cref="VsphereFault"/> they report.</summary>
+public static class MethodFaults
+{
+    /// <summary>Throws the fault, if there is one.</summary>
+    public static void ThrowIfFault(this MethodFault? fault)
+    {
+        if (fault is not null) throw new VsphereFault(fault);
+    }
+
+    /// <summary>The task's result, or its error thrown.</summary>
+    public static object? ResultOrThrow(this TaskInfo task) => task.Error is { } fault ? throw new VsphereFault(fault) : task.Result;
+
+    /// <summary>The method's return value, or its fault thrown.</summary>
+    public static T ReturnvalOrThrow<T>(this MethodResult<T> result) => result.Fault is { } fault ? throw new VsphereFault(fault) : result.Returnval!;
+
+    /// <summary>Runs a method that raises a vSphere fault and answers the fault as a value.</summary>
+    internal static MethodFault? Catch(Action method)
+    {
+        try { method(); return null; }
+        catch (VsphereFault fault) { return fault.Fault; }
+    }
+
+    internal static async Task<MethodResult<T>> CatchAsync<T>(Func<Task<T>> method)
+    {
+        try { return new MethodResult<T>(await method(), null); }
+        catch (VsphereFault fault) { return new MethodResult<T>(default, fault.Fault); }
+    }
+}

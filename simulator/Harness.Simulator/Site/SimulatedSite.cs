@@ -87,7 +87,7 @@ public sealed class SimulatedSite(ExternalKms? external = null) : IAsyncDisposab
                     TrustedThumbprint = kms.ServerThumbprint,
                     TrustedCertificate = X509CertificateLoader.LoadCertificate(publicPart.RawData),
                 });
-        await vc.SetKeyProviderAsync(provider, makeDefault: true);
+        (await vc.RegisterKmipServer(provider, makeDefault: true)).ThrowIfFault();
         if (waitForTrust) await Simulation.AdvanceAsync(KmsClusterInstance.AllowedClientDelay);
     }
 
@@ -119,7 +119,7 @@ public sealed class SimulatedSite(ExternalKms? external = null) : IAsyncDisposab
                            ?? vc.KeyProviders.Values.FirstOrDefault(p => KmsNamed(p) == kmsName)?.Name
                            ?? throw new VsphereFault("NotFound", $"vCenter \"{vc.Name}\" has no key provider for KMS cluster \"{kmsName}\"");
         var certificate = await AllowNewClientCertificateAsync(vc, kmsName, lifetime);
-        await vc.ReplaceClientCertificateAsync(providerName, certificate);
+        (await vc.UploadClientCert(providerName, certificate)).ThrowIfFault();
     }
 
     private string? KmsNamed(KeyProvider provider)

@@ -28,13 +28,13 @@ public sealed class SiteActions(SimulatedSite site)
     }
 
     /// <summary>Given user "ops" lacks the privilege "Cryptographer.RegisterVM".</summary>
-    public void RevokePrivilege(string user, string privilege) => VCenter.Authorization.RevokePrivilege(user, privilege);
+    public void RevokePrivilege(string user, string privilege) => VCenter.Authorization.RevokePrivilege(user, privilege).ThrowIfFault();
 
     /// <summary>Given user "ops" has the role "No cryptography administrator".</summary>
-    public void GrantRole(string user, string role) => VCenter.Authorization.SetPermission(user, role);
+    public void GrantRole(string user, string role) => VCenter.Authorization.SetPermission(user, role).ThrowIfFault();
 
     /// <summary>Given a role "encryptor" with the privileges "Cryptographer.Encrypt, …".</summary>
-    public void AddRole(string role, IEnumerable<string> privileges) => VCenter.Authorization.AddAuthorizationRole(role, privileges);
+    public void AddRole(string role, IEnumerable<string> privileges) => VCenter.Authorization.AddAuthorizationRole(role, privileges).ThrowIfFault();
 
     // ---- hosts ------------------------------------------------------------------------------------------------
 
@@ -52,6 +52,15 @@ public sealed class SiteActions(SimulatedSite site)
 
     /// <summary>When host "esx01" writes a core dump.</summary>
     public CoreDump WriteCoreDump(EsxiHost host) => CoreDumps.Write(host);
+
+    /// <summary>Given host "esx01" has a host key: vCenter prepares the host and enables crypto on it.</summary>
+    public Task EnableHostKeyAsync(EsxiHost host) => VCenter.EnableCryptoAsync(host);
+
+    /// <summary>Given vSAN encryption is enabled on cluster "vsan01".</summary>
+    public Task EnableVsanEncryptionAsync(Cluster cluster) => VCenter.EnableVsanEncryptionAsync(cluster);
+
+    /// <summary>Given disk "disk2" of VM "app01" is encrypted with its own key.</summary>
+    public Task EncryptDiskWithOwnKeyAsync(VirtualMachine vm, string disk) => VCenter.EncryptDiskWithOwnKeyAsync(vm, disk);
 
     /// <summary>When the administrator renews the host key of host "esx01".</summary>
     public Task RenewHostKeyAsync(EsxiHost host) => VCenter.RenewHostKeyAsync(host);

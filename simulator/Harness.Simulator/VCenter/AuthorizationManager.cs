@@ -42,11 +42,11 @@ public sealed class AuthorizationManager
 
     public IReadOnlyCollection<string> RoleNames => _roles.Keys;
 
-    public IReadOnlySet<string> PrivilegesOf(string role) => _roles.GetValueOrDefault(role)
-        ?? throw new VsphereFault("NotFound", $"there is no role \"{role}\"; roles: {string.Join(", ", _roles.Keys)}");
+    /// <summary>The role's privileges; null for a role that does not exist.</summary>
+    public IReadOnlySet<string>? PrivilegesOf(string role) => _roles.GetValueOrDefault(role);
 
-    /// <summary>AddAuthorizationRole: a custom role of known privileges.</summary>
-    public void AddAuthorizationRole(string name, IEnumerable<string> privileges)
+    /// <summary>AddAuthorizationRole: a custom role of known privileges; the fault (InvalidName, AlreadyExists, InvalidArgument), or null.</summary>
+    public MethodFault? AddAuthorizationRole(string name, IEnumerable<string> privileges) => MethodFaults.Catch(() =>
     {
         if (string.IsNullOrWhiteSpace(name)) throw new VsphereFault("InvalidName", "a role needs a name");
         if (_roles.ContainsKey(name)) throw new VsphereFault("AlreadyExists", $"the role \"{name}\" already exists");
@@ -54,13 +54,14 @@ public sealed class AuthorizationManager
         if (set.FirstOrDefault(p => !AllPrivileges.Contains(p)) is { } unknown)
             throw new VsphereFault("InvalidArgument", $"\"{unknown}\" is not a privilege; the Cryptographic operations privileges are {string.Join(", ", CryptographerPrivileges)}");
         _roles[name] = set;
-    }
+    });
 
-    /// <summary>SetEntityPermissions on the root folder: the user's role everywhere in the inventory.</summary>
-    public void SetPermission(string user, string role)
+    /// <summary>SetEntityPermissions on the root folder: the user's role everywhere in the inventory; NotFound for an unknown role.</summary>
+    public MethodFault? SetPermission(string user, string role)
     {
-        PrivilegesOf(role);
+        if (!_roles.ContainsKey(role)) return new NotFound($"there is no role \"{role}\"; roles: {string.Join(", ", _roles.Keys)}");
         _permissions[user] = role;
+        return null;
     }
 
     public string RoleOf(string user) => _permissions.GetValueOrDefault(user, Administrator);
@@ -71,14 +72,15 @@ public sealed class AuthorizationManager
     /// <summary>
     /// The user keeps their role's privileges but one: they get a custom role "ROLE without PRIVILEGE" (made once).
     /// </summary>
-    public void RevokePrivilege(string user, string privilege)
+    public MethodFault? RevokePrivilege(string user, string privilege)
     {
         if (!AllPrivileges.Contains(privilege))
-            throw new VsphereFault("InvalidArgument", $"\"{privilege}\" is not a privilege; the Cryptographic operations privileges are {string.Join(", ", CryptographerPrivileges)}");
+            return new InvalidArgument($"\"{privilege}\" is not a privilege; the Cryptographic operations privileges are {string.Join(", ", CryptographerPrivileges)}");
         var role = RoleOf(user);
         var reduced = $"{role} without {privilege}";
         if (!_roles.ContainsKey(reduced)) _roles[reduced] = [.. _roles[role].Where(p => p != privilege)];
         _permissions[user] = reduced;
+        return null;
     }
 
     /// <summary>The same roles and permissions (what a vCenter restored from backup gets back).</summary>

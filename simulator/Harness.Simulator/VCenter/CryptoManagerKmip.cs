@@ -12,7 +12,11 @@ public sealed record KmipServerStatus(string Name, string Status, string Connect
 /// <summary>A key provider's status (CryptoManagerKmipClusterStatus): overall green, yellow, red or gray, and each server's.</summary>
 public sealed record KmipClusterStatus(string ClusterId, string OverallStatus, IReadOnlyList<KmipServerStatus> Servers);
 
+/// <summary>vim.encryption.CryptoKeyResult: what GenerateKey answers.</summary>
+public sealed record CryptoKeyResult(string? KeyId, bool Success, string? Reason, MethodFault? Fault);
+
 /// <summary>One key's status (CryptoManagerKmipCryptoKeyStatus): available or the reason why not, and the VMs that use it.</summary>
+
 public sealed record CryptoKeyStatus(string KeyId, string ProviderId, bool KeyAvailable, string Reason, IReadOnlyList<string> EncryptedVms, IReadOnlyList<string> AffectedHosts);
 
 /// <summary>
@@ -26,12 +30,12 @@ public sealed class CryptoManagerKmip(VCenterServer vc)
         [.. vc.KeyProviders.Values.OrderBy(p => p.Name == vc.DefaultProvider ? 0 : 1).ThenBy(p => p.Name, StringComparer.Ordinal)];
 
     /// <summary>MarkDefault (privilege Cryptographer.ManageKeyServers): the provider new keys come from.</summary>
-    public void MarkDefault(string providerId, string? user = null)
+    public MethodFault? MarkDefault(string providerId, string? user = null) => MethodFaults.Catch(() =>
     {
         vc.RequireAliveAndPrivilege(user, "Cryptographer.ManageKeyServers");
         if (!vc.KeyProviders.ContainsKey(providerId)) throw new VsphereFault("NotFound", $"vCenter \"{vc.Name}\" has no key provider \"{providerId}\"");
         vc.DefaultProvider = providerId;
-    }
+    });
 
     /// <summary>
     /// RetrieveKmipServersStatus_Task (privilege Cryptographer.ReadKeyServersInfo): vCenter connects to each server of the
@@ -40,7 +44,7 @@ public sealed class CryptoManagerKmip(VCenterServer vc)
     /// Overall: green when every server is healthy, yellow when some are, red when none is, gray for a provider without
     /// servers.
     /// </summary>
-    public async Task<KmipClusterStatus> RetrieveKmipServersStatusAsync(string providerId, string? user = null)
+    internal async Task<KmipClusterStatus> RetrieveKmipServersStatusAsync(string providerId, string? user = null)
     {
         vc.RequireAliveAndPrivilege(user, "Cryptographer.ReadKeyServersInfo");
         var provider = vc.KeyProviders.GetValueOrDefault(providerId)
@@ -91,8 +95,17 @@ public sealed class CryptoManagerKmip(VCenterServer vc)
         }
     }
 
-    /// <summary>GenerateKey (privilege Cryptographer.ManageKeys): a new key on the provider (the default when null), as the KMS makes it.</summary>
-    public async Task<string> GenerateKeyAsync(string? providerId = null, string? user = null)
+    /// <summary>
+    /// GenerateKey (privilege Cryptographer.ManageKeys): a new key on the provider (the default when null), as the KMS makes
+    /// it. Like vSphere's CryptoKeyResult: the key ID when it succeeded, else the reason and the fault.
+    /// </summary>
+    public async Task<CryptoKeyResult> GenerateKey(string? providerId = null, string? user = null)
+    {
+        var made = await MethodFaults.CatchAsync(() => GenerateKeyAsync(providerId, user));
+        return new CryptoKeyResult(made.Returnval, made.Succeeded, made.Fault?.Message, made.Fault);
+    }
+
+    internal async Task<string> GenerateKeyAsync(string? providerId = null, string? user = null)
     {
         vc.RequireAliveAndPrivilege(user, "Cryptographer.ManageKeys");
         var provider = vc.KeyProviders.GetValueOrDefault(providerId ?? vc.DefaultProvider ?? "")
@@ -132,7 +145,10 @@ public sealed class CryptoManagerKmip(VCenterServer vc)
     /// Pre-Active, Deactivated, Compromised). The KMS is asked each time (Get Attributes "State"). vCenter's own key cache
     /// is not modelled, so KeyStateMissingInCache is never reported.
     /// </summary>
-    public async Task<IReadOnlyList<CryptoKeyStatus>> QueryCryptoKeyStatusAsync(IReadOnlyCollection<(string ProviderId, string KeyId)> keys)
+    public Task<MethodResult<IReadOnlyList<CryptoKeyStatus>>> QueryCryptoKeyStatus(IReadOnlyCollection<(string ProviderId, string KeyId)> keys) =>
+        MethodFaults.CatchAsync(() => QueryCryptoKeyStatusAsync(keys));
+
+    internal async Task<IReadOnlyList<CryptoKeyStatus>> QueryCryptoKeyStatusAsync(IReadOnlyCollection<(string ProviderId, string KeyId)> keys)
     {
         vc.RequireAliveAndPrivilege(null, "Cryptographer.ReadKeyServersInfo");
         var results = new List<CryptoKeyStatus>();

@@ -58,21 +58,3 @@ public sealed class KeyProvider(string name)
 
     public override string ToString() => Name;
 }
-
-/// <summary>
-/// A vSphere fault raised inside the simulator: the model's internals and the site's actions throw it; the vSphere
-/// methods (<c>PowerOnVM_Task</c>, …) turn it into the <see cref="MethodFault"/> value of the task's error.
-/// </summary>
-public sealed class VsphereFault : Exception
-{
-    public VsphereFault(MethodFault fault) : base(fault.Message) => Fault = fault;
-
-    public VsphereFault(string faultName, string message) : this(MethodFault.Create(faultName, message)) { }
-
-    public MethodFault Fault { get; }
-
-    /// <summary>InvalidState, InvalidVmState, NoPermission, NotFound, ...</summary>
-    public string FaultName => Fault.FaultName;
-
-    public override string ToString() => $"{FaultName}: {Message}";
-}

@@ -52,10 +52,10 @@ public sealed partial class VCenterServer : IAsyncDisposable
     public IEnumerable<EsxiHost> Hosts => Clusters.SelectMany(c => c.Hosts);
     public IEnumerable<VirtualMachine> Vms => Hosts.SelectMany(h => h.Vms).Where(v => v.Registered);
 
-    public VirtualMachine Vm(string name) => Vms.FirstOrDefault(v => v.Name == name)
+    internal VirtualMachine Vm(string name) => Vms.FirstOrDefault(v => v.Name == name)
         ?? throw new VsphereFault("NotFound", $"vCenter \"{Name}\" has no VM \"{name}\"");
 
-    public EsxiHost Host(string name) => Hosts.FirstOrDefault(h => h.Name == name)
+    internal EsxiHost Host(string name) => Hosts.FirstOrDefault(h => h.Name == name)
         ?? throw new VsphereFault("NotFound", $"vCenter \"{Name}\" has no host \"{name}\"");
 
     private void RequireAlive()
@@ -111,7 +111,7 @@ public sealed partial class VCenterServer : IAsyncDisposable
     /// Adds or replaces a key provider (optionally as the default) and pushes its configuration to the hosts of
     /// encrypted vSAN clusters that use it, as vCenter does.
     /// </summary>
-    public async Task SetKeyProviderAsync(KeyProvider provider, bool makeDefault = true, string? user = null)
+    internal async Task SetKeyProviderAsync(KeyProvider provider, bool makeDefault = true, string? user = null)
     {
         RequirePrivilege(user, "Cryptographer.ManageKeyServers");
         if (KeyProviders.TryGetValue(provider.Name, out var old) && !ReferenceEquals(old, provider)) await Crypto.DropConnectionsAsync(old);
@@ -122,7 +122,7 @@ public sealed partial class VCenterServer : IAsyncDisposable
     }
 
     /// <summary>vCenter's client certificate for a provider is replaced (renewed): vCenter and the hosts present the new one from now on.</summary>
-    public async Task ReplaceClientCertificateAsync(string providerName, X509Certificate2 certificate)
+    internal async Task ReplaceClientCertificateAsync(string providerName, X509Certificate2 certificate)
     {
         RequireAlive();
         var provider = KeyProviders.GetValueOrDefault(providerName)
@@ -305,7 +305,7 @@ public sealed partial class VCenterServer : IAsyncDisposable
     /// Gives one disk of an encrypted VM a key of its own (the API allows a key per disk): a new KEK from the default
     /// provider wraps the disk's DEK; the disk's descriptor names it.
     /// </summary>
-    public async Task EncryptDiskWithOwnKeyAsync(VirtualMachine vm, string diskName)
+    internal async Task EncryptDiskWithOwnKeyAsync(VirtualMachine vm, string diskName)
     {
         RequireAlive();
         var disk = vm.Files.Disks.FirstOrDefault(d => d.Name == diskName)
@@ -384,7 +384,7 @@ public sealed partial class VCenterServer : IAsyncDisposable
     /// cluster, and each host's disk group gets a DEK wrapped with the KEK. From now on the hosts fetch these keys from
     /// the KMS themselves after a reboot.
     /// </summary>
-    public async Task EnableVsanEncryptionAsync(Cluster cluster)
+    internal async Task EnableVsanEncryptionAsync(Cluster cluster)
     {
         RequireAlive();
         if (cluster.VsanEncrypted) throw new VsphereFault("InvalidState", $"vSAN encryption is already enabled on cluster \"{cluster.Name}\"");
@@ -414,7 +414,7 @@ public sealed partial class VCenterServer : IAsyncDisposable
     /// Rekeys vSAN encryption: shallow = a new KEK, every disk group's DEK rewrapped (hosts stay up); deep = new DEKs
     /// too, the data re-encrypted. Every host must have its disk groups mounted. The old KEK stays on the KMS.
     /// </summary>
-    public async Task RekeyVsanAsync(Cluster cluster, bool deep = false)
+    internal async Task RekeyVsanAsync(Cluster cluster, bool deep = false)
     {
         RequireAlive();
         var config = cluster.VsanEncryption ?? throw new VsphereFault("InvalidState", $"vSAN encryption is not enabled on cluster \"{cluster.Name}\"");
@@ -448,15 +448,12 @@ public sealed partial class VCenterServer : IAsyncDisposable
 
     // ---- host keys ----------------------------------------------------------------------------------------------
 
-    /// <summary>CryptoManagerHostEnable: the host gets a host key (core dump encryption) from the default key provider and enters crypto-safe mode.</summary>
-    public Task EnableHostKeyAsync(EsxiHost host, string? user = null) => EnableCryptoAsync(host, user);
-
     /// <summary>
     /// ChangeKey_Task (privilege Cryptographer.RegisterHost): a new host key from the KMS replaces the old one; core dumps
     /// are shallow-recrypted "best effort" (those whose key the host holds). The old host key stays on the KMS. When the
     /// KMS cannot make the key, the host keeps its key and the HostKey.NewKey event says why.
     /// </summary>
-    public async Task RenewHostKeyAsync(EsxiHost host, string? user = null)
+    internal async Task RenewHostKeyAsync(EsxiHost host, string? user = null)
     {
         RequireAlive();
         RequirePrivilege(user, "Cryptographer.RegisterHost");
@@ -507,7 +504,7 @@ public sealed partial class VCenterServer : IAsyncDisposable
     /// key, why. (A VM that has its key but lacks a disk's key is not locked: powering it on fails.) A host key that
     /// cannot be had is logged as vSphere's HostKey event.
     /// </summary>
-    public async Task<Dictionary<VirtualMachine, KeyFetchException>> EnsureKeysAsync(IEnumerable<VirtualMachine> vms, IEnumerable<EsxiHost>? hostKeysOf = null)
+    internal async Task<Dictionary<VirtualMachine, KeyFetchException>> EnsureKeysAsync(IEnumerable<VirtualMachine> vms, IEnumerable<EsxiHost>? hostKeysOf = null)
     {
         var failures = new Dictionary<VirtualMachine, KeyFetchException>();
         var needy = vms.Where(v => v.Encrypted && !v.Host.HasKeysOf(v)).ToList();
@@ -569,7 +566,7 @@ public sealed partial class VCenterServer : IAsyncDisposable
 
     // ---- VM states ----------------------------------------------------------------------------------------------
 
-    public void Lock(VirtualMachine vm, string lockEvent)
+    internal void Lock(VirtualMachine vm, string lockEvent)
     {
         bool wasLocked = vm.CryptoState == CryptoState.Locked;
         vm.CryptoState = CryptoState.Locked;
@@ -706,7 +703,7 @@ public sealed partial class VCenterServer : IAsyncDisposable
     }
 
     /// <summary>vCenter is up again: every host reconnects, and vCenter pushes the keys the hosts lack.</summary>
-    public async Task ComeBackAsync()
+    internal async Task ComeBackAsync()
     {
         if (Lost) throw new VsphereFault("HostCommunication", $"vCenter \"{Name}\" is lost: set up a new one");
         if (Running) return;

@@ -1,3 +1,5 @@
+using System.Security.Cryptography.X509Certificates;
+
 namespace Harness.Simulator;
 
 /// <summary>What a ReconfigVM_Task's crypto spec asks (VirtualMachineConfigSpec.crypto).</summary>
@@ -38,7 +40,7 @@ public sealed partial class VCenterServer
         Run("Folder.registerVm", vm, user, async () => { await RegisterVmAsync(vm, host, user); return MoId(vm); });
 
     /// <summary>VirtualMachine.UnregisterVM (not a task): the fault, or null.</summary>
-    public MethodFault? UnregisterVM(VirtualMachine vm, string? user = null) => Fault(() => UnregisterVm(vm, user));
+    public MethodFault? UnregisterVM(VirtualMachine vm, string? user = null) => MethodFaults.Catch(() => UnregisterVm(vm, user));
 
     /// <summary>VirtualMachine.Reload (not a task): the fault, or null.</summary>
     public async Task<MethodFault?> Reload(VirtualMachine vm, string? user = null) =>
@@ -72,9 +74,32 @@ public sealed partial class VCenterServer
     public async Task<MethodFault?> RemoveKeys(string keyId, bool force, string? user = null) =>
         (await Run("CryptoManager.removeKeys", keyId, user, () => RemoveKeyAsync(keyId, force, user))).Error;
 
-    private static MethodFault? Fault(Action method)
-    {
-        try { method(); return null; }
-        catch (VsphereFault fault) { return fault.Fault; }
-    }
+    /// <summary>
+    /// VirtualMachine.ReconfigVM_Task with a deviceChange that gives one disk a key of its own (a disk's crypto spec):
+    /// a new key from the default key provider wraps the disk's data key.
+    /// </summary>
+    public Task<TaskInfo> ReconfigVM_Task(VirtualMachine vm, string diskWithOwnKey, string? user = null) =>
+        Run("VirtualMachine.reconfigure", vm, user, () => EncryptDiskWithOwnKeyAsync(vm, diskWithOwnKey));
+
+    /// <summary>CryptoManagerHost.ChangeKey (as ChangeKey_Task): a new host key from the KMS replaces the host's.</summary>
+    public Task<TaskInfo> ChangeKey_Task(EsxiHost host, string? user = null) => Run("HostSystem.changeKey", host, user, () => RenewHostKeyAsync(host, user));
+
+    /// <summary>VsanVcClusterConfigSystem.VsanClusterReconfig with dataEncryptionConfig.encryptionEnabled = true.</summary>
+    public Task<TaskInfo> VsanClusterReconfig(Cluster cluster, string? user = null) =>
+        Run("VsanVcClusterConfigSystem.reconfigure", cluster, user, () => EnableVsanEncryptionAsync(cluster));
+
+    /// <summary>VsanVcClusterConfigSystem.VsanEncryptedClusterRekey_Task (deepRekey re-encrypts the data too).</summary>
+    public Task<TaskInfo> VsanEncryptedClusterRekey_Task(Cluster cluster, bool deepRekey, string? user = null) =>
+        Run("VsanVcClusterConfigSystem.rekey", cluster, user, () => RekeyVsanAsync(cluster, deepRekey));
+
+    /// <summary>
+    /// CryptoManagerKmip.RegisterKmipServer / UpdateKmipServer for every server of <paramref name="provider"/> (and MarkDefault
+    /// when <paramref name="makeDefault"/>): the fault, or null.
+    /// </summary>
+    public async Task<MethodFault?> RegisterKmipServer(KeyProvider provider, bool makeDefault = true, string? user = null) =>
+        (await MethodFaults.CatchAsync(async () => { await SetKeyProviderAsync(provider, makeDefault, user); return true; })).Fault;
+
+    /// <summary>CryptoManagerKmip.UploadClientCert: vCenter presents this client certificate to the provider's KMS from now on.</summary>
+    public async Task<MethodFault?> UploadClientCert(string providerId, X509Certificate2 certificate) =>
+        (await MethodFaults.CatchAsync(async () => { await ReplaceClientCertificateAsync(providerId, certificate); return true; })).Fault;
 }

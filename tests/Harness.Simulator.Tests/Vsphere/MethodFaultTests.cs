@@ -161,6 +161,71 @@ public class MethodFaultTests
     }
 
     [Fact]
+    public async Task ChangeKey_Task_OnAHostWithoutCrypto_IsInvalidState()
+    {
+        await using var site = await SiteAsync();
+        site.Simulation.AddCluster("cl02", ["esx03"]); // no encrypted VM there: vCenter never enabled crypto on it
+        Expect<InvalidState>(await site.VCenter.ChangeKey_Task(site.Simulation.Host("esx03")), "crypto-safe");
+        (await site.VCenter.ChangeKey_Task(site.Simulation.Host("esx01"))).Succeeded.Should().BeTrue("esx01 holds an encrypted VM's key, so it is safe");
+        site.VCenter.Tasks.RecentTasks.Should().Contain(t => t.DescriptionId == "HostSystem.changeKey" && t.State == TaskInfoState.Error);
+    }
+
+    [Fact]
+    public async Task VsanEncryptedClusterRekey_Task_WithoutVsanEncryption_IsInvalidState()
+    {
+        await using var site = await SiteAsync();
+        Expect<InvalidState>(await site.VCenter.VsanEncryptedClusterRekey_Task(site.Simulation.Cluster("cl01"), deepRekey: false), "not enabled");
+        (await site.VCenter.VsanClusterReconfig(site.Simulation.Cluster("cl01"))).Succeeded.Should().BeTrue();
+        Expect<InvalidState>(await site.VCenter.VsanClusterReconfig(site.Simulation.Cluster("cl01")), "already enabled");
+    }
+
+    [Fact]
+    public async Task ReconfigVM_Task_GivingAnUnknownDiskItsOwnKey_IsNotFound()
+    {
+        await using var site = await SiteAsync();
+        Expect<NotFound>(await site.VCenter.ReconfigVM_Task(site.Simulation.Vm("app01"), diskWithOwnKey: "disk9"), "disk9");
+    }
+
+    [Fact]
+    public async Task CryptoManagerKmip_MethodsThatAreNotTasks_AnswerTheirFaults()
+    {
+        await using var site = await SiteAsync();
+        var kmip = site.VCenter.CryptoManagerKmip;
+        Expect<NotFound>(kmip.MarkDefault("no-such-provider"), "no-such-provider");
+        var made = await kmip.GenerateKey("no-such-provider");
+        made.Success.Should().BeFalse();
+        made.KeyId.Should().BeNull();
+        Expect<InvalidState>(made.Fault, "no-such-provider");
+        (await kmip.GenerateKey()).Success.Should().BeTrue("the default provider makes keys");
+        Expect<NoPermission>((await kmip.GenerateKey(user: Deny(site, "Cryptographer.ManageKeys"))).Fault, "Cryptographer.ManageKeys");
+        await site.VCenter.LoseAsync();
+        var status = await kmip.QueryCryptoKeyStatus([("kms-prod", "any")]);
+        status.Returnval.Should().BeNull();
+        Expect<HostCommunication>(status.Fault, "lost");
+        Expect<HostCommunication>(await site.VCenter.UploadClientCert("kms-prod", site.VCenter.KeyProviders["kms-prod"].ClientCertificate!), "lost");
+    }
+
+    [Fact]
+    public async Task AuthorizationManager_AnswersItsFaults()
+    {
+        await using var site = await SiteAsync();
+        var auth = site.VCenter.Authorization;
+        Expect<AlreadyExists>(auth.AddAuthorizationRole(AuthorizationManager.Administrator, ["Cryptographer.Encrypt"]), "already exists");
+        Expect<InvalidName>(auth.AddAuthorizationRole(" ", []), "a role needs a name");
+        Expect<InvalidArgument>(auth.AddAuthorizationRole("r", ["Cryptographer.Nothing"]), "Cryptographer.Nothing");
+        Expect<NotFound>(auth.SetPermission("ops", "no-such-role"), "no-such-role");
+        auth.RoleOf("ops").Should().Be(AuthorizationManager.Administrator, "a refused permission changes nothing");
+        Expect<InvalidArgument>(auth.RevokePrivilege("ops", "Cryptographer.Nothing"), "Cryptographer.Nothing");
+        auth.PrivilegesOf("no-such-role").Should().BeNull();
+    }
+
+    private static string Deny(SimulatedSite site, string privilege)
+    {
+        site.VCenter.Authorization.RevokePrivilege("ops", privilege).Should().BeNull();
+        return "ops";
+    }
+
+    [Fact]
     public void MethodFault_Create_KnowsEveryFaultTheModelRaises_AndRefusesOthers()
     {
         foreach (var name in MethodFault.Names) MethodFault.Create(name, "m").FaultName.Should().Be(name);
