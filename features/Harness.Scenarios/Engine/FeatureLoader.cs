@@ -120,7 +120,10 @@ public static class FeatureLoader
             steps.Add(new ScenarioStep(i, astStep.Step.Keyword, current, ps.Text, (int)astStep.Step.Location.Line, ps.Id, ps.AstNodeIds,
                 table, doc, astStep.FromBackground));
         }
-        return new ScenarioDefinition(feature, pickle, displayName, line, scenarioNode.Rule, exampleRow, steps);
+        return new ScenarioDefinition(feature, pickle, displayName, line, scenarioNode.Rule, exampleRow, steps)
+        {
+            ScenarioLine = (int)scenarioNode.Scenario.Location.Line,
+        };
     }
 
     /// <summary>The document's scenarios, steps and example rows by AST node id.</summary>

@@ -73,6 +73,24 @@ public sealed class ScenarioDefinition
     /// <summary>The line of the Scenario (or of the Examples row, for an outline).</summary>
     public int Line { get; }
 
+    /// <summary>The line of the Scenario (or Scenario Outline) keyword; equal to <see cref="Line"/> except for outline rows.</summary>
+    public int ScenarioLine { get; internal init; }
+
+    /// <summary>
+    /// Whether FILE:LINE names this scenario: the file (as given, or its end: "locked-vms.feature:72" names
+    /// "features/vsphere/locked-vms.feature") and the line of the Scenario keyword, or of the Examples row for an outline row.
+    /// The Scenario Outline's line names every row.
+    /// </summary>
+    public bool IsAt(string file, int line)
+    {
+        if (line != Line && line != ScenarioLine) return false;
+        var uri = Feature.Uri.Replace('\\', '/');
+        var wanted = file.Replace('\\', '/');
+        if (wanted.StartsWith("./", StringComparison.Ordinal)) wanted = wanted[2..];
+        return uri == wanted || uri.EndsWith("/" + wanted, StringComparison.Ordinal)
+            || string.Equals(System.IO.Path.GetFullPath(file), Feature.Path, StringComparison.Ordinal);
+    }
+
     /// <summary>The Rule the scenario belongs to, if any.</summary>
     public string? Rule { get; }
 

@@ -15,8 +15,21 @@ public interface IRunListener
     void FeatureFinished(FeatureResult result) { }
 }
 
-/// <summary>What to run: a tag expression selects scenarios ("@smoke and not @slow").</summary>
-public sealed record RunOptions(string? Tags = null);
+/// <summary>
+/// What to run: a tag expression selects scenarios ("@smoke and not @slow"); <paramref name="Lines"/> (FILE:LINE, as
+/// <see cref="ScenarioDefinition.IsAt"/> reads them) and <paramref name="Name"/> (a regular expression found in the
+/// scenario's name) narrow the selection further. A dry run matches every selected step to its binding and runs nothing:
+/// matched steps are reported Skipped, the others Undefined or Ambiguous, hooks do not run.
+/// </summary>
+public sealed record RunOptions(string? Tags = null, IReadOnlyList<(string File, int Line)>? Lines = null,
+    System.Text.RegularExpressions.Regex? Name = null, bool DryRun = false)
+{
+    /// <summary>Whether the scenario is selected (tags, lines and name).</summary>
+    public bool Selects(ScenarioDefinition scenario, TagExpression tags) =>
+        tags.Evaluate(scenario.Tags)
+        && (Lines is null || Lines.Count == 0 || Lines.Any(l => scenario.IsAt(l.File, l.Line)))
+        && (Name is null || Name.IsMatch(scenario.DisplayName));
+}
 
 /// <summary>
 /// Runs scenarios against a <see cref="StepCatalog"/>: whole runs, single scenarios, or one step at a time through a
@@ -87,7 +100,13 @@ public sealed class ScenarioEngine(StepCatalog catalog, Action<ScenarioContainer
             var result = new FeatureResult(feature);
             run.Features.Add(result);
             listener?.FeatureStarted(feature);
-            var selected = feature.Scenarios.Where(s => filter.Evaluate(s.Tags)).ToList();
+            var selected = feature.Scenarios.Where(s => (options ?? new RunOptions()).Selects(s, filter)).ToList();
+            if (options?.DryRun == true)
+            {
+                foreach (var scenario in selected) result.Scenarios.Add(DryRun(scenario, listener));
+                listener?.FeatureFinished(result);
+                continue;
+            }
             var featureClock = Stopwatch.StartNew();
             if (feature.Error is null && selected.Count > 0)
             {
@@ -109,6 +128,27 @@ public sealed class ScenarioEngine(StepCatalog catalog, Action<ScenarioContainer
         }
         run.Duration = clock.Elapsed;
         return run;
+    }
+
+    /// <summary>Matches each step of the scenario to a binding without running anything.</summary>
+    private ScenarioResult DryRun(ScenarioDefinition scenario, IRunListener? listener)
+    {
+        var result = new ScenarioResult(scenario) { StartedAt = DateTimeOffset.UtcNow };
+        listener?.ScenarioStarted(scenario);
+        foreach (var step in scenario.Steps)
+        {
+            var status = Catalog.Match(step) switch
+            {
+                StepMatch.Matched => StepStatus.Skipped,
+                StepMatch.Ambiguous => StepStatus.Ambiguous,
+                _ => StepStatus.Undefined,
+            };
+            var sr = new StepResult(step, status, TimeSpan.Zero, ErrorMessage: status == StepStatus.Skipped ? null : $"{status.ToString().ToLowerInvariant()} step \"{step.Text}\" at {scenario.Feature.Uri}:{step.Line}");
+            result.Steps.Add(sr);
+            listener?.StepFinished(scenario, sr);
+        }
+        listener?.ScenarioFinished(result);
+        return result;
     }
 
     private static ScenarioContainer FeatureContainer(ScenarioContainer run, FeatureFile feature, bool ownsParent = false)

@@ -35,3 +35,13 @@ public static class CoreDumps
         return ok;
     }
 }
+
+/// <summary>A core dump of a host, encrypted (AES-256-GCM) under a DEK wrapped with the host key.</summary>
+public sealed class CoreDump(string name, string hostKeyId, byte[] wrappedDek, EncryptedData data, byte[] digest)
+{
+    public string Name { get; } = name;
+    public string HostKeyId { get; set; } = hostKeyId;
+    public byte[] WrappedDek { get; set; } = wrappedDek;
+    public EncryptedData Data { get; } = data;
+    public byte[] Digest { get; } = digest;
+}
