@@ -14,7 +14,8 @@ public sealed class FeatureRunbooks : IRunbookLibrary
     /// <summary>The feature tag that makes a feature a runbook.</summary>
     public const string RunbookTag = "@vsphere";
 
-    private static readonly Lazy<StepCatalog> Catalog = new(() => StepCatalog.FromAssemblies(typeof(SiteSetupSteps).Assembly));
+    /// <summary>One Reqnroll test run for every runbook played in this process (each start gets a fresh FeatureInfo).</summary>
+    private static readonly Lazy<ScenarioEngine> Engine = new(() => new ScenarioEngine(StepCatalog.FromAssemblies(typeof(SiteSetupSteps).Assembly)));
 
     /// <param name="folder">The features folder (null: none; the list says so).</param>
     public FeatureRunbooks(string? folder) => Folder = folder is null ? null : Path.GetFullPath(folder);
@@ -51,8 +52,7 @@ public sealed class FeatureRunbooks : IRunbookLibrary
     {
         var found = Find(feature, scenario);
         var site = new SimulatedSite();
-        var engine = new ScenarioEngine(Catalog.Value, run => run.Register(site));
-        try { return new RunbookSession(site, found, await engine.StartAsync(found)); }
+        try { return new RunbookSession(site, found, await Engine.Value.StartAsync(found, configureScenario: c => c.RegisterInstanceAs(site))); }
         catch
         {
             await site.DisposeAsync();

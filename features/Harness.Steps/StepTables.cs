@@ -1,4 +1,4 @@
-using Harness.Scenarios;
+using Reqnroll;
 
 namespace Harness.Steps;
 
@@ -18,11 +18,11 @@ public static class StepTables
         int name = header.IndexOf("name"), value = header.IndexOf("value");
         if (name < 0 || value < 0)
             throw new ArgumentException($"the table needs the header | name | value |, not | {string.Join(" | ", table.Header)} |");
-        return table.Rows.Skip(1).Select(r => (Cell(r, name), Cell(r, value))).ToList();
+        return table.Rows.Select(r => (Cell(r, name), Cell(r, value))).ToList();
     }
 
     /// <summary>"esx01, esx02": the names of a comma-separated list, trimmed, empty ones left out.</summary>
     public static IEnumerable<string> Names(string list) => list.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
 
-    private static string Cell(IReadOnlyList<string> row, int index) => index < row.Count ? row[index] : "";
+    private static string Cell(DataTableRow row, int index) => index < row.Count ? row[index] : "";
 }

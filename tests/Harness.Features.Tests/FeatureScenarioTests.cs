@@ -12,7 +12,8 @@ namespace Harness.Features.Tests;
 /// </summary>
 public sealed class FeatureScenarioTests
 {
-    private static readonly Lazy<StepCatalog> Catalog = new(() => StepCatalog.FromAssemblies(typeof(KmsSteps).Assembly));
+    /// <summary>One engine, so one Reqnroll test run, for every scenario of this test assembly.</summary>
+    private static readonly Lazy<ScenarioEngine> Engine = new(() => new ScenarioEngine(StepCatalog.FromAssemblies(typeof(KmsSteps).Assembly)));
 
     public static IEnumerable<ITheoryDataRow> Scenarios()
     {
@@ -51,8 +52,7 @@ public sealed class FeatureScenarioTests
         var scenario = feature.Scenarios.FirstOrDefault(s => s.Line == line)
                        ?? throw new InvalidOperationException($"{uri} has no scenario at line {line} any more: run the tests again to rediscover them");
 
-        var engine = new ScenarioEngine(Catalog.Value);
-        var result = await engine.RunScenarioAsync(scenario);
+        var result = await Engine.Value.RunScenarioAsync(scenario);
 
         TestContext.Current.TestOutputHelper?.WriteLine(ScenarioReport.Steps(result));
         if (result.SkippedBecause is { } reason) Assert.Skip(reason);

@@ -41,7 +41,7 @@ public sealed class KmsTargetTests : IAsyncLifetime
     private static async Task<RunResult> RunAsync(KmsTarget target, string featureText)
     {
         var feature = FeatureLoader.Parse(featureText, "target.feature");
-        var engine = new ScenarioEngine(StepCatalog.FromAssemblies(typeof(KmsSteps).Assembly), run => run.Register(target));
+        await using var engine = new ScenarioEngine(StepCatalog.FromAssemblies(typeof(KmsSteps).Assembly), run => run.RegisterInstanceAs(target));
         return await engine.RunAsync([feature]);
     }
 

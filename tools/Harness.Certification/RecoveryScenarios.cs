@@ -33,7 +33,7 @@ public static class RecoveryScenarios
     public static async Task RunAsync(CertificationReport report, IReadOnlyList<ScenarioDefinition> scenarios, ExternalKms kms,
         Action<string>? log, CancellationToken ct)
     {
-        var engine = new ScenarioEngine(StepCatalog.FromAssemblies(typeof(SiteSetupSteps).Assembly), run => run.Register(kms));
+        await using var engine = new ScenarioEngine(StepCatalog.FromAssemblies(typeof(SiteSetupSteps).Assembly), run => run.RegisterInstanceAs(kms));
         int n = 0;
         foreach (var scenario in scenarios)
         {

@@ -113,8 +113,8 @@ public static class FeatureLoader
                 PickleStepType.OUTCOME => StepKeyword.Then,
                 _ => current,
             };
-            DataTable? table = ps.Argument?.DataTable is { } dt
-                ? new DataTable(dt.Rows.Select(r => (IReadOnlyList<string>)r.Cells.Select(c => c.Value).ToList()).ToList())
+            StepTable? table = ps.Argument?.DataTable is { } dt
+                ? new StepTable(dt.Rows.Select(r => (IReadOnlyList<string>)r.Cells.Select(c => c.Value).ToList()).ToList())
                 : null;
             DocString? doc = ps.Argument?.DocString is { } ds ? new DocString(ds.Content, string.IsNullOrEmpty(ds.MediaType) ? null : ds.MediaType) : null;
             steps.Add(new ScenarioStep(i, astStep.Step.Keyword, current, ps.Text, (int)astStep.Step.Location.Line, ps.Id, ps.AstNodeIds,

@@ -112,7 +112,7 @@ public sealed class ScenarioDefinition
 public sealed class ScenarioStep
 {
     internal ScenarioStep(int index, string keyword, StepKeyword effectiveKeyword, string text, int line, string pickleStepId,
-        IReadOnlyList<string> astNodeIds, DataTable? table, DocString? docString, bool fromBackground)
+        IReadOnlyList<string> astNodeIds, StepTable? table, DocString? docString, bool fromBackground)
     {
         Index = index;
         Keyword = keyword;
@@ -138,15 +138,15 @@ public sealed class ScenarioStep
     public int Line { get; }
     public string PickleStepId { get; }
     public IReadOnlyList<string> AstNodeIds { get; }
-    public DataTable? Table { get; }
+    public StepTable? Table { get; }
     public DocString? DocString { get; }
     public bool FromBackground { get; }
 
     public override string ToString() => $"{Keyword.Trim()} {Text}";
 }
 
-/// <summary>A Gherkin data table, passed to a step method as a <see cref="DataTable"/> parameter.</summary>
-public sealed class DataTable(IReadOnlyList<IReadOnlyList<string>> rows)
+/// <summary>A step's Gherkin data table, as rows of cells (the first is the header); bindings receive Reqnroll's DataTable.</summary>
+public sealed class StepTable(IReadOnlyList<IReadOnlyList<string>> rows)
 {
     public IReadOnlyList<IReadOnlyList<string>> Rows { get; } = rows;
     public IReadOnlyList<string> Header => Rows.Count > 0 ? Rows[0] : [];
@@ -161,3 +161,6 @@ public sealed class DataTable(IReadOnlyList<IReadOnlyList<string>> rows)
 
 /// <summary>A Gherkin doc string, passed to a step method as a <see cref="DocString"/> or string parameter.</summary>
 public sealed record DocString(string Content, string? MediaType);
+
+/// <summary>Given, When or Then: the keyword a step counts as (And and But take the one before).</summary>
+public enum StepKeyword { Given, When, Then }

@@ -1,177 +1,167 @@
+using System.Globalization;
 using System.Reflection;
-using Harness.Scenarios.Expressions;
+using System.Runtime.Loader;
+using System.Text.Json;
+using Harness.Scenarios.Hosting;
+using Reqnroll;
+using Reqnroll.BindingSkeletons;
+using Reqnroll.Bindings;
+using Reqnroll.Bindings.Discovery;
+using Reqnroll.Bindings.Reflection;
+using Reqnroll.BoDi;
+using Reqnroll.Configuration;
+using Reqnroll.Infrastructure;
 
 namespace Harness.Scenarios;
 
-/// <summary>A step binding: a method and the expression it answers to.</summary>
+/// <summary>A step binding as Reqnroll registered it: its keyword, its expression, the method and where it is written.</summary>
 public sealed class StepBinding
 {
-    internal StepBinding(StepKeyword? keyword, string expression, MethodInfo method, BindingInfo info, IStepExpression matcher)
+    internal StepBinding(IStepDefinitionBinding binding, BindingInfo info)
     {
-        Keyword = keyword;
-        Expression = expression;
-        Method = method;
-        Info = info;
-        Matcher = matcher;
-    }
-
-    /// <summary>Given, When or Then; null for [StepDefinition], which answers to every keyword.</summary>
-    public StepKeyword? Keyword { get; }
-    public string Expression { get; }
-    public MethodInfo Method { get; }
-    public BindingInfo Info { get; }
-    internal IStepExpression Matcher { get; }
-
-    public override string ToString() => $"[{Keyword?.ToString() ?? "StepDefinition"}(\"{Expression}\")] {Info}";
-}
-
-/// <summary>A hook method with its kind, tag filter and order.</summary>
-public sealed class HookBinding
-{
-    internal HookBinding(string kind, TagExpression filter, int order, MethodInfo method, BindingInfo info)
-    {
-        Kind = kind;
-        Filter = filter;
-        Order = order;
-        Method = method;
+        Reqnroll = binding;
+        Keyword = binding.StepDefinitionType switch
+        {
+            StepDefinitionType.Given => StepKeyword.Given,
+            StepDefinitionType.When => StepKeyword.When,
+            _ => StepKeyword.Then,
+        };
         Info = info;
     }
 
-    /// <summary>BeforeScenario, AfterScenario, BeforeFeature or AfterFeature.</summary>
-    public string Kind { get; }
-    public TagExpression Filter { get; }
-    public int Order { get; }
-    public MethodInfo Method { get; }
+    internal IStepDefinitionBinding Reqnroll { get; }
+    public StepKeyword Keyword { get; }
+    public string Expression => Reqnroll.SourceExpression;
+    public MethodInfo Method => ((RuntimeBindingMethod)Reqnroll.Method).MethodInfo;
     public BindingInfo Info { get; }
 
-    public bool AppliesTo(IEnumerable<string> tags) => Filter.Evaluate(tags);
+    public bool Matches(string text) => Reqnroll.IsValid && Reqnroll.Regex.IsMatch(text);
+
+    public override string ToString() => $"[{Keyword}(\"{Expression}\")] {Info}";
 }
 
-/// <summary>The outcome of matching a step's text against the catalog.</summary>
 public abstract record StepMatch
 {
-    public sealed record Matched(StepBinding Binding, IReadOnlyList<StepArgument> Arguments) : StepMatch;
+    public sealed record Matched(StepBinding Binding) : StepMatch;
     public sealed record Undefined(UndefinedStepHelp Help) : StepMatch;
     public sealed record Ambiguous(IReadOnlyList<StepBinding> Bindings) : StepMatch;
 }
 
+/// <summary>The step bindings cannot be used (a bad expression, a binding DLL that does not load): says which and why.</summary>
+public sealed class ScenarioSetupException(string message, Exception? inner = null) : Exception(message, inner);
+
 /// <summary>
-/// Every step binding, hook and custom parameter type found in the [Binding] classes of some assemblies. Matching is
-/// Reqnroll's: a [Given] binds only Given steps (And/But count as the keyword before them), [StepDefinition] binds all.
+/// The binding assemblies of a run (Harness's steps, a team's own Reqnroll binding DLLs) and the bindings Reqnroll finds
+/// in them: what <c>./harness steps</c> lists, and what the engine's diagnostics use (the closest phrases to an undefined
+/// step, a snippet to paste, the bindings an ambiguous step matches, a step written with the wrong keyword).
 /// </summary>
 public sealed class StepCatalog
 {
-    private StepCatalog(IReadOnlyList<StepBinding> steps, IReadOnlyList<HookBinding> hooks, ParameterTypeRegistry parameterTypes)
+    private readonly IObjectContainer _container;
+    private readonly IBindingRegistry _registry;
+
+    private StepCatalog(IReadOnlyList<Assembly> assemblies)
     {
-        Steps = steps;
-        Hooks = hooks;
-        ParameterTypes = parameterTypes;
-    }
-
-    public IReadOnlyList<StepBinding> Steps { get; }
-    public IReadOnlyList<HookBinding> Hooks { get; }
-    public ParameterTypeRegistry ParameterTypes { get; }
-
-    public IEnumerable<HookBinding> HooksOf(string kind, IEnumerable<string> tags) =>
-        Hooks.Where(h => h.Kind == kind && h.AppliesTo(tags)).OrderBy(h => h.Order).ThenBy(h => h.Info.File, StringComparer.Ordinal).ThenBy(h => h.Info.Line);
-
-    /// <summary>Finds the bindings in the [Binding] classes of the assemblies. Bad expressions are reported together.</summary>
-    public static StepCatalog FromAssemblies(params Assembly[] assemblies) => FromTypes(assemblies.Distinct().SelectMany(SafeTypes));
-
-    public static StepCatalog FromTypes(IEnumerable<Type> types)
-    {
-        var bindingTypes = types.Where(t => t.GetCustomAttribute<BindingAttribute>() is not null).OrderBy(t => t.FullName, StringComparer.Ordinal).ToList();
-        var registry = new ParameterTypeRegistry();
-        var problems = new List<string>();
-        const BindingFlags all = BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly;
-
-        foreach (var type in bindingTypes)
-            foreach (var method in type.GetMethods(all))
-                if (method.GetCustomAttribute<ParameterTypeAttribute>() is { } pt)
-                {
-                    if (!method.IsStatic || method.GetParameters().Length != 1 || method.GetParameters()[0].ParameterType != typeof(string))
-                    {
-                        problems.Add($"[ParameterType(\"{pt.Name}\")] {Describe(method)} must be static and take one string");
-                        continue;
-                    }
-                    var m = method;
-                    try { registry.Define(new ParameterType(pt.Name, [pt.Regex], m.ReturnType, groups => Invoke(m, groups[0]))); }
-                    catch (Exception ex) { problems.Add($"[ParameterType(\"{pt.Name}\")] {Describe(method)}: {ex.Message}"); }
-                }
-
-        var steps = new List<StepBinding>();
-        var hooks = new List<HookBinding>();
-        foreach (var type in bindingTypes)
-            foreach (var method in type.GetMethods(all))
-            {
-                foreach (var attr in method.GetCustomAttributes<StepDefinitionAttribute>())
-                {
-                    var info = new BindingInfo(attr.Expression, Describe(method), ShortPath(attr.File), attr.Line);
-                    try { steps.Add(new StepBinding(attr.Keyword, attr.Expression, method, info, StepExpressionFactory.Create(attr.Expression, registry))); }
-                    catch (Exception ex) when (ex is CucumberExpressionException or ArgumentException or UndefinedParameterTypeException)
-                    {
-                        problems.Add($"{info}: {ex.Message}");
-                    }
-                }
-                foreach (var hook in method.GetCustomAttributes<HookAttribute>())
-                {
-                    var kind = hook.GetType().Name.Replace("Attribute", "");
-                    var info = new BindingInfo(hook.Tags ?? "", Describe(method), ShortPath(hook.File), hook.Line);
-                    try { hooks.Add(new HookBinding(kind, TagExpression.Parse(hook.Tags ?? ""), hook.Order, method, info)); }
-                    catch (TagExpressionException ex) { problems.Add($"[{kind}] {info}: {ex.Message}"); }
-                }
-            }
+        Assemblies = assemblies;
+        _container = NewGlobalContainer(new Dictionary<string, IDictionary<string, object>>());
+        var builder = _container.Resolve<IRuntimeBindingRegistryBuilder>();
+        foreach (var assembly in assemblies) builder.BuildBindingsFromAssembly(assembly);
+        builder.BuildingCompleted();
+        _registry = _container.Resolve<IBindingRegistry>();
+        var problems = _registry.GetErrorMessages().Select(e => e.Message)
+            .Concat(_registry.GetStepDefinitions().Where(b => !b.IsValid).Select(b => $"{InfoOf(b)}: {b.ErrorMessage}"))
+            .Distinct().ToList();
         if (problems.Count > 0)
             throw new ScenarioSetupException("the step bindings have errors:\n  " + string.Join("\n  ", problems));
-        return new StepCatalog(steps, hooks, registry);
+        Steps = _registry.GetStepDefinitions().Select(b => new StepBinding(b, InfoOf(b)))
+            .OrderBy(s => s.Info.File, StringComparer.Ordinal).ThenBy(s => s.Info.Line).ToList();
     }
 
-    private static object? Invoke(MethodInfo m, string? text)
+    /// <summary>The binding assemblies; the first is the run's "test assembly" for Reqnroll.</summary>
+    public IReadOnlyList<Assembly> Assemblies { get; }
+
+    public IReadOnlyList<StepBinding> Steps { get; }
+
+    /// <summary>The bindings of these assemblies (Reqnroll's [Binding] classes).</summary>
+    public static StepCatalog FromAssemblies(params Assembly[] assemblies) => new(assemblies.Distinct().ToList());
+
+    /// <summary>
+    /// The bindings of <paramref name="builtIn"/> and of binding DLLs given by path (a team's own Reqnroll step library,
+    /// built against the Reqnroll package alone). Their dependencies are looked for beside each DLL.
+    /// </summary>
+    public static StepCatalog FromAssemblies(IEnumerable<Assembly> builtIn, IEnumerable<string> bindingPaths)
     {
-        try { return m.Invoke(null, [text]); }
-        catch (TargetInvocationException ex) when (ex.InnerException is not null) { throw ex.InnerException; }
+        var assemblies = builtIn.ToList();
+        foreach (var path in bindingPaths) assemblies.Add(LoadBindingAssembly(path));
+        return new StepCatalog(assemblies.Distinct().ToList());
     }
 
-    private static IEnumerable<Type> SafeTypes(Assembly a)
+    private static Assembly LoadBindingAssembly(string path)
     {
-        try { return a.GetTypes(); }
-        catch (ReflectionTypeLoadException ex) { return ex.Types.Where(t => t is not null)!; }
-    }
-
-    internal static string Describe(MethodInfo m) => $"{m.DeclaringType?.Name}.{m.Name}";
-
-    /// <summary>Source paths as the repository sees them ("features/Harness.Scenarios/Kms/KmsSteps.cs").</summary>
-    internal static string ShortPath(string file)
-    {
-        if (string.IsNullOrEmpty(file)) return "?";
-        foreach (var marker in new[] { "/features/", "/tests/", "/simulator/", "/server/", "/tools/" })
+        var full = Path.GetFullPath(path);
+        if (!File.Exists(full)) throw new ScenarioSetupException($"--bindings {path}: there is no such file");
+        var already = AppDomain.CurrentDomain.GetAssemblies().FirstOrDefault(a => !a.IsDynamic && string.Equals(a.Location, full, StringComparison.Ordinal));
+        if (already is not null) return already;
+        try
         {
-            int i = file.LastIndexOf(marker, StringComparison.Ordinal);
-            if (i >= 0) return file[(i + 1)..];
+            var resolver = new AssemblyDependencyResolver(full);
+            AssemblyLoadContext.Default.Resolving += (context, name) =>
+                resolver.ResolveAssemblyToPath(name) is { } p ? context.LoadFromAssemblyPath(p)
+                : File.Exists(Path.Combine(Path.GetDirectoryName(full)!, name.Name + ".dll")) ? context.LoadFromAssemblyPath(Path.Combine(Path.GetDirectoryName(full)!, name.Name + ".dll"))
+                : null;
+            return AssemblyLoadContext.Default.LoadFromAssemblyPath(full);
         }
-        return Path.GetFileName(file);
+        catch (Exception ex) when (ex is BadImageFormatException or FileLoadException or IOException)
+        {
+            throw new ScenarioSetupException($"--bindings {path}: not a .NET assembly that loads here ({ex.Message})", ex);
+        }
     }
 
+    /// <summary>Reqnroll's configuration of a hosted run: the binding assemblies beyond the first, errors for missing steps.</summary>
+    internal string ReqnrollConfiguration() => JsonSerializer.Serialize(new Dictionary<string, object>
+    {
+        ["bindingAssemblies"] = Assemblies.Skip(1).Select(a => new Dictionary<string, string> { ["assembly"] = a.FullName! }).ToList(),
+        ["runtime"] = new Dictionary<string, object> { ["missingOrPendingStepsOutcome"] = "Error", ["stopAtFirstError"] = false },
+        ["language"] = new Dictionary<string, string> { ["feature"] = "en-US" },
+        ["bindingCulture"] = new Dictionary<string, string> { ["name"] = "en-US" },
+    });
+
+    /// <summary>A Reqnroll global container for these assemblies, with the formatters given (none for the catalog itself).</summary>
+    internal IObjectContainer NewGlobalContainer(IReadOnlyDictionary<string, IDictionary<string, object>> formatters) =>
+        new ContainerBuilder(new HostedDependencyProvider(formatters, Assemblies))
+            .CreateGlobalContainer(Assemblies[0], new JsonStringRuntimeConfigurationProvider(ReqnrollConfiguration()));
+
+    internal static BindingInfo InfoOf(IBinding binding, string expression = "")
+    {
+        var method = binding.Method is RuntimeBindingMethod rm ? rm.MethodInfo : null;
+        var name = $"{binding.Method.Type.Name}.{binding.Method.Name}";
+        var where = method is null ? null : SourceLocations.Of(method);
+        return new BindingInfo(binding is IStepDefinitionBinding s ? s.SourceExpression : expression, name,
+            where is { } w ? SourceLocations.ShortPath(w.File) : binding.Method.Type.AssemblyName ?? "?", where?.Line ?? 0);
+    }
+
+    private static StepDefinitionType TypeOf(StepKeyword keyword) => keyword switch
+    {
+        StepKeyword.Given => StepDefinitionType.Given,
+        StepKeyword.When => StepDefinitionType.When,
+        _ => StepDefinitionType.Then,
+    };
+
+    /// <summary>How a step matches the bindings, as Reqnroll matches them (the keyword counts; scopes are not considered).</summary>
     public StepMatch Match(ScenarioStep step)
     {
-        var candidates = new List<(StepBinding Binding, IReadOnlyList<StepArgument> Args)>();
-        foreach (var b in Steps)
-        {
-            if (b.Keyword is { } k && k != step.EffectiveKeyword) continue;
-            if (b.Matcher.Match(step.Text) is { } args) candidates.Add((b, args));
-        }
-        if (candidates.Count == 1) return new StepMatch.Matched(candidates[0].Binding, candidates[0].Args);
-        if (candidates.Count > 1) return new StepMatch.Ambiguous(candidates.Select(c => c.Binding).ToList());
-        return new StepMatch.Undefined(new UndefinedStepHelp(Closest(step.Text, 3), Snippet(step)));
+        var candidates = Steps.Where(b => b.Keyword == step.EffectiveKeyword && b.Matches(step.Text)).ToList();
+        if (candidates.Count == 1) return new StepMatch.Matched(candidates[0]);
+        if (candidates.Count > 1) return new StepMatch.Ambiguous(candidates);
+        var other = Steps.FirstOrDefault(b => b.Keyword != step.EffectiveKeyword && b.Matches(step.Text));
+        return new StepMatch.Undefined(new UndefinedStepHelp(Closest(step.Text, 3), Snippet(step), other?.Info, other?.Keyword.ToString()));
     }
 
-    /// <summary>The known phrases nearest to <paramref name="text"/> (edit distance over the expression's words).</summary>
+    /// <summary>The known phrases nearest to <paramref name="text"/> (edit distance over the expression).</summary>
     public IReadOnlyList<BindingInfo> Closest(string text, int count) =>
-        Steps.Select(b => (b.Info, Distance: Distance(Normalize(text), Normalize(b.Expression))))
+        Steps.Select(b => (b.Info, Distance: Distance(text.ToLowerInvariant(), b.Expression.ToLowerInvariant())))
             .OrderBy(x => x.Distance).ThenBy(x => x.Info.Expression, StringComparer.Ordinal)
             .Select(x => x.Info).DistinctBy(i => i.Expression).Take(count).ToList();
-
-    private static string Normalize(string s) => s.ToLowerInvariant();
 
     private static int Distance(string a, string b)
     {
@@ -188,18 +178,20 @@ public sealed class StepCatalog
         return prev[b.Length];
     }
 
-    /// <summary>A binding to paste for an undefined step (Reqnroll style).</summary>
+    /// <summary>A binding to paste for an undefined step: Reqnroll's own skeleton, with a Cucumber expression.</summary>
     public string Snippet(ScenarioStep step)
     {
-        var generated = CucumberExpressionGenerator.Generate(step.Text, ParameterTypes);
-        var parameters = generated.Parameters.Select(p => $"{p.TypeName} {p.Name}").ToList();
-        if (step.Table is not null) parameters.Add("DataTable table");
-        if (step.DocString is not null) parameters.Add("string docString");
-        var keyword = step.EffectiveKeyword.ToString();
-        var name = keyword + string.Concat(System.Text.RegularExpressions.Regex.Replace(step.Text, "\"[^\"]*\"|'[^']*'|-?\\d+(\\.\\d+)?", " ")
-            .Split([' ', '-', '_', ',', '.', ':', '/', '(', ')'], StringSplitOptions.RemoveEmptyEntries)
-            .Select(w => char.ToUpperInvariant(w[0]) + w[1..]).Where(w => w.All(char.IsLetterOrDigit)));
-        var escaped = generated.Expression.Replace("\\", "\\\\").Replace("\"", "\\\"");
-        return $"[{keyword}(\"{escaped}\")]\npublic void {name}({string.Join(", ", parameters)})\n{{\n    throw new PendingStepException();\n}}";
+        var culture = CultureInfo.GetCultureInfo("en-US");
+        var type = TypeOf(step.EffectiveKeyword);
+        Table? table = null;
+        if (step.Table is { Rows.Count: > 0 } t)
+        {
+            table = new Table([.. t.Rows[0]]);
+            foreach (var row in t.Rows.Skip(1)) table.AddRow([.. row]);
+        }
+        var instance = new StepInstance(type, (StepDefinitionKeyword)type, step.Keyword, step.Text, step.DocString?.Content, table,
+            new StepContext("", "", [], culture));
+        return _container.Resolve<IStepDefinitionSkeletonProvider>()
+            .GetStepDefinitionSkeleton(ProgrammingLanguage.CSharp, instance, StepDefinitionSkeletonStyle.CucumberExpressionAttribute, culture).Trim();
     }
 }

@@ -10,8 +10,11 @@ public sealed record BindingInfo(string Expression, string Method, string File, 
     public override string ToString() => $"{Method} ({Location})";
 }
 
-/// <summary>For an undefined step: the closest known phrases and a binding to paste.</summary>
-public sealed record UndefinedStepHelp(IReadOnlyList<BindingInfo> Closest, string Snippet);
+/// <summary>
+/// For an undefined step: the closest known phrases, a binding to paste, and, when the phrase is bound under another
+/// keyword (a Then phrase written as a When step), that binding and its keyword.
+/// </summary>
+public sealed record UndefinedStepHelp(IReadOnlyList<BindingInfo> Closest, string Snippet, BindingInfo? BoundAs = null, string? BoundAsKeyword = null);
 
 /// <summary>The outcome of one step; for a step whose binding threw, <see cref="ErrorType"/> is the exception's type.</summary>
 public sealed record StepResult(

@@ -2,7 +2,7 @@ using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using Harness.Kmip.Server;
 using Harness.Pki;
-using Harness.Scenarios;
+using Reqnroll;
 using Harness.Simulator.KmsAdministration;
 
 namespace Harness.Steps;
@@ -23,8 +23,8 @@ public sealed class KmsDriver : IAsyncDisposable
     private KmsAdministrator? _administrator;
 
     /// <summary>Takes the run's <see cref="KmsTarget"/> when one is registered.</summary>
-    public KmsDriver(ScenarioContainer services)
-        : this(services.TryGet(typeof(KmsTarget), out var target) ? (KmsTarget?)target : null)
+    public KmsDriver(Reqnroll.BoDi.IObjectContainer services)
+        : this(services.IsRegistered<KmsTarget>() ? services.Resolve<KmsTarget>() : null)
     {
     }
 

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Harness.Kmip;
-using Harness.Scenarios;
+using Reqnroll;
 
 namespace Harness.Steps;
 

@@ -1,4 +1,4 @@
-using Harness.Scenarios;
+using Reqnroll;
 using Harness.Simulator;
 
 namespace Harness.Steps;

@@ -1,21 +1,19 @@
-using Harness.Scenarios;
 using Harness.Simulator;
+using Reqnroll;
 
 namespace Harness.Steps;
 
 /// <summary>Then: the failure of the last When step (a refused vSphere action, or a KMS administrator's request the KMS
-/// refused), which no scenario may leave unexamined.</summary>
+/// refused), which no scenario may leave unexamined (<see cref="SiteHooks"/>).</summary>
 [Binding]
 public sealed class FailureSteps(SimulatedSite site)
 {
-    [Then("the operation fails with {string}")]
+    [Then(SiteHooks.ExaminesFailure + "{string}")]
     public void OperationFails(string text)
     {
-        var failure = site.TakeFailure();
-        var said = failure is VsphereFault f ? $"{f.FaultName}: {f.Message}" : failure.Message;
+        var said = Describe(site.TakeFailure());
         Expect.That(said.Contains(text, StringComparison.OrdinalIgnoreCase), $"the operation failed with \"{said}\", which does not mention \"{text}\"");
     }
 
-    [AfterScenario]
-    public void NoUnexaminedFailure() => site.ThrowIfPendingFailure();
+    internal static string Describe(Exception failure) => failure is VsphereFault f ? $"{f.FaultName}: {f.Message}" : failure.Message;
 }

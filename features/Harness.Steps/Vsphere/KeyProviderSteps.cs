@@ -1,5 +1,5 @@
 using Harness.Kmip;
-using Harness.Scenarios;
+using Reqnroll;
 using Harness.Simulator;
 
 namespace Harness.Steps;

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Reqnroll;
 
 namespace Harness.Scenarios.Tests.Engine;
 
@@ -22,7 +23,7 @@ public class EngineOverheadTests
         var parse = Stopwatch.StartNew();
         var feature = FeatureLoader.Parse(text, "many.feature");
         parse.Stop();
-        var engine = new ScenarioEngine(StepCatalog.FromTypes([typeof(TrivialSteps)]));
+        await using var engine = new ScenarioEngine(StepCatalog.FromAssemblies(typeof(TrivialSteps).Assembly));
         await engine.RunAsync([feature]); // warm-up
         var run = Stopwatch.StartNew();
         var result = await engine.RunAsync([feature]);

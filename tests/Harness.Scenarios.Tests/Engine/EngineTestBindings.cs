@@ -1,3 +1,5 @@
+using Reqnroll;
+
 namespace Harness.Scenarios.Tests.Engine;
 
 /// <summary>A driver the bindings share within a scenario: records what happened, in order.</summary>
@@ -28,7 +30,7 @@ public sealed class CalculatorSteps(Calculator calculator, Journal journal, Scen
     /// <summary>Which Journal instance each scenario (by title) was given.</summary>
     public static readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> JournalOf = new();
 
-    [ParameterType("color", "red|green|blue")]
+    [StepArgumentTransformation("(red|green|blue)", Name = "color")]
     public static Color ParseColor(string text) => Enum.Parse<Color>(text, ignoreCase: true);
 
     [Given("I have entered {int} into the calculator")]
@@ -71,14 +73,14 @@ public sealed class CalculatorSteps(Calculator calculator, Journal journal, Scen
     [Given("these numbers:")]
     public void Numbers(DataTable table)
     {
-        foreach (var row in table.ToDictionaries()) calculator.Stack.Add(double.Parse(row["value"], System.Globalization.CultureInfo.InvariantCulture));
+        foreach (var row in table.Rows) calculator.Stack.Add(double.Parse(row["value"], System.Globalization.CultureInfo.InvariantCulture));
     }
 
     [Given("this text:")]
     public void Text(string text) => journal.Entries.Add($"text {text}");
 
     [Given("this document:")]
-    public void Document(DocString doc) => journal.Entries.Add($"doc {doc.MediaType} {doc.Content}");
+    public void Document(string doc) => journal.Entries.Add($"doc {doc}");
 
     [When("something fails")]
     public void Fails() => throw new InvalidOperationException("the calculator caught fire");
@@ -98,7 +100,7 @@ public sealed class CalculatorSteps(Calculator calculator, Journal journal, Scen
     [Then("the scenario is called {string}")]
     public void ScenarioName(string name)
     {
-        scenario.Title.Should().Be(name);
+        scenario.ScenarioInfo.Title.Should().Be(name);
         JournalOf[name] = journal.Instance;
     }
 
@@ -130,18 +132,19 @@ public sealed class HookBindings(Journal journal)
     [AfterScenario]
     public void After(ScenarioContext scenario)
     {
-        lock (Log) Log.Add($"after {scenario.Title}: {string.Join(", ", journal.Entries)}");
+        lock (Log) Log.Add($"after {scenario.ScenarioInfo.Title}: {string.Join(", ", journal.Entries)}");
     }
 
     [BeforeFeature("@featurehook")]
     public static void BeforeFeature(FeatureContext feature)
     {
-        lock (Log) Log.Add($"before feature {feature.Title}");
+        lock (Log) Log.Add($"before feature {feature.FeatureInfo.Title}");
     }
 }
 
-/// <summary>Two bindings for the same phrase: an ambiguity the engine must name.</summary>
+/// <summary>Two bindings for the same phrase: an ambiguity the engine must name (scoped, so only @ambiguous scenarios see it).</summary>
 [Binding]
+[Scope(Tag = "ambiguous")]
 public sealed class AmbiguousBindings
 {
     [Given("a phrase bound twice")]

@@ -1,13 +1,18 @@
+using Reqnroll;
+
 namespace Harness.Scenarios.Tests.Engine;
 
 /// <summary>The scenario engine on feature text written for it, with the bindings of EngineTestBindings.cs.</summary>
 public class EngineTests
 {
-    private static StepCatalog Catalog(params Type[] extra) =>
-        StepCatalog.FromTypes([typeof(CalculatorSteps), typeof(HookBindings), .. extra]);
+    /// <summary>This assembly's bindings (the calculator, the hooks, and the @ambiguous-scoped pair).</summary>
+    private static StepCatalog Catalog() => StepCatalog.FromAssemblies(typeof(CalculatorSteps).Assembly);
 
-    private static async Task<RunResult> Run(string feature, string? tags = null, StepCatalog? catalog = null, string uri = "test.feature") =>
-        await new ScenarioEngine(catalog ?? Catalog()).RunAsync([FeatureLoader.Parse(feature, uri)], new RunOptions(tags));
+    private static async Task<RunResult> Run(string feature, string? tags = null, string uri = "test.feature")
+    {
+        await using var engine = new ScenarioEngine(Catalog());
+        return await engine.RunAsync([FeatureLoader.Parse(feature, uri)], new RunOptions(tags));
+    }
 
     private static ScenarioResult Single(RunResult run) => run.Scenarios.Should().ContainSingle().Subject;
 
@@ -124,7 +129,7 @@ public class EngineTests
                 When I press add
                 Then the result should be 6.5
                 And the journal says "text hello world"
-                And the journal says 'doc json {"a": 1}'
+                And the journal says 'doc {"a": 1}'
             """.Replace("\\\"", "\""));
         Single(run).Status.Should().Be(StepStatus.Passed, Single(run).FailureSummary);
     }
@@ -194,9 +199,10 @@ public class EngineTests
     {
         var run = await Run("""
             Feature: Ambiguous
+              @ambiguous
               Scenario: Two bindings
                 Given a phrase bound twice
-            """, catalog: Catalog(typeof(AmbiguousBindings)));
+            """);
         var step = Single(run).Steps[0];
         step.Status.Should().Be(StepStatus.Ambiguous);
         step.AmbiguousWith.Should().HaveCount(2);
@@ -373,7 +379,8 @@ public class EngineTests
     {
         var broken = FeatureLoader.Parse("Feature: Broken\n  Scenario: x\n    Given a step\n  This line is not Gherkin\n    | a table | without a step |\n", "broken.feature");
         var good = FeatureLoader.Parse("Feature: Good\n  Scenario: ok\n    Given I have entered 1 into the calculator\n", "good.feature");
-        var run = await new ScenarioEngine(Catalog()).RunAsync([broken, good]);
+        await using var engine = new ScenarioEngine(Catalog());
+        var run = await engine.RunAsync([broken, good]);
         run.Passed.Should().Be(1);
         run.Failed.Should().Be(1);
         run.Features[0].Feature.Error.Should().NotBeNull();
@@ -390,7 +397,7 @@ public class EngineTests
                 When I press add
                 Then the result should be 5 on the screen
             """, "player.feature");
-        var engine = new ScenarioEngine(Catalog());
+        await using var engine = new ScenarioEngine(Catalog());
         await using var session = await engine.StartAsync(feature.Scenarios[0]);
         session.NextStep!.Text.Should().Be("I have entered 2 into the calculator");
         (await session.NextAsync()).Status.Should().Be(StepStatus.Passed);
@@ -407,14 +414,7 @@ public class EngineTests
     [Fact]
     public void Catalog_BadExpression_IsReportedWithItsBinding()
     {
-        var act = () => StepCatalog.FromTypes([typeof(BrokenBindings)]);
-        act.Should().Throw<ScenarioSetupException>().WithMessage("*BrokenBindings.Broken*{nosuchtype}*");
-    }
-
-    [Binding]
-    public sealed class BrokenBindings
-    {
-        [Given("a {nosuchtype} parameter")]
-        public void Broken(string x) { }
+        var act = () => StepCatalog.FromAssemblies(typeof(Harness.Fixtures.BrokenBindings).Assembly);
+        act.Should().Throw<ScenarioSetupException>().WithMessage("*nosuchtype*");
     }
 }

@@ -58,18 +58,16 @@ public static class RunCommand
         // steps going to the admin interface when one is given (else they "need a KMS administrator").
         using var adminInterface = kms?.AdminUrl is { } adminUrl ? new HarnessAdminInterface(adminUrl, kms.AdminToken) : null;
         var external = kms is null ? null : new ExternalKms(kms.Host, kms.Port, kms.Pki, Administrator: adminInterface);
-        var engine = new ScenarioEngine(catalog, run =>
+        await using var engine = new ScenarioEngine(catalog, run =>
         {
             if (kms is null) return;
-            run.Register(kms);
-            run.Register(external!);
+            run.RegisterInstanceAs(kms);
+            run.RegisterInstanceAs(external!);
         });
         var printer = new ConsoleRunPrinter(Console.Out, color);
-        var result = await engine.RunAsync(features, new RunOptions(tags), printer);
+        var result = await engine.RunAsync(features, new RunOptions(tags, HtmlReport: html, MessagesReport: messages), printer);
 
         if (junit is not null) JUnitReport.Write(result, junit);
-        if (messages is not null) MessagesReport.Write(result, messages);
-        if (html is not null) HtmlReport.Write(result, html);
         foreach (var (label, file) in new[] { ("JUnit XML", junit), ("Cucumber Messages", messages), ("HTML report", html) })
             if (file is not null) Console.WriteLine($"{label}: {Path.GetFullPath(file)}");
 

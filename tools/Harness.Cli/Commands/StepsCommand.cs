@@ -11,8 +11,8 @@ public static class StepsCommand
         var args = new Args(argv, new HashSet<string>());
         args.RejectUnknown();
         var catalog = StepCatalog.FromAssemblies(typeof(KmsTarget).Assembly);
-        foreach (var step in catalog.Steps.OrderBy(s => s.Keyword ?? StepKeyword.Given).ThenBy(s => s.Expression, StringComparer.Ordinal))
-            Console.WriteLine($"{(step.Keyword?.ToString() ?? "*"),-6} {step.Expression,-80} {step.Info.Location}");
+        foreach (var step in catalog.Steps.OrderBy(s => s.Keyword).ThenBy(s => s.Expression, StringComparer.Ordinal))
+            Console.WriteLine($"{step.Keyword,-6} {step.Expression,-80} {step.Info.Location}");
         Console.WriteLine($"{catalog.Steps.Count} steps");
         return Task.FromResult(0);
     }
