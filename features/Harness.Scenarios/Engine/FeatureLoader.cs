@@ -19,9 +19,10 @@ public static class FeatureLoader
         foreach (var p in paths)
         {
             if (Directory.Exists(p))
+                // Build outputs below the folder (copies of the features) are skipped; the folder itself may be one.
                 files.AddRange(Directory.EnumerateFiles(p, "*.feature", SearchOption.AllDirectories)
-                    .Where(f => !f.Contains($"{System.IO.Path.DirectorySeparatorChar}bin{System.IO.Path.DirectorySeparatorChar}")
-                             && !f.Contains($"{System.IO.Path.DirectorySeparatorChar}obj{System.IO.Path.DirectorySeparatorChar}"))
+                    .Where(f => !System.IO.Path.GetRelativePath(p, f).Split(System.IO.Path.DirectorySeparatorChar).SkipLast(1)
+                        .Any(segment => segment is "bin" or "obj"))
                     .Order(StringComparer.Ordinal));
             else if (File.Exists(p)) files.Add(p);
             else throw new FileNotFoundException($"{p} is neither a .feature file nor a directory", p);
