@@ -171,7 +171,11 @@ public class EngineTests
               Scenario: Wrong keyword
                 Then I press add
             """);
-        Single(run).Steps[0].Status.Should().Be(StepStatus.Undefined);
+        var step = Single(run).Steps[0];
+        step.Status.Should().Be(StepStatus.Undefined);
+        step.ErrorMessage.Should().Contain("the phrase is bound as a When step (CalculatorSteps.Add (")
+            .And.Contain("write it as \"When I press add\"");
+        step.Undefined!.BoundAsKeyword.Should().Be("When");
     }
 
     [Fact]
