@@ -10,9 +10,17 @@ namespace Harness.Steps;
 /// speaking KMIP 1.4 as vCenter does. Keys are created with a KMIP Name; the driver maps the scenario's key names to
 /// the Unique Identifiers the KMS returned.
 /// </summary>
-public sealed class KmipClientsDriver(KmsDriver kms) : IAsyncDisposable
+public sealed class KmipClientsDriver : IAsyncDisposable
 {
     public static readonly ProtocolVersion Version = ProtocolVersion.V1_4;
+
+    private readonly KmsDriver kms;
+
+    public KmipClientsDriver(KmsDriver kms, ScenarioDrivers drivers)
+    {
+        this.kms = kms;
+        drivers.Add(this);
+    }
 
     private readonly Dictionary<string, ScenarioClient> _clients = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ScenarioKey> _keys = new(StringComparer.Ordinal);

@@ -21,11 +21,13 @@ public sealed class KmsDriver : IAsyncDisposable
     private CertificateAuthority? _targetCa;
     private bool _targetClientCertificateUsed;
     private KmsAdministrator? _administrator;
+    private bool _disposed;
 
     /// <summary>Takes the run's <see cref="KmsTarget"/> when one is registered.</summary>
-    public KmsDriver(Reqnroll.BoDi.IObjectContainer services)
+    public KmsDriver(Reqnroll.BoDi.IObjectContainer services, ScenarioDrivers drivers)
         : this(services.IsRegistered<KmsTarget>() ? services.Resolve<KmsTarget>() : null)
     {
+        drivers.Add(this);
     }
 
     internal KmsDriver(KmsTarget? target) => _target = target;
@@ -105,8 +107,11 @@ public sealed class KmsDriver : IAsyncDisposable
     private static InvalidOperationException NotStarted() =>
         new("no KMS has been started in this scenario: begin it with \"Given a KMS\"");
 
+    /// <summary>Stops the embedded KMS and deletes its folder (once; later calls do nothing).</summary>
     public async ValueTask DisposeAsync()
     {
+        if (_disposed) return;
+        _disposed = true;
         _administrator?.Dispose();
         _targetCa?.Dispose();
         _targetServerCa?.Dispose();
