@@ -131,7 +131,13 @@ public sealed class StepCatalog
         new ContainerBuilder(new HostedDependencyProvider(formatters, Assemblies))
             .CreateGlobalContainer(Assemblies[0], new JsonStringRuntimeConfigurationProvider(ReqnrollConfiguration()));
 
-    internal static BindingInfo InfoOf(IBinding binding, string expression = "")
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<IBinding, BindingInfo> Infos = new();
+
+    /// <summary>What a binding is and where it is written (read from the PDB once per binding).</summary>
+    internal static BindingInfo InfoOf(IBinding binding, string expression = "") =>
+        expression.Length == 0 ? Infos.GetValue(binding, b => ReadInfo(b, "")) : ReadInfo(binding, expression);
+
+    private static BindingInfo ReadInfo(IBinding binding, string expression)
     {
         var method = binding.Method is RuntimeBindingMethod rm ? rm.MethodInfo : null;
         var name = $"{binding.Method.Type.Name}.{binding.Method.Name}";
