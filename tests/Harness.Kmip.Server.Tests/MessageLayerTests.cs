@@ -295,3 +295,94 @@ public class MessageLayerTests
         kms.Server.State.Store.Count.Should().Be(0);
     }
 }
+
+/// <summary>Message Extensions (KMIP 1.4 §6.16, 2.1 §9.13): this server understands none.</summary>
+public class MessageExtensionTests
+{
+    private static TtlvNode Extension(bool critical, string vendor = "Contoso") => TtlvNode.Structure(Tag.MessageExtension,
+        TtlvNode.Text(Tag.VendorIdentification, vendor),
+        TtlvNode.Boolean(Tag.CriticalityIndicator, critical),
+        TtlvNode.Structure(Tag.VendorExtension, TtlvNode.Text(Tag.VendorIdentification, "opaque")));
+
+    /// <summary>A Create of a named AES key under <paramref name="version"/>, with extra fields in its batch item or header.</summary>
+    private static byte[] CreateMessage(ProtocolVersion version, string name, TtlvNode? inItem = null, TtlvNode? inHeader = null)
+    {
+        var attributes = version.IsV2
+            ? TtlvNode.Structure(Tag.Attributes,
+                TtlvNode.Enumeration(Tag.CryptographicAlgorithm, CryptographicAlgorithm.AES),
+                TtlvNode.Integer(Tag.CryptographicLength, 256),
+                TtlvNode.Integer(Tag.CryptographicUsageMask, 12),
+                TtlvNode.Structure(Tag.Name, TtlvNode.Text(Tag.NameValue, name), TtlvNode.Enumeration(Tag.NameType, NameType.UninterpretedTextString)))
+            : TtlvNode.Structure(Tag.TemplateAttribute,
+                Attr("Cryptographic Algorithm", TtlvNode.Enumeration(Tag.AttributeValue, CryptographicAlgorithm.AES)),
+                Attr("Cryptographic Length", TtlvNode.Integer(Tag.AttributeValue, 256)),
+                Attr("Cryptographic Usage Mask", TtlvNode.Integer(Tag.AttributeValue, 12)),
+                Attr("Name", TtlvNode.Structure(Tag.AttributeValue, TtlvNode.Text(Tag.NameValue, name), TtlvNode.Enumeration(Tag.NameType, NameType.UninterpretedTextString))));
+        var message = TtlvNode.Structure(Tag.RequestMessage,
+            TtlvNode.Structure(Tag.RequestHeader, version.ToNode(), inHeader, TtlvNode.Integer(Tag.BatchCount, 1)),
+            TtlvNode.Structure(Tag.BatchItem,
+                TtlvNode.Enumeration(Tag.Operation, Operation.Create),
+                TtlvNode.Structure(Tag.RequestPayload, TtlvNode.Enumeration(Tag.ObjectType, ObjectType.SymmetricKey), attributes),
+                inItem));
+        return TtlvWriter.Encode(message);
+
+        static TtlvNode Attr(string attributeName, TtlvNode value) =>
+            TtlvNode.Structure(Tag.Attribute, TtlvNode.Text(Tag.AttributeName, attributeName), value);
+    }
+
+    [Theory]
+    [InlineData(1, 4, ResultReason.FeatureNotSupported)]
+    [InlineData(2, 1, ResultReason.UnknownMessageExtension)]
+    public async Task CriticalExtension_NotUnderstood_RejectsTheMessageAndCreatesNothing(int major, int minor, ResultReason reason)
+    {
+        var version = new ProtocolVersion(major, minor);
+        await using var kms = await KmsFixture.StartAsync();
+        await using var client = await kms.ConnectAsync();
+
+        var response = await client.SendBytesAsync(CreateMessage(version, "critical-ext", Extension(critical: true)));
+
+        var item = response.BatchItems.Should().ContainSingle().Subject;
+        item.ResultStatus.Should().Be(ResultStatus.OperationFailed);
+        item.ResultReason.Should().Be(reason);
+        item.ResultMessage.Should().Contain("critical Message Extension").And.Contain("Contoso");
+        (await client.LocateAsync(KmipTestClient.V14, [KmipTestClient.Name("critical-ext")])).Ids.Should().BeEmpty("nothing in the message was done");
+    }
+
+    [Fact]
+    public async Task NonCriticalExtension_IsIgnored_TheOperationRuns()
+    {
+        await using var kms = await KmsFixture.StartAsync();
+        await using var client = await kms.ConnectAsync();
+
+        var response = await client.SendBytesAsync(CreateMessage(KmipTestClient.V14, "plain-ext", Extension(critical: false)));
+
+        response.BatchItems.Should().ContainSingle().Which.ResultStatus.Should().Be(ResultStatus.Success);
+        (await client.LocateAsync(KmipTestClient.V14, [KmipTestClient.Name("plain-ext")])).Ids.Should().ContainSingle();
+    }
+
+    [Fact]
+    public async Task ExtensionInTheRequestHeader_IsAnInvalidMessage()
+    {
+        await using var kms = await KmsFixture.StartAsync();
+        await using var client = await kms.ConnectAsync();
+
+        var response = await client.SendBytesAsync(CreateMessage(KmipTestClient.V14, "header-ext", inHeader: Extension(critical: false)));
+
+        var item = response.BatchItems.Should().ContainSingle().Subject;
+        item.ResultReason.Should().Be(ResultReason.InvalidMessage);
+        item.ResultMessage.Should().Contain("Request Header");
+        (await client.LocateAsync(KmipTestClient.V14, [KmipTestClient.Name("header-ext")])).Ids.Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task ExtensionWithoutItsFields_IsAnInvalidMessage()
+    {
+        await using var kms = await KmsFixture.StartAsync();
+        await using var client = await kms.ConnectAsync();
+        var broken = TtlvNode.Structure(Tag.MessageExtension, TtlvNode.Text(Tag.VendorIdentification, "Contoso"));
+
+        var response = await client.SendBytesAsync(CreateMessage(KmipTestClient.V14, "broken-ext", broken));
+
+        response.BatchItems.Should().ContainSingle().Which.ResultReason.Should().Be(ResultReason.InvalidMessage);
+    }
+}

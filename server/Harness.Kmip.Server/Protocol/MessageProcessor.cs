@@ -93,6 +93,7 @@ public sealed class MessageProcessor(KmsState kms)
         foreach (var child in request.Items)
             if (child.Tag is not (Tag.RequestHeader or Tag.BatchItem))
                 throw new KmipException(ResultReason.InvalidMessage, $"unexpected {TagNames.Name(child.RawTag)} in the Request Message");
+        CheckMessageExtensions(header, items, version);
         var continuation = header.Child(Tag.BatchErrorContinuationOption)?.AsEnumOf<BatchErrorContinuationOption>()
                            ?? BatchErrorContinuationOption.Stop;
         int? maxResponseSize = header.Child(Tag.MaximumResponseSize)?.AsInt32;
@@ -149,6 +150,39 @@ public sealed class MessageProcessor(KmsState kms)
         }
         return new ProcessedMessage(response, durable);
     }
+
+    /// <summary>
+    /// Message Extensions (KMIP 1.4 §6.16, 2.1 §9.13) belong at the end of a batch item. This server understands none:
+    /// a critical one rejects the entire message before anything runs (Feature Not Supported in KMIP 1.x, Unknown Message
+    /// Extension from 2.0); a non-critical one is
+    /// ignored. One anywhere else in the message, or without its three fields, makes the message invalid.
+    /// </summary>
+    private static void CheckMessageExtensions(TtlvNode header, IReadOnlyList<TtlvNode> items, ProtocolVersion version)
+    {
+        if (header.Child(Tag.MessageExtension) is not null)
+            throw new KmipException(ResultReason.InvalidMessage, "a Message Extension belongs in a Batch Item, not in the Request Header");
+        for (int i = 0; i < items.Count; i++)
+        {
+            var extensions = items[i].ChildrenOf(Tag.MessageExtension).ToList();
+            if (extensions.Count == 0) continue;
+            if (extensions.Count > 1)
+                throw new KmipException(ResultReason.InvalidMessage, $"batch item {i + 1} has {extensions.Count} Message Extensions; at most one is allowed");
+            var extension = extensions[0];
+            if (!ReferenceEquals(items[i].Items[^1], extension))
+                throw new KmipException(ResultReason.InvalidMessage, $"the Message Extension of batch item {i + 1} must be its last field");
+            var vendor = extension.Child(Tag.VendorIdentification);
+            var critical = extension.Child(Tag.CriticalityIndicator);
+            if (extension.Type != ItemType.Structure || vendor is not { Type: ItemType.TextString } || critical is not { Type: ItemType.Boolean }
+                || extension.Child(Tag.VendorExtension) is not { Type: ItemType.Structure })
+                throw new KmipException(ResultReason.InvalidMessage,
+                    $"the Message Extension of batch item {i + 1} needs a Vendor Identification (Text String), a Criticality Indicator (Boolean) and a Vendor Extension (Structure)");
+            if (critical.AsBoolean)
+                throw new KmipException(version.IsV2 ? ResultReason.UnknownMessageExtension : ResultReason.FeatureNotSupported,
+                    $"batch item {i + 1} carries a critical Message Extension from vendor \"{Truncate(vendor.AsText, 64)}\" that this server does not understand; nothing in the message was done");
+        }
+    }
+
+    private static string Truncate(string text, int max) => text.Length <= max ? text : text[..max] + "…";
 
     private readonly record struct ResolvedItem(KmipOperation? Operation, Operation? OperationEnum, byte[]? BatchId, TtlvNode? Payload, KmipException? Error);
 
