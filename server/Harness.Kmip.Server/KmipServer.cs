@@ -16,6 +16,7 @@ namespace Harness.Kmip.Server;
 public sealed class KmipServer : IAsyncDisposable
 {
     private readonly TcpListener _listener;
+    private readonly DataDirectory _data;
     private readonly CancellationTokenSource _stop = new();
     private readonly IDurableStore _durable;
     private RootKey _rootKey;
@@ -28,11 +29,13 @@ public sealed class KmipServer : IAsyncDisposable
     private KmipServer(KmipServerOptions options, ILoggerFactory logs, TimeProvider time)
     {
         Options = options;
-        Directory.CreateDirectory(options.DataDirectory);
-        _rootKey = RootKey.LoadOrCreate(options.DataDirectory);
+        if (options.AdminEndpoint is { } adminEndpoint && !IPAddress.IsLoopback(adminEndpoint.Address))
+            throw new KmsStartException($"the admin interface listens on loopback only (127.0.0.1 or ::1), not on {adminEndpoint.Address}");
+        _data = DataDirectory.Open(options.DataDirectory);
         try
         {
-            _durable = new SqliteDurableStore(Path.Combine(options.DataDirectory, SqliteDurableStore.FileName));
+            _rootKey = RootKey.LoadOrCreate(options.DataDirectory);
+            _durable = new SqliteDurableStore(_data.PrivateFile(SqliteDurableStore.FileName));
             var log = logs.CreateLogger("Harness.Kms");
             ObjectStore store;
             try { store = new ObjectStore(_durable, _rootKey); }
@@ -46,24 +49,37 @@ public sealed class KmipServer : IAsyncDisposable
             State = new KmsState(store, clients, time, log, options);
             _processor = new MessageProcessor(State);
             AdminToken = options.AdminToken ?? LoadOrCreateAdminToken(options.DataDirectory);
+            _listener = new TcpListener(options.KmipEndpoint);
+            try { _listener.Start(512); }
+            catch (SocketException ex)
+            {
+                throw new KmsStartException($"the KMIP endpoint {options.KmipEndpoint} cannot be listened on: {ex.Message}", ex);
+            }
             if (options.AdminEndpoint is not null)
-                _admin = AdminApi.Start(State, options.AdminEndpoint, AdminToken, logs, DeleteRootKey);
+            {
+                try { _admin = AdminApi.Start(State, options.AdminEndpoint, AdminToken, logs, DeleteRootKey); }
+                catch (IOException ex)
+                {
+                    throw new KmsStartException($"the admin interface cannot listen on {options.AdminEndpoint}: {ex.Message}", ex);
+                }
+            }
             _validator = new ClientCertificateValidator(options.ClientCa, clients, log, () => _admin is null
                 ? "issue it from the configured CA (./harness pki) or enable the admin interface"
                 : $"curl -X POST -H 'Authorization: Bearer <admin token>' {_admin.Url}/clients/{{sha1}}/allow");
-            _listener = new TcpListener(options.KmipEndpoint);
-            _listener.Start(512);
             Endpoint = (IPEndPoint)_listener.LocalEndpoint;
+            _data.MakeFilesPrivate(); // SQLite's -wal and -shm, made with the database's mode: checked, not assumed
             log.LogInformation("KMIP server listening on {Endpoint} (TLS 1.2/1.3, client certificates from \"{Ca}\"), {Count} objects, data in {Data}",
                 Endpoint, options.ClientCa.Subject, store.Count, options.DataDirectory);
         }
         catch
         {
-            // A server that cannot start leaves nothing open: no listener, web host, database or key in memory.
+            // A server that cannot start leaves nothing open (no listener, web host, database or key in memory) and the
+            // data folder as it found it.
             _listener?.Stop();
             _admin?.DisposeAsync().AsTask().GetAwaiter().GetResult();
             _durable?.DisposeAsync().AsTask().GetAwaiter().GetResult();
-            _rootKey.Dispose();
+            _rootKey?.Dispose();
+            _data.Abandon();
             throw;
         }
         _acceptLoop = Task.Run(AcceptLoopAsync);
@@ -148,5 +164,6 @@ public sealed class KmipServer : IAsyncDisposable
         if (_admin is not null) await _admin.DisposeAsync().ConfigureAwait(false);
         await _durable.DisposeAsync().ConfigureAwait(false);
         _rootKey.Dispose();
+        _data.Dispose();
     }
 }

@@ -71,8 +71,10 @@ public sealed class ObjectStore
 
     private ObjectRecord ToRecord(ManagedObject obj)
     {
+        // The Digest is derived from the key material (a clear SHA-256 confirms a guess of a weak secret): it is not
+        // stored; loading recomputes it from the sealed material.
         var attributes = TtlvNode.Structure(Tag.TemplateAttribute,
-            obj.Attributes.Select(a => AttributeCodec.ToAttributeStructure(a, withIndex: true)));
+            obj.Attributes.Where(a => !(a.Vendor is null && a.Name == AttributeNames.Digest)).Select(a => AttributeCodec.ToAttributeStructure(a, withIndex: true)));
         byte[]? sealedValue = obj.Value is null ? null : _rootKey.Seal(TtlvWriter.Encode(obj.Value), obj.Id);
         return new ObjectRecord(obj.Id, obj.Owner, (int)obj.ObjectType, obj.Version, TtlvWriter.Encode(attributes), sealedValue);
     }
@@ -85,7 +87,11 @@ public sealed class ObjectStore
             var attr = AttributeCodec.FromAttributeStructure(a);
             obj.Attributes.Add(attr);
         }
-        if (r.SealedValue is not null) obj.Value = TtlvReader.Decode(_rootKey.Open(r.SealedValue, r.Id));
+        if (r.SealedValue is not null)
+        {
+            obj.Value = TtlvReader.Decode(_rootKey.Open(r.SealedValue, r.Id));
+            Operations.ObjectFactory.SetDigest(obj);
+        }
         return obj;
     }
 }
