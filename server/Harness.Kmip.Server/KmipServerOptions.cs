@@ -41,6 +41,12 @@ public sealed class KmipServerOptions
     /// <summary>Bound on the TLS handshake, so that a silent peer cannot hold a connection slot.</summary>
     public TimeSpan HandshakeTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>A message that has begun (its first byte arrived) must be complete within this time, else the connection closes.</summary>
+    public TimeSpan ReadTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>A connection with no message begun for this long after the handshake or the last response closes.</summary>
+    public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromSeconds(120);
+
     /// <summary>
     /// The state of a key made by Create or Create Key Pair without an Activation Date: Pre-Active as KMIP defines it
     /// (KMIP 1.4 §3.22: an object is Pre-Active until its Activation Date), or Active, the policy of KMSs that activate

@@ -65,7 +65,10 @@ public sealed class AdminApi : IAsyncDisposable
 
     private static void Map(WebApplication app, KmsState kms, Func<int> deleteRootKey)
     {
-        app.MapGet("/clients", () => kms.Clients.All.Select(c => ClientView(kms, c)));
+        // Known clients, then the certificates refused recently (newest first, with how many times).
+        app.MapGet("/clients", () => kms.Clients.All.Select(c => ClientView(kms, c)).Concat(kms.Clients.Refusals.Newest
+            .Where(r => kms.Clients.Find(r.Identity) is null)
+            .Select(r => new ClientInfo(r.Subject, r.Sha1Thumbprint, r.Identity, false, null, r.FirstRefused, 0, true, r.Attempts, r.LastRefused))));
 
         app.MapPost("/clients", async (HttpRequest request, string? actsAs) =>
         {
@@ -76,7 +79,7 @@ public sealed class AdminApi : IAsyncDisposable
             ClientRecord record;
             try { record = kms.Clients.Allow(cert, actsAs); }
             catch (KeyNotFoundException ex) { return Problem(404, "unknown client to act as", ex.Message); }
-            kms.Log.LogInformation("administrator allowed client certificate \"{Subject}\" SHA-1 {Sha1}, trusted from {From:u}", record.Subject, record.Sha1Thumbprint, record.EffectiveFrom);
+            kms.Log.LogInformation("administrator allowed client certificate \"{Subject}\" SHA-1 {Sha1}, trusted from {From:u}", LogText.Of(record.Subject), record.Sha1Thumbprint, record.EffectiveFrom);
             return Results.Ok(ClientView(kms, record));
         });
 
@@ -85,7 +88,7 @@ public sealed class AdminApi : IAsyncDisposable
             try
             {
                 var record = kms.Clients.AllowBySha1(sha1);
-                kms.Log.LogInformation("administrator allowed client certificate \"{Subject}\" SHA-1 {Sha1}, trusted from {From:u}", record.Subject, record.Sha1Thumbprint, record.EffectiveFrom);
+                kms.Log.LogInformation("administrator allowed client certificate \"{Subject}\" SHA-1 {Sha1}, trusted from {From:u}", LogText.Of(record.Subject), record.Sha1Thumbprint, record.EffectiveFrom);
                 return Results.Ok(ClientView(kms, record));
             }
             catch (KeyNotFoundException ex) { return Problem(404, "unknown client", ex.Message); }
@@ -148,7 +151,9 @@ public sealed class AdminApi : IAsyncDisposable
         });
     }
 
-    public sealed record ClientInfo(string Subject, string Sha1, string Identity, bool Allowed, DateTimeOffset? TrustedFrom, DateTimeOffset FirstSeen, int Objects);
+    /// <param name="Refused">a certificate the handshake refused recently (kept in memory only; allow it by its SHA-1)</param>
+    public sealed record ClientInfo(string Subject, string Sha1, string Identity, bool Allowed, DateTimeOffset? TrustedFrom, DateTimeOffset FirstSeen, int Objects,
+        bool Refused = false, long? Attempts = null, DateTimeOffset? LastRefused = null);
 
     public sealed record ObjectInfo(string Id, string ObjectType, string State, string OwnerSubject, string OwnerSha1, string? Name,
         string? Algorithm, int? Length, DateTimeOffset? InitialDate, DateTimeOffset? ActivationDate, DateTimeOffset? DeactivationDate,

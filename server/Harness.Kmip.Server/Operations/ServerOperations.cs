@@ -68,7 +68,7 @@ public sealed class LogOperation : KmipOperation
     public override TtlvNode Execute(RequestContext ctx, TtlvNode payload)
     {
         var message = payload.Required(Tag.LogMessage).AsText;
-        ctx.Kms.Log.LogInformation("client log from {Client}: {Message}", ctx.Client.Subject, message);
+        ctx.Kms.Log.LogInformation("client log from {Client}: {Message}", LogText.Of(ctx.Client.Subject), LogText.Of(message));
         return Payload();
     }
 }
@@ -91,12 +91,12 @@ public sealed class InteropOperation : KmipOperation
         {
             case InteropFunction.Begin:
                 ctx.Kms.InteropCases[key] = ctx.Now;
-                ctx.Kms.Log.LogInformation("interop test case {Case} begins for {Client}", id, ctx.Client.Subject);
+                ctx.Kms.Log.LogInformation("interop test case {Case} begins for {Client}", LogText.Of(id), LogText.Of(ctx.Client.Subject));
                 break;
             case InteropFunction.End:
             case InteropFunction.Reset:
                 ctx.Kms.InteropCases.TryRemove(key, out _);
-                ctx.Kms.Log.LogInformation("interop test case {Case}: {Function} for {Client}", id, function, ctx.Client.Subject);
+                ctx.Kms.Log.LogInformation("interop test case {Case}: {Function} for {Client}", LogText.Of(id), function, LogText.Of(ctx.Client.Subject));
                 break;
         }
         return Payload();

@@ -41,13 +41,13 @@ public sealed class MessageProcessor(KmsState kms)
         }
         catch (KmipException ex)
         {
-            kms.Log.LogWarning("request from {Client} rejected: {Reason}: {Message}", client.Subject, ex.Reason, ex.Message);
+            kms.Log.LogWarning("request from {Client} rejected: {Reason}: {Message}", LogText.Of(client.Subject), ex.Reason, LogText.Of(ex.Message));
             return new ProcessedMessage(Response(version, [FailedItem(null, null, ex)]), Task.CompletedTask);
         }
         catch (Exception ex)
         {
             // A bug must not cost the client its connection: it gets a General Failure, the log gets the stack trace.
-            kms.Log.LogError(ex, "request from {Client} failed unexpectedly: {Message}", client.Subject, ex.Message);
+            kms.Log.LogError(ex, "request from {Client} failed unexpectedly: {Message}", LogText.Of(client.Subject), LogText.Of(ex.Message));
             return new ProcessedMessage(Response(version, [FailedItem(null, null, new UnexpectedFailure(null, ex))]), Task.CompletedTask);
         }
     }
@@ -121,9 +121,9 @@ public sealed class MessageProcessor(KmsState kms)
                 catch (KmipException ex)
                 {
                     if (ex is UnexpectedFailure unexpected)
-                        kms.Log.LogError(unexpected.Cause, "{Operation} from {Client} failed unexpectedly: {Message}", opEnum?.ToString() ?? "(none)", client.Subject, ex.Message);
+                        kms.Log.LogError(unexpected.Cause, "{Operation} from {Client} failed unexpectedly: {Message}", opEnum?.ToString() ?? "(none)", LogText.Of(client.Subject), LogText.Of(ex.Message));
                     else
-                        kms.Log.LogInformation("{Operation} from {Client} failed: {Reason}: {Message}", opEnum?.ToString() ?? "(none)", client.Subject, ex.Reason, ex.Message);
+                        kms.Log.LogInformation("{Operation} from {Client} failed: {Reason}: {Message}", opEnum?.ToString() ?? "(none)", LogText.Of(client.Subject), ex.Reason, LogText.Of(ex.Message));
                     responses.Add(FailedItem(opEnum, batchId, ex));
                     if (continuation == BatchErrorContinuationOption.Continue) continue;
                     if (continuation == BatchErrorContinuationOption.Undo)

@@ -20,18 +20,26 @@ public sealed class ClientCertificateValidator(X509Certificate2 ca, ClientRegist
             return false;
         }
         using var cert = new X509Certificate2(presented);
-        var record = registry.NoteSeen(cert);
         string? problem = ChainProblem(cert);
-        if (problem is null) return true;
-        if (registry.IsAllowedNow(record.Identity, out var allowed)) return true;
+        if (problem is null)
+        {
+            registry.NoteAccepted(cert);
+            return true;
+        }
+        var identity = ClientIdentity.FromCertificate(cert);
+        if (registry.IsAllowedNow(identity.Id, out var allowed)) return true;
+        // Refused: counted in memory only (no database write in the handshake), logged at most once a minute per identity.
+        var (refused, attempts) = registry.Refusals.Note(cert);
+        if (attempts is not { } count) return false;
+        var again = count > 1 ? $" ({count} attempts since the last line)" : "";
         if (allowed is { Allowed: true, EffectiveFrom: { } from })
         {
-            log.LogWarning("refused client certificate \"{Subject}\" SHA-1 {Sha1} from {Peer}: allowed by the administrator, trusted from {From:u}; wait and try again",
-                record.Subject, record.Sha1Thumbprint, peer, from);
+            log.LogWarning("refused client certificate \"{Subject}\" SHA-1 {Sha1} from {Peer}: allowed by the administrator, trusted from {From:u}; wait and try again{Again}",
+                LogText.Of(refused.Subject), refused.Sha1Thumbprint, peer, from, again);
             return false;
         }
-        log.LogWarning("refused client certificate \"{Subject}\" SHA-1 {Sha1} from {Peer}: {Problem}; to allow it: {HowToAllow}",
-            record.Subject, record.Sha1Thumbprint, peer, problem, howToAllow().Replace("{sha1}", record.Sha1Thumbprint));
+        log.LogWarning("refused client certificate \"{Subject}\" SHA-1 {Sha1} from {Peer}: {Problem}; to allow it: {HowToAllow}{Again}",
+            LogText.Of(refused.Subject), refused.Sha1Thumbprint, peer, problem, howToAllow().Replace("{sha1}", refused.Sha1Thumbprint), again);
         return false;
     }
 

@@ -42,7 +42,7 @@ internal sealed class KmipConnection(KmsState kms, MessageProcessor processor, C
             if (ex is OperationCanceledException && !stop.IsCancellationRequested)
                 kms.Log.LogWarning("TLS handshake with {Peer} did not finish within {Timeout}", _peer, kms.Options.HandshakeTimeout);
             else if (ex is not AuthenticationException || !ex.Message.Contains("RemoteCertificateValidationCallback"))
-                kms.Log.LogDebug("TLS handshake with {Peer} failed: {Message}", _peer, ex.Message);
+                kms.Log.LogDebug("TLS handshake with {Peer} failed: {Message}", _peer, LogText.Of(ex.Message));
             return;
         }
 
@@ -55,60 +55,76 @@ internal sealed class KmipConnection(KmsState kms, MessageProcessor processor, C
         {
             while (!stop.IsCancellationRequested)
             {
-                if (!await ReadFullyAsync(tls, header, stop).ConfigureAwait(false)) return; // peer closed between messages
-                int total;
-                try { TtlvReader.TryGetMessageLength(header, limits, out total); }
-                catch (KmipException ex)
+                // Idle: waiting for a message to begin. Then the whole message within the read timeout.
+                using var deadline = CancellationTokenSource.CreateLinkedTokenSource(stop);
+                deadline.CancelAfter(kms.Options.IdleTimeout);
+                int first;
+                try { first = await tls.ReadAsync(header.AsMemory(0, 1), deadline.Token).ConfigureAwait(false); }
+                catch (OperationCanceledException) when (!stop.IsCancellationRequested)
                 {
-                    kms.Log.LogWarning("closed the connection of {Client} from {Peer}: framing lost: {Message}", client.Subject, _peer, ex.Message);
+                    kms.Log.LogInformation("closed the idle connection of {Client} from {Peer}: no request for {Timeout}", LogText.Of(client.Subject), _peer, kms.Options.IdleTimeout);
                     return;
                 }
-                var buffer = ArrayPool<byte>.Shared.Rent(total);
+                if (first == 0) return; // peer closed between messages
+                deadline.CancelAfter(kms.Options.ReadTimeout);
                 try
                 {
-                    header.CopyTo(buffer, 0);
-                    if (!await ReadFullyAsync(tls, buffer.AsMemory(8, total - 8), stop).ConfigureAwait(false))
+                    if (!await ReadFullyAsync(tls, header.AsMemory(1), deadline.Token).ConfigureAwait(false))
                     {
-                        kms.Log.LogWarning("connection of {Client} from {Peer} closed in the middle of a {Length}-byte message", client.Subject, _peer, total);
+                        kms.Log.LogWarning("connection of {Client} from {Peer} closed in the middle of a message header", LogText.Of(client.Subject), _peer);
+                        return;
+                    }
+                    int total;
+                    try { TtlvReader.TryGetMessageLength(header, limits, out total); }
+                    catch (KmipException ex)
+                    {
+                        kms.Log.LogWarning("closed the connection of {Client} from {Peer}: framing lost: {Message}", LogText.Of(client.Subject), _peer, LogText.Of(ex.Message));
+                        return;
+                    }
+                    using var message = await MessageBuffer.ReadAsync(tls, header, total, deadline.Token).ConfigureAwait(false);
+                    if (message is null)
+                    {
+                        kms.Log.LogWarning("connection of {Client} from {Peer} closed in the middle of a {Length}-byte message", LogText.Of(client.Subject), _peer, total);
                         return;
                     }
                     TtlvNode response;
                     try
                     {
-                        var request = TtlvReader.Decode(buffer.AsSpan(0, total), limits);
+                        var request = TtlvReader.Decode(message.Span, limits);
                         var processed = processor.Process(request, client);
                         response = processed.Response;
                         try { await processed.Durable.ConfigureAwait(false); }
                         catch (Exception ex)
                         {
-                            kms.Log.LogError(ex, "storage failed; the request of {Client} is not acknowledged", client.Subject);
+                            kms.Log.LogError(ex, "storage failed; the request of {Client} is not acknowledged", LogText.Of(client.Subject));
                             response = processor.FailureResponse(ResultReason.GeneralFailure, "the server could not store the change: " + ex.Message);
                         }
                     }
                     catch (TtlvFormatException ex)
                     {
-                        kms.Log.LogWarning("invalid message from {Client} at {Peer}: {Message}", client.Subject, _peer, ex.Message);
+                        kms.Log.LogWarning("invalid message from {Client} at {Peer}: {Message}", LogText.Of(client.Subject), _peer, LogText.Of(ex.Message));
                         response = processor.FailureResponse(ResultReason.InvalidMessage, ex.Message);
                     }
                     await tls.WriteAsync(TtlvWriter.Encode(response), stop).ConfigureAwait(false);
                 }
-                finally
+                catch (OperationCanceledException) when (!stop.IsCancellationRequested)
                 {
-                    ArrayPool<byte>.Shared.Return(buffer);
+                    kms.Log.LogWarning("closed the connection of {Client} from {Peer}: a message was not complete within {Timeout}", LogText.Of(client.Subject), _peer, kms.Options.ReadTimeout);
+                    return;
                 }
             }
         }
         catch (Exception ex) when (ex is IOException or OperationCanceledException or SocketException or ObjectDisposedException)
         {
-            kms.Log.LogDebug("connection of {Client} from {Peer} ended: {Message}", client.Subject, _peer, ex.Message);
+            kms.Log.LogDebug("connection of {Client} from {Peer} ended: {Message}", LogText.Of(client.Subject), _peer, LogText.Of(ex.Message));
         }
         catch (Exception ex)
         {
-            kms.Log.LogError(ex, "closed the connection of {Client} from {Peer} after an unexpected error: {Message}", client.Subject, _peer, ex.Message);
+            kms.Log.LogError(ex, "closed the connection of {Client} from {Peer} after an unexpected error: {Message}", LogText.Of(client.Subject), _peer, LogText.Of(ex.Message));
         }
     }
 
-    private static async ValueTask<bool> ReadFullyAsync(Stream s, Memory<byte> into, CancellationToken ct)
+    internal static async ValueTask<bool> ReadFullyAsync(Stream s, Memory<byte> into, CancellationToken ct)
     {
         int read = 0;
         while (read < into.Length)
@@ -118,5 +134,65 @@ internal sealed class KmipConnection(KmsState kms, MessageProcessor processor, C
             read += n;
         }
         return true;
+    }
+}
+
+/// <summary>
+/// A message's bytes as they arrive, in pooled buffers that grow with what the peer actually sent (doubling up to the
+/// length its header claims): a peer that claims 1 MiB and stalls after a few bytes holds a few kilobytes, not 1 MiB.
+/// </summary>
+internal sealed class MessageBuffer : IDisposable
+{
+    private const int FirstSize = 16 * 1024;
+    private byte[] _buffer;
+    private readonly int _length;
+
+    private MessageBuffer(byte[] buffer, int length)
+    {
+        _buffer = buffer;
+        _length = length;
+    }
+
+    public ReadOnlySpan<byte> Span => _buffer.AsSpan(0, _length);
+
+    /// <summary>Reads the rest of a <paramref name="total"/>-byte message whose 8-byte header was read; null if the peer closed.</summary>
+    public static async Task<MessageBuffer?> ReadAsync(Stream stream, byte[] header, int total, CancellationToken ct)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(Math.Min(total, FirstSize));
+        header.CopyTo(buffer, 0);
+        int read = header.Length;
+        try
+        {
+            while (read < total)
+            {
+                if (read == buffer.Length)
+                {
+                    var bigger = ArrayPool<byte>.Shared.Rent(Math.Min(total, buffer.Length * 2));
+                    buffer.AsSpan(0, read).CopyTo(bigger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = bigger;
+                }
+                int n = await stream.ReadAsync(buffer.AsMemory(read, Math.Min(buffer.Length, total) - read), ct).ConfigureAwait(false);
+                if (n == 0)
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    return null;
+                }
+                read += n;
+            }
+            return new MessageBuffer(buffer, total);
+        }
+        catch
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            throw;
+        }
+    }
+
+    public void Dispose()
+    {
+        if (_buffer.Length == 0) return;
+        ArrayPool<byte>.Shared.Return(_buffer);
+        _buffer = [];
     }
 }

@@ -1,0 +1,185 @@
+using System.Text;
+using Harness.Kmip.Client;
+using Harness.Pki;
+using static Harness.Kmip.Server.Tests.KmipTestClient;
+
+namespace Harness.Kmip.Server.Tests;
+
+/// <summary>
+/// Slow and idle clients: a message that has begun must complete within the read timeout, a connection with nothing to
+/// say closes after the idle timeout; other clients go on meanwhile. (Timeouts are short here; the defaults are 10 s
+/// and 120 s.)
+/// </summary>
+public class ConnectionTimeoutTests
+{
+    private static Task<KmsFixture> StartAsync(TimeSpan read, TimeSpan idle) =>
+        KmsFixture.StartAsync(o => { o.ReadTimeout = read; o.IdleTimeout = idle; });
+
+    [Fact]
+    public async Task HalfAHeader_IsClosedAfterTheReadTimeout_AndOtherClientsGoOn()
+    {
+        await using var kms = await StartAsync(read: TimeSpan.FromMilliseconds(300), idle: TimeSpan.FromMinutes(5));
+        await using var stalled = await kms.ConnectAsync();
+        await using var other = await kms.ConnectAsync();
+
+        await stalled.WriteRawAsync(new byte[] { 0x42, 0x00, 0x78, 0x01 }, Ct);
+        await other.ShouldStillWorkAsync();
+        await stalled.ExpectClosedByServerAsync();
+
+        (await kms.Log.WaitForLineAsync(l => l.Contains("was not complete within"))).Should().Contain("00:00:00.3");
+        await other.ShouldStillWorkAsync();
+    }
+
+    [Fact]
+    public async Task HalfABody_IsClosedAfterTheReadTimeout()
+    {
+        await using var kms = await StartAsync(read: TimeSpan.FromMilliseconds(300), idle: TimeSpan.FromMinutes(5));
+        await using var stalled = await kms.ConnectAsync();
+
+        // A Request Message header claiming 1,000 bytes, then 100 of them.
+        var bytes = Convert.FromHexString("42007801000003E8").Concat(new byte[100]).ToArray();
+        await stalled.WriteRawAsync(bytes, Ct);
+
+        await stalled.ExpectClosedByServerAsync();
+        await kms.Log.WaitForLineAsync(l => l.Contains("was not complete within"));
+    }
+
+    [Fact]
+    public async Task IdleConnection_IsClosedAfterTheIdleTimeout_AfterWorkingNormally()
+    {
+        await using var kms = await StartAsync(read: TimeSpan.FromSeconds(10), idle: TimeSpan.FromMilliseconds(300));
+        await using var client = await kms.ConnectAsync();
+        await client.ShouldStillWorkAsync();
+
+        await client.ExpectClosedByServerAsync();
+
+        await kms.Log.WaitForLineAsync(l => l.Contains("closed the idle connection"));
+        await using var fresh = await kms.ConnectAsync();
+        await fresh.ShouldStillWorkAsync();
+    }
+
+    [Fact]
+    public async Task FiftyStalledConnections_AreAllClosed_WhileANormalClientWorks()
+    {
+        await using var kms = await StartAsync(read: TimeSpan.FromMilliseconds(300), idle: TimeSpan.FromMilliseconds(600));
+        var stalled = new List<KmipClient>();
+        for (int i = 0; i < 50; i++)
+        {
+            var c = await kms.ConnectAsync();
+            if (i % 2 == 0) await c.WriteRawAsync(new byte[] { 0x42, 0x00 }, Ct); // half a header; the others say nothing
+            stalled.Add(c);
+        }
+        await using (var normal = await kms.ConnectAsync()) await normal.ShouldStillWorkAsync();
+
+        await Task.WhenAll(stalled.Select(c => c.ExpectClosedByServerAsync()));
+        foreach (var c in stalled) await c.DisposeAsync();
+    }
+}
+
+/// <summary>
+/// Refused certificates cost the server memory, bounded, and nothing on disk; the log names each refused identity at
+/// most once a minute, with how many attempts it made since.
+/// </summary>
+public class RefusedClientTests
+{
+    private static byte[] DatabaseBytes(KmsFixture kms) => Directory.EnumerateFiles(kms.DataDirectory, "kms.db*").OrderBy(f => f).SelectMany(f =>
+    {
+        using var s = new FileStream(f, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        using var m = new MemoryStream();
+        s.CopyTo(m);
+        return m.ToArray();
+    }).ToArray();
+
+    [Fact]
+    public async Task DistinctRefusedCertificates_WriteNothingToTheDatabase_AndAreListedNewestFirst()
+    {
+        await using var kms = await KmsFixture.StartAsync();
+        await using (var client = await kms.ConnectAsync()) await client.ShouldStillWorkAsync();
+        var before = DatabaseBytes(kms);
+
+        var refused = new List<string>();
+        for (int i = 0; i < 30; i++)
+        {
+            using var cert = CertificateAuthority.CreateSelfSigned($"intruder-{i}");
+            await kms.ExpectRefusedAsync(cert);
+            refused.Add(Thumbprints.Sha1(cert));
+        }
+
+        DatabaseBytes(kms).Should().Equal(before, "a refused certificate is not written anywhere");
+        using var admin = kms.Admin();
+        var clients = (await (await admin.GetAsync("/clients", Ct)).JsonAsync()).EnumerateArray().ToList();
+        var listed = clients.Where(c => c.GetProperty("refused").GetBoolean()).ToList();
+        listed.Select(c => c.GetProperty("sha1").GetString()).Should().Equal(Enumerable.Reverse(refused), "newest first");
+        listed.Should().OnlyContain(c => c.GetProperty("attempts").GetInt64() == 1);
+    }
+
+    [Fact]
+    public async Task OneCertificateRefusedRepeatedly_IsLoggedOnceAMinuteWithTheCount()
+    {
+        await using var kms = await KmsFixture.StartAsync();
+        using var cert = CertificateAuthority.CreateSelfSigned("noisy-vcenter");
+        bool Mentions(string l) => l.Contains("CN=noisy-vcenter");
+
+        for (int i = 0; i < 5; i++) await kms.ExpectRefusedAsync(cert);
+        kms.Log.Lines.Where(Mentions).Should().ContainSingle("the first refusal is logged, the next four within the minute are counted");
+
+        kms.Clock.Advance(TimeSpan.FromSeconds(61));
+        await kms.ExpectRefusedAsync(cert);
+        var lines = kms.Log.Lines.Where(Mentions).ToList();
+        lines.Should().HaveCount(2);
+        lines[1].Should().Contain("(5 attempts since the last line)");
+    }
+
+    [Fact]
+    public async Task RefusedCertificatesBeyondTheCapacity_EvictTheOldest()
+    {
+        var log = new RefusalLog(TimeProvider.System);
+        X509Certificate2Holder? first = null;
+        for (int i = 0; i < RefusalLog.Capacity + 5; i++)
+        {
+            using var cert = CertificateAuthority.CreateSelfSigned($"flood-{i}");
+            log.Note(cert);
+            if (i == 0) first = new X509Certificate2Holder(Thumbprints.Sha1(cert));
+        }
+        log.Newest.Should().HaveCount(RefusalLog.Capacity);
+        log.FindBySha1(first!.Sha1).Should().BeNull("the oldest refusal made room");
+    }
+
+    private sealed record X509Certificate2Holder(string Sha1);
+}
+
+/// <summary>Client-supplied text in the log: escaped and cut.</summary>
+public class LogTextTests
+{
+    [Fact]
+    public void Of_ControlCharacters_AreEscaped()
+    {
+        LogText.Of("a\u001b[31mred\u0000\r\nforged line").Should().Be("a\\u001B[31mred\\u0000\\r\\nforged line");
+    }
+
+    [Fact]
+    public void Of_LongText_IsCutSayingHowLongItWas()
+    {
+        var text = LogText.Of(new string('x', 1_000_000));
+        text.Length.Should().BeLessThan(LogText.MaxLength + 40);
+        text.Should().EndWith("… (1,000,000 characters)");
+    }
+
+    [Fact]
+    public void Of_PlainShortText_IsUnchanged() => LogText.Of("vc01.example.test").Should().Be("vc01.example.test");
+
+    [Fact]
+    public async Task AMegabyteIdentifierWithEscapes_GivesAShortSafeLogLine()
+    {
+        await using var kms = await KmsFixture.StartAsync();
+        await using var client = await kms.ConnectAsync();
+        var id = "\u001b[2J" + new string('A', 200_000);
+
+        var item = await client.OneAsync(V14, KmipBatchItems.Get(id));
+        item.ResultReason.Should().Be(ResultReason.ItemNotFound);
+
+        var line = await kms.Log.WaitForLineAsync(l => l.Contains("Get from"));
+        line.Length.Should().BeLessThan(2_000);
+        line.Should().NotContain("\u001b").And.Contain("\\u001B[2J");
+    }
+}
