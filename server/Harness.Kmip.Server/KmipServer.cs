@@ -17,6 +17,8 @@ public sealed class KmipServer : IAsyncDisposable
 {
     private readonly TcpListener _listener;
     private readonly DataDirectory _data;
+    private DateTimeOffset? _lastCountLog;
+    private long _refusedForCount;
     private readonly CancellationTokenSource _stop = new();
     private readonly IDurableStore _durable;
     private RootKey _rootKey;
@@ -130,6 +132,21 @@ public sealed class KmipServer : IAsyncDisposable
             catch (SocketException ex)
             {
                 State.Log.LogWarning("accept failed: {Message}", ex.Message);
+                continue;
+            }
+            int open;
+            lock (_connections) open = _connections.Count;
+            if (open >= Options.MaxConnections)
+            {
+                socket.Close(0);
+                var now = State.Time.GetUtcNow();
+                _refusedForCount++;
+                if (_lastCountLog is not { } last || now - last >= TimeSpan.FromMinutes(1))
+                {
+                    State.Log.LogWarning("closed {Count} new connection(s) at once: {Max} are open (MaxConnections)", _refusedForCount, Options.MaxConnections);
+                    _lastCountLog = now;
+                    _refusedForCount = 0;
+                }
                 continue;
             }
             var connection = new KmipConnection(State, _processor, _validator, socket);

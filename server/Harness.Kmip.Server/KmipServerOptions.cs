@@ -26,6 +26,30 @@ public sealed class KmipServerOptions
     /// <summary>Deepest structure nesting accepted in a request.</summary>
     public int MaxDepth { get; set; } = 32;
 
+    /// <summary>
+    /// Largest response the server builds (default 8 MiB); a request's own Maximum Response Size applies when smaller.
+    /// Batch items are answered Response Too Large from the one that would cross it, and the items after it are not run.
+    /// </summary>
+    public int MaxResponseLength { get; set; } = 8 << 20;
+
+    /// <summary>Batch items one request message may hold (default 1,000).</summary>
+    public int MaxBatchItems { get; set; } = 1000;
+
+    /// <summary>Attribute instances one object may hold (default 512).</summary>
+    public int MaxAttributesPerObject { get; set; } = 512;
+
+    /// <summary>Encoded bytes of all the attributes of one object (default 256 KiB).</summary>
+    public int MaxAttributeBytesPerObject { get; set; } = 256 * 1024;
+
+    /// <summary>Unique Identifiers one Locate returns at most (default 10,000; Located Items still counts every match).</summary>
+    public int MaxLocateItems { get; set; } = 10_000;
+
+    /// <summary>Open KMIP connections in all (default 4,096); more are closed at once, with one log line a minute.</summary>
+    public int MaxConnections { get; set; } = 4096;
+
+    /// <summary>Open KMIP connections of one client identity (default 256); more are closed after the handshake.</summary>
+    public int MaxConnectionsPerClient { get; set; } = 256;
+
     /// <summary>Username → password. When not empty, every request must carry a matching Credential.</summary>
     public Dictionary<string, string> Users { get; set; } = new();
 

@@ -77,6 +77,7 @@ public sealed class AddAttributeOperation : KmipOperation
             try { ObjectFactory.CheckNameUnique(ctx, attr.Value, obj.Id, obj); }
             catch (KmipException ex) when (!ctx.Version.IsV2) { throw new KmipException(ResultReason.IllegalOperation, ex.Message); }
         }
+        ServerLimits.CheckAttributes(ctx, obj, [attr.Value]);
         var edited = ctx.Edit(obj);
         edited.Add(name, attr.Value);
         ctx.Touch(edited);
@@ -118,6 +119,7 @@ public sealed class ModifyAttributeOperation : KmipOperation
         var instance = obj.Find(name, index)
                        ?? throw new KmipException(ResultReason.ItemNotFound, $"'{name}' has no instance with index {index}");
         if (name == AttributeNames.Name) ObjectFactory.CheckNameUnique(ctx, attr.Value, obj.Id);
+        ServerLimits.CheckAttributes(ctx, obj, [attr.Value], [instance.Value]);
         var edited = ctx.Edit(obj);
         int at = edited.Attributes.FindIndex(a => a.FullName == name && a.Index == instance.Index);
         edited.Attributes[at] = edited.Attributes[at] with { Value = attr.Value.WithTag(Tag.AttributeValue) };
@@ -186,6 +188,7 @@ public sealed class SetAttributeOperation : KmipOperation
         AttributeEditing.CheckClientMayChange(ctx, obj, name);
         if (AttributeNames.IsMultiInstance(name) && !AttributeNames.IsCustom(name))
             throw new KmipException(ResultReason.MultiValuedAttribute, $"'{name}' may have several instances: use Add or Modify Attribute");
+        ServerLimits.CheckAttributes(ctx, obj, [attr.Value], obj.All(name).Select(a => a.Value).ToList());
         var edited = ctx.Edit(obj);
         edited.Remove(name);
         edited.Set(name, attr.Value);

@@ -34,10 +34,13 @@ public sealed class LocateOperation : KmipOperation
             .OrderByDescending(o => o.Date(AttributeNames.InitialDate))
             .ThenByDescending(o => o.Sequence)
             .ToList();
-        var page = matches.Skip(offset).Take(max ?? int.MaxValue).Select(o => Id(o.Id)).ToList();
+        // The server returns at most MaxLocateItems identifiers; Located Items (sent whenever it cut) counts them all.
+        int limit = ctx.Kms.Options.MaxLocateItems;
+        var page = matches.Skip(offset).Take(Math.Min(max ?? int.MaxValue, limit)).Select(o => Id(o.Id)).ToList();
+        bool cut = matches.Count - offset > limit && (max ?? int.MaxValue) > limit;
         if (page.Count > 0) ctx.IdPlaceholder = page[0].AsText;
         // Located Items (1.3+) is optional; it is sent when the client pages (Maximum Items or Offset Items), where it helps.
-        bool withCount = ctx.Version >= ProtocolVersion.V1_3 && (max is not null || offset > 0);
+        bool withCount = ctx.Version >= ProtocolVersion.V1_3 && (max is not null || offset > 0 || cut);
         return Payload(new[] { withCount ? TtlvNode.Integer(Tag.LocatedItems, matches.Count) : null }.Concat(page));
     }
 

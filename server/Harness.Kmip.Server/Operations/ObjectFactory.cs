@@ -86,6 +86,7 @@ public static class ObjectFactory
             else obj.Set(name, a.Value);
         }
         SetHandlingFlags(obj);
+        ServerLimits.CheckAttributes(ctx, obj, []);
     }
 
     /// <summary>Names are unique among a client's objects (KMIP 1.4 §3.2: "SHALL be unique within a given key management domain").</summary>

@@ -28,6 +28,32 @@ public sealed class KmsState
     public System.Net.Security.SslStreamCertificateContext ServerCertificateContext { get; }
     public IReadOnlyDictionary<Operation, KmipOperation> Operations { get; }
 
-    /// <summary>Interop test cases in progress (KMIP 2.1 §6.1.31 Interop), by identifier.</summary>
+    /// <summary>Interop test cases in progress (KMIP 2.1 §6.1.31 Interop), by "client/identifier".</summary>
     public System.Collections.Concurrent.ConcurrentDictionary<string, DateTimeOffset> InteropCases { get; } = new();
+
+    /// <summary>Interop test cases one client may have in progress; beginning another forgets its oldest.</summary>
+    public const int MaxInteropCasesPerClient = 100;
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> _openConnections = new(StringComparer.Ordinal);
+
+    /// <summary>Counts a connection of <paramref name="clientId"/>; false (not counted) when it already has as many as allowed.</summary>
+    public bool TryEnterConnection(string clientId)
+    {
+        while (true)
+        {
+            int now = _openConnections.GetValueOrDefault(clientId);
+            if (now >= Options.MaxConnectionsPerClient) return false;
+            if (now == 0 ? _openConnections.TryAdd(clientId, 1) : _openConnections.TryUpdate(clientId, now + 1, now)) return true;
+        }
+    }
+
+    public void LeaveConnection(string clientId)
+    {
+        while (true)
+        {
+            int now = _openConnections.GetValueOrDefault(clientId);
+            if (now <= 1) { if (_openConnections.TryRemove(new KeyValuePair<string, int>(clientId, now))) return; }
+            else if (_openConnections.TryUpdate(clientId, now - 1, now)) return;
+        }
+    }
 }

@@ -90,13 +90,18 @@ public sealed class MessageProcessor(KmsState kms)
         if (countNode.AsInt32 != items.Count)
             throw new KmipException(ResultReason.InvalidMessage, $"Batch Count is {countNode.AsInt32} but the message has {items.Count} batch items");
         if (items.Count == 0) throw new KmipException(ResultReason.InvalidMessage, "the message has no batch items");
+        if (items.Count > kms.Options.MaxBatchItems)
+            throw ServerLimits.Exceeded(version, $"the message has {items.Count} batch items; this server takes at most {kms.Options.MaxBatchItems} per message");
         foreach (var child in request.Items)
             if (child.Tag is not (Tag.RequestHeader or Tag.BatchItem))
                 throw new KmipException(ResultReason.InvalidMessage, $"unexpected {TagNames.Name(child.RawTag)} in the Request Message");
         CheckMessageExtensions(header, items, version);
         var continuation = header.Child(Tag.BatchErrorContinuationOption)?.AsEnumOf<BatchErrorContinuationOption>()
                            ?? BatchErrorContinuationOption.Stop;
-        int? maxResponseSize = header.Child(Tag.MaximumResponseSize)?.AsInt32;
+        int? requestedMax = header.Child(Tag.MaximumResponseSize)?.AsInt32;
+        int maxResponse = Math.Min(requestedMax ?? int.MaxValue, kms.Options.MaxResponseLength);
+        string limitName = requestedMax is { } r && r <= kms.Options.MaxResponseLength
+            ? $"the Maximum Response Size of {r:N0}" : $"this server's largest response of {kms.Options.MaxResponseLength:N0} bytes";
 
         // Resolve operations first: a message that changes objects runs as a whole under the write lock.
         var resolved = items.Select(item => Resolve(item, version)).ToList();
@@ -104,6 +109,8 @@ public sealed class MessageProcessor(KmsState kms)
         var ctx = new RequestContext(kms, client, version, kms.Time.GetUtcNow()) { HoldsWriteLock = changes };
         var responses = new List<TtlvNode>();
         Task durable = Task.CompletedTask;
+        long length = 64; // the response header
+        KmipException? tooLarge = null;
 
         void RunAll()
         {
@@ -113,10 +120,19 @@ public sealed class MessageProcessor(KmsState kms)
                 try
                 {
                     if (error is not null) throw error;
+                    if (tooLarge is not null) throw tooLarge; // a response item before this one crossed the limit: not run
                     TtlvNode result;
                     try { result = op!.Execute(ctx, payload!); }
                     catch (Exception ex) when (ex is not KmipException) { throw new UnexpectedFailure(opEnum, ex); }
-                    responses.Add(SuccessItem(opEnum, batchId, result));
+                    var item = SuccessItem(opEnum, batchId, result);
+                    length += TtlvWriter.EncodedLength(item);
+                    if (length > maxResponse)
+                    {
+                        tooLarge = new KmipException(ResultReason.ResponseTooLarge,
+                            $"the response would be more than {limitName}: batch item {i + 1} crossed it, the items after it were not run");
+                        throw tooLarge;
+                    }
+                    responses.Add(item);
                 }
                 catch (KmipException ex)
                 {
@@ -141,13 +157,6 @@ public sealed class MessageProcessor(KmsState kms)
         else RunAll();
 
         var response = Response(version, responses, ctx.Now);
-        if (maxResponseSize is { } max && TtlvWriter.EncodedLength(response) > max)
-        {
-            var tooLarge = new KmipException(ResultReason.ResponseTooLarge,
-                $"the response is {TtlvWriter.EncodedLength(response)} bytes, more than the Maximum Response Size of {max}");
-            response = Response(version, responses.Select(r => r.Child(Tag.ResultStatus)!.AsEnum == (uint)ResultStatus.Success
-                ? FailedItem(r.Child(Tag.Operation)?.AsEnumOf<Operation>(), r.Child(Tag.UniqueBatchItemID)?.AsBytes, tooLarge) : r).ToList(), ctx.Now);
-        }
         return new ProcessedMessage(response, durable);
     }
 

@@ -49,6 +49,12 @@ internal sealed class KmipConnection(KmsState kms, MessageProcessor processor, C
         using var cert = new X509Certificate2(tls.RemoteCertificate!);
         var client = kms.Clients.Effective(ClientIdentity.FromCertificate(cert));
         kms.Log.LogDebug("client {Client} connected from {Peer} ({Protocol})", client, _peer, tls.SslProtocol);
+        if (!kms.TryEnterConnection(client.Id))
+        {
+            kms.Log.LogWarning("closed a new connection of {Client} from {Peer}: it has {Max} open already (MaxConnectionsPerClient)",
+                LogText.Of(client.Subject), _peer, kms.Options.MaxConnectionsPerClient);
+            return;
+        }
         var limits = new TtlvLimits(kms.Options.MaxMessageLength, kms.Options.MaxDepth);
         var header = new byte[8];
         try
@@ -121,6 +127,10 @@ internal sealed class KmipConnection(KmsState kms, MessageProcessor processor, C
         catch (Exception ex)
         {
             kms.Log.LogError(ex, "closed the connection of {Client} from {Peer} after an unexpected error: {Message}", LogText.Of(client.Subject), _peer, LogText.Of(ex.Message));
+        }
+        finally
+        {
+            kms.LeaveConnection(client.Id);
         }
     }
 
