@@ -94,8 +94,8 @@ public sealed class InteropOperation : KmipOperation
                 ctx.Kms.InteropCases[key] = ctx.Now;
                 var prefix = ctx.Client.Id + "/";
                 var mine = ctx.Kms.InteropCases.Where(c => c.Key.StartsWith(prefix, StringComparison.Ordinal)).ToList();
-                foreach (var old in mine.OrderBy(c => c.Value).Take(Math.Max(0, mine.Count - KmsState.MaxInteropCasesPerClient)))
-                    if (old.Key != key) ctx.Kms.InteropCases.TryRemove(old.Key, out _);
+                foreach (var old in mine.Where(c => c.Key != key).OrderBy(c => c.Value).Take(Math.Max(0, mine.Count - KmsState.MaxInteropCasesPerClient)))
+                    ctx.Kms.InteropCases.TryRemove(old.Key, out _);
                 ctx.Kms.Log.LogInformation("interop test case {Case} begins for {Client}", LogText.Of(id), LogText.Of(ctx.Client.Subject));
                 break;
             case InteropFunction.End:
