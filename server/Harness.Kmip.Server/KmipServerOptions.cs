@@ -44,6 +44,9 @@ public sealed class KmipServerOptions
     /// <summary>Unique Identifiers one Locate returns at most (default 10,000; Located Items still counts every match).</summary>
     public int MaxLocateItems { get; set; } = 10_000;
 
+    /// <summary>Log lines about client requests (refusals, malformed messages) a minute; the rest are counted and summed up.</summary>
+    public int MaxRequestLogLinesPerMinute { get; set; } = 100;
+
     /// <summary>Open KMIP connections in all (default 4,096); more are closed at once, with one log line a minute.</summary>
     public int MaxConnections { get; set; } = 4096;
 

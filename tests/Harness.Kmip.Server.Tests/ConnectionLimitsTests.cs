@@ -183,3 +183,26 @@ public class LogTextTests
         line.Should().NotContain("\u001b").And.Contain("\\u001B[2J");
     }
 }
+
+/// <summary>Lines about client requests are bounded per minute and summed up, so a flood of bad requests cannot fill the disk.</summary>
+public class RequestLogLimitTests
+{
+    [Fact]
+    public async Task FailedRequests_BeyondTheLinesPerMinute_AreCountedAndSummedUpTheNextMinute()
+    {
+        await using var kms = await KmsFixture.StartAsync(o => o.MaxRequestLogLinesPerMinute = 5);
+        await using var client = await kms.ConnectAsync();
+        int Lines() => kms.Log.Lines.Count(l => l.Contains("Get from"));
+
+        for (int i = 0; i < 20; i++)
+            (await client.OneAsync(V14, KmipBatchItems.Get($"missing-{i}"))).ResultReason.Should().Be(ResultReason.ItemNotFound);
+        Lines().Should().Be(5);
+        kms.Server.State.RequestLog.SuppressedTotal.Should().Be(15);
+
+        kms.Clock.Advance(TimeSpan.FromSeconds(61));
+        await client.OneAsync(V14, KmipBatchItems.Get("missing-again"));
+
+        kms.Log.Lines.Should().Contain(l => l.Contains("suppressed 15 log lines about client requests in the last minute"));
+        Lines().Should().Be(6);
+    }
+}

@@ -14,6 +14,7 @@ public sealed class KmsState
         Time = time;
         Log = log;
         Options = options;
+        RequestLog = new RequestLogLimiter(log, time, options.MaxRequestLogLinesPerMinute);
         Operations = OperationCatalog.Create().ToDictionary(o => o.Operation);
         ServerCertificateContext = System.Net.Security.SslStreamCertificateContext.Create(options.ServerCertificate, null);
     }
@@ -23,6 +24,9 @@ public sealed class KmsState
     public TimeProvider Time { get; }
     public ILogger Log { get; }
     public KmipServerOptions Options { get; }
+
+    /// <summary>Bounds the log lines clients cause (<see cref="RequestLogLimiter"/>).</summary>
+    public RequestLogLimiter RequestLog { get; }
 
     /// <summary>The server certificate prepared for TLS once (chain built at start-up, not at every handshake).</summary>
     public System.Net.Security.SslStreamCertificateContext ServerCertificateContext { get; }

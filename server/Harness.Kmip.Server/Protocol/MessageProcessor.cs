@@ -41,7 +41,7 @@ public sealed class MessageProcessor(KmsState kms)
         }
         catch (KmipException ex)
         {
-            kms.Log.LogWarning("request from {Client} rejected: {Reason}: {Message}", LogText.Of(client.Subject), ex.Reason, LogText.Of(ex.Message));
+            if (kms.RequestLog.Allow()) kms.Log.LogWarning("request from {Client} rejected: {Reason}: {Message}", LogText.Of(client.Subject), ex.Reason, LogText.Of(ex.Message));
             return new ProcessedMessage(Response(version, [FailedItem(null, null, ex)]), Task.CompletedTask);
         }
         catch (Exception ex)
@@ -138,7 +138,7 @@ public sealed class MessageProcessor(KmsState kms)
                 {
                     if (ex is UnexpectedFailure unexpected)
                         kms.Log.LogError(unexpected.Cause, "{Operation} from {Client} failed unexpectedly: {Message}", opEnum?.ToString() ?? "(none)", LogText.Of(client.Subject), LogText.Of(ex.Message));
-                    else
+                    else if (kms.RequestLog.Allow())
                         kms.Log.LogInformation("{Operation} from {Client} failed: {Reason}: {Message}", opEnum?.ToString() ?? "(none)", LogText.Of(client.Subject), ex.Reason, LogText.Of(ex.Message));
                     responses.Add(FailedItem(opEnum, batchId, ex));
                     if (continuation == BatchErrorContinuationOption.Continue) continue;

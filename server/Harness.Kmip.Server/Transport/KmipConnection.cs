@@ -40,7 +40,7 @@ internal sealed class KmipConnection(KmsState kms, MessageProcessor processor, C
         catch (Exception ex) when (ex is AuthenticationException or IOException or OperationCanceledException or SocketException)
         {
             if (ex is OperationCanceledException && !stop.IsCancellationRequested)
-                kms.Log.LogWarning("TLS handshake with {Peer} did not finish within {Timeout}", _peer, kms.Options.HandshakeTimeout);
+                if (kms.RequestLog.Allow()) kms.Log.LogWarning("TLS handshake with {Peer} did not finish within {Timeout}", _peer, kms.Options.HandshakeTimeout);
             else if (ex is not AuthenticationException || !ex.Message.Contains("RemoteCertificateValidationCallback"))
                 kms.Log.LogDebug("TLS handshake with {Peer} failed: {Message}", _peer, LogText.Of(ex.Message));
             return;
@@ -68,7 +68,7 @@ internal sealed class KmipConnection(KmsState kms, MessageProcessor processor, C
                 try { first = await tls.ReadAsync(header.AsMemory(0, 1), deadline.Token).ConfigureAwait(false); }
                 catch (OperationCanceledException) when (!stop.IsCancellationRequested)
                 {
-                    kms.Log.LogInformation("closed the idle connection of {Client} from {Peer}: no request for {Timeout}", LogText.Of(client.Subject), _peer, kms.Options.IdleTimeout);
+                    if (kms.RequestLog.Allow()) kms.Log.LogInformation("closed the idle connection of {Client} from {Peer}: no request for {Timeout}", LogText.Of(client.Subject), _peer, kms.Options.IdleTimeout);
                     return;
                 }
                 if (first == 0) return; // peer closed between messages
@@ -77,20 +77,20 @@ internal sealed class KmipConnection(KmsState kms, MessageProcessor processor, C
                 {
                     if (!await ReadFullyAsync(tls, header.AsMemory(1), deadline.Token).ConfigureAwait(false))
                     {
-                        kms.Log.LogWarning("connection of {Client} from {Peer} closed in the middle of a message header", LogText.Of(client.Subject), _peer);
+                        if (kms.RequestLog.Allow()) kms.Log.LogWarning("connection of {Client} from {Peer} closed in the middle of a message header", LogText.Of(client.Subject), _peer);
                         return;
                     }
                     int total;
                     try { TtlvReader.TryGetMessageLength(header, limits, out total); }
                     catch (KmipException ex)
                     {
-                        kms.Log.LogWarning("closed the connection of {Client} from {Peer}: framing lost: {Message}", LogText.Of(client.Subject), _peer, LogText.Of(ex.Message));
+                        if (kms.RequestLog.Allow()) kms.Log.LogWarning("closed the connection of {Client} from {Peer}: framing lost: {Message}", LogText.Of(client.Subject), _peer, LogText.Of(ex.Message));
                         return;
                     }
                     using var message = await MessageBuffer.ReadAsync(tls, header, total, deadline.Token).ConfigureAwait(false);
                     if (message is null)
                     {
-                        kms.Log.LogWarning("connection of {Client} from {Peer} closed in the middle of a {Length}-byte message", LogText.Of(client.Subject), _peer, total);
+                        if (kms.RequestLog.Allow()) kms.Log.LogWarning("connection of {Client} from {Peer} closed in the middle of a {Length}-byte message", LogText.Of(client.Subject), _peer, total);
                         return;
                     }
                     TtlvNode response;
@@ -108,14 +108,14 @@ internal sealed class KmipConnection(KmsState kms, MessageProcessor processor, C
                     }
                     catch (TtlvFormatException ex)
                     {
-                        kms.Log.LogWarning("invalid message from {Client} at {Peer}: {Message}", LogText.Of(client.Subject), _peer, LogText.Of(ex.Message));
+                        if (kms.RequestLog.Allow()) kms.Log.LogWarning("invalid message from {Client} at {Peer}: {Message}", LogText.Of(client.Subject), _peer, LogText.Of(ex.Message));
                         response = processor.FailureResponse(ResultReason.InvalidMessage, ex.Message);
                     }
                     await tls.WriteAsync(TtlvWriter.Encode(response), stop).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException) when (!stop.IsCancellationRequested)
                 {
-                    kms.Log.LogWarning("closed the connection of {Client} from {Peer}: a message was not complete within {Timeout}", LogText.Of(client.Subject), _peer, kms.Options.ReadTimeout);
+                    if (kms.RequestLog.Allow()) kms.Log.LogWarning("closed the connection of {Client} from {Peer}: a message was not complete within {Timeout}", LogText.Of(client.Subject), _peer, kms.Options.ReadTimeout);
                     return;
                 }
             }
