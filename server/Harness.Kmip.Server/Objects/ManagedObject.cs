@@ -34,9 +34,16 @@ public sealed class ManagedObject
     /// <summary>Incremented by each change; the durable store keeps the latest.</summary>
     public long Version { get; set; }
 
+    /// <summary>
+    /// The key material as last sealed for the store, with the value and root key it was sealed from: an attribute change
+    /// reuses it instead of sealing the same material again.
+    /// </summary>
+    internal (object RootKey, TtlvNode Value, byte[] Sealed)? SealedValue { get; set; }
+
     public ManagedObject Clone() => new(Id, ObjectType, Owner, Sequence)
     {
         Value = Value,
+        SealedValue = SealedValue,
         Attributes = new List<StoredAttribute>(Attributes),
         Version = Version,
     };

@@ -227,7 +227,7 @@ public sealed class MessageProcessor(KmsState kms)
         op is null ? null : TtlvNode.Enumeration(Tag.Operation, op.Value),
         batchId is null ? null : TtlvNode.Bytes(Tag.UniqueBatchItemID, batchId),
         TtlvNode.Enumeration(Tag.ResultStatus, ResultStatus.Success),
-        payload.WithTag(Tag.ResponsePayload));
+        payload.Tag == Tag.ResponsePayload ? payload : payload.WithTag(Tag.ResponsePayload));
 
     private static TtlvNode FailedItem(Operation? op, byte[]? batchId, KmipException ex) => TtlvNode.Structure(Tag.BatchItem,
         op is null ? null : TtlvNode.Enumeration(Tag.Operation, op.Value),

@@ -75,7 +75,17 @@ public sealed class ObjectStore
         // stored; loading recomputes it from the sealed material.
         var attributes = TtlvNode.Structure(Tag.TemplateAttribute,
             obj.Attributes.Where(a => !(a.Vendor is null && a.Name == AttributeNames.Digest)).Select(a => AttributeCodec.ToAttributeStructure(a, withIndex: true)));
-        byte[]? sealedValue = obj.Value is null ? null : _rootKey.Seal(TtlvWriter.Encode(obj.Value), obj.Id);
+        byte[]? sealedValue = null;
+        if (obj.Value is { } value)
+        {
+            if (obj.SealedValue is { } cached && ReferenceEquals(cached.RootKey, _rootKey) && ReferenceEquals(cached.Value, value))
+                sealedValue = cached.Sealed;
+            else
+            {
+                sealedValue = _rootKey.Seal(TtlvWriter.Encode(value), obj.Id);
+                obj.SealedValue = (_rootKey, value, sealedValue);
+            }
+        }
         return new ObjectRecord(obj.Id, obj.Owner, (int)obj.ObjectType, obj.Version, TtlvWriter.Encode(attributes), sealedValue);
     }
 
@@ -90,6 +100,7 @@ public sealed class ObjectStore
         if (r.SealedValue is not null)
         {
             obj.Value = TtlvReader.Decode(_rootKey.Open(r.SealedValue, r.Id));
+            obj.SealedValue = (_rootKey, obj.Value, r.SealedValue);
             Operations.ObjectFactory.SetDigest(obj);
         }
         return obj;

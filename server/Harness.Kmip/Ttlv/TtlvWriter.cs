@@ -4,29 +4,63 @@ using System.Text;
 
 namespace Harness.Kmip;
 
-/// <summary>Binary TTLV encoder (KMIP 1.4 §9.1). Lengths of structures are computed first, then written in one pass.</summary>
+/// <summary>
+/// Binary TTLV encoder (KMIP 1.4 §9.1). Every item's length is measured once, in one pass that records them in
+/// document order, then the bytes are written in a second pass that reads them back (no structure is measured again at
+/// each level of nesting).
+/// </summary>
 public static class TtlvWriter
 {
+    [ThreadStatic] private static List<int>? t_lengths;
+
     public static byte[] Encode(TtlvNode node)
     {
-        var bytes = new byte[EncodedLength(node)];
-        int written = Write(node, bytes);
+        var lengths = Lengths();
+        int total = 8 + Padded(Measure(node, lengths));
+        var bytes = new byte[total];
+        int cursor = 0;
+        int written = Write(node, bytes, lengths, ref cursor);
         System.Diagnostics.Debug.Assert(written == bytes.Length);
         return bytes;
     }
 
     public static void Encode(TtlvNode node, IBufferWriter<byte> output)
     {
-        int length = EncodedLength(node);
-        var span = output.GetSpan(length);
-        Write(node, span);
-        output.Advance(length);
+        var lengths = Lengths();
+        int total = 8 + Padded(Measure(node, lengths));
+        var span = output.GetSpan(total);
+        int cursor = 0;
+        Write(node, span, lengths, ref cursor);
+        output.Advance(total);
     }
 
     /// <summary>The number of bytes the item takes on the wire, header and padding included.</summary>
     public static int EncodedLength(TtlvNode node) => 8 + Padded(ValueLength(node));
 
+    private static List<int> Lengths()
+    {
+        var lengths = t_lengths ??= new List<int>(64);
+        lengths.Clear();
+        return lengths;
+    }
+
     private static int Padded(int n) => (n + 7) & ~7;
+
+    /// <summary>Records the value length of the node and of every item below it, in document order; returns the node's.</summary>
+    private static int Measure(TtlvNode node, List<int> lengths)
+    {
+        int at = lengths.Count;
+        lengths.Add(0);
+        int length;
+        if (node.Type == ItemType.Structure)
+        {
+            length = 0;
+            foreach (var c in node.Items) length += 8 + Padded(Measure(c, lengths));
+        }
+        else length = ValueLength(node);
+        lengths[at] = length;
+        return length;
+    }
 
     private static int ValueLength(TtlvNode node) => node.Type switch
     {
@@ -45,9 +79,9 @@ public static class TtlvWriter
         return sum;
     }
 
-    private static int Write(TtlvNode node, Span<byte> dest)
+    private static int Write(TtlvNode node, Span<byte> dest, List<int> lengths, ref int cursor)
     {
-        int valueLength = ValueLength(node);
+        int valueLength = lengths[cursor++];
         dest[0] = (byte)(node.RawTag >> 16);
         dest[1] = (byte)(node.RawTag >> 8);
         dest[2] = (byte)node.RawTag;
@@ -58,7 +92,7 @@ public static class TtlvWriter
         {
             case ItemType.Structure:
                 int offset = 0;
-                foreach (var c in node.Items) offset += Write(c, value[offset..]);
+                foreach (var c in node.Items) offset += Write(c, value[offset..], lengths, ref cursor);
                 break;
             case ItemType.Integer:
             case ItemType.Enumeration:
@@ -68,6 +102,7 @@ public static class TtlvWriter
                 break;
             case ItemType.TextString:
                 int n = Encoding.UTF8.GetBytes(node.AsText, value);
+                System.Diagnostics.Debug.Assert(n == valueLength);
                 value[n..].Clear();
                 break;
             case ItemType.ByteString:
