@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Diagnostics;
 using Harness.Kmip;
 using Harness.Kmip.Client;
@@ -12,10 +13,19 @@ namespace Harness.Cli.Commands;
 /// </summary>
 public static class BenchCommand
 {
-    public static async Task<int> RunAsync(string[] argv)
+    public static Command Definition() => Define.Command("bench",
+        "load generator against any KMIP server; prints ops/s, p50, p99, errors; destroys the keys op create made", RunAsync,
+        Define.Value("target", "HOST:PORT", "the KMIP server", required: true),
+        Define.Value("pki", "DIR", "client.crt, client.key and ca.crt for mutual TLS", required: true),
+        Define.Value("op", "get|create", "the operation each connection repeats", "get"),
+        Define.Value("connections", "N", "connections, each with one request at a time", "1"),
+        Define.Value("seconds", "S", "how long to run", "10"),
+        Define.Value("version", "VERSION", "the KMIP protocol version of the requests", "1.4"),
+        Define.Switch("keep", "leave the keys op create made on the server"),
+        BenchSiteCommand.Definition());
+
+    public static async Task<int> RunAsync(Args args)
     {
-        if (argv is ["site", ..]) return await BenchSiteCommand.RunAsync(argv[1..]);
-        var args = new Args(argv, new HashSet<string>());
         var target = Args.Endpoint(args.Required("target"), "--target");
         var pkiDir = args.Required("pki");
         var op = args.Get("op") ?? "get";
@@ -25,7 +35,6 @@ public static class BenchCommand
         ProtocolVersion version;
         try { version = ProtocolVersion.Parse(args.Get("version") ?? "1.4"); }
         catch (FormatException ex) { throw new UsageException(ex.Message); }
-        args.RejectUnknown();
         var paths = new PkiPaths(pkiDir);
         if (!File.Exists(paths.ClientCert)) throw new UsageException($"{paths.ClientCert} does not exist");
         var options = KmipClientOptions.FromPki(target.Address.ToString(), target.Port, paths);

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using Harness.Certification;
 using Harness.Kmip.Client;
 using Harness.Simulator.KmsAdministration;
@@ -19,9 +20,26 @@ namespace Harness.Cli.Commands;
 /// </summary>
 public static class CertifyCommand
 {
-    public static async Task<int> RunAsync(string[] argv)
+    public static Command Definition() => Define.Command("certify",
+        "checks a vendor's KMS against vCenter's behaviour (transport, vCenter's KMIP conversation, the @certification recovery scenarios, optionally OASIS vectors); writes report.html, report.json, report.xml (JUnit) to DIR; exit 0 Compatible (with or without warnings), 1 Not compatible", RunAsync,
+        Define.Value("target", "HOST:PORT", "the KMS under test (or --image)"),
+        Define.Value("pki", "DIR", "vCenter's identity: client.crt, client.key and ca.crt (the CA of the KMS's server certificate)", required: true),
+        Define.Value("out", "DIR", "where the reports go (created if missing)", required: true),
+        Define.Value("user", "NAME:PASSWORD", "a KMIP Credential for every request"),
+        Define.Value("connections", "N", "connections of the concurrency check, 1 to 256", "16"),
+        Define.Value("admin-command", "SCRIPT", "runs the KMS administrator's steps KMIP cannot express: SCRIPT ACTION KEY_ID"),
+        Define.Value("vectors", "DIR", "OASIS KMIP XML vectors to replay, each a requirement (warnings)"),
+        Define.Value("features", "DIR", "where the @certification scenarios are (default: the repository's features/)"),
+        Define.Switch("no-scenarios", "skip the recovery scenarios"),
+        Define.Switch("no-prompt", "never ask the operator to do the KMS administrator's steps"),
+        Define.Value("image", "IMAGE", "certify a KMS shipped as a local container image instead of --target (host network, 127.0.0.1:N)"),
+        Define.Value("port", "N", "with --image: the port its KMS listens on"),
+        Define.Value("image-command", "\"ARGS...\"", "with --image: replaces the image's command (split on spaces)"),
+        Define.Value("mount", "HOSTDIR:CONTAINERDIR[:ro]", "with --image: binds one host folder into the container"),
+        Define.Value("image-timeout", "SECONDS", "with --image: how long to wait until 127.0.0.1:N accepts TCP", "60"));
+
+    public static async Task<int> RunAsync(Args args)
     {
-        var args = new Args(argv, new HashSet<string> { "no-scenarios", "no-prompt" });
         var targetText = args.Get("target");
         var image = args.Get("image");
         var portText = args.Get("port");
@@ -37,7 +55,6 @@ public static class CertifyCommand
         var adminCommand = args.Get("admin-command");
         bool noPrompt = args.Has("no-prompt");
         var vectorsOption = args.Get("vectors");
-        args.RejectUnknown();
         if (targetText is not null && image is not null)
             throw new UsageException("--target and --image are mutually exclusive: --target HOST:PORT certifies a running KMS, --image IMAGE --port N starts one from a local container image");
         if (targetText is null && image is null)

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Net.Http.Json;
 using System.Text.Json;
 
@@ -10,12 +11,17 @@ namespace Harness.Cli.Commands;
 /// </summary>
 public static class PlayCommand
 {
-    public static async Task<int> RunAsync(string[] argv)
+    public static Command Definition() => Define.Command("play",
+        "plays a runbook scenario on a running dashboard's player (all its steps, or the next N), printing each step and its events; --continue goes on from where the player is paused", RunAsync,
+        Define.Value("dashboard", "URL", "the dashboard ./harness demo printed", required: true),
+        Define.Value("steps", "N", "run only the next N steps (default: all)"),
+        Define.Switch("continue", "go on with the scenario the dashboard's player is paused in, from its current step"),
+        Define.Words("FEATURE:LINE", "the runbook scenario, e.g. vsphere/locked-vms.feature:72", required: false, one: true));
+
+    public static async Task<int> RunAsync(Args args)
     {
-        var args = new Args(argv, new HashSet<string>());
         var dashboard = args.Required("dashboard");
         int? steps = args.Get("steps") is null ? null : args.Int("steps", 0);
-        args.RejectUnknown();
         if (args.Positional.Count != 1)
             throw new UsageException("give one runbook scenario as FEATURE:LINE, e.g. vsphere/locked-vms.feature:72");
         if (steps is < 0) throw new UsageException($"--steps must be 0 or more, not {steps}");

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using Harness.Scenarios;
 using Harness.Scenarios.Reports;
 using Harness.Simulator;
@@ -15,9 +16,28 @@ namespace Harness.Cli.Commands;
 /// </summary>
 public static class RunCommand
 {
-    public static async Task<int> RunAsync(string[] argv)
+    public static Command Definition() => Define.Command("run",
+        "runs feature files (default: against embedded KMSs), prints each step (coloured on a terminal), ends with \"N passed, N failed\" and, after failures, the command that reruns them", RunAsync,
+        Define.Value("tags", "EXPR", "a tag expression selecting scenarios, e.g. \"@kms and not @slow\""),
+        Define.Value("name", "REGEX", "only scenarios whose name matches this regular expression"),
+        Define.Switch("dry-run", "match every step to its binding, run nothing"),
+        Define.Value("target", "HOST:PORT", "a KMS the scenarios use instead of embedded ones (with --pki)"),
+        Define.Value("pki", "DIR", "client.crt, client.key and ca.crt for --target"),
+        Define.Value("admin", "URL", "a Harness KMS admin interface for the KMS administrator's steps (with --target)"),
+        Define.Value("admin-token", "TOKEN", "the admin interface's bearer token"),
+        BindingsOption(),
+        Define.Value("junit", "FILE", "write a JUnit XML report"),
+        Define.Value("messages", "FILE", "write Cucumber Messages (NDJSON)"),
+        Define.Value("html", "FILE", "write the Cucumber HTML report"),
+        Define.Switch("no-color", "no colours, also on a terminal"),
+        Define.Words("FEATURE|DIR", "feature files (FILE.feature:LINE[:LINE...] picks scenarios by line) and folders of them"));
+
+    /// <summary>--bindings PATH.dll: a team's Reqnroll binding assemblies, loaded beside Harness's steps.</summary>
+    internal static Option<string[]> BindingsOption() =>
+        Define.Repeatable("bindings", "PATH.dll", "a Reqnroll binding assembly whose steps run beside Harness's");
+
+    public static async Task<int> RunAsync(Args args)
     {
-        var args = new Args(argv, new HashSet<string> { "no-color" });
         var tags = args.Get("tags");
         var target = args.Get("target");
         var pki = args.Get("pki");
@@ -27,7 +47,6 @@ public static class RunCommand
         var messages = args.Get("messages");
         var html = args.Get("html");
         bool color = !args.Has("no-color") && !Console.IsOutputRedirected && Environment.GetEnvironmentVariable("NO_COLOR") is null;
-        args.RejectUnknown();
         if (args.Positional.Count == 0) throw new UsageException("give at least one .feature file or directory, e.g. ./harness run features/");
         if ((target is null) != (pki is null)) throw new UsageException("--target and --pki go together");
 

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using Harness.Kmip;
 using Harness.Kmip.Client;
 using Harness.Kmip.Vectors;
@@ -12,13 +13,19 @@ namespace Harness.Cli.Commands;
 /// </summary>
 public static class VectorsCommand
 {
-    public static async Task<int> RunAsync(string[] argv)
+    public static Command Definition() => Define.Command("vectors",
+        "replays OASIS KMIP XML test vectors against a KMIP server, one PASS/FAIL line per file, then \"N passed, N failed\"; destroys the objects they made", RunAsync,
+        Define.Value("target", "HOST:PORT", "the KMIP server", required: true),
+        Define.Value("pki", "DIR", "client.crt, client.key and ca.crt for mutual TLS", required: true),
+        Define.Switch("verbose", "print the whole difference of a failed vector"),
+        Define.Switch("keep", "leave the objects the vectors made on the server"),
+        Define.Words("PATH", "vector files or folders of them"));
+
+    public static async Task<int> RunAsync(Args args)
     {
-        var args = new Args(argv, new HashSet<string> { "verbose" });
         var target = Args.Endpoint(args.Required("target"), "--target");
         var pki = new PkiPaths(args.Required("pki"));
         bool verbose = args.Has("verbose");
-        args.RejectUnknown();
         if (args.Positional.Count == 0) throw new UsageException("give at least one vector file or folder");
         IReadOnlyList<string> files;
         try { files = VectorReplay.Expand(args.Positional); }
