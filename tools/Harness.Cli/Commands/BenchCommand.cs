@@ -38,6 +38,8 @@ public static class BenchCommand
         var paths = new PkiPaths(pkiDir);
         if (!File.Exists(paths.ClientCert)) throw new UsageException($"{paths.ClientCert} does not exist");
         var options = KmipClientOptions.FromPki(target.Address.ToString(), target.Port, paths);
+        var made = new TestObjects(target.Address.ToString(), target.Port, paths);
+        bool keep = args.Has("keep");
 
         var clients = new List<KmipClient>();
         try
@@ -56,6 +58,7 @@ public static class BenchCommand
             var created = await clients[0].SendMessageAsync(KmipRequests.Message(version,
                 KmipBatchItems.CreateSymmetricKey(version, KmipAttribute.Aes256EncryptDecrypt)));
             keyId = created.BatchItems[0].EnsureSuccess().ResponsePayload!.Required(Tag.UniqueIdentifier).AsText;
+            made.Note(keyId);
         }
         // The request is encoded once; each response is decoded and its result checked.
         var request = TtlvWriter.Encode(op == "get"
@@ -67,6 +70,9 @@ public static class BenchCommand
         var errors = new int[connections];
         string? firstError = null;
         var clock = Stopwatch.StartNew();
+        using var progress = ProgressLine.ForStderr();
+        using var ticker = progress.Enabled ? new Timer(_ => progress.Show("bench", (int)Math.Min(clock.Elapsed.TotalSeconds, seconds), seconds,
+            $"s, {latencies.Where(l => l is not null).Sum(l => l.Count):N0} {op} operations"), null, TimeSpan.Zero, TimeSpan.FromMilliseconds(500)) : null;
         await Task.WhenAll(clients.Select((client, i) => Task.Run(async () =>
         {
             var mine = latencies[i] = new List<long>(1 << 16);
@@ -76,7 +82,8 @@ public static class BenchCommand
                 try
                 {
                     var response = KmipResponse.Parse(TtlvReader.Decode(await client.SendRawAsync(request)));
-                    response.BatchItems[0].EnsureSuccess();
+                    var item = response.BatchItems[0].EnsureSuccess();
+                    if (op == "create" && item.ResponsePayload?.Child(Tag.UniqueIdentifier) is { Type: ItemType.TextString } id) made.Note(id.AsText);
                     mine.Add(Stopwatch.GetTimestamp() - start);
                 }
                 catch (Exception ex)
@@ -88,6 +95,8 @@ public static class BenchCommand
             }
         })));
         clock.Stop();
+        ticker?.Dispose();
+        progress.Clear();
         foreach (var c in clients) await c.DisposeAsync();
 
         var all = latencies.Where(l => l is not null).SelectMany(l => l).Order().ToArray();
@@ -95,6 +104,7 @@ public static class BenchCommand
         Console.WriteLine($"{op}: {opsPerSecond:N0} ops/s, p50 {Ms(Percentile(all, 0.50)):0.0##} ms, p99 {Ms(Percentile(all, 0.99)):0.0##} ms, {errors.Sum()} errors" +
                           $" ({connections} connections, {seconds} s, KMIP {version}, {all.Length:N0} operations)");
         if (firstError is not null) Console.WriteLine($"first error: {firstError}");
+        Console.WriteLine(await made.FinishAsync(keep, "key"));
         return errors.Sum() == 0 ? 0 : 1;
     }
 

@@ -95,6 +95,12 @@ public static class CertifyCommand
         };
         string Scope() => $"{(scenarios.Count > 0 ? $", {scenarios.Count} recovery scenarios" : "")}{(vectors.Count > 0 ? $", {vectors.Count} OASIS vectors" : "")}";
 
+        // The reports' folder is checked before anything runs: a run never ends by losing its report.
+        void CheckOutput()
+        {
+            if (ReportWriter.CannotWriteTo(output) is { } why) throw new UsageException($"--out {why}");
+        }
+
         if (image is not null)
         {
             if (string.IsNullOrWhiteSpace(image)) throw new UsageException("--image must name a local image (REPOSITORY:TAG or an image id)");
@@ -107,10 +113,12 @@ public static class CertifyCommand
                 Command = imageCommand?.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries) is { Length: > 0 } words ? words : null,
                 Mount = mountText is null ? null : ParseMount(mountText),
             };
+            CheckOutput();
             return await CertifyImageAsync(container, Options("127.0.0.1", port), output, Scope());
         }
 
         var target = Args.Endpoint(targetText!, "--target");
+        CheckOutput();
         Console.WriteLine($"Certifying the KMS at {target} (client identity from {pki}{Scope()})…");
         using var interruption = new Interruption();
         try
@@ -233,8 +241,9 @@ public static class CertifyCommand
         foreach (var r in report.Requirements)
             Console.WriteLine($"  {Mark(r.Outcome)} {r.Id,-4} {r.Title}: {r.Detail}");
         var (html, json, junit) = ReportWriter.WriteAll(report, output);
+        if (report.KeysCleanedUp is { } cleaned) Console.WriteLine($"Clean-up: {CertificationReport.CleanUpText(cleaned)}");
         Console.WriteLine($"Report: {html}\n        {json}\n        {junit}");
-        Console.WriteLine($"Verdict: {CertificationReport.Describe(report.Verdict)}{(report.Reason is { } why ? $" ({why})" : "")}");
+        Console.WriteLine($"Verdict: {report.Summary}");
         return report.Verdict == Verdict.NotCompatible ? 1 : 0;
     }
 

@@ -32,11 +32,15 @@ public static class VectorsCommand
         catch (FileNotFoundException ex) { throw new UsageException(ex.Message); }
         if (!File.Exists(pki.ClientCert)) throw new UsageException($"{pki.ClientCert} does not exist");
         var options = KmipClientOptions.FromPki(target.Address.ToString(), target.Port, pki);
+        var made = new TestObjects(target.Address.ToString(), target.Port, pki);
+        bool keep = args.Has("keep");
 
         int passed = 0, failed = 0;
+        using var progress = ProgressLine.ForStderr();
         foreach (var file in files)
         {
             var name = Path.GetFileName(file);
+            progress.Show("vectors", passed + failed, files.Count, failed > 0 ? $"{failed} failed" : null, name);
             VectorFile vectors;
             try { vectors = VectorFile.Load(file); }
             catch (FormatException ex)
@@ -45,7 +49,13 @@ public static class VectorsCommand
                 failed++;
                 continue;
             }
-            var outcome = await VectorReplay.RunFileAsync(vectors, options);
+            TtlvNode? last = null;
+            var outcome = await VectorReplay.RunFileAsync(vectors, options, onResponse: response =>
+            {
+                last = response;
+                made.Note(response);
+            });
+            progress.Clear();
             if (outcome.Passed)
             {
                 passed++;
@@ -54,11 +64,25 @@ public static class VectorsCommand
             else
             {
                 failed++;
-                Console.WriteLine($"FAIL {name}: {outcome.Reason}");
+                Console.WriteLine($"FAIL {name}: {outcome.Reason}{ServerError(last)}");
                 if (verbose && outcome.Detail is not null) Console.WriteLine(outcome.Detail);
             }
         }
+        progress.Clear();
+        Console.WriteLine(await made.FinishAsync(keep, "object"));
         Console.WriteLine($"{passed} passed, {failed} failed");
         return failed == 0 ? 0 : 1;
+    }
+
+    /// <summary>" (the server answered Result Reason Permission Denied: \"…\")" when the last response carried an error.</summary>
+    private static string ServerError(TtlvNode? response)
+    {
+        if (response is null) return "";
+        ResponseBatchItem? error;
+        try { error = KmipResponse.Parse(response).FirstError; }
+        catch (KmipException) { return ""; }
+        if (error is null) return "";
+        var message = string.IsNullOrEmpty(error.ResultMessage) ? "" : $", Result Message \"{error.ResultMessage}\"";
+        return $" (the server answered {error.Operation?.ToString() ?? "the request"} with Result Reason {error.ResultReason?.ToString() ?? "none"}{message})";
     }
 }
