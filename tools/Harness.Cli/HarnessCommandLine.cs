@@ -175,13 +175,12 @@ internal static class Define
     public static Option<bool> Switch(string name, string description) =>
         new("--" + name) { Description = description, Arity = ArgumentArity.Zero };
 
-    public static Argument<string[]> Words(string name, string description, bool required = true, bool one = false)
+    /// <summary>Positional words (one when <paramref name="one"/>), checked by the command.</summary>
+    public static Argument Words(string name, string description, bool required = true, bool one = false)
     {
-        var words = new Argument<string[]>(name)
-        {
-            Description = description,
-            Arity = one ? (required ? ArgumentArity.ExactlyOne : ArgumentArity.ZeroOrOne) : required ? ArgumentArity.OneOrMore : ArgumentArity.ZeroOrMore,
-        };
+        Argument words = one
+            ? new Argument<string>(name) { Description = description, Arity = required ? ArgumentArity.ExactlyOne : ArgumentArity.ZeroOrOne }
+            : new Argument<string[]>(name) { Description = description, Arity = required ? ArgumentArity.OneOrMore : ArgumentArity.ZeroOrMore };
         // System.CommandLine gives a command's positional argument every word it does not know, "--colour" too.
         words.Validators.Add(result =>
         {
