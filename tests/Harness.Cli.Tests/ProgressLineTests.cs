@@ -1,3 +1,5 @@
+using Harness.Testing;
+
 namespace Harness.Cli.Tests;
 
 /// <summary>The progress line long runs keep on a terminal's stderr.</summary>
@@ -37,5 +39,22 @@ public sealed class ProgressLineTests
 
         terminal.ToString().Should().StartWith("\rvectors: 1/3 · 0:07\u001b[K\rvectors: 2/3 · 0:07\u001b[K").And.EndWith("\r\u001b[K");
         terminal.ToString().Should().NotContain("\n");
+    }
+
+    [Fact]
+    public async Task Run_OnATerminal_KeepsOneProgressLineOnStderr()
+    {
+        using var dir = new TempDir();
+        File.WriteAllText(dir.Sub("one.feature"), "Feature: One\n  Scenario: A KMS\n    Given a KMS\n");
+
+        // util-linux's script gives the CLI a pseudo-terminal (stdout and stderr both on it).
+        using var run = await ChildProcess.RunAsync("script",
+            ["-qec", $"'{Cli.Dotnet}' '{Cli.HarnessDll}' run --no-color '{dir.Sub("one.feature")}'", "/dev/null"], Cli.DefaultTimeout);
+
+        run.ExitCode.Should().Be(0, run.Describe());
+        // The progress line is rewritten in place: '\r' (which splits the lines read here), the text, then erase-to-end-of-line.
+        run.StdoutLines.Should().Contain(l => l.StartsWith("run: 0/1 · scenario · ") && l.EndsWith("\u001b[K"), run.Describe());
+        run.StdoutLines.Should().Contain(l => l.StartsWith("run: 1/1 · scenario · "), run.Describe());
+        run.StdoutLines.Last(l => l.Trim().Length > 0).Should().EndWith("1 passed, 0 failed");
     }
 }

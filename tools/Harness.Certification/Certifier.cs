@@ -52,9 +52,18 @@ public sealed class Certifier(CertifyOptions options)
 
     private const string NotReachable = "not run: no KMIP exchange with the KMS was possible (see the transport requirements)";
 
+    private CertificationReport? _running;
+
+    /// <summary>How many requirements the run has (transport, conversation, scenarios, vectors), for a progress line.</summary>
+    public int RequirementCount => TransportRequirements.Length + ConversationRequirements.Length + _o.Scenarios.Count + _o.Vectors.Count;
+
+    /// <summary>How many rows the running report has so far (read from another thread: a progress line, not a result).</summary>
+    public int RequirementsDone => Volatile.Read(ref _running)?.Requirements.Count ?? 0;
+
     public async Task<CertificationReport> RunAsync(CancellationToken ct = default)
     {
         var report = new CertificationReport { Target = $"{_o.Host}:{_o.Port}" };
+        Volatile.Write(ref _running, report);
         var clock = Stopwatch.StartNew();
         bool reachable = false;
         try

@@ -82,6 +82,21 @@ public static class CertifyCommand
             script = Path.GetFullPath(adminCommand);
             if (!File.Exists(script)) throw new UsageException($"--admin-command {script} does not exist");
         }
+        using var progress = ProgressLine.ForStderr();
+        string? progressNow = null;
+        // Shows "certify: 12/31 requirements" while a certifier runs (a terminal's stderr only).
+        async Task<CertificationReport> WithProgress(Certifier certifier, CancellationToken ct)
+        {
+            using var ticker = progress.Enabled
+                ? new Timer(_ => progress.Show("certify", certifier.RequirementsDone, certifier.RequirementCount, "requirements", progressNow), null, TimeSpan.Zero, TimeSpan.FromMilliseconds(500))
+                : null;
+            try { return await certifier.RunAsync(ct); }
+            finally
+            {
+                ticker?.Dispose();
+                progress.Clear();
+            }
+        }
         // Who does the KMS administrator's steps KMIP cannot express, for the KMS at HOST:PORT.
         IManualKmsAdministrator? Administrator(string host, int port) =>
             script is not null ? new AdminCommand(script, host, port)
@@ -91,7 +106,12 @@ public static class CertifyCommand
         {
             Host = host, Port = port, Pki = pki, Credential = credential, Connections = connections,
             Scenarios = scenarios, Administrator = Administrator(host, port), Vectors = vectors,
-            Log = scenarios.Count > 0 ? line => Console.WriteLine($"  … {line}") : null,
+            Log = line =>
+            {
+                progress.Clear();
+                if (scenarios.Count > 0) Console.WriteLine($"  … {line}");
+                progressNow = line;
+            },
         };
         string Scope() => $"{(scenarios.Count > 0 ? $", {scenarios.Count} recovery scenarios" : "")}{(vectors.Count > 0 ? $", {vectors.Count} OASIS vectors" : "")}";
 
@@ -114,7 +134,7 @@ public static class CertifyCommand
                 Mount = mountText is null ? null : ParseMount(mountText),
             };
             CheckOutput();
-            return await CertifyImageAsync(container, Options("127.0.0.1", port), output, Scope());
+            return await CertifyImageAsync(container, Options("127.0.0.1", port), output, Scope(), WithProgress);
         }
 
         var target = Args.Endpoint(targetText!, "--target");
@@ -123,7 +143,7 @@ public static class CertifyCommand
         using var interruption = new Interruption();
         try
         {
-            var report = await new Certifier(Options(target.Address.ToString(), target.Port)).RunAsync(interruption.Token);
+            var report = await WithProgress(new Certifier(Options(target.Address.ToString(), target.Port)), interruption.Token);
             return interruption.Happened ? Interrupted(container: false) : Finish(report, output);
         }
         catch (OperationCanceledException) when (interruption.Happened) { return Interrupted(container: false); }
@@ -170,7 +190,8 @@ public static class CertifyCommand
         return scenarios;
     }
 
-    private static async Task<int> CertifyImageAsync(ContainerKmsOptions o, CertifyOptions options, string output, string scope)
+    private static async Task<int> CertifyImageAsync(ContainerKmsOptions o, CertifyOptions options, string output, string scope,
+        Func<Certifier, CancellationToken, Task<CertificationReport>> run)
     {
         using var interruption = new Interruption();
         {
@@ -206,7 +227,7 @@ public static class CertifyCommand
                     requirement.Detail = $"container {kms.Name} from {kms.Image.Tag} ({kms.Image.Id}) accepted connections on {target} after {kms.StartedIn.TotalSeconds:0.0} s";
                     requirement.DurationMs = Math.Round(kms.StartedIn.TotalMilliseconds, 1);
                     if (kms.OutputTail() is { Length: > 0 } startLog) requirement.Evidence.Add(new Evidence("The container's output at start") { Text = startLog });
-                    report = await new Certifier(options).RunAsync(interruption.Token);
+                    report = await run(new Certifier(options), interruption.Token);
                     report.Image = kms.Image;
                     report.Requirements.Insert(0, requirement);
                 } // the container is stopped and removed here, before the report is printed
