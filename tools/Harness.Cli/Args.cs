@@ -19,16 +19,16 @@ public sealed class Args(ParseResult parse)
     public List<string> Positional { get; } = parse.CommandResult.Command.Arguments
         .SelectMany(a => parse.GetResult(a)?.Tokens.Select(t => t.Value) ?? []).ToList();
 
-    private Option? Find(string name) =>
-        parse.CommandResult.Command.Options.FirstOrDefault(o => o.Name == "--" + name)
-        ?? throw new InvalidOperationException($"the command '{parse.CommandResult.Command.Name}' defines no option --{name}");
+    private Option Find(string name) =>
+        Parse.CommandResult.Command.Options.FirstOrDefault(o => o.Name == "--" + name)
+        ?? throw new InvalidOperationException($"the command '{Parse.CommandResult.Command.Name}' defines no option --{name}");
 
     /// <summary>The value given for --NAME, else its default (null when it has none).</summary>
     public string? Get(string name)
     {
-        var option = Find(name)!;
+        var option = Find(name);
         if (option is Option<bool>) throw new InvalidOperationException($"--{name} is a switch: use Has");
-        return parse.GetValue<string?>((Option<string?>)option);
+        return Parse.GetValue<string?>((Option<string?>)option);
     }
 
     public string Required(string name) => Get(name) ?? throw new UsageException($"--{name} is required");
@@ -36,14 +36,14 @@ public sealed class Args(ParseResult parse)
     /// <summary>Whether --NAME was given (a switch, or an option with a value).</summary>
     public bool Has(string name)
     {
-        var option = Find(name)!;
-        if (option is Option<bool> flag) return parse.GetValue(flag);
-        return parse.GetResult(option) is OptionResult { Implicit: false };
+        var option = Find(name);
+        if (option is Option<bool> flag) return Parse.GetValue(flag);
+        return Parse.GetResult(option) is OptionResult { Implicit: false };
     }
 
     /// <summary>The values of a repeatable option, in the order given.</summary>
     public IReadOnlyList<string> All(string name) =>
-        parse.GetResult(Find(name)!) is OptionResult { Implicit: false } r ? r.Tokens.Select(t => t.Value).ToList() : [];
+        Parse.GetResult(Find(name)) is OptionResult { Implicit: false } r ? r.Tokens.Select(t => t.Value).ToList() : [];
 
     public int Int(string name, int fallback)
     {
