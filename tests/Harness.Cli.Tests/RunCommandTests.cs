@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Harness.Testing;
 
 namespace Harness.Cli.Tests;
@@ -41,6 +42,8 @@ public sealed class RunCommandTests
         run.Stdout.Should().MatchRegex(@"a-broken\.feature:4:\d+: syntax error");
         run.Stdout.Should().Contain("✓ Then client \"alice\" gets key \"k\" with 32 bytes of key material");
         run.StdoutLines.Last().Should().Be("2 passed, 1 failed");
+        run.StdoutLines.Should().Contain(l => Regex.IsMatch(l, @"^  .*a-broken\.feature:4  syntax error: "));
+        run.StdoutLines.Should().Contain(l => l.StartsWith("  ./harness run ") && l.EndsWith("a-broken.feature"), "the broken file is rerun whole");
     }
 
     [Fact]

@@ -106,13 +106,15 @@ public static class RunCommand
             if (file is not null) Console.WriteLine($"{label}: {Path.GetFullPath(file)}");
 
         var failed = result.Scenarios.Where(s => s.Status is not (StepStatus.Passed or StepStatus.Skipped)).ToList();
-        if (failed.Count > 0)
+        var broken = result.Features.Select(f => f.Feature).Where(f => f.Error is not null).ToList();
+        if (failed.Count + broken.Count > 0)
         {
             Console.WriteLine();
             Console.WriteLine("Failed scenarios:");
+            foreach (var f in broken) Console.WriteLine($"  {f.Error!.Uri}:{f.Error.Line}  syntax error: {f.Error.Message}");
             foreach (var s in failed) Console.WriteLine($"  {s.Scenario.Location}  {s.Scenario.DisplayName}");
             Console.WriteLine("Rerun them with:");
-            Console.WriteLine("  " + RerunCommand(failed.Select(s => s.Scenario), args));
+            Console.WriteLine("  " + RerunCommand(broken, failed.Select(s => s.Scenario), args));
         }
         var skipped = result.Skipped > 0 ? $" ({result.Skipped} skipped)" : "";
         var dry = options.DryRun ? " (dry run: steps matched, none run)" : "";
@@ -121,12 +123,13 @@ public static class RunCommand
     }
 
     /// <summary>
-    /// "./harness run f.feature:27:40 g.feature:12 --tags '@kms'": the scenarios at their lines, with the options that
-    /// chose the KMS, the bindings and the tags of this run.
+    /// "./harness run f.feature:27:40 g.feature:12 --tags '@kms'": the scenarios at their lines (a file that did not
+    /// parse, whole), with the options that chose the KMS, the bindings and the tags of this run.
     /// </summary>
-    internal static string RerunCommand(IEnumerable<ScenarioDefinition> scenarios, Args args)
+    internal static string RerunCommand(IEnumerable<FeatureFile> broken, IEnumerable<ScenarioDefinition> scenarios, Args args)
     {
         var words = new List<string> { "./harness", "run" };
+        words.AddRange(broken.Select(f => f.Uri));
         words.AddRange(scenarios.GroupBy(s => s.Feature.Uri).Select(g => g.Key + string.Concat(g.Select(s => $":{s.Line}").Distinct())));
         foreach (var option in new[] { "target", "pki", "admin", "admin-token", "tags" })
             if (args.Get(option) is { } value) words.AddRange(["--" + option, value]);
