@@ -45,6 +45,23 @@ public sealed class KmipResponse
         return this;
     }
 
+    private static readonly HashSet<Operation> Making =
+        [Operation.Create, Operation.Register, Operation.CreateKeyPair, Operation.ReKey, Operation.ReKeyKeyPair, Operation.DeriveKey, Operation.Certify, Operation.ReCertify];
+
+    private static readonly Tag[] MadeObjectTags = [Tag.UniqueIdentifier, Tag.PrivateKeyUniqueIdentifier, Tag.PublicKeyUniqueIdentifier];
+
+    /// <summary>The Unique Identifiers of the objects this response says the server made (Create, Register, Re-key, …).</summary>
+    public IEnumerable<string> MadeObjectIds() =>
+        from item in BatchItems
+        where item is { IsSuccess: true, Operation: { } op, ResponsePayload: not null } && Making.Contains(op)
+        from tag in MadeObjectTags
+        let id = item.ResponsePayload!.Child(tag)
+        where id is { Type: ItemType.TextString }
+        select id.AsText;
+
+    /// <summary>The first batch item that did not succeed, or null.</summary>
+    public ResponseBatchItem? FirstError => BatchItems.FirstOrDefault(i => !i.IsSuccess);
+
     /// <summary>The batch item whose Unique Batch Item ID is <paramref name="uniqueBatchItemId"/>.</summary>
     public ResponseBatchItem ItemFor(byte[] uniqueBatchItemId) =>
         BatchItems.FirstOrDefault(i => i.UniqueBatchItemId is { } id && id.AsSpan().SequenceEqual(uniqueBatchItemId))

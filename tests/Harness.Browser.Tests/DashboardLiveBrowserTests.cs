@@ -117,6 +117,36 @@ public class DashboardLiveBrowserTests(ChromiumFixture chromium, ITestOutputHelp
     }
 
     [Fact]
+    public async Task RunbookPausedByHarnessPlay_ThePageMarksAsCurrentTheStepThatPlayContinueRunsNext()
+    {
+        await using var d = await DashboardPage.OpenAsync(chromium);
+        var page = d.Page;
+        var url = d.Api.Url.AbsoluteUri;
+
+        var first = await HarnessAsync(TimeSpan.FromSeconds(120), "play", "--dashboard", url, $"{Runbook}:{Scenario}", "--steps", "1");
+        first.ExitCode.Should().Be(0, first.Describe());
+        var paused = System.Text.RegularExpressions.Regex.Match(first.Stdout, @"paused before step (\d+) of (\d+): (.+) \(the dashboard marks it as current");
+        paused.Success.Should().BeTrue(first.Describe());
+        int number = int.Parse(paused.Groups[1].Value);
+
+        // The page's current step is the one the CLI named (the page lists the steps from 1, set-up steps included).
+        await d.ShowTabAsync("player");
+        var steps = page.Locator("#player-steps li");
+        await Expect(steps).ToHaveCountAsync(int.Parse(paused.Groups[2].Value));
+        var current = page.Locator("#player-steps li.current");
+        await Expect(current).ToHaveAttributeAsync("data-index", (number - 1).ToString());
+        await Expect(current).ToHaveTextAsync(paused.Groups[3].Value);
+
+        var next = await HarnessAsync(TimeSpan.FromSeconds(120), "play", "--dashboard", url, "--continue", "--steps", "1");
+        next.ExitCode.Should().Be(0, next.Describe());
+        next.Stdout.Should().Contain($"at step {number} of {paused.Groups[2].Value}: {paused.Groups[3].Value}");
+        await Expect(steps.Nth(number - 1)).ToHaveAttributeAsync("data-status", "passed");
+        await Expect(current).ToHaveAttributeAsync("data-index", number.ToString());
+        d.Posts.Should().BeEmpty("the page only followed the CLI");
+        d.ConsoleErrors.Should().BeEmpty();
+    }
+
+    [Fact]
     public async Task KmsMadeUnreachableThroughTheRestApi_TheKmsPanelSaysUnreachableLive()
     {
         await using var d = await DashboardPage.OpenAsync(chromium);

@@ -67,8 +67,15 @@ public sealed class CertifyCommandTests(ServeFixture server) : IClassFixture<Ser
             .And.MatchRegex(@"admin-command\.sh reactivate [0-9a-f-]{36} → exit 0");
 
         // The keys the checks and the scenarios made are destroyed afterwards: the vendor's KMS is left as it was.
-        json.GetProperty("keysCleanedUp").GetInt32().Should().BeGreaterThan(8 * 5, "C12 alone makes a key per round and connection");
+        var cleaned = json.GetProperty("keysCleanedUp").GetInt32();
+        cleaned.Should().BeGreaterThan(8 * 5, "C12 alone makes a key per round and connection");
         (await LiveKeysAsync()).Should().BeEquivalentTo(keysBefore);
+        // One clean-up count, the same on the console and in every report.
+        run.StdoutLines.Should().Contain($"Clean-up: {cleaned} test objects destroyed afterwards");
+        File.ReadAllText(Path.Combine(dir.Path, "report.html")).Should().Contain($"{cleaned} test objects destroyed afterwards");
+        run.StdoutLines.Should().Contain($"  … clean-up: {cleaned} test objects destroyed afterwards", "the run's log says the same number");
+        run.Stdout.Should().NotMatchRegex(@"destroyed \d+ of the \d+ objects", "no second count of a part of the clean-up");
+        json.GetProperty("summary").GetString().Should().Be("Compatible");
     }
 
     /// <summary>The IDs of the keys on the fixture's KMS that are not destroyed (through its admin interface).</summary>
@@ -91,11 +98,16 @@ public sealed class CertifyCommandTests(ServeFixture server) : IClassFixture<Ser
         using var dir = new TempDir("harness-certify-");
         var run = await Cli.RunAsync("certify", "--target", server.Target, "--pki", server.Pki.Directory, "--out", dir.Path, "--connections", "2");
         run.ExitCode.Should().Be(0, run.Describe());
-        run.Stdout.Should().Contain("Verdict: Compatible with warnings");
         var json = ReadJson(dir.Path);
         json.GetProperty("verdict").GetString().Should().Be("CompatibleWithWarnings");
         var needs = Requirements(json).Where(r => r.GetProperty("outcome").GetString() == "NeedsAdministrator").ToList();
         needs.Should().ContainSingle(run.Stdout);
+        // The verdict sums up its warnings, on the console and in the reports.
+        var summary = $"Compatible with 1 warning: {needs[0].GetProperty("id").GetString()} {needs[0].GetProperty("title").GetString()} (needs a KMS administrator)";
+        run.StdoutLines.Should().Contain($"Verdict: {summary}");
+        json.GetProperty("summary").GetString().Should().Be(summary);
+        json.GetProperty("warnings").EnumerateArray().Select(w => w.GetString()).Should().Equal(needs[0].GetProperty("id").GetString());
+        File.ReadAllText(Path.Combine(dir.Path, "report.html")).Should().Contain(System.Net.WebUtility.HtmlEncode(summary));
         needs[0].GetProperty("title").GetString().Should().StartWith("A deactivated key locks");
         needs[0].GetProperty("detail").GetString().Should()
             .Contain("stopped at \"When the KMS administrator deactivates the key of VM \"app01\"\"")
@@ -297,6 +309,22 @@ public sealed class CertifyCommandTests(ServeFixture server) : IClassFixture<Ser
         sklc.GetProperty("outcome").GetString().Should().Be("Passed", sklc.GetProperty("detail").GetString());
         Requirements(json).Where(r => !r.GetProperty("id").GetString()!.StartsWith('V'))
             .Should().OnlyContain(r => r.GetProperty("outcome").GetString() == "Passed");
+    }
+
+    [Fact]
+    public async Task Certify_AnOutFolderThatCannotBeWritten_IsRefusedBeforeAnythingRuns()
+    {
+        using var dir = new TempDir("harness-certify-");
+        var file = dir.Sub("a-file");
+        File.WriteAllText(file, "not a folder");
+
+        using var isAFile = await Cli.RunAsync("certify", "--target", server.Target, "--pki", server.Pki.Directory, "--out", file, "--no-scenarios");
+        using var underAFile = await Cli.RunAsync("certify", "--target", server.Target, "--pki", server.Pki.Directory, "--out", Path.Combine(file, "report"), "--no-scenarios");
+
+        Cli.ReasonOf(isAFile).Should().Be($"harness certify: --out {file} is a file; give a folder for report.html, report.json and report.xml");
+        Cli.ReasonOf(underAFile).Should().StartWith($"harness certify: --out {Path.Combine(file, "report")} cannot be created");
+        isAFile.Stdout.Should().BeEmpty("nothing ran");
+        underAFile.Stdout.Should().BeEmpty("nothing ran");
     }
 
     [Fact]

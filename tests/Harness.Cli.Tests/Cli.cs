@@ -34,6 +34,18 @@ public static partial class Cli
         return child;
     }
 
+    /// <summary>Runs to the end from <paramref name="workingDirectory"/>.</summary>
+    public static async Task<ChildProcess> RunInAsync(string workingDirectory, params string[] args)
+    {
+        File.Exists(HarnessDll).Should().BeTrue();
+        var child = ChildProcess.Start(Dotnet, [HarnessDll, .. args], workingDirectory);
+        await child.WaitForExitAsync(DefaultTimeout);
+        return child;
+    }
+
+    /// <summary>A team's Reqnroll binding assembly (tests/Fixtures/Harness.Fixtures.TeamSteps), built beside the tests.</summary>
+    public static string TeamSteps { get; } = Path.Combine(AppContext.BaseDirectory, "Harness.Fixtures.TeamSteps.dll");
+
     /// <summary>The one-line reason on stderr of a command that exited with code 2.</summary>
     public static string ReasonOf(ChildProcess run)
     {

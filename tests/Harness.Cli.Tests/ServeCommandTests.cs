@@ -29,7 +29,7 @@ public sealed class ServeCommandTests
 
         using var run = await Cli.RunAsync("serve", "--kmip", "127.0.0.1:0", "--data", dir.Sub("data"));
 
-        Cli.ReasonOf(run).Should().Contain("--pki DIR is required");
+        Cli.ReasonOf(run).Should().Be("harness serve: --pki is required");
     }
 
     [Fact]

@@ -36,6 +36,19 @@ public sealed class UsageTests
         Directory.Exists(dir.Sub("data")).Should().BeFalse("the server never started");
     }
 
+    [Theory]
+    [InlineData("run")]
+    [InlineData("certify")]
+    [InlineData("bench")]
+    [InlineData("play")]
+    public async Task Help_AfterACommand_IsNotAValueItNeeds(string command)
+    {
+        using var run = await Cli.RunAsync(command, "--help");
+
+        run.ExitCode.Should().Be(0, run.Describe());
+        run.Stdout.Should().Contain("Options:");
+    }
+
     [Fact]
     public async Task OptionWithoutValue_ExitsWith2()
     {
@@ -60,6 +73,6 @@ public sealed class UsageTests
         using var run = await Cli.RunAsync("--help");
 
         run.ExitCode.Should().Be(0);
-        run.Stdout.Should().Contain("./harness serve --kmip HOST:PORT --data DIR --pki DIR");
+        run.Stdout.Should().Contain("./harness serve [--kmip HOST:PORT] --data DIR --pki DIR").And.Contain("Exit codes");
     }
 }

@@ -96,4 +96,95 @@ public sealed class VectorsAndBenchTests(ServeFixture server) : IClassFixture<Se
 
         Cli.ReasonOf(run).Should().Contain("--op must be get or create");
     }
+
+    /// <summary>The IDs of the objects on the server that are not destroyed (through its admin interface).</summary>
+    private async Task<List<string>> LiveObjectsAsync()
+    {
+        using var http = new HttpClient { BaseAddress = server.Serve.AdminUrl };
+        http.DefaultRequestHeaders.Authorization = new("Bearer", (await File.ReadAllTextAsync(server.Serve.AdminTokenFile, TestContext.Current.CancellationToken)).Trim());
+        var objects = System.Text.Json.JsonDocument.Parse(await http.GetStringAsync("objects", TestContext.Current.CancellationToken)).RootElement;
+        return objects.EnumerateArray().Where(o => o.GetProperty("state").GetString() != "Destroyed").Select(o => o.GetProperty("id").GetString()!).ToList();
+    }
+
+    private static int Counted(ChildProcess run, string pattern)
+    {
+        var line = run.StdoutLines.Should().ContainSingle(l => Regex.IsMatch(l, pattern), run.Describe()).Subject;
+        return int.Parse(Regex.Match(line, pattern).Groups[1].Value, System.Globalization.NumberStyles.AllowThousands, System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    [Fact]
+    public async Task Vectors_ThatRegisterKeys_LeaveTheServerWithTheObjectsItHad()
+    {
+        var before = await LiveObjectsAsync();
+
+        using var run = await Cli.RunAsync("vectors", "--target", server.Target, "--pki", server.Pki.Directory, Vector("CS-AC-M-1-14.xml"));
+
+        // Whether the vector passes is the KMS's business here (its first step registers a key either way).
+        Counted(run, @"^cleaned up (\d+) objects? \(revoked if active, destroyed\)$").Should().BePositive("CS-AC-M-1-14 registers keys");
+        (await LiveObjectsAsync()).Should().BeEquivalentTo(before);
+        run.StdoutLines.Last().Should().MatchRegex(@"^\d passed, \d failed$");
+    }
+
+    [Fact]
+    public async Task Vectors_Keep_LeavesTheObjectsTheyMadeAndSaysHowMany()
+    {
+        var before = await LiveObjectsAsync();
+
+        using var run = await Cli.RunAsync("vectors", "--keep", "--target", server.Target, "--pki", server.Pki.Directory, Vector("CS-AC-M-1-14.xml"));
+
+        var kept = Counted(run, @"^kept (\d+) objects? on the server \(--keep\)$");
+        var after = await LiveObjectsAsync();
+        after.Except(before).Should().HaveCount(kept).And.NotBeEmpty();
+    }
+
+    [Fact]
+    public async Task Vectors_AServerThatAnswersAnError_FailLineCarriesItsResultReasonAndMessage()
+    {
+        using var dir = new TempDir("harness-vectors-user-");
+        // A KMS that requires a Credential refuses the vectors' messages, which carry their own headers.
+        using var kms = await ServeProcess.StartAsync(server.Pki.Directory, dir.Sub("data"), null, "--user", "alice:secret");
+
+        using var run = await Cli.RunAsync("vectors", "--target", $"127.0.0.1:{kms.Port}", "--pki", server.Pki.Directory, Vector("SKLC-M-1-14.xml"));
+
+        run.ExitCode.Should().Be(1, run.Describe());
+        run.StdoutLines.Should().ContainSingle(l => l.StartsWith("FAIL SKLC-M-1-14.xml: ")).Which
+            .Should().MatchRegex(@"\(the server answered .+ with Result Reason [A-Za-z]+, Result Message "".+""\)$");
+    }
+
+    [Theory]
+    [InlineData("create")]
+    [InlineData("get")]
+    public async Task Bench_DestroysTheKeysItMade(string op)
+    {
+        var before = await LiveObjectsAsync();
+
+        using var run = await Cli.RunAsync("bench", "--target", server.Target, "--pki", server.Pki.Directory, "--op", op, "--connections", "2", "--seconds", "1");
+
+        run.ExitCode.Should().Be(0, run.Describe());
+        var operations = Counted(run, @"^\w+: .* ([\d,]+) operations\)$");
+        var cleaned = Counted(run, @"^cleaned up (\d+) keys? \(revoked if active, destroyed\)$");
+        cleaned.Should().Be(op == "create" ? operations : 1, "each create made a key; get made the one it fetches");
+        (await LiveObjectsAsync()).Should().BeEquivalentTo(before);
+    }
+
+    [Fact]
+    public async Task Bench_Keep_LeavesTheKeysOnTheServer()
+    {
+        var before = await LiveObjectsAsync();
+
+        using var run = await Cli.RunAsync("bench", "--keep", "--target", server.Target, "--pki", server.Pki.Directory, "--op", "create", "--seconds", "1");
+
+        run.ExitCode.Should().Be(0, run.Describe());
+        var kept = Counted(run, @"^kept (\d+) keys? on the server \(--keep\)$");
+        (await LiveObjectsAsync()).Except(before).Should().HaveCount(kept).And.NotBeEmpty();
+    }
+
+    [Fact]
+    public async Task Bench_WithStderrRedirected_WritesNoProgressLine()
+    {
+        using var run = await Cli.RunAsync("bench", "--target", server.Target, "--pki", server.Pki.Directory, "--seconds", "1");
+
+        run.ExitCode.Should().Be(0, run.Describe());
+        run.Stderr.Should().BeEmpty();
+    }
 }

@@ -52,9 +52,18 @@ public sealed class Certifier(CertifyOptions options)
 
     private const string NotReachable = "not run: no KMIP exchange with the KMS was possible (see the transport requirements)";
 
+    private CertificationReport? _running;
+
+    /// <summary>How many requirements the run has (transport, conversation, scenarios, vectors), for a progress line.</summary>
+    public int RequirementCount => TransportRequirements.Length + ConversationRequirements.Length + _o.Scenarios.Count + _o.Vectors.Count;
+
+    /// <summary>How many rows the running report has so far (read from another thread: a progress line, not a result).</summary>
+    public int RequirementsDone => Volatile.Read(ref _running)?.Requirements.Count ?? 0;
+
     public async Task<CertificationReport> RunAsync(CancellationToken ct = default)
     {
         var report = new CertificationReport { Target = $"{_o.Host}:{_o.Port}" };
+        Volatile.Write(ref _running, report);
         var clock = Stopwatch.StartNew();
         bool reachable = false;
         try
@@ -174,19 +183,10 @@ public sealed class Certifier(CertifyOptions options)
 
     private readonly System.Collections.Concurrent.ConcurrentQueue<string> _created = new();
 
-    /// <summary>Operations whose answer names objects the KMS made for this run.</summary>
-    private static readonly HashSet<Operation> Making =
-        [Operation.Create, Operation.Register, Operation.CreateKeyPair, Operation.ReKey, Operation.ReKeyKeyPair, Operation.DeriveKey, Operation.Certify, Operation.ReCertify];
-
-    private static readonly Tag[] MadeObjectTags = [Tag.UniqueIdentifier, Tag.PrivateKeyUniqueIdentifier, Tag.PublicKeyUniqueIdentifier];
-
     /// <summary>Notes the objects a response says the KMS made, for the clean-up at the end.</summary>
     private KmipResponse NoteCreated(KmipResponse response)
     {
-        foreach (var item in response.BatchItems)
-            if (item is { IsSuccess: true, Operation: { } op } && Making.Contains(op) && item.ResponsePayload is { } payload)
-                foreach (var tag in MadeObjectTags)
-                    if (payload.Child(tag) is { Type: ItemType.TextString } id) _created.Enqueue(id.AsText);
+        foreach (var id in response.MadeObjectIds()) _created.Enqueue(id);
         return response;
     }
 
@@ -197,12 +197,10 @@ public sealed class Certifier(CertifyOptions options)
     /// </summary>
     private async Task CleanUpAsync(CertificationReport report)
     {
-        if (!_created.IsEmpty)
-        {
-            var destroyed = await new ExternalKmsAdministration(External).DestroyQuietlyAsync(_created);
-            Log($"destroyed {destroyed} of the {_created.Count} objects the checks made");
-        }
+        if (!_created.IsEmpty) await new ExternalKmsAdministration(External).DestroyQuietlyAsync(_created);
+        // One count, kept by the KMS under test for every clean-up (the checks', the vectors', the scenarios').
         report.KeysCleanedUp = External.KeysCleanedUp;
+        Log($"clean-up: {CertificationReport.CleanUpText(External.KeysCleanedUp)}");
     }
 
     private ExternalKms? _external;

@@ -41,7 +41,11 @@ public sealed class CertificationReport
     public DateTimeOffset StartedAt { get; init; } = DateTimeOffset.UtcNow;
     public double DurationSeconds { get; set; }
 
-    /// <summary>How many of the keys the conversation checks made were destroyed afterwards (null: none were made).</summary>
+    /// <summary>
+    /// How many objects the run made on the KMS and destroyed again (the conversation checks', the vectors' and the
+    /// recovery scenarios'), as the KMS under test counted them in one place (<c>ExternalKms.KeysCleanedUp</c>); null
+    /// when the KMS was never reached. The console, report.json and report.html all show this number.
+    /// </summary>
     public int? KeysCleanedUp { get; set; }
     public string? ServerVendor { get; set; }
     public string? ServerThumbprintSha1 { get; set; }
@@ -62,6 +66,29 @@ public sealed class CertificationReport
         Verdict.CompatibleWithWarnings => "Compatible with warnings",
         _ => "Not compatible",
     };
+
+    /// <summary>The requirements that hold a warning: vCenter works, but something is missing or could not be proven.</summary>
+    public IReadOnlyList<RequirementResult> Warnings => Requirements.Where(r => r.Outcome is Outcome.Warning or Outcome.NeedsAdministrator).ToList();
+
+    /// <summary>
+    /// The verdict with its warnings summed up, as the console and every report show it: "Compatible",
+    /// "Compatible with 2 warnings: C9 Add Attribute; R3 A deactivated key … (needs a KMS administrator)",
+    /// "Not compatible (T1 …: refused) with 1 warning: …".
+    /// </summary>
+    public string Summary
+    {
+        get
+        {
+            var verdict = Verdict == Verdict.NotCompatible ? $"Not compatible ({Reason})" : "Compatible";
+            var warnings = Warnings;
+            if (warnings.Count == 0) return verdict;
+            var list = string.Join("; ", warnings.Select(w => $"{w.Id} {w.Title}{(w.Outcome == Outcome.NeedsAdministrator ? " (needs a KMS administrator)" : "")}"));
+            return $"{verdict} with {warnings.Count} warning{(warnings.Count == 1 ? "" : "s")}: {list}";
+        }
+    }
+
+    /// <summary>"41 test objects destroyed afterwards": the one wording of <see cref="KeysCleanedUp"/>.</summary>
+    public static string CleanUpText(int cleaned) => $"{cleaned} test object{(cleaned == 1 ? "" : "s")} destroyed afterwards";
 
     /// <summary>The first failed requirement's detail: the reason a KMS is not compatible.</summary>
     public string? Reason => Requirements.FirstOrDefault(r => r.Outcome == Outcome.Failed) is { } f ? $"{f.Id} {f.Title}: {f.Detail}" : null;

@@ -15,6 +15,39 @@ public static class ReportWriter
         DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
     };
 
+    /// <summary>
+    /// Why the reports could not be written to <paramref name="folder"/>, or null when they can: checked before a run, so
+    /// that a run never ends by losing its report. The check leaves nothing behind (a folder it had to create is removed).
+    /// </summary>
+    public static string? CannotWriteTo(string folder)
+    {
+        var full = Path.GetFullPath(folder);
+        if (File.Exists(full)) return $"{folder} is a file; give a folder for report.html, report.json and report.xml";
+        var created = new List<string>();
+        for (var d = full; !Directory.Exists(d); d = Path.GetDirectoryName(d)!)
+        {
+            if (File.Exists(d)) return $"{folder} cannot be created: {d} is a file";
+            created.Insert(0, d);
+        }
+        try
+        {
+            foreach (var d in created) Directory.CreateDirectory(d);
+            var probe = Path.Combine(full, $".harness-write-check-{Environment.ProcessId}");
+            using (new FileStream(probe, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.DeleteOnClose)) { }
+            return null;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return $"{folder} cannot be written ({ex.Message})";
+        }
+        finally
+        {
+            foreach (var d in Enumerable.Reverse(created))
+                try { if (Directory.Exists(d) && !Directory.EnumerateFileSystemEntries(d).Any()) Directory.Delete(d); }
+                catch (IOException) { }
+        }
+    }
+
     public static (string Html, string Json, string JUnit) WriteAll(CertificationReport report, string folder)
     {
         Directory.CreateDirectory(folder);
@@ -31,6 +64,8 @@ public static class ReportWriter
     {
         verdict = r.Verdict,
         verdictText = CertificationReport.Describe(r.Verdict),
+        summary = r.Summary,
+        warnings = r.Warnings.Select(w => w.Id).ToList(),
         reason = r.Reason,
         target = r.Target,
         image = r.Image is null ? null : new { tag = r.Image.Tag, id = r.Image.Id, command = r.Image.Command, mount = r.Image.Mount },
@@ -104,9 +139,10 @@ public static class ReportWriter
             pre { background:#f6f7f9; border:1px solid #e4e7eb; padding:6px; overflow:auto; font-size:12px; max-height:360px; }
             </style></head><body>
             <h1>KMS certification for vSphere VM Encryption</h1>
-            <div class="meta">KMS {{H(r.Target)}}{{(r.ServerVendor is null ? "" : $" ({H(r.ServerVendor)})")}} · server certificate SHA-1 {{H(r.ServerThumbprintSha1 ?? "unknown")}} · {{r.StartedAt:u}} · {{r.DurationSeconds}} s{{(r.KeysCleanedUp is { } k ? $" · {k} test keys destroyed afterwards" : "")}} · Harness {{H(r.HarnessVersion)}}</div>
+            <div class="meta">KMS {{H(r.Target)}}{{(r.ServerVendor is null ? "" : $" ({H(r.ServerVendor)})")}} · server certificate SHA-1 {{H(r.ServerThumbprintSha1 ?? "unknown")}} · {{r.StartedAt:u}} · {{r.DurationSeconds}} s{{(r.KeysCleanedUp is { } k ? $" · {CertificationReport.CleanUpText(k)}" : "")}} · Harness {{H(r.HarnessVersion)}}</div>
             {{(r.Image is null ? "" : $"<div class=\"meta\" id=\"image\">Container image <b>{H(r.Image.Tag)}</b> · image id {H(r.Image.Id)}{(r.Image.Command is { Count: > 0 } c ? $" · command {H(string.Join(' ', c))}" : "")}{(r.Image.Mount is { } m ? $" · mount {H(m)}" : "")}</div>")}}
             <div class="verdict {{verdictClass}}" id="verdict" data-verdict="{{r.Verdict}}">{{H(CertificationReport.Describe(r.Verdict))}}</div>
+            <p id="summary">{{H(r.Summary)}}</p>
             {{(r.Reason is null ? "" : $"<p id=\"reason\"><b>Why:</b> {H(r.Reason)}</p>")}}
             <table id="requirements"><thead><tr><th>#</th><th>Requirement</th><th>Outcome</th><th>What happened, and the evidence</th></tr></thead><tbody>
             """);

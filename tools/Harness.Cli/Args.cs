@@ -1,67 +1,55 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+
 namespace Harness.Cli;
 
 /// <summary>Bad usage or bad input: the CLI prints the reason on one line and exits with code 2.</summary>
 public sealed class UsageException(string message) : Exception(message);
 
-/// <summary>Command-line arguments: --name value options, --flag switches, and positional words.</summary>
-public sealed class Args
+/// <summary>
+/// What a command was given, read from System.CommandLine's parse result by option name ("target" for --target):
+/// option values as the user typed them (or the option's default), switches, and positional words. The commands check
+/// the values themselves, so that each bad value gets a reason in the command's own words.
+/// </summary>
+public sealed class Args(ParseResult parse)
 {
-    private readonly Dictionary<string, string?> _options = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _used = new(StringComparer.Ordinal);
+    public ParseResult Parse { get; } = parse;
 
-    public Args(IEnumerable<string> args, IReadOnlySet<string> switches)
-    {
-        var list = args.ToList();
-        for (int i = 0; i < list.Count; i++)
-        {
-            var a = list[i];
-            if (a.StartsWith("--", StringComparison.Ordinal) && a.Length > 2)
-            {
-                var eq = a.IndexOf('=');
-                if (eq > 0) { _options[a[2..eq]] = a[(eq + 1)..]; continue; }
-                var name = a[2..];
-                if (switches.Contains(name)) { _options[name] = null; continue; }
-                if (i + 1 >= list.Count) throw new UsageException($"--{name} needs a value");
-                _options[name] = list[++i];
-            }
-            else Positional.Add(a);
-        }
-    }
+    /// <summary>The command's positional words, in order.</summary>
+    public List<string> Positional { get; } = parse.CommandResult.Command.Arguments
+        .SelectMany(a => parse.GetResult(a)?.Tokens.Select(t => t.Value) ?? []).ToList();
 
-    public List<string> Positional { get; } = new();
+    private Option Find(string name) =>
+        Parse.CommandResult.Command.Options.FirstOrDefault(o => o.Name == "--" + name)
+        ?? throw new InvalidOperationException($"the command '{Parse.CommandResult.Command.Name}' defines no option --{name}");
 
+    /// <summary>The value given for --NAME, else its default (null when it has none).</summary>
     public string? Get(string name)
     {
-        _used.Add(name);
-        return _options.TryGetValue(name, out var v) ? v : null;
+        var option = Find(name);
+        if (option is Option<bool>) throw new InvalidOperationException($"--{name} is a switch: use Has");
+        return Parse.GetValue<string?>((Option<string?>)option);
     }
 
     public string Required(string name) => Get(name) ?? throw new UsageException($"--{name} is required");
 
+    /// <summary>Whether --NAME was given (a switch, or an option with a value).</summary>
     public bool Has(string name)
     {
-        _used.Add(name);
-        return _options.ContainsKey(name);
+        var option = Find(name);
+        if (option is Option<bool> flag) return Parse.GetValue(flag);
+        return Parse.GetResult(option) is OptionResult { Implicit: false };
     }
+
+    /// <summary>The values of a repeatable option, in the order given.</summary>
+    public IReadOnlyList<string> All(string name) =>
+        Parse.GetResult(Find(name)) is OptionResult { Implicit: false } r ? r.Tokens.Select(t => t.Value).ToList() : [];
 
     public int Int(string name, int fallback)
     {
         var v = Get(name);
         if (v is null) return fallback;
         return int.TryParse(v, out var n) && n >= 0 ? n : throw new UsageException($"--{name} must be a non-negative whole number, not '{v}'");
-    }
-
-    /// <summary>Declares options the command reads later, so that <see cref="RejectUnknown"/> can run first.</summary>
-    public void Accept(params string[] names)
-    {
-        foreach (var n in names) _used.Add(n);
-    }
-
-    /// <summary>Rejects options the command did not read (a typo should not be silently ignored).</summary>
-    public void RejectUnknown()
-    {
-        var unknown = _options.Keys.Where(k => !_used.Contains(k)).ToList();
-        if (unknown.Count > 0) throw new UsageException($"unknown option --{unknown[0]}");
     }
 
     /// <summary>--NAME NAME:PASSWORD (the password may hold colons), or null when the option is not given.</summary>

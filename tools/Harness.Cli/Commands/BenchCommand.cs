@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Diagnostics;
 using Harness.Kmip;
 using Harness.Kmip.Client;
@@ -12,10 +13,19 @@ namespace Harness.Cli.Commands;
 /// </summary>
 public static class BenchCommand
 {
-    public static async Task<int> RunAsync(string[] argv)
+    public static Command Definition() => Define.Command("bench",
+        "load generator against any KMIP server; prints ops/s, p50, p99, errors; destroys the keys op create made", RunAsync,
+        Define.Value("target", "HOST:PORT", "the KMIP server", required: true),
+        Define.Value("pki", "DIR", "client.crt, client.key and ca.crt for mutual TLS", required: true),
+        Define.Value("op", "get|create", "the operation each connection repeats", "get"),
+        Define.Value("connections", "N", "connections, each with one request at a time", "1"),
+        Define.Value("seconds", "S", "how long to run", "10"),
+        Define.Value("version", "VERSION", "the KMIP protocol version of the requests", "1.4"),
+        Define.Switch("keep", "leave the keys op create made on the server"),
+        BenchSiteCommand.Definition());
+
+    public static async Task<int> RunAsync(Args args)
     {
-        if (argv is ["site", ..]) return await BenchSiteCommand.RunAsync(argv[1..]);
-        var args = new Args(argv, new HashSet<string>());
         var target = Args.Endpoint(args.Required("target"), "--target");
         var pkiDir = args.Required("pki");
         var op = args.Get("op") ?? "get";
@@ -25,10 +35,11 @@ public static class BenchCommand
         ProtocolVersion version;
         try { version = ProtocolVersion.Parse(args.Get("version") ?? "1.4"); }
         catch (FormatException ex) { throw new UsageException(ex.Message); }
-        args.RejectUnknown();
         var paths = new PkiPaths(pkiDir);
         if (!File.Exists(paths.ClientCert)) throw new UsageException($"{paths.ClientCert} does not exist");
         var options = KmipClientOptions.FromPki(target.Address.ToString(), target.Port, paths);
+        var made = new TestObjects(target.Address.ToString(), target.Port, paths);
+        bool keep = args.Has("keep");
 
         var clients = new List<KmipClient>();
         try
@@ -47,6 +58,7 @@ public static class BenchCommand
             var created = await clients[0].SendMessageAsync(KmipRequests.Message(version,
                 KmipBatchItems.CreateSymmetricKey(version, KmipAttribute.Aes256EncryptDecrypt)));
             keyId = created.BatchItems[0].EnsureSuccess().ResponsePayload!.Required(Tag.UniqueIdentifier).AsText;
+            made.Note(keyId);
         }
         // The request is encoded once; each response is decoded and its result checked.
         var request = TtlvWriter.Encode(op == "get"
@@ -58,6 +70,9 @@ public static class BenchCommand
         var errors = new int[connections];
         string? firstError = null;
         var clock = Stopwatch.StartNew();
+        using var progress = ProgressLine.ForStderr();
+        using var ticker = progress.Enabled ? new Timer(_ => progress.Show("bench", (int)Math.Min(clock.Elapsed.TotalSeconds, seconds), seconds,
+            $"s, {latencies.Where(l => l is not null).Sum(l => l.Count):N0} {op} operations"), null, TimeSpan.Zero, TimeSpan.FromMilliseconds(500)) : null;
         await Task.WhenAll(clients.Select((client, i) => Task.Run(async () =>
         {
             var mine = latencies[i] = new List<long>(1 << 16);
@@ -67,7 +82,8 @@ public static class BenchCommand
                 try
                 {
                     var response = KmipResponse.Parse(TtlvReader.Decode(await client.SendRawAsync(request)));
-                    response.BatchItems[0].EnsureSuccess();
+                    var item = response.BatchItems[0].EnsureSuccess();
+                    if (op == "create" && item.ResponsePayload?.Child(Tag.UniqueIdentifier) is { Type: ItemType.TextString } id) made.Note(id.AsText);
                     mine.Add(Stopwatch.GetTimestamp() - start);
                 }
                 catch (Exception ex)
@@ -79,6 +95,8 @@ public static class BenchCommand
             }
         })));
         clock.Stop();
+        ticker?.Dispose();
+        progress.Clear();
         foreach (var c in clients) await c.DisposeAsync();
 
         var all = latencies.Where(l => l is not null).SelectMany(l => l).Order().ToArray();
@@ -86,6 +104,7 @@ public static class BenchCommand
         Console.WriteLine($"{op}: {opsPerSecond:N0} ops/s, p50 {Ms(Percentile(all, 0.50)):0.0##} ms, p99 {Ms(Percentile(all, 0.99)):0.0##} ms, {errors.Sum()} errors" +
                           $" ({connections} connections, {seconds} s, KMIP {version}, {all.Length:N0} operations)");
         if (firstError is not null) Console.WriteLine($"first error: {firstError}");
+        Console.WriteLine(await made.FinishAsync(keep, "key"));
         return errors.Sum() == 0 ? 0 : 1;
     }
 

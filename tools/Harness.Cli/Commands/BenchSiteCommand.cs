@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using Harness.Simulator;
 
@@ -13,15 +14,18 @@ namespace Harness.Cli.Commands;
 /// </summary>
 public static class BenchSiteCommand
 {
-    public static async Task<int> RunAsync(string[] argv)
+    public static Command Definition() => Define.Command("site",
+        "builds a simulated site with an embedded KMS, reboots every host at once, prints one line: build and unlock times, KMIP messages, keys fetched", RunAsync,
+        Define.Value("hosts", "N", "ESXi hosts", required: true),
+        Define.Value("vms", "M", "encrypted powered-on VMs, spread evenly over the hosts", required: true),
+        Define.Value("clusters", "C", "clusters the hosts are in (default: clusters of 32 hosts)"));
+
+    public static async Task<int> RunAsync(Args args)
     {
-        var args = new Args(argv, new HashSet<string>());
         int hosts = AtLeastOne(args, "hosts");
         int vms = AtLeastOne(args, "vms");
         int clusters = args.Get("clusters") is null ? SiteBenchmark.DefaultClusters(hosts) : AtLeastOne(args, "clusters");
         if (clusters > hosts) throw new UsageException($"--clusters {clusters} is more than --hosts {hosts}: every cluster needs a host");
-        if (args.Positional.Count > 0) throw new UsageException($"unexpected argument '{args.Positional[0]}'");
-        args.RejectUnknown();
 
         SiteBenchmark bench;
         try { bench = await SiteBenchmark.BuildAsync(hosts, vms, clusters); }

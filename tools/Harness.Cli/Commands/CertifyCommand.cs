@@ -1,3 +1,4 @@
+using System.CommandLine;
 using Harness.Certification;
 using Harness.Kmip.Client;
 using Harness.Simulator.KmsAdministration;
@@ -19,9 +20,26 @@ namespace Harness.Cli.Commands;
 /// </summary>
 public static class CertifyCommand
 {
-    public static async Task<int> RunAsync(string[] argv)
+    public static Command Definition() => Define.Command("certify",
+        "checks a vendor's KMS against vCenter's behaviour (transport, vCenter's KMIP conversation, the @certification recovery scenarios, optionally OASIS vectors); writes report.html, report.json, report.xml (JUnit) to DIR; exit 0 Compatible (with or without warnings), 1 Not compatible", RunAsync,
+        Define.Value("target", "HOST:PORT", "the KMS under test (or --image)"),
+        Define.Value("pki", "DIR", "vCenter's identity: client.crt, client.key and ca.crt (the CA of the KMS's server certificate)", required: true),
+        Define.Value("out", "DIR", "where the reports go (created if missing)", required: true),
+        Define.Value("user", "NAME:PASSWORD", "a KMIP Credential for every request"),
+        Define.Value("connections", "N", "connections of the concurrency check, 1 to 256", "16"),
+        Define.Value("admin-command", "SCRIPT", "runs the KMS administrator's steps KMIP cannot express: SCRIPT ACTION KEY_ID"),
+        Define.Value("vectors", "DIR", "OASIS KMIP XML vectors to replay, each a requirement (warnings)"),
+        Define.Value("features", "DIR", "where the @certification scenarios are (default: the repository's features/)"),
+        Define.Switch("no-scenarios", "skip the recovery scenarios"),
+        Define.Switch("no-prompt", "never ask the operator to do the KMS administrator's steps"),
+        Define.Value("image", "IMAGE", "certify a KMS shipped as a local container image instead of --target (host network, 127.0.0.1:N)"),
+        Define.Value("port", "N", "with --image: the port its KMS listens on"),
+        Define.Value("image-command", "\"ARGS...\"", "with --image: replaces the image's command (split on spaces)"),
+        Define.Value("mount", "HOSTDIR:CONTAINERDIR[:ro]", "with --image: binds one host folder into the container"),
+        Define.Value("image-timeout", "SECONDS", "with --image: how long to wait until 127.0.0.1:N accepts TCP", "60"));
+
+    public static async Task<int> RunAsync(Args args)
     {
-        var args = new Args(argv, new HashSet<string> { "no-scenarios", "no-prompt" });
         var targetText = args.Get("target");
         var image = args.Get("image");
         var portText = args.Get("port");
@@ -37,7 +55,6 @@ public static class CertifyCommand
         var adminCommand = args.Get("admin-command");
         bool noPrompt = args.Has("no-prompt");
         var vectorsOption = args.Get("vectors");
-        args.RejectUnknown();
         if (targetText is not null && image is not null)
             throw new UsageException("--target and --image are mutually exclusive: --target HOST:PORT certifies a running KMS, --image IMAGE --port N starts one from a local container image");
         if (targetText is null && image is null)
@@ -65,6 +82,21 @@ public static class CertifyCommand
             script = Path.GetFullPath(adminCommand);
             if (!File.Exists(script)) throw new UsageException($"--admin-command {script} does not exist");
         }
+        using var progress = ProgressLine.ForStderr();
+        string? progressNow = null;
+        // Shows "certify: 12/31 requirements" while a certifier runs (a terminal's stderr only).
+        async Task<CertificationReport> WithProgress(Certifier certifier, CancellationToken ct)
+        {
+            using var ticker = progress.Enabled
+                ? new Timer(_ => progress.Show("certify", certifier.RequirementsDone, certifier.RequirementCount, "requirements", progressNow), null, TimeSpan.Zero, TimeSpan.FromMilliseconds(500))
+                : null;
+            try { return await certifier.RunAsync(ct); }
+            finally
+            {
+                ticker?.Dispose();
+                progress.Clear();
+            }
+        }
         // Who does the KMS administrator's steps KMIP cannot express, for the KMS at HOST:PORT.
         IManualKmsAdministrator? Administrator(string host, int port) =>
             script is not null ? new AdminCommand(script, host, port)
@@ -74,9 +106,20 @@ public static class CertifyCommand
         {
             Host = host, Port = port, Pki = pki, Credential = credential, Connections = connections,
             Scenarios = scenarios, Administrator = Administrator(host, port), Vectors = vectors,
-            Log = scenarios.Count > 0 ? line => Console.WriteLine($"  … {line}") : null,
+            Log = line =>
+            {
+                progress.Clear();
+                if (scenarios.Count > 0) Console.WriteLine($"  … {line}");
+                progressNow = line;
+            },
         };
         string Scope() => $"{(scenarios.Count > 0 ? $", {scenarios.Count} recovery scenarios" : "")}{(vectors.Count > 0 ? $", {vectors.Count} OASIS vectors" : "")}";
+
+        // The reports' folder is checked before anything runs: a run never ends by losing its report.
+        void CheckOutput()
+        {
+            if (ReportWriter.CannotWriteTo(output) is { } why) throw new UsageException($"--out {why}");
+        }
 
         if (image is not null)
         {
@@ -90,15 +133,17 @@ public static class CertifyCommand
                 Command = imageCommand?.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries) is { Length: > 0 } words ? words : null,
                 Mount = mountText is null ? null : ParseMount(mountText),
             };
-            return await CertifyImageAsync(container, Options("127.0.0.1", port), output, Scope());
+            CheckOutput();
+            return await CertifyImageAsync(container, Options("127.0.0.1", port), output, Scope(), WithProgress);
         }
 
         var target = Args.Endpoint(targetText!, "--target");
+        CheckOutput();
         Console.WriteLine($"Certifying the KMS at {target} (client identity from {pki}{Scope()})…");
         using var interruption = new Interruption();
         try
         {
-            var report = await new Certifier(Options(target.Address.ToString(), target.Port)).RunAsync(interruption.Token);
+            var report = await WithProgress(new Certifier(Options(target.Address.ToString(), target.Port)), interruption.Token);
             return interruption.Happened ? Interrupted(container: false) : Finish(report, output);
         }
         catch (OperationCanceledException) when (interruption.Happened) { return Interrupted(container: false); }
@@ -145,7 +190,8 @@ public static class CertifyCommand
         return scenarios;
     }
 
-    private static async Task<int> CertifyImageAsync(ContainerKmsOptions o, CertifyOptions options, string output, string scope)
+    private static async Task<int> CertifyImageAsync(ContainerKmsOptions o, CertifyOptions options, string output, string scope,
+        Func<Certifier, CancellationToken, Task<CertificationReport>> run)
     {
         using var interruption = new Interruption();
         {
@@ -181,7 +227,7 @@ public static class CertifyCommand
                     requirement.Detail = $"container {kms.Name} from {kms.Image.Tag} ({kms.Image.Id}) accepted connections on {target} after {kms.StartedIn.TotalSeconds:0.0} s";
                     requirement.DurationMs = Math.Round(kms.StartedIn.TotalMilliseconds, 1);
                     if (kms.OutputTail() is { Length: > 0 } startLog) requirement.Evidence.Add(new Evidence("The container's output at start") { Text = startLog });
-                    report = await new Certifier(options).RunAsync(interruption.Token);
+                    report = await run(new Certifier(options), interruption.Token);
                     report.Image = kms.Image;
                     report.Requirements.Insert(0, requirement);
                 } // the container is stopped and removed here, before the report is printed
@@ -216,8 +262,9 @@ public static class CertifyCommand
         foreach (var r in report.Requirements)
             Console.WriteLine($"  {Mark(r.Outcome)} {r.Id,-4} {r.Title}: {r.Detail}");
         var (html, json, junit) = ReportWriter.WriteAll(report, output);
+        if (report.KeysCleanedUp is { } cleaned) Console.WriteLine($"Clean-up: {CertificationReport.CleanUpText(cleaned)}");
         Console.WriteLine($"Report: {html}\n        {json}\n        {junit}");
-        Console.WriteLine($"Verdict: {CertificationReport.Describe(report.Verdict)}{(report.Reason is { } why ? $" ({why})" : "")}");
+        Console.WriteLine($"Verdict: {report.Summary}");
         return report.Verdict == Verdict.NotCompatible ? 1 : 0;
     }
 

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
@@ -18,16 +19,21 @@ namespace Harness.Cli.Commands;
 /// </summary>
 public static class DemoCommand
 {
-    public static async Task<int> RunAsync(string[] argv)
+    public static Command Definition() => Define.Command("demo",
+        "starts the preset site (vCenter, 8 hosts, 80 VMs, KMS cluster \"kms-prod\"), its REST API and the dashboard with its runbook player; prints the URLs, then events and alarms", RunAsync,
+        Define.Value("dir", "DIR", "where the KMS's PKI and admin token go", Path.Combine(".harness", "demo")),
+        Define.Value("api", "HOST:PORT", "where the REST API and the dashboard listen, loopback only (default: a free port on 127.0.0.1)"),
+        Define.Value("features", "DIR", "the @vsphere features the runbook player offers (default: the repository's features/)"),
+        Define.Switch("verbose", "log the KMS relays and the web host"));
+
+    public static async Task<int> RunAsync(Args args)
     {
-        var args = new Args(argv, new HashSet<string> { "verbose" });
         var root = Path.GetFullPath(args.Get("dir") ?? Path.Combine(".harness", "demo"));
         var api = args.Get("api") is { } a ? Args.Endpoint(a, "--api") : new IPEndPoint(IPAddress.Loopback, 0);
         var features = args.Get("features") is { } f ? Path.GetFullPath(f) : FeatureRunbooks.FindFeaturesFolder();
         if (features is not null && !Directory.Exists(features)) throw new UsageException($"--features {features} is not a folder");
         if (!IPAddress.IsLoopback(api.Address)) throw new UsageException($"--api must be a loopback address (the API has no authentication), not {api.Address}");
         bool verbose = args.Has("verbose");
-        args.RejectUnknown();
         using var logs = ServeCommand.Logging(verbose);
 
         Console.WriteLine("Harness demo: building the simulated site…");

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using Harness.Pki;
 
 namespace Harness.Cli.Commands;
@@ -5,13 +6,17 @@ namespace Harness.Cli.Commands;
 /// <summary>`harness pki init --out DIR [--force]`: writes ca.crt, server.crt/key, client.crt/key (PEM).</summary>
 public static class PkiCommand
 {
-    public static Task<int> RunAsync(string[] argv)
+    public static Command Definition() => new("pki", "a test PKI")
     {
-        var args = new Args(argv, new HashSet<string> { "force" });
-        if (args.Positional.FirstOrDefault() != "init") throw new UsageException("usage: harness pki init --out DIR [--force]");
+        Define.Command("init", "writes a test PKI: ca.crt, ca.key, server.crt, server.key, client.crt, client.key (PEM, ECDSA P-256)", RunAsync,
+            Define.Value("out", "DIR", "the folder to write the PKI to", required: true),
+            Define.Switch("force", "replace the files of a PKI already in DIR")),
+    };
+
+    public static Task<int> RunAsync(Args args)
+    {
         var outDir = args.Required("out");
         bool force = args.Has("force");
-        args.RejectUnknown();
         try
         {
             var paths = TestPki.Init(outDir, force);

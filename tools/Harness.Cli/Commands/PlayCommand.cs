@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Net.Http.Json;
 using System.Text.Json;
 
@@ -10,33 +11,58 @@ namespace Harness.Cli.Commands;
 /// </summary>
 public static class PlayCommand
 {
-    public static async Task<int> RunAsync(string[] argv)
+    public static Command Definition() => Define.Command("play",
+        "plays a runbook scenario on a running dashboard's player (all its steps, or the next N), printing each step and its events; --continue goes on from where the player is paused", RunAsync,
+        Define.Value("dashboard", "URL", "the dashboard ./harness demo printed", required: true),
+        Define.Value("steps", "N", "run only the next N steps (default: all)"),
+        Define.Switch("continue", "go on with the scenario the dashboard's player is paused in, from its current step"),
+        Define.Words("FEATURE:LINE", "the runbook scenario, e.g. vsphere/locked-vms.feature:72", required: false, one: true));
+
+    public static async Task<int> RunAsync(Args args)
     {
-        var args = new Args(argv, new HashSet<string>());
         var dashboard = args.Required("dashboard");
         int? steps = args.Get("steps") is null ? null : args.Int("steps", 0);
-        args.RejectUnknown();
-        if (args.Positional.Count != 1)
-            throw new UsageException("give one runbook scenario as FEATURE:LINE, e.g. vsphere/locked-vms.feature:72");
-        if (steps is < 0) throw new UsageException($"--steps must be 0 or more, not {steps}");
-        var which = args.Positional[0];
-        int colon = which.LastIndexOf(':');
-        if (colon <= 0 || !int.TryParse(which[(colon + 1)..], out var line) || line <= 0)
-            throw new UsageException($"\"{which}\" is not FEATURE:LINE (the scenario's line number), e.g. vsphere/locked-vms.feature:72");
-        var feature = which[..colon];
+        bool resume = args.Has("continue");
+        if (resume && args.Positional.Count > 0)
+            throw new UsageException($"give FEATURE:LINE to start a runbook, or --continue to go on with the one playing, not both ({args.Positional[0]})");
+        if (!resume && args.Positional.Count != 1)
+            throw new UsageException("give one runbook scenario as FEATURE:LINE, e.g. vsphere/locked-vms.feature:72, or --continue");
         if (!Uri.TryCreate(dashboard.TrimEnd('/') + "/", UriKind.Absolute, out var baseUrl) || baseUrl.Scheme is not ("http" or "https"))
             throw new UsageException($"--dashboard must be the dashboard's URL as ./harness demo prints it, e.g. http://127.0.0.1:41234/, not \"{dashboard}\"");
+        string? feature = null;
+        int line = 0;
+        if (!resume)
+        {
+            var which = args.Positional[0];
+            int colon = which.LastIndexOf(':');
+            if (colon <= 0 || !int.TryParse(which[(colon + 1)..], out line) || line <= 0)
+                throw new UsageException($"\"{which}\" is not FEATURE:LINE (the scenario's line number), e.g. vsphere/locked-vms.feature:72");
+            feature = which[..colon];
+        }
 
         using var http = new HttpClient { BaseAddress = baseUrl, Timeout = TimeSpan.FromMinutes(2) };
         JsonElement state;
-        try { state = await SendAsync(http, "api/player/start", new { feature, scenario = line }); }
-        catch (HttpRequestException ex) { Console.Error.WriteLine($"harness play: the dashboard at {baseUrl} did not answer: {ex.Message}"); return 2; }
-        catch (PlayerRefused ex) { Console.Error.WriteLine($"harness play: {ex.Message}"); return 2; }
+        try { state = resume ? await GetAsync(http, "api/player") : await SendAsync(http, "api/player/start", new { feature, scenario = line }); }
+        catch (HttpRequestException ex) { throw new UsageException($"the dashboard at {baseUrl} did not answer: {ex.Message}"); }
+        catch (PlayerRefused ex) { throw new UsageException(ex.Message); }
 
+        if (resume && !state.GetProperty("active").GetBoolean())
+            throw new UsageException($"no runbook is playing on the dashboard at {baseUrl}: start one with ./harness play --dashboard {baseUrl} FEATURE:LINE");
         var scenario = state.GetProperty("scenario");
-        Console.WriteLine($"Playing {scenario.GetProperty("location").GetString()} {scenario.GetProperty("name").GetString()} on {baseUrl}");
-        int printed = 0;
-        printed = Print(state, printed);
+        var title = $"{scenario.GetProperty("location").GetString()} {scenario.GetProperty("name").GetString()}";
+        int printed;
+        if (resume)
+        {
+            printed = Ran(state);
+            Console.WriteLine(state.GetProperty("next").ValueKind == JsonValueKind.Number
+                ? $"Continuing {title} on {baseUrl} at {StepName(state)}"
+                : $"{title} on {baseUrl} has no step left to play");
+        }
+        else
+        {
+            Console.WriteLine($"Playing {title} on {baseUrl}");
+            printed = Print(state, 0);
+        }
         int run = 0;
         while (state.GetProperty("next").ValueKind == JsonValueKind.Number && (steps is null || run < steps))
         {
@@ -54,10 +80,23 @@ public static class PlayCommand
         {
             "passed" => "runbook complete: every step passed",
             "failed" => "runbook stopped: a step failed",
-            _ => $"paused before step {state.GetProperty("next").GetInt32() + 1} (./harness play again, or Next on the dashboard)",
+            _ => $"paused before {StepName(state)} (the dashboard marks it as current; ./harness play --dashboard {baseUrl} --continue, or Next on the dashboard)",
         });
         return verdict == "failed" ? 1 : 0;
     }
+
+    /// <summary>"step 7 of 12: When host esx01 reboots": the player's next step, counted from 1 as the dashboard lists them.</summary>
+    private static string StepName(JsonElement state)
+    {
+        var steps = state.GetProperty("steps");
+        var next = state.GetProperty("next").GetInt32();
+        var step = steps[next];
+        return $"step {next + 1} of {steps.GetArrayLength()}: {step.GetProperty("keyword").GetString()!.Trim()} {step.GetProperty("text").GetString()}";
+    }
+
+    /// <summary>How many of the scenario's steps have run (they have a status).</summary>
+    private static int Ran(JsonElement state) =>
+        state.GetProperty("steps").EnumerateArray().TakeWhile(s => s.GetProperty("status").ValueKind != JsonValueKind.Null).Count();
 
     private static int Print(JsonElement state, int printed)
     {
@@ -78,13 +117,24 @@ public static class PlayCommand
 
     private sealed class PlayerRefused(string message) : Exception(message);
 
+    private static async Task<JsonElement> GetAsync(HttpClient http, string path)
+    {
+        using var response = await http.GetAsync(path);
+        return await ReadAsync(response, $"GET {path}");
+    }
+
     private static async Task<JsonElement> SendAsync(HttpClient http, string path, object? body)
     {
         using var response = body is null ? await http.PostAsync(path, null) : await http.PostAsJsonAsync(path, body);
+        return await ReadAsync(response, $"POST {path}");
+    }
+
+    private static async Task<JsonElement> ReadAsync(HttpResponseMessage response, string what)
+    {
         var text = await response.Content.ReadAsStringAsync();
         JsonElement json;
         try { json = JsonDocument.Parse(text).RootElement.Clone(); }
-        catch (JsonException) { throw new PlayerRefused($"POST {path} answered {(int)response.StatusCode} with no JSON: {text}"); }
+        catch (JsonException) { throw new PlayerRefused($"{what} answered {(int)response.StatusCode} with no JSON: {text}"); }
         if (!response.IsSuccessStatusCode)
             throw new PlayerRefused($"{(json.TryGetProperty("title", out var t) ? t.GetString() : "refused")}: {(json.TryGetProperty("detail", out var d) ? d.GetString() : text)}");
         return json;

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Net;
 using Harness.Kmip.Server;
 using Harness.Pki;
@@ -8,12 +9,19 @@ namespace Harness.Cli.Commands;
 /// <summary>`harness serve --kmip HOST:PORT --data DIR --pki DIR`: the KMIP server in the foreground; Ctrl-C stops it cleanly.</summary>
 public static class ServeCommand
 {
-    public static async Task<int> RunAsync(string[] argv)
+    public static Command Definition() => Define.Command("serve", "runs the KMIP server in the foreground; Ctrl-C stops it cleanly", RunAsync,
+        Define.Value("kmip", "HOST:PORT", "where the KMIP server listens (mutual TLS)", $"127.0.0.1:{KmipServerOptions.DefaultPort}"),
+        Define.Value("data", "DIR", "the store (kms.db) and the root key (root.key)", required: true),
+        Define.Value("pki", "DIR", "ca.crt, server.crt and server.key (make them with ./harness pki init --out DIR)", required: true),
+        Define.Value("admin", "HOST:PORT", "the admin interface, loopback only (default: a free port)"),
+        Define.Value("max-message", "BYTES", "the largest KMIP message accepted", "1048576"),
+        Define.Value("user", "NAME:PASSWORD", "require a KMIP Credential"),
+        Define.Value("allowed-client-delay", "SECONDS", "how long an allowed client certificate waits before it is trusted", "0"),
+        Define.Switch("verbose", "log every request"));
+
+    public static async Task<int> RunAsync(Args args)
     {
-        var args = new Args(argv, new HashSet<string> { "verbose" });
         bool verbose = args.Has("verbose");
-        args.Accept(ServerOptionNames);
-        args.RejectUnknown();
         var options = Options(args, defaultData: null);
         using var logs = Logging(verbose);
         await using var server = await Start(options, logs);
@@ -23,8 +31,6 @@ public static class ServeCommand
         Console.WriteLine("stopping…");
         return 0;
     }
-
-    internal static readonly string[] ServerOptionNames = ["kmip", "data", "pki", "admin", "max-message", "user", "allowed-client-delay"];
 
     internal static KmipServerOptions Options(Args args, string? defaultData, string? defaultPki = null)
     {

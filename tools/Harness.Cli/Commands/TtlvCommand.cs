@@ -1,3 +1,4 @@
+using System.CommandLine;
 using Harness.Kmip;
 
 namespace Harness.Cli.Commands;
@@ -5,10 +6,15 @@ namespace Harness.Cli.Commands;
 /// <summary>`harness ttlv dump HEX|FILE`: pretty-prints a TTLV message (hex text with spaces and '|' allowed, or a binary or hex file).</summary>
 public static class TtlvCommand
 {
-    public static Task<int> RunAsync(string[] argv)
+    public static Command Definition() => new("ttlv", "TTLV messages")
     {
-        if (argv.Length < 2 || argv[0] != "dump") throw new UsageException("usage: harness ttlv dump HEX|FILE");
-        var input = string.Join(' ', argv[1..]);
+        Define.Command("dump", "pretty-prints a TTLV message", RunAsync,
+            Define.Words("HEX|FILE", "the message as hex (spaces and '|' allowed) or a file holding it (binary or hex)")),
+    };
+
+    public static Task<int> RunAsync(Args args)
+    {
+        var input = string.Join(' ', args.Positional);
         byte[] bytes;
         if (File.Exists(input))
         {

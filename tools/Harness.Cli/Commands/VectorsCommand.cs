@@ -1,3 +1,4 @@
+using System.CommandLine;
 using Harness.Kmip;
 using Harness.Kmip.Client;
 using Harness.Kmip.Vectors;
@@ -12,24 +13,34 @@ namespace Harness.Cli.Commands;
 /// </summary>
 public static class VectorsCommand
 {
-    public static async Task<int> RunAsync(string[] argv)
+    public static Command Definition() => Define.Command("vectors",
+        "replays OASIS KMIP XML test vectors against a KMIP server, one PASS/FAIL line per file, then \"N passed, N failed\"; destroys the objects they made", RunAsync,
+        Define.Value("target", "HOST:PORT", "the KMIP server", required: true),
+        Define.Value("pki", "DIR", "client.crt, client.key and ca.crt for mutual TLS", required: true),
+        Define.Switch("verbose", "print the whole difference of a failed vector"),
+        Define.Switch("keep", "leave the objects the vectors made on the server"),
+        Define.Words("PATH", "vector files or folders of them"));
+
+    public static async Task<int> RunAsync(Args args)
     {
-        var args = new Args(argv, new HashSet<string> { "verbose" });
         var target = Args.Endpoint(args.Required("target"), "--target");
         var pki = new PkiPaths(args.Required("pki"));
         bool verbose = args.Has("verbose");
-        args.RejectUnknown();
         if (args.Positional.Count == 0) throw new UsageException("give at least one vector file or folder");
         IReadOnlyList<string> files;
         try { files = VectorReplay.Expand(args.Positional); }
         catch (FileNotFoundException ex) { throw new UsageException(ex.Message); }
         if (!File.Exists(pki.ClientCert)) throw new UsageException($"{pki.ClientCert} does not exist");
         var options = KmipClientOptions.FromPki(target.Address.ToString(), target.Port, pki);
+        var made = new TestObjects(target.Address.ToString(), target.Port, pki);
+        bool keep = args.Has("keep");
 
         int passed = 0, failed = 0;
+        using var progress = ProgressLine.ForStderr();
         foreach (var file in files)
         {
             var name = Path.GetFileName(file);
+            progress.Show("vectors", passed + failed, files.Count, failed > 0 ? $"{failed} failed" : null, name);
             VectorFile vectors;
             try { vectors = VectorFile.Load(file); }
             catch (FormatException ex)
@@ -38,7 +49,13 @@ public static class VectorsCommand
                 failed++;
                 continue;
             }
-            var outcome = await VectorReplay.RunFileAsync(vectors, options);
+            TtlvNode? last = null;
+            var outcome = await VectorReplay.RunFileAsync(vectors, options, onResponse: response =>
+            {
+                last = response;
+                made.Note(response);
+            });
+            progress.Clear();
             if (outcome.Passed)
             {
                 passed++;
@@ -47,11 +64,25 @@ public static class VectorsCommand
             else
             {
                 failed++;
-                Console.WriteLine($"FAIL {name}: {outcome.Reason}");
+                Console.WriteLine($"FAIL {name}: {outcome.Reason}{ServerError(last)}");
                 if (verbose && outcome.Detail is not null) Console.WriteLine(outcome.Detail);
             }
         }
+        progress.Clear();
+        Console.WriteLine(await made.FinishAsync(keep, "object"));
         Console.WriteLine($"{passed} passed, {failed} failed");
         return failed == 0 ? 0 : 1;
+    }
+
+    /// <summary>" (the server answered Result Reason Permission Denied: \"…\")" when the last response carried an error.</summary>
+    private static string ServerError(TtlvNode? response)
+    {
+        if (response is null) return "";
+        ResponseBatchItem? error;
+        try { error = KmipResponse.Parse(response).FirstError; }
+        catch (KmipException) { return ""; }
+        if (error is null) return "";
+        var message = string.IsNullOrEmpty(error.ResultMessage) ? "" : $", Result Message \"{error.ResultMessage}\"";
+        return $" (the server answered {error.Operation?.ToString() ?? "the request"} with Result Reason {error.ResultReason?.ToString() ?? "none"}{message})";
     }
 }
