@@ -55,14 +55,14 @@ public sealed class KmipServer : IAsyncDisposable
             try { _listener.Start(512); }
             catch (SocketException ex)
             {
-                throw new KmsStartException($"the KMIP endpoint {options.KmipEndpoint} cannot be listened on: {ex.Message}", ex);
+                throw new KmsStartException($"cannot listen on {options.KmipEndpoint} (KMIP): {ex.Message}", ex);
             }
             if (options.AdminEndpoint is not null)
             {
                 try { _admin = AdminApi.Start(State, options.AdminEndpoint, AdminToken, logs, DeleteRootKey); }
                 catch (IOException ex)
                 {
-                    throw new KmsStartException($"the admin interface cannot listen on {options.AdminEndpoint}: {ex.Message}", ex);
+                    throw new KmsStartException($"cannot listen on {options.AdminEndpoint} (admin interface): {ex.Message}", ex);
                 }
             }
             _validator = new ClientCertificateValidator(options.ClientCa, clients, log, () => _admin is null

@@ -84,4 +84,78 @@ public sealed class ServeCommandTests
 public sealed class ServerProcesses
 {
     public const string Name = "harness serve child processes";
+
+    [Fact]
+    public async Task Serve_AdminNotOnLoopback_ExitsWith2InOneLine_AndCreatesNothing()
+    {
+        using var dir = new TempDir();
+        TestPki.Init(dir.Sub("pki"));
+
+        using var run = await Cli.RunAsync("serve", "--kmip", "127.0.0.1:0", "--admin", "0.0.0.0:0", "--data", dir.Sub("data"), "--pki", dir.Sub("pki"));
+
+        Cli.ReasonOf(run).Should().Contain("loopback only").And.Contain("0.0.0.0");
+        Directory.Exists(dir.Sub("data")).Should().BeFalse();
+    }
+
+    [Fact]
+    public async Task Serve_AdminPortInUse_ExitsWith2_AndLeavesNoDataFolder()
+    {
+        using var dir = new TempDir();
+        TestPki.Init(dir.Sub("pki"));
+        var taken = new TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        try
+        {
+            var port = ((IPEndPoint)taken.LocalEndpoint).Port;
+
+            using var run = await Cli.RunAsync("serve", "--kmip", "127.0.0.1:0", "--admin", $"127.0.0.1:{port}", "--data", dir.Sub("data"), "--pki", dir.Sub("pki"));
+
+            Cli.ReasonOf(run).Should().Contain($"cannot listen on 127.0.0.1:{port} (admin interface)");
+            Directory.Exists(dir.Sub("data")).Should().BeFalse("a start that fails leaves no root.key, admin.token or kms.db behind");
+        }
+        finally
+        {
+            taken.Stop();
+        }
+    }
+
+    [Fact]
+    public async Task Serve_SecondServerOnTheSameData_ExitsWith2NamingTheFirstsPid()
+    {
+        using var dir = new TempDir();
+        var pki = TestPki.Init(dir.Sub("pki"));
+        using var first = await ServeProcess.StartAsync(pki.Directory, dir.Sub("data"));
+
+        using var second = await Cli.RunAsync("serve", "--kmip", "127.0.0.1:0", "--data", dir.Sub("data"), "--pki", dir.Sub("pki"));
+
+        Cli.ReasonOf(second).Should().Contain($"PID {first.Process.Id}").And.Contain("another Harness KMS");
+        await using var client = await KmipClient.ConnectAsync(KmipClientOptions.FromPki("127.0.0.1", first.Port, pki));
+        await new KmipOperations(client, ProtocolVersion.V1_4).CreateSymmetricKeyAsync(KmipAttribute.Aes256EncryptDecrypt);
+    }
+
+    [Fact]
+    public async Task Serve_LogFormatJson_WritesOneJsonObjectPerLogLine()
+    {
+        using var dir = new TempDir();
+        var pki = TestPki.Init(dir.Sub("pki"));
+        using var serve = await ServeProcess.StartAsync(pki.Directory, dir.Sub("data"), null, "--log-format", "json");
+
+        var listening = serve.Process.StdoutLines.Single(l => l.Contains("KMIP server listening on"));
+        using var json = System.Text.Json.JsonDocument.Parse(listening);
+        json.RootElement.GetProperty("LogLevel").GetString().Should().Be("Information");
+        json.RootElement.GetProperty("Message").GetString().Should().StartWith("KMIP server listening on");
+    }
+
+    [Theory]
+    [InlineData("--read-timeout", "0")]
+    [InlineData("--max-response", "-5")]
+    public async Task Serve_LimitThatIsNotPositive_ExitsWith2(string option, string value)
+    {
+        using var dir = new TempDir();
+        TestPki.Init(dir.Sub("pki"));
+
+        using var run = await Cli.RunAsync("serve", "--kmip", "127.0.0.1:0", option, value, "--data", dir.Sub("data"), "--pki", dir.Sub("pki"));
+
+        Cli.ReasonOf(run).Should().Contain($"{option} must be a positive number");
+    }
 }

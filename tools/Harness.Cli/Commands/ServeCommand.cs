@@ -17,13 +17,24 @@ public static class ServeCommand
         Define.Value("max-message", "BYTES", "the largest KMIP message accepted", "1048576"),
         Define.Value("user", "NAME:PASSWORD", "require a KMIP Credential"),
         Define.Value("allowed-client-delay", "SECONDS", "how long an allowed client certificate waits before it is trusted", "0"),
+        Define.Value("max-response", "BYTES", "the largest response built (or the request's, if smaller)", "8388608"),
+        Define.Value("max-batch-items", "N", "batch items per request message", "1000"),
+        Define.Value("max-attributes", "N", "attribute instances per object", "512"),
+        Define.Value("max-attribute-bytes", "BYTES", "encoded bytes of all the attributes of one object", "262144"),
+        Define.Value("max-locate-items", "N", "identifiers one Locate returns", "10000"),
+        Define.Value("max-connections", "N", "open KMIP connections in all", "4096"),
+        Define.Value("max-connections-per-client", "N", "open KMIP connections of one client certificate", "256"),
+        Define.Value("read-timeout", "SECONDS", "a message that has begun must be complete within this time", "10"),
+        Define.Value("idle-timeout", "SECONDS", "a connection with no request for this long is closed", "120"),
+        Define.Value("log-lines-per-minute", "N", "log lines about client requests a minute (the rest summed up)", "100"),
+        Define.Value("log-format", "text|json", "text lines, or one JSON object per line", "text"),
         Define.Switch("verbose", "log every request"));
 
     public static async Task<int> RunAsync(Args args)
     {
         bool verbose = args.Has("verbose");
         var options = Options(args, defaultData: null);
-        using var logs = Logging(verbose);
+        using var logs = Logging(verbose, LogFormat(args));
         await using var server = await Start(options, logs);
         PrintWhereToReach(server, Path.GetFullPath(args.Get("pki")!));
         Console.WriteLine("Ctrl-C stops the server.");
@@ -49,8 +60,18 @@ public static class ServeCommand
             ClientCa = server.TrustedCa,
             DataDirectory = data,
             AdminEndpoint = admin,
-            MaxMessageLength = args.Int("max-message", 1 << 20),
+            MaxMessageLength = Positive(args, "max-message", 1 << 20),
             AllowedClientDelay = TimeSpan.FromSeconds(args.Int("allowed-client-delay", 0)),
+            MaxResponseLength = Positive(args, "max-response", 8 << 20),
+            MaxBatchItems = Positive(args, "max-batch-items", 1000),
+            MaxAttributesPerObject = Positive(args, "max-attributes", 512),
+            MaxAttributeBytesPerObject = Positive(args, "max-attribute-bytes", 256 * 1024),
+            MaxLocateItems = Positive(args, "max-locate-items", 10_000),
+            MaxConnections = Positive(args, "max-connections", 4096),
+            MaxConnectionsPerClient = Positive(args, "max-connections-per-client", 256),
+            ReadTimeout = TimeSpan.FromSeconds(Positive(args, "read-timeout", 10)),
+            IdleTimeout = TimeSpan.FromSeconds(Positive(args, "idle-timeout", 120)),
+            MaxRequestLogLinesPerMinute = Positive(args, "log-lines-per-minute", 100),
         };
         if (args.UserPassword("user") is { } user) options.Users[user.Name] = user.Password;
         return options;
@@ -70,6 +91,10 @@ public static class ServeCommand
         {
             throw new UsageException(ex.Message);
         }
+        catch (Harness.Kmip.Server.Storage.KmsStartException ex)
+        {
+            throw new UsageException(ex.Message);
+        }
     }
 
     internal static void PrintWhereToReach(KmipServer server, string pkiDir)
@@ -85,10 +110,26 @@ public static class ServeCommand
         }
     }
 
-    internal static ILoggerFactory Logging(bool verbose) => LoggerFactory.Create(b => b
-        .SetMinimumLevel(verbose ? LogLevel.Debug : LogLevel.Information)
-        .AddFilter("Microsoft", LogLevel.Warning)
-        .AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; }));
+    private static int Positive(Args args, string name, int fallback)
+    {
+        int value = args.Int(name, fallback);
+        if (value <= 0) throw new UsageException($"--{name} must be a positive number, not {value}");
+        return value;
+    }
+
+    internal static bool LogFormat(Args args) => args.Get("log-format") switch
+    {
+        null or "text" => false,
+        "json" => true,
+        var other => throw new UsageException($"--log-format is text or json, not '{other}'"),
+    };
+
+    internal static ILoggerFactory Logging(bool verbose, bool json = false) => LoggerFactory.Create(b =>
+    {
+        b.SetMinimumLevel(verbose ? LogLevel.Debug : LogLevel.Information).AddFilter("Microsoft", LogLevel.Warning);
+        if (json) b.AddJsonConsole(o => { o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ"; o.UseUtcTimestamp = true; });
+        else b.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; });
+    });
 
     private static readonly List<System.Runtime.InteropServices.PosixSignalRegistration> Signals = new();
 
