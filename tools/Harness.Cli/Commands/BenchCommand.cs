@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using Harness.Kmip;
 using Harness.Kmip.Client;
+using Harness.Cli.Bench;
 using Harness.Pki;
 
 namespace Harness.Cli.Commands;
@@ -22,6 +23,7 @@ public static class BenchCommand
         Define.Value("seconds", "S", "how long to run", "10"),
         Define.Value("version", "VERSION", "the KMIP protocol version of the requests", "1.4"),
         Define.Switch("keep", "leave the keys op create made on the server"),
+        Define.Switch("ceiling", "also run the load against a canned-reply TLS server on this machine: the stack's limit"),
         BenchSiteCommand.Definition());
 
     public static async Task<int> RunAsync(Args args)
@@ -65,6 +67,61 @@ public static class BenchCommand
             ? KmipRequests.Message(version, KmipBatchItems.Get(keyId))
             : KmipRequests.Message(version, KmipBatchItems.CreateSymmetricKey(version, KmipAttribute.Aes256EncryptDecrypt)));
 
+        var result = await LoadAsync(clients, request, seconds, op, item =>
+        {
+            if (op == "create" && item.ResponsePayload?.Child(Tag.UniqueIdentifier) is { Type: ItemType.TextString } id) made.Note(id.AsText);
+        });
+        // The canned reply is a real answer of the KMS under test, taken before the connections close.
+        byte[]? canned = args.Has("ceiling") && op == "get" ? await clients[0].SendRawAsync(request) : null;
+        foreach (var c in clients) await c.DisposeAsync();
+        Console.WriteLine($"{op}: {result.Describe()} ({connections} connections, {seconds} s, KMIP {version}, {result.Operations:N0} operations)");
+        if (result.FirstError is not null) Console.WriteLine($"first error: {result.FirstError}");
+
+        if (args.Has("ceiling"))
+        {
+            canned ??= await CreateReplyOfAsync(options, request, made);
+            var ceiling = await CeilingAsync(canned, request, connections, seconds, op);
+            Console.WriteLine($"ceiling: {ceiling.Describe()} (a TLS server on this machine answering canned bytes); " +
+                              $"the KMS reached {100 * result.OpsPerSecond / Math.Max(1, ceiling.OpsPerSecond):0}% of it");
+        }
+        Console.WriteLine(await made.FinishAsync(keep, "key"));
+        return result.Errors == 0 ? 0 : 1;
+    }
+
+    /// <summary>One real Create answer of the KMS under test (noted for clean-up), the canned reply for --op create.</summary>
+    private static async Task<byte[]> CreateReplyOfAsync(KmipClientOptions options, byte[] request, TestObjects made)
+    {
+        await using var client = await KmipClient.ConnectAsync(options);
+        var reply = await client.SendRawAsync(request);
+        var item = KmipResponse.Parse(TtlvReader.Decode(reply)).BatchItems[0].EnsureSuccess();
+        if (item.ResponsePayload?.Child(Tag.UniqueIdentifier) is { Type: ItemType.TextString } id) made.Note(id.AsText);
+        return reply;
+    }
+
+    /// <summary>The same load against a <see cref="CannedReplyServer"/> with a PKI of its own, in this process.</summary>
+    private static async Task<LoadResult> CeilingAsync(byte[] reply, byte[] request, int connections, int seconds, string op)
+    {
+        using var pki = TestPki.CreateInMemory();
+        await using var server = new CannedReplyServer(pki.Server, reply);
+        var options = new KmipClientOptions
+        {
+            Host = "127.0.0.1", Port = server.Endpoint.Port, ClientCertificate = pki.Client, TrustedCa = pki.Ca.PublicCertificate,
+        };
+        var clients = new List<KmipClient>();
+        for (int i = 0; i < connections; i++) clients.Add(await KmipClient.ConnectAsync(options));
+        try { return await LoadAsync(clients, request, seconds, op + " (ceiling)", _ => { }); }
+        finally { foreach (var c in clients) await c.DisposeAsync(); }
+    }
+
+    internal sealed record LoadResult(double OpsPerSecond, double P50Ms, double P99Ms, int Errors, long Operations, string? FirstError)
+    {
+        public string Describe() => $"{OpsPerSecond:N0} ops/s, p50 {P50Ms:0.0##} ms, p99 {P99Ms:0.0##} ms, {Errors} errors";
+    }
+
+    /// <summary>Each connection sends the request, reads and checks the answer, again, until the time is up.</summary>
+    private static async Task<LoadResult> LoadAsync(IReadOnlyList<KmipClient> clients, byte[] request, int seconds, string label, Action<ResponseBatchItem> onAnswer)
+    {
+        int connections = clients.Count;
         var stopAt = Stopwatch.GetTimestamp() + (long)(seconds * (double)Stopwatch.Frequency);
         var latencies = new List<long>[connections];
         var errors = new int[connections];
@@ -72,7 +129,7 @@ public static class BenchCommand
         var clock = Stopwatch.StartNew();
         using var progress = ProgressLine.ForStderr();
         using var ticker = progress.Enabled ? new Timer(_ => progress.Show("bench", (int)Math.Min(clock.Elapsed.TotalSeconds, seconds), seconds,
-            $"s, {latencies.Where(l => l is not null).Sum(l => l.Count):N0} {op} operations"), null, TimeSpan.Zero, TimeSpan.FromMilliseconds(500)) : null;
+            $"s, {latencies.Where(l => l is not null).Sum(l => l.Count):N0} {label} operations"), null, TimeSpan.Zero, TimeSpan.FromMilliseconds(500)) : null;
         await Task.WhenAll(clients.Select((client, i) => Task.Run(async () =>
         {
             var mine = latencies[i] = new List<long>(1 << 16);
@@ -82,8 +139,7 @@ public static class BenchCommand
                 try
                 {
                     var response = KmipResponse.Parse(TtlvReader.Decode(await client.SendRawAsync(request)));
-                    var item = response.BatchItems[0].EnsureSuccess();
-                    if (op == "create" && item.ResponsePayload?.Child(Tag.UniqueIdentifier) is { Type: ItemType.TextString } id) made.Note(id.AsText);
+                    onAnswer(response.BatchItems[0].EnsureSuccess());
                     mine.Add(Stopwatch.GetTimestamp() - start);
                 }
                 catch (Exception ex)
@@ -97,15 +153,8 @@ public static class BenchCommand
         clock.Stop();
         ticker?.Dispose();
         progress.Clear();
-        foreach (var c in clients) await c.DisposeAsync();
-
         var all = latencies.Where(l => l is not null).SelectMany(l => l).Order().ToArray();
-        double opsPerSecond = all.Length / clock.Elapsed.TotalSeconds;
-        Console.WriteLine($"{op}: {opsPerSecond:N0} ops/s, p50 {Ms(Percentile(all, 0.50)):0.0##} ms, p99 {Ms(Percentile(all, 0.99)):0.0##} ms, {errors.Sum()} errors" +
-                          $" ({connections} connections, {seconds} s, KMIP {version}, {all.Length:N0} operations)");
-        if (firstError is not null) Console.WriteLine($"first error: {firstError}");
-        Console.WriteLine(await made.FinishAsync(keep, "key"));
-        return errors.Sum() == 0 ? 0 : 1;
+        return new LoadResult(all.Length / clock.Elapsed.TotalSeconds, Ms(Percentile(all, 0.50)), Ms(Percentile(all, 0.99)), errors.Sum(), all.Length, firstError);
     }
 
     private static long Percentile(long[] sorted, double p) => sorted.Length == 0 ? 0 : sorted[Math.Min(sorted.Length - 1, (int)(p * sorted.Length))];
