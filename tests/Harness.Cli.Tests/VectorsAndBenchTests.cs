@@ -97,6 +97,53 @@ public sealed class VectorsAndBenchTests(ServeFixture server) : IClassFixture<Se
         Cli.ReasonOf(run).Should().Contain("--op must be get or create");
     }
 
+    [Fact]
+    public async Task Bench_Ceiling_PrintsTheCannedReplyServersRateAndTheShareTheKmsReached()
+    {
+        using var run = await Cli.RunAsync("bench", "--target", server.Target, "--pki", server.Pki.Directory,
+            "--op", "get", "--connections", "2", "--seconds", "1", "--ceiling");
+
+        run.ExitCode.Should().Be(0, run.Describe());
+        var line = run.StdoutLines.Should().ContainSingle(l => l.StartsWith("ceiling:")).Subject;
+        Regex.IsMatch(line, @"^ceiling: [\d,]+ ops/s, p50 .* ms, p99 .* ms, 0 errors \(a TLS server on this machine answering canned bytes\); the KMS reached \d+% of it$")
+            .Should().BeTrue(line);
+    }
+
+    [Fact]
+    public async Task Fuzz_300Messages_NothingHangsTheOtherClientIsServed_AndWhatItMadeIsDestroyed()
+    {
+        var before = await LiveObjectsAsync();
+
+        using var run = await Cli.RunAsync("fuzz", "--target", server.Target, "--pki", server.Pki.Directory,
+            "--messages", "300", "--seed", "7", "--connections", "2", "--seconds", "80");
+
+        run.ExitCode.Should().Be(0, run.Describe());
+        run.StdoutLines.Should().Contain(l => l.StartsWith("fuzz: 300 messages (seed 7)"));
+        run.StdoutLines.Should().Contain(l => l.StartsWith("  result reasons: "));
+        run.StdoutLines.Should().Contain("fuzz: PASSED (no hang; the other client was never refused nor kept waiting a second)");
+        run.StdoutLines.Should().Contain(l => l.StartsWith("cleaned up "));
+        (await LiveObjectsAsync()).Should().BeEquivalentTo(before, "the fuzzing's objects and the probe's key are destroyed");
+    }
+
+    [Fact]
+    public async Task Fuzz_TargetBeyondThisMachine_ExitsWith2()
+    {
+        using var run = await Cli.RunAsync("fuzz", "--target", "10.1.2.3:5696", "--pki", server.Pki.Directory);
+
+        Cli.ReasonOf(run).Should().Contain("only to this machine").And.Contain("10.1.2.3");
+    }
+
+    [Fact]
+    public void MessageMutator_SameSeed_SameMessages_OtherSeed_Others()
+    {
+        static List<byte[]> Take(int seed) { var m = new Harness.Cli.Fuzzing.MessageMutator(seed); return Enumerable.Range(0, 50).Select(_ => m.Next()).ToList(); }
+        var a = Take(3);
+        var b = Take(3);
+        var c = Take(4);
+        a.Zip(b).Should().OnlyContain(p => Enumerable.SequenceEqual(p.First, p.Second));
+        a.Zip(c).Should().Contain(p => !Enumerable.SequenceEqual(p.First, p.Second));
+    }
+
     /// <summary>The IDs of the objects on the server that are not destroyed (through its admin interface).</summary>
     private async Task<List<string>> LiveObjectsAsync()
     {

@@ -30,6 +30,7 @@ public static class HarnessCommandLine
             VectorsCommand.Definition(),
             CertifyCommand.Definition(),
             BenchCommand.Definition(),
+            FuzzCommand.Definition(),
             CompletionCommand(),
         };
         return root;

@@ -1,0 +1,69 @@
+using System.CommandLine;
+using System.Net;
+using Harness.Cli.Fuzzing;
+using Harness.Kmip.Client;
+using Harness.Pki;
+
+namespace Harness.Cli.Commands;
+
+/// <summary>
+/// `harness fuzz --target HOST:PORT --pki DIR [--messages N] [--seed S] [--seconds T] [--connections C] [--keep]`:
+/// sends mutated KMIP messages (<see cref="MessageMutator"/>) to a KMS on this machine and reports how it answered,
+/// closed or hung, the largest response, and how a well-behaved client fared meanwhile. Loopback targets only. Exit 0
+/// when nothing hung and the other client was never refused nor kept waiting a second; objects the fuzzing made are
+/// destroyed at the end unless --keep.
+/// </summary>
+public static class FuzzCommand
+{
+    public static Command Definition() => Define.Command("fuzz",
+        "sends mutated KMIP messages to a KMS on this machine; reports answers, closes, hangs and another client's waits", RunAsync,
+        Define.Value("target", "HOST:PORT", "the KMIP server (a loopback address)", required: true),
+        Define.Value("pki", "DIR", "client.crt, client.key and ca.crt for mutual TLS", required: true),
+        Define.Value("messages", "N", "how many messages to send", "10000"),
+        Define.Value("seed", "S", "the seed of the mutations (the same seed sends the same messages)", "1"),
+        Define.Value("seconds", "T", "stop after this long even if messages remain", "600"),
+        Define.Value("connections", "C", "connections sending at once", "4"),
+        Define.Switch("keep", "leave the objects the fuzzing made on the server"));
+
+    public static async Task<int> RunAsync(Args args)
+    {
+        var target = Args.Endpoint(args.Required("target"), "--target");
+        if (!IPAddress.IsLoopback(target.Address))
+            throw new UsageException($"fuzz sends only to this machine (127.0.0.0/8 or ::1), not to {target.Address}");
+        var paths = new PkiPaths(args.Required("pki"));
+        if (!File.Exists(paths.ClientCert)) throw new UsageException($"{paths.ClientCert} does not exist");
+        long messages = Positive(args, "messages", 10_000);
+        int seed = args.Int("seed", 1);
+        int seconds = (int)Positive(args, "seconds", 600);
+        int connections = (int)Positive(args, "connections", 4);
+        var options = KmipClientOptions.FromPki(target.Address.ToString(), target.Port, paths);
+        var made = new TestObjects(target.Address.ToString(), target.Port, paths);
+
+        using var progress = ProgressLine.ForStderr();
+        FuzzReport report;
+        try
+        {
+            report = await new FuzzRun(options, seed, messages, TimeSpan.FromSeconds(seconds), connections)
+                .RunAsync((done, total) => progress.Show("fuzz", (int)Math.Min(done, int.MaxValue), (int)Math.Min(total, int.MaxValue), " messages"),
+                    made.Note, CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is KmipConnectionException or IOException)
+        {
+            progress.Clear();
+            Console.Error.WriteLine($"fuzz: cannot connect to {options.Endpoint}: {ex.Message}");
+            return 1;
+        }
+        progress.Clear();
+        foreach (var line in report.Lines(seed)) Console.WriteLine(line);
+        Console.WriteLine(await made.FinishAsync(args.Has("keep"), "object"));
+        return report.Passed ? 0 : 1;
+    }
+
+    private static long Positive(Args args, string name, long fallback)
+    {
+        var text = args.Get(name);
+        if (text is null) return fallback;
+        if (!long.TryParse(text, out var value) || value <= 0) throw new UsageException($"--{name} must be a positive number, not '{text}'");
+        return value;
+    }
+}
