@@ -205,4 +205,17 @@ public class RequestLogLimitTests
         kms.Log.Lines.Should().Contain(l => l.Contains("suppressed 15 log lines about client requests in the last minute"));
         Lines().Should().Be(6);
     }
+
+    [Fact]
+    public async Task LogOperation_Flooded_WritesAtMostTheLinesPerMinute()
+    {
+        await using var kms = await KmsFixture.StartAsync(o => o.MaxRequestLogLinesPerMinute = 5);
+        await using var client = await kms.ConnectAsync();
+
+        for (int i = 0; i < 30; i++)
+            (await client.OneAsync(V21, new BatchItemRequest(Operation.Log, KmipRequests.Payload(TtlvNode.Text(Tag.LogMessage, $"line {i}"))))).EnsureSuccess();
+
+        kms.Log.Lines.Count(l => l.Contains("client log from")).Should().Be(5);
+    }
 }
+

@@ -68,7 +68,7 @@ public sealed class LogOperation : KmipOperation
     public override TtlvNode Execute(RequestContext ctx, TtlvNode payload)
     {
         var message = payload.Required(Tag.LogMessage).AsText;
-        ctx.Kms.Log.LogInformation("client log from {Client}: {Message}", LogText.Of(ctx.Client.Subject), LogText.Of(message));
+        if (ctx.Kms.RequestLog.Allow()) ctx.Kms.Log.LogInformation("client log from {Client}: {Message}", LogText.Of(ctx.Client.Subject), LogText.Of(message));
         return Payload();
     }
 }
@@ -96,12 +96,12 @@ public sealed class InteropOperation : KmipOperation
                 var mine = ctx.Kms.InteropCases.Where(c => c.Key.StartsWith(prefix, StringComparison.Ordinal)).ToList();
                 foreach (var old in mine.Where(c => c.Key != key).OrderBy(c => c.Value).Take(Math.Max(0, mine.Count - KmsState.MaxInteropCasesPerClient)))
                     ctx.Kms.InteropCases.TryRemove(old.Key, out _);
-                ctx.Kms.Log.LogInformation("interop test case {Case} begins for {Client}", LogText.Of(id), LogText.Of(ctx.Client.Subject));
+                if (ctx.Kms.RequestLog.Allow()) ctx.Kms.Log.LogInformation("interop test case {Case} begins for {Client}", LogText.Of(id), LogText.Of(ctx.Client.Subject));
                 break;
             case InteropFunction.End:
             case InteropFunction.Reset:
                 ctx.Kms.InteropCases.TryRemove(key, out _);
-                ctx.Kms.Log.LogInformation("interop test case {Case}: {Function} for {Client}", LogText.Of(id), function, LogText.Of(ctx.Client.Subject));
+                if (ctx.Kms.RequestLog.Allow()) ctx.Kms.Log.LogInformation("interop test case {Case}: {Function} for {Client}", LogText.Of(id), function, LogText.Of(ctx.Client.Subject));
                 break;
         }
         return Payload();

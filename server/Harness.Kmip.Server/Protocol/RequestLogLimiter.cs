@@ -3,7 +3,8 @@ using Microsoft.Extensions.Logging;
 namespace Harness.Kmip.Server;
 
 /// <summary>
-/// Bounds the log lines that clients cause (a refused request, a malformed message, a connection cut short): at most
+/// Bounds the log lines that clients cause (a refused request, a malformed message, a connection cut short, the Log and
+/// Interop operations): at most
 /// <see cref="KmipServerOptions.MaxRequestLogLinesPerMinute"/> a minute; the rest are counted, and the first line of the
 /// next minute is preceded by one summary ("suppressed N lines about requests in the last minute"). Server errors
 /// (bugs, storage failures) are never suppressed.
