@@ -185,8 +185,13 @@ public sealed class SimulatedSite(ExternalKms? external = null) : IAsyncDisposab
         return await crypto.GetServedKeysAsync(provider, keyIds);
     }
 
+    private bool _disposed;
+
+    /// <summary>Stops the site (once; a second call does nothing).</summary>
     public async ValueTask DisposeAsync()
     {
+        if (_disposed) return;
+        _disposed = true;
         // On a KMS that is not Harness's own, the keys this scenario made are destroyed: a certification run should
         // not leave dozens of test keys on the vendor's KMS.
         try
