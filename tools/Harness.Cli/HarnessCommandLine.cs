@@ -66,7 +66,9 @@ public static class HarnessCommandLine
         if (parse.Errors.Count > 0) return Fail(prefix, ParseErrors.Describe(parse, root));
         try
         {
-            return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+            // Commands that run until stopped (serve, demo, certify) handle SIGINT/SIGTERM themselves and stop cleanly;
+            // System.CommandLine's own handler would race them for the same signal.
+            return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null });
         }
         catch (UsageException ex) { return Fail(prefix, ex.Message); }
         catch (Harness.Scenarios.ScenarioSetupException ex) { return Fail(prefix, ex.Message.Split('\n')[0]); }
