@@ -64,7 +64,10 @@ public sealed class ServeCommandTests
             await using (var client = await KmipClient.ConnectAsync(KmipClientOptions.FromPki("127.0.0.1", serve.Port, pki)))
                 id = await new KmipOperations(client, ProtocolVersion.V1_4).CreateSymmetricKeyAsync(KmipAttribute.Aes256EncryptDecrypt);
 
-            using (var kill = await ChildProcess.RunAsync("kill", ["-INT", serve.Process.Id.ToString()], TimeSpan.FromSeconds(10)))
+            // A shell that starts the tests in the background makes them ignore SIGINT, and the server inherits that
+            // (.NET then leaves SIGINT ignored): there, the same clean stop is asked for with SIGTERM.
+            var signal = SigIntIgnoredHere() ? "-TERM" : "-INT";
+            using (var kill = await ChildProcess.RunAsync("kill", [signal, serve.Process.Id.ToString()], TimeSpan.FromSeconds(10)))
                 kill.ExitCode.Should().Be(0);
             var exit = await serve.Process.WaitForExitAsync(TimeSpan.FromSeconds(30));
 
@@ -77,13 +80,6 @@ public sealed class ServeCommandTests
         await using var second = await KmipClient.ConnectAsync(KmipClientOptions.FromPki("127.0.0.1", again.Port, pki));
         (await new KmipOperations(second, ProtocolVersion.V1_4).GetAsync(id)).KeyMaterial.Should().HaveCount(32);
     }
-}
-
-/// <summary>Tests that start `harness serve` children run one at a time (2 cores; the durability test wants the CPU).</summary>
-[CollectionDefinition(Name)]
-public sealed class ServerProcesses
-{
-    public const string Name = "harness serve child processes";
 
     [Fact]
     public async Task Serve_AdminNotOnLoopback_ExitsWith2InOneLine_AndCreatesNothing()
@@ -158,4 +154,19 @@ public sealed class ServerProcesses
 
         Cli.ReasonOf(run).Should().Contain($"{option} must be a");
     }
+
+    /// <summary>Whether this process ignores SIGINT (bit 2 of SigIgn in /proc/self/status); its children inherit that.</summary>
+    private static bool SigIntIgnoredHere()
+    {
+        var line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("SigIgn:", StringComparison.Ordinal));
+        return line is not null && (Convert.ToUInt64(line["SigIgn:".Length..].Trim(), 16) & (1UL << 1)) != 0;
+    }
+
+}
+
+/// <summary>Tests that start `harness serve` children run one at a time (2 cores; the durability test wants the CPU).</summary>
+[CollectionDefinition(Name)]
+public sealed class ServerProcesses
+{
+    public const string Name = "harness serve child processes";
 }
