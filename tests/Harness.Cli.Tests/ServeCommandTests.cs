@@ -37,20 +37,11 @@ public sealed class ServeCommandTests
     {
         using var dir = new TempDir();
         TestPki.Init(dir.Sub("pki"));
-        var taken = new TcpListener(IPAddress.Loopback, 0);
-        taken.Start();
-        try
-        {
-            var port = ((IPEndPoint)taken.LocalEndpoint).Port;
+        using var taken = TakenPort(out var port);
 
-            using var run = await Cli.RunAsync("serve", "--kmip", $"127.0.0.1:{port}", "--data", dir.Sub("data"), "--pki", dir.Sub("pki"));
+        using var run = await Cli.RunAsync("serve", "--kmip", $"127.0.0.1:{port}", "--data", dir.Sub("data"), "--pki", dir.Sub("pki"));
 
-            Cli.ReasonOf(run).Should().Contain($"cannot listen on 127.0.0.1:{port}");
-        }
-        finally
-        {
-            taken.Stop();
-        }
+        Cli.ReasonOf(run).Should().Contain($"cannot listen on 127.0.0.1:{port}");
     }
 
     [Fact]
@@ -98,21 +89,12 @@ public sealed class ServeCommandTests
     {
         using var dir = new TempDir();
         TestPki.Init(dir.Sub("pki"));
-        var taken = new TcpListener(IPAddress.Loopback, 0);
-        taken.Start();
-        try
-        {
-            var port = ((IPEndPoint)taken.LocalEndpoint).Port;
+        using var taken = TakenPort(out var port);
 
-            using var run = await Cli.RunAsync("serve", "--kmip", "127.0.0.1:0", "--admin", $"127.0.0.1:{port}", "--data", dir.Sub("data"), "--pki", dir.Sub("pki"));
+        using var run = await Cli.RunAsync("serve", "--kmip", "127.0.0.1:0", "--admin", $"127.0.0.1:{port}", "--data", dir.Sub("data"), "--pki", dir.Sub("pki"));
 
-            Cli.ReasonOf(run).Should().Contain($"cannot listen on 127.0.0.1:{port} (admin interface)");
-            Directory.Exists(dir.Sub("data")).Should().BeFalse("a start that fails leaves no root.key, admin.token or kms.db behind");
-        }
-        finally
-        {
-            taken.Stop();
-        }
+        Cli.ReasonOf(run).Should().Contain($"cannot listen on 127.0.0.1:{port} (admin interface)");
+        Directory.Exists(dir.Sub("data")).Should().BeFalse("a start that fails leaves no root.key, admin.token or kms.db behind");
     }
 
     [Fact]
@@ -153,6 +135,15 @@ public sealed class ServeCommandTests
         using var run = await Cli.RunAsync("serve", "--kmip", "127.0.0.1:0", option, value, "--data", dir.Sub("data"), "--pki", dir.Sub("pki"));
 
         Cli.ReasonOf(run).Should().Contain($"{option} must be a");
+    }
+
+    /// <summary>A loopback port some other listener holds, until disposed.</summary>
+    private static TcpListener TakenPort(out int port)
+    {
+        var taken = new TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        port = ((IPEndPoint)taken.LocalEndpoint).Port;
+        return taken;
     }
 
     /// <summary>Whether this process ignores SIGINT (bit 2 of SigIgn in /proc/self/status); its children inherit that.</summary>

@@ -52,6 +52,14 @@ public sealed class Args(ParseResult parse)
         return int.TryParse(v, out var n) && n >= 0 ? n : throw new UsageException($"--{name} must be a non-negative whole number, not '{v}'");
     }
 
+    /// <summary>A count, size or time that must be above zero (limits, timeouts, how many messages).</summary>
+    public int Positive(string name, int fallback)
+    {
+        var v = Get(name);
+        if (v is null) return fallback;
+        return int.TryParse(v, out var n) && n > 0 ? n : throw new UsageException($"--{name} must be a positive whole number, not '{v}'");
+    }
+
     /// <summary>--NAME NAME:PASSWORD (the password may hold colons), or null when the option is not given.</summary>
     public (string Name, string Password)? UserPassword(string name)
     {

@@ -32,10 +32,10 @@ public static class FuzzCommand
             throw new UsageException($"fuzz sends only to this machine (127.0.0.0/8 or ::1), not to {target.Address}");
         var paths = new PkiPaths(args.Required("pki"));
         if (!File.Exists(paths.ClientCert)) throw new UsageException($"{paths.ClientCert} does not exist");
-        long messages = Positive(args, "messages", 10_000);
+        long messages = args.Positive("messages", 10_000);
         int seed = args.Int("seed", 1);
-        int seconds = (int)Positive(args, "seconds", 600);
-        int connections = (int)Positive(args, "connections", 4);
+        int seconds = args.Positive("seconds", 600);
+        int connections = args.Positive("connections", 4);
         var options = KmipClientOptions.FromPki(target.Address.ToString(), target.Port, paths);
         var made = new TestObjects(target.Address.ToString(), target.Port, paths);
 
@@ -57,13 +57,5 @@ public static class FuzzCommand
         foreach (var line in report.Lines(seed)) Console.WriteLine(line);
         Console.WriteLine(await made.FinishAsync(args.Has("keep"), "object"));
         return report.Passed ? 0 : 1;
-    }
-
-    private static long Positive(Args args, string name, long fallback)
-    {
-        var text = args.Get(name);
-        if (text is null) return fallback;
-        if (!long.TryParse(text, out var value) || value <= 0) throw new UsageException($"--{name} must be a positive number, not '{text}'");
-        return value;
     }
 }

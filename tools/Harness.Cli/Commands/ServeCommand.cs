@@ -60,18 +60,18 @@ public static class ServeCommand
             ClientCa = server.TrustedCa,
             DataDirectory = data,
             AdminEndpoint = admin,
-            MaxMessageLength = Positive(args, "max-message", 1 << 20),
+            MaxMessageLength = args.Positive("max-message", 1 << 20),
             AllowedClientDelay = TimeSpan.FromSeconds(args.Int("allowed-client-delay", 0)),
-            MaxResponseLength = Positive(args, "max-response", 8 << 20),
-            MaxBatchItems = Positive(args, "max-batch-items", 1000),
-            MaxAttributesPerObject = Positive(args, "max-attributes", 512),
-            MaxAttributeBytesPerObject = Positive(args, "max-attribute-bytes", 256 * 1024),
-            MaxLocateItems = Positive(args, "max-locate-items", 10_000),
-            MaxConnections = Positive(args, "max-connections", 4096),
-            MaxConnectionsPerClient = Positive(args, "max-connections-per-client", 256),
-            ReadTimeout = TimeSpan.FromSeconds(Positive(args, "read-timeout", 10)),
-            IdleTimeout = TimeSpan.FromSeconds(Positive(args, "idle-timeout", 120)),
-            MaxRequestLogLinesPerMinute = Positive(args, "log-lines-per-minute", 100),
+            MaxResponseLength = args.Positive("max-response", 8 << 20),
+            MaxBatchItems = args.Positive("max-batch-items", 1000),
+            MaxAttributesPerObject = args.Positive("max-attributes", 512),
+            MaxAttributeBytesPerObject = args.Positive("max-attribute-bytes", 256 * 1024),
+            MaxLocateItems = args.Positive("max-locate-items", 10_000),
+            MaxConnections = args.Positive("max-connections", 4096),
+            MaxConnectionsPerClient = args.Positive("max-connections-per-client", 256),
+            ReadTimeout = TimeSpan.FromSeconds(args.Positive("read-timeout", 10)),
+            IdleTimeout = TimeSpan.FromSeconds(args.Positive("idle-timeout", 120)),
+            MaxRequestLogLinesPerMinute = args.Positive("log-lines-per-minute", 100),
         };
         if (args.UserPassword("user") is { } user) options.Users[user.Name] = user.Password;
         return options;
@@ -108,13 +108,6 @@ public static class ServeCommand
             Console.WriteLine($"Admin interface: {url} (token in {Path.Combine(Path.GetFullPath(server.Options.DataDirectory), "admin.token")})");
             Console.WriteLine($"  e.g. curl -H \"Authorization: Bearer $(cat {Path.Combine(server.Options.DataDirectory, "admin.token")})\" {url}objects");
         }
-    }
-
-    private static int Positive(Args args, string name, int fallback)
-    {
-        int value = args.Int(name, fallback);
-        if (value <= 0) throw new UsageException($"--{name} must be a positive number, not {value}");
-        return value;
     }
 
     internal static bool LogFormat(Args args) => args.Get("log-format") switch
