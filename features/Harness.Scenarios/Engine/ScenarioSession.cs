@@ -124,6 +124,7 @@ public sealed class ScenarioSession : IAsyncDisposable, IAsyncExecutionEventList
                 ErrorDetail = failedHook?.ErrorDetail ?? (thrown is null ? null : ScenarioEngine.Detail(thrown)),
                 ErrorType = thrown?.GetType(),
             };
+        if (_stepHooks.Count > 0) result = result with { Hooks = [.. _stepHooks] };
         Result.Steps.Add(result);
         _listener?.StepFinished(Scenario, result);
         return result;

@@ -67,6 +67,26 @@ internal sealed class NoTelemetry : IAnalyticsRuntimeTelemetryService, IAnalytic
 }
 
 /// <summary>
+/// Reqnroll's step-by-step console trace, not written: the engine reports each step from Reqnroll's execution events.
+/// (Reqnroll's own tracer formats every step and its arguments and queues the text to a writer thread.)
+/// </summary>
+internal sealed class SilentTestTracer : ITestTracer
+{
+    public void TraceStep(Reqnroll.Bindings.StepInstance stepInstance, bool showAdditionalArguments) { }
+    public void TraceWarning(string text) { }
+    public void TraceStepDone(Reqnroll.Bindings.BindingMatch match, object[] arguments, TimeSpan duration) { }
+    public void TraceStepSkipped(Exception exception) { }
+    public void TraceStepSkippedBecauseOfPreviousErrors() { }
+    public void TraceStepPending(Reqnroll.Bindings.BindingMatch match, object[] arguments, Exception exception) { }
+    public void TraceBindingError(Exception ex) { }
+    public void TraceError(Exception ex, TimeSpan duration) { }
+    public void TraceNoMatchingStepDefinition(Reqnroll.Bindings.StepInstance stepInstance, ProgrammingLanguage targetLanguage,
+        System.Globalization.CultureInfo bindingCulture, List<Reqnroll.Bindings.BindingMatch> matchesWithoutScopeCheck) { }
+    public void TraceDuration(TimeSpan elapsed, Reqnroll.Bindings.Reflection.IBindingMethod method, object[] arguments) { }
+    public void TraceDuration(TimeSpan elapsed, string text) { }
+}
+
+/// <summary>
 /// The runtime plugin of a hosted run: Harness is the unit-test runtime provider; each test thread gets a
 /// <see cref="StepRecorder"/>; each scenario container keeps the IAsyncDisposable objects it creates (BoDi disposes only
 /// IDisposable ones) so that the engine disposes them when the scenario ends.
@@ -82,6 +102,8 @@ internal sealed class HarnessRuntimePlugin : IRuntimePlugin
             e.ObjectContainer.RegisterTypeAs<HarnessUnitTestRuntimeProvider, IUnitTestRuntimeProvider>(Name);
         runtimePluginEvents.CustomizeTestThreadDependencies += (_, e) =>
         {
+            e.ObjectContainer.RegisterTypeAs<CachedStepDefinitionMatchService, IStepDefinitionMatchService>();
+            e.ObjectContainer.RegisterTypeAs<SilentTestTracer, ITestTracer>();
             var recorder = new StepRecorder();
             e.ObjectContainer.RegisterInstanceAs(recorder);
             e.ObjectContainer.Resolve<ITestThreadExecutionEventPublisher>().AddListener(recorder);

@@ -16,7 +16,10 @@ public sealed record BindingInfo(string Expression, string Method, string File, 
 /// </summary>
 public sealed record UndefinedStepHelp(IReadOnlyList<BindingInfo> Closest, string Snippet, BindingInfo? BoundAs = null, string? BoundAsKeyword = null);
 
-/// <summary>The outcome of one step; for a step whose binding threw, <see cref="ErrorType"/> is the exception's type.</summary>
+/// <summary>
+/// The outcome of one step; for a step whose binding threw, <see cref="ErrorType"/> is the exception's type.
+/// <see cref="Hooks"/> are the Before/After Step and Scenario Block hooks that ran for it (their time is not in <see cref="Duration"/>).
+/// </summary>
 public sealed record StepResult(
     ScenarioStep Step,
     StepStatus Status,
@@ -26,7 +29,8 @@ public sealed record StepResult(
     string? ErrorDetail = null,
     UndefinedStepHelp? Undefined = null,
     IReadOnlyList<BindingInfo>? AmbiguousWith = null,
-    Type? ErrorType = null);
+    Type? ErrorType = null,
+    IReadOnlyList<HookResult>? Hooks = null);
 
 /// <summary>The outcome of one hook method.</summary>
 public sealed record HookResult(string Kind, BindingInfo Binding, StepStatus Status, TimeSpan Duration, string? ErrorMessage = null, string? ErrorDetail = null);
