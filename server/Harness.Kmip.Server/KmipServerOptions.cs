@@ -41,6 +41,18 @@ public sealed class KmipServerOptions
     /// <summary>Encoded bytes of all the attributes of one object (default 256 KiB).</summary>
     public int MaxAttributeBytesPerObject { get; set; } = 256 * 1024;
 
+    /// <summary>
+    /// Objects one client identity may hold that are not destroyed (default 100,000): Create, Register and the other
+    /// operations that make objects are refused beyond it until the client destroys some.
+    /// </summary>
+    public int MaxObjectsPerClient { get; set; } = 100_000;
+
+    /// <summary>
+    /// Encoded bytes of the attributes of all the objects of one client identity, destroyed ones included (default
+    /// 256 MiB): with <see cref="MaxAttributeBytesPerObject"/> alone, many objects could still hold gigabytes.
+    /// </summary>
+    public long MaxAttributeBytesPerClient { get; set; } = 256L << 20;
+
     /// <summary>Unique Identifiers one Locate returns at most (default 10,000; Located Items still counts every match).</summary>
     public int MaxLocateItems { get; set; } = 10_000;
 

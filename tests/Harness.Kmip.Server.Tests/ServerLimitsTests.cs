@@ -64,6 +64,57 @@ public class ServerLimitsTests
     }
 
     [Fact]
+    public async Task ObjectsPerClient_BeyondTheLimit_AreRefusedUntilOneIsDestroyed_AndOtherClientsGoOn()
+    {
+        await using var kms = await KmsFixture.StartAsync(o => o.MaxObjectsPerClient = 3);
+        await using var client = await kms.ConnectAsync();
+        var first = await client.CreateKeyAsync();
+        await client.CreateKeyAsync();
+
+        // The last free place: the first Create of the message takes it, the second is refused (counted as they go).
+        var both = await client.SendAsync(V14, new KmipRequestOptions { BatchErrorContinuationOption = BatchErrorContinuationOption.Continue },
+            KmipBatchItems.CreateSymmetricKey(V14, KmipAttribute.Aes256EncryptDecrypt), KmipBatchItems.CreateSymmetricKey(V14, KmipAttribute.Aes256EncryptDecrypt));
+        both.BatchItems.Select(i => i.ResultStatus).Should().Equal(ResultStatus.Success, ResultStatus.OperationFailed);
+        both.BatchItems[1].ResultReason.Should().Be(ResultReason.GeneralFailure);
+        both.BatchItems[1].ResultMessage.Should().Contain("holds 3 objects").And.Contain("3 per client");
+        var register = await client.OneAsync(V21, new BatchItemRequest(Operation.Register, KmipRequests.Payload(
+            TtlvNode.Enumeration(Tag.ObjectType, ObjectType.OpaqueObject), TtlvNode.Structure(Tag.Attributes),
+            TtlvNode.Structure(Tag.OpaqueObject, TtlvNode.Enumeration(Tag.OpaqueDataType, 0x80000001u), TtlvNode.Bytes(Tag.OpaqueDataValue, [1, 2, 3])))));
+        register.ResultReason.Should().Be(ResultReason.ServerLimitExceeded, "Register makes objects too (KMIP 2.1 has the reason)");
+
+        using var otherCert = kms.Pki.Ca.IssueClient("Another Client");
+        await using var other = await kms.ConnectAsync(otherCert);
+        await other.CreateKeyAsync(); // another client's quota is its own
+
+        (await client.OneAsync(V14, KmipBatchItems.Destroy(first))).EnsureSuccess(); // a destroyed object no longer counts
+        await client.CreateKeyAsync();
+    }
+
+    [Fact]
+    public async Task AttributeBytesPerClient_BeyondTheLimit_AreRefusedAcrossObjects_AndSurviveARestart()
+    {
+        await using var kms = await KmsFixture.StartAsync(o => o.MaxAttributeBytesPerClient = 40_000);
+        await using var client = await kms.ConnectAsync();
+        var a = await client.CreateKeyAsync();
+        var b = await client.CreateKeyAsync();
+        (await client.OneAsync(V14, KmipBatchItems.AddAttribute(V14, a, KmipAttribute.Text("x-pad", new string('p', 18_000))))).EnsureSuccess();
+        (await client.OneAsync(V14, KmipBatchItems.AddAttribute(V14, b, KmipAttribute.Text("x-pad", new string('p', 18_000))))).EnsureSuccess();
+
+        var third = await client.OneAsync(V14, KmipBatchItems.AddAttribute(V14, b, KmipAttribute.Text("x-more", new string('q', 6_000))));
+        third.ResultReason.Should().Be(ResultReason.GeneralFailure);
+        third.ResultMessage.Should().Contain("bytes of attributes").And.Contain("40,000 per client");
+        (await client.GetAttributesAsync(b, V14, "x-more")).Should().BeEmpty("the refused instance was not added");
+
+        await kms.RestartAsync(); // the usage is counted again from the store
+        await using var again = await kms.ConnectAsync();
+        (await again.OneAsync(V14, KmipBatchItems.AddAttribute(V14, a, KmipAttribute.Text("x-more", new string('q', 6_000))))).ResultReason
+            .Should().Be(ResultReason.GeneralFailure);
+        (await again.OneAsync(V14, new BatchItemRequest(Operation.DeleteAttribute, KmipRequests.Payload(
+            TtlvNode.Text(Tag.UniqueIdentifier, a), TtlvNode.Text(Tag.AttributeName, "x-pad"))))).EnsureSuccess();
+        (await again.OneAsync(V14, KmipBatchItems.AddAttribute(V14, b, KmipAttribute.Text("x-more", new string('q', 6_000))))).EnsureSuccess();
+    }
+
+    [Fact]
     public async Task AttributeCount_BeyondTheLimit_IsRefusedUnderKmip21AsServerLimitExceeded()
     {
         await using var kms = await KmsFixture.StartAsync(o => o.MaxAttributesPerObject = 30);

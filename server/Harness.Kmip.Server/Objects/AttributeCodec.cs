@@ -23,11 +23,11 @@ public static class AttributeCodec
         int index = attribute.Child(Tag.AttributeIndex)?.AsInt32 ?? 0;
         var value = attribute.Child(Tag.AttributeValue)
                     ?? throw new KmipException(ResultReason.InvalidField, $"attribute '{name}' has no Attribute Value");
-        if (vendor is not null) return new StoredAttribute(vendor, name, index, value);
+        if (vendor is not null) return StoredAttribute.Of(vendor, name, index, value);
         var (v, n) = AttributeNames.Split(name);
         if (v is null && !TagNames.TryParseSpecName(name, out _))
             throw new KmipException(ResultReason.InvalidField, $"'{name}' is neither a KMIP attribute nor a custom attribute (x-…)");
-        return new StoredAttribute(v, n, index, value);
+        return StoredAttribute.Of(v, n, index, value);
     }
 
     /// <summary>Parses one child of a 2.x Attributes structure (or of New/Current Attribute).</summary>
@@ -37,7 +37,7 @@ public static class AttributeCodec
         if (!TagNames.IsKnown(node.RawTag))
             throw new KmipException(ResultReason.InvalidField, $"{TagNames.Name(node.RawTag)} is not a KMIP attribute");
         var name = TagNames.SpecName(node.RawTag);
-        return new StoredAttribute(null, name, 0, node.WithTag(Tag.AttributeValue));
+        return StoredAttribute.Of(null, name, 0, node.WithTag(Tag.AttributeValue));
     }
 
     /// <summary>The attributes of a request payload in either model: 1.x Template-Attribute / Attribute items, 2.x Attributes.</summary>
@@ -81,6 +81,42 @@ public static class AttributeCodec
         TtlvNode.Text(Tag.AttributeName, a.FullName),
         withIndex && a.Index > 0 ? TtlvNode.Integer(Tag.AttributeIndex, a.Index) : null,
         a.Value);
+
+    /// <summary>
+    /// Attributes as the store keeps them: a Template-Attribute structure of 1.x Attribute structures with their indexes,
+    /// written directly: the same bytes as encoding that structure, without building it for every change.
+    /// </summary>
+    public static byte[] EncodeForStore(IReadOnlyList<StoredAttribute> attributes)
+    {
+        int body = 0;
+        foreach (var a in attributes) body += 8 + StoredLength(a);
+        var bytes = new byte[8 + body];
+        var span = bytes.AsSpan();
+        TtlvWriter.WriteHeader(span, (int)Tag.TemplateAttribute, ItemType.Structure, body);
+        int at = 8;
+        foreach (var a in attributes)
+        {
+            TtlvWriter.WriteHeader(span[at..], (int)Tag.Attribute, ItemType.Structure, StoredLength(a));
+            at += 8;
+            int nameLength = System.Text.Encoding.UTF8.GetByteCount(a.FullName);
+            TtlvWriter.WriteHeader(span[at..], (int)Tag.AttributeName, ItemType.TextString, nameLength);
+            System.Text.Encoding.UTF8.GetBytes(a.FullName, span[(at + 8)..]);
+            at += 8 + TtlvWriter.Padded(nameLength); // the padding is the new array's zeros
+            if (a.Index > 0)
+            {
+                TtlvWriter.WriteHeader(span[at..], (int)Tag.AttributeIndex, ItemType.Integer, 4);
+                System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(span[(at + 8)..], a.Index);
+                at += 16;
+            }
+            at += TtlvWriter.Encode(a.Value, span[at..]);
+        }
+        System.Diagnostics.Debug.Assert(at == bytes.Length);
+        return bytes;
+    }
+
+    /// <summary>The value length of the Attribute structure <see cref="EncodeForStore"/> writes for <paramref name="a"/>.</summary>
+    private static int StoredLength(StoredAttribute a) =>
+        8 + TtlvWriter.Padded(System.Text.Encoding.UTF8.GetByteCount(a.FullName)) + (a.Index > 0 ? 16 : 0) + TtlvWriter.EncodedLength(a.Value);
 
     /// <summary>A 2.x attribute: the value under the attribute's own tag, or a vendor Attribute structure.</summary>
     public static TtlvNode ToV2(StoredAttribute a)

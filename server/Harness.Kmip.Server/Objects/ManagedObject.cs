@@ -31,6 +31,9 @@ public sealed class ManagedObject
 
     public List<StoredAttribute> Attributes { get; private set; } = new();
 
+    /// <summary>Encoded bytes of the attribute values, as last published (the owner's usage counts them).</summary>
+    internal long AttributeBytes { get; set; }
+
     /// <summary>Incremented by each change; the durable store keeps the latest.</summary>
     public long Version { get; set; }
 
@@ -60,15 +63,15 @@ public sealed class ManagedObject
         var (vendor, name) = AttributeNames.Split(fullName);
         var v = value.WithTag(Tag.AttributeValue);
         int i = Attributes.FindIndex(a => a.FullName == fullName && a.Index == 0);
-        if (i >= 0) Attributes[i] = Attributes[i] with { Value = v };
-        else Attributes.Add(new StoredAttribute(vendor, name, 0, v));
+        if (i >= 0) Attributes[i] = StoredAttribute.Of(vendor, name, 0, v);
+        else Attributes.Add(StoredAttribute.Of(vendor, name, 0, v));
     }
 
     public void Add(string fullName, TtlvNode value)
     {
         var (vendor, name) = AttributeNames.Split(fullName);
         int next = Attributes.Where(a => a.FullName == fullName).Select(a => a.Index + 1).DefaultIfEmpty(0).Max();
-        Attributes.Add(new StoredAttribute(vendor, name, next, value.WithTag(Tag.AttributeValue)));
+        Attributes.Add(StoredAttribute.Of(vendor, name, next, value.WithTag(Tag.AttributeValue)));
     }
 
     public void Remove(string fullName) => Attributes.RemoveAll(a => a.FullName == fullName);

@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+
 namespace Harness.Kmip.Server.Objects;
 
 /// <summary>
@@ -12,4 +14,33 @@ public sealed record StoredAttribute(string? Vendor, string Name, int Index, Ttl
     public string FullName { get; } = Vendor is null ? Name : $"{Vendor}-{Name}";
 
     public bool IsCustom => Vendor is not null;
+
+    private const int SharedCapacity = 4096;
+    private static readonly ConcurrentDictionary<(string? Vendor, string Name, int Index, int Tag, ItemType Type, long Number), StoredAttribute> s_shared = new();
+    private static readonly ConcurrentDictionary<string, string> s_names = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The attribute, as one shared instance when its value is a small scalar (enumeration, integer, boolean, interval):
+    /// a hundred thousand keys hold the same Object Type, State, Cryptographic Algorithm and Length, usage mask and
+    /// handling flags, and names read back from the store are one string each, not one per object. Values and instances
+    /// are immutable; at most 4,096 of each are kept.
+    /// </summary>
+    public static StoredAttribute Of(string? vendor, string name, int index, TtlvNode value)
+    {
+        vendor = vendor is null ? null : Share(vendor);
+        name = Share(name);
+        if (value.Type is not (ItemType.Enumeration or ItemType.Integer or ItemType.LongInteger or ItemType.Boolean or ItemType.Interval))
+            return new StoredAttribute(vendor, name, index, value);
+        var key = (vendor, name, index, value.RawTag, value.Type, value.Number);
+        if (s_shared.TryGetValue(key, out var shared)) return shared;
+        var created = new StoredAttribute(vendor, name, index, value);
+        return s_shared.Count < SharedCapacity ? s_shared.GetOrAdd(key, created) : created;
+    }
+
+    private static string Share(string text)
+    {
+        if (text.Length > 64) return text;
+        if (s_names.TryGetValue(text, out var shared)) return shared;
+        return s_names.Count < SharedCapacity ? s_names.GetOrAdd(text, text) : text;
+    }
 }

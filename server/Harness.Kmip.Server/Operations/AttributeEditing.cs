@@ -122,7 +122,8 @@ public sealed class ModifyAttributeOperation : KmipOperation
         ServerLimits.CheckAttributes(ctx, obj, [attr.Value], [instance.Value]);
         var edited = ctx.Edit(obj);
         int at = edited.Attributes.FindIndex(a => a.FullName == name && a.Index == instance.Index);
-        edited.Attributes[at] = edited.Attributes[at] with { Value = attr.Value.WithTag(Tag.AttributeValue) };
+        var replaced = edited.Attributes[at];
+        edited.Attributes[at] = StoredAttribute.Of(replaced.Vendor, replaced.Name, replaced.Index, attr.Value.WithTag(Tag.AttributeValue));
         ctx.Touch(edited);
         Lifecycle.ApplyDueTransitions(edited, ctx.Now);
         return ctx.Version.IsV2 ? Payload(Id(obj.Id)) : Payload(Id(obj.Id), AttributeCodec.ToAttributeStructure(edited.Attributes[at], withIndex: true));

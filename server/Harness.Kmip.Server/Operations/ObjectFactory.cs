@@ -15,6 +15,7 @@ public static class ObjectFactory
     /// </summary>
     public static ManagedObject New(RequestContext ctx, ObjectType type)
     {
+        ServerLimits.CheckNewObject(ctx);
         var obj = new ManagedObject(NewId(), type, ctx.Client.Id);
         obj.Set(AttributeNames.UniqueIdentifier, TtlvNode.Text(Tag.AttributeValue, obj.Id));
         obj.Set(AttributeNames.ShortUniqueIdentifier, TtlvNode.Bytes(Tag.AttributeValue, SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(obj.Id))));

@@ -145,6 +145,7 @@ public sealed class MessageProcessor(KmsState kms)
                     if (continuation == BatchErrorContinuationOption.Undo)
                     {
                         ctx.Changes.Discard();
+                        ctx.ForgetCheckedBytes();
                         for (int j = 0; j < responses.Count - 1; j++) responses[j] = Undone(responses[j]);
                     }
                     break;

@@ -68,4 +68,33 @@ public sealed class RequestContext
         new(Version.IsV2 ? ResultReason.ObjectNotFound : ResultReason.ItemNotFound, $"no object with Unique Identifier '{id}'");
 
     public void Touch(ManagedObject edited) => edited.SetDate(AttributeNames.LastChangeDate, Now);
+
+    // The attribute bytes of the objects this message changed, as last checked: with the published usage, the client's
+    // total before anything is published (a message of 1,000 Creates is counted as it goes).
+    private Dictionary<string, long>? _checkedBytes;
+    private long _checkedDelta;
+
+    /// <summary>The attribute bytes of all the client's objects if <paramref name="obj"/> held <paramref name="bytes"/>.</summary>
+    internal long ClientAttributeBytesWith(ManagedObject obj, long bytes)
+    {
+        long published = Kms.Store.Find(obj.Id)?.AttributeBytes ?? 0;
+        long counted = _checkedBytes is not null && _checkedBytes.TryGetValue(obj.Id, out var b) ? b - published : 0;
+        return Kms.Store.UsageOf(obj.Owner).AttributeBytes + _checkedDelta - counted + (bytes - published);
+    }
+
+    internal void NoteAttributeBytes(ManagedObject obj, long bytes)
+    {
+        long published = Kms.Store.Find(obj.Id)?.AttributeBytes ?? 0;
+        _checkedBytes ??= new(StringComparer.Ordinal);
+        long counted = _checkedBytes.TryGetValue(obj.Id, out var b) ? b - published : 0;
+        _checkedDelta += bytes - published - counted;
+        _checkedBytes[obj.Id] = bytes;
+    }
+
+    /// <summary>The message's changes were undone: nothing of it counts any more.</summary>
+    internal void ForgetCheckedBytes()
+    {
+        _checkedBytes?.Clear();
+        _checkedDelta = 0;
+    }
 }

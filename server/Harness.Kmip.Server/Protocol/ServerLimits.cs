@@ -4,8 +4,8 @@ namespace Harness.Kmip.Server;
 
 /// <summary>
 /// The server's limits on what one client can make it hold or build (<see cref="KmipServerOptions"/>): the error they
-/// answer (Server Limit Exceeded from KMIP 2.0; General Failure before it, which has no such reason), and the check of an
-/// object's attributes before a change that would grow them.
+/// answer (Server Limit Exceeded from KMIP 2.0; General Failure before it, which has no such reason), the check of an
+/// object's attributes (and of all the client's) before a change that would grow them, and of a new object.
 /// </summary>
 public static class ServerLimits
 {
@@ -26,5 +26,19 @@ public static class ServerLimits
                      - (replaced?.Sum(v => (long)TtlvWriter.EncodedLength(v)) ?? 0);
         if (bytes > options.MaxAttributeBytesPerObject)
             throw Exceeded(ctx.Version, $"the object's attributes would take {bytes:N0} bytes; this server allows {options.MaxAttributeBytesPerObject:N0} per object");
+        long clientBytes = ctx.ClientAttributeBytesWith(obj, bytes);
+        if (clientBytes > options.MaxAttributeBytesPerClient)
+            throw Exceeded(ctx.Version, $"this client's objects would hold {clientBytes:N0} bytes of attributes; this server allows {options.MaxAttributeBytesPerClient:N0} per client");
+        ctx.NoteAttributeBytes(obj, bytes);
+    }
+
+    /// <summary>Throws when the client already holds as many objects (not destroyed) as the server allows, this message's new ones included.</summary>
+    public static void CheckNewObject(RequestContext ctx)
+    {
+        int max = ctx.Kms.Options.MaxObjectsPerClient;
+        long held = ctx.Kms.Store.UsageOf(ctx.Client.Id).Objects
+                    + ctx.Changes.Staged.Count(o => o.Owner == ctx.Client.Id && ctx.Kms.Store.Find(o.Id) is null);
+        if (held >= max)
+            throw Exceeded(ctx.Version, $"this client holds {held:N0} objects that are not destroyed; this server allows {max:N0} per client (destroy some first)");
     }
 }

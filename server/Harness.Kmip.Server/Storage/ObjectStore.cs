@@ -12,6 +12,7 @@ namespace Harness.Kmip.Server.Storage;
 public sealed class ObjectStore
 {
     private readonly ConcurrentDictionary<string, ManagedObject> _objects = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, ClientUsage> _usage = new(StringComparer.Ordinal);
     private readonly IDurableStore _durable;
     private RootKey _rootKey;
 
@@ -22,6 +23,7 @@ public sealed class ObjectStore
         foreach (var record in durable.LoadObjects())
         {
             var obj = FromRecord(record);
+            Account(null, obj);
             _objects[obj.Id] = obj;
         }
     }
@@ -34,6 +36,9 @@ public sealed class ObjectStore
 
     public IEnumerable<ManagedObject> All => _objects.Values;
 
+    /// <summary>What a client identity holds now (published objects only).</summary>
+    public ClientUsage UsageOf(string owner) => _usage.GetValueOrDefault(owner);
+
     /// <summary>Swaps the changed objects in and queues them for the durable store. Call under <see cref="WriteLock"/>.</summary>
     public Task Publish(IEnumerable<ManagedObject> changed)
     {
@@ -41,11 +46,25 @@ public sealed class ObjectStore
         foreach (var obj in changed)
         {
             obj.Version++;
+            Account(_objects.GetValueOrDefault(obj.Id), obj);
             _objects[obj.Id] = obj;
             records.Add(ToRecord(obj));
         }
         return _durable.CommitAsync(records);
     }
+
+    /// <summary>Counts <paramref name="now"/> in its owner's usage in place of <paramref name="old"/> (its published version, if any).</summary>
+    private void Account(ManagedObject? old, ManagedObject now)
+    {
+        now.AttributeBytes = now.Attributes.Sum(a => (long)TtlvWriter.EncodedLength(a.Value));
+        long objects = (IsHeld(now) ? 1 : 0) - (old is not null && IsHeld(old) ? 1 : 0);
+        long bytes = now.AttributeBytes - (old?.AttributeBytes ?? 0);
+        if (objects != 0 || bytes != 0)
+            _usage.AddOrUpdate(now.Owner, _ => new ClientUsage(objects, bytes), (_, u) => new ClientUsage(u.Objects + objects, u.AttributeBytes + bytes));
+    }
+
+    /// <summary>Whether the object counts against its owner's <see cref="KmipServerOptions.MaxObjectsPerClient"/>: every state but destroyed.</summary>
+    internal static bool IsHeld(ManagedObject obj) => !Lifecycle.IsDestroyed(obj.State);
 
     public RootKey RootKey => _rootKey;
 
@@ -73,8 +92,7 @@ public sealed class ObjectStore
     {
         // The Digest is derived from the key material (a clear SHA-256 confirms a guess of a weak secret): it is not
         // stored; loading recomputes it from the sealed material.
-        var attributes = TtlvNode.Structure(Tag.TemplateAttribute,
-            obj.Attributes.Where(a => !(a.Vendor is null && a.Name == AttributeNames.Digest)).Select(a => AttributeCodec.ToAttributeStructure(a, withIndex: true)));
+        var attributes = AttributeCodec.EncodeForStore(obj.Attributes.Where(a => !(a.Vendor is null && a.Name == AttributeNames.Digest)).ToList());
         byte[]? sealedValue = null;
         if (obj.Value is { } value)
         {
@@ -86,7 +104,7 @@ public sealed class ObjectStore
                 obj.SealedValue = (_rootKey, value, sealedValue);
             }
         }
-        return new ObjectRecord(obj.Id, obj.Owner, (int)obj.ObjectType, obj.Version, TtlvWriter.Encode(attributes), sealedValue);
+        return new ObjectRecord(obj.Id, obj.Owner, (int)obj.ObjectType, obj.Version, attributes, sealedValue);
     }
 
     private ManagedObject FromRecord(ObjectRecord r)
@@ -106,6 +124,13 @@ public sealed class ObjectStore
         return obj;
     }
 }
+
+/// <summary>
+/// What one client identity holds: its objects that are not destroyed (<see cref="KmipServerOptions.MaxObjectsPerClient"/>)
+/// and the encoded bytes of the attributes of all its objects, destroyed ones included, since they stay
+/// (<see cref="KmipServerOptions.MaxAttributeBytesPerClient"/>).
+/// </summary>
+public readonly record struct ClientUsage(long Objects, long AttributeBytes);
 
 /// <summary>The objects one request message changes, visible to the later batch items of the same message.</summary>
 public sealed class ChangeSet(ObjectStore store)

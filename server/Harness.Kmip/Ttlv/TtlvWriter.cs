@@ -34,6 +34,31 @@ public static class TtlvWriter
         output.Advance(total);
     }
 
+    /// <summary>
+    /// Encodes <paramref name="node"/> at the start of <paramref name="dest"/>, which must hold
+    /// <see cref="EncodedLength"/> bytes; returns how many were written.
+    /// </summary>
+    public static int Encode(TtlvNode node, Span<byte> dest)
+    {
+        var lengths = Lengths();
+        int total = 8 + Padded(Measure(node, lengths));
+        int cursor = 0;
+        return Write(node, dest[..total], lengths, ref cursor);
+    }
+
+    /// <summary>Writes an item's 8-byte header (tag, type, value length) at the start of <paramref name="dest"/>, for encoders that frame a structure themselves.</summary>
+    public static void WriteHeader(Span<byte> dest, int tag, ItemType type, int valueLength)
+    {
+        dest[0] = (byte)(tag >> 16);
+        dest[1] = (byte)(tag >> 8);
+        dest[2] = (byte)tag;
+        dest[3] = (byte)type;
+        BinaryPrimitives.WriteInt32BigEndian(dest[4..], valueLength);
+    }
+
+    /// <summary>A value length rounded up to the 8-byte boundary it is padded to.</summary>
+    public static int Padded(int n) => (n + 7) & ~7;
+
     /// <summary>The number of bytes the item takes on the wire, header and padding included.</summary>
     public static int EncodedLength(TtlvNode node) => 8 + Padded(ValueLength(node));
 
@@ -44,7 +69,6 @@ public static class TtlvWriter
         return lengths;
     }
 
-    private static int Padded(int n) => (n + 7) & ~7;
 
     /// <summary>Records the value length of the node and of every item below it, in document order; returns the node's.</summary>
     private static int Measure(TtlvNode node, List<int> lengths)
@@ -82,11 +106,7 @@ public static class TtlvWriter
     private static int Write(TtlvNode node, Span<byte> dest, List<int> lengths, ref int cursor)
     {
         int valueLength = lengths[cursor++];
-        dest[0] = (byte)(node.RawTag >> 16);
-        dest[1] = (byte)(node.RawTag >> 8);
-        dest[2] = (byte)node.RawTag;
-        dest[3] = (byte)node.Type;
-        BinaryPrimitives.WriteInt32BigEndian(dest[4..], valueLength);
+        WriteHeader(dest, node.RawTag, node.Type, valueLength);
         var value = dest.Slice(8, Padded(valueLength));
         switch (node.Type)
         {
