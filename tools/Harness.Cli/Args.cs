@@ -69,6 +69,18 @@ public sealed class Args(ParseResult parse)
         return (user[..colon], user[(colon + 1)..]);
     }
 
+    /// <summary>
+    /// --target HOST:PORT and --pki DIR of a command that talks to a KMS as a client (bench, fuzz, vectors): where it is,
+    /// the client identity (its certificate must exist), and the client options.
+    /// </summary>
+    public (System.Net.IPEndPoint Target, Harness.Pki.PkiPaths Pki, Harness.Kmip.Client.KmipClientOptions Options) KmsClient()
+    {
+        var target = Endpoint(Required("target"), "--target");
+        var pki = new Harness.Pki.PkiPaths(Required("pki"));
+        if (!File.Exists(pki.ClientCert)) throw new UsageException($"{pki.ClientCert} does not exist");
+        return (target, pki, Harness.Kmip.Client.KmipClientOptions.FromPki(target.Address.ToString(), target.Port, pki));
+    }
+
     public static System.Net.IPEndPoint Endpoint(string text, string what)
     {
         var colon = text.LastIndexOf(':');

@@ -32,13 +32,9 @@ internal sealed class CachedStepDefinitionMatchService(
 
     private readonly StepDefinitionMatchService _reqnroll = new(bindingRegistry, stepArgumentTypeConverter, errorProvider, matchArgumentCalculator);
     private readonly ConcurrentDictionary<Key, Matched> _matched = new();
-    private int _hits;
     private ScopeUse? _scopes;
 
     public bool Ready => _reqnroll.Ready;
-
-    /// <summary>How many matches came from memory (for tests and measurements).</summary>
-    internal int Hits => _hits;
 
     public BindingMatch GetBestMatch(StepInstance stepInstance, CultureInfo bindingCulture, out StepDefinitionAmbiguityReason ambiguityReason,
         out List<BindingMatch> candidatingMatches)
@@ -50,7 +46,6 @@ internal sealed class CachedStepDefinitionMatchService(
         if (_matched.TryGetValue(key, out var known))
         {
             var again = KnownBindingMatch.Create(known.Binding, known.ScopeMatches, known.ArgumentsFor(stepInstance), stepInstance.StepContext, known.Obsoletion);
-            Interlocked.Increment(ref _hits);
             ambiguityReason = StepDefinitionAmbiguityReason.None;
             candidatingMatches = [again];
             return again;

@@ -88,20 +88,28 @@ public static class AttributeCodec
     /// </summary>
     public static byte[] EncodeForStore(IReadOnlyList<StoredAttribute> attributes)
     {
+        // Each attribute's name and value lengths are measured once, then written.
+        var names = new int[attributes.Count];
+        var values = new int[attributes.Count];
         int body = 0;
-        foreach (var a in attributes) body += 8 + StoredLength(a);
+        for (int i = 0; i < attributes.Count; i++)
+        {
+            names[i] = System.Text.Encoding.UTF8.GetByteCount(attributes[i].FullName);
+            values[i] = TtlvWriter.EncodedLength(attributes[i].Value);
+            body += 8 + StoredLength(attributes[i], names[i], values[i]);
+        }
         var bytes = new byte[8 + body];
         var span = bytes.AsSpan();
         TtlvWriter.WriteHeader(span, (int)Tag.TemplateAttribute, ItemType.Structure, body);
         int at = 8;
-        foreach (var a in attributes)
+        for (int i = 0; i < attributes.Count; i++)
         {
-            TtlvWriter.WriteHeader(span[at..], (int)Tag.Attribute, ItemType.Structure, StoredLength(a));
+            var a = attributes[i];
+            TtlvWriter.WriteHeader(span[at..], (int)Tag.Attribute, ItemType.Structure, StoredLength(a, names[i], values[i]));
             at += 8;
-            int nameLength = System.Text.Encoding.UTF8.GetByteCount(a.FullName);
-            TtlvWriter.WriteHeader(span[at..], (int)Tag.AttributeName, ItemType.TextString, nameLength);
+            TtlvWriter.WriteHeader(span[at..], (int)Tag.AttributeName, ItemType.TextString, names[i]);
             System.Text.Encoding.UTF8.GetBytes(a.FullName, span[(at + 8)..]);
-            at += 8 + TtlvWriter.Padded(nameLength); // the padding is the new array's zeros
+            at += 8 + TtlvWriter.Padded(names[i]); // the padding is the new array's zeros
             if (a.Index > 0)
             {
                 TtlvWriter.WriteHeader(span[at..], (int)Tag.AttributeIndex, ItemType.Integer, 4);
@@ -115,8 +123,8 @@ public static class AttributeCodec
     }
 
     /// <summary>The value length of the Attribute structure <see cref="EncodeForStore"/> writes for <paramref name="a"/>.</summary>
-    private static int StoredLength(StoredAttribute a) =>
-        8 + TtlvWriter.Padded(System.Text.Encoding.UTF8.GetByteCount(a.FullName)) + (a.Index > 0 ? 16 : 0) + TtlvWriter.EncodedLength(a.Value);
+    private static int StoredLength(StoredAttribute a, int nameLength, int valueLength) =>
+        8 + TtlvWriter.Padded(nameLength) + (a.Index > 0 ? 16 : 0) + valueLength;
 
     /// <summary>A 2.x attribute: the value under the attribute's own tag, or a vendor Attribute structure.</summary>
     public static TtlvNode ToV2(StoredAttribute a)

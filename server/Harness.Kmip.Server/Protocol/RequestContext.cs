@@ -75,20 +75,21 @@ public sealed class RequestContext
     private long _checkedDelta;
 
     /// <summary>The attribute bytes of all the client's objects if <paramref name="obj"/> held <paramref name="bytes"/>.</summary>
-    internal long ClientAttributeBytesWith(ManagedObject obj, long bytes)
-    {
-        long published = Kms.Store.Find(obj.Id)?.AttributeBytes ?? 0;
-        long counted = _checkedBytes is not null && _checkedBytes.TryGetValue(obj.Id, out var b) ? b - published : 0;
-        return Kms.Store.UsageOf(obj.Owner).AttributeBytes + _checkedDelta - counted + (bytes - published);
-    }
+    internal long ClientAttributeBytesWith(ManagedObject obj, long bytes) =>
+        Kms.Store.UsageOf(obj.Owner).AttributeBytes + _checkedDelta + GrowthOver(obj, bytes);
 
     internal void NoteAttributeBytes(ManagedObject obj, long bytes)
     {
+        _checkedDelta += GrowthOver(obj, bytes);
+        (_checkedBytes ??= new(StringComparer.Ordinal))[obj.Id] = bytes;
+    }
+
+    /// <summary>How much <paramref name="bytes"/> adds to what is already counted for the object: its published size, or its size as last checked in this message.</summary>
+    private long GrowthOver(ManagedObject obj, long bytes)
+    {
         long published = Kms.Store.Find(obj.Id)?.AttributeBytes ?? 0;
-        _checkedBytes ??= new(StringComparer.Ordinal);
-        long counted = _checkedBytes.TryGetValue(obj.Id, out var b) ? b - published : 0;
-        _checkedDelta += bytes - published - counted;
-        _checkedBytes[obj.Id] = bytes;
+        long counted = _checkedBytes is not null && _checkedBytes.TryGetValue(obj.Id, out var b) ? b - published : 0;
+        return bytes - published - counted;
     }
 
     /// <summary>The message's changes were undone: nothing of it counts any more.</summary>

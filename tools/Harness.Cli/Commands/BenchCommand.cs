@@ -28,8 +28,7 @@ public static class BenchCommand
 
     public static async Task<int> RunAsync(Args args)
     {
-        var target = Args.Endpoint(args.Required("target"), "--target");
-        var pkiDir = args.Required("pki");
+        var (target, paths, options) = args.KmsClient();
         var op = args.Get("op") ?? "get";
         if (op is not ("get" or "create")) throw new UsageException($"--op must be get or create, not '{op}'");
         int connections = Math.Max(1, args.Int("connections", 1));
@@ -37,9 +36,6 @@ public static class BenchCommand
         ProtocolVersion version;
         try { version = ProtocolVersion.Parse(args.Get("version") ?? "1.4"); }
         catch (FormatException ex) { throw new UsageException(ex.Message); }
-        var paths = new PkiPaths(pkiDir);
-        if (!File.Exists(paths.ClientCert)) throw new UsageException($"{paths.ClientCert} does not exist");
-        var options = KmipClientOptions.FromPki(target.Address.ToString(), target.Port, paths);
         var made = new TestObjects(target.Address.ToString(), target.Port, paths);
         bool keep = args.Has("keep");
 

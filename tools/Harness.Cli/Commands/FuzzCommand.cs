@@ -30,13 +30,11 @@ public static class FuzzCommand
         var target = Args.Endpoint(args.Required("target"), "--target");
         if (!IPAddress.IsLoopback(target.Address))
             throw new UsageException($"fuzz sends only to this machine (127.0.0.0/8 or ::1), not to {target.Address}");
-        var paths = new PkiPaths(args.Required("pki"));
-        if (!File.Exists(paths.ClientCert)) throw new UsageException($"{paths.ClientCert} does not exist");
+        var (_, paths, options) = args.KmsClient();
         long messages = args.Positive("messages", 10_000);
         int seed = args.Int("seed", 1);
         int seconds = args.Positive("seconds", 600);
         int connections = args.Positive("connections", 4);
-        var options = KmipClientOptions.FromPki(target.Address.ToString(), target.Port, paths);
         var made = new TestObjects(target.Address.ToString(), target.Port, paths);
 
         using var progress = ProgressLine.ForStderr();

@@ -23,15 +23,12 @@ public static class VectorsCommand
 
     public static async Task<int> RunAsync(Args args)
     {
-        var target = Args.Endpoint(args.Required("target"), "--target");
-        var pki = new PkiPaths(args.Required("pki"));
         bool verbose = args.Has("verbose");
         if (args.Positional.Count == 0) throw new UsageException("give at least one vector file or folder");
         IReadOnlyList<string> files;
         try { files = VectorReplay.Expand(args.Positional); }
         catch (FileNotFoundException ex) { throw new UsageException(ex.Message); }
-        if (!File.Exists(pki.ClientCert)) throw new UsageException($"{pki.ClientCert} does not exist");
-        var options = KmipClientOptions.FromPki(target.Address.ToString(), target.Port, pki);
+        var (target, pki, options) = args.KmsClient();
         var made = new TestObjects(target.Address.ToString(), target.Port, pki);
         bool keep = args.Has("keep");
 
