@@ -53,7 +53,28 @@ public static class FuzzCommand
         }
         progress.Clear();
         foreach (var line in report.Lines(seed)) Console.WriteLine(line);
+        await NoteUnansweredAsync(options, made);
         Console.WriteLine(await made.FinishAsync(args.Has("keep"), "object"));
         return report.Passed ? 0 : 1;
+    }
+
+    /// <summary>
+    /// Objects the fuzzing made whose reply never arrived (a connection the server closed right after answering, when
+    /// the message had bytes after its end) are still its own: they carry its marker, so a Locate finds them.
+    /// </summary>
+    private static async Task NoteUnansweredAsync(KmipClientOptions options, TestObjects made)
+    {
+        const int page = 1000;
+        try
+        {
+            await using var client = await KmipClient.ConnectAsync(options);
+            for (int offset = 0; ; offset += page)
+            {
+                var ids = await new KmipOperations(client, Harness.Kmip.ProtocolVersion.V1_4).LocateAsync([MessageMutator.Marker], page, offset);
+                foreach (var id in ids) made.Add(id);
+                if (ids.Count < page) break;
+            }
+        }
+        catch (Exception ex) when (ex is Harness.Kmip.KmipException or IOException) { /* the reply-named objects are still cleaned up */ }
     }
 }

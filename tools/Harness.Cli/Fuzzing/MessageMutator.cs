@@ -16,16 +16,19 @@ public sealed class MessageMutator(int seed)
 
     private static readonly ProtocolVersion[] Versions = [ProtocolVersion.V1_4, ProtocolVersion.V2_1];
 
+    /// <summary>The custom attribute every object the fuzzing creates carries (the clean-up finds by it what no reply named).</summary>
+    public static KmipAttribute Marker => KmipAttribute.Text("x-fuzz", "1");
+
     /// <summary>Valid batch items of every operation, using the ID Placeholder where a Unique Identifier belongs.</summary>
     private static IReadOnlyList<BatchItemRequest> ItemsOf(ProtocolVersion v) =>
     [
-        KmipBatchItems.CreateSymmetricKey(v, [.. KmipAttribute.Aes256EncryptDecrypt, KmipAttribute.Text("x-fuzz", "1")]),
+        KmipBatchItems.CreateSymmetricKey(v, [.. KmipAttribute.Aes256EncryptDecrypt, Marker]),
         KmipBatchItems.Get(null),
         KmipBatchItems.GetAttributes(v, null),
         KmipBatchItems.GetAttributeList(null),
         KmipBatchItems.AddAttribute(v, null, KmipAttribute.Text("x-fuzz-note", "fuzzed")),
         KmipBatchItems.Activate(null),
-        KmipBatchItems.Locate(v, [KmipAttribute.Text("x-fuzz", "1")], maximumItems: 5),
+        KmipBatchItems.Locate(v, [Marker], maximumItems: 5),
         KmipBatchItems.Revoke(null, RevocationReasonCode.CessationOfOperation),
         KmipBatchItems.Destroy(null),
         KmipBatchItems.Query([QueryFunction.QueryOperations, QueryFunction.QueryObjects]),
