@@ -165,4 +165,47 @@ public class StorageTests
             .Contain(Path.Combine(kms.DataDirectory, "kms.db")).And.Contain(Path.Combine(kms.DataDirectory, "root.key"))
             .And.Contain("root key");
     }
+
+    [Fact]
+    public async Task Commit_AnOlderVersionAfterANewerOne_TheStoreKeepsTheNewer()
+    {
+        // Records are sealed and encoded outside the object store's lock, so version 2 of an object can reach the
+        // writer before version 1; the store must end with version 2, in the same batch or in a later one.
+        var dir = Directory.CreateTempSubdirectory("harness-store-").FullName;
+        try
+        {
+            await using (var store = new Storage.SqliteDurableStore(Path.Combine(dir, "kms.db")))
+            {
+                await store.CommitAsync([new Storage.ObjectRecord("k1", "owner", 2, 2, [2], null), new Storage.ObjectRecord("k1", "owner", 2, 1, [1], null)]);
+                await store.CommitAsync([new Storage.ObjectRecord("k2", "owner", 2, 5, [5], null)]);
+                await store.CommitAsync([new Storage.ObjectRecord("k2", "owner", 2, 4, [4], null)]);
+                await store.CommitAsync([new Storage.ObjectRecord("k2", "owner", 2, 6, [6], null)]);
+            }
+            await using (var reopened = new Storage.SqliteDurableStore(Path.Combine(dir, "kms.db")))
+            {
+                var records = reopened.LoadObjects().ToDictionary(r => r.Id);
+                records["k1"].Version.Should().Be(2);
+                records["k1"].Attributes.Should().Equal(2);
+                records["k2"].Version.Should().Be(6, "a newer version still replaces an older one");
+                records["k2"].Attributes.Should().Equal(6);
+            }
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+
+    [Fact]
+    public void RootKey_Disposed_RefusesToSealOrOpen()
+    {
+        var key = new RootKeys.RootKey(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+        var sealedBlob = key.Seal([1, 2, 3], "id-1");
+        key.Open(sealedBlob, "id-1").Should().Equal(1, 2, 3);
+
+        key.Dispose();
+
+        key.Invoking(k => k.Seal([1, 2, 3], "id-1")).Should().Throw<ObjectDisposedException>();
+        key.Invoking(k => k.Open(sealedBlob, "id-1")).Should().Throw<ObjectDisposedException>();
+    }
 }

@@ -132,7 +132,7 @@ public sealed class AdminApi : IAsyncDisposable
             };
             if (change is null)
                 return Problem(404, "unknown action", $"'{action}' is not an action; use deactivate, reactivate, destroy or restore");
-            Task durable;
+            ObjectStore.Publication publication;
             ManagedObject changed;
             lock (kms.Store.WriteLock)
             {
@@ -143,9 +143,9 @@ public sealed class AdminApi : IAsyncDisposable
                 Lifecycle.ApplyDueTransitions(changed, now);
                 try { change(changed, now); }
                 catch (KmipException ex) { return Problem(409, $"cannot {action} this object", ex.Message); }
-                durable = kms.Store.Publish([changed]);
+                publication = kms.Store.Publish([changed]);
             }
-            await durable;
+            await publication.CommitAsync();
             kms.Log.LogInformation("administrator: {Action} {Id} → {State}", action, id, changed.State);
             return Results.Ok(ObjectView(kms, changed));
         });

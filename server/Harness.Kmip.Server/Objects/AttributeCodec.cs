@@ -45,7 +45,7 @@ public static class AttributeCodec
     {
         var list = new List<StoredAttribute>();
         if (container is null) return list;
-        foreach (var child in container.Items)
+        foreach (var child in container.Children)
         {
             if (child.Tag == Tag.Attribute) list.Add(FromAttributeStructure(child));
             else if (child.Tag == Tag.Name && container.Tag == Tag.TemplateAttribute)

@@ -53,16 +53,35 @@ public sealed class ManagedObject
 
     // ---- attribute access by spec name -----------------------------------------------------------------------
     public IEnumerable<StoredAttribute> All(string fullName) => Attributes.Where(a => a.FullName == fullName);
-    public StoredAttribute? Find(string fullName, int index = 0) => Attributes.FirstOrDefault(a => a.FullName == fullName && a.Index == index);
+    public StoredAttribute? Find(string fullName, int index = 0)
+    {
+        int i = IndexOf(fullName, index);
+        return i < 0 ? null : Attributes[i];
+    }
+
     public TtlvNode? Get(string fullName) => Find(fullName)?.Value;
-    public bool Has(string fullName) => Attributes.Any(a => a.FullName == fullName);
+
+    public bool Has(string fullName)
+    {
+        foreach (var a in Attributes) if (a.FullName == fullName) return true;
+        return false;
+    }
+
+    // Attribute access runs for every attribute of every object an operation builds: a plain loop, no delegate.
+    private int IndexOf(string fullName, int index)
+    {
+        var attributes = Attributes;
+        for (int i = 0; i < attributes.Count; i++)
+            if (attributes[i].Index == index && attributes[i].FullName == fullName) return i;
+        return -1;
+    }
 
     /// <summary>Sets a single-valued attribute (replaces index 0, or adds it).</summary>
     public void Set(string fullName, TtlvNode value)
     {
         var (vendor, name) = AttributeNames.Split(fullName);
-        var v = value.WithTag(Tag.AttributeValue);
-        int i = Attributes.FindIndex(a => a.FullName == fullName && a.Index == 0);
+        var v = value.Tag == Tag.AttributeValue ? value : value.WithTag(Tag.AttributeValue);
+        int i = IndexOf(fullName, 0);
         if (i >= 0) Attributes[i] = StoredAttribute.Of(vendor, name, 0, v);
         else Attributes.Add(StoredAttribute.Of(vendor, name, 0, v));
     }

@@ -6,7 +6,7 @@ namespace Harness.Kmip.Server.Operations;
 /// <summary>Creation of managed objects: identifiers, the attributes the server sets, client attributes checked.</summary>
 public static class ObjectFactory
 {
-    public static string NewId() => Guid.NewGuid().ToString();
+    public static string NewId() => Guid.CreateVersion7().ToString();
 
     /// <summary>
     /// A new object with the attributes the server sets at creation (KMIP 1.4 §3, 2.1 §4): identifiers, type, state,

@@ -1,4 +1,5 @@
 using Harness.Kmip.Server.Operations;
+using Harness.Kmip.Server.Storage;
 using Microsoft.Extensions.Logging;
 
 namespace Harness.Kmip.Server;
@@ -92,7 +93,7 @@ public sealed class MessageProcessor(KmsState kms)
         if (items.Count == 0) throw new KmipException(ResultReason.InvalidMessage, "the message has no batch items");
         if (items.Count > kms.Options.MaxBatchItems)
             throw ServerLimits.Exceeded(version, $"the message has {items.Count} batch items; this server takes at most {kms.Options.MaxBatchItems} per message");
-        foreach (var child in request.Items)
+        foreach (var child in request.Children)
             if (child.Tag is not (Tag.RequestHeader or Tag.BatchItem))
                 throw new KmipException(ResultReason.InvalidMessage, $"unexpected {TagNames.Name(child.RawTag)} in the Request Message");
         CheckMessageExtensions(header, items, version);
@@ -108,7 +109,7 @@ public sealed class MessageProcessor(KmsState kms)
         bool changes = resolved.Any(r => r.Operation is not null && r.Operation.MayChange(kms, r.Payload!));
         var ctx = new RequestContext(kms, client, version, kms.Time.GetUtcNow()) { HoldsWriteLock = changes };
         var responses = new List<TtlvNode>();
-        Task durable = Task.CompletedTask;
+        ObjectStore.Publication publication = default;
         long length = 64; // the response header
         KmipException? tooLarge = null;
 
@@ -151,14 +152,14 @@ public sealed class MessageProcessor(KmsState kms)
                     break;
                 }
             }
-            if (!ctx.Changes.IsEmpty) durable = kms.Store.Publish(ctx.Changes.Staged);
+            if (!ctx.Changes.IsEmpty) publication = kms.Store.Publish(ctx.Changes.Staged);
         }
 
         if (changes) lock (kms.Store.WriteLock) RunAll();
         else RunAll();
 
         var response = Response(version, responses, ctx.Now);
-        return new ProcessedMessage(response, durable);
+        return new ProcessedMessage(response, publication.CommitAsync());
     }
 
     /// <summary>

@@ -14,6 +14,6 @@ public static class Validation
         if (node.Type == ItemType.Enumeration && node.Tag != Tag.AttributeValue && !EnumNames.IsDefined(node.RawTag, node.AsEnum))
             throw new KmipException(ResultReason.InvalidField,
                 $"0x{node.AsEnum:X8} is not a valid {TagNames.Name(node.RawTag)} (enumeration value out of range)");
-        foreach (var child in node.Items) CheckTree(child);
+        foreach (var child in node.Children) CheckTree(child);
     }
 }

@@ -13,11 +13,16 @@ public sealed class RootKey : IDisposable
     private const byte FormatVersion = 1;
     private const int Header = 1 + 8 + 12 + 32 + 16 + 12 + 16;
     private readonly byte[] _key;
+    // The cipher under the root key, made once (an AES-GCM context per seal cost as much as the sealing); AesGcm is
+    // not safe for concurrent use, so calls take turns on it: wrapping a 32-byte data key is short.
+    private readonly AesGcm _wrap;
+    private bool _disposed;
 
     public RootKey(byte[] key)
     {
         if (key.Length != 32) throw new ArgumentException($"a root key is 32 bytes (AES-256), got {key.Length}");
         _key = key.ToArray();
+        _wrap = new AesGcm(_key, 16);
         Id = SHA256.HashData(_key).AsSpan(0, 8).ToArray();
     }
 
@@ -81,8 +86,11 @@ public sealed class RootKey : IDisposable
         RandomNumberGenerator.Fill(dek);
         var dekNonce = span.Slice(9, 12);
         RandomNumberGenerator.Fill(dekNonce);
-        using (var wrap = new AesGcm(_key, 16))
-            wrap.Encrypt(dekNonce, dek, span.Slice(21, 32), span.Slice(53, 16), aad);
+        lock (_wrap)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            _wrap.Encrypt(dekNonce, dek, span.Slice(21, 32), span.Slice(53, 16), aad);
+        }
         var nonce = span.Slice(69, 12);
         RandomNumberGenerator.Fill(nonce);
         using (var gcm = new AesGcm(dek, 16))
@@ -100,8 +108,11 @@ public sealed class RootKey : IDisposable
                 $"sealed under root key {Convert.ToHexString(sealedBlob.Slice(1, 8)).ToLowerInvariant()}, not under the loaded root key {IdHex}");
         var aad = System.Text.Encoding.UTF8.GetBytes(associatedData);
         Span<byte> dek = stackalloc byte[32];
-        using (var wrap = new AesGcm(_key, 16))
-            wrap.Decrypt(sealedBlob.Slice(9, 12), sealedBlob.Slice(21, 32), sealedBlob.Slice(53, 16), dek, aad);
+        lock (_wrap)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            _wrap.Decrypt(sealedBlob.Slice(9, 12), sealedBlob.Slice(21, 32), sealedBlob.Slice(53, 16), dek, aad);
+        }
         var plaintext = new byte[sealedBlob.Length - Header];
         using (var gcm = new AesGcm(dek, 16))
             gcm.Decrypt(sealedBlob.Slice(69, 12), sealedBlob[Header..], sealedBlob.Slice(81, 16), plaintext, aad);
@@ -109,5 +120,14 @@ public sealed class RootKey : IDisposable
         return plaintext;
     }
 
-    public void Dispose() => CryptographicOperations.ZeroMemory(_key);
+    /// <summary>Forgets the key: sealing or opening with it afterwards throws <see cref="ObjectDisposedException"/>.</summary>
+    public void Dispose()
+    {
+        lock (_wrap)
+        {
+            _disposed = true;
+            _wrap.Dispose();
+            CryptographicOperations.ZeroMemory(_key);
+        }
+    }
 }

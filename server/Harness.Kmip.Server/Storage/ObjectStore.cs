@@ -39,18 +39,50 @@ public sealed class ObjectStore
     /// <summary>What a client identity holds now (published objects only).</summary>
     public ClientUsage UsageOf(string owner) => _usage.GetValueOrDefault(owner);
 
-    /// <summary>Swaps the changed objects in and queues them for the durable store. Call under <see cref="WriteLock"/>.</summary>
-    public Task Publish(IEnumerable<ManagedObject> changed)
+    /// <summary>
+    /// Swaps the changed objects in (call under <see cref="WriteLock"/>). The returned publication makes them durable:
+    /// call <see cref="Publication.CommitAsync"/> after releasing the lock (sealing and encoding happen there, outside
+    /// the lock), and acknowledge the client only once it completes.
+    /// </summary>
+    public Publication Publish(IEnumerable<ManagedObject> changed)
     {
-        var records = new List<ObjectRecord>();
+        var published = new List<ManagedObject>();
         foreach (var obj in changed)
         {
             obj.Version++;
             Account(_objects.GetValueOrDefault(obj.Id), obj);
             _objects[obj.Id] = obj;
-            records.Add(ToRecord(obj));
+            published.Add(obj);
         }
-        return _durable.CommitAsync(records);
+        return new Publication(this, published, _rootKey);
+    }
+
+    /// <summary>Objects just published, to be made durable (<see cref="ObjectStore.Publish"/>).</summary>
+    public readonly struct Publication
+    {
+        private readonly ObjectStore? _store;
+        private readonly List<ManagedObject>? _objects;
+        private readonly RootKey? _rootKey;
+
+        internal Publication(ObjectStore store, List<ManagedObject> objects, RootKey rootKey)
+        {
+            _store = store;
+            _objects = objects;
+            _rootKey = rootKey;
+        }
+
+        /// <summary>Seals and encodes the objects and commits them; completes once they are on stable storage.</summary>
+        public Task CommitAsync()
+        {
+            if (_store is null || _objects!.Count == 0) return Task.CompletedTask;
+            var records = new ObjectRecord[_objects.Count];
+            try
+            {
+                for (int i = 0; i < records.Length; i++) records[i] = ToRecord(_objects[i], _rootKey!);
+            }
+            catch (Exception ex) { return Task.FromException(ex); }
+            return _store._durable.CommitAsync(records);
+        }
     }
 
     /// <summary>Counts <paramref name="now"/> in its owner's usage in place of <paramref name="old"/> (its published version, if any).</summary>
@@ -85,10 +117,14 @@ public sealed class ObjectStore
             copy.Set(Operations.Administration.ShreddedAttribute, TtlvNode.DateTime(Tag.AttributeValue, now));
             shredded.Add(copy);
         }
-        return Publish(shredded);
+        return Publish(shredded).CommitAsync();
     }
 
-    private ObjectRecord ToRecord(ManagedObject obj)
+    /// <summary>
+    /// The object as the durable store keeps it. Runs outside the write lock, so two versions of one object may reach
+    /// the store out of order: the store keeps the highest <see cref="ManagedObject.Version"/>.
+    /// </summary>
+    private static ObjectRecord ToRecord(ManagedObject obj, RootKey rootKey)
     {
         // The Digest is derived from the key material (a clear SHA-256 confirms a guess of a weak secret): it is not
         // stored; loading recomputes it from the sealed material.
@@ -96,12 +132,12 @@ public sealed class ObjectStore
         byte[]? sealedValue = null;
         if (obj.Value is { } value)
         {
-            if (obj.SealedValue is { } cached && ReferenceEquals(cached.RootKey, _rootKey) && ReferenceEquals(cached.Value, value))
+            if (obj.SealedValue is { } cached && ReferenceEquals(cached.RootKey, rootKey) && ReferenceEquals(cached.Value, value))
                 sealedValue = cached.Sealed;
             else
             {
-                sealedValue = _rootKey.Seal(TtlvWriter.Encode(value), obj.Id);
-                obj.SealedValue = (_rootKey, value, sealedValue);
+                sealedValue = rootKey.Seal(TtlvWriter.Encode(value), obj.Id);
+                obj.SealedValue = (rootKey, value, sealedValue);
             }
         }
         return new ObjectRecord(obj.Id, obj.Owner, (int)obj.ObjectType, obj.Version, attributes, sealedValue);

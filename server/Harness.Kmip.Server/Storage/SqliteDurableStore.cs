@@ -25,6 +25,9 @@ public sealed class SqliteDurableStore : IDurableStore
         _connection.Open();
         Execute("PRAGMA journal_mode=WAL;");
         Execute("PRAGMA synchronous=FULL;");
+        // The B-tree pages that inserts and updates walk stay in memory (the default 2 MB is read again from the file
+        // on every commit once a store holds tens of thousands of keys).
+        Execute("PRAGMA cache_size=-16384;");
         Execute("""
             CREATE TABLE IF NOT EXISTS objects (
                 id TEXT PRIMARY KEY,
@@ -47,7 +50,32 @@ public sealed class SqliteDurableStore : IDurableStore
             """);
         // A data directory written before client tenants existed has a clients table without acts_as.
         if (!HasColumn("clients", "acts_as")) Execute("ALTER TABLE clients ADD COLUMN acts_as TEXT;");
+        _upsert = PrepareUpsert();
         _writer = Task.Run(WriteLoopAsync);
+    }
+
+    private readonly (SqliteCommand Command, SqliteParameter Id, SqliteParameter Owner, SqliteParameter Type,
+        SqliteParameter Version, SqliteParameter Attributes, SqliteParameter Sealed) _upsert;
+
+    /// <summary>
+    /// The one statement the writer runs, prepared once. Records are built outside the object store's lock, so two
+    /// versions of an object can arrive out of order: an older version never replaces a newer one.
+    /// </summary>
+    private (SqliteCommand, SqliteParameter, SqliteParameter, SqliteParameter, SqliteParameter, SqliteParameter, SqliteParameter) PrepareUpsert()
+    {
+        var cmd = _connection.CreateCommand();
+        cmd.CommandText = """
+            INSERT INTO objects (id, owner, object_type, version, attributes, sealed_value)
+            VALUES ($id, $owner, $type, $version, $attributes, $sealed)
+            ON CONFLICT(id) DO UPDATE SET version = excluded.version, attributes = excluded.attributes,
+                sealed_value = excluded.sealed_value
+            WHERE excluded.version > objects.version
+            """;
+        var p = (cmd, cmd.Parameters.Add("$id", SqliteType.Text), cmd.Parameters.Add("$owner", SqliteType.Text),
+            cmd.Parameters.Add("$type", SqliteType.Integer), cmd.Parameters.Add("$version", SqliteType.Integer),
+            cmd.Parameters.Add("$attributes", SqliteType.Blob), cmd.Parameters.Add("$sealed", SqliteType.Blob));
+        cmd.Prepare();
+        return p;
     }
 
     public string Path { get; }
@@ -103,30 +131,17 @@ public sealed class SqliteDurableStore : IDurableStore
                 lock (_connectionLock)
                 {
                     using var tx = _connection.BeginTransaction();
-                    using var cmd = _connection.CreateCommand();
+                    var (cmd, id, owner, type, version, attributes, sealedValue) = _upsert;
                     cmd.Transaction = tx;
-                    cmd.CommandText = """
-                        INSERT INTO objects (id, owner, object_type, version, attributes, sealed_value)
-                        VALUES ($id, $owner, $type, $version, $attributes, $sealed)
-                        ON CONFLICT(id) DO UPDATE SET version = excluded.version, attributes = excluded.attributes,
-                            sealed_value = excluded.sealed_value
-                        """;
-                    var pId = cmd.Parameters.Add("$id", SqliteType.Text);
-                    var pOwner = cmd.Parameters.Add("$owner", SqliteType.Text);
-                    var pType = cmd.Parameters.Add("$type", SqliteType.Integer);
-                    var pVersion = cmd.Parameters.Add("$version", SqliteType.Integer);
-                    var pAttributes = cmd.Parameters.Add("$attributes", SqliteType.Blob);
-                    var pSealed = cmd.Parameters.Add("$sealed", SqliteType.Blob);
-                    cmd.Prepare();
                     foreach (var (records, _) in batch)
                         foreach (var rec in records)
                         {
-                            pId.Value = rec.Id;
-                            pOwner.Value = rec.Owner;
-                            pType.Value = rec.ObjectType;
-                            pVersion.Value = rec.Version;
-                            pAttributes.Value = rec.Attributes;
-                            pSealed.Value = (object?)rec.SealedValue ?? DBNull.Value;
+                            id.Value = rec.Id;
+                            owner.Value = rec.Owner;
+                            type.Value = rec.ObjectType;
+                            version.Value = rec.Version;
+                            attributes.Value = rec.Attributes;
+                            sealedValue.Value = (object?)rec.SealedValue ?? DBNull.Value;
                             cmd.ExecuteNonQuery();
                         }
                     tx.Commit();
@@ -184,6 +199,10 @@ public sealed class SqliteDurableStore : IDurableStore
     {
         _queue.Writer.TryComplete();
         await _writer.ConfigureAwait(false);
-        lock (_connectionLock) _connection.Dispose();
+        lock (_connectionLock)
+        {
+            _upsert.Command.Dispose();
+            _connection.Dispose();
+        }
     }
 }

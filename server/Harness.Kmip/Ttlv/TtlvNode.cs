@@ -27,6 +27,9 @@ public sealed class TtlvNode
     /// <summary>Children of a structure (empty for every other type).</summary>
     public IReadOnlyList<TtlvNode> Items => _ref as List<TtlvNode> ?? (IReadOnlyList<TtlvNode>)Array.Empty<TtlvNode>();
 
+    /// <summary>The children as a span: what codec loops walk (a foreach over <see cref="Items"/> allocates an enumerator per structure).</summary>
+    public ReadOnlySpan<TtlvNode> Children => _ref is List<TtlvNode> list ? System.Runtime.InteropServices.CollectionsMarshal.AsSpan(list) : default;
+
     public long Number => _number;
 
     // ---- factories -------------------------------------------------------------------------------------------

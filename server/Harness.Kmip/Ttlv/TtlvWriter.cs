@@ -79,7 +79,7 @@ public static class TtlvWriter
         if (node.Type == ItemType.Structure)
         {
             length = 0;
-            foreach (var c in node.Items) length += 8 + Padded(Measure(c, lengths));
+            foreach (var c in node.Children) length += 8 + Padded(Measure(c, lengths));
         }
         else length = ValueLength(node);
         lengths[at] = length;
@@ -99,7 +99,7 @@ public static class TtlvWriter
     private static int SumChildren(TtlvNode node)
     {
         int sum = 0;
-        foreach (var c in node.Items) sum += EncodedLength(c);
+        foreach (var c in node.Children) sum += EncodedLength(c);
         return sum;
     }
 
@@ -112,7 +112,7 @@ public static class TtlvWriter
         {
             case ItemType.Structure:
                 int offset = 0;
-                foreach (var c in node.Items) offset += Write(c, value[offset..], lengths, ref cursor);
+                foreach (var c in node.Children) offset += Write(c, value[offset..], lengths, ref cursor);
                 break;
             case ItemType.Integer:
             case ItemType.Enumeration:
