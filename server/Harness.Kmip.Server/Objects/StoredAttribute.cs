@@ -20,21 +20,25 @@ public sealed record StoredAttribute(string? Vendor, string Name, int Index, Ttl
     private static readonly ConcurrentDictionary<string, string> s_names = new(StringComparer.Ordinal);
 
     /// <summary>
-    /// The attribute, as one shared instance when its value is a small scalar (enumeration, integer, boolean, interval):
-    /// a hundred thousand keys hold the same Object Type, State, Cryptographic Algorithm and Length, usage mask and
-    /// handling flags, and names read back from the store are one string each, not one per object. Values and instances
-    /// are immutable; at most 4,096 of each are kept.
+    /// The attribute, as one shared instance when its value is a small scalar (enumeration, integer, boolean, interval,
+    /// date): a hundred thousand keys hold the same Object Type, State, Cryptographic Algorithm and Length, usage mask
+    /// and handling flags, keys made in the same second the same dates, and names read back from the store are one
+    /// string each, not one per object. Values and instances are immutable; at most 4,096 of each are kept, and when
+    /// the instances are that many they are forgotten and sharing starts again (the dates of today's keys, not of the
+    /// first hour's).
     /// </summary>
     public static StoredAttribute Of(string? vendor, string name, int index, TtlvNode value)
     {
         vendor = vendor is null ? null : Share(vendor);
         name = Share(name);
-        if (value.Type is not (ItemType.Enumeration or ItemType.Integer or ItemType.LongInteger or ItemType.Boolean or ItemType.Interval))
+        if (value.Type is not (ItemType.Enumeration or ItemType.Integer or ItemType.LongInteger or ItemType.Boolean
+            or ItemType.Interval or ItemType.DateTime))
             return new StoredAttribute(vendor, name, index, value);
         var key = (vendor, name, index, value.RawTag, value.Type, value.Number);
         if (s_shared.TryGetValue(key, out var shared)) return shared;
         var created = new StoredAttribute(vendor, name, index, value);
-        return s_shared.Count < SharedCapacity ? s_shared.GetOrAdd(key, created) : created;
+        if (s_shared.Count >= SharedCapacity) s_shared.Clear();
+        return s_shared.GetOrAdd(key, created);
     }
 
     private static string Share(string text)

@@ -26,7 +26,11 @@ public sealed class LocateOperation : KmipOperation
         bool stateAsked = criteria.Any(c => c.FullName == AttributeNames.State);
         var groups = criteria.GroupBy(c => c.FullName).ToList();
 
-        var matches = ctx.Changes.All
+        // A Name with a Name Value narrows the search to the objects the name index lists; otherwise every object.
+        var byName = groups.FirstOrDefault(g => g.Key == AttributeNames.Name)?.Select(c => c.Value.Child(Tag.NameValue))
+            .FirstOrDefault(v => v is { Type: ItemType.TextString })?.AsText;
+        var candidates = byName is null ? ctx.Changes.All : ctx.Changes.MaybeNamed(ctx.Client.Id, byName);
+        var matches = candidates
             .Where(o => o.Owner == ctx.Client.Id)
             .Select(o => Lifecycle.WithDueTransitions(o, ctx.Now))
             .Where(o => stateAsked || !Lifecycle.IsDestroyed(o.State))

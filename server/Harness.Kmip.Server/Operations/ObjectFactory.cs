@@ -52,7 +52,7 @@ public static class ObjectFactory
     /// The Random Number Generator attribute (KMIP 1.4 §3.44) of keys the server generates: .NET's
     /// RandomNumberGenerator, i.e. the operating system's CSPRNG, a DRBG.
     /// </summary>
-    public static TtlvNode RandomNumberGeneratorAttribute => TtlvNode.Structure(Tag.AttributeValue,
+    public static readonly TtlvNode RandomNumberGeneratorAttribute = TtlvNode.Structure(Tag.AttributeValue,
         TtlvNode.Enumeration(Tag.RNGAlgorithm, RNGAlgorithm.DRBG));
 
     /// <summary>Sets the flags derived from Sensitive and Extractable once the client's attributes are applied (KMIP 1.4 §3.46–3.49).</summary>
@@ -97,7 +97,7 @@ public static class ObjectFactory
         if (text is null) throw new KmipException(ResultReason.InvalidField, "Name must hold a Name Value");
         if (self is not null && self.All(AttributeNames.Name).Any(n => n.Value.Child(Tag.NameValue)?.AsText == text))
             throw new KmipException(ctx.Version.IsV2 ? ResultReason.NonUniqueNameAttribute : ResultReason.InvalidField, $"the name '{text}' is given twice");
-        foreach (var other in ctx.Changes.All)
+        foreach (var other in ctx.Changes.MaybeNamed(ctx.Client.Id, text))
         {
             if (other.Id == selfId || other.Owner != ctx.Client.Id || Lifecycle.IsDestroyed(other.State)) continue;
             foreach (var n in other.All(AttributeNames.Name))

@@ -13,6 +13,9 @@ public sealed class ObjectStore
 {
     private readonly ConcurrentDictionary<string, ManagedObject> _objects = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, ClientUsage> _usage = new(StringComparer.Ordinal);
+    // Name Values by owner: Create, Register and renames check that a name is unique, and Locate finds by name, without
+    // walking every object (under the write lock, with a hundred thousand keys, that walk stalled every writer).
+    private readonly ConcurrentDictionary<(string Owner, string Name), string[]> _named = new();
     private readonly IDurableStore _durable;
     private RootKey _rootKey;
 
@@ -24,6 +27,7 @@ public sealed class ObjectStore
         {
             var obj = FromRecord(record);
             Account(null, obj);
+            IndexNames(null, obj);
             _objects[obj.Id] = obj;
         }
     }
@@ -34,7 +38,11 @@ public sealed class ObjectStore
 
     public ManagedObject? Find(string id) => _objects.GetValueOrDefault(id);
 
-    public IEnumerable<ManagedObject> All => _objects.Values;
+    /// <summary>Every published object. Walks the map without a snapshot (ConcurrentDictionary.Values would copy it under all its locks).</summary>
+    public IEnumerable<ManagedObject> All => _objects.Select(entry => entry.Value);
+
+    /// <summary>The identifiers of the published objects of <paramref name="owner"/> that have (or had, when destroyed) a Name with this Name Value.</summary>
+    public IReadOnlyList<string> IdsNamed(string owner, string name) => _named.TryGetValue((owner, name), out var ids) ? ids : [];
 
     /// <summary>What a client identity holds now (published objects only).</summary>
     public ClientUsage UsageOf(string owner) => _usage.GetValueOrDefault(owner);
@@ -50,7 +58,11 @@ public sealed class ObjectStore
         foreach (var obj in changed)
         {
             obj.Version++;
-            Account(_objects.GetValueOrDefault(obj.Id), obj);
+            // Published objects never change again: an attribute list that grew by doubling gives its spare slots back.
+            if (obj.Attributes.Capacity - obj.Attributes.Count > 4) obj.Attributes.Capacity = obj.Attributes.Count;
+            var old = _objects.GetValueOrDefault(obj.Id);
+            Account(old, obj);
+            IndexNames(old, obj);
             _objects[obj.Id] = obj;
             published.Add(obj);
         }
@@ -93,6 +105,31 @@ public sealed class ObjectStore
         long bytes = now.AttributeBytes - (old?.AttributeBytes ?? 0);
         if (objects != 0 || bytes != 0)
             _usage.AddOrUpdate(now.Owner, _ => new ClientUsage(objects, bytes), (_, u) => new ClientUsage(u.Objects + objects, u.AttributeBytes + bytes));
+    }
+
+    /// <summary>The Name Value of every Name of the object.</summary>
+    internal static IEnumerable<string> NameValues(ManagedObject? obj)
+    {
+        if (obj is null) yield break;
+        foreach (var a in obj.Attributes)
+            if (a.Vendor is null && a.Name == AttributeNames.Name && a.Value.Child(Tag.NameValue) is { Type: ItemType.TextString } text)
+                yield return text.AsText;
+    }
+
+    /// <summary>Moves the object's entries in the name index from its names in <paramref name="old"/> to those in <paramref name="now"/>.</summary>
+    private void IndexNames(ManagedObject? old, ManagedObject now)
+    {
+        var before = NameValues(old).ToHashSet(StringComparer.Ordinal);
+        var after = NameValues(now).ToHashSet(StringComparer.Ordinal);
+        foreach (var name in before)
+            if (!after.Contains(name))
+                _named.AddOrUpdate((now.Owner, name), [], (_, ids) => ids.Where(id => id != now.Id).ToArray());
+        foreach (var name in after)
+            if (!before.Contains(name))
+                _named.AddOrUpdate((now.Owner, name), [now.Id], (_, ids) => ids.Contains(now.Id) ? ids : [.. ids, now.Id]);
+        foreach (var name in before)
+            if (!after.Contains(name) && _named.TryGetValue((now.Owner, name), out var left) && left.Length == 0)
+                _named.TryRemove(new KeyValuePair<(string, string), string[]>((now.Owner, name), left));
     }
 
     /// <summary>Whether the object counts against its owner's <see cref="KmipServerOptions.MaxObjectsPerClient"/>: every state but destroyed.</summary>
@@ -178,6 +215,17 @@ public sealed class ChangeSet(ObjectStore store)
     public ManagedObject? Find(string id) => _stagedOrNull is not null && _stagedOrNull.TryGetValue(id, out var o) ? o : store.Find(id);
 
     public IEnumerable<ManagedObject> All => store.All.Where(o => !StagedMap.ContainsKey(o.Id)).Concat(StagedMap.Values);
+
+    /// <summary>
+    /// The objects of <paramref name="owner"/> that may have a Name with this Name Value: the published ones the name
+    /// index lists, as this message sees them, and every object this message staged. Callers check the name themselves.
+    /// </summary>
+    public IEnumerable<ManagedObject> MaybeNamed(string owner, string name)
+    {
+        foreach (var id in store.IdsNamed(owner, name))
+            if (!StagedMap.ContainsKey(id) && store.Find(id) is { } published) yield return published;
+        foreach (var staged in StagedMap.Values) yield return staged;
+    }
 
     /// <summary>A private copy of the object to change, staged for publication.</summary>
     public ManagedObject Edit(ManagedObject obj)
