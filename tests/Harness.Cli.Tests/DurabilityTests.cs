@@ -10,13 +10,21 @@ namespace Harness.Cli.Tests;
 /// <summary>
 /// Acceptance: "A kill -9 during a stream of Creates, then restart: every acknowledged key is returned by Get with
 /// identical bytes." The server is a real `harness serve` process; SIGKILL gives it no chance to flush anything.
+/// In the suite: one kill after 1,000 keys. As a load test, on the same code: HARNESS_DURABILITY_ROUNDS kills, each
+/// after HARNESS_DURABILITY_KEYS acknowledged keys or HARNESS_DURABILITY_SECONDS, every key of every round checked
+/// after each restart, e.g.
+/// <c>HARNESS_DURABILITY_ROUNDS=5 HARNESS_DURABILITY_KEYS=20000 HARNESS_DURABILITY_SECONDS=60 dotnet test tests/Harness.Cli.Tests --filter KillDashNine --logger "console;verbosity=detailed"</c>.
 /// </summary>
 [Collection(ServerProcesses.Name)]
 public sealed class DurabilityTests(ITestOutputHelper output)
 {
     private const int Connections = 8;
-    private const int KillAfterAcknowledged = 1000;
-    private static readonly TimeSpan KillAfterAtMost = TimeSpan.FromSeconds(2);
+    private static readonly int Rounds = Setting("HARNESS_DURABILITY_ROUNDS", 1);
+    private static readonly int KillAfterAcknowledged = Setting("HARNESS_DURABILITY_KEYS", 1000);
+    private static readonly TimeSpan KillAfterAtMost = TimeSpan.FromSeconds(Setting("HARNESS_DURABILITY_SECONDS", 2));
+
+    private static int Setting(string name, int fallback) =>
+        int.TryParse(Environment.GetEnvironmentVariable(name), out var value) && value > 0 ? value : fallback;
     private static readonly ProtocolVersion Version = ProtocolVersion.V1_4;
 
     [Fact]
@@ -26,6 +34,13 @@ public sealed class DurabilityTests(ITestOutputHelper output)
         var pki = TestPki.Init(dir.Sub("pki"));
         var data = dir.Sub("data");
         var acknowledged = new ConcurrentDictionary<string, byte[]>();
+        for (int round = 1; round <= Rounds; round++)
+            await KillDuringCreatesThenCheckAsync(pki, data, acknowledged, round);
+    }
+
+    private async Task KillDuringCreatesThenCheckAsync(PkiPaths pki, string data, ConcurrentDictionary<string, byte[]> acknowledged, int round)
+    {
+        int before = acknowledged.Count;
 
         // 1. serve, 8 connections streaming Create+Get (one batch: Get uses the ID Placeholder Create set), each ack recorded
         using (var serve = await ServeProcess.StartAsync(pki.Directory, data))
@@ -56,7 +71,7 @@ public sealed class DurabilityTests(ITestOutputHelper output)
                     var key = KmipManagedObject.Parse(response.BatchItems[1].EnsureSuccess().RequiredPayload);
                     key.UniqueIdentifier.Should().Be(id);
                     acknowledged[id] = key.KeyMaterial!;
-                    if (acknowledged.Count >= KillAfterAcknowledged) enough.TrySetResult();
+                    if (acknowledged.Count - before >= KillAfterAcknowledged) enough.TrySetResult();
                 }
             })).ToArray();
 
@@ -72,8 +87,8 @@ public sealed class DurabilityTests(ITestOutputHelper output)
             serve.Process.HasExited.Should().BeTrue();
             endings.Should().HaveCount(Connections).And.OnlyContain(e => e == "lost at the kill",
                 "all 8 connections were still streaming when the server was killed");
-            output.WriteLine($"killed after {atKill} acknowledged keys ({acknowledged.Count} once every connection had noticed)");
-            acknowledged.Should().NotBeEmpty("some Creates were acknowledged before the kill");
+            output.WriteLine($"round {round}: killed after {atKill - before:N0} acknowledged keys ({acknowledged.Count - before:N0} once every connection had noticed; {acknowledged.Count:N0} in all)");
+            acknowledged.Count.Should().BeGreaterThan(before, "some Creates were acknowledged before the kill");
         }
 
         // 2. restart on the same data directory, within a bounded time
@@ -108,7 +123,8 @@ public sealed class DurabilityTests(ITestOutputHelper output)
                 }
             }
         }));
-        problems.Should().BeEmpty($"all {ids.Length} acknowledged keys survive a kill -9");
+        problems.Should().BeEmpty($"all {ids.Length} acknowledged keys survive {round} kill -9");
+        output.WriteLine($"round {round}: all {ids.Length:N0} acknowledged keys returned with identical bytes");
     }
 
     private static KmipClientOptions Options(PkiPaths pki, int port) =>

@@ -126,6 +126,43 @@ public sealed class VectorsAndBenchTests(ServeFixture server) : IClassFixture<Se
     }
 
     [Fact]
+    public async Task Fuzz_AServerThatNeverAnswers_CountsHangs_AndSavesEachMessageThatHung()
+    {
+        using var pki = TestPki.CreateInMemory();
+        await using var silent = new Harness.Cli.Bench.CannedReplyServer(pki.Server, []); // reads every message, answers nothing
+        using var saved = new TempDir("harness-fuzz-hangs-");
+        var options = new Harness.Kmip.Client.KmipClientOptions
+        {
+            Host = "127.0.0.1", Port = silent.Endpoint.Port, ClientCertificate = pki.Client, TrustedCa = pki.Ca.PublicCertificate,
+        };
+
+        var report = await new Harness.Cli.Fuzzing.FuzzRun(options, seed: 1, messages: 3, limit: TimeSpan.FromSeconds(60), connections: 1)
+            .RunAsync(null, _ => { }, TestContext.Current.CancellationToken, saved.Path);
+
+        report.Hung.Should().BeGreaterThan(0);
+        report.SavedHangs.Should().HaveCount((int)report.Hung);
+        foreach (var file in report.SavedHangs)
+        {
+            Path.GetDirectoryName(file).Should().Be(saved.Path);
+            new FileInfo(file).Length.Should().BeGreaterThanOrEqualTo(8, "the message that hung, from its header on");
+        }
+        report.Lines(1).Should().Contain(l => l.StartsWith("  messages that hung: ") && l.Contains("hang-1.ttlv"));
+        report.Passed.Should().BeFalse();
+    }
+
+    [Fact]
+    public async Task Fuzz_SaveIsAFile_ExitsWith2BeforeSendingAnything()
+    {
+        using var dir = new TempDir("harness-fuzz-save-");
+        var file = Path.Combine(dir.Path, "not-a-folder");
+        File.WriteAllText(file, "x");
+
+        using var run = await Cli.RunAsync("fuzz", "--target", server.Target, "--pki", server.Pki.Directory, "--save", file);
+
+        Cli.ReasonOf(run).Should().Contain("--save").And.Contain("is a file").And.Contain("hang-N.ttlv");
+    }
+
+    [Fact]
     public async Task Fuzz_TargetBeyondThisMachine_ExitsWith2()
     {
         using var run = await Cli.RunAsync("fuzz", "--target", "10.1.2.3:5696", "--pki", server.Pki.Directory);

@@ -18,11 +18,12 @@ public static class ReportWriter
     /// <summary>
     /// Why the reports could not be written to <paramref name="folder"/>, or null when they can: checked before a run, so
     /// that a run never ends by losing its report. The check leaves nothing behind (a folder it had to create is removed).
+    /// <paramref name="contents"/> names what goes there, for the message about a file given instead of a folder.
     /// </summary>
-    public static string? CannotWriteTo(string folder)
+    public static string? CannotWriteTo(string folder, string contents = "report.html, report.json and report.xml")
     {
         var full = Path.GetFullPath(folder);
-        if (File.Exists(full)) return $"{folder} is a file; give a folder for report.html, report.json and report.xml";
+        if (File.Exists(full)) return $"{folder} is a file; give a folder for {contents}";
         var created = new List<string>();
         for (var d = full; !Directory.Exists(d); d = Path.GetDirectoryName(d)!)
         {

@@ -7,7 +7,7 @@ using Harness.Pki;
 namespace Harness.Cli.Commands;
 
 /// <summary>
-/// `harness fuzz --target HOST:PORT --pki DIR [--messages N] [--seed S] [--seconds T] [--connections C] [--keep]`:
+/// `harness fuzz --target HOST:PORT --pki DIR [--messages N] [--seed S] [--seconds T] [--connections C] [--save DIR] [--keep]`:
 /// sends mutated KMIP messages (<see cref="MessageMutator"/>) to a KMS on this machine and reports how it answered,
 /// closed or hung, the largest response, and how a well-behaved client fared meanwhile. Loopback targets only. Exit 0
 /// when nothing hung and the other client was never refused nor kept waiting a second; objects the fuzzing made are
@@ -23,6 +23,7 @@ public static class FuzzCommand
         Define.Value("seed", "S", "the seed of the mutations (the same seed sends the same messages)", "1"),
         Define.Value("seconds", "T", "stop after this long even if messages remain", "600"),
         Define.Value("connections", "C", "connections sending at once", "4"),
+        Define.Value("save", "DIR", "write each message that hung to DIR/hang-N.ttlv (read it with ./harness ttlv dump, replay it with any client)"),
         Define.Switch("keep", "leave the objects the fuzzing made on the server"));
 
     public static async Task<int> RunAsync(Args args)
@@ -35,6 +36,9 @@ public static class FuzzCommand
         int seed = args.Int("seed", 1);
         int seconds = args.Positive("seconds", 600);
         int connections = args.Positive("connections", 4);
+        var save = args.Get("save") is { } saveText ? Path.GetFullPath(saveText) : null;
+        if (save is not null && Harness.Certification.ReportWriter.CannotWriteTo(save, "hang-N.ttlv files") is { } why)
+            throw new UsageException($"--save {why}");
         var made = new TestObjects(target.Address.ToString(), target.Port, paths);
 
         using var progress = ProgressLine.ForStderr();
@@ -43,7 +47,7 @@ public static class FuzzCommand
         {
             report = await new FuzzRun(options, seed, messages, TimeSpan.FromSeconds(seconds), connections)
                 .RunAsync((done, total) => progress.Show("fuzz", (int)Math.Min(done, int.MaxValue), (int)Math.Min(total, int.MaxValue), " messages"),
-                    made.Note, CancellationToken.None);
+                    made.Note, CancellationToken.None, save);
         }
         catch (Exception ex) when (ex is KmipConnectionException or IOException)
         {

@@ -19,6 +19,9 @@ public sealed class FuzzReport
     public long CanaryFailures;
     public double CanarySlowestMs;
     public readonly Dictionary<string, long> Reasons = new(StringComparer.Ordinal);
+
+    /// <summary>The files the messages that hung were written to (with --save).</summary>
+    public readonly List<string> SavedHangs = new();
     public TimeSpan Duration;
 
     /// <summary>Passed: nothing hung, the canary never failed and never waited a second.</summary>
@@ -33,6 +36,8 @@ public sealed class FuzzReport
             yield return "  result reasons: " + string.Join(", ", Reasons.OrderByDescending(r => r.Value).Take(8).Select(r => $"{r.Key} {r.Value:N0}"));
         yield return $"  largest response {LargestResponse:N0} bytes; slowest answer {SlowestAnswerMs:0} ms";
         yield return $"  another client's Get meanwhile: {CanaryProbes:N0} probes, slowest {CanarySlowestMs:0} ms, {CanaryFailures:N0} failed";
+        if (SavedHangs.Count > 0) yield return "  messages that hung: " + string.Join(", ", SavedHangs);
+        else if (Hung > 0) yield return "  rerun with --save DIR to keep the messages that hung";
         yield return Passed ? "fuzz: PASSED (no hang; the other client was never refused nor kept waiting a second)"
                             : "fuzz: FAILED (a hang, or the other client was refused or waited a second or more)";
     }
@@ -46,7 +51,8 @@ public sealed class FuzzRun(KmipClientOptions options, int seed, long messages, 
 {
     private static readonly TimeSpan Hang = TimeSpan.FromSeconds(5);
 
-    public async Task<FuzzReport> RunAsync(Action<long, long>? progress, Action<TtlvNode> onResponse, CancellationToken ct)
+    /// <param name="saveHangsTo">a folder for the messages that hung (hang-N.ttlv), or null</param>
+    public async Task<FuzzReport> RunAsync(Action<long, long>? progress, Action<TtlvNode> onResponse, CancellationToken ct, string? saveHangsTo = null)
     {
         var report = new FuzzReport();
         var fuzzOptions = options with { ReceiveTimeout = Hang, MaxResponseLength = 256 << 20 };
@@ -88,7 +94,16 @@ public sealed class FuzzRun(KmipClientOptions options, int seed, long messages, 
                     }
                     catch (KmipTimeoutException)
                     {
-                        lock (gate) report.Hung++;
+                        lock (gate)
+                        {
+                            report.Hung++;
+                            if (saveHangsTo is not null)
+                            {
+                                var file = Path.Combine(saveHangsTo, $"hang-{report.Hung}.ttlv");
+                                File.WriteAllBytes(file, bytes);
+                                report.SavedHangs.Add(file);
+                            }
+                        }
                         await client.DisposeAsync().ConfigureAwait(false);
                         client = null;
                     }
