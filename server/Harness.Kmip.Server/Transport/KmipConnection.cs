@@ -106,6 +106,11 @@ internal sealed class KmipConnection(KmsState kms, MessageProcessor processor, C
                     try
                     {
                         var request = TtlvReader.Decode(message.Span, limits);
+                        // With inline socket completions (the launcher's default) this code runs on a socket event
+                        // thread, which serves every other connection's events too: a message that may run long (many
+                        // batch items, a Locate over a large store, a large message) continues on the thread pool, so
+                        // that one client's expensive requests do not hold up another client's Get.
+                        if (MayRunLong(request, total)) await Task.Yield();
                         var processed = processor.Process(request, client);
                         response = processed.Response;
                         try { await processed.Durable.ConfigureAwait(false); }
@@ -142,6 +147,19 @@ internal sealed class KmipConnection(KmsState kms, MessageProcessor processor, C
             deadline.Dispose();
             kms.LeaveConnection(client.Id);
         }
+    }
+
+    /// <summary>More than one batch item, a Locate, or more than 16 KiB: work that can take far longer than a Get.</summary>
+    internal static bool MayRunLong(TtlvNode request, int length)
+    {
+        if (length > 16 * 1024) return true;
+        int items = 0;
+        foreach (var child in request.Children)
+        {
+            if (child.Tag != Tag.BatchItem) continue;
+            if (++items > 1 || child.Child(Tag.Operation) is { Type: ItemType.Enumeration } op && op.AsEnum == (uint)Operation.Locate) return true;
+        }
+        return false;
     }
 
     internal static async ValueTask<bool> ReadFullyAsync(Stream s, Memory<byte> into, CancellationToken ct)
