@@ -39,9 +39,10 @@ public sealed class ManagedObject
 
     /// <summary>
     /// The key material as last sealed for the store, with the value and root key it was sealed from: an attribute change
-    /// reuses it instead of sealing the same material again.
+    /// reuses it instead of sealing the same material again. Set while the record is built outside the store's lock and
+    /// read by clones made meanwhile, so it is one reference, written and read whole.
     /// </summary>
-    internal (object RootKey, TtlvNode Value, byte[] Sealed)? SealedValue { get; set; }
+    internal SealedMaterial? SealedValue { get; set; }
 
     public ManagedObject Clone() => new(Id, ObjectType, Owner, Sequence)
     {
@@ -107,3 +108,6 @@ public sealed class ManagedObject
 
     public IEnumerable<string> Names => Attributes.Select(a => a.FullName).Distinct();
 }
+
+/// <summary>Key material as sealed for the store: the root key and value it was sealed from, and the sealed bytes.</summary>
+internal sealed record SealedMaterial(object RootKey, TtlvNode Value, byte[] Sealed);

@@ -174,7 +174,7 @@ public sealed class ObjectStore
             else
             {
                 sealedValue = rootKey.Seal(TtlvWriter.Encode(value), obj.Id);
-                obj.SealedValue = (rootKey, value, sealedValue);
+                obj.SealedValue = new SealedMaterial(rootKey, value, sealedValue);
             }
         }
         return new ObjectRecord(obj.Id, obj.Owner, (int)obj.ObjectType, obj.Version, attributes, sealedValue);
@@ -191,7 +191,7 @@ public sealed class ObjectStore
         if (r.SealedValue is not null)
         {
             obj.Value = TtlvReader.Decode(_rootKey.Open(r.SealedValue, r.Id));
-            obj.SealedValue = (_rootKey, obj.Value, r.SealedValue);
+            obj.SealedValue = new SealedMaterial(_rootKey, obj.Value, r.SealedValue);
             Operations.ObjectFactory.SetDigest(obj);
         }
         return obj;
