@@ -107,6 +107,17 @@ public sealed class ManagedObject
     public void SetDate(string fullName, DateTimeOffset when) => Set(fullName, TtlvNode.DateTime(Tag.AttributeValue, when));
 
     public IEnumerable<string> Names => Attributes.Select(a => a.FullName).Distinct();
+
+    /// <summary>The Name Value of each of the object's Names.</summary>
+    public IEnumerable<string> NameValues
+    {
+        get
+        {
+            foreach (var a in Attributes)
+                if (a.Vendor is null && a.Name == AttributeNames.Name && a.Value.Child(Tag.NameValue) is { Type: ItemType.TextString } text)
+                    yield return text.AsText;
+        }
+    }
 }
 
 /// <summary>Key material as sealed for the store: the root key and value it was sealed from, and the sealed bytes.</summary>

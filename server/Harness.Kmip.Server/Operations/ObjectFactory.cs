@@ -95,15 +95,14 @@ public static class ObjectFactory
     {
         var text = nameValue.Child(Tag.NameValue)?.AsText;
         if (text is null) throw new KmipException(ResultReason.InvalidField, "Name must hold a Name Value");
-        if (self is not null && self.All(AttributeNames.Name).Any(n => n.Value.Child(Tag.NameValue)?.AsText == text))
+        if (self is not null && self.NameValues.Contains(text))
             throw new KmipException(ctx.Version.IsV2 ? ResultReason.NonUniqueNameAttribute : ResultReason.InvalidField, $"the name '{text}' is given twice");
         foreach (var other in ctx.Changes.MaybeNamed(ctx.Client.Id, text))
         {
             if (other.Id == selfId || other.Owner != ctx.Client.Id || Lifecycle.IsDestroyed(other.State)) continue;
-            foreach (var n in other.All(AttributeNames.Name))
-                if (n.Value.Child(Tag.NameValue)?.AsText == text)
-                    throw new KmipException(ctx.Version.IsV2 ? ResultReason.NonUniqueNameAttribute : ResultReason.InvalidField,
-                        $"another object already has the name '{text}'");
+            if (other.NameValues.Contains(text))
+                throw new KmipException(ctx.Version.IsV2 ? ResultReason.NonUniqueNameAttribute : ResultReason.InvalidField,
+                    $"another object already has the name '{text}'");
         }
     }
 

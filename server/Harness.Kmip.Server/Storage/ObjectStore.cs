@@ -107,29 +107,29 @@ public sealed class ObjectStore
             _usage.AddOrUpdate(now.Owner, _ => new ClientUsage(objects, bytes), (_, u) => new ClientUsage(u.Objects + objects, u.AttributeBytes + bytes));
     }
 
-    /// <summary>The Name Value of every Name of the object.</summary>
-    internal static IEnumerable<string> NameValues(ManagedObject? obj)
-    {
-        if (obj is null) yield break;
-        foreach (var a in obj.Attributes)
-            if (a.Vendor is null && a.Name == AttributeNames.Name && a.Value.Child(Tag.NameValue) is { Type: ItemType.TextString } text)
-                yield return text.AsText;
-    }
-
-    /// <summary>Moves the object's entries in the name index from its names in <paramref name="old"/> to those in <paramref name="now"/>.</summary>
+    /// <summary>
+    /// Moves the object's entries in the name index from its names in <paramref name="old"/> to those in <paramref name="now"/>.
+    /// Runs under <see cref="WriteLock"/> (or while loading), so one writer at a time replaces the arrays readers see.
+    /// </summary>
     private void IndexNames(ManagedObject? old, ManagedObject now)
     {
-        var before = NameValues(old).ToHashSet(StringComparer.Ordinal);
-        var after = NameValues(now).ToHashSet(StringComparer.Ordinal);
-        foreach (var name in before)
-            if (!after.Contains(name))
-                _named.AddOrUpdate((now.Owner, name), [], (_, ids) => ids.Where(id => id != now.Id).ToArray());
-        foreach (var name in after)
-            if (!before.Contains(name))
-                _named.AddOrUpdate((now.Owner, name), [now.Id], (_, ids) => ids.Contains(now.Id) ? ids : [.. ids, now.Id]);
-        foreach (var name in before)
-            if (!after.Contains(name) && _named.TryGetValue((now.Owner, name), out var left) && left.Length == 0)
-                _named.TryRemove(new KeyValuePair<(string, string), string[]>((now.Owner, name), left));
+        var before = old?.NameValues.ToList() ?? [];
+        var after = now.NameValues.ToList();
+        if (before.Count == 0 && after.Count == 0) return; // most keys have no name
+        foreach (var name in before.Except(after, StringComparer.Ordinal))
+        {
+            var key = (now.Owner, name);
+            if (!_named.TryGetValue(key, out var ids)) continue;
+            var left = Array.FindAll(ids, id => id != now.Id);
+            if (left.Length == 0) _named.TryRemove(key, out _);
+            else _named[key] = left;
+        }
+        foreach (var name in after.Except(before, StringComparer.Ordinal))
+        {
+            var key = (now.Owner, name);
+            var ids = _named.GetValueOrDefault(key, []);
+            if (!ids.Contains(now.Id)) _named[key] = [.. ids, now.Id];
+        }
     }
 
     /// <summary>Whether the object counts against its owner's <see cref="KmipServerOptions.MaxObjectsPerClient"/>: every state but destroyed.</summary>
