@@ -105,7 +105,7 @@ public sealed class VectorsAndBenchTests(ServeFixture server) : IClassFixture<Se
 
         run.ExitCode.Should().Be(0, run.Describe());
         var line = run.StdoutLines.Should().ContainSingle(l => l.StartsWith("ceiling:")).Subject;
-        Regex.IsMatch(line, @"^ceiling: [\d,]+ ops/s, p50 .* ms, p99 .* ms, 0 errors \(a TLS server on this machine answering canned bytes\); the KMS reached \d+% of it$")
+        Regex.IsMatch(line, @"^ceiling: [\d,]+ ops/s, p50 .* ms, p99 .* ms, 0 errors \(a TLS server process on this machine answering canned bytes\); the KMS reached \d+% of it$")
             .Should().BeTrue(line);
     }
 

@@ -93,6 +93,7 @@ public static class HarnessCommandLine
     {
         foreach (var c in parent.Subcommands)
         {
+            if (c.Hidden) continue;
             var p = path.Length == 0 ? c.Name : $"{path} {c.Name}";
             yield return (p, c);
             foreach (var child in Commands(c, p)) yield return child;

@@ -23,8 +23,18 @@ public static class BenchCommand
         Define.Value("seconds", "S", "how long to run", "10"),
         Define.Value("version", "VERSION", "the KMIP protocol version of the requests", "1.4"),
         Define.Switch("keep", "leave the keys op create made on the server"),
-        Define.Switch("ceiling", "also run the load against a canned-reply TLS server on this machine: the stack's limit"),
-        BenchSiteCommand.Definition());
+        Define.Switch("ceiling", "also run the load against a canned-reply TLS server process on this machine: the stack's limit"),
+        BenchSiteCommand.Definition(),
+        CeilingServerDefinition());
+
+    /// <summary>`harness bench ceiling-server --folder DIR`, hidden: the child process of --ceiling.</summary>
+    private static Command CeilingServerDefinition()
+    {
+        var command = Define.Command(CannedReplyProcess.CommandName, "the canned-reply server of --ceiling, run by bench itself",
+            a => CannedReplyProcess.ServeAsync(a.Get("folder")!), Define.Value("folder", "DIR", "server.p12 and reply.ttlv", required: true));
+        command.Hidden = true;
+        return command;
+    }
 
     public static async Task<int> RunAsync(Args args)
     {
@@ -77,7 +87,7 @@ public static class BenchCommand
         {
             canned ??= await CreateReplyOfAsync(options, request, made);
             var ceiling = await CeilingAsync(canned, request, connections, seconds, op);
-            Console.WriteLine($"ceiling: {ceiling.Describe()} (a TLS server on this machine answering canned bytes); " +
+            Console.WriteLine($"ceiling: {ceiling.Describe()} (a TLS server process on this machine answering canned bytes); " +
                               $"the KMS reached {100 * result.OpsPerSecond / Math.Max(1, ceiling.OpsPerSecond):0}% of it");
         }
         Console.WriteLine(await made.FinishAsync(keep, "key"));
@@ -94,11 +104,11 @@ public static class BenchCommand
         return reply;
     }
 
-    /// <summary>The same load against a <see cref="CannedReplyServer"/> with a PKI of its own, in this process.</summary>
+    /// <summary>The same load against a <see cref="CannedReplyServer"/> with a PKI of its own, in a process of its own.</summary>
     private static async Task<LoadResult> CeilingAsync(byte[] reply, byte[] request, int connections, int seconds, string op)
     {
         using var pki = TestPki.CreateInMemory();
-        await using var server = new CannedReplyServer(pki.Server, reply);
+        await using var server = await CannedReplyProcess.StartAsync(pki.Server, reply);
         var options = new KmipClientOptions
         {
             Host = "127.0.0.1", Port = server.Endpoint.Port, ClientCertificate = pki.Client, TrustedCa = pki.Ca.PublicCertificate,
