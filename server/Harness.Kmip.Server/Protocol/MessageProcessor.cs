@@ -85,7 +85,13 @@ public sealed class MessageProcessor(KmsState kms)
 
     private ProcessedMessage ProcessBatch(TtlvNode request, TtlvNode header, ClientIdentity client, ProtocolVersion version)
     {
-        var items = request.ChildrenOf(Tag.BatchItem).ToList();
+        var items = new List<TtlvNode>(1);
+        foreach (var child in request.Children)
+        {
+            if (child.Tag == Tag.BatchItem) items.Add(child);
+            else if (child.Tag != Tag.RequestHeader)
+                throw new KmipException(ResultReason.InvalidMessage, $"unexpected {TagNames.Name(child.RawTag)} in the Request Message");
+        }
         var countNode = header.Child(Tag.BatchCount)
                         ?? throw new KmipException(ResultReason.InvalidMessage, "the Batch Count is missing from the Request Header");
         if (countNode.AsInt32 != items.Count)
@@ -93,20 +99,20 @@ public sealed class MessageProcessor(KmsState kms)
         if (items.Count == 0) throw new KmipException(ResultReason.InvalidMessage, "the message has no batch items");
         if (items.Count > kms.Options.MaxBatchItems)
             throw ServerLimits.Exceeded(version, $"the message has {items.Count} batch items; this server takes at most {kms.Options.MaxBatchItems} per message");
-        foreach (var child in request.Children)
-            if (child.Tag is not (Tag.RequestHeader or Tag.BatchItem))
-                throw new KmipException(ResultReason.InvalidMessage, $"unexpected {TagNames.Name(child.RawTag)} in the Request Message");
         CheckMessageExtensions(header, items, version);
         var continuation = header.Child(Tag.BatchErrorContinuationOption)?.AsEnumOf<BatchErrorContinuationOption>()
                            ?? BatchErrorContinuationOption.Stop;
         int? requestedMax = header.Child(Tag.MaximumResponseSize)?.AsInt32;
         int maxResponse = Math.Min(requestedMax ?? int.MaxValue, kms.Options.MaxResponseLength);
-        string limitName = requestedMax is { } r && r <= kms.Options.MaxResponseLength
-            ? $"the Maximum Response Size of {r:N0}" : $"this server's largest response of {kms.Options.MaxResponseLength:N0} bytes";
 
         // Resolve operations first: a message that changes objects runs as a whole under the write lock.
-        var resolved = items.Select(item => Resolve(item, version)).ToList();
-        bool changes = resolved.Any(r => r.Operation is not null && r.Operation.MayChange(kms, r.Payload!));
+        var resolved = new ResolvedItem[items.Count];
+        bool changes = false;
+        for (int i = 0; i < resolved.Length; i++)
+        {
+            var r = resolved[i] = Resolve(items[i], version);
+            changes = changes || (r.Operation is not null && r.Operation.MayChange(kms, r.Payload!));
+        }
         var ctx = new RequestContext(kms, client, version, kms.Time.GetUtcNow()) { HoldsWriteLock = changes };
         var responses = new List<TtlvNode>();
         ObjectStore.Publication publication = default;
@@ -129,6 +135,8 @@ public sealed class MessageProcessor(KmsState kms)
                     length += TtlvWriter.EncodedLength(item);
                     if (length > maxResponse)
                     {
+                        string limitName = requestedMax is { } r && r <= kms.Options.MaxResponseLength
+                            ? $"the Maximum Response Size of {r:N0}" : $"this server's largest response of {kms.Options.MaxResponseLength:N0} bytes";
                         tooLarge = new KmipException(ResultReason.ResponseTooLarge,
                             $"the response would be more than {limitName}: batch item {i + 1} crossed it, the items after it were not run");
                         throw tooLarge;
@@ -174,11 +182,11 @@ public sealed class MessageProcessor(KmsState kms)
             throw new KmipException(ResultReason.InvalidMessage, "a Message Extension belongs in a Batch Item, not in the Request Header");
         for (int i = 0; i < items.Count; i++)
         {
-            var extensions = items[i].ChildrenOf(Tag.MessageExtension).ToList();
-            if (extensions.Count == 0) continue;
-            if (extensions.Count > 1)
-                throw new KmipException(ResultReason.InvalidMessage, $"batch item {i + 1} has {extensions.Count} Message Extensions; at most one is allowed");
-            var extension = extensions[0];
+            var extension = items[i].Child(Tag.MessageExtension);
+            if (extension is null) continue;
+            int count = items[i].ChildrenOf(Tag.MessageExtension).Count();
+            if (count > 1)
+                throw new KmipException(ResultReason.InvalidMessage, $"batch item {i + 1} has {count} Message Extensions; at most one is allowed");
             if (!ReferenceEquals(items[i].Items[^1], extension))
                 throw new KmipException(ResultReason.InvalidMessage, $"the Message Extension of batch item {i + 1} must be its last field");
             var vendor = extension.Child(Tag.VendorIdentification);
@@ -208,7 +216,7 @@ public sealed class MessageProcessor(KmsState kms)
                          ?? throw new KmipException(ResultReason.InvalidMessage, "a batch item has no Operation");
             if (opNode.Type != ItemType.Enumeration)
                 throw new KmipException(ResultReason.InvalidField, $"Operation is a {opNode.Type}, expected an Enumeration");
-            if (!Enum.IsDefined(typeof(Operation), opNode.AsEnum))
+            if (!Enum.IsDefined(opNode.AsEnumOf<Operation>()))
                 throw new KmipException(ResultReason.InvalidField, $"0x{opNode.AsEnum:X8} is not a KMIP operation");
             opEnum = opNode.AsEnumOf<Operation>();
             if (!kms.Operations.TryGetValue(opEnum.Value, out var op) || version < op.Since)
@@ -244,13 +252,14 @@ public sealed class MessageProcessor(KmsState kms)
 
     private TtlvNode Response(ProtocolVersion version, IReadOnlyList<TtlvNode> items) => Response(version, items, kms.Time.GetUtcNow());
 
-    private static TtlvNode Response(ProtocolVersion version, IReadOnlyList<TtlvNode> items, DateTimeOffset now) =>
-        TtlvNode.Structure(Tag.ResponseMessage,
-            new[]
-            {
-                TtlvNode.Structure(Tag.ResponseHeader,
-                    version.ToNode(),
-                    TtlvNode.DateTime(Tag.TimeStamp, now),
-                    TtlvNode.Integer(Tag.BatchCount, items.Count)),
-            }.Concat(items));
+    private static TtlvNode Response(ProtocolVersion version, IReadOnlyList<TtlvNode> items, DateTimeOffset now)
+    {
+        var children = new TtlvNode[items.Count + 1];
+        children[0] = TtlvNode.Structure(Tag.ResponseHeader,
+            version.ToNode(),
+            TtlvNode.DateTime(Tag.TimeStamp, now),
+            TtlvNode.Integer(Tag.BatchCount, items.Count));
+        for (int i = 0; i < items.Count; i++) children[i + 1] = items[i];
+        return TtlvNode.Structure(Tag.ResponseMessage, children);
+    }
 }

@@ -59,32 +59,25 @@ internal sealed class KmipConnection(KmsState kms, MessageProcessor processor, C
         }
         var limits = new TtlvLimits(kms.Options.MaxMessageLength, kms.Options.MaxDepth);
         var header = new byte[8];
-        // One deadline per connection, reset for each message (a new linked source and timer per message cost more than
-        // the message's own processing at tens of thousands of messages a second).
-        var deadline = CancellationTokenSource.CreateLinkedTokenSource(stop);
+        var deadline = new MessageDeadline(stop, kms.Options.IdleTimeout, kms.Options.ReadTimeout);
         try
         {
             while (!stop.IsCancellationRequested)
             {
-                // Idle: waiting for a message to begin. Then the whole message within the read timeout.
-                if (!deadline.TryReset())
-                {
-                    deadline.Dispose();
-                    deadline = CancellationTokenSource.CreateLinkedTokenSource(stop);
-                }
-                deadline.CancelAfter(kms.Options.IdleTimeout);
+                deadline.AwaitMessage();
                 int first;
-                try { first = await tls.ReadAsync(header.AsMemory(0, 1), deadline.Token).ConfigureAwait(false); }
+                // Idle: waiting for a message to begin (its header usually arrives whole, in one TLS record).
+                try { first = await deadline.ReadAsync(tls, header).ConfigureAwait(false); }
                 catch (OperationCanceledException) when (!stop.IsCancellationRequested)
                 {
                     if (kms.RequestLog.Allow()) kms.Log.LogInformation("closed the idle connection of {Client} from {Peer}: no request for {Timeout}", LogText.Of(client.Subject), _peer, kms.Options.IdleTimeout);
                     return;
                 }
                 if (first == 0) return; // peer closed between messages
-                deadline.CancelAfter(kms.Options.ReadTimeout);
+                deadline.MessageBegun();
                 try
                 {
-                    if (!await ReadFullyAsync(tls, header.AsMemory(1), deadline.Token).ConfigureAwait(false))
+                    if (first < header.Length && !await ReadFullyAsync(deadline, tls, header.AsMemory(first)).ConfigureAwait(false))
                     {
                         if (kms.RequestLog.Allow()) kms.Log.LogWarning("connection of {Client} from {Peer} closed in the middle of a message header", LogText.Of(client.Subject), _peer);
                         return;
@@ -96,7 +89,7 @@ internal sealed class KmipConnection(KmsState kms, MessageProcessor processor, C
                         if (kms.RequestLog.Allow()) kms.Log.LogWarning("closed the connection of {Client} from {Peer}: framing lost: {Message}", LogText.Of(client.Subject), _peer, LogText.Of(ex.Message));
                         return;
                     }
-                    using var message = await MessageBuffer.ReadAsync(tls, header, total, deadline.Token).ConfigureAwait(false);
+                    using var message = await MessageBuffer.ReadAsync(deadline, tls, header, total).ConfigureAwait(false);
                     if (message is null)
                     {
                         if (kms.RequestLog.Allow()) kms.Log.LogWarning("connection of {Client} from {Peer} closed in the middle of a {Length}-byte message", LogText.Of(client.Subject), _peer, total);
@@ -162,17 +155,57 @@ internal sealed class KmipConnection(KmsState kms, MessageProcessor processor, C
         return false;
     }
 
-    internal static async ValueTask<bool> ReadFullyAsync(Stream s, Memory<byte> into, CancellationToken ct)
+    internal static async ValueTask<bool> ReadFullyAsync(MessageDeadline deadline, Stream s, Memory<byte> into)
     {
         int read = 0;
         while (read < into.Length)
         {
-            int n = await s.ReadAsync(into[read..], ct).ConfigureAwait(false);
+            int n = await deadline.ReadAsync(s, into[read..]).ConfigureAwait(false);
             if (n == 0) return false;
             read += n;
         }
         return true;
     }
+}
+
+/// <summary>
+/// A connection's two timeouts on one timer: the idle timeout while it waits for a message to begin, then the read
+/// timeout for the rest of the message, started by the first read that has to wait for the peer. A message that arrives
+/// whole (the usual case: one TLS record) costs one timer change; a linked source and timer per message, or two changes,
+/// cost more than a Get's own processing at tens of thousands of messages a second.
+/// </summary>
+internal sealed class MessageDeadline(CancellationToken stop, TimeSpan idle, TimeSpan read) : IDisposable
+{
+    private CancellationTokenSource _source = CancellationTokenSource.CreateLinkedTokenSource(stop);
+    private bool _midMessage, _readClockStarted;
+
+    /// <summary>Waiting for the next message: the idle timeout runs.</summary>
+    public void AwaitMessage()
+    {
+        if (_source.IsCancellationRequested)
+        {
+            _source.Dispose();
+            _source = CancellationTokenSource.CreateLinkedTokenSource(stop);
+        }
+        _midMessage = _readClockStarted = false;
+        _source.CancelAfter(idle);
+    }
+
+    /// <summary>The first bytes of a message arrived: a read that has to wait from now on starts the read timeout.</summary>
+    public void MessageBegun() => _midMessage = true;
+
+    public ValueTask<int> ReadAsync(Stream stream, Memory<byte> into)
+    {
+        var pending = stream.ReadAsync(into, _source.Token);
+        if (_midMessage && !_readClockStarted && !pending.IsCompleted)
+        {
+            _readClockStarted = true;
+            _source.CancelAfter(read);
+        }
+        return pending;
+    }
+
+    public void Dispose() => _source.Dispose();
 }
 
 /// <summary>
@@ -194,7 +227,7 @@ internal sealed class MessageBuffer : IDisposable
     public ReadOnlySpan<byte> Span => _buffer.AsSpan(0, _length);
 
     /// <summary>Reads the rest of a <paramref name="total"/>-byte message whose 8-byte header was read; null if the peer closed.</summary>
-    public static async Task<MessageBuffer?> ReadAsync(Stream stream, byte[] header, int total, CancellationToken ct)
+    public static async ValueTask<MessageBuffer?> ReadAsync(MessageDeadline deadline, Stream stream, byte[] header, int total)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(Math.Min(total, FirstSize));
         header.CopyTo(buffer, 0);
@@ -210,7 +243,7 @@ internal sealed class MessageBuffer : IDisposable
                     ArrayPool<byte>.Shared.Return(buffer);
                     buffer = bigger;
                 }
-                int n = await stream.ReadAsync(buffer.AsMemory(read, Math.Min(buffer.Length, total) - read), ct).ConfigureAwait(false);
+                int n = await deadline.ReadAsync(stream, buffer.AsMemory(read, Math.Min(buffer.Length, total) - read)).ConfigureAwait(false);
                 if (n == 0)
                 {
                     ArrayPool<byte>.Shared.Return(buffer);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace Harness.Kmip;
@@ -35,6 +36,12 @@ public sealed class TtlvNode
     // ---- factories -------------------------------------------------------------------------------------------
     public static TtlvNode Structure(Tag tag, IEnumerable<TtlvNode?> children) => Structure((int)tag, children);
     public static TtlvNode Structure(Tag tag, params TtlvNode?[] children) => Structure((int)tag, children);
+    public static TtlvNode Structure(int tag, params TtlvNode?[] children)
+    {
+        var list = new List<TtlvNode>(children.Length);
+        foreach (var c in children) if (c is not null) list.Add(c);
+        return new TtlvNode(tag, ItemType.Structure, 0, list);
+    }
     public static TtlvNode Structure(int tag, IEnumerable<TtlvNode?> children)
     {
         var list = new List<TtlvNode>();
@@ -46,7 +53,9 @@ public sealed class TtlvNode
     public static TtlvNode LongInteger(Tag tag, long value) => new((int)tag, ItemType.LongInteger, value, null);
     public static TtlvNode BigInteger(Tag tag, byte[] twosComplementBigEndian) => new((int)tag, ItemType.BigInteger, 0, twosComplementBigEndian);
     public static TtlvNode Enumeration(Tag tag, uint value) => new((int)tag, ItemType.Enumeration, value, null);
-    public static TtlvNode Enumeration<TEnum>(Tag tag, TEnum value) where TEnum : struct, Enum => new((int)tag, ItemType.Enumeration, Convert.ToUInt32(value), null);
+    public static TtlvNode Enumeration<TEnum>(Tag tag, TEnum value) where TEnum : struct, Enum =>
+        // KMIP's enumerations are uint-backed; the size test is a constant for the JIT, so neither boxes.
+        new((int)tag, ItemType.Enumeration, Unsafe.SizeOf<TEnum>() == sizeof(uint) ? Unsafe.As<TEnum, uint>(ref value) : Convert.ToUInt32(value), null);
     public static TtlvNode Boolean(Tag tag, bool value) => new((int)tag, ItemType.Boolean, value ? 1 : 0, null);
     public static TtlvNode Text(Tag tag, string value) => new((int)tag, ItemType.TextString, 0, value);
     public static TtlvNode Bytes(Tag tag, byte[] value) => new((int)tag, ItemType.ByteString, 0, value);
@@ -71,7 +80,11 @@ public sealed class TtlvNode
     public int AsInt32 => Type is ItemType.Integer ? (int)_number : throw WrongType(ItemType.Integer);
     public long AsInt64 => Type is ItemType.LongInteger ? _number : throw WrongType(ItemType.LongInteger);
     public uint AsEnum => Type is ItemType.Enumeration ? (uint)_number : throw WrongType(ItemType.Enumeration);
-    public TEnum AsEnumOf<TEnum>() where TEnum : struct, Enum => (TEnum)Enum.ToObject(typeof(TEnum), AsEnum);
+    public TEnum AsEnumOf<TEnum>() where TEnum : struct, Enum
+    {
+        uint value = AsEnum;
+        return Unsafe.SizeOf<TEnum>() == sizeof(uint) ? Unsafe.As<uint, TEnum>(ref value) : (TEnum)Enum.ToObject(typeof(TEnum), value);
+    }
     public bool AsBoolean => Type is ItemType.Boolean ? _number != 0 : throw WrongType(ItemType.Boolean);
     public string AsText => _ref as string ?? throw WrongType(ItemType.TextString);
     public byte[] AsBytes => (Type is ItemType.ByteString or ItemType.BigInteger ? _ref as byte[] : null) ?? throw WrongType(ItemType.ByteString);
