@@ -22,6 +22,10 @@ public static class SimCertificates
     public static X509Certificate2 VCenterClient(string vcenter, DateTimeOffset now, TimeSpan? lifetime = null) =>
         SelfSigned($"vCenter {vcenter}", [ClientAuth, ServerAuth], now, lifetime ?? DefaultLifetime);
 
+    /// <summary>vCenter's machine SSL certificate (with key) for its web endpoints (the vSphere API at /sdk): serverAuth, SAN localhost and 127.0.0.1.</summary>
+    public static X509Certificate2 VCenterMachineSsl(string vcenter, DateTimeOffset now, TimeSpan? lifetime = null) =>
+        SelfSigned(vcenter, [ServerAuth], now, lifetime ?? DefaultLifetime);
+
     /// <summary>A KMS's self-signed server certificate (with key): serverAuth, SAN localhost and 127.0.0.1.</summary>
     public static X509Certificate2 KmsServer(string cluster, DateTimeOffset now, TimeSpan? lifetime = null) =>
         SelfSigned($"Harness KMS {cluster}", [ServerAuth], now, lifetime ?? DefaultLifetime);

@@ -10,6 +10,7 @@ namespace Harness.Simulator;
 public sealed partial class VCenterServer
 {
     private readonly Dictionary<object, string> _moIds = new(ReferenceEqualityComparer.Instance);
+    private readonly Dictionary<string, object> _byMoId = new(StringComparer.Ordinal);
     private int _lastMoId;
 
     /// <summary>
@@ -30,13 +31,23 @@ public sealed partial class VCenterServer
                 Datacenter => "datacenter-",
                 _ => throw new ArgumentException($"{entity.GetType().Name} is not a managed entity of the inventory", nameof(entity)),
             };
-            return _moIds[entity] = $"{prefix}{++_lastMoId}";
+            id = $"{prefix}{++_lastMoId}";
+            _moIds[entity] = id;
+            _byMoId[id] = entity;
+            return id;
         }
+    }
+
+    /// <summary>The inventory object with this managed object ID (vm-N, host-N, ...), or null (never given, or forgotten).</summary>
+    public object? EntityOf(string moId)
+    {
+        lock (_moIds) return _byMoId.GetValueOrDefault(moId);
     }
 
     private void ForgetMoId(object entity)
     {
-        lock (_moIds) _moIds.Remove(entity);
+        lock (_moIds)
+            if (_moIds.Remove(entity, out var id)) _byMoId.Remove(id);
     }
 
     /// <summary>

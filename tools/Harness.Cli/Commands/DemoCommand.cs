@@ -7,6 +7,7 @@ using Harness.Pki;
 using Harness.Runbooks;
 using Harness.Simulator;
 using Harness.Simulator.Web;
+using Harness.Simulator.Web.Vim25;
 
 namespace Harness.Cli.Commands;
 
@@ -48,7 +49,11 @@ public static class DemoCommand
         await using var _ = host;
 
         var pki = WriteKmsFiles(root, kms);
-        PrintWhereToReach(preset, host, kms, root, pki);
+        // vSphere's own API (vim25 SOAP) for pyVmomi, rbvmomi, govc: a password per run, written beside the other files.
+        var password = Vim25Endpoint.NewPassword();
+        await using var vim25 = await Vim25Endpoint.StartAsync(host, SimCertificates.VCenterMachineSsl(preset.VCenter, site.Simulation.Clock.GetUtcNow()), password);
+        PkiFiles.WriteSecret(Path.Combine(root, "vsphere-api.password"), password + "\n");
+        PrintWhereToReach(preset, host, kms, root, pki, vim25);
 
         using var stop = new CancellationTokenSource();
         var clock = FollowRealTimeAsync(host, stop.Token);
@@ -79,7 +84,7 @@ public static class DemoCommand
         return pki;
     }
 
-    private static void PrintWhereToReach(PresetSummary preset, SimulatorHost host, KmsClusterInstance kms, string root, string pki)
+    private static void PrintWhereToReach(PresetSummary preset, SimulatorHost host, KmsClusterInstance kms, string root, string pki, Vim25Endpoint vim25)
     {
         var url = host.Url.AbsoluteUri.TrimEnd('/');
         var token = Path.Combine(root, "kms-admin.token");
@@ -93,6 +98,8 @@ public static class DemoCommand
         Console.WriteLine($"  e.g. curl {url}/api/inventory");
         Console.WriteLine($"       curl -X POST {url}/api/kms-clusters/{kms.Name}/unreachable; curl -X POST {url}/api/hosts/DC0_C0_H0/reboot");
         Console.WriteLine($"  live events: curl -N {url}/api/stream");
+        Console.WriteLine(vim25.Banner);
+        Console.WriteLine($"  (the password is also in {Path.Combine(root, "vsphere-api.password")}; the certificate is self-signed)");
         Console.WriteLine($"KMS endpoint (KMIP, mutual TLS): {string.Join(", ", kms.Relays.Select((r, i) => $"server {i + 1} {r.Endpoint}"))} " +
                           $"(relays to the KMS at {kms.Server.Endpoint})");
         Console.WriteLine($"  server certificate SHA-1: {kms.ServerThumbprint}");

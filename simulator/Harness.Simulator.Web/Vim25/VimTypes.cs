@@ -1,0 +1,110 @@
+namespace Harness.Simulator.Web.Vim25;
+
+/// <summary>A field of a vim25 data object type or a parameter of a method, as vim25's schema declares it.</summary>
+/// <param name="Type">"xsd:string", "xsd:int", ..., a data object type or an enumeration.</param>
+/// <param name="Poly">The value may be of a subtype (or any type): the element carries xsi:type.</param>
+internal sealed record VimField(string Name, string Type, bool Array, bool Optional, bool Poly);
+
+/// <summary>A vim25 data object type: its base type and its own fields, in schema order.</summary>
+internal sealed record VimDataType(string Name, string? Base, IReadOnlyList<VimField> OwnFields);
+
+/// <summary>
+/// vim25's types (data objects, enumerations, method parameters), loaded from vim25-types.tsv, which
+/// tools/vim25-types/generate.py makes from govmomi's Go source of the vSphere API (Debian's
+/// golang-github-vmware-govmomi-dev). The SOAP endpoint writes fields in their schema order and reads parameters by
+/// their declared types with it.
+/// </summary>
+internal sealed class VimTypes
+{
+    private readonly Dictionary<string, VimDataType> _types = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string[]> _enums = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, IReadOnlyList<VimField>> _methods = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, IReadOnlyList<VimField>> _allFields = new(StringComparer.Ordinal);
+
+    public const string Resource = "Harness.Simulator.Web.Vim25.vim25-types.tsv";
+
+    /// <summary>The table embedded in this assembly.</summary>
+    public static VimTypes Vim25 { get; } = Load();
+
+    private static VimTypes Load()
+    {
+        using var stream = typeof(VimTypes).Assembly.GetManifestResourceStream(Resource)
+                           ?? throw new InvalidOperationException($"the vim25 type table {Resource} is not embedded");
+        using var reader = new StreamReader(stream);
+        return Parse(reader);
+    }
+
+    internal static VimTypes Parse(TextReader reader)
+    {
+        var table = new VimTypes();
+        List<VimField>? fields = null;
+        int lineNumber = 0;
+        while (reader.ReadLine() is { } line)
+        {
+            lineNumber++;
+            if (line.Length == 0 || line[0] == '#') continue;
+            var parts = line.Split('\t');
+            switch (parts[0])
+            {
+                case "T" when parts.Length == 3:
+                    fields = [];
+                    table._types[parts[1]] = new VimDataType(parts[1], parts[2] == "-" ? null : parts[2], fields);
+                    break;
+                case "R" when parts.Length == 2:
+                    fields = [];
+                    table._methods[parts[1]] = fields;
+                    break;
+                case "P" when parts.Length == 4 && fields is not null:
+                    var flags = parts[3].Split(',');
+                    fields.Add(new VimField(parts[1], parts[2], flags.Contains("array"), flags.Contains("optional"), flags.Contains("poly")));
+                    break;
+                case "E" when parts.Length == 3:
+                    fields = null;
+                    table._enums[parts[1]] = parts[2].Split(',');
+                    break;
+                default:
+                    throw new InvalidDataException($"vim25 type table, line {lineNumber}: cannot read \"{line}\"");
+            }
+        }
+        return table;
+    }
+
+    public VimDataType? DataType(string name) => _types.GetValueOrDefault(name);
+
+    public bool IsEnum(string name) => _enums.ContainsKey(name);
+
+    public IReadOnlyList<string>? EnumValues(string name) => _enums.GetValueOrDefault(name);
+
+    /// <summary>The parameters of a method (_this first), or null for a method vim25 does not have.</summary>
+    public IReadOnlyList<VimField>? Parameters(string method) => _methods.GetValueOrDefault(method);
+
+    /// <summary>Every field of a data object type, its bases' first (schema order); empty for an unknown type.</summary>
+    public IReadOnlyList<VimField> Fields(string type)
+    {
+        lock (_allFields)
+        {
+            if (_allFields.TryGetValue(type, out var all)) return all;
+            var list = new List<VimField>();
+            if (_types.TryGetValue(type, out var t))
+            {
+                if (t.Base is not null) list.AddRange(Fields(t.Base));
+                list.AddRange(t.OwnFields);
+            }
+            return _allFields[type] = list;
+        }
+    }
+
+    public VimField? Field(string type, string name)
+    {
+        foreach (var f in Fields(type)) if (f.Name == name) return f;
+        return null;
+    }
+
+    /// <summary>True when <paramref name="type"/> is <paramref name="ancestor"/> or extends it.</summary>
+    public bool IsA(string type, string ancestor)
+    {
+        for (string? t = type; t is not null; t = _types.GetValueOrDefault(t)?.Base)
+            if (t == ancestor) return true;
+        return false;
+    }
+}
