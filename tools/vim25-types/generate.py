@@ -3,15 +3,19 @@
 loads to serialize vSphere data objects (element order, xsi:type) and to parse requests.
 
 Usage (from anywhere; the defaults are relative to the repository):
-    python3 tools/vim25-types/generate.py [--govmomi DIR] [--out FILE]
+    python3 tools/vim25-types/generate.py [--govmomi DIR] [--pyvmomi DIR] [--out FILE]
 
-DIR is govmomi's vim25/types package (default: Debian's golang-github-vmware-govmomi-dev,
+--govmomi DIR is govmomi's vim25/types package (default: Debian's golang-github-vmware-govmomi-dev,
 /usr/share/gocode/src/github.com/vmware/govmomi/vim25/types). Only types.go, enum.go and if.go are read.
+--pyvmomi DIR is pyVmomi's package (default: Debian's python3-pyvmomi, /usr/lib/python3/dist-packages/pyVmomi);
+only CoreTypes.py, QueryTypes.py and ServerObjects.py are read, as text (parsed with ast, never imported), for the
+vim25 version that added each type, field and method parameter (the "since" columns).
 Stdlib only. The output is deterministic: the same input files give the same bytes.
 
 Records (tab-separated, one per line, in govmomi's source order; '#' lines are comments):
-    T <name> <base|->                 a data object type; <base> is the embedded struct (wire name), '-' for none
-    P <xmlName> <type> <flags|->      a field of the preceding T or R, own fields only, in order;
+    T <name> <base|-> <since>         a data object type; <base> is the embedded struct (wire name), '-' for none
+    P <xmlName> <type> <flags|-> <since>
+                                      a field of the preceding T or R, own fields only, in order;
                                       <type> is xsd:string, xsd:int, ... or a T/E wire name;
                                       <flags> is a comma-separated subset of array, optional, poly (in that order);
                                       an attribute is '@name', character data '#text'
@@ -19,8 +23,24 @@ Records (tab-separated, one per line, in govmomi's source order; '#' lines are c
     R <method>                        a request (XxxRequestType); its P lines follow (_this first)
 Names are vim25 wire names (govmomi's type registry keys), which differ from the Go names for a few types and
 methods (e.g. Go SetCustomValue -> wire setCustomValue, Go VslmVStorageObjectControlFlag -> vslmVStorageObjectControlFlag).
+
+<since> is the vim25 wire version ("2.0", "2.5", ..., "6.7.1") that added the type, field or parameter, from
+pyVmomi's CreateDataType/CreateEnumType/CreateManagedType version arguments, mapped through its AddVersion lines
+(AddVersion("vim.version.version13", "vim25", "6.7.1", 0, "vim25") -> "6.7.1"):
+  - a version without a wire string of its own (vmodl.version.*, vmodl.query.version.*) is the lowest vim25 version
+    that has it as an AddVersionParent (vmodl.version.version0 -> "2.0", ...);
+  - a wire string that is not dotted numbers ("2.5u2", "2.5u2server", "legacy") is rounded up to the next numeric
+    vim25 version ("4.0"), or to "7.0" if there is none (legacy has every version as a parent: newer than 6.7.1);
+  - what pyVmomi does not know (a type, field, method or parameter it lacks) is newer than pyVmomi: "7.0";
+  - ArrayOfXxx (pyVmomi makes those on the fly) is Xxx's (data type's or enum's) version, the oldest version for
+    an array of xsd:*;
+    ManagedObjectReference and pyVmomi's built-in types (MethodFault, RuntimeFault, LocalizedMethodFault) are
+    vmodl.version.version0's, as VmomiSupport.py declares them;
+  - a request's _this is the method's version; ManagedObjectReference's @type and #text are '-'.
+A client that negotiated version V (SOAPAction "urn:vim25/V") gets only what has <since> <= V.
 """
 import argparse
+import ast
 import hashlib
 import os
 import re
@@ -30,6 +50,23 @@ DEFAULT_GOVMOMI = '/usr/share/gocode/src/github.com/vmware/govmomi/vim25/types'
 REPO_ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..'))
 DEFAULT_OUT_REL = 'simulator/Harness.Simulator.Web/Vim25/vim25-types.tsv'
 DEBIAN_PACKAGE = 'golang-github-vmware-govmomi-dev'
+DEFAULT_PYVMOMI = '/usr/lib/python3/dist-packages/pyVmomi'
+PYVMOMI_FILES = ('CoreTypes.py', 'QueryTypes.py', 'ServerObjects.py')
+PYVMOMI_PACKAGE = 'python3-pyvmomi'
+VIM25_NS = 'vim25'
+NEWER = '7.0'           # the since of what pyVmomi does not know: newer than its newest vim25 version
+NOT_APPLICABLE = '-'
+BASE_VERSION = 'vmodl.version.version0'     # VmomiSupport.BASE_VERSION
+# Types VmomiSupport.py creates itself (not in the emitted type files): wire name -> (version, {field: version}).
+PYVMOMI_BUILTIN_TYPES = {
+    'DataObject': (BASE_VERSION, {}),
+    'MethodFault': (BASE_VERSION, {'msg': BASE_VERSION, 'faultCause': 'vmodl.version.version1',
+                                   'faultMessage': 'vmodl.version.version1'}),
+    'RuntimeFault': (BASE_VERSION, {}),
+    'LocalizedMethodFault': (BASE_VERSION, {'fault': BASE_VERSION, 'localizedMessage': BASE_VERSION}),
+    'ManagedObjectReference': (BASE_VERSION, {}),    # pyVmomi's vmodl.ManagedObject; @type/#text are '-'
+}
+RE_NUMERIC_VERSION = re.compile(r'^\d+(\.\d+)*$')
 
 PRIMITIVES = {
     'string': 'xsd:string',
@@ -190,6 +227,124 @@ def parse_types(lines, path):
     return decls, aliases
 
 
+def version_key(wire):
+    return tuple(int(x) for x in wire.split('.'))
+
+
+class PyVmomiVersions:
+    """pyVmomi's type files, read with ast (not imported): the vim25 version of types, fields, methods, parameters."""
+
+    def __init__(self, directory):
+        self.directory = directory
+        self.paths = {f: os.path.join(directory, f) for f in PYVMOMI_FILES}
+        self.versions = {}      # name -> (ns, versionId, serviceNs), first AddVersion wins (as in pyVmomi)
+        self.parents = {}       # name -> {parent}
+        self.types = {}         # wire name -> (version, {field: version})
+        self.enums = {}         # wire name -> version
+        self.methods = {}       # wire name -> (version, {param: version})
+        for f, path in self.paths.items():
+            if not os.path.isfile(path):
+                raise GenError('not found: %s' % path)
+            with open(path, encoding='utf-8') as fh:
+                try:
+                    tree = ast.parse(fh.read(), path)
+                except SyntaxError as e:
+                    raise GenError('%s: %s' % (path, e))
+            for stmt in tree.body:
+                if (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call)
+                        and isinstance(stmt.value.func, ast.Name)):
+                    self.call(path, stmt.value.func.id, stmt.value.args, stmt.lineno)
+        for name, (version, fields) in PYVMOMI_BUILTIN_TYPES.items():
+            if name not in self.types:
+                self.types[name] = (version, dict(fields))
+        self.order_vim25()
+        self.wire_cache = {}
+        for v in sorted({v for v, _ in self.types.values()} | set(self.enums.values())
+                        | {v for t in self.types.values() for v in t[1].values()}
+                        | {v for m in self.methods.values() for v in [m[0]] + list(m[1].values())}):
+            self.wire(v)        # every version used maps to a vim25 wire version, or GenError
+
+    def call(self, path, fn, args, line):
+        where = '%s:%d' % (path, line)
+        if fn not in ('AddVersion', 'AddVersionParent', 'CreateDataType', 'CreateEnumType', 'CreateManagedType'):
+            return
+        try:
+            a = [self.lax(x) for x in args]
+        except ValueError as e:
+            raise GenError('%s: %s(...) with an argument that is not a literal: %s' % (where, fn, e))
+        if fn == 'AddVersion':
+            name, ns, version_id, _legacy, service_ns = (a + [None] * 5)[:5]
+            if name not in self.versions:
+                self.versions[name] = (ns or service_ns or '', version_id or '', service_ns or ns or '')
+                self.parents.setdefault(name, set())
+        elif fn == 'AddVersionParent':
+            self.parents.setdefault(a[0], set()).add(a[1])
+        elif fn == 'CreateDataType':
+            _, wsdl, _, version, props = a
+            fields = {}
+            for p in props or ():
+                fields[p[0]] = p[2]
+            if wsdl in self.types:
+                raise GenError('%s: data type %s defined twice' % (where, wsdl))
+            self.types[wsdl] = (version, fields)
+        elif fn == 'CreateEnumType':
+            self.enums[a[1]] = a[2]
+        elif fn == 'CreateManagedType':
+            for m in a[5] or ():
+                _, wsdl, version, params = m[:4]
+                if wsdl in self.methods:
+                    raise GenError('%s: method %s defined twice' % (where, wsdl))
+                self.methods[wsdl] = (version, {p[0]: p[2] for p in params or ()})
+
+    def lax(self, node):
+        """literal_eval, but names (F_OPTIONAL, None) and flag expressions (F_LINK | F_OPTIONAL) become None."""
+        if isinstance(node, (ast.Name, ast.BinOp)):
+            return None
+        if isinstance(node, (ast.Tuple, ast.List)):
+            return [self.lax(e) for e in node.elts]
+        return ast.literal_eval(node)
+
+    def order_vim25(self):
+        """The vim25 versions with a wire string, oldest first; each is an AddVersionParent of every later one."""
+        vim25 = [v for v, (_, vid, sns) in self.versions.items() if sns == VIM25_NS and vid]
+        vim25.sort(key=lambda v: (len(self.parents.get(v, ())), v))
+        for i, older in enumerate(vim25):
+            for newer in vim25[i + 1:]:
+                if older not in self.parents.get(newer, ()):
+                    raise GenError('pyVmomi versions %s and %s are not ordered' % (older, newer))
+        self.vim25 = vim25
+        numeric = [self.versions[v][1] for v in vim25 if RE_NUMERIC_VERSION.match(self.versions[v][1])]
+        if not numeric:
+            raise GenError('no numeric vim25 version in pyVmomi')
+        if [version_key(x) for x in numeric] != sorted(version_key(x) for x in numeric) \
+                or version_key(numeric[-1]) >= version_key(NEWER):
+            raise GenError('pyVmomi vim25 versions are not below %s and ascending: %s' % (NEWER, ', '.join(numeric)))
+        self.wire_strings = numeric
+
+    def wire(self, version):
+        """pyVmomi version name -> vim25 wire version string (see the module docstring)."""
+        if version in self.wire_cache:
+            return self.wire_cache[version]
+        if version not in self.versions:
+            raise GenError('pyVmomi uses version %s, which has no AddVersion' % version)
+        if version in self.vim25:
+            start = self.vim25.index(version)
+        else:
+            start = next((i for i, v in enumerate(self.vim25) if version in self.parents.get(v, ())), None)
+            if start is None:
+                raise GenError('pyVmomi version %s is no vim25 version\'s parent' % version)
+        wire = next((self.versions[v][1] for v in self.vim25[start:]
+                     if RE_NUMERIC_VERSION.match(self.versions[v][1])), NEWER)
+        self.wire_cache[version] = wire
+        return wire
+
+    def mapping(self):
+        """[(version name, wire string it was given, since written)] for the header, vim25 versions in order."""
+        rows = [(v, self.versions[v][1], self.wire(v)) for v in self.vim25]
+        others = sorted(v for v in self.versions if v not in self.vim25 and self.versions[v][2] == VIM25_NS)
+        return rows + [(v, self.versions[v][1], self.wire(v)) for v in others]
+
+
 def parse_tag(tag, where):
     m = RE_XML_TAG.search(tag)
     if not m:
@@ -199,8 +354,9 @@ def parse_tag(tag, where):
 
 
 class Generator:
-    def __init__(self, govmomi):
+    def __init__(self, govmomi, pyvmomi=DEFAULT_PYVMOMI):
         self.govmomi = govmomi
+        self.py = PyVmomiVersions(pyvmomi)
         self.paths = {f: os.path.join(govmomi, f) for f in ('types.go', 'enum.go', 'if.go')}
         for p in self.paths.values():
             if not os.path.isfile(p):
@@ -208,6 +364,7 @@ class Generator:
         self.lines = {f: read_lines(p) for f, p in self.paths.items()}
         self.notes = []            # things worth knowing, printed with --verbose
         self.special_tags = []     # (type, field, tag)
+        self.unknown = {'type': [], 'field': [], 'method': [], 'param': [], 'enum': []}  # pyVmomi lacks: NEWER
 
     def run(self):
         types_lines, enum_lines, if_lines = self.lines['types.go'], self.lines['enum.go'], self.lines['if.go']
@@ -215,6 +372,7 @@ class Generator:
         self.ifaces = parse_interfaces(if_lines)
         self.enums = parse_enums(enum_lines, self.paths['enum.go'])
         decls, aliases = parse_types(types_lines, self.paths['types.go'])
+        self.decl_fields = {d[1]: d[3] for d in decls}
 
         self.enum_names = {name for name, _ in self.enums}
         self.struct_names = {d[1] for d in decls}
@@ -230,6 +388,10 @@ class Generator:
         self.skipped_aliases = {n: rhs for n, rhs in aliases.items()
                                 if not (rhs.endswith('RequestType') and rhs in self.struct_names)}
 
+        self.enum_since = {self.wire(n): self.py.wire(self.py.enums[self.wire(n)])
+                           for n, _ in self.enums if self.wire(n) in self.py.enums}
+        self.unknown['enum'] = [self.wire(n) for n, _ in self.enums if self.wire(n) not in self.py.enums]
+        self.type_since = {}
         out = []
         self.counts = {'T': 0, 'E': 0, 'R': 0, 'P': 0}
         self.poly_mismatch = []
@@ -245,6 +407,7 @@ class Generator:
                     raise GenError('%s embeds %s' % (name, embedded))
                 out.append('R\t%s' % method)
                 self.counts['R'] += 1
+                since_of = self.method_since(method)
             else:
                 if name not in self.registry:
                     self.notes.append('struct %s is not registered; emitted under its Go name' % name)
@@ -253,12 +416,13 @@ class Generator:
                     if embedded.startswith('*') or embedded in self.ifaces or embedded not in self.struct_names:
                         raise GenError('%s embeds %s, which is not a struct' % (name, embedded))
                     base = self.wire(embedded)
-                out.append('T\t%s\t%s' % (self.wire(name), base))
+                since, since_of = self.data_type_since(name, fields)
+                out.append('T\t%s\t%s\t%s' % (self.wire(name), base, since))
                 self.counts['T'] += 1
             for fname, ftype, tag in fields:
                 p = self.field(name, fname, ftype, tag)
                 if p is not None:
-                    out.append(p)
+                    out.append('%s\t%s' % (p, since_of(p.split('\t')[1])))
                     self.counts['P'] += 1
         for name, values in self.enums:
             for v in values:
@@ -271,6 +435,63 @@ class Generator:
 
     def wire(self, go_name):
         return self.registry.get(go_name, go_name)
+
+    def method_since(self, method):
+        """-> since_of(param xmlName) for the request of method."""
+        known = self.py.methods.get(method)
+        if known is None:
+            self.unknown['method'].append(method)
+            return lambda param: NEWER
+        version, params = known
+
+        def since_of(param):
+            if param == '_this':
+                return self.py.wire(version)
+            if param not in params:
+                self.unknown['param'].append('%s(%s)' % (method, param))
+                return NEWER
+            return self.py.wire(params[param])
+        return since_of
+
+    def data_type_since(self, go_name, fields):
+        """-> (since of the type, since_of(field xmlName))."""
+        wire = self.wire(go_name)
+        if wire in self.type_since:
+            return self.type_since[wire]
+        known = self.py.types.get(wire)
+        if known is None and wire.startswith('ArrayOf') and len(fields) == 1:
+            # pyVmomi makes array types on the fly: as old as the element type
+            elem = self.element_since(wire, fields[0])
+            result = (elem, lambda field: elem)
+        elif known is None:
+            self.unknown['type'].append(wire)
+            result = (NEWER, lambda field: NEWER)
+        else:
+            version, py_fields = known
+
+            def since_of(field):
+                if field.startswith('@') or field == '#text':
+                    return NOT_APPLICABLE
+                if field not in py_fields:
+                    self.unknown['field'].append('%s.%s' % (wire, field))
+                    return NEWER
+                return self.py.wire(py_fields[field])
+            result = (self.py.wire(version), since_of)
+        self.type_since[wire] = result
+        return result
+
+    def element_since(self, array_name, field):
+        _, ftype, tag = field
+        t = ftype.lstrip('[]*')
+        if t in self.ifaces:
+            t = self.ifaces[t]
+        if t in PRIMITIVES or t in self.string_types or t == '[]byte' or t == 'byte':
+            return self.py.wire(BASE_VERSION)
+        if t in self.enum_names:
+            return self.enum_since.get(self.wire(t), NEWER)
+        if t in self.decl_fields:
+            return self.data_type_since(t, self.decl_fields[t])[0]
+        raise GenError('%s: element type %s is not a type' % (array_name, ftype))
 
     def field(self, owner, fname, ftype, tag):
         where = '%s.%s' % (owner, fname)
@@ -353,25 +574,38 @@ class Generator:
         for f in ('types.go', 'enum.go', 'if.go'):
             with open(self.paths[f], 'rb') as fh:
                 h.append('#   %s sha256 %s' % (f, hashlib.sha256(fh.read()).hexdigest()))
+        src = os.path.realpath(self.py.directory)
+        version = debian_version(PYVMOMI_PACKAGE) if src == os.path.realpath(DEFAULT_PYVMOMI) else None
+        h.append('# Versions: pyVmomi%s, %s' % (' (Debian %s %s)' % (PYVMOMI_PACKAGE, version) if version else '', src))
+        for f in PYVMOMI_FILES:
+            with open(self.py.paths[f], 'rb') as fh:
+                h.append('#   %s sha256 %s' % (f, hashlib.sha256(fh.read()).hexdigest()))
         h.append('# Regenerate (from the repository root): python3 tools/vim25-types/generate.py')
         h.append('# Records, tab-separated, in govmomi source order (see the generator\'s docstring):')
-        h.append('#   T name base|-        data object type and the type it extends')
-        h.append('#   P xmlName type flags  own field of the preceding T/R; type xsd:* or a T/E name;')
+        h.append('#   T name base|- since   data object type, the type it extends, the vim25 version that added it')
+        h.append('#   P xmlName type flags since')
+        h.append('#                         own field of the preceding T/R; type xsd:* or a T/E name;')
         h.append('#                         flags: array,optional,poly or -; poly = write xsi:type;')
-        h.append('#                         @name = XML attribute, #text = character data')
+        h.append('#                         @name = XML attribute, #text = character data;')
+        h.append('#                         since: the vim25 version that added the field/parameter, - for none')
         h.append('#   E name v1,v2,...      enum and its wire values')
         h.append('#   R method              request (the method element\'s children follow as P lines)')
+        h.append('# since: a vim25 wire version (a client that negotiated V gets what has since <= V); %s = not in'
+                 % NEWER)
+        h.append('#   pyVmomi (newer than its newest version). pyVmomi version -> since:')
+        for name, given, since in self.py.mapping():
+            h.append('#   %s %s -> %s' % (name, '"%s"' % given, since))
         return h
 
 
-def debian_version():
+def debian_version(package=DEBIAN_PACKAGE):
     try:
         with open('/var/lib/dpkg/status', encoding='utf-8', errors='replace') as f:
             text = f.read()
     except OSError:
         return None
     for para in text.split('\n\n'):
-        if re.search(r'^Package: %s$' % re.escape(DEBIAN_PACKAGE), para, re.M):
+        if re.search(r'^Package: %s$' % re.escape(package), para, re.M):
             m = re.search(r'^Version: (\S+)$', para, re.M)
             return m.group(1) if m else None
     return None
@@ -381,13 +615,15 @@ def main(argv):
     ap = argparse.ArgumentParser(description='Generate the vim25 type table from govmomi.')
     ap.add_argument('--govmomi', default=DEFAULT_GOVMOMI,
                     help='govmomi vim25/types directory (default: %(default)s)')
+    ap.add_argument('--pyvmomi', default=DEFAULT_PYVMOMI,
+                    help='pyVmomi package directory, for the vim25 versions (default: %(default)s)')
     ap.add_argument('--out', default=None,
                     help='output file (default: <repo>/%s)' % DEFAULT_OUT_REL)
     ap.add_argument('--verbose', action='store_true', help='print notes about special cases to stderr')
     args = ap.parse_args(argv)
     out_path = args.out or os.path.join(REPO_ROOT, DEFAULT_OUT_REL)
     try:
-        g = Generator(args.govmomi)
+        g = Generator(args.govmomi, args.pyvmomi)
         body = g.run()
     except (GenError, OSError) as e:
         print('generate.py: %s' % e, file=sys.stderr)
@@ -405,6 +641,9 @@ def main(argv):
             print('poly/typeattr mismatch: %s' % m, file=sys.stderr)
         for n in g.notes:
             print('note: %s' % n, file=sys.stderr)
+        for kind, names in g.unknown.items():
+            print('not in pyVmomi (%s): %d %s%s' % (NEWER, len(names), kind + 's', ''.join('\n  ' + n for n in names)),
+                  file=sys.stderr)
         skipped = g.skipped_aliases
         faults = [n for n, r in skipped.items() if n == r.replace('Base', '', 1) + 'Fault' or n == r + 'Fault']
         others = {n: r for n, r in skipped.items() if n not in faults}

@@ -10,8 +10,11 @@ namespace Harness.Simulator.Web.Vim25;
 /// vim25's SOAP encoding, both ways: responses and faults written as vCenter writes them (fields in schema order,
 /// xsi:type where the schema allows other types), and request parameters read by their declared types.
 /// </summary>
-internal sealed class Soap(VimTypes types)
+internal sealed class Soap(VimTypes types, Version? clientVersion = null)
 {
+    /// <summary>The same encoding for a client of another vim25 version: fields added after it are left out, as vCenter does.</summary>
+    public Soap For(Version? version) => new(types, version);
+
     public const string Vim25 = "urn:vim25";
     public static readonly XNamespace Envelope = "http://schemas.xmlsoap.org/soap/envelope/";
     public static readonly XNamespace Xsi = "http://www.w3.org/2001/XMLSchema-instance";
@@ -118,7 +121,8 @@ internal sealed class Soap(VimTypes types)
             if (!fields.Any(f => f.Name == name))
                 throw new InvalidOperationException($"vim25's {data.Type} has no field \"{name}\"");
         foreach (var field in fields)
-            WriteValue(w, field.Name, data[field.Name], field.Type, field.Poly);
+            if (clientVersion is null || field.Since is null || field.Since <= clientVersion)
+                WriteValue(w, field.Name, data[field.Name], field.Type, field.Poly);
     }
 
     /// <summary>&lt;val xsi:type="ArrayOfManagedObjectReference"&gt;&lt;ManagedObjectReference …/&gt;…&lt;/val&gt;.</summary>
@@ -184,8 +188,10 @@ internal sealed class Soap(VimTypes types)
         string type = declared;
         if (e.Attribute(Xsi + "type") is { } xsiType)
         {
-            var (prefix, local) = xsiType.Value.Contains(':') ? (xsiType.Value[..xsiType.Value.IndexOf(':')], xsiType.Value[(xsiType.Value.IndexOf(':') + 1)..]) : ("", xsiType.Value);
-            type = e.GetNamespaceOfPrefix(prefix)?.NamespaceName == Xsd ? "xsd:" + local : local;
+            int colon = xsiType.Value.IndexOf(':');
+            var ns = colon < 0 ? e.GetDefaultNamespace() : e.GetNamespaceOfPrefix(xsiType.Value[..colon]);
+            var local = xsiType.Value[(colon + 1)..];
+            type = ns?.NamespaceName == Xsd ? "xsd:" + local : local;
         }
         if (type.StartsWith("xsd:", StringComparison.Ordinal)) return ReadPrimitive(e, type);
         if (type == "ManagedObjectReference")

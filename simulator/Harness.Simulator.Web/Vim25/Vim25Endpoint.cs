@@ -64,8 +64,24 @@ public sealed class Vim25Endpoint : IAsyncDisposable
         app.MapGet("/sdk/vimService.wsdl", () => Results.Text(ServiceWsdl, "text/xml; charset=utf-8"));
         app.MapPost("/sdk", endpoint.HandleAsync);
         await app.StartAsync();
+        endpoint._changes = endpoint.WatchSiteAsync();
         endpoint.Url = new Uri($"https://127.0.0.1:{new Uri(app.Urls.First()).Port}/sdk");
         return endpoint;
+    }
+
+    private Task _changes = Task.CompletedTask;
+    private readonly CancellationTokenSource _stop = new();
+
+    /// <summary>Every change the site reports (events, alarms, a new vCenter) wakes the WaitForUpdates calls.</summary>
+    private async Task WatchSiteAsync()
+    {
+        var (id, reader) = _host.Hub.Subscribe();
+        try
+        {
+            await foreach (var _ in reader.ReadAllAsync(_stop.Token)) _service.Pulse();
+        }
+        catch (OperationCanceledException) { }
+        finally { _host.Hub.Unsubscribe(id); }
     }
 
     private async Task HandleAsync(HttpContext ctx)
@@ -75,35 +91,53 @@ public sealed class Vim25Endpoint : IAsyncDisposable
             body = await reader.ReadToEndAsync(ctx.RequestAborted);
         string answer;
         int status = StatusCodes.Status200OK;
+        var soap = _soap.For(ClientVersion(ctx.Request));
         try
         {
-            var call = _soap.ReadCall(body);
+            var call = soap.ReadCall(body);
             VimService.Answer result;
             await _host.Gate.WaitAsync(ctx.RequestAborted);
-            try { result = _service.Call(call, SessionKey(ctx.Request)); }
+            try { result = await _service.CallAsync(call, SessionKey(ctx.Request)); }
             finally { _host.Gate.Release(); }
+            if (!call.Method.StartsWith("Retrieve", StringComparison.Ordinal) && !call.Method.StartsWith("WaitForUpdates", StringComparison.Ordinal)) _service.Pulse();
             if (result.NewSessionKey is { } key)
                 ctx.Response.Headers.Append("Set-Cookie", $"{CookieName}=\"{key}\"; Path=/; HttpOnly; Secure;");
-            answer = _soap.Response(call.Method, result.Returnval, result.ReturnType);
+            answer = soap.Response(call.Method, result.Returnval, result.ReturnType);
         }
         catch (SoapRequestException ex)
         {
             status = StatusCodes.Status500InternalServerError;
-            answer = _soap.Fault(VimFaults.Of("InvalidRequest"), ex.Message);
+            answer = soap.Fault(VimFaults.Of("InvalidRequest"), ex.Message);
         }
         catch (VimFaultException ex)
         {
             status = StatusCodes.Status500InternalServerError;
-            answer = _soap.Fault(ex.Fault, ex.Message);
+            answer = soap.Fault(ex.Fault, ex.Message);
         }
         catch (VsphereFault ex)
         {
             status = StatusCodes.Status500InternalServerError;
-            answer = _soap.Fault(VimFaults.ToData(ex.Fault), ex.Message);
+            answer = soap.Fault(VimFaults.ToData(ex.Fault), ex.Message);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // A bug must not cost the client its answer: vim25's SystemError, with what went wrong.
+            status = StatusCodes.Status500InternalServerError;
+            answer = soap.Fault(VimFaults.Of("SystemError", ("reason", ex.Message)), $"the simulator failed: {ex.GetType().Name}: {ex.Message}");
         }
         ctx.Response.StatusCode = status;
         ctx.Response.ContentType = "text/xml; charset=utf-8";
         await ctx.Response.WriteAsync(answer, ctx.RequestAborted);
+    }
+
+    /// <summary>The vim25 version a client speaks, from its SOAPAction ("urn:vim25/6.7.1"); null (the newest) without one.</summary>
+    internal static Version? ClientVersion(HttpRequest request)
+    {
+        var action = request.Headers["SOAPAction"].ToString().Trim('"');
+        int slash = action.IndexOf('/');
+        if (!action.StartsWith("urn:vim25", StringComparison.Ordinal) || slash < 0) return null;
+        var text = action[(slash + 1)..];
+        return Version.TryParse(text.Contains('.') ? text : text + ".0", out var v) ? v : null;
     }
 
     /// <summary>The session key of the vmware_soap_session cookie (vCenter quotes it), or null.</summary>
@@ -148,6 +182,8 @@ public sealed class Vim25Endpoint : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        _stop.Cancel();
+        await _changes;
         await _app.StopAsync();
         await _app.DisposeAsync();
     }

@@ -11,6 +11,10 @@ internal sealed class VimSession(string key, string userName, DateTimeOffset log
     public DateTimeOffset LoginTime { get; } = loginTime;
     public DateTimeOffset LastActiveTime { get; set; } = loginTime;
     public Dictionary<string, ContainerView> Views { get; } = new(StringComparer.Ordinal);
+    public PropertyFilters Filters { get; } = new();
+
+    /// <summary>The rest of RetrievePropertiesEx results by token, and their page size.</summary>
+    public Dictionary<string, (List<DataObject> Objects, int PageSize)> Pages { get; } = new(StringComparer.Ordinal);
 
     public DataObject ToUserSession() => new("UserSession")
     {
@@ -54,7 +58,7 @@ internal sealed class VimService(SimulatorHost host, VimTypes types, string user
     /// <summary>What a call answers: its return value and vim25 return type, and the session cookie to set (after Login).</summary>
     public sealed record Answer(object? Returnval, string ReturnType, string? NewSessionKey = null);
 
-    public Answer Call(VimCall call, string? sessionKey)
+    public async Task<Answer> CallAsync(VimCall call, string? sessionKey)
     {
         var session = sessionKey is not null ? _sessions.GetValueOrDefault(sessionKey) : null;
         if (!call.Known)
@@ -63,22 +67,403 @@ internal sealed class VimService(SimulatorHost host, VimTypes types, string user
         if (session is null && !Anonymous.Contains(call.Method))
             throw VimFaultException.Of("NotAuthenticated", $"{call.Method} needs a session: log in first (SessionManager.Login)", ("object", target), ("privilegeId", "System.View"));
         if (session is not null) session.LastActiveTime = host.Simulation.Clock.GetUtcNow();
+        if (!Exists(session, target))
+            throw VimFaultException.Of("ManagedObjectNotFound", $"the managed object {target.Type}:{target.Value} does not exist", ("obj", target));
+        string? user = session?.UserName;
 
-        return (target.Type, call.Method) switch
+        switch (target.Type, call.Method)
         {
-            ("ServiceInstance", "RetrieveServiceContent") => new(ServiceContent(), "ServiceContent"),
-            ("ServiceInstance", "CurrentTime") => new(host.Simulation.Clock.GetUtcNow(), "xsd:dateTime"),
-            ("SessionManager", "Login") => Login(call),
-            ("SessionManager", "Logout") => Logout(session!),
-            ("SessionManager", "SessionIsActive") => new(_sessions.TryGetValue(call["sessionID"] as string ?? "", out var s) && s.UserName == call["userName"] as string, "xsd:boolean"),
-            ("ViewManager", "CreateContainerView") => CreateContainerView(session!, call),
-            ("ContainerView", "DestroyView") => DestroyView(session!, target),
-            ("PropertyCollector", "RetrieveProperties") => new(DataArray.Of("ObjectContent", Retrieve(session!, call)), "ObjectContent"),
-            ("PropertyCollector", "RetrievePropertiesEx") => RetrievePropertiesEx(session!, call),
-            _ when !Exists(session, target) => throw VimFaultException.Of("ManagedObjectNotFound", $"the managed object {target.Type}:{target.Value} does not exist", ("obj", target)),
-            _ => throw VimFaultException.Of("MethodNotFound", $"the simulator's {target.Type} does not serve {call.Method}", ("receiver", target), ("method", call.Method)),
+            case ("ServiceInstance", "RetrieveServiceContent"): return new(ServiceContent(), "ServiceContent");
+            case ("ServiceInstance", "CurrentTime"): return new(host.Simulation.Clock.GetUtcNow(), "xsd:dateTime");
+            case ("SessionManager", "Login"): return Login(call);
+            case ("SessionManager", "Logout"): return Logout(session!);
+            case ("SessionManager", "SessionIsActive"):
+                return new(_sessions.TryGetValue(call["sessionID"] as string ?? "", out var s) && s.UserName == call["userName"] as string, "xsd:boolean");
+            case ("ViewManager", "CreateContainerView"): return CreateContainerView(session!, call);
+            case ("ContainerView", "DestroyView"): return DestroyView(session!, target);
+            case ("PropertyCollector", "RetrieveProperties"): return new(DataArray.Of("ObjectContent", Collector(session!).Retrieve(Specs(call), PropertiesOf)), "ObjectContent");
+            case ("PropertyCollector", "RetrievePropertiesEx"): return RetrievePropertiesEx(session!, call);
+            case ("PropertyCollector", "CreateFilter"): return new(session!.Filters.Create(Specs(call).ToList(), call["partialUpdates"] is true), "ManagedObjectReference");
+            case ("PropertyFilter", "DestroyPropertyFilter"):
+                session!.Filters.Destroy(target);
+                return new(null, "");
+            case ("PropertyCollector", "WaitForUpdatesEx"):
+            case ("PropertyCollector", "WaitForUpdates"):
+            case ("PropertyCollector", "CheckForUpdates"):
+                return new(await WaitForUpdatesAsync(session!, call), "UpdateSet");
+            case ("PropertyCollector", "ContinueRetrievePropertiesEx"): return ContinueRetrievePropertiesEx(session!, call["token"] as string);
+            case ("PropertyCollector", "CancelRetrievePropertiesEx"):
+                session!.Pages.Remove(call["token"] as string ?? "");
+                return new(null, "");
+            case ("EventManager", "QueryEvents"): return new(DataArray.Of("Event", QueryEvents(call["filter"] as DataObject)), "Event");
+            case ("SearchIndex", "FindByInventoryPath"): return new(FindByInventoryPath(call["inventoryPath"] as string ?? ""), "ManagedObjectReference");
+            case ("SearchIndex", "FindByDatastorePath"): return new(FindByDatastorePath(call["path"] as string ?? ""), "ManagedObjectReference");
+            case ("SearchIndex", "FindByUuid"): return new(FindByUuid(call), "ManagedObjectReference");
+            case ("AlarmManager", "GetAlarm"): return new(DataArray.Of([new ManagedObjectReference("Alarm", VimInventory.AlarmId(AlarmManager.VmLockedAlarm))]), "ManagedObjectReference");
+            case ("CryptoManagerKmip", "ListKmipServers"): return new(DataArray.Of("KmipClusterInfo", ListKmipServers()), "KmipClusterInfo");
+            case ("CryptoManagerKmip", "MarkDefault"):
+                VCenter.CryptoManagerKmip.MarkDefault(ProviderId(call["clusterId"]), user).ThrowIfFault();
+                return new(null, "");
+            case ("CryptoManagerKmip", "ListKeys"):
+                var keys = VCenter.CryptoManagerKmip.ListKeys();
+                if (call["limit"] is int limit && limit >= 0) keys = [.. keys.Take(limit)];
+                return new(DataArray.Of("CryptoKeyId", keys.Select(k => CryptoKeyId(k.KeyId, k.ProviderId))), "CryptoKeyId");
+            case ("CryptoManagerKmip", "GenerateKey"):
+                var generated = await VCenter.CryptoManagerKmip.GenerateKey((call["keyProvider"] as DataObject)?["id"] as string, user);
+                return new(new DataObject("CryptoKeyResult")
+                {
+                    { "keyId", generated.KeyId is { } id ? CryptoKeyId(id, (call["keyProvider"] as DataObject)?["id"] as string ?? VCenter.DefaultProvider ?? "") : CryptoKeyId("", "") },
+                    { "success", generated.Success },
+                    { "reason", generated.Reason },
+                    { "fault", generated.Fault is { } f ? new DataObject("LocalizedMethodFault") { { "fault", VimFaults.ToData(f) }, { "localizedMessage", f.Message } } : null },
+                }, "CryptoKeyResult");
+            case ("CryptoManagerKmip", "QueryCryptoKeyStatus"):
+                var asked = PropertyCollector.Items(call["keyIds"]).Cast<DataObject>()
+                    .Select(k => (ProviderId((k["providerId"] as DataObject)?["id"]), k["keyId"] as string ?? "")).ToList();
+                var statuses = (await VCenter.CryptoManagerKmip.QueryCryptoKeyStatus(asked)).ReturnvalOrThrow();
+                return new(DataArray.Of("CryptoManagerKmipCryptoKeyStatus", statuses.Select(st => new DataObject("CryptoManagerKmipCryptoKeyStatus")
+                {
+                    { "keyId", CryptoKeyId(st.KeyId, st.ProviderId) },
+                    { "keyAvailable", st.KeyAvailable },
+                    { "reason", st.Reason },
+                    { "encryptedVMs", DataArray.Of(st.EncryptedVms.Select(n => EntityRef(n)).OfType<ManagedObjectReference>()) },
+                    { "affectedHosts", DataArray.Of(st.AffectedHosts.Select(n => EntityRef(n)).OfType<ManagedObjectReference>()) },
+                })), "CryptoManagerKmipCryptoKeyStatus");
+            case ("CryptoManagerKmip", "RemoveKeys"):
+                var results = new List<DataObject>();
+                foreach (var k in PropertyCollector.Items(call["keys"]).Cast<DataObject>())
+                {
+                    var keyId = k["keyId"] as string ?? "";
+                    var fault = await VCenter.RemoveKeys(keyId, call["force"] is true, user);
+                    results.Add(new DataObject("CryptoKeyResult")
+                    {
+                        { "keyId", k }, { "success", fault is null }, { "reason", fault?.Message },
+                        { "fault", fault is null ? null : new DataObject("LocalizedMethodFault") { { "fault", VimFaults.ToData(fault) }, { "localizedMessage", fault.Message } } },
+                    });
+                }
+                return new(DataArray.Of("CryptoKeyResult", results), "CryptoKeyResult");
+            case ("CryptoManagerKmip", "RetrieveKmipServersStatus_Task"):
+                var clusters = PropertyCollector.Items(call["clusters"]).Cast<DataObject>().ToList();
+                return TaskAnswer(await host.Simulation.VCenter!.Tasks.RunAsync("CryptoManagerKmip.retrieveKmipServersStatus", null, user, async () =>
+                {
+                    var statuses = new List<object>();
+                    foreach (var c in clusters)
+                    {
+                        var id = (c["clusterId"] as DataObject)?["id"] as string ?? throw new VsphereFault("InvalidArgument", "a KmipClusterInfo has no clusterId");
+                        statuses.Add(KmipClusterStatus(await host.Simulation.VCenter!.CryptoManagerKmip.RetrieveKmipServersStatusAsync(id, user)));
+                    }
+                    return DataArray.Of("CryptoManagerKmipClusterStatus", statuses.Cast<DataObject>());
+                }));
+        }
+        var vc = host.Simulation.VCenter ?? throw new VsphereFault("HostCommunication", "the site has no vCenter");
+        var entity = Inventory.Resolve(target);
+        switch (entity, call.Method)
+        {
+            case (VirtualMachine vm, "PowerOnVM_Task"): return TaskAnswer(await vc.PowerOnVM_Task(vm, user));
+            case (VirtualMachine vm, "PowerOffVM_Task"): return TaskAnswer(await vc.PowerOffVM_Task(vm, user));
+            case (VirtualMachine vm, "CryptoUnlock_Task"): return TaskAnswer(await vc.CryptoUnlock_Task(vm, user));
+            case (VirtualMachine vm, "UnregisterVM"):
+                vc.UnregisterVM(vm, user).ThrowIfFault();
+                return new(null, "");
+            case (VirtualMachine vm, "Reload"):
+                (await vc.Reload(vm, user)).ThrowIfFault();
+                return new(null, "");
+            case (VirtualMachine vm, "MigrateVM_Task"):
+                return TaskAnswer(await vc.MigrateVM_Task(vm, HostParameter(call["host"]) ?? vm.Host, user));
+            case (VirtualMachine vm, "RelocateVM_Task"):
+                return TaskAnswer(await vc.MigrateVM_Task(vm, HostParameter((call["spec"] as DataObject)?["host"]) ?? vm.Host, user));
+            case (VirtualMachine vm, "CloneVM_Task"):
+                var clone = await vc.CloneVM_Task(vm, call["name"] as string ?? throw VimFaultException.Of("InvalidArgument", "CloneVM_Task needs a name", ("invalidProperty", "name")), user);
+                return TaskAnswer(clone, clone.Result is VirtualMachine made ? Inventory.Ref(made) : null);
+            case (VirtualMachine vm, "ReconfigVM_Task"):
+                return TaskAnswer(await vc.ReconfigVM_Task(vm, CryptoSpecOf(call["spec"] as DataObject), user));
+            case (VimInventory.VmFolderId, "RegisterVM_Task"):
+                var (toRegister, onHost) = VmToRegister(call);
+                var registered = await vc.RegisterVM_Task(toRegister, onHost, user);
+                return TaskAnswer(registered, registered.Succeeded ? Inventory.Ref(toRegister) : null);
+            case (EsxiHost h, "RebootHost_Task"):
+                return TaskAnswer(await vc.Tasks.RunAsync("HostSystem.reboot", h.Name, user, async () => { await host.Simulation.RebootHostAsync(h); return null; }));
+        }
+        throw VimFaultException.Of("MethodNotFound", $"the simulator's {target.Type} does not serve {call.Method}", ("receiver", target), ("method", call.Method));
+    }
+
+    private VCenterServer VCenter => host.Simulation.VCenter is { Lost: false } vc ? vc
+        : throw new VsphereFault("HostCommunication", "vCenter Server is not running: the site has no vCenter to answer");
+
+    private static string ProviderId(object? keyProviderId) => keyProviderId switch
+    {
+        DataObject d when d["id"] is string id => id,
+        string id => id,
+        _ => throw VimFaultException.Of("InvalidArgument", "a KeyProviderId with an id is needed", ("invalidProperty", "clusterId")),
+    };
+
+    private static DataObject CryptoKeyId(string keyId, string providerId) => new("CryptoKeyId")
+    {
+        { "keyId", keyId },
+        { "providerId", new DataObject("KeyProviderId") { { "id", providerId } } },
+    };
+
+    /// <summary>SearchIndex.FindByInventoryPath: "DC0/vm/NAME", "DC0/host/CLUSTER/HOST", "DC0/host/CLUSTER", "DC0", "DC0/vm".</summary>
+    private ManagedObjectReference? FindByInventoryPath(string path)
+    {
+        var sim = host.Simulation;
+        var parts = path.Trim('/').Split('/');
+        if (parts[0] != sim.Datacenter.Name) return null;
+        return parts.Length switch
+        {
+            1 => Inventory.Ref(sim.Datacenter),
+            2 => parts[1] switch { "vm" => VimInventory.VmFolder, "host" => VimInventory.HostFolder, "datastore" => VimInventory.DatastoreFolder, _ => null },
+            3 when parts[1] == "vm" => Inventory.Vms.FirstOrDefault(v => v.Name == parts[2]) is { } vm ? Inventory.Ref(vm) : null,
+            3 when parts[1] == "host" => sim.Clusters.FirstOrDefault(c => c.Name == parts[2]) is { } c ? Inventory.Ref(c) : null,
+            3 when parts[1] == "datastore" => sim.Clusters.Select(c => c.Datastore).FirstOrDefault(d => d.Name == parts[2]) is { } d ? Inventory.Ref(d) : null,
+            4 when parts[1] == "host" => sim.Clusters.FirstOrDefault(c => c.Name == parts[2])?.Hosts.FirstOrDefault(h => h.Name == parts[3]) is { } h ? Inventory.Ref(h) : null,
+            _ => null,
         };
     }
+
+    /// <summary>SearchIndex.FindByDatastorePath: the registered VM whose .vmx is at "[datastore] path".</summary>
+    private ManagedObjectReference? FindByDatastorePath(string path) =>
+        Inventory.Vms.FirstOrDefault(v => v.Files.VmxPath == path || $"[{v.Datastore.Name}] {v.Files.VmxPath}" == path) is { } vm ? Inventory.Ref(vm) : null;
+
+    /// <summary>SearchIndex.FindByUuid: a VM by its BIOS or instance UUID (instanceUuid true), or a host (vmSearch false: none here).</summary>
+    private ManagedObjectReference? FindByUuid(VimCall call)
+    {
+        var uuid = (call["uuid"] as string ?? "").ToLowerInvariant();
+        if (call["vmSearch"] is not true) return null;
+        string kind = call["instanceUuid"] is true ? "instance" : "bios";
+        return Inventory.Vms.FirstOrDefault(v => VimInventory.Uuid(kind, v) == uuid) is { } vm ? Inventory.Ref(vm) : null;
+    }
+
+    private static IEnumerable<DataObject> Specs(VimCall call) =>
+        PropertyCollector.Items(call["specSet"] ?? call["spec"]).Cast<DataObject>();
+
+    private PropertyCollector Collector(VimSession session) => new(types, (mo, name) => Property(session, mo, name));
+
+    /// <summary>A task's answer: its managed object reference (the task is kept for Task.info); <paramref name="result"/> replaces the model's result.</summary>
+    private Answer TaskAnswer(TaskInfo task, object? result = null)
+    {
+        _tasks[task.Key] = (task, result ?? task.Result);
+        return new(new ManagedObjectReference("Task", task.Key), "ManagedObjectReference");
+    }
+
+    private readonly ConcurrentDictionary<string, (TaskInfo Info, object? Result)> _tasks = new(StringComparer.Ordinal);
+
+    private DataObject TaskInfoOf(TaskInfo t, object? result) => new("TaskInfo")
+    {
+        { "key", t.Key },
+        { "task", new ManagedObjectReference("Task", t.Key) },
+        { "descriptionId", t.DescriptionId },
+        { "entity", t.EntityName is { } name ? EntityRef(name) : null },
+        { "entityName", t.EntityName },
+        { "state", new EnumValue("TaskInfoState", t.State.ToString().ToLowerInvariant()) },
+        { "cancelled", false },
+        { "cancelable", false },
+        { "error", t.Error is { } fault ? new DataObject("LocalizedMethodFault") { { "fault", VimFaults.ToData(fault) }, { "localizedMessage", fault.Message } } : null },
+        { "result", result switch { null => null, DataObject or DataArray or ManagedObjectReference or string or bool or int or long => result, _ => result.ToString() } },
+        { "progress", t.State == TaskInfoState.Success ? 100 : null },
+        { "reason", new DataObject("TaskReasonUser") { { "userName", t.UserName ?? "" } } },
+        { "queueTime", t.QueueTime },
+        { "startTime", t.QueueTime },
+        { "completeTime", t.CompleteTime },
+        { "eventChainId", 0 },
+    };
+
+    /// <summary>The inventory object of this name (a VM, host or cluster), for a task's or an event's entity.</summary>
+    private ManagedObjectReference? EntityRef(string name)
+    {
+        var sim = host.Simulation;
+        object? entity = (object?)sim.AllVms.FirstOrDefault(v => v.Name == name && v.Registered)
+                         ?? (object?)sim.Hosts.FirstOrDefault(h => h.Name == name) ?? sim.Clusters.FirstOrDefault(c => c.Name == name);
+        return entity is null ? null : Inventory.Ref(entity);
+    }
+
+    private EsxiHost? HostParameter(object? value) => value switch
+    {
+        null => null,
+        ManagedObjectReference mo => Inventory.Resolve(mo) as EsxiHost
+                                     ?? throw VimFaultException.Of("ManagedObjectNotFound", $"the host {mo.Type}:{mo.Value} does not exist", ("obj", mo)),
+        _ => throw VimFaultException.Of("InvalidArgument", "host must be a HostSystem reference", ("invalidProperty", "host")),
+    };
+
+    /// <summary>The crypto spec of a ReconfigVM_Task's VirtualMachineConfigSpec.</summary>
+    private static CryptoSpec CryptoSpecOf(DataObject? spec) => (spec?["crypto"] as DataObject)?.Type switch
+    {
+        "CryptoSpecEncrypt" => CryptoSpec.Encrypt,
+        "CryptoSpecDecrypt" => CryptoSpec.Decrypt,
+        "CryptoSpecShallowRecrypt" => CryptoSpec.ShallowRecrypt,
+        "CryptoSpecDeepRecrypt" => CryptoSpec.DeepRecrypt,
+        var other => throw VimFaultException.Of("NotSupported", other is null
+            ? "the simulator's ReconfigVM_Task changes encryption only: give the spec a crypto (CryptoSpecEncrypt, CryptoSpecDecrypt, CryptoSpecShallowRecrypt, CryptoSpecDeepRecrypt)"
+            : $"the simulator's ReconfigVM_Task does not apply a {other}"),
+    };
+
+    /// <summary>Folder.RegisterVM_Task's VM: the unregistered VM whose .vmx is at path ("[datastore] vm/vm.vmx" or "vm/vm.vmx"), and its host.</summary>
+    private (VirtualMachine Vm, EsxiHost Host) VmToRegister(VimCall call)
+    {
+        var path = call["path"] as string ?? throw VimFaultException.Of("InvalidArgument", "RegisterVM_Task needs the path of the .vmx", ("invalidProperty", "path"));
+        var bare = path.StartsWith('[') && path.IndexOf("] ", StringComparison.Ordinal) is var end and > 0 ? path[(end + 2)..] : path;
+        var vm = host.Simulation.AllVms.FirstOrDefault(v => v.Files.VmxPath == path || v.Files.VmxPath == bare || v.Files.VmxPath.EndsWith("] " + bare, StringComparison.Ordinal))
+                 ?? throw VimFaultException.Of("NotFound", $"no .vmx file at \"{path}\" on the site's datastores");
+        return (vm, HostParameter(call["host"]) ?? vm.Host);
+    }
+
+    /// <summary>EventManager.QueryEvents: vCenter's events that match the filter (entity with recursion, time, eventTypeId, type, maxCount).</summary>
+    private IEnumerable<DataObject> QueryEvents(DataObject? filter)
+    {
+        var vc = host.Simulation.VCenter ?? throw new VsphereFault("HostCommunication", "the site has no vCenter");
+        IEnumerable<VsphereEvent> events = vc.Events.All;
+        if (filter?["entity"] is DataObject byEntity && byEntity["entity"] is ManagedObjectReference entity)
+        {
+            var names = EntityNames(entity, byEntity["recursion"] as string ?? "self");
+            events = events.Where(e => names.Contains(e.ObjectName));
+        }
+        if (filter?["time"] is DataObject byTime)
+        {
+            if (byTime["beginTime"] is DateTimeOffset begin) events = events.Where(e => e.Time >= begin);
+            if (byTime["endTime"] is DateTimeOffset end) events = events.Where(e => e.Time <= end);
+        }
+        var ids = PropertyCollector.Items(filter?["eventTypeId"]).Cast<string>().ToHashSet(StringComparer.Ordinal);
+        var typeNames = PropertyCollector.Items(filter?["type"]).Cast<string>().ToHashSet(StringComparer.Ordinal);
+        var list = events.Select(ToEvent).Where(e =>
+            (ids.Count == 0 || ids.Contains(e.Type == "EventEx" ? (string)e["eventTypeId"]! : e.Type)) &&
+            (typeNames.Count == 0 || typeNames.Any(t => types.IsA(e.Type, t)))).ToList();
+        if (filter?["maxCount"] is int max && max > 0 && list.Count > max) list = list[^max..];
+        return list;
+    }
+
+    /// <summary>The names of an entity and, per recursion (self, children, all), what is below it.</summary>
+    private HashSet<string> EntityNames(ManagedObjectReference mo, string recursion)
+    {
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        var entity = Inventory.Resolve(mo) ?? throw VimFaultException.Of("ManagedObjectNotFound", $"the entity {mo.Type}:{mo.Value} does not exist", ("obj", mo));
+        if (recursion != "children" && entity is not string) names.Add(Name(entity));
+        if (recursion == "self") return names;
+        var sim = host.Simulation;
+        IEnumerable<object> below = entity switch
+        {
+            Cluster c => recursion == "all" ? [.. c.Hosts, .. c.Hosts.SelectMany(h => h.Vms)] : c.Hosts,
+            EsxiHost h => h.Vms,
+            string or Datacenter => [.. sim.Clusters, .. sim.Hosts, .. sim.AllVms],
+            _ => [],
+        };
+        foreach (var e in below) names.Add(Name(e));
+        return names;
+    }
+
+    private static string Name(object entity) => entity switch
+    {
+        VirtualMachine vm => vm.Name,
+        EsxiHost h => h.Name,
+        Cluster c => c.Name,
+        Datastore d => d.Name,
+        Datacenter dc => dc.Name,
+        _ => entity.ToString() ?? "",
+    };
+
+    /// <summary>An event as vim25 has it: its own type when vim25 has one (VmPoweredOnEvent), else an EventEx with its eventTypeId.</summary>
+    private DataObject ToEvent(VsphereEvent e)
+    {
+        bool typed = types.DataType(e.TypeId) is not null && types.IsA(e.TypeId, "Event");
+        var data = new DataObject(typed ? e.TypeId : "EventEx")
+        {
+            { "key", (int)e.Key },
+            { "chainId", (int)e.Key },
+            { "createdTime", e.Time },
+            { "userName", e.UserName ?? "" },
+            { "datacenter", new DataObject("DatacenterEventArgument") { { "name", host.Simulation.Datacenter.Name }, { "datacenter", Inventory.Ref(host.Simulation.Datacenter) } } },
+        };
+        var entity = EntityRef(e.ObjectName);
+        if (entity is { Type: "VirtualMachine" })
+        {
+            var vm = (VirtualMachine)Inventory.Resolve(entity)!;
+            data["host"] = new DataObject("HostEventArgument") { { "name", vm.Host.Name }, { "host", Inventory.Ref(vm.Host) } };
+            data["vm"] = new DataObject("VmEventArgument") { { "name", vm.Name }, { "vm", entity } };
+        }
+        else if (entity is { Type: "HostSystem" })
+            data["host"] = new DataObject("HostEventArgument") { { "name", e.ObjectName }, { "host", entity } };
+        data["fullFormattedMessage"] = e.Message;
+        if (!typed)
+        {
+            data["eventTypeId"] = e.TypeId;
+            data["severity"] = e.TypeId.Contains("VMLocked", StringComparison.Ordinal) || e.TypeId.Contains("Error", StringComparison.Ordinal) ? "error" : "info";
+            data["message"] = e.Message;
+            data["objectId"] = entity?.Value;
+            data["objectType"] = e.ObjectType;
+            data["objectName"] = e.ObjectName;
+        }
+        return data;
+    }
+
+    private IEnumerable<DataObject> ListKmipServers()
+    {
+        var vc = host.Simulation.VCenter ?? throw new VsphereFault("HostCommunication", "the site has no vCenter");
+        return vc.CryptoManagerKmip.ListKmipServers().Select(p => new DataObject("KmipClusterInfo")
+        {
+            { "clusterId", new DataObject("KeyProviderId") { { "id", p.Name } } },
+            { "servers", p.Servers.Select(s => (object)new DataObject("KmipServerInfo")
+                {
+                    { "name", s.Name }, { "address", s.Endpoint.Address.ToString() }, { "port", s.Endpoint.Port },
+                }).ToList()
+            },
+            { "useAsDefault", p.Name == vc.DefaultProvider },
+            { "managementType", "vCenter" },
+        });
+    }
+
+    private static DataObject KmipClusterStatus(KmipClusterStatus status) => new("CryptoManagerKmipClusterStatus")
+    {
+        { "clusterId", new DataObject("KeyProviderId") { { "id", status.ClusterId } } },
+        { "overallStatus", new EnumValue("ManagedEntityStatus", status.OverallStatus) },
+        { "managementType", "vCenter" },
+        { "servers", status.Servers.Select(s => (object)new DataObject("CryptoManagerKmipServerStatus")
+            {
+                { "name", s.Name },
+                { "status", new EnumValue("ManagedEntityStatus", s.Status) },
+                { "connectionStatus", s.ConnectionStatus },
+                { "clientTrustServer", s.ClientTrustServer },
+                { "serverTrustClient", s.ServerTrustClient },
+            }).ToList()
+        },
+    };
+
+    /// <summary>
+    /// WaitForUpdatesEx (and WaitForUpdates, CheckForUpdates): what changed in the session's filters since the version the
+    /// client gives ("" or none: everything, as "enter"); with nothing new, waits for the site to change, up to
+    /// maxWaitSeconds (WaitForUpdatesEx) or for ever (WaitForUpdates); CheckForUpdates and maxWaitSeconds 0 do not wait.
+    /// </summary>
+    private async Task<DataObject?> WaitForUpdatesAsync(VimSession session, VimCall call)
+    {
+        int? maxWait = call.Method switch
+        {
+            "CheckForUpdates" => 0,
+            "WaitForUpdates" => null,
+            _ => (call["options"] as DataObject)?["maxWaitSeconds"] as int?,
+        };
+        var deadline = maxWait is { } seconds ? DateTime.UtcNow.AddSeconds(seconds) : DateTime.MaxValue;
+        while (true)
+        {
+            var changed = Changed;
+            var updates = session.Filters.Updates(call["version"] as string, Collector(session), PropertiesOf, Fingerprint);
+            if (updates is not null) return updates;
+            var left = deadline - DateTime.UtcNow;
+            if (left <= TimeSpan.Zero) return null;
+            // The gate is held by the caller: let the site change meanwhile.
+            host.Gate.Release();
+            try { await changed.WaitAsync(left < TimeSpan.FromDays(1) ? left : Timeout.InfiniteTimeSpan, host.Stopping).ContinueWith(_ => { }); }
+            finally { await host.Gate.WaitAsync(); }
+        }
+    }
+
+    private string Fingerprint(object? value) => value is null ? "" : _soapForFingerprints.Response("x", value, "xsd:anyType");
+    private readonly Soap _soapForFingerprints = new(types);
+
+    private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Completes at the next change of the site (then a new one is made).</summary>
+    private Task Changed => Volatile.Read(ref _changed).Task;
+
+    /// <summary>The site changed (an event, an alarm): wakes the WaitForUpdates calls.</summary>
+    public void Pulse() => Interlocked.Exchange(ref _changed, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
 
     private DataObject ServiceContent() => new("ServiceContent")
     {
@@ -104,6 +489,11 @@ internal sealed class VimService(SimulatorHost host, VimTypes types, string user
             }
         },
         { "sessionManager", SessionManager },
+        { "alarmManager", new ManagedObjectReference("AlarmManager", "AlarmManager") },
+        { "searchIndex", new ManagedObjectReference("SearchIndex", "SearchIndex") },
+        { "eventManager", new ManagedObjectReference("EventManager", "EventManager") },
+        { "taskManager", new ManagedObjectReference("TaskManager", "TaskManager") },
+        { "cryptoManager", new ManagedObjectReference("CryptoManagerKmip", "CryptoManager") },
     };
 
     private Answer Login(VimCall call)
@@ -143,22 +533,40 @@ internal sealed class VimService(SimulatorHost host, VimTypes types, string user
         return new(null, "");
     }
 
+    /// <summary>RetrievePropertiesEx: at most options.maxObjects objects per page; the rest with ContinueRetrievePropertiesEx(token).</summary>
     private Answer RetrievePropertiesEx(VimSession session, VimCall call)
     {
-        var objects = Retrieve(session, call);
-        if (objects.Count == 0) return new(null, "RetrieveResult");
-        return new(new DataObject("RetrieveResult") { { "objects", objects.Cast<object>().ToList() } }, "RetrieveResult");
+        var objects = Collector(session).Retrieve(Specs(call), PropertiesOf);
+        int max = (call["options"] as DataObject)?["maxObjects"] is int m && m > 0 ? m : 100_000;
+        return Page(session, objects, max);
     }
 
-    private List<DataObject> Retrieve(VimSession session, VimCall call)
+    private Answer ContinueRetrievePropertiesEx(VimSession session, string? token)
     {
-        var collector = new PropertyCollector(types, (mo, name) => Property(session, mo, name));
-        return collector.Retrieve(PropertyCollector.Items(call["specSet"]).Cast<DataObject>(), type => PropertiesOf(type));
+        if (token is null || !session.Pages.Remove(token, out var rest))
+            throw VimFaultException.Of("InvalidArgument", $"\"{token}\" is not a token of this session's RetrievePropertiesEx (or it was used up)", ("invalidProperty", "token"));
+        return Page(session, rest.Objects, rest.PageSize);
+    }
+
+    private static Answer Page(VimSession session, List<DataObject> objects, int pageSize)
+    {
+        if (objects.Count == 0) return new(null, "RetrieveResult");
+        string? token = null;
+        if (objects.Count > pageSize)
+        {
+            token = Guid.NewGuid().ToString("N");
+            session.Pages[token] = (objects[pageSize..], pageSize);
+            objects = objects[..pageSize];
+        }
+        return new(new DataObject("RetrieveResult") { { "token", token }, { "objects", objects.Cast<object>().ToList() } }, "RetrieveResult");
     }
 
     private static IReadOnlyList<string> PropertiesOf(string type) => type switch
     {
         "ServiceInstance" => ["content", "serverClock"],
+        "Task" => ["info"],
+        "TaskManager" => ["recentTask"],
+        "PropertyFilter" => ["spec", "partialUpdates"],
         "SessionManager" => ["currentSession", "sessionList"],
         "ViewManager" => ["viewList"],
         "ContainerView" => ["container", "type", "recursive", "view"],
@@ -169,8 +577,13 @@ internal sealed class VimService(SimulatorHost host, VimTypes types, string user
 
     private bool Exists(VimSession? session, ManagedObjectReference mo) => mo.Type switch
     {
-        "ServiceInstance" or "SessionManager" or "ViewManager" or "PropertyCollector" => true,
+        "ServiceInstance" or "SessionManager" or "ViewManager" or "PropertyCollector" => mo.Value == (mo.Type == "PropertyCollector" ? "propertyCollector" : mo.Type),
+        "EventManager" or "TaskManager" or "AlarmManager" or "SearchIndex" => mo.Value == mo.Type,
+        "Alarm" => mo.Value == VimInventory.AlarmId(AlarmManager.VmLockedAlarm),
+        "CryptoManagerKmip" => mo.Value == "CryptoManager",
+        "Task" => _tasks.ContainsKey(mo.Value),
         "ContainerView" => session?.Views.ContainsKey(mo.Value) == true,
+        "PropertyFilter" => session?.Filters.Exists(mo) == true,
         _ => Inventory.Resolve(mo) is not null,
     };
 
@@ -193,6 +606,13 @@ internal sealed class VimService(SimulatorHost host, VimTypes types, string user
                     "sessionList" => DataArray.Of("UserSession", _sessions.Values.Select(s => s.ToUserSession())),
                     _ => throw Invalid(mo, name),
                 };
+            case "Task":
+                var (info, result) = _tasks.GetValueOrDefault(mo.Value);
+                return name == "info" && info is not null ? TaskInfoOf(info, result) : throw Invalid(mo, name);
+            case "TaskManager":
+                return name == "recentTask" ? DataArray.Of(_tasks.Keys.Select(k => new ManagedObjectReference("Task", k))) : throw Invalid(mo, name);
+            case "PropertyFilter":
+                return session.Filters.Property(mo, name);
             case "ViewManager":
                 return name == "viewList" ? DataArray.Of(session.Views.Values.Select(v => v.Ref)) : throw Invalid(mo, name);
             case "ContainerView":

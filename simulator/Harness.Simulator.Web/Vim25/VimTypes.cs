@@ -3,10 +3,11 @@ namespace Harness.Simulator.Web.Vim25;
 /// <summary>A field of a vim25 data object type or a parameter of a method, as vim25's schema declares it.</summary>
 /// <param name="Type">"xsd:string", "xsd:int", ..., a data object type or an enumeration.</param>
 /// <param name="Poly">The value may be of a subtype (or any type): the element carries xsi:type.</param>
-internal sealed record VimField(string Name, string Type, bool Array, bool Optional, bool Poly);
+/// <param name="Since">The vim25 version that added the field (null: always there): older clients do not get it.</param>
+internal sealed record VimField(string Name, string Type, bool Array, bool Optional, bool Poly, Version? Since = null);
 
-/// <summary>A vim25 data object type: its base type and its own fields, in schema order.</summary>
-internal sealed record VimDataType(string Name, string? Base, IReadOnlyList<VimField> OwnFields);
+/// <summary>A vim25 data object type: its base type, the version that added it, and its own fields, in schema order.</summary>
+internal sealed record VimDataType(string Name, string? Base, IReadOnlyList<VimField> OwnFields, Version? Since = null);
 
 /// <summary>
 /// vim25's types (data objects, enumerations, method parameters), loaded from vim25-types.tsv, which
@@ -46,17 +47,18 @@ internal sealed class VimTypes
             var parts = line.Split('\t');
             switch (parts[0])
             {
-                case "T" when parts.Length == 3:
+                case "T" when parts.Length is 3 or 4:
                     fields = [];
-                    table._types[parts[1]] = new VimDataType(parts[1], parts[2] == "-" ? null : parts[2], fields);
+                    table._types[parts[1]] = new VimDataType(parts[1], parts[2] == "-" ? null : parts[2], fields, parts.Length == 4 ? ParseVersion(parts[3]) : null);
                     break;
                 case "R" when parts.Length == 2:
                     fields = [];
                     table._methods[parts[1]] = fields;
                     break;
-                case "P" when parts.Length == 4 && fields is not null:
+                case "P" when parts.Length is 4 or 5 && fields is not null:
                     var flags = parts[3].Split(',');
-                    fields.Add(new VimField(parts[1], parts[2], flags.Contains("array"), flags.Contains("optional"), flags.Contains("poly")));
+                    fields.Add(new VimField(parts[1], parts[2], flags.Contains("array"), flags.Contains("optional"), flags.Contains("poly"),
+                        parts.Length == 5 ? ParseVersion(parts[4]) : null));
                     break;
                 case "E" when parts.Length == 3:
                     fields = null;
@@ -68,6 +70,10 @@ internal sealed class VimTypes
         }
         return table;
     }
+
+    /// <summary>"6.7.1" → 6.7.1; "-" → null (no version).</summary>
+    public static Version? ParseVersion(string text) =>
+        text == "-" ? null : Version.TryParse(text.Contains('.') ? text : text + ".0", out var v) ? v : throw new InvalidDataException($"\"{text}\" is not a vim25 version");
 
     public VimDataType? DataType(string name) => _types.GetValueOrDefault(name);
 

@@ -44,7 +44,7 @@ public sealed class CryptoManagerKmip(VCenterServer vc)
     /// Overall: green when every server is healthy, yellow when some are, red when none is, gray for a provider without
     /// servers.
     /// </summary>
-    internal async Task<KmipClusterStatus> RetrieveKmipServersStatusAsync(string providerId, string? user = null)
+    public async Task<KmipClusterStatus> RetrieveKmipServersStatusAsync(string providerId, string? user = null)
     {
         vc.RequireAliveAndPrivilege(user, "Cryptographer.ReadKeyServersInfo");
         var provider = vc.KeyProviders.GetValueOrDefault(providerId)

@@ -1,0 +1,204 @@
+using System.Text.Json;
+using Harness.Simulator;
+using Harness.Simulator.Web;
+using Harness.Simulator.Web.Vim25;
+using Harness.Testing;
+
+namespace Harness.Interop.Tests;
+
+/// <summary>
+/// pyVmomi (Debian python3-pyvmomi 6.7.1, SmartConnect) against the simulator's vSphere API: a preset site with its REST
+/// host and the vim25 endpoint, driven by Python/pyvmomi_site.py; faults are injected into the site in between.
+/// </summary>
+public sealed class PyVmomiTests : IAsyncLifetime
+{
+    private SimulatedSite _site = null!;
+    private SimulatorHost _host = null!;
+    private Vim25Endpoint _vim25 = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        _site = new SimulatedSite();
+        await PresetInventory.BuildAsync(_site, clusters: 1, hostsPerCluster: 2, vmsPerHost: 3, encryptedShare: 0.5);
+        _host = await SimulatorHost.StartAsync(_site);
+        _vim25 = await Vim25Endpoint.StartAsync(_host, SimCertificates.VCenterMachineSsl("vc01", _site.Simulation.Clock.GetUtcNow()), Vim25Endpoint.NewPassword());
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _vim25.DisposeAsync();
+        await _host.DisposeAsync();
+        await _site.DisposeAsync();
+    }
+
+    private string[] Arguments(string command, string[] args) =>
+        [PyKmip.Script("pyvmomi_site.py"), _vim25.Url.Port.ToString(), _vim25.Password, command, .. args];
+
+    private async Task<ChildProcess> RunAsync(string command, params string[] args)
+    {
+        await PyVmomi.EnsureInstalledAsync();
+        return await ChildProcess.RunAsync(PyKmip.Python, Arguments(command, args), TimeSpan.FromSeconds(120));
+    }
+
+    /// <summary>The script's last line (its answer), after a successful run.</summary>
+    private async Task<string> AnswerAsync(string command, params string[] args)
+    {
+        using var run = await RunAsync(command, args);
+        run.ExitCode.Should().Be(0, $"pyvmomi_site.py {command} should succeed; stdout: {run.Stdout}; stderr: {run.Stderr}");
+        return run.StdoutLines.LastOrDefault() ?? "";
+    }
+
+    /// <summary>Changes the site as a user does, through the simulator's REST API (POST /api/...).</summary>
+    private async Task PostAsync(string path)
+    {
+        using var http = new HttpClient { BaseAddress = _host.Url };
+        using var response = await http.PostAsync("api/" + path, null);
+        response.IsSuccessStatusCode.Should().BeTrue($"POST /api/{path} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+    }
+
+    private Task KmsAwayAsync() => PostAsync("kms-clusters/kms-prod/unreachable");
+
+    /// <summary>The KMS becomes unreachable and a host with encrypted VMs reboots: its encrypted VMs are locked.</summary>
+    private async Task<(EsxiHost Host, VirtualMachine Locked)> LockVmsAsync()
+    {
+        var host = _site.Simulation.Hosts.First(h => h.Vms.Any(v => v.Encrypted));
+        await KmsAwayAsync();
+        await PostAsync($"hosts/{host.Name}/reboot");
+        var locked = host.Vms.First(v => v.Encrypted);
+        locked.CryptoState.Should().Be(CryptoState.Locked);
+        return (host, locked);
+    }
+
+    private Task KmsBackAsync() => PostAsync("kms-clusters/kms-prod/reachable");
+
+    private async Task<List<JsonElement>> VmsAsync()
+    {
+        using var run = await RunAsync("vms");
+        run.ExitCode.Should().Be(0, $"pyvmomi_site.py vms should succeed; stdout: {run.Stdout}; stderr: {run.Stderr}");
+        return run.StdoutLines.Where(l => l.StartsWith('{')).Select(l => JsonDocument.Parse(l).RootElement.Clone()).ToList();
+    }
+
+    [Fact]
+    public async Task ContainerView_ListsEveryVm_WithItsKeyAndStates_UnderTheIdsOfTheRestApi()
+    {
+        var vms = await VmsAsync();
+        var sim = _site.Simulation;
+        vms.Select(v => v.GetProperty("name").GetString()).Should().BeEquivalentTo(sim.AllVms.Select(v => v.Name));
+        foreach (var v in vms)
+        {
+            var vm = sim.Vm(v.GetProperty("name").GetString()!);
+            v.GetProperty("moid").GetString().Should().Be(sim.VCenter!.MoId(vm));
+            v.GetProperty("keyId").GetString().Should().Be(vm.KeyId);
+            v.GetProperty("providerId").GetString().Should().Be(vm.ProviderId);
+            v.GetProperty("cryptoState").GetString().Should().Be(vm.Encrypted ? "unlocked" : null);
+            v.GetProperty("connectionState").GetString().Should().Be("connected");
+            v.GetProperty("powerState").GetString().Should().Be("poweredOn");
+        }
+        vms.Should().Contain(v => v.GetProperty("keyId").GetString() != null, "the preset site has encrypted VMs");
+    }
+
+    [Fact]
+    public async Task HostRebootWhileTheKmsIsUnreachable_LocksItsEncryptedVms_PyVmomiSeesThemLockedAndInvalid()
+    {
+        var (host, _) = await LockVmsAsync();
+        var vms = await VmsAsync();
+        foreach (var vm in host.Vms)
+        {
+            var seen = vms.Single(v => v.GetProperty("name").GetString() == vm.Name);
+            seen.GetProperty("cryptoState").GetString().Should().Be(vm.Encrypted ? "locked" : null, vm.Name);
+            seen.GetProperty("connectionState").GetString().Should().Be(vm.Encrypted ? "invalid" : "connected", vm.Name);
+        }
+    }
+
+    [Fact]
+    public async Task QueryEvents_ByEventTypeId_FindsTheLockEvents()
+    {
+        var (host, _) = await LockVmsAsync();
+        using var run = await RunAsync("events", EventTypes.VmLockedKmsClusterError);
+        run.ExitCode.Should().Be(0, run.Stdout + run.Stderr);
+        var events = run.StdoutLines.Select(l => JsonDocument.Parse(l).RootElement.Clone()).ToList();
+        events.Select(e => e.GetProperty("vm").GetString()).Should().BeEquivalentTo(host.Vms.Where(v => v.Encrypted).Select(v => v.Name));
+        events.Should().OnlyContain(e => e.GetProperty("type").GetString() == "EventEx" && e.GetProperty("eventTypeId").GetString() == EventTypes.VmLockedKmsClusterError);
+    }
+
+    [Fact]
+    public async Task RetrieveKmipServersStatus_ShowsTheProvidersServersRed_WhileTheKmsIsAway_ThenGreen()
+    {
+        await KmsAwayAsync();
+        (await AnswerAsync("kmsstatus")).Should().Be("kms-prod red");
+        await KmsBackAsync();
+        (await AnswerAsync("kmsstatus")).Should().Be("kms-prod green");
+    }
+
+    [Fact]
+    public async Task CryptoUnlock_FailsWithAVsphereFault_WhileTheKmsIsAway_AndSucceedsAfter()
+    {
+        var (_, locked) = await LockVmsAsync();
+        (await AnswerAsync("unlock", locked.Name)).Should().StartWith("fault: InvalidState: ");
+        locked.CryptoState.Should().Be(CryptoState.Locked);
+        await KmsBackAsync();
+        (await AnswerAsync("unlock", locked.Name)).Should().Be("unlocked");
+        locked.CryptoState.Should().Be(CryptoState.Unlocked);
+    }
+
+    [Fact]
+    public async Task PowerOn_OfALockedVm_Fails_AndSucceedsAfterUnlock()
+    {
+        var (_, locked) = await LockVmsAsync();
+        (await AnswerAsync("poweron", locked.Name)).Should().StartWith("fault: ");
+        await KmsBackAsync();
+        (await AnswerAsync("unlock", locked.Name)).Should().Be("unlocked");
+        (await AnswerAsync("poweron", locked.Name)).Should().Be("poweredOn");
+        locked.PowerState.Should().Be(PowerState.PoweredOn);
+    }
+
+    [Fact]
+    public async Task UnregisterVM_ThenRegisterVM_Task_BringsTheVmBack_UnderANewId()
+    {
+        var vm = _site.Simulation.AllVms.First(v => v.Encrypted);
+        var ids = (await AnswerAsync("reregister", vm.Name)).Split(' ');
+        ids.Should().HaveCount(2);
+        ids[1].Should().NotBe(ids[0]).And.StartWith("vm-");
+        vm.Registered.Should().BeTrue();
+        _site.Simulation.VCenter!.MoId(vm).Should().Be(ids[1]);
+    }
+
+    [Fact]
+    public async Task WaitForUpdatesEx_ReportsAVmsCryptoStateChange()
+    {
+        await PyVmomi.EnsureInstalledAsync();
+        var host = _site.Simulation.Hosts.First(h => h.Vms.Any(v => v.Encrypted));
+        var vm = host.Vms.First(v => v.Encrypted);
+        using var watch = ChildProcess.Start(PyKmip.Python, Arguments("watch", [vm.Name, "60"]));
+        await watch.WaitForLineAsync(l => l.StartsWith("ready", StringComparison.Ordinal) || l.StartsWith("fault", StringComparison.Ordinal), TimeSpan.FromSeconds(60));
+        watch.StdoutLines.Should().Contain("ready unlocked", watch.Describe());
+        await LockVmsAsync();
+        (await watch.WaitForExitAsync(TimeSpan.FromSeconds(60))).Should().Be(0, watch.Describe());
+        watch.StdoutLines.Last().Should().Be("locked");
+    }
+
+    [Fact]
+    public async Task WrongPassword_IsInvalidLogin()
+    {
+        using var run = await RunAsync("badlogin");
+        run.ExitCode.Should().Be(0, run.Stdout + run.Stderr);
+        run.Stdout.Should().Contain("InvalidLogin: Cannot complete login due to an incorrect user name or password.");
+    }
+}
+
+/// <summary>The Debian pyVmomi (python3-pyvmomi) under /usr/bin/python3.</summary>
+public static class PyVmomi
+{
+    private static readonly Lazy<Task<string?>> Problem = new(async () =>
+    {
+        using var probe = await ChildProcess.RunAsync(PyKmip.Python, ["-c", "import pyVim.connect, pyVmomi"], TimeSpan.FromSeconds(60));
+        return probe.ExitCode == 0 ? null : probe.Stderr.Split('\n').LastOrDefault(l => l.Length > 0);
+    });
+
+    /// <summary>Fails the test (never skips it) when pyVmomi cannot be imported, saying how to install it.</summary>
+    public static async Task EnsureInstalledAsync()
+    {
+        if (await Problem.Value is { } problem)
+            Assert.Fail($"pyVmomi is not usable: {problem}. Run `./harness test` as root (it installs python3-pyvmomi with apt), or apt-get install python3-pyvmomi.");
+    }
+}

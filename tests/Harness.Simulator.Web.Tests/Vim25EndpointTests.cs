@@ -1,0 +1,200 @@
+using System.Net;
+using System.Text;
+using System.Xml.Linq;
+using Harness.Simulator.Web.Vim25;
+
+namespace Harness.Simulator.Web.Tests;
+
+/// <summary>
+/// The vim25 SOAP endpoint through real HTTPS: the version documents, and a SOAP fault (never a crash) for each kind of
+/// bad request: not XML, not an envelope, an unknown method, a wrong managed object reference, no session, a bad
+/// parameter. pyVmomi and rbvmomi drive the good paths in Harness.Interop.Tests.
+/// </summary>
+public sealed class Vim25EndpointTests : IAsyncLifetime
+{
+    private ApiSite _site = null!;
+    private Vim25Endpoint _vim25 = null!;
+    private HttpClient _http = null!;
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+    private static readonly XNamespace Vim = "urn:vim25";
+
+    public async ValueTask InitializeAsync()
+    {
+        _site = await ApiSite.StartAsync();
+        _vim25 = await Vim25Endpoint.StartAsync(_site.Host, SimCertificates.VCenterMachineSsl("vc01", DateTimeOffset.UtcNow), "secret-password");
+        _http = new HttpClient(new HttpClientHandler
+        {
+            ServerCertificateCustomValidationCallback = (_, _, _, _) => true,
+            UseCookies = true,
+            CookieContainer = new CookieContainer(),
+        }) { BaseAddress = _vim25.Url, Timeout = TimeSpan.FromSeconds(30) };
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _http.Dispose();
+        await _vim25.DisposeAsync();
+        await _site.DisposeAsync();
+    }
+
+    private static string Envelope(string call) =>
+        $"""<?xml version="1.0" encoding="UTF-8"?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:xsd="http://www.w3.org/2001/XMLSchema"><soapenv:Body>{call}</soapenv:Body></soapenv:Envelope>""";
+
+    private async Task<(HttpStatusCode Status, XDocument Body)> PostAsync(string body, string? soapAction = null)
+    {
+        using var content = new StringContent(body, Encoding.UTF8, "text/xml");
+        if (soapAction is not null) content.Headers.Add("SOAPAction", $"\"{soapAction}\"");
+        using var response = await _http.PostAsync(_vim25.Url, content, Ct);
+        var text = await response.Content.ReadAsStringAsync(Ct);
+        response.Content.Headers.ContentType!.MediaType.Should().Be("text/xml");
+        return (response.StatusCode, XDocument.Parse(text));
+    }
+
+    private static (string Type, string Message) Fault(XDocument doc)
+    {
+        var fault = doc.Descendants("faultstring").Single();
+        var detail = doc.Descendants("detail").Single().Elements().Single();
+        var type = detail.Attribute(XName.Get("type", "http://www.w3.org/2001/XMLSchema-instance"))!.Value;
+        detail.Name.LocalName.Should().Be(type + "Fault");
+        return (type, fault.Value);
+    }
+
+    private async Task LoginAsync()
+    {
+        var (status, doc) = await PostAsync(Envelope("""<Login xmlns="urn:vim25"><_this type="SessionManager">SessionManager</_this><userName>administrator@vsphere.local</userName><password>secret-password</password></Login>"""));
+        status.Should().Be(HttpStatusCode.OK, doc.ToString());
+        doc.Descendants(Vim + "userName").Single().Value.Should().Be("administrator@vsphere.local");
+    }
+
+    [Fact]
+    public async Task VersionDocuments_NameVim25_7_0_3_AndThePriorVersions()
+    {
+        var versions = XDocument.Parse(await _http.GetStringAsync("/sdk/vimServiceVersions.xml", Ct));
+        versions.Root!.Attribute("version")!.Value.Should().Be("1.0");
+        versions.Descendants("version").Select(v => v.Value).Should().Contain(["7.0.3.0", "7.0.0.0", "6.7.1", "6.7"]);
+        var wsdl = XDocument.Parse(await _http.GetStringAsync("/sdk/vimService.wsdl", Ct));
+        wsdl.Descendants(XName.Get("import", "http://schemas.xmlsoap.org/wsdl/")).Single().Attribute("namespace")!.Value.Should().Be("urn:vim25");
+    }
+
+    [Fact]
+    public async Task NotXml_IsAnInvalidRequestFault()
+    {
+        var (status, doc) = await PostAsync("this is not XML <");
+        status.Should().Be(HttpStatusCode.InternalServerError);
+        var (type, message) = Fault(doc);
+        type.Should().Be("InvalidRequest");
+        message.Should().StartWith("the request is not XML:");
+    }
+
+    [Fact]
+    public async Task XmlThatIsNotAnEnvelope_IsAnInvalidRequestFault()
+    {
+        var (_, doc) = await PostAsync("<RetrieveServiceContent xmlns=\"urn:vim25\"/>");
+        Fault(doc).Should().Be(("InvalidRequest", "the request is not a SOAP envelope: its root element is <RetrieveServiceContent>, not <Envelope> in http://schemas.xmlsoap.org/soap/envelope/"));
+    }
+
+    [Fact]
+    public async Task UnknownMethod_IsMethodNotFound()
+    {
+        var (_, doc) = await PostAsync(Envelope("""<FlyToTheMoon xmlns="urn:vim25"><_this type="ServiceInstance">ServiceInstance</_this></FlyToTheMoon>"""));
+        Fault(doc).Should().Be(("MethodNotFound", "vim25 has no method FlyToTheMoon"));
+        doc.Descendants(Vim + "method").Single().Value.Should().Be("FlyToTheMoon");
+    }
+
+    [Fact]
+    public async Task NoSession_IsNotAuthenticated()
+    {
+        var (_, doc) = await PostAsync(Envelope("""<CreateContainerView xmlns="urn:vim25"><_this type="ViewManager">ViewManager</_this><container type="Folder">group-d1</container><type>VirtualMachine</type><recursive>true</recursive></CreateContainerView>"""));
+        Fault(doc).Should().Be(("NotAuthenticated", "CreateContainerView needs a session: log in first (SessionManager.Login)"));
+    }
+
+    [Fact]
+    public async Task WrongPassword_IsInvalidLogin()
+    {
+        var (_, doc) = await PostAsync(Envelope("""<Login xmlns="urn:vim25"><_this type="SessionManager">SessionManager</_this><userName>administrator@vsphere.local</userName><password>guess</password></Login>"""));
+        Fault(doc).Type.Should().Be("InvalidLogin");
+    }
+
+    [Fact]
+    public async Task WrongManagedObjectReference_IsManagedObjectNotFound()
+    {
+        await LoginAsync();
+        var (_, doc) = await PostAsync(Envelope("""<CreateContainerView xmlns="urn:vim25"><_this type="ViewManager">ViewManager</_this><container type="Folder">group-d999</container><type>VirtualMachine</type><recursive>true</recursive></CreateContainerView>"""));
+        Fault(doc).Should().Be(("ManagedObjectNotFound", "the container Folder:group-d999 does not exist"));
+        var (_, doc2) = await PostAsync(Envelope("""<PowerOnVM_Task xmlns="urn:vim25"><_this type="VirtualMachine">vm-99999</_this></PowerOnVM_Task>"""));
+        Fault(doc2).Should().Be(("ManagedObjectNotFound", "the managed object VirtualMachine:vm-99999 does not exist"));
+    }
+
+    [Fact]
+    public async Task UnknownParameterOrBadValue_IsInvalidRequest()
+    {
+        await LoginAsync();
+        var (_, doc) = await PostAsync(Envelope("""<CreateContainerView xmlns="urn:vim25"><_this type="ViewManager">ViewManager</_this><colour>red</colour></CreateContainerView>"""));
+        Fault(doc).Should().Be(("InvalidRequest", "CreateContainerView has no parameter <colour>"));
+        var (_, doc2) = await PostAsync(Envelope("""<CreateContainerView xmlns="urn:vim25"><_this type="ViewManager">ViewManager</_this><container type="Folder">group-d1</container><recursive>perhaps</recursive></CreateContainerView>"""));
+        Fault(doc2).Type.Should().Be("InvalidRequest");
+        Fault(doc2).Message.Should().StartWith("<recursive> is not a valid xsd:boolean");
+    }
+
+    [Fact]
+    public async Task RetrievePropertiesEx_OfAVm_AnswersItsKeyAndCryptoState_AsTheModelHasThem()
+    {
+        await LoginAsync();
+        var vm = _site.Driver.Simulation.AllVms.First(v => v.Encrypted);
+        var moid = _site.Driver.Simulation.VCenter!.MoId(vm);
+        var (status, doc) = await PostAsync(Envelope($"""<RetrievePropertiesEx xmlns="urn:vim25"><_this type="PropertyCollector">propertyCollector</_this><specSet><propSet><type>VirtualMachine</type><pathSet>config.keyId.keyId</pathSet><pathSet>runtime.cryptoState</pathSet><pathSet>runtime.powerState</pathSet></propSet><objectSet><obj type="VirtualMachine">{moid}</obj></objectSet></specSet><options/></RetrievePropertiesEx>"""));
+        status.Should().Be(HttpStatusCode.OK, doc.ToString());
+        var props = doc.Descendants(Vim + "propSet").ToDictionary(p => p.Element(Vim + "name")!.Value, p => p.Element(Vim + "val")!);
+        props["config.keyId.keyId"].Value.Should().Be(vm.KeyId);
+        props["runtime.cryptoState"].Value.Should().Be("unlocked");
+        props["runtime.powerState"].Value.Should().Be("poweredOn");
+        props["runtime.powerState"].Attribute(XName.Get("type", "http://www.w3.org/2001/XMLSchema-instance"))!.Value.Should().Be("VirtualMachinePowerState");
+        props["config.keyId.keyId"].Attribute(XName.Get("type", "http://www.w3.org/2001/XMLSchema-instance"))!.Value.Should().Be("xsd:string");
+    }
+
+    [Fact]
+    public async Task RetrievePropertiesEx_WithMaxObjects_PagesThroughAContainerView_WithContinueRetrievePropertiesEx()
+    {
+        await LoginAsync();
+        var (_, view) = await PostAsync(Envelope("""<CreateContainerView xmlns="urn:vim25"><_this type="ViewManager">ViewManager</_this><container type="Folder">group-d1</container><type>VirtualMachine</type><recursive>true</recursive></CreateContainerView>"""));
+        var viewId = view.Descendants(Vim + "returnval").Single().Value;
+        string spec = $"""<specSet><propSet><type>VirtualMachine</type><pathSet>name</pathSet></propSet><objectSet><obj type="ContainerView">{viewId}</obj><skip>true</skip><selectSet xsi:type="TraversalSpec"><name>view</name><type>ContainerView</type><path>view</path><skip>false</skip></selectSet></objectSet></specSet>""";
+        var (status, page) = await PostAsync(Envelope($"""<RetrievePropertiesEx xmlns="urn:vim25"><_this type="PropertyCollector">propertyCollector</_this>{spec}<options><maxObjects>2</maxObjects></options></RetrievePropertiesEx>"""));
+        status.Should().Be(HttpStatusCode.OK, page.ToString());
+        var names = page.Descendants(Vim + "val").Select(v => v.Value).ToList();
+        names.Should().HaveCount(2);
+        while (page.Descendants(Vim + "token").SingleOrDefault()?.Value is { } token)
+        {
+            (_, page) = await PostAsync(Envelope($"""<ContinueRetrievePropertiesEx xmlns="urn:vim25"><_this type="PropertyCollector">propertyCollector</_this><token>{token}</token></ContinueRetrievePropertiesEx>"""));
+            names.AddRange(page.Descendants(Vim + "val").Select(v => v.Value));
+        }
+        names.Should().BeEquivalentTo(_site.Driver.Simulation.AllVms.Select(v => v.Name));
+        var (_, used) = await PostAsync(Envelope("""<ContinueRetrievePropertiesEx xmlns="urn:vim25"><_this type="PropertyCollector">propertyCollector</_this><token>nope</token></ContinueRetrievePropertiesEx>"""));
+        Fault(used).Type.Should().Be("InvalidArgument");
+    }
+
+    [Fact]
+    public async Task FindByInventoryPath_FindsAVmByDatacenterFolderAndName()
+    {
+        await LoginAsync();
+        var sim = _site.Driver.Simulation;
+        var vm = sim.AllVms.First();
+        var (_, doc) = await PostAsync(Envelope($"""<FindByInventoryPath xmlns="urn:vim25"><_this type="SearchIndex">SearchIndex</_this><inventoryPath>{sim.Datacenter.Name}/vm/{vm.Name}</inventoryPath></FindByInventoryPath>"""));
+        var found = doc.Descendants(Vim + "returnval").Single();
+        (found.Attribute("type")!.Value, found.Value).Should().Be(("VirtualMachine", sim.VCenter!.MoId(vm)));
+        var (_, none) = await PostAsync(Envelope("""<FindByInventoryPath xmlns="urn:vim25"><_this type="SearchIndex">SearchIndex</_this><inventoryPath>DC0/vm/no-such-vm</inventoryPath></FindByInventoryPath>"""));
+        none.Descendants(Vim + "returnval").Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task FieldsNewerThanTheClientsVersion_AreLeftOut_AsVCenterDoes()
+    {
+        await LoginAsync();
+        const string list = """<ListKmipServers xmlns="urn:vim25"><_this type="CryptoManagerKmip">CryptoManager</_this></ListKmipServers>""";
+        var (_, old) = await PostAsync(Envelope(list), "urn:vim25/6.7.1");
+        old.Descendants(Vim + "clusterId").Should().NotBeEmpty();
+        old.Descendants(Vim + "managementType").Should().BeEmpty("KmipClusterInfo.managementType is vim25 7.0");
+        var (_, current) = await PostAsync(Envelope(list), "urn:vim25/7.0.3.0");
+        current.Descendants(Vim + "managementType").Should().NotBeEmpty();
+    }
+}
