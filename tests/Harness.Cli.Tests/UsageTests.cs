@@ -49,6 +49,22 @@ public sealed class UsageTests
         run.Stdout.Should().Contain("Options:");
     }
 
+    [Theory]
+    [InlineData("--encrypted", "2", "--encrypted must be a share from 0 to 1 (0.3: every third VM), not '2'")]
+    [InlineData("--encrypted", "lots", "--encrypted must be a share from 0 to 1 (0.3: every third VM), not 'lots'")]
+    [InlineData("--vms-per-host", "x", "--vms-per-host must be a non-negative whole number, not 'x'")]
+    [InlineData("--clusters", "0", "--clusters must be a positive whole number, not '0'")]
+    [InlineData("--hosts-per-cluster", "none", "--hosts-per-cluster must be a positive whole number, not 'none'")]
+    public async Task Demo_BadSiteSize_ExitsWith2BeforeBuildingAnything(string option, string value, string reason)
+    {
+        using var dir = new Harness.Testing.TempDir();
+
+        using var run = await Cli.RunAsync("demo", "--dir", dir.Sub("demo"), option, value);
+
+        Cli.ReasonOf(run).Should().Contain(reason);
+        Directory.Exists(dir.Sub("demo")).Should().BeFalse("the demo never started");
+    }
+
     [Fact]
     public async Task OptionWithoutValue_ExitsWith2()
     {

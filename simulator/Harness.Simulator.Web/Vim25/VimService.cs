@@ -126,8 +126,8 @@ internal sealed class VimService(SimulatorHost host, VimTypes types, string user
                     { "keyId", CryptoKeyId(st.KeyId, st.ProviderId) },
                     { "keyAvailable", st.KeyAvailable },
                     { "reason", st.Reason },
-                    { "encryptedVMs", DataArray.Of(st.EncryptedVms.Select(n => EntityRef(n)).OfType<ManagedObjectReference>()) },
-                    { "affectedHosts", DataArray.Of(st.AffectedHosts.Select(n => EntityRef(n)).OfType<ManagedObjectReference>()) },
+                    { "encryptedVMs", DataArray.Of(st.EncryptedVms.Select(EntityRef).OfType<ManagedObjectReference>()) },
+                    { "affectedHosts", DataArray.Of(st.AffectedHosts.Select(EntityRef).OfType<ManagedObjectReference>()) },
                 })), "CryptoManagerKmipCryptoKeyStatus");
             case ("CryptoManagerKmip", "RemoveKeys"):
                 var results = new List<DataObject>();
@@ -269,12 +269,17 @@ internal sealed class VimService(SimulatorHost host, VimTypes types, string user
     };
 
     /// <summary>The inventory object of this name (a VM, host or cluster), for a task's or an event's entity.</summary>
-    private ManagedObjectReference? EntityRef(string name)
+    private ManagedObjectReference? EntityRef(string name) => EntitiesByName().GetValueOrDefault(name) is { } e ? Inventory.Ref(e) : null;
+
+    /// <summary>The registered VMs, hosts and clusters by name (names are unique in the simulator).</summary>
+    private Dictionary<string, object> EntitiesByName()
     {
         var sim = host.Simulation;
-        object? entity = (object?)sim.AllVms.FirstOrDefault(v => v.Name == name && v.Registered)
-                         ?? (object?)sim.Hosts.FirstOrDefault(h => h.Name == name) ?? sim.Clusters.FirstOrDefault(c => c.Name == name);
-        return entity is null ? null : Inventory.Ref(entity);
+        var byName = new Dictionary<string, object>(StringComparer.Ordinal);
+        foreach (var c in sim.Clusters) byName.TryAdd(c.Name, c);
+        foreach (var h in sim.Hosts) byName.TryAdd(h.Name, h);
+        foreach (var v in Inventory.Vms) byName.TryAdd(v.Name, v);
+        return byName;
     }
 
     private EsxiHost? HostParameter(object? value) => value switch
@@ -324,7 +329,8 @@ internal sealed class VimService(SimulatorHost host, VimTypes types, string user
         }
         var ids = PropertyCollector.Items(filter?["eventTypeId"]).Cast<string>().ToHashSet(StringComparer.Ordinal);
         var typeNames = PropertyCollector.Items(filter?["type"]).Cast<string>().ToHashSet(StringComparer.Ordinal);
-        var list = events.Select(ToEvent).Where(e =>
+        var byName = EntitiesByName();
+        var list = events.Select(e => ToEvent(e, byName)).Where(e =>
             (ids.Count == 0 || ids.Contains(e.Type == "EventEx" ? (string)e["eventTypeId"]! : e.Type)) &&
             (typeNames.Count == 0 || typeNames.Any(t => types.IsA(e.Type, t)))).ToList();
         if (filter?["maxCount"] is int max && max > 0 && list.Count > max) list = list[^max..];
@@ -361,7 +367,7 @@ internal sealed class VimService(SimulatorHost host, VimTypes types, string user
     };
 
     /// <summary>An event as vim25 has it: its own type when vim25 has one (VmPoweredOnEvent), else an EventEx with its eventTypeId.</summary>
-    private DataObject ToEvent(VsphereEvent e)
+    private DataObject ToEvent(VsphereEvent e, Dictionary<string, object> byName)
     {
         bool typed = types.DataType(e.TypeId) is not null && types.IsA(e.TypeId, "Event");
         var data = new DataObject(typed ? e.TypeId : "EventEx")
@@ -372,10 +378,10 @@ internal sealed class VimService(SimulatorHost host, VimTypes types, string user
             { "userName", e.UserName ?? "" },
             { "datacenter", new DataObject("DatacenterEventArgument") { { "name", host.Simulation.Datacenter.Name }, { "datacenter", Inventory.Ref(host.Simulation.Datacenter) } } },
         };
-        var entity = EntityRef(e.ObjectName);
-        if (entity is { Type: "VirtualMachine" })
+        var target = byName.GetValueOrDefault(e.ObjectName);
+        var entity = target is null ? null : Inventory.Ref(target);
+        if (target is VirtualMachine vm)
         {
-            var vm = (VirtualMachine)Inventory.Resolve(entity)!;
             data["host"] = new DataObject("HostEventArgument") { { "name", vm.Host.Name }, { "host", Inventory.Ref(vm.Host) } };
             data["vm"] = new DataObject("VmEventArgument") { { "name", vm.Name }, { "vm", entity } };
         }

@@ -55,7 +55,7 @@ public sealed class VimInventory(Simulation sim)
         var entity = VCenter.EntityOf(mo.Value);
         bool live = entity switch
         {
-            VirtualMachine vm => mo.Type == "VirtualMachine" && vm.Registered && sim.AllVms.Contains(vm),
+            VirtualMachine vm => mo.Type == "VirtualMachine" && vm.Registered && vm.Host.Vms.Contains(vm),
             EsxiHost host => mo.Type == "HostSystem",
             Cluster => mo.Type == "ClusterComputeResource",
             Datastore => mo.Type == "Datastore",

@@ -12,9 +12,9 @@ using Harness.Simulator.Web.Vim25;
 namespace Harness.Cli.Commands;
 
 /// <summary>
-/// `harness demo [--dir DIR] [--api HOST:PORT] [--features DIR] [--verbose]`: a simulated vSphere site (the preset inventory: vCenter
-/// "vc01", clusters DC0_C0 and DC0_C1 of four hosts of ten VMs, every third VM encrypted, KMS cluster "kms-prod" with two
-/// servers) and its REST API on 127.0.0.1; prints the URLs, then the vSphere events and alarms as they happen. The
+/// `harness demo [--dir DIR] [--api HOST:PORT] [--features DIR] [--clusters N] [--hosts-per-cluster N] [--vms-per-host N]
+/// [--encrypted SHARE] [--verbose]`: a simulated vSphere site (the preset inventory: vCenter "vc01", by default clusters
+/// DC0_C0 and DC0_C1 of four hosts of ten VMs, every third VM encrypted, KMS cluster "kms-prod" with two servers) and its REST API on 127.0.0.1; prints the URLs, then the vSphere events and alarms as they happen. The
 /// simulation clock follows real time. The KMS cluster's PKI (to reach it with KMIP tools) and its admin token go to
 /// DIR (default .harness/demo).
 /// </summary>
@@ -25,6 +25,10 @@ public static class DemoCommand
         Define.Value("dir", "DIR", "where the KMS's PKI and admin token go", Path.Combine(".harness", "demo")),
         Define.Value("api", "HOST:PORT", "where the REST API and the dashboard listen, loopback only (default: a free port on 127.0.0.1)"),
         Define.Value("features", "DIR", "the @vsphere features the runbook player offers (default: the repository's features/)"),
+        Define.Value("clusters", "N", "clusters in the preset site", "2"),
+        Define.Value("hosts-per-cluster", "N", "hosts per cluster", "4"),
+        Define.Value("vms-per-host", "N", "VMs per host", "10"),
+        Define.Value("encrypted", "SHARE", "the share of VMs encrypted, 0 to 1 (0.3: every third VM)", "0.3"),
         Define.Switch("verbose", "log the KMS relays and the web host"));
 
     public static async Task<int> RunAsync(Args args)
@@ -35,11 +39,15 @@ public static class DemoCommand
         if (features is not null && !Directory.Exists(features)) throw new UsageException($"--features {features} is not a folder");
         if (!IPAddress.IsLoopback(api.Address)) throw new UsageException($"--api must be a loopback address (the API has no authentication), not {api.Address}");
         bool verbose = args.Has("verbose");
+        int clusters = args.Positive("clusters", 2), hostsPerCluster = args.Positive("hosts-per-cluster", 4), vmsPerHost = args.Int("vms-per-host", 10);
+        var shareText = args.Get("encrypted") ?? "0.3";
+        if (!double.TryParse(shareText, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var share) || !(share >= 0 && share <= 1))
+            throw new UsageException($"--encrypted must be a share from 0 to 1 (0.3: every third VM), not '{shareText}'");
         using var logs = ServeCommand.Logging(verbose);
 
         Console.WriteLine("Harness demo: building the simulated site…");
         await using var site = new SimulatedSite();
-        var preset = await PresetInventory.BuildAsync(site);
+        var preset = await PresetInventory.BuildAsync(site, clusters, hostsPerCluster, vmsPerHost, share);
         var kms = site.Kms(preset.KmsCluster);
         if (verbose) foreach (var relay in kms.Relays) relay.Log += line => Console.WriteLine($"{DateTime.Now:HH:mm:ss} relay {line}");
 
