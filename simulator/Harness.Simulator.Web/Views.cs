@@ -11,15 +11,15 @@ namespace Harness.Simulator.Web;
 public sealed record VmView(
     string Name, string Host, string Cluster, string Datastore, string VmxPath,
     string PowerState, string CryptoState, bool Encrypted, string? KeyId, string? Provider,
-    bool Registered, IReadOnlyList<string> ActiveAlarms, string ConnectionState);
+    bool Registered, IReadOnlyList<string> ActiveAlarms, string ConnectionState, string? MoId = null);
 
 public sealed record HostView(
     string Name, string Cluster, string CryptoState, bool KeyPersistence, int CachedKeyCount,
     IReadOnlyList<string> CachedKeyIds, IReadOnlyList<string> ActiveAlarms, IReadOnlyList<VmView> Vms,
-    int DiskGroups = 0, bool DiskGroupsMounted = false);
+    int DiskGroups = 0, bool DiskGroupsMounted = false, string? MoId = null);
 
 public sealed record ClusterView(string Name, string Datastore, IReadOnlyList<string> ActiveAlarms, IReadOnlyList<HostView> Hosts,
-    bool VsanEncrypted = false);
+    bool VsanEncrypted = false, string? MoId = null);
 
 public sealed record DatacenterView(string Name, IReadOnlyList<ClusterView> Clusters);
 
@@ -87,18 +87,22 @@ internal static class View
     public static VmView Of(VirtualMachine vm, VCenterServer? vc) => new(
         vm.Name, vm.Host.Name, vm.Host.Cluster.Name, vm.Datastore.Name, vm.Files.VmxPath,
         Power(vm.PowerState), Crypto(vm.CryptoState), vm.Encrypted, vm.KeyId, vm.ProviderId, vm.Registered,
-        ActiveAlarms(vc, vm.Name), PropertyReader.Read(vm, "runtime.connectionState")!);
+        ActiveAlarms(vc, vm.Name), PropertyReader.Read(vm, "runtime.connectionState")!, vm.Registered ? MoIdOf(vc, vm) : null);
+
+    /// <summary>The object's managed object ID on vCenter (vm-N, host-N, domain-cN), as the vSphere API shows it; null without a vCenter.</summary>
+    private static string? MoIdOf(VCenterServer? vc, object entity) => vc is { Lost: false } ? vc.MoId(entity) : null;
 
     public static HostView Of(EsxiHost host, VCenterServer? vc)
     {
         var keys = host.CachedKeyIds.Order(StringComparer.Ordinal).ToList();
         return new HostView(host.Name, host.Cluster.Name, HostCrypto(host.CryptoState), host.KeyPersistence, keys.Count, keys,
-            RolledUp(vc, [host.Name, .. host.Vms.Select(v => v.Name)]), host.Vms.Select(v => Of(v, vc)).ToList(), host.DiskGroups.Count, host.DiskGroupsMounted);
+            RolledUp(vc, [host.Name, .. host.Vms.Select(v => v.Name)]), host.Vms.Select(v => Of(v, vc)).ToList(), host.DiskGroups.Count, host.DiskGroupsMounted,
+            MoIdOf(vc, host));
     }
 
     public static ClusterView Of(Cluster cluster, VCenterServer? vc) =>
         new(cluster.Name, cluster.Datastore.Name, RolledUp(vc, [cluster.Name, .. cluster.Hosts.SelectMany(h => h.Vms.Select(v => v.Name).Prepend(h.Name))]), cluster.Hosts.Select(h => Of(h, vc)).ToList(),
-            cluster.VsanEncrypted);
+            cluster.VsanEncrypted, MoIdOf(vc, cluster));
 
     public static InventoryView Inventory(Simulation sim) =>
         new(sim.VCenter?.Name, sim.Clock.GetUtcNow(),

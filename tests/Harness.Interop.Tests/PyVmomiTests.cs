@@ -1,7 +1,5 @@
 using System.Text.Json;
 using Harness.Simulator;
-using Harness.Simulator.Web;
-using Harness.Simulator.Web.Vim25;
 using Harness.Testing;
 
 namespace Harness.Interop.Tests;
@@ -12,27 +10,15 @@ namespace Harness.Interop.Tests;
 /// </summary>
 public sealed class PyVmomiTests : IAsyncLifetime
 {
-    private SimulatedSite _site = null!;
-    private SimulatorHost _host = null!;
-    private Vim25Endpoint _vim25 = null!;
+    private SimulatedVsphere _v = null!;
+    private Simulation Sim => _v.Simulation;
 
-    public async ValueTask InitializeAsync()
-    {
-        _site = new SimulatedSite();
-        await PresetInventory.BuildAsync(_site, clusters: 1, hostsPerCluster: 2, vmsPerHost: 3, encryptedShare: 0.5);
-        _host = await SimulatorHost.StartAsync(_site);
-        _vim25 = await Vim25Endpoint.StartAsync(_host, SimCertificates.VCenterMachineSsl("vc01", _site.Simulation.Clock.GetUtcNow()), Vim25Endpoint.NewPassword());
-    }
+    public async ValueTask InitializeAsync() => _v = await SimulatedVsphere.StartAsync();
 
-    public async ValueTask DisposeAsync()
-    {
-        await _vim25.DisposeAsync();
-        await _host.DisposeAsync();
-        await _site.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => _v.DisposeAsync();
 
     private string[] Arguments(string command, string[] args) =>
-        [PyKmip.Script("pyvmomi_site.py"), _vim25.Url.Port.ToString(), _vim25.Password, command, .. args];
+        [PyKmip.Script("pyvmomi_site.py"), _v.Vim25.Url.Port.ToString(), _v.Vim25.Password, command, .. args];
 
     private async Task<ChildProcess> RunAsync(string command, params string[] args)
     {
@@ -48,28 +34,20 @@ public sealed class PyVmomiTests : IAsyncLifetime
         return run.StdoutLines.LastOrDefault() ?? "";
     }
 
-    /// <summary>Changes the site as a user does, through the simulator's REST API (POST /api/...).</summary>
-    private async Task PostAsync(string path)
-    {
-        using var http = new HttpClient { BaseAddress = _host.Url };
-        using var response = await http.PostAsync("api/" + path, null);
-        response.IsSuccessStatusCode.Should().BeTrue($"POST /api/{path} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
-    }
-
-    private Task KmsAwayAsync() => PostAsync("kms-clusters/kms-prod/unreachable");
+    private Task KmsAwayAsync() => _v.PostAsync("kms-clusters/kms-prod/unreachable");
 
     /// <summary>The KMS becomes unreachable and a host with encrypted VMs reboots: its encrypted VMs are locked.</summary>
     private async Task<(EsxiHost Host, VirtualMachine Locked)> LockVmsAsync()
     {
-        var host = _site.Simulation.Hosts.First(h => h.Vms.Any(v => v.Encrypted));
+        var host = Sim.Hosts.First(h => h.Vms.Any(v => v.Encrypted));
         await KmsAwayAsync();
-        await PostAsync($"hosts/{host.Name}/reboot");
+        await _v.PostAsync($"hosts/{host.Name}/reboot");
         var locked = host.Vms.First(v => v.Encrypted);
         locked.CryptoState.Should().Be(CryptoState.Locked);
         return (host, locked);
     }
 
-    private Task KmsBackAsync() => PostAsync("kms-clusters/kms-prod/reachable");
+    private Task KmsBackAsync() => _v.PostAsync("kms-clusters/kms-prod/reachable");
 
     private async Task<List<JsonElement>> VmsAsync()
     {
@@ -82,7 +60,7 @@ public sealed class PyVmomiTests : IAsyncLifetime
     public async Task ContainerView_ListsEveryVm_WithItsKeyAndStates_UnderTheIdsOfTheRestApi()
     {
         var vms = await VmsAsync();
-        var sim = _site.Simulation;
+        var sim = Sim;
         vms.Select(v => v.GetProperty("name").GetString()).Should().BeEquivalentTo(sim.AllVms.Select(v => v.Name));
         foreach (var v in vms)
         {
@@ -95,6 +73,13 @@ public sealed class PyVmomiTests : IAsyncLifetime
             v.GetProperty("powerState").GetString().Should().Be("poweredOn");
         }
         vms.Should().Contain(v => v.GetProperty("keyId").GetString() != null, "the preset site has encrypted VMs");
+        // The REST API names the same objects by the same IDs.
+        using var http = new HttpClient { BaseAddress = _v.Host.Url };
+        foreach (var v in vms.Take(3))
+        {
+            var rest = JsonDocument.Parse(await http.GetStringAsync($"api/vms/{v.GetProperty("name").GetString()}")).RootElement;
+            rest.GetProperty("moId").GetString().Should().Be(v.GetProperty("moid").GetString());
+        }
     }
 
     [Fact]
@@ -155,19 +140,19 @@ public sealed class PyVmomiTests : IAsyncLifetime
     [Fact]
     public async Task UnregisterVM_ThenRegisterVM_Task_BringsTheVmBack_UnderANewId()
     {
-        var vm = _site.Simulation.AllVms.First(v => v.Encrypted);
+        var vm = Sim.AllVms.First(v => v.Encrypted);
         var ids = (await AnswerAsync("reregister", vm.Name)).Split(' ');
         ids.Should().HaveCount(2);
         ids[1].Should().NotBe(ids[0]).And.StartWith("vm-");
         vm.Registered.Should().BeTrue();
-        _site.Simulation.VCenter!.MoId(vm).Should().Be(ids[1]);
+        Sim.VCenter!.MoId(vm).Should().Be(ids[1]);
     }
 
     [Fact]
     public async Task WaitForUpdatesEx_ReportsAVmsCryptoStateChange()
     {
         await PyVmomi.EnsureInstalledAsync();
-        var host = _site.Simulation.Hosts.First(h => h.Vms.Any(v => v.Encrypted));
+        var host = Sim.Hosts.First(h => h.Vms.Any(v => v.Encrypted));
         var vm = host.Vms.First(v => v.Encrypted);
         using var watch = ChildProcess.Start(PyKmip.Python, Arguments("watch", [vm.Name, "60"]));
         await watch.WaitForLineAsync(l => l.StartsWith("ready", StringComparison.Ordinal) || l.StartsWith("fault", StringComparison.Ordinal), TimeSpan.FromSeconds(60));

@@ -1,6 +1,4 @@
 using Harness.Simulator;
-using Harness.Simulator.Web;
-using Harness.Simulator.Web.Vim25;
 using Harness.Testing;
 
 namespace Harness.Interop.Tests;
@@ -12,24 +10,11 @@ namespace Harness.Interop.Tests;
 public sealed class RbVmomiTests : IAsyncLifetime
 {
     private const string Ruby = "/usr/bin/ruby";
-    private SimulatedSite _site = null!;
-    private SimulatorHost _host = null!;
-    private Vim25Endpoint _vim25 = null!;
+    private SimulatedVsphere _v = null!;
 
-    public async ValueTask InitializeAsync()
-    {
-        _site = new SimulatedSite();
-        await PresetInventory.BuildAsync(_site, clusters: 1, hostsPerCluster: 2, vmsPerHost: 3, encryptedShare: 0.5);
-        _host = await SimulatorHost.StartAsync(_site);
-        _vim25 = await Vim25Endpoint.StartAsync(_host, SimCertificates.VCenterMachineSsl("vc01", _site.Simulation.Clock.GetUtcNow()), Vim25Endpoint.NewPassword());
-    }
+    public async ValueTask InitializeAsync() => _v = await SimulatedVsphere.StartAsync();
 
-    public async ValueTask DisposeAsync()
-    {
-        await _vim25.DisposeAsync();
-        await _host.DisposeAsync();
-        await _site.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => _v.DisposeAsync();
 
     private async Task<ChildProcess> RunAsync(string command)
     {
@@ -37,7 +22,7 @@ public sealed class RbVmomiTests : IAsyncLifetime
             if (probe.ExitCode != 0)
                 Assert.Fail($"rbvmomi is not usable ({probe.Stderr.Split('\n').FirstOrDefault()}): run `./harness test` as root (it installs ruby-rbvmomi with apt), or apt-get install ruby-rbvmomi.");
         var script = Path.Combine(AppContext.BaseDirectory, "Ruby", "rbvmomi_site.rb");
-        return await ChildProcess.RunAsync(Ruby, [script, _vim25.Url.Port.ToString(), _vim25.Password, command], TimeSpan.FromSeconds(120));
+        return await ChildProcess.RunAsync(Ruby, [script, _v.Vim25.Url.Port.ToString(), _v.Vim25.Password, command], TimeSpan.FromSeconds(120));
     }
 
     [Fact]
@@ -45,7 +30,7 @@ public sealed class RbVmomiTests : IAsyncLifetime
     {
         using var run = await RunAsync("vms");
         run.ExitCode.Should().Be(0, run.Stdout + run.Stderr);
-        var sim = _site.Simulation;
+        var sim = _v.Simulation;
         run.StdoutLines.Should().BeEquivalentTo(sim.AllVms.Select(vm =>
             $"{sim.VCenter!.MoId(vm)} {vm.Name} connected poweredOn {vm.KeyId ?? "-"} {(vm.Encrypted ? "unlocked" : "-")}"));
     }

@@ -3,10 +3,15 @@ using System.Security.Cryptography;
 
 namespace Harness.Simulator.Web.Vim25;
 
-/// <summary>A login session of the vim25 endpoint (vmware_soap_session): its user and the views it created.</summary>
+/// <summary>
+/// A login session of the vim25 endpoint: its secret <see cref="Key"/> (the vmware_soap_session cookie), its public
+/// <see cref="Id"/> (UserSession.key, what SessionIsActive takes and session-scoped object IDs carry), its user, and the
+/// views, filters and result pages it made.
+/// </summary>
 internal sealed class VimSession(string key, string userName, DateTimeOffset loginTime)
 {
     public string Key { get; } = key;
+    public string Id { get; } = Guid.NewGuid().ToString();
     public string UserName { get; } = userName;
     public DateTimeOffset LoginTime { get; } = loginTime;
     public DateTimeOffset LastActiveTime { get; set; } = loginTime;
@@ -18,7 +23,7 @@ internal sealed class VimSession(string key, string userName, DateTimeOffset log
 
     public DataObject ToUserSession() => new("UserSession")
     {
-        { "key", Key },
+        { "key", Id },
         { "userName", UserName },
         { "fullName", UserName },
         { "loginTime", LoginTime },
@@ -78,7 +83,7 @@ internal sealed class VimService(SimulatorHost host, VimTypes types, string user
             case ("SessionManager", "Login"): return Login(call);
             case ("SessionManager", "Logout"): return Logout(session!);
             case ("SessionManager", "SessionIsActive"):
-                return new(_sessions.TryGetValue(call["sessionID"] as string ?? "", out var s) && s.UserName == call["userName"] as string, "xsd:boolean");
+                return new(_sessions.Values.Any(s => s.Id == call["sessionID"] as string && s.UserName == call["userName"] as string), "xsd:boolean");
             case ("ViewManager", "CreateContainerView"): return CreateContainerView(session!, call);
             case ("ContainerView", "DestroyView"): return DestroyView(session!, target);
             case ("PropertyCollector", "RetrieveProperties"): return new(DataArray.Of("ObjectContent", Collector(session!).Retrieve(Specs(call), PropertiesOf)), "ObjectContent");
@@ -243,10 +248,15 @@ internal sealed class VimService(SimulatorHost host, VimTypes types, string user
     private Answer TaskAnswer(TaskInfo task, object? result = null)
     {
         _tasks[task.Key] = (task, result ?? task.Result);
+        _taskOrder.Enqueue(task.Key);
+        while (_taskOrder.Count > TaskLimit && _taskOrder.TryDequeue(out var oldest)) _tasks.TryRemove(oldest, out _);
         return new(new ManagedObjectReference("Task", task.Key), "ManagedObjectReference");
     }
 
+    /// <summary>How many finished tasks the endpoint keeps for Task.info (the oldest go first, as on vCenter).</summary>
+    public const int TaskLimit = 10_000;
     private readonly ConcurrentDictionary<string, (TaskInfo Info, object? Result)> _tasks = new(StringComparer.Ordinal);
+    private readonly ConcurrentQueue<string> _taskOrder = new();
 
     private DataObject TaskInfoOf(TaskInfo t, object? result) => new("TaskInfo")
     {
@@ -527,7 +537,7 @@ internal sealed class VimService(SimulatorHost host, VimTypes types, string user
         if (!Exists(session, container))
             throw VimFaultException.Of("ManagedObjectNotFound", $"the container {container.Type}:{container.Value} does not exist", ("obj", container));
         var typeList = PropertyCollector.Items(call["type"]).Cast<string>().ToList();
-        var view = new ContainerView(new ManagedObjectReference("ContainerView", $"session[{session.Key[..8]}]{Guid.NewGuid():N}"), container, typeList, call["recursive"] is true);
+        var view = new ContainerView(new ManagedObjectReference("ContainerView", $"session[{session.Id}]{Guid.NewGuid():N}"), container, typeList, call["recursive"] is true);
         session.Views[view.Ref.Value] = view;
         return new(view.Ref, "ManagedObjectReference");
     }
