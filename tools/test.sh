@@ -12,7 +12,8 @@ dpkg -s python3-pykmip >/dev/null 2>&1 || need+=(python3-pykmip)
 dpkg -s chromium >/dev/null 2>&1 || need+=(chromium)   # tests/Harness.Browser.Tests drives it with Playwright
 dpkg -s python3-pyvmomi >/dev/null 2>&1 || need+=(python3-pyvmomi)   # vSphere API interop (PyVmomiTests)
 dpkg -s ruby-rbvmomi >/dev/null 2>&1 || need+=(ruby-rbvmomi)         # vSphere API interop (RbVmomiTests)
-dpkg -s golang-github-vmware-govmomi-dev >/dev/null 2>&1 || need+=(golang-github-vmware-govmomi-dev)   # vim25 types (Vim25TypeTableTests)
+dpkg -s golang-github-vmware-govmomi-dev >/dev/null 2>&1 || need+=(golang-github-vmware-govmomi-dev)   # vim25 types, govmomi client
+dpkg -s golang-go >/dev/null 2>&1 || need+=(golang-go)               # builds the govmomi client (GovmomiTests)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = "0" ]; then
     echo "installing ${need[*]} (apt)…"

@@ -197,4 +197,33 @@ public sealed class Vim25EndpointTests : IAsyncLifetime
         var (_, current) = await PostAsync(Envelope(list), "urn:vim25/7.0.3.0");
         current.Descendants(Vim + "managementType").Should().NotBeEmpty();
     }
+
+    [Fact]
+    public async Task EventHistoryCollector_ReadsTheFiltersEvents_PageByPage_ForwardAndBack()
+    {
+        await LoginAsync();
+        var sim = _site.Driver.Simulation;
+        var expected = sim.VCenter!.Events.All.Where(e => e.TypeId == EventTypes.VmPoweredOn).Select(e => (int)e.Key).ToList();
+        expected.Should().HaveCountGreaterThanOrEqualTo(2, "the preset site powers its encrypted VMs on");
+        var (_, made) = await PostAsync(Envelope($"""<CreateCollectorForEvents xmlns="urn:vim25"><_this type="EventManager">EventManager</_this><filter><eventTypeId>{EventTypes.VmPoweredOn}</eventTypeId></filter></CreateCollectorForEvents>"""));
+        var collector = made.Descendants(Vim + "returnval").Single().Value;
+        async Task<List<int>> Read(string method, int max)
+        {
+            var (status, doc) = await PostAsync(Envelope($"""<{method} xmlns="urn:vim25"><_this type="EventHistoryCollector">{collector}</_this><maxCount>{max}</maxCount></{method}>"""));
+            status.Should().Be(HttpStatusCode.OK, doc.ToString());
+            doc.Descendants(Vim + "returnval").Should().NotContain(e => e.Attribute(XName.Get("type", "http://www.w3.org/2001/XMLSchema-instance"))!.Value != "VmPoweredOnEvent");
+            return doc.Descendants(Vim + "returnval").Select(e => int.Parse(e.Element(Vim + "key")!.Value)).ToList();
+        }
+        var read = new List<int>();
+        for (var page = await Read("ReadNextEvents", 1); page.Count > 0; page = await Read("ReadNextEvents", 1)) read.AddRange(page);
+        read.Should().Equal(expected);
+        (await Read("ReadPreviousEvents", 2)).Should().Equal(expected[^2..]);
+        await PostAsync(Envelope($"""<RewindCollector xmlns="urn:vim25"><_this type="EventHistoryCollector">{collector}</_this></RewindCollector>"""));
+        (await Read("ReadNextEvents", 1)).Should().Equal(expected[..1]);
+        var (_, bad) = await PostAsync(Envelope($"""<ReadNextEvents xmlns="urn:vim25"><_this type="EventHistoryCollector">{collector}</_this><maxCount>0</maxCount></ReadNextEvents>"""));
+        Fault(bad).Should().Be(("InvalidArgument", "ReadNextEvents needs a maxCount above 0"));
+        await PostAsync(Envelope($"""<DestroyCollector xmlns="urn:vim25"><_this type="EventHistoryCollector">{collector}</_this></DestroyCollector>"""));
+        var (_, gone) = await PostAsync(Envelope($"""<ReadNextEvents xmlns="urn:vim25"><_this type="EventHistoryCollector">{collector}</_this><maxCount>5</maxCount></ReadNextEvents>"""));
+        Fault(gone).Type.Should().Be("ManagedObjectNotFound");
+    }
 }

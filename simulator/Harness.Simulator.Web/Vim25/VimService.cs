@@ -15,8 +15,14 @@ internal sealed class VimSession(string key, string userName, DateTimeOffset log
     public string UserName { get; } = userName;
     public DateTimeOffset LoginTime { get; } = loginTime;
     public DateTimeOffset LastActiveTime { get; set; } = loginTime;
+
+    /// <summary>When the session was last used, in real time (idle sessions end: <see cref="VimService.IdleSessionTimeout"/>).</summary>
+    public long LastUsedTicks { get; set; } = Environment.TickCount64;
     public Dictionary<string, ContainerView> Views { get; } = new(StringComparer.Ordinal);
     public PropertyFilters Filters { get; } = new();
+
+    /// <summary>EventManager.CreateCollectorForEvents's collectors: the filter, the scrollable view's position and page size.</summary>
+    public Dictionary<string, EventCollector> EventCollectors { get; } = new(StringComparer.Ordinal);
 
     /// <summary>The rest of RetrievePropertiesEx results by token, and their page size.</summary>
     public Dictionary<string, (List<DataObject> Objects, int PageSize)> Pages { get; } = new(StringComparer.Ordinal);
@@ -35,6 +41,15 @@ internal sealed class VimSession(string key, string userName, DateTimeOffset log
         { "userAgent", "" },
         { "callCount", 0L },
     };
+}
+
+/// <summary>An EventHistoryCollector: its filter, where ReadNextEvents goes on from (an index into the matching events, oldest first) and its latest page's size.</summary>
+internal sealed class EventCollector(ManagedObjectReference reference, DataObject? filter)
+{
+    public ManagedObjectReference Ref { get; } = reference;
+    public DataObject? Filter { get; } = filter;
+    public int Position { get; set; }
+    public int PageSize { get; set; } = 10;
 }
 
 /// <summary>ViewManager.CreateContainerView's view: the objects of <see cref="Types"/> in a container (and below it, when recursive).</summary>
@@ -63,9 +78,16 @@ internal sealed class VimService(SimulatorHost host, VimTypes types, string user
     /// <summary>What a call answers: its return value and vim25 return type, and the session cookie to set (after Login).</summary>
     public sealed record Answer(object? Returnval, string ReturnType, string? NewSessionKey = null);
 
+    /// <summary>A session unused this long (real time) ends, as vCenter's do after 30 minutes; its views and filters go with it.</summary>
+    public static readonly TimeSpan IdleSessionTimeout = TimeSpan.FromMinutes(30);
+
     public async Task<Answer> CallAsync(VimCall call, string? sessionKey)
     {
+        long now = Environment.TickCount64;
+        foreach (var idle in _sessions.Values.Where(s => now - s.LastUsedTicks > IdleSessionTimeout.TotalMilliseconds).ToList())
+            _sessions.TryRemove(idle.Key, out _);
         var session = sessionKey is not null ? _sessions.GetValueOrDefault(sessionKey) : null;
+        if (session is not null) session.LastUsedTicks = now;
         if (!call.Known)
             throw VimFaultException.Of("MethodNotFound", $"vim25 has no method {call.Method}", ("receiver", call.This ?? ServiceInstance), ("method", call.Method));
         var target = call.This ?? throw VimFaultException.Of("InvalidRequest", $"{call.Method} needs a _this managed object reference");
@@ -101,6 +123,12 @@ internal sealed class VimService(SimulatorHost host, VimTypes types, string user
                 session!.Pages.Remove(call["token"] as string ?? "");
                 return new(null, "");
             case ("EventManager", "QueryEvents"): return new(DataArray.Of("Event", QueryEvents(call["filter"] as DataObject)), "Event");
+            case ("EventManager", "CreateCollectorForEvents"):
+                QueryEvents(call["filter"] as DataObject); // a bad filter (an entity that does not exist) fails here, not at the first read
+                var collector = new EventCollector(new ManagedObjectReference("EventHistoryCollector", $"session[{session!.Id}]{Guid.NewGuid():N}"), call["filter"] as DataObject);
+                session.EventCollectors[collector.Ref.Value] = collector;
+                return new(collector.Ref, "ManagedObjectReference");
+            case ("EventHistoryCollector", _): return EventCollectorCall(session!.EventCollectors[target.Value], session, call);
             case ("SearchIndex", "FindByInventoryPath"): return new(FindByInventoryPath(call["inventoryPath"] as string ?? ""), "ManagedObjectReference");
             case ("SearchIndex", "FindByDatastorePath"): return new(FindByDatastorePath(call["path"] as string ?? ""), "ManagedObjectReference");
             case ("SearchIndex", "FindByUuid"): return new(FindByUuid(call), "ManagedObjectReference");
@@ -190,6 +218,43 @@ internal sealed class VimService(SimulatorHost host, VimTypes types, string user
                 return TaskAnswer(await vc.Tasks.RunAsync("HostSystem.reboot", h.Name, user, async () => { await host.Simulation.RebootHostAsync(h); return null; }));
         }
         throw VimFaultException.Of("MethodNotFound", $"the simulator's {target.Type} does not serve {call.Method}", ("receiver", target), ("method", call.Method));
+    }
+
+    /// <summary>
+    /// An EventHistoryCollector's methods over its filter's events, oldest first: ReadNextEvents from the position
+    /// forward, ReadPreviousEvents backward, RewindCollector to the oldest, ResetCollector to just before the latest page,
+    /// SetCollectorPageSize, DestroyCollector. A new collector starts at the oldest event.
+    /// </summary>
+    private Answer EventCollectorCall(EventCollector collector, VimSession session, VimCall call)
+    {
+        int Max() => call["maxCount"] is int n && n > 0 ? n : throw VimFaultException.Of("InvalidArgument", $"{call.Method} needs a maxCount above 0", ("invalidProperty", "maxCount"));
+        var events = QueryEvents(collector.Filter).ToList();
+        switch (call.Method)
+        {
+            case "ReadNextEvents":
+                var next = events.Skip(collector.Position).Take(Max()).ToList();
+                collector.Position = Math.Min(events.Count, collector.Position + next.Count);
+                return new(DataArray.Of("Event", next), "Event");
+            case "ReadPreviousEvents":
+                int count = Max(), from = Math.Max(0, Math.Min(collector.Position, events.Count) - count);
+                var previous = events.Skip(from).Take(Math.Min(collector.Position, events.Count) - from).ToList();
+                collector.Position = from;
+                return new(DataArray.Of("Event", previous), "Event");
+            case "RewindCollector":
+                collector.Position = 0;
+                return new(null, "");
+            case "ResetCollector":
+                collector.Position = Math.Max(0, events.Count - collector.PageSize);
+                return new(null, "");
+            case "SetCollectorPageSize":
+                collector.PageSize = call["maxCount"] is int size && size >= 0 ? size : throw VimFaultException.Of("InvalidArgument", "SetCollectorPageSize needs a maxCount of 0 or more", ("invalidProperty", "maxCount"));
+                return new(null, "");
+            case "DestroyCollector":
+                session.EventCollectors.Remove(collector.Ref.Value);
+                return new(null, "");
+            default:
+                throw VimFaultException.Of("MethodNotFound", $"the simulator's EventHistoryCollector does not serve {call.Method}", ("receiver", collector.Ref), ("method", call.Method));
+        }
     }
 
     private VCenterServer VCenter => host.Simulation.VCenter is { Lost: false } vc ? vc
@@ -583,6 +648,7 @@ internal sealed class VimService(SimulatorHost host, VimTypes types, string user
         "Task" => ["info"],
         "TaskManager" => ["recentTask"],
         "PropertyFilter" => ["spec", "partialUpdates"],
+        "EventHistoryCollector" => ["filter", "latestPage"],
         "SessionManager" => ["currentSession", "sessionList"],
         "ViewManager" => ["viewList"],
         "ContainerView" => ["container", "type", "recursive", "view"],
@@ -600,6 +666,7 @@ internal sealed class VimService(SimulatorHost host, VimTypes types, string user
         "Task" => _tasks.ContainsKey(mo.Value),
         "ContainerView" => session?.Views.ContainsKey(mo.Value) == true,
         "PropertyFilter" => session?.Filters.Exists(mo) == true,
+        "EventHistoryCollector" => session?.EventCollectors.ContainsKey(mo.Value) == true,
         _ => Inventory.Resolve(mo) is not null,
     };
 
@@ -629,6 +696,14 @@ internal sealed class VimService(SimulatorHost host, VimTypes types, string user
                 return name == "recentTask" ? DataArray.Of(_tasks.Keys.Select(k => new ManagedObjectReference("Task", k))) : throw Invalid(mo, name);
             case "PropertyFilter":
                 return session.Filters.Property(mo, name);
+            case "EventHistoryCollector":
+                var c = session.EventCollectors[mo.Value];
+                return name switch
+                {
+                    "filter" => c.Filter ?? new DataObject("EventFilterSpec"),
+                    "latestPage" => DataArray.Of("Event", QueryEvents(c.Filter).TakeLast(c.PageSize)),
+                    _ => throw Invalid(mo, name),
+                };
             case "ViewManager":
                 return name == "viewList" ? DataArray.Of(session.Views.Values.Select(v => v.Ref)) : throw Invalid(mo, name);
             case "ContainerView":
@@ -674,7 +749,7 @@ internal sealed class VimService(SimulatorHost host, VimTypes types, string user
     private static IEnumerable<ManagedObjectReference> Children(VimInventory inventory, ManagedObjectReference mo) => mo.Type switch
     {
         "Folder" => PropertyCollector.Items(inventory.Property(mo, "childEntity")).Cast<ManagedObjectReference>(),
-        "Datacenter" => [VimInventory.VmFolder, VimInventory.HostFolder, VimInventory.DatastoreFolder],
+        "Datacenter" => [VimInventory.VmFolder, VimInventory.HostFolder, VimInventory.DatastoreFolder, VimInventory.NetworkFolder],
         "ClusterComputeResource" => PropertyCollector.Items(inventory.Property(mo, "host")).Cast<ManagedObjectReference>(),
         _ => [],
     };

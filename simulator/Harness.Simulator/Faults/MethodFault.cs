@@ -30,6 +30,8 @@ public abstract record MethodFault(string Message)
         nameof(ResourceInUse) => new ResourceInUse(message),
         nameof(HostCommunication) => new HostCommunication(message),
         nameof(InvalidLogin) => new InvalidLogin(message),
+        nameof(InvalidProperty) => new InvalidProperty(message),
+        nameof(ManagedObjectNotFound) => new ManagedObjectNotFound(message),
         _ => throw new ArgumentException($"\"{faultName}\" is not a vSphere fault the simulator knows", nameof(faultName)),
     };
 
@@ -38,7 +40,7 @@ public abstract record MethodFault(string Message)
     [
         nameof(InvalidState), nameof(InvalidVmState), nameof(InvalidPowerState), nameof(InvalidHostState), nameof(InvalidDatastore),
         nameof(NotSupported), nameof(NoPermission), nameof(AlreadyExists), nameof(NotFound), nameof(DuplicateName), nameof(InvalidName),
-        nameof(InvalidArgument), nameof(ResourceInUse), nameof(HostCommunication),
+        nameof(InvalidArgument), nameof(ResourceInUse), nameof(HostCommunication), nameof(InvalidProperty), nameof(ManagedObjectNotFound),
     ];
 }
 
@@ -83,6 +85,12 @@ public sealed record ResourceInUse(string Message) : MethodFault(Message);
 
 /// <summary>vmodl.fault.HostCommunication: vCenter cannot be reached (lost, not running).</summary>
 public sealed record HostCommunication(string Message) : MethodFault(Message);
+
+/// <summary>vmodl.query.InvalidProperty: a property path the object's type does not have (the PropertyCollector).</summary>
+public sealed record InvalidProperty(string Message) : MethodFault(Message);
+
+/// <summary>vmodl.fault.ManagedObjectNotFound: a managed object reference to an object that does not exist (any more).</summary>
+public sealed record ManagedObjectNotFound(string Message) : MethodFault(Message);
 
 /// <summary>vim.fault.InvalidLogin.</summary>
 public sealed record InvalidLogin(string Message) : MethodFault(Message);

@@ -11,23 +11,24 @@ namespace Harness.Simulator;
 /// </summary>
 /// <remarks>
 /// The folders have fixed IDs, as on a vCenter: group-d1 (the root folder), group-v3 (VMs), group-h4 (hosts and
-/// clusters), group-s5 (datastores). The other IDs are vCenter's <see cref="VCenterServer.MoId"/>s. The inventory is the
+/// clusters), group-s5 (datastores), group-n6 (networks: none are simulated). The other IDs are vCenter's <see cref="VCenterServer.MoId"/>s. The inventory is the
 /// current vCenter's; with none running, every call is a HostCommunication fault.
 /// </remarks>
 public sealed class VimInventory(Simulation sim)
 {
-    public const string RootFolderId = "group-d1", VmFolderId = "group-v3", HostFolderId = "group-h4", DatastoreFolderId = "group-s5";
+    public const string RootFolderId = "group-d1", VmFolderId = "group-v3", HostFolderId = "group-h4", DatastoreFolderId = "group-s5", NetworkFolderId = "group-n6";
 
     public static readonly ManagedObjectReference RootFolder = new("Folder", RootFolderId);
     public static readonly ManagedObjectReference VmFolder = new("Folder", VmFolderId);
     public static readonly ManagedObjectReference HostFolder = new("Folder", HostFolderId);
     public static readonly ManagedObjectReference DatastoreFolder = new("Folder", DatastoreFolderId);
+    public static readonly ManagedObjectReference NetworkFolder = new("Folder", NetworkFolderId);
 
     /// <summary>The managed object types whose properties this inventory gives, with the properties it has.</summary>
     public static readonly IReadOnlyDictionary<string, IReadOnlyList<string>> Properties = new Dictionary<string, IReadOnlyList<string>>
     {
         ["Folder"] = ["name", "parent", "childEntity", "childType", "overallStatus"],
-        ["Datacenter"] = ["name", "parent", "vmFolder", "hostFolder", "datastoreFolder", "datastore", "overallStatus"],
+        ["Datacenter"] = ["name", "parent", "vmFolder", "hostFolder", "datastoreFolder", "networkFolder", "datastore", "overallStatus"],
         ["ClusterComputeResource"] = ["name", "parent", "host", "datastore", "overallStatus", "triggeredAlarmState"],
         ["HostSystem"] = ["name", "parent", "runtime", "vm", "datastore", "overallStatus", "triggeredAlarmState"],
         ["VirtualMachine"] = ["name", "parent", "config", "runtime", "summary", "datastore", "overallStatus", "triggeredAlarmState"],
@@ -51,7 +52,7 @@ public sealed class VimInventory(Simulation sim)
     /// <summary>The object a reference names: a site object, or the folder's ID for a folder; null when there is no such object.</summary>
     public object? Resolve(ManagedObjectReference mo)
     {
-        if (mo.Type == "Folder") return mo.Value is RootFolderId or VmFolderId or HostFolderId or DatastoreFolderId ? mo.Value : null;
+        if (mo.Type == "Folder") return mo.Value is RootFolderId or VmFolderId or HostFolderId or DatastoreFolderId or NetworkFolderId ? mo.Value : null;
         var entity = VCenter.EntityOf(mo.Value);
         bool live = entity switch
         {
@@ -89,6 +90,7 @@ public sealed class VimInventory(Simulation sim)
                 "vmFolder" => VmFolder,
                 "hostFolder" => HostFolder,
                 "datastoreFolder" => DatastoreFolder,
+                "networkFolder" => NetworkFolder,
                 "datastore" => DataArray.Of(Datastores.Select(Ref)),
                 _ => Status("green"),
             },
@@ -117,13 +119,14 @@ public sealed class VimInventory(Simulation sim)
 
     private object? FolderProperty(string folder, string name) => name switch
     {
-        "name" => folder switch { RootFolderId => "Datacenters", VmFolderId => "vm", HostFolderId => "host", _ => "datastore" },
+        "name" => folder switch { RootFolderId => "Datacenters", VmFolderId => "vm", HostFolderId => "host", NetworkFolderId => "network", _ => "datastore" },
         "parent" => folder == RootFolderId ? null : Ref(sim.Datacenter),
         "childEntity" => folder switch
         {
             RootFolderId => DataArray.Of([Ref(sim.Datacenter)]),
             VmFolderId => DataArray.Of(Vms.Select(Ref)),
             HostFolderId => DataArray.Of(sim.Clusters.Select(Ref)),
+            NetworkFolderId => DataArray.Of([]),
             _ => DataArray.Of(Datastores.Select(Ref)),
         },
         "childType" => folder switch
@@ -131,6 +134,7 @@ public sealed class VimInventory(Simulation sim)
             RootFolderId => DataArray.OfStrings(["Folder", "Datacenter"]),
             VmFolderId => DataArray.OfStrings(["Folder", "VirtualMachine", "VirtualApp"]),
             HostFolderId => DataArray.OfStrings(["Folder", "ComputeResource"]),
+            NetworkFolderId => DataArray.OfStrings(["Folder", "Network", "DistributedVirtualSwitch"]),
             _ => DataArray.OfStrings(["Folder", "Datastore", "StoragePod"]),
         },
         _ => Status("green"),

@@ -161,6 +161,30 @@ public class MethodFaultTests
     }
 
     [Fact]
+    public async Task VimInventory_APropertyTheTypeHasNot_IsInvalidProperty()
+    {
+        await using var site = await SiteAsync();
+        var inventory = new VimInventory(site.Simulation);
+        var vm = inventory.Ref(site.Simulation.Vm("app01"));
+        inventory.Property(vm, "runtime").Should().BeOfType<DataObject>();
+        var fault = FluentActions.Invoking(() => inventory.Property(vm, "colour")).Should().Throw<VsphereFault>().Which.Fault;
+        Expect<InvalidProperty>(fault, "VirtualMachine has no property \"colour\"");
+    }
+
+    [Fact]
+    public async Task VimInventory_AReferenceToNoObject_IsManagedObjectNotFound()
+    {
+        await using var site = await SiteAsync();
+        var inventory = new VimInventory(site.Simulation);
+        var vm = site.Simulation.Vm("db01");
+        var before = inventory.Ref(vm);
+        site.VCenter.UnregisterVM(vm).Should().BeNull();
+        var fault = FluentActions.Invoking(() => inventory.Property(before, "name")).Should().Throw<VsphereFault>().Which.Fault;
+        Expect<ManagedObjectNotFound>(fault, $"VirtualMachine:{before.Value} does not exist");
+        inventory.Resolve(new ManagedObjectReference("HostSystem", "host-999")).Should().BeNull();
+    }
+
+    [Fact]
     public async Task ChangeKey_Task_OnAHostWithoutCrypto_IsInvalidState()
     {
         await using var site = await SiteAsync();
