@@ -226,4 +226,30 @@ public sealed class Vim25EndpointTests : IAsyncLifetime
         var (_, gone) = await PostAsync(Envelope($"""<ReadNextEvents xmlns="urn:vim25"><_this type="EventHistoryCollector">{collector}</_this><maxCount>5</maxCount></ReadNextEvents>"""));
         Fault(gone).Type.Should().Be("ManagedObjectNotFound");
     }
+
+    [Fact]
+    public async Task HostCryptoManager_ChangeKeyAndEnable_GiveTheHostANewHostKey()
+    {
+        await LoginAsync();
+        var sim = _site.Driver.Simulation;
+        var host = sim.Hosts.First(h => h.CryptoState == HostCryptoState.Safe);
+        var hostId = sim.VCenter!.MoId(host);
+        var (_, props) = await PostAsync(Envelope($"""<RetrievePropertiesEx xmlns="urn:vim25"><_this type="PropertyCollector">propertyCollector</_this><specSet><propSet><type>HostSystem</type><pathSet>configManager.cryptoManager</pathSet></propSet><objectSet><obj type="HostSystem">{hostId}</obj></objectSet></specSet><options/></RetrievePropertiesEx>"""));
+        var manager = props.Descendants(Vim + "val").Single();
+        (manager.Attribute("type")!.Value, manager.Value).Should().Be(("CryptoManagerHost", $"cryptoManager-{hostId}"));
+
+        var before = host.HostKeyId;
+        var (status, task) = await PostAsync(Envelope($"""<ChangeKey_Task xmlns="urn:vim25"><_this type="CryptoManagerHost">{manager.Value}</_this><newKey><keyId><keyId>ignored</keyId><providerId><id>kms-prod</id></providerId></keyId><algorithm>AES-256</algorithm><keyData>x</keyData></newKey></ChangeKey_Task>"""));
+        status.Should().Be(HttpStatusCode.OK, task.ToString());
+        var taskId = task.Descendants(Vim + "returnval").Single().Value;
+        var (_, info) = await PostAsync(Envelope($"""<RetrievePropertiesEx xmlns="urn:vim25"><_this type="PropertyCollector">propertyCollector</_this><specSet><propSet><type>Task</type><pathSet>info.state</pathSet></propSet><objectSet><obj type="Task">{taskId}</obj></objectSet></specSet><options/></RetrievePropertiesEx>"""));
+        info.Descendants(Vim + "val").Single().Value.Should().Be("success");
+        host.HostKeyId.Should().NotBe(before).And.NotBeNull();
+
+        (_, var enabled) = await PostAsync(Envelope($"""<CryptoManagerHostEnable xmlns="urn:vim25"><_this type="CryptoManagerHost">{manager.Value}</_this><initialKey><keyId><keyId>given-key</keyId><providerId><id>kms-prod</id></providerId></keyId><algorithm>AES-256</algorithm><keyData>0123456789abcdef0123456789abcdef</keyData></initialKey></CryptoManagerHostEnable>"""));
+        enabled.Descendants("faultstring").Should().BeEmpty(enabled.ToString());
+        host.HostKeyId.Should().Be("given-key");
+        var (_, wrong) = await PostAsync(Envelope($"""<RebootHost_Task xmlns="urn:vim25"><_this type="CryptoManagerHost">{manager.Value}</_this><force>false</force></RebootHost_Task>"""));
+        Fault(wrong).Type.Should().Be("MethodNotFound");
+    }
 }

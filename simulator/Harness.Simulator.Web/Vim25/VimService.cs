@@ -214,7 +214,21 @@ internal sealed class VimService(SimulatorHost host, VimTypes types, string user
                 var (toRegister, onHost) = VmToRegister(call);
                 var registered = await vc.RegisterVM_Task(toRegister, onHost, user);
                 return TaskAnswer(registered, registered.Succeeded ? Inventory.Ref(toRegister) : null);
-            case (EsxiHost h, "RebootHost_Task"):
+            case (EsxiHost h, "CryptoManagerHostPrepare") when target.Type == "CryptoManagerHost":
+                h.PrepareCrypto();
+                return new(null, "");
+            case (EsxiHost h, "CryptoManagerHostEnable") when target.Type == "CryptoManagerHost":
+                var initial = call["initialKey"] as DataObject ?? throw VimFaultException.Of("InvalidArgument", "CryptoManagerHostEnable needs an initialKey", ("invalidProperty", "initialKey"));
+                var initialId = initial["keyId"] as DataObject;
+                if (h.CryptoState == HostCryptoState.Incapable)
+                    throw new VsphereFault("InvalidState", $"host \"{h.Name}\" is incapable: CryptoManagerHostPrepare first");
+                h.EnableCrypto(initialId?["keyId"] as string ?? throw VimFaultException.Of("InvalidArgument", "the initialKey has no keyId", ("invalidProperty", "initialKey.keyId")),
+                    System.Text.Encoding.UTF8.GetBytes(initial["keyData"] as string ?? ""), (initialId["providerId"] as DataObject)?["id"] as string ?? "");
+                return new(null, "");
+            case (EsxiHost h, "ChangeKey_Task") when target.Type == "CryptoManagerHost":
+                // vCenter's flow: a new host key from the host's key provider (the newKey's material is not what the model uses).
+                return TaskAnswer(await vc.ChangeKey_Task(h, user));
+            case (EsxiHost h, "RebootHost_Task") when target.Type == "HostSystem":
                 return TaskAnswer(await vc.Tasks.RunAsync("HostSystem.reboot", h.Name, user, async () => { await host.Simulation.RebootHostAsync(h); return null; }));
         }
         throw VimFaultException.Of("MethodNotFound", $"the simulator's {target.Type} does not serve {call.Method}", ("receiver", target), ("method", call.Method));

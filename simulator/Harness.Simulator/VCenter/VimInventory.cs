@@ -30,7 +30,7 @@ public sealed class VimInventory(Simulation sim)
         ["Folder"] = ["name", "parent", "childEntity", "childType", "overallStatus"],
         ["Datacenter"] = ["name", "parent", "vmFolder", "hostFolder", "datastoreFolder", "networkFolder", "datastore", "overallStatus"],
         ["ClusterComputeResource"] = ["name", "parent", "host", "datastore", "overallStatus", "triggeredAlarmState"],
-        ["HostSystem"] = ["name", "parent", "runtime", "vm", "datastore", "overallStatus", "triggeredAlarmState"],
+        ["HostSystem"] = ["name", "parent", "runtime", "configManager", "vm", "datastore", "overallStatus", "triggeredAlarmState"],
         ["VirtualMachine"] = ["name", "parent", "config", "runtime", "summary", "datastore", "overallStatus", "triggeredAlarmState"],
         ["Datastore"] = ["name", "parent", "summary", "vm", "overallStatus"],
     };
@@ -52,6 +52,10 @@ public sealed class VimInventory(Simulation sim)
     /// <summary>The object a reference names: a site object, or the folder's ID for a folder; null when there is no such object.</summary>
     public object? Resolve(ManagedObjectReference mo)
     {
+        // A host's CryptoManagerHost (HostSystem.configManager.cryptoManager) resolves to its host.
+        if (mo.Type == "CryptoManagerHost")
+            return mo.Value.StartsWith(CryptoManagerHostPrefix, StringComparison.Ordinal)
+                ? Resolve(new ManagedObjectReference("HostSystem", mo.Value[CryptoManagerHostPrefix.Length..])) : null;
         if (mo.Type == "Folder") return mo.Value is RootFolderId or VmFolderId or HostFolderId or DatastoreFolderId or NetworkFolderId ? mo.Value : null;
         var entity = VCenter.EntityOf(mo.Value);
         bool live = entity switch
@@ -66,6 +70,11 @@ public sealed class VimInventory(Simulation sim)
         return live ? entity : null;
     }
 
+    private const string CryptoManagerHostPrefix = "cryptoManager-";
+
+    /// <summary>A host's CryptoManagerHost: cryptoManager-host-N.</summary>
+    public ManagedObjectReference CryptoManagerOf(EsxiHost host) => new("CryptoManagerHost", CryptoManagerHostPrefix + Ref(host).Value);
+
     /// <summary>The VMs vCenter has in its inventory (registered ones).</summary>
     public IEnumerable<VirtualMachine> Vms => sim.AllVms.Where(v => v.Registered);
 
@@ -78,6 +87,7 @@ public sealed class VimInventory(Simulation sim)
     public object? Property(ManagedObjectReference mo, string name)
     {
         var entity = Resolve(mo) ?? throw new VsphereFault("ManagedObjectNotFound", $"the managed object {mo.Type}:{mo.Value} does not exist (any more)");
+        if (mo.Type == "CryptoManagerHost") throw new VsphereFault("InvalidProperty", $"CryptoManagerHost has no property \"{name}\" here");
         if (!Properties.TryGetValue(mo.Type, out var known) || !known.Contains(name))
             throw new VsphereFault("InvalidProperty", $"{mo.Type} has no property \"{name}\" here (it has: {string.Join(", ", known ?? [])})");
         return entity switch
@@ -152,6 +162,7 @@ public sealed class VimInventory(Simulation sim)
             { "cryptoState", PropertyReader.Read(h, "runtime.cryptoState") },
             { "cryptoKeyId", h.HostKeyId is null ? null : KeyId(h.HostKeyId, h.HostKeyProviderId ?? "") },
         },
+        "configManager" => new DataObject("HostConfigManager") { { "cryptoManager", CryptoManagerOf(h) } },
         "vm" => DataArray.Of(h.Vms.Where(v => v.Registered).Select(Ref)),
         "datastore" => DataArray.Of([Ref(h.Cluster.Datastore)]),
         "triggeredAlarmState" => AlarmStates(h, h.Name),
