@@ -154,13 +154,15 @@ internal sealed class VimService(SimulatorHost host, VimTypes types, string user
                 var asked = PropertyCollector.Items(call["keyIds"]).Cast<DataObject>()
                     .Select(k => (ProviderId((k["providerId"] as DataObject)?["id"]), k["keyId"] as string ?? "")).ToList();
                 var statuses = (await VCenter.CryptoManagerKmip.QueryCryptoKeyStatus(asked)).ReturnvalOrThrow();
+                var named = EntitiesByName();
+                IEnumerable<ManagedObjectReference> Refs(IEnumerable<string> names) => names.Select(n => named.GetValueOrDefault(n)).OfType<object>().Select(Inventory.Ref);
                 return new(DataArray.Of("CryptoManagerKmipCryptoKeyStatus", statuses.Select(st => new DataObject("CryptoManagerKmipCryptoKeyStatus")
                 {
                     { "keyId", CryptoKeyId(st.KeyId, st.ProviderId) },
                     { "keyAvailable", st.KeyAvailable },
                     { "reason", st.Reason },
-                    { "encryptedVMs", DataArray.Of(st.EncryptedVms.Select(EntityRef).OfType<ManagedObjectReference>()) },
-                    { "affectedHosts", DataArray.Of(st.AffectedHosts.Select(EntityRef).OfType<ManagedObjectReference>()) },
+                    { "encryptedVMs", DataArray.Of(Refs(st.EncryptedVms)) },
+                    { "affectedHosts", DataArray.Of(Refs(st.AffectedHosts)) },
                 })), "CryptoManagerKmipCryptoKeyStatus");
             case ("CryptoManagerKmip", "RemoveKeys"):
                 var results = new List<DataObject>();
@@ -177,7 +179,7 @@ internal sealed class VimService(SimulatorHost host, VimTypes types, string user
                 return new(DataArray.Of("CryptoKeyResult", results), "CryptoKeyResult");
             case ("CryptoManagerKmip", "RetrieveKmipServersStatus_Task"):
                 var clusters = PropertyCollector.Items(call["clusters"]).Cast<DataObject>().ToList();
-                return TaskAnswer(await host.Simulation.VCenter!.Tasks.RunAsync("CryptoManagerKmip.retrieveKmipServersStatus", null, user, async () =>
+                return TaskAnswer(null, await host.Simulation.VCenter!.Tasks.RunAsync("CryptoManagerKmip.retrieveKmipServersStatus", null, user, async () =>
                 {
                     var statuses = new List<object>();
                     foreach (var c in clusters)
@@ -192,9 +194,9 @@ internal sealed class VimService(SimulatorHost host, VimTypes types, string user
         var entity = Inventory.Resolve(target);
         switch (entity, call.Method)
         {
-            case (VirtualMachine vm, "PowerOnVM_Task"): return TaskAnswer(await vc.PowerOnVM_Task(vm, user));
-            case (VirtualMachine vm, "PowerOffVM_Task"): return TaskAnswer(await vc.PowerOffVM_Task(vm, user));
-            case (VirtualMachine vm, "CryptoUnlock_Task"): return TaskAnswer(await vc.CryptoUnlock_Task(vm, user));
+            case (VirtualMachine vm, "PowerOnVM_Task"): return TaskAnswer(vm, await vc.PowerOnVM_Task(vm, user));
+            case (VirtualMachine vm, "PowerOffVM_Task"): return TaskAnswer(vm, await vc.PowerOffVM_Task(vm, user));
+            case (VirtualMachine vm, "CryptoUnlock_Task"): return TaskAnswer(vm, await vc.CryptoUnlock_Task(vm, user));
             case (VirtualMachine vm, "UnregisterVM"):
                 vc.UnregisterVM(vm, user).ThrowIfFault();
                 return new(null, "");
@@ -202,18 +204,18 @@ internal sealed class VimService(SimulatorHost host, VimTypes types, string user
                 (await vc.Reload(vm, user)).ThrowIfFault();
                 return new(null, "");
             case (VirtualMachine vm, "MigrateVM_Task"):
-                return TaskAnswer(await vc.MigrateVM_Task(vm, HostParameter(call["host"]) ?? vm.Host, user));
+                return TaskAnswer(vm, await vc.MigrateVM_Task(vm, HostParameter(call["host"]) ?? vm.Host, user));
             case (VirtualMachine vm, "RelocateVM_Task"):
-                return TaskAnswer(await vc.MigrateVM_Task(vm, HostParameter((call["spec"] as DataObject)?["host"]) ?? vm.Host, user));
+                return TaskAnswer(vm, await vc.MigrateVM_Task(vm, HostParameter((call["spec"] as DataObject)?["host"]) ?? vm.Host, user));
             case (VirtualMachine vm, "CloneVM_Task"):
                 var clone = await vc.CloneVM_Task(vm, call["name"] as string ?? throw VimFaultException.Of("InvalidArgument", "CloneVM_Task needs a name", ("invalidProperty", "name")), user);
-                return TaskAnswer(clone, clone.Result is VirtualMachine made ? Inventory.Ref(made) : null);
+                return TaskAnswer(vm, clone, clone.Result is VirtualMachine made ? Inventory.Ref(made) : null);
             case (VirtualMachine vm, "ReconfigVM_Task"):
-                return TaskAnswer(await vc.ReconfigVM_Task(vm, CryptoSpecOf(call["spec"] as DataObject), user));
+                return TaskAnswer(vm, await vc.ReconfigVM_Task(vm, CryptoSpecOf(call["spec"] as DataObject), user));
             case (VimInventory.VmFolderId, "RegisterVM_Task"):
                 var (toRegister, onHost) = VmToRegister(call);
                 var registered = await vc.RegisterVM_Task(toRegister, onHost, user);
-                return TaskAnswer(registered, registered.Succeeded ? Inventory.Ref(toRegister) : null);
+                return TaskAnswer(registered.Succeeded ? toRegister : null, registered, registered.Succeeded ? Inventory.Ref(toRegister) : null);
             case (EsxiHost h, "CryptoManagerHostPrepare") when target.Type == "CryptoManagerHost":
                 h.PrepareCrypto();
                 return new(null, "");
@@ -227,9 +229,9 @@ internal sealed class VimService(SimulatorHost host, VimTypes types, string user
                 return new(null, "");
             case (EsxiHost h, "ChangeKey_Task") when target.Type == "CryptoManagerHost":
                 // vCenter's flow: a new host key from the host's key provider (the newKey's material is not what the model uses).
-                return TaskAnswer(await vc.ChangeKey_Task(h, user));
+                return TaskAnswer(h, await vc.ChangeKey_Task(h, user));
             case (EsxiHost h, "RebootHost_Task") when target.Type == "HostSystem":
-                return TaskAnswer(await vc.Tasks.RunAsync("HostSystem.reboot", h.Name, user, async () => { await host.Simulation.RebootHostAsync(h); return null; }));
+                return TaskAnswer(h, await vc.Tasks.RunAsync("HostSystem.reboot", h.Name, user, async () => { await host.Simulation.RebootHostAsync(h); return null; }));
         }
         throw VimFaultException.Of("MethodNotFound", $"the simulator's {target.Type} does not serve {call.Method}", ("receiver", target), ("method", call.Method));
     }
@@ -323,10 +325,14 @@ internal sealed class VimService(SimulatorHost host, VimTypes types, string user
 
     private PropertyCollector Collector(VimSession session) => new(types, (mo, name) => Property(session, mo, name));
 
-    /// <summary>A task's answer: its managed object reference (the task is kept for Task.info); <paramref name="result"/> replaces the model's result.</summary>
-    private Answer TaskAnswer(TaskInfo task, object? result = null)
+    /// <summary>
+    /// A task's answer: its managed object reference. The task is kept for Task.info with the reference of the object it
+    /// ran on (<paramref name="entity"/>, known here, so reading info later looks nothing up); <paramref name="result"/>
+    /// replaces the model's result.
+    /// </summary>
+    private Answer TaskAnswer(object? entity, TaskInfo task, object? result = null)
     {
-        _tasks[task.Key] = (task, result ?? task.Result);
+        _tasks[task.Key] = new KeptTask(task, result ?? task.Result, entity is null ? null : Inventory.Ref(entity));
         _taskOrder.Enqueue(task.Key);
         while (_taskOrder.Count > TaskLimit && _taskOrder.TryDequeue(out var oldest)) _tasks.TryRemove(oldest, out _);
         return new(new ManagedObjectReference("Task", task.Key), "ManagedObjectReference");
@@ -334,15 +340,19 @@ internal sealed class VimService(SimulatorHost host, VimTypes types, string user
 
     /// <summary>How many finished tasks the endpoint keeps for Task.info (the oldest go first, as on vCenter).</summary>
     public const int TaskLimit = 10_000;
-    private readonly ConcurrentDictionary<string, (TaskInfo Info, object? Result)> _tasks = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, KeptTask> _tasks = new(StringComparer.Ordinal);
+
+    private sealed record KeptTask(TaskInfo Info, object? Result, ManagedObjectReference? Entity);
     private readonly ConcurrentQueue<string> _taskOrder = new();
 
-    private DataObject TaskInfoOf(TaskInfo t, object? result) => new("TaskInfo")
+    private static DataObject TaskInfoOf(KeptTask kept) => TaskInfoOf(kept.Info, kept.Result, kept.Entity);
+
+    private static DataObject TaskInfoOf(TaskInfo t, object? result, ManagedObjectReference? entity) => new("TaskInfo")
     {
         { "key", t.Key },
         { "task", new ManagedObjectReference("Task", t.Key) },
         { "descriptionId", t.DescriptionId },
-        { "entity", t.EntityName is { } name ? EntityRef(name) : null },
+        { "entity", entity },
         { "entityName", t.EntityName },
         { "state", new EnumValue("TaskInfoState", t.State.ToString().ToLowerInvariant()) },
         { "cancelled", false },
@@ -356,9 +366,6 @@ internal sealed class VimService(SimulatorHost host, VimTypes types, string user
         { "completeTime", t.CompleteTime },
         { "eventChainId", 0 },
     };
-
-    /// <summary>The inventory object of this name (a VM, host or cluster), for a task's or an event's entity.</summary>
-    private ManagedObjectReference? EntityRef(string name) => EntitiesByName().GetValueOrDefault(name) is { } e ? Inventory.Ref(e) : null;
 
     /// <summary>The registered VMs, hosts and clusters by name (names are unique in the simulator).</summary>
     private Dictionary<string, object> EntitiesByName()
@@ -704,8 +711,7 @@ internal sealed class VimService(SimulatorHost host, VimTypes types, string user
                     _ => throw Invalid(mo, name),
                 };
             case "Task":
-                var (info, result) = _tasks.GetValueOrDefault(mo.Value);
-                return name == "info" && info is not null ? TaskInfoOf(info, result) : throw Invalid(mo, name);
+                return name == "info" && _tasks.TryGetValue(mo.Value, out var kept) ? TaskInfoOf(kept) : throw Invalid(mo, name);
             case "TaskManager":
                 return name == "recentTask" ? DataArray.Of(_tasks.Keys.Select(k => new ManagedObjectReference("Task", k))) : throw Invalid(mo, name);
             case "PropertyFilter":

@@ -263,7 +263,7 @@ public sealed class VimInventory(Simulation sim)
     private DataArray AlarmStates(object entity, string objectName) =>
         DataArray.Of("AlarmState", VCenter.Alarms.ActiveOn(objectName).Select(a => new DataObject("AlarmState")
         {
-            { "key", $"alarm-{a.Name.GetHashCode() & 0xffff}.{Ref(entity).Value}" },
+            { "key", $"{AlarmId(a.Name)}.{Ref(entity).Value}" },
             { "entity", Ref(entity) },
             { "alarm", new ManagedObjectReference("Alarm", AlarmId(a.Name)) },
             { "overallStatus", Status("red") },
