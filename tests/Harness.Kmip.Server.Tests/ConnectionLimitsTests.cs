@@ -232,4 +232,73 @@ public class MessageSchedulingTests
         KmipConnection.MayRunLong(Message(Operation.Get, Operation.Get), 200).Should().BeTrue("a batch runs item after item");
         KmipConnection.MayRunLong(Message(Operation.Get), 20_000).Should().BeTrue("a large message takes long to process");
     }
+
+    [Fact]
+    public async Task TryProcessWithoutWaiting_GivesNothingForAChangeWhileAnotherHoldsTheWriteLock_AndRunsNothing()
+    {
+        await using var kms = await KmsFixture.StartAsync();
+        var store = kms.Server.State.Store;
+        var processor = new MessageProcessor(kms.Server.State);
+        var client = ClientIdentity.FromCertificate(kms.Pki.Client);
+        var create = KmipRequests.Message(V14, KmipBatchItems.CreateSymmetricKey(V14, KmipAttribute.Aes256EncryptDecrypt));
+        var query = KmipRequests.Message(V14, KmipBatchItems.Query([QueryFunction.QueryOperations]));
+        int before = store.Count;
+
+        using (WriteLockHeldElsewhere(store))
+        {
+            processor.TryProcessWithoutWaiting(create, client).Should().BeNull("the Create would have to wait for the write lock");
+            store.Count.Should().Be(before, "nothing of the message ran");
+            processor.TryProcessWithoutWaiting(query, client).Should().NotBeNull("a Query changes nothing: it needs no lock");
+        }
+
+        var processed = processor.TryProcessWithoutWaiting(create, client);
+        processed.Should().NotBeNull("the lock is free again");
+        await processed!.Value.Durable;
+        KmipResponse.Parse(processed.Value.Response).BatchItems.Should().ContainSingle().Which.IsSuccess.Should().BeTrue();
+        store.Count.Should().Be(before + 1);
+    }
+
+    [Fact]
+    public async Task ACreateThatWaitsForTheWriteLock_HoldsUpNoOtherConnection_AndRunsOnceTheLockIsFree()
+    {
+        await using var kms = await KmsFixture.StartAsync();
+        var store = kms.Server.State.Store;
+        await using var writer = await kms.ConnectAsync();
+        // Several readers: connections are spread over the socket event threads, so one shares the writer's.
+        var readers = new List<KmipClient>();
+        for (int i = 0; i < 4; i++) readers.Add(await kms.ConnectAsync());
+        var id = await readers[0].CreateKeyAsync();
+        await readers[0].GetKeyBytesAsync(id); // the first Get clears Fresh; the next ones change nothing
+        int before = store.Count;
+
+        Task<string> waiting;
+        using (WriteLockHeldElsewhere(store))
+        {
+            waiting = writer.CreateKeyAsync();
+            foreach (var reader in readers)
+                (await reader.GetKeyBytesAsync(id)).Should().HaveCount(32);
+            waiting.IsCompleted.Should().BeFalse("the Create waits for the write lock");
+            store.Count.Should().Be(before);
+        }
+
+        var created = await waiting;
+        store.Find(created).Should().NotBeNull();
+        foreach (var reader in readers) await reader.DisposeAsync();
+    }
+
+    /// <summary>Holds the store's write lock on another thread (the lock is re-entrant: the test's own thread would pass it) until disposed.</summary>
+    private static IDisposable WriteLockHeldElsewhere(Storage.ObjectStore store)
+    {
+        var held = new ManualResetEventSlim();
+        var release = new ManualResetEventSlim();
+        var holder = new Thread(() => { lock (store.WriteLock) { held.Set(); release.Wait(); } });
+        holder.Start();
+        held.Wait(Ct);
+        return new Release(() => { release.Set(); holder.Join(); });
+    }
+
+    private sealed class Release(Action action) : IDisposable
+    {
+        public void Dispose() => action();
+    }
 }

@@ -16,7 +16,17 @@ public sealed class MessageProcessor(KmsState kms)
 {
     private static readonly ProtocolVersion Fallback = ProtocolVersion.V1_4;
 
-    public ProcessedMessage Process(TtlvNode request, ClientIdentity client)
+    /// <summary>Runs the message; a message that changes objects waits for the write lock.</summary>
+    public ProcessedMessage Process(TtlvNode request, ClientIdentity client) => Process(request, client, waitForWriter: true)!.Value;
+
+    /// <summary>
+    /// Runs the message unless it changes objects while another message holds the write lock: then nothing has run and
+    /// the answer is null. A socket event thread calls this: it serves every connection's events, so it must not wait
+    /// for a long batch of another client's to finish (that stalled every connection on the thread).
+    /// </summary>
+    public ProcessedMessage? TryProcessWithoutWaiting(TtlvNode request, ClientIdentity client) => Process(request, client, waitForWriter: false);
+
+    private ProcessedMessage? Process(TtlvNode request, ClientIdentity client, bool waitForWriter)
     {
         ProtocolVersion version = Fallback;
         try
@@ -38,7 +48,7 @@ public sealed class MessageProcessor(KmsState kms)
             }
             Validation.CheckTree(header);
             CheckCredential(header, version);
-            return ProcessBatch(request, header, client, version);
+            return ProcessBatch(request, header, client, version, waitForWriter);
         }
         catch (KmipException ex)
         {
@@ -83,7 +93,7 @@ public sealed class MessageProcessor(KmsState kms)
             throw new KmipException(ResultReason.AuthenticationNotSuccessful, $"wrong username or password for '{user}'");
     }
 
-    private ProcessedMessage ProcessBatch(TtlvNode request, TtlvNode header, ClientIdentity client, ProtocolVersion version)
+    private ProcessedMessage? ProcessBatch(TtlvNode request, TtlvNode header, ClientIdentity client, ProtocolVersion version, bool waitForWriter)
     {
         var items = new List<TtlvNode>(1);
         foreach (var child in request.Children)
@@ -163,7 +173,13 @@ public sealed class MessageProcessor(KmsState kms)
             if (!ctx.Changes.IsEmpty) publication = kms.Store.Publish(ctx.Changes.Staged);
         }
 
-        if (changes) lock (kms.Store.WriteLock) RunAll();
+        if (changes)
+        {
+            if (waitForWriter) Monitor.Enter(kms.Store.WriteLock);
+            else if (!Monitor.TryEnter(kms.Store.WriteLock)) return null;
+            try { RunAll(); }
+            finally { Monitor.Exit(kms.Store.WriteLock); }
+        }
         else RunAll();
 
         var response = Response(version, responses, ctx.Now);

@@ -103,10 +103,15 @@ internal sealed class KmipConnection(KmsState kms, MessageProcessor processor, C
                         // thread, which serves every other connection's events too: a message that may run long (many
                         // batch items, a Locate over a large store, a large message) continues on the thread pool, so
                         // that one client's expensive requests do not hold up another client's Get.
-                        if (MayRunLong(request, total)) await Task.Yield();
-                        var processed = processor.Process(request, client);
-                        response = processed.Response;
-                        try { await processed.Durable.ConfigureAwait(false); }
+                        // For the same reason, a message that must wait for another's write lock waits on the thread pool.
+                        var processed = MayRunLong(request, total) ? null : processor.TryProcessWithoutWaiting(request, client);
+                        if (processed is null)
+                        {
+                            await Task.Yield();
+                            processed = processor.Process(request, client);
+                        }
+                        response = processed.Value.Response;
+                        try { await processed.Value.Durable.ConfigureAwait(false); }
                         catch (Exception ex)
                         {
                             kms.Log.LogError(ex, "storage failed; the request of {Client} is not acknowledged", LogText.Of(client.Subject));
