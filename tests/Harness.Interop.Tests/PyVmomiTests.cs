@@ -1,3 +1,4 @@
+using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using Harness.Simulator;
 using Harness.Testing;
@@ -113,6 +114,40 @@ public sealed class PyVmomiTests : IAsyncLifetime
         (await AnswerAsync("kmsstatus")).Should().Be("kms-prod red");
         await KmsBackAsync();
         (await AnswerAsync("kmsstatus")).Should().Be("kms-prod green");
+    }
+
+    [Fact]
+    public async Task ANewKeyProvider_IsRegisteredTrustedAndGivenAClientCertificate_AsVCenterAddsAKms_ThenRemoved()
+    {
+        // The client certificate the site's KMS already allows (as a KMS vendor issues one for vCenter to upload).
+        var allowed = Sim.VCenter!.KeyProviders["kms-prod"].ClientCertificate!;
+        var folder = Directory.CreateTempSubdirectory("harness-pyvmomi-").FullName;
+        try
+        {
+            var certFile = Path.Combine(folder, "client.crt");
+            var keyFile = Path.Combine(folder, "client.key");
+            await File.WriteAllTextAsync(certFile, allowed.ExportCertificatePem());
+            await File.WriteAllTextAsync(keyFile, allowed.GetECDsaPrivateKey()!.ExportPkcs8PrivateKeyPem());
+
+            using var run = await RunAsync("newprovider", "kms-byo", certFile, keyFile);
+            run.ExitCode.Should().Be(0, run.Stdout + run.Stderr);
+            var lines = run.StdoutLines.ToDictionary(l => l.Split(' ')[0], l => l[(l.IndexOf(' ') + 1)..]);
+
+            lines["registered"].Should().Be("kms-prod,kms-byo", "the default provider is listed first");
+            // Registered, not trusted yet: vCenter does not talk to the server.
+            lines["untrusted"].Should().StartWith("status red False vCenter does not trust the certificate of KMS server \"kms-byo-1\"");
+            var kmsThumbprint = Sim.VCenter.KeyProviders["kms-prod"].Servers[0].TrustedThumbprint!;
+            lines["retrieved"].Should().Be($"False {kmsThumbprint}", "RetrieveKmipServerCert shows the certificate the KMS presents, not trusted yet");
+            // Trusted, but vCenter presents no client certificate for this provider: the KMS refuses it.
+            lines["servertrusted"].Should().StartWith("status red");
+            lines["clientcert"].Should().Be("status green True connected");
+            lines["generated"].Should().Be("True kms-byo");
+            lines["again"].Should().StartWith("fault: AlreadyExists: key provider \"kms-byo\" already has a KMS server \"kms-byo-1\"");
+            lines["badcert"].Should().StartWith("fault: InvalidArgument: UploadClientCert needs a PEM certificate and its PEM private key");
+            lines["removed"].Should().Be("kms-prod");
+            Sim.VCenter.DefaultProvider.Should().Be("kms-prod");
+        }
+        finally { Directory.Delete(folder, recursive: true); }
     }
 
     [Fact]

@@ -137,6 +137,38 @@ public sealed class Vim25EndpointTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task KeyProviderMethods_RefuseBadServersCertificatesAndNames_WithTheirVsphereFaults()
+    {
+        await LoginAsync();
+        const string crypto = """<_this type="CryptoManagerKmip">CryptoManager</_this>""";
+        static string Register(string name, string address, int port) =>
+            $"""<RegisterKmipServer xmlns="urn:vim25">{crypto}<server><clusterId><id>kms-new</id></clusterId><info><name>{name}</name><address>{address}</address><port>{port}</port></info></server></RegisterKmipServer>""";
+
+        Fault((await PostAsync(Envelope(Register("n1", "127.0.0.1", 0)))).Body)
+            .Should().Be(("InvalidArgument", "a KmipServerInfo needs an address and a port between 1 and 65535"));
+        Fault((await PostAsync(Envelope(Register("n1", "kms.example.com", 5696)))).Body)
+            .Should().Be(("InvalidArgument", "the simulator reaches KMS servers by IP address, not \"kms.example.com\""));
+        // Port 1 on the loopback: nothing listens there.
+        (await PostAsync(Envelope(Register("n1", "127.0.0.1", 1)))).Status.Should().Be(HttpStatusCode.OK);
+        Fault((await PostAsync(Envelope(Register("n1", "127.0.0.1", 1)))).Body)
+            .Should().Be(("AlreadyExists", "key provider \"kms-new\" already has a KMS server \"n1\""));
+        var (_, retrieve) = await PostAsync(Envelope($"""<RetrieveKmipServerCert xmlns="urn:vim25">{crypto}<keyProvider><id>kms-new</id></keyProvider><server><name>n1</name><address>127.0.0.1</address><port>1</port></server></RetrieveKmipServerCert>"""));
+        Fault(retrieve).Type.Should().Be("HostCommunication");
+        Fault(retrieve).Message.Should().StartWith("no KMS server answered TLS at 127.0.0.1:1");
+        var (_, upload) = await PostAsync(Envelope($"""<UploadKmipServerCert xmlns="urn:vim25">{crypto}<cluster><id>kms-new</id></cluster><certificate>not a certificate</certificate></UploadKmipServerCert>"""));
+        Fault(upload).Type.Should().Be("InvalidArgument");
+        Fault(upload).Message.Should().StartWith("the KMS server certificate is not a PEM certificate");
+        Fault((await PostAsync(Envelope($"""<RemoveKmipServer xmlns="urn:vim25">{crypto}<clusterId><id>kms-none</id></clusterId><serverName>n1</serverName></RemoveKmipServer>"""))).Body)
+            .Should().Be(("NotFound", "vCenter \"vc01\" has no key provider \"kms-none\""));
+        Fault((await PostAsync(Envelope($"""<RemoveKmipServer xmlns="urn:vim25">{crypto}<clusterId><id>kms-new</id></clusterId><serverName>n9</serverName></RemoveKmipServer>"""))).Body)
+            .Should().Be(("NotFound", "key provider \"kms-new\" has no KMS server \"n9\""));
+        // The unchanged provider is still there; removing its only server removes it.
+        (await PostAsync(Envelope($"""<RemoveKmipServer xmlns="urn:vim25">{crypto}<clusterId><id>kms-new</id></clusterId><serverName>n1</serverName></RemoveKmipServer>"""))).Status.Should().Be(HttpStatusCode.OK);
+        var (_, list) = await PostAsync(Envelope($"""<ListKmipServers xmlns="urn:vim25">{crypto}</ListKmipServers>"""));
+        list.Descendants(Vim + "clusterId").Select(c => c.Element(Vim + "id")!.Value).Should().NotContain("kms-new");
+    }
+
+    [Fact]
     public async Task RetrievePropertiesEx_OfAVm_AnswersItsKeyAndCryptoState_AsTheModelHasThem()
     {
         await LoginAsync();

@@ -137,6 +137,30 @@ internal sealed class VimService(SimulatorHost host, VimTypes types, string user
             case ("CryptoManagerKmip", "MarkDefault"):
                 VCenter.CryptoManagerKmip.MarkDefault(ProviderId(call["clusterId"]), user).ThrowIfFault();
                 return new(null, "");
+            case ("CryptoManagerKmip", "RegisterKmipServer"):
+                var spec = call["server"] as DataObject ?? throw VimFaultException.Of("InvalidArgument", "RegisterKmipServer needs a KmipServerSpec", ("invalidProperty", "server"));
+                var info = spec["info"] as DataObject ?? throw VimFaultException.Of("InvalidArgument", "the KmipServerSpec has no info", ("invalidProperty", "server.info"));
+                (await VCenter.CryptoManagerKmip.RegisterKmipServer(ProviderId(spec["clusterId"]), KmsServer(info),
+                    info["userName"] is string userName && userName.Length > 0 ? new Harness.Kmip.Client.UsernamePasswordCredential(userName, spec["password"] as string ?? "") : null, user)).ThrowIfFault();
+                return new(null, "");
+            case ("CryptoManagerKmip", "RemoveKmipServer"):
+                (await VCenter.CryptoManagerKmip.RemoveKmipServer(ProviderId(call["clusterId"]), call["serverName"] as string ?? "", user)).ThrowIfFault();
+                return new(null, "");
+            case ("CryptoManagerKmip", "RetrieveKmipServerCert"):
+                var asking = call["server"] as DataObject ?? throw VimFaultException.Of("InvalidArgument", "RetrieveKmipServerCert needs a KmipServerInfo", ("invalidProperty", "server"));
+                var presented = (await VCenter.CryptoManagerKmip.RetrieveKmipServerCert(ProviderId(call["keyProvider"]), asking["address"] as string ?? "", asking["port"] as int? ?? 0, user)).ReturnvalOrThrow();
+                return new(new DataObject("CryptoManagerKmipServerCertInfo")
+                {
+                    { "certificate", presented.Pem },
+                    { "certInfo", CertificateInfo(presented.Certificate) },
+                    { "clientTrustServer", presented.ClientTrustServer },
+                }, "CryptoManagerKmipServerCertInfo");
+            case ("CryptoManagerKmip", "UploadKmipServerCert"):
+                (await VCenter.CryptoManagerKmip.UploadKmipServerCert(ProviderId(call["cluster"]), call["certificate"] as string ?? "", user)).ThrowIfFault();
+                return new(null, "");
+            case ("CryptoManagerKmip", "UploadClientCert"):
+                (await VCenter.UploadClientCert(ProviderId(call["cluster"]), ClientCertificate(call["certificate"] as string, call["privateKey"] as string))).ThrowIfFault();
+                return new(null, "");
             case ("CryptoManagerKmip", "ListKeys"):
                 var keys = VCenter.CryptoManagerKmip.ListKeys();
                 if (call["limit"] is int limit && limit >= 0) keys = [.. keys.Take(limit)];
@@ -510,6 +534,57 @@ internal sealed class VimService(SimulatorHost host, VimTypes types, string user
             { "useAsDefault", p.Name == vc.DefaultProvider },
             { "managementType", "vCenter" },
         });
+    }
+
+    /// <summary>A KmipServerInfo as the server vCenter registers: its name, address and port, and its timeout (ms) when given.</summary>
+    private static KmsServerConfig KmsServer(DataObject info)
+    {
+        var address = info["address"] as string;
+        if (string.IsNullOrWhiteSpace(address) || info["port"] is not int port || port is <= 0 or > 65535)
+            throw VimFaultException.Of("InvalidArgument", "a KmipServerInfo needs an address and a port between 1 and 65535", ("invalidProperty", "info.address"));
+        System.Net.IPAddress ip;
+        if (!System.Net.IPAddress.TryParse(address, out ip!))
+            ip = address == "localhost" ? System.Net.IPAddress.Loopback
+                : throw VimFaultException.Of("InvalidArgument", $"the simulator reaches KMS servers by IP address, not \"{address}\"", ("invalidProperty", "info.address"));
+        return new KmsServerConfig(info["name"] as string ?? "", new System.Net.IPEndPoint(ip, port))
+        {
+            Timeout = info["timeout"] is int ms && ms > 0 ? TimeSpan.FromMilliseconds(ms) : null,
+        };
+    }
+
+    /// <summary>UploadClientCert's certificate and private key (PEM): the client certificate vCenter presents from now on.</summary>
+    private static System.Security.Cryptography.X509Certificates.X509Certificate2 ClientCertificate(string? certificatePem, string? privateKeyPem)
+    {
+        try
+        {
+            using var loaded = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPem(certificatePem ?? "", privateKeyPem ?? "");
+            // An ephemeral key cannot be presented in a TLS handshake on every platform: carry it through PKCS#12.
+            return System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadPkcs12(loaded.Export(System.Security.Cryptography.X509Certificates.X509ContentType.Pkcs12), null);
+        }
+        catch (System.Security.Cryptography.CryptographicException ex)
+        {
+            throw VimFaultException.Of("InvalidArgument", $"UploadClientCert needs a PEM certificate and its PEM private key: {ex.Message}", ("invalidProperty", "certificate"));
+        }
+    }
+
+    /// <summary>CryptoManagerKmipCertificateInfo at the simulation's time.</summary>
+    private DataObject CertificateInfo(System.Security.Cryptography.X509Certificates.X509Certificate2 certificate)
+    {
+        var now = host.Simulation.Clock.GetUtcNow();
+        var notBefore = new DateTimeOffset(certificate.NotBefore.ToUniversalTime(), TimeSpan.Zero);
+        var notAfter = new DateTimeOffset(certificate.NotAfter.ToUniversalTime(), TimeSpan.Zero);
+        return new DataObject("CryptoManagerKmipCertificateInfo")
+        {
+            { "subject", certificate.Subject },
+            { "issuer", certificate.Issuer },
+            { "serialNumber", certificate.SerialNumber },
+            { "notBefore", notBefore },
+            { "notAfter", notAfter },
+            { "fingerprint", Harness.Pki.Thumbprints.Sha1(certificate) },
+            { "checkTime", now },
+            { "secondsSinceValid", (int)Math.Clamp((now - notBefore).TotalSeconds, int.MinValue, int.MaxValue) },
+            { "secondsBeforeExpire", (int)Math.Clamp((notAfter - now).TotalSeconds, int.MinValue, int.MaxValue) },
+        };
     }
 
     private static DataObject KmipClusterStatus(KmipClusterStatus status) => new("CryptoManagerKmipClusterStatus")

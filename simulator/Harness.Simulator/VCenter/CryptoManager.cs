@@ -206,7 +206,6 @@ public sealed class CryptoManager : IAsyncDisposable
         Port = server.Endpoint.Port,
         ClientCertificate = provider.ClientCertificate,
         ServerThumbprintSha1 = server.TrustedThumbprint,
-        AcceptAnyServerCertificate = server.TrustedThumbprint is null,
         ConnectTimeout = TimeoutOf(server, connect: true),
         ReceiveTimeout = TimeoutOf(server, connect: false),
     };
@@ -392,9 +391,14 @@ public sealed class CryptoManager : IAsyncDisposable
         return notAfter < now ? $"the client certificate \"{cert.GetNameInfo(System.Security.Cryptography.X509Certificates.X509NameType.SimpleName, false)}\" expired on {notAfter:u}; the KMS refuses it" : null;
     }
 
-    /// <summary>Why the KMS server certificate trusted for this server is not valid at the simulation's time, or null.</summary>
+    /// <summary>
+    /// Why vCenter does not talk to this server: it trusts no certificate for it yet (a server registered through the API,
+    /// before UploadKmipServerCert), or the trusted one is not valid at the simulation's time; null when it does.
+    /// </summary>
     public string? ServerCertificateProblem(KmsServerConfig server)
     {
+        if (server.TrustedThumbprint is null)
+            return $"vCenter does not trust the certificate of KMS server \"{server.Name}\" yet (RetrieveKmipServerCert, then UploadKmipServerCert)";
         if (Clock is null || server.TrustedCertificate is not { } cert) return null;
         var now = Clock.GetUtcNow();
         var notAfter = new DateTimeOffset(cert.NotAfter.ToUniversalTime(), TimeSpan.Zero);

@@ -19,9 +19,15 @@ public sealed record CryptoKeyResult(string? KeyId, bool Success, string? Reason
 
 public sealed record CryptoKeyStatus(string KeyId, string ProviderId, bool KeyAvailable, string Reason, IReadOnlyList<string> EncryptedVms, IReadOnlyList<string> AffectedHosts);
 
+/// <summary>A KMS server's certificate as RetrieveKmipServerCert answers it (CryptoManagerKmipServerCertInfo).</summary>
+/// <param name="Pem">The certificate the server presented, PEM.</param>
+/// <param name="ClientTrustServer">Whether vCenter already trusts it for this provider.</param>
+public sealed record KmipServerCertificate(string Pem, System.Security.Cryptography.X509Certificates.X509Certificate2 Certificate, bool ClientTrustServer);
+
 /// <summary>
-/// vCenter's CryptoManagerKmip: the key provider API (ListKmipServers, MarkDefault, RetrieveKmipServersStatus_Task,
-/// GenerateKey, ListKeys, QueryCryptoKeyStatus, RemoveKeys) over the vCenter's key providers and its KMIP client.
+/// vCenter's CryptoManagerKmip: the key provider API (RegisterKmipServer, RemoveKmipServer, RetrieveKmipServerCert,
+/// UploadKmipServerCert, ListKmipServers, MarkDefault, RetrieveKmipServersStatus_Task, GenerateKey, ListKeys,
+/// QueryCryptoKeyStatus, RemoveKeys) over the vCenter's key providers and its KMIP client.
 /// </summary>
 public sealed class CryptoManagerKmip(VCenterServer vc)
 {
@@ -36,6 +42,116 @@ public sealed class CryptoManagerKmip(VCenterServer vc)
         if (!vc.KeyProviders.ContainsKey(providerId)) throw new VsphereFault("NotFound", $"vCenter \"{vc.Name}\" has no key provider \"{providerId}\"");
         vc.DefaultProvider = providerId;
     });
+
+    /// <summary>
+    /// RegisterKmipServer (privilege Cryptographer.ManageKeyServers): adds a server to a key provider, making the provider
+    /// when it is new (the first provider becomes the default, as in vCenter). The server is not trusted yet: vCenter
+    /// talks to it once its certificate is uploaded (RetrieveKmipServerCert, then UploadKmipServerCert). A user name
+    /// (with its password) is the credential some KMSs require besides the certificate. Faults: InvalidArgument (no
+    /// provider or server name), AlreadyExists (the provider has a server of that name).
+    /// </summary>
+    public Task<MethodFault?> RegisterKmipServer(string providerId, KmsServerConfig server, Harness.Kmip.Client.UsernamePasswordCredential? credential, string? user = null) =>
+        Fault(async () =>
+        {
+            vc.RequireAliveAndPrivilege(user, "Cryptographer.ManageKeyServers");
+            if (string.IsNullOrWhiteSpace(providerId)) throw new VsphereFault("InvalidArgument", "a KMS server needs the ID of its key provider (clusterId.id)");
+            if (string.IsNullOrWhiteSpace(server.Name)) throw new VsphereFault("InvalidArgument", "a KMS server needs a name (info.name)");
+            var provider = vc.KeyProviders.GetValueOrDefault(providerId);
+            if (provider is not null && provider.Servers.Any(s => s.Name == server.Name))
+                throw new VsphereFault("AlreadyExists", $"key provider \"{providerId}\" already has a KMS server \"{server.Name}\"");
+            provider ??= new KeyProvider(providerId);
+            provider.Servers.Add(server);
+            if (credential is not null) provider.Credential = credential;
+            await vc.SetKeyProviderAsync(provider, makeDefault: vc.DefaultProvider is null, user);
+        });
+
+    /// <summary>
+    /// RemoveKmipServer (privilege Cryptographer.ManageKeyServers): the provider forgets the server; a provider left without
+    /// servers is removed (and stops being the default). Faults: NotFound.
+    /// </summary>
+    public Task<MethodFault?> RemoveKmipServer(string providerId, string serverName, string? user = null) =>
+        Fault(async () =>
+        {
+            vc.RequireAliveAndPrivilege(user, "Cryptographer.ManageKeyServers");
+            var provider = vc.KeyProviders.GetValueOrDefault(providerId)
+                           ?? throw new VsphereFault("NotFound", $"vCenter \"{vc.Name}\" has no key provider \"{providerId}\"");
+            var server = provider.Servers.FirstOrDefault(s => s.Name == serverName)
+                         ?? throw new VsphereFault("NotFound", $"key provider \"{providerId}\" has no KMS server \"{serverName}\"");
+            await vc.Crypto.DropConnectionsAsync(provider);
+            provider.Servers.Remove(server);
+            if (provider.Servers.Count > 0) await vc.SetKeyProviderAsync(provider, makeDefault: false, user);
+            else
+            {
+                vc.KeyProviders.Remove(providerId);
+                if (vc.DefaultProvider == providerId) vc.DefaultProvider = null;
+            }
+        });
+
+    /// <summary>
+    /// RetrieveKmipServerCert (privilege Cryptographer.ManageKeyServers): connects to the server over TLS and answers the
+    /// certificate it presents, for the administrator to check and trust. Faults: NotFound (no such provider),
+    /// InvalidArgument (no address), HostCommunication (nothing answers TLS there).
+    /// </summary>
+    public async Task<MethodResult<KmipServerCertificate>> RetrieveKmipServerCert(string providerId, string address, int port, string? user = null) =>
+        await MethodFaults.CatchAsync(async () =>
+        {
+            vc.RequireAliveAndPrivilege(user, "Cryptographer.ManageKeyServers");
+            var provider = vc.KeyProviders.GetValueOrDefault(providerId)
+                           ?? throw new VsphereFault("NotFound", $"vCenter \"{vc.Name}\" has no key provider \"{providerId}\"");
+            if (string.IsNullOrWhiteSpace(address) || port is <= 0 or > 65535)
+                throw new VsphereFault("InvalidArgument", $"\"{address}:{port}\" is not a KMS server address and port");
+            var certificate = await PresentedCertificateAsync(address, port);
+            var thumbprint = Harness.Pki.Thumbprints.Sha1(certificate);
+            bool trusted = provider.Servers.Any(s => string.Equals(s.TrustedThumbprint, thumbprint, StringComparison.OrdinalIgnoreCase));
+            return new KmipServerCertificate(certificate.ExportCertificatePem(), certificate, trusted);
+        });
+
+    /// <summary>The certificate a TLS server presents (the handshake may then fail: vCenter has not shown a client certificate it accepts).</summary>
+    private static async Task<System.Security.Cryptography.X509Certificates.X509Certificate2> PresentedCertificateAsync(string address, int port)
+    {
+        System.Security.Cryptography.X509Certificates.X509Certificate2? presented = null;
+        try
+        {
+            using var tcp = new System.Net.Sockets.TcpClient();
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            await tcp.ConnectAsync(address, port, timeout.Token);
+            await using var tls = new System.Net.Security.SslStream(tcp.GetStream(), false, (_, cert, _, _) =>
+            {
+                if (cert is not null) presented = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificate(cert.GetRawCertData());
+                return true;
+            });
+            await tls.AuthenticateAsClientAsync(new System.Net.Security.SslClientAuthenticationOptions { TargetHost = address }, timeout.Token);
+        }
+        catch (Exception ex) when (ex is IOException or System.Net.Sockets.SocketException or OperationCanceledException or System.Security.Authentication.AuthenticationException)
+        {
+            if (presented is null) throw new VsphereFault("HostCommunication", $"no KMS server answered TLS at {address}:{port}: {ex.Message}");
+        }
+        return presented ?? throw new VsphereFault("HostCommunication", $"the server at {address}:{port} presented no certificate");
+    }
+
+    /// <summary>
+    /// UploadKmipServerCert (privilege Cryptographer.ManageKeyServers): vCenter trusts this KMS server certificate (PEM) for
+    /// every server of the provider, and talks to them from now on. Faults: NotFound, InvalidArgument (not a PEM certificate).
+    /// </summary>
+    public Task<MethodFault?> UploadKmipServerCert(string providerId, string certificatePem, string? user = null) =>
+        Fault(async () =>
+        {
+            vc.RequireAliveAndPrivilege(user, "Cryptographer.ManageKeyServers");
+            var provider = vc.KeyProviders.GetValueOrDefault(providerId)
+                           ?? throw new VsphereFault("NotFound", $"vCenter \"{vc.Name}\" has no key provider \"{providerId}\"");
+            System.Security.Cryptography.X509Certificates.X509Certificate2 certificate;
+            try { certificate = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPem(certificatePem); }
+            catch (System.Security.Cryptography.CryptographicException ex) { throw new VsphereFault("InvalidArgument", $"the KMS server certificate is not a PEM certificate: {ex.Message}"); }
+            await vc.Crypto.DropConnectionsAsync(provider);
+            foreach (var server in provider.Servers)
+            {
+                server.TrustedThumbprint = Harness.Pki.Thumbprints.Sha1(certificate);
+                server.TrustedCertificate = certificate;
+            }
+            await vc.SetKeyProviderAsync(provider, makeDefault: false, user);
+        });
+
+    private static async Task<MethodFault?> Fault(Func<Task> method) => (await MethodFaults.CatchAsync(async () => { await method(); return true; })).Fault;
 
     /// <summary>
     /// RetrieveKmipServersStatus_Task (privilege Cryptographer.ReadKeyServersInfo): vCenter connects to each server of the
@@ -78,8 +194,7 @@ public sealed class CryptoManagerKmip(VCenterServer vc)
         }
         await using (client)
         {
-            bool clientTrustServer = server.TrustedThumbprint is null
-                || (client.ServerCertificate is { } cert && string.Equals(Harness.Pki.Thumbprints.Sha1(cert), server.TrustedThumbprint, StringComparison.OrdinalIgnoreCase));
+            bool clientTrustServer = client.ServerCertificate is { } cert && string.Equals(Harness.Pki.Thumbprints.Sha1(cert), server.TrustedThumbprint, StringComparison.OrdinalIgnoreCase);
             if (!clientTrustServer)
                 return new KmipServerStatus(server.Name, "red", $"the server certificate is not the one vCenter trusts (SHA-1 {server.TrustedThumbprint})", false, false);
             try

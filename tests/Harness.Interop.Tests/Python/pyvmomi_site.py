@@ -7,6 +7,10 @@ usage: pyvmomi_site.py PORT PASSWORD COMMAND [ARGS]
   events TYPEID        QueryEvents by eventTypeId: one JSON line per event (type, eventTypeId, vm, message)
   kmsstatus            RetrieveKmipServersStatus_Task of every key provider: "PROVIDER STATUSES" lines (the distinct
                        statuses of its servers)
+  newprovider NAME CERT KEY  vCenter's "add a KMS" workflow for a new key provider NAME on the site's KMS address:
+                       RegisterKmipServer, RetrieveKmipServerCert, UploadKmipServerCert, UploadClientCert (CERT and
+                       KEY: PEM files), GenerateKey, then RegisterKmipServer again and RemoveKmipServer; one
+                       "STEP VALUE" line each (statuses after each step as "status STATUS CONNECTIONSTATUS")
   unlock VMNAME        CryptoUnlock_Task: "unlocked" or "fault: TYPE: MESSAGE"
   poweron VMNAME       PowerOffVM_Task then PowerOnVM_Task: "poweredOn" or "fault: TYPE: MESSAGE"
   reregister VMNAME    UnregisterVM, then Folder.RegisterVM_Task with its .vmx: "OLDMOID NEWMOID"
@@ -57,6 +61,42 @@ def run_task(task):
         return fault_line(fault)
 
 
+def new_provider(crypto, name, cert_pem, key_pem):
+    site_server = crypto.ListKmipServers()[0].servers[0]
+    provider = vim.encryption.KeyProviderId(id=name)
+    info = vim.encryption.KmipServerInfo(name=name + "-1", address=site_server.address, port=site_server.port)
+
+    def status(step):
+        task = crypto.RetrieveKmipServersStatus_Task([c for c in crypto.ListKmipServers() if c.clusterId.id == name])
+        WaitForTask(task)
+        server = task.info.result[0].servers[0]
+        print("%s status %s %s %s" % (step, server.status, server.clientTrustServer, server.connectionStatus))
+
+    crypto.RegisterKmipServer(vim.encryption.KmipServerSpec(clusterId=provider, info=info))
+    print("registered %s" % ",".join(c.clusterId.id for c in crypto.ListKmipServers()))
+    status("untrusted")
+    cert = crypto.RetrieveKmipServerCert(keyProvider=provider, server=info)
+    print("retrieved %s %s" % (cert.clientTrustServer, cert.certInfo.fingerprint))
+    crypto.UploadKmipServerCert(cluster=provider, certificate=cert.certificate)
+    status("servertrusted")
+    crypto.UploadClientCert(cluster=provider, certificate=cert_pem, privateKey=key_pem)
+    status("clientcert")
+    made = crypto.GenerateKey(keyProvider=provider)
+    print("generated %s %s" % (made.success, made.keyId.providerId.id))
+    try:
+        crypto.RegisterKmipServer(vim.encryption.KmipServerSpec(clusterId=provider, info=info))
+        print("again registered")
+    except vmodl.MethodFault as fault:
+        print("again " + fault_line(fault))
+    try:
+        crypto.UploadClientCert(cluster=provider, certificate="not a certificate", privateKey=key_pem)
+        print("badcert accepted")
+    except vmodl.MethodFault as fault:
+        print("badcert " + fault_line(fault))
+    crypto.RemoveKmipServer(clusterId=provider, serverName=info.name)
+    print("removed %s" % ",".join(c.clusterId.id for c in crypto.ListKmipServers()))
+
+
 def main():
     port, password, command, args = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4:]
     if command == "badlogin":
@@ -98,6 +138,8 @@ def main():
             # ClusterStatus.overallStatus is vim25 7.0: a 6.7.1 client sees each server's status.
             for status in task.info.result:
                 print("%s %s" % (status.clusterId.id, ",".join(sorted(set(s.status for s in status.servers)))))
+        elif command == "newprovider":
+            new_provider(content.cryptoManager, args[0], open(args[1]).read(), open(args[2]).read())
         elif command == "unlock":
             print(run_task(find_vm(content, args[0]).CryptoUnlock_Task()) or "unlocked")
         elif command == "poweron":
