@@ -1,192 +1,184 @@
 using System.Text.Json.Nodes;
 using Harness.Pki;
+using Harness.Simulator.Web.Vim25;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
 
 namespace Harness.Simulator.Web;
 
 /// <summary>
-/// A property browser in the spirit of vCenter's Managed Object Browser (MOB): each managed object (VirtualMachine,
-/// HostSystem, ClusterComputeResource, CryptoManagerKmip) with its properties under vSphere's names, data objects nested,
-/// so that a user follows VirtualMachine → config → keyId → keyId to read a VM's key ID (seed 000, step 3a).
+/// A property browser in the spirit of vCenter's Managed Object Browser (MOB): each managed object (Datacenter,
+/// ClusterComputeResource, HostSystem, VirtualMachine, Datastore, and each vCenter's CryptoManagerKmip) with its
+/// properties under vSphere's names, data objects nested, so that a user follows VirtualMachine → config → keyId → keyId
+/// to read a VM's key ID (seed 000, step 3a). The values are those the vim25 endpoint serves (<see cref="VimInventory"/>,
+/// the one reader of the model's properties), under the same IDs (vm-N); a data object lists every field vim25's schema
+/// gives its type, unset ones too, as the MOB does.
 /// </summary>
 /// <remarks>
-/// GET /api/mob lists the objects (the ServiceInstance's content); GET /api/mob/{type}/{name} answers one object.
-/// Every value is a node: <c>{"type": T, "value": scalar}</c>, a data object <c>{"type": T, "properties": {...}}</c>,
-/// an array <c>{"type": "T[]", "items": [...]}</c>, or a reference to another managed object
-/// <c>{"type": "ManagedObjectReference", "ref": {"type": "HostSystem", "name": "esx01"}}</c>. Properties that vSphere
-/// does not have are prefixed "harness" (a host's key cache).
+/// GET /api/mob lists the objects (the ServiceInstance's content); GET /api/mob/{type}/{id} answers one object, by its
+/// managed object ID or its name. Every value is a node: <c>{"type": T, "value": scalar}</c>, a data object
+/// <c>{"type": T, "properties": {...}}</c>, an array <c>{"type": "T[]", "items": [...]}</c>, or a reference to another
+/// managed object <c>{"type": "ManagedObjectReference", "ref": {"type": "HostSystem", "value": "host-12", "name": "esx01"}}</c>.
+/// Properties that vSphere does not have are prefixed "harness" (a host's key cache, an alarm's reason).
 /// </remarks>
 internal static class ManagedObjectBrowser
 {
-    public static readonly string[] Types = ["VirtualMachine", "HostSystem", "ClusterComputeResource", "Datastore", "CryptoManagerKmip"];
+    public static readonly string[] Types = ["Datacenter", "ClusterComputeResource", "HostSystem", "VirtualMachine", "Datastore", "CryptoManagerKmip"];
 
     public static void Map(WebApplication app, SimulatorHost host)
     {
         app.MapGet("/api/mob", () => SimulatorApi.Read(host, () => Content(host.Simulation)));
-        app.MapGet("/api/mob/{type}/{name}", (string type, string name) => SimulatorApi.Read(host, () => Object(host.Simulation, type, name)));
+        app.MapGet("/api/mob/{type}/{id}", (string type, string id) => SimulatorApi.Read(host, () => Object(host.Simulation, type, id)));
     }
 
     /// <summary>The ServiceInstance's content: every managed object the browser can open, by type.</summary>
-    public static JsonObject Content(Simulation sim) => new()
+    public static JsonObject Content(Simulation sim)
     {
-        ["type"] = "ServiceInstance",
-        ["name"] = sim.VCenter?.Name ?? "(no vCenter)",
-        ["properties"] = new JsonObject
-        {
-            ["VirtualMachine"] = Refs("VirtualMachine", sim.AllVms.Select(v => v.Name)),
-            ["HostSystem"] = Refs("HostSystem", sim.Hosts.Select(h => h.Name)),
-            ["ClusterComputeResource"] = Refs("ClusterComputeResource", sim.Clusters.Select(c => c.Name)),
-            ["Datastore"] = Refs("Datastore", sim.Clusters.Select(c => c.Datastore.Name).Distinct()),
-            ["CryptoManagerKmip"] = Refs("CryptoManagerKmip", sim.VCenters.Keys),
-        },
-    };
-
-    public static JsonObject Object(Simulation sim, string type, string name)
-    {
-        var properties = type switch
-        {
-            "VirtualMachine" => Vm(sim, sim.Vm(name)),
-            "HostSystem" => Host(sim, sim.Host(name)),
-            "ClusterComputeResource" => Cluster(sim.Clusters.FirstOrDefault(c => c.Name == name)
-                ?? throw ApiProblem.NotFound($"there is no cluster \"{name}\" (known: {string.Join(", ", sim.Clusters.Select(c => c.Name))})")),
-            "Datastore" => Datastore(sim, sim.Clusters.FirstOrDefault(c => c.Datastore.Name == name)
-                ?? throw ApiProblem.NotFound($"there is no datastore \"{name}\" (known: {string.Join(", ", sim.Clusters.Select(c => c.Datastore.Name))})")),
-            "CryptoManagerKmip" => CryptoManager(sim.VCenters.GetValueOrDefault(name)
-                ?? throw ApiProblem.NotFound($"there is no vCenter \"{name}\" (known: {string.Join(", ", sim.VCenters.Keys)})")),
-            _ => throw ApiProblem.NotFound($"the property browser has no managed object type \"{type}\" (it has: {string.Join(", ", Types)})"),
-        };
-        return new JsonObject { ["type"] = type, ["name"] = name, ["properties"] = properties };
-    }
-
-    private static JsonObject Vm(Simulation sim, VirtualMachine vm)
-    {
-        var vc = sim.VCenter;
-        var bundle = vm.Files.Bundle;
+        var inventory = new VimInventory(sim);
+        JsonObject Refs(IEnumerable<object> entities) => Array("ManagedObjectReference", entities.Select(e => Node(sim, inventory.Ref(e), "ManagedObjectReference")));
         return new JsonObject
         {
-            ["name"] = Value("string", vm.Name),
-            ["config"] = Data("VirtualMachineConfigInfo", new JsonObject
+            ["type"] = "ServiceInstance",
+            ["name"] = sim.VCenter?.Name ?? "(no vCenter)",
+            ["properties"] = new JsonObject
             {
-                ["name"] = Value("string", vm.Name),
-                ["files"] = Data("VirtualMachineFileInfo", new JsonObject { ["vmPathName"] = Value("string", vm.Files.VmxPath) }),
-                ["keyId"] = bundle is null ? Value("CryptoKeyId", null) : KeyId(bundle.KeyId, bundle.ProviderId),
-                ["hardware"] = Data("VirtualHardware", new JsonObject
-                {
-                    ["device"] = Array("VirtualDevice", vm.Files.Disks.Select((d, i) => Data("VirtualDisk", new JsonObject
-                    {
-                        ["deviceInfo"] = Data("Description", new JsonObject { ["label"] = Value("string", $"Hard disk {i + 1}") }),
-                        ["backing"] = Data("VirtualDiskFlatVer2BackingInfo", new JsonObject
-                        {
-                            ["fileName"] = Value("string", d.Path),
-                            ["keyId"] = vm.KeyIdOf(d) is { } k && bundle is not null ? KeyId(k, bundle.ProviderId) : Value("CryptoKeyId", null),
-                        }),
-                    }))),
-                }),
-            }),
-            ["runtime"] = Data("VirtualMachineRuntimeInfo", new JsonObject
-            {
-                ["host"] = Ref("HostSystem", vm.Host.Name),
-                ["powerState"] = Value("VirtualMachinePowerState", PropertyReader.Read(vm, "runtime.powerState")),
-                ["cryptoState"] = Value("string", PropertyReader.Read(vm, "runtime.cryptoState")),
-                ["connectionState"] = Value("VirtualMachineConnectionState", vm.Registered ? PropertyReader.Read(vm, "runtime.connectionState") : "orphaned"),
-            }),
-            ["datastore"] = Array("ManagedObjectReference", [Ref("Datastore", vm.Datastore.Name)]),
-            ["snapshot"] = Value("int", vm.Snapshots),
-            ["triggeredAlarmState"] = AlarmStates(vc, vm.Name),
-            ["overallStatus"] = Value("ManagedEntityStatus", vc?.OverallStatus(vm) ?? "gray"),
+                ["Datacenter"] = Refs([sim.Datacenter]),
+                ["ClusterComputeResource"] = Refs(sim.Clusters),
+                ["HostSystem"] = Refs(sim.Hosts),
+                ["VirtualMachine"] = Refs(inventory.Vms),
+                ["Datastore"] = Refs(sim.Clusters.Select(c => c.Datastore).Distinct()),
+                ["CryptoManagerKmip"] = Array("ManagedObjectReference", sim.VCenters.Keys.Select(CryptoManagerRef)),
+            },
         };
     }
 
-    private static JsonObject Host(Simulation sim, EsxiHost h) => new()
+    public static JsonObject Object(Simulation sim, string type, string id)
     {
-        ["name"] = Value("string", h.Name),
-        ["parent"] = Ref("ClusterComputeResource", h.Cluster.Name),
-        ["runtime"] = Data("HostRuntimeInfo", new JsonObject
+        if (type == "CryptoManagerKmip")
         {
-            ["cryptoState"] = Value("string", PropertyReader.Read(h, "runtime.cryptoState")),
-            ["connectionState"] = Value("HostSystemConnectionState", PropertyReader.Read(h, "runtime.connectionState")),
-            ["cryptoKeyId"] = h.HostKeyId is null ? Value("CryptoKeyId", null) : KeyId(h.HostKeyId, h.HostKeyProviderId ?? ""),
-        }),
-        ["vm"] = Array("ManagedObjectReference", h.Vms.Select(v => Ref("VirtualMachine", v.Name))),
-        ["config"] = Data("HostConfigInfo", new JsonObject
+            var vc = sim.VCenters.GetValueOrDefault(id)
+                     ?? throw ApiProblem.NotFound($"there is no vCenter \"{id}\" (known: {string.Join(", ", sim.VCenters.Keys)})");
+            return new JsonObject { ["type"] = type, ["value"] = id, ["name"] = id, ["properties"] = CryptoManager(sim, vc) };
+        }
+        if (!Types.Contains(type))
+            throw ApiProblem.NotFound($"the property browser has no managed object type \"{type}\" (it has: {string.Join(", ", Types)})");
+        var inventory = new VimInventory(sim);
+        var entity = inventory.Resolve(new ManagedObjectReference(type, id)) ?? ByName(sim, inventory, type, id)
+                     ?? throw ApiProblem.NotFound($"vCenter's inventory has no {type} \"{id}\" (by ID or name)");
+        var mo = inventory.Ref(entity);
+        var properties = new JsonObject();
+        foreach (var name in VimInventory.Properties[type])
+            properties[name] = Node(sim, inventory.Property(mo, name), "unset");
+        if (entity is EsxiHost h)
         {
-            ["keyPersistenceEnabled"] = Value("boolean", h.KeyPersistence),
-            ["vsanHostConfig"] = Data("VsanHostConfigInfo", new JsonObject
+            properties["harnessCachedKeyIds"] = Array("string", h.CachedKeyIds.Order(StringComparer.Ordinal).Select(k => Value("string", k)));
+            properties["harnessKeyPersistenceEnabled"] = Value("boolean", h.KeyPersistence);
+            properties["harnessDiskGroupsMounted"] = Value("boolean", h.DiskGroupsMounted);
+            properties["harnessDiskGroupCount"] = Value("int", h.DiskGroups.Count);
+        }
+        if (entity is Cluster c)
+            properties["harnessVsanDataEncryptionConfig"] = Data("VsanDataEncryptionConfig", new JsonObject
             {
-                ["diskGroupsMounted"] = Value("boolean", h.DiskGroupsMounted),
-                ["diskGroupCount"] = Value("int", h.DiskGroups.Count),
-            }),
-        }),
-        ["harnessCachedKeyIds"] = Array("string", h.CachedKeyIds.Order(StringComparer.Ordinal).Select(k => Value("string", k))),
-        ["triggeredAlarmState"] = AlarmStates(sim.VCenter, h.Name),
-        ["overallStatus"] = Value("ManagedEntityStatus", sim.VCenter?.OverallStatus(h) ?? "gray"),
+                ["encryptionEnabled"] = Value("boolean", c.VsanEncrypted),
+                ["kmsProviderId"] = c.VsanEncryption is { } v ? Data("KeyProviderId", new JsonObject { ["id"] = Value("string", v.ProviderId) }) : Value("KeyProviderId", null),
+            });
+        if (properties["triggeredAlarmState"] is JsonObject alarms && sim.VCenter is { } center)
+            AddAlarmReasons(alarms, center, (string)inventory.Property(mo, "name")!);
+        return new JsonObject { ["type"] = type, ["value"] = mo.Value, ["name"] = (string?)inventory.Property(mo, "name"), ["properties"] = properties };
+    }
+
+    private static object? ByName(Simulation sim, VimInventory inventory, string type, string name) => type switch
+    {
+        "VirtualMachine" => inventory.Vms.FirstOrDefault(v => v.Name == name),
+        "HostSystem" => sim.Hosts.FirstOrDefault(h => h.Name == name),
+        "ClusterComputeResource" => sim.Clusters.FirstOrDefault(c => c.Name == name),
+        "Datastore" => sim.Clusters.Select(c => c.Datastore).FirstOrDefault(d => d.Name == name),
+        "Datacenter" => sim.Datacenter.Name == name ? sim.Datacenter : null,
+        _ => null,
     };
 
-    private static JsonObject Cluster(Cluster c) => new()
+    /// <summary>Why each triggered alarm fired, beside vSphere's AlarmState (harnessReason).</summary>
+    private static void AddAlarmReasons(JsonObject alarms, VCenterServer vc, string objectName)
     {
-        ["name"] = Value("string", c.Name),
-        ["host"] = Array("ManagedObjectReference", c.Hosts.Select(h => Ref("HostSystem", h.Name))),
-        ["datastore"] = Array("ManagedObjectReference", [Ref("Datastore", c.Datastore.Name)]),
-        ["configurationEx"] = Data("ClusterConfigInfoEx", new JsonObject
+        var active = vc.Alarms.ActiveOn(objectName).ToList();
+        foreach (var item in alarms["items"]!.AsArray().OfType<JsonObject>())
         {
-            ["vsanConfigInfo"] = Data("VsanClusterConfigInfo", new JsonObject
+            var alarmId = item["properties"]?["alarm"]?["ref"]?["value"]?.GetValue<string>();
+            if (active.FirstOrDefault(a => VimInventory.AlarmId(a.Name) == alarmId) is { } a)
+                item["properties"]!.AsObject()["harnessReason"] = Value("string", a.Reason);
+        }
+    }
+
+    /// <summary>A vCenter's CryptoManagerKmip: its key providers as ListKmipServers gives them, with what vCenter trusts of each.</summary>
+    private static JsonObject CryptoManager(Simulation sim, VCenterServer vc)
+    {
+        var providers = vc.CryptoManagerKmip.ListKmipServers().Select(p =>
+        {
+            var info = (JsonObject)Node(sim, VimInventory.KmipClusterInfo(p, p.Name == vc.DefaultProvider), "KmipClusterInfo");
+            var properties = info["properties"]!.AsObject();
+            properties["harnessClientCertificateSha1"] = Value("string", p.ClientCertificate is null ? null : Thumbprints.Sha1(p.ClientCertificate));
+            var servers = properties["servers"]!["items"]!.AsArray();
+            for (int i = 0; i < p.Servers.Count; i++)
             {
-                ["dataEncryptionConfig"] = Data("VsanDataEncryptionConfig", new JsonObject
-                {
-                    ["encryptionEnabled"] = Value("boolean", c.VsanEncrypted),
-                    ["kmsProviderId"] = c.VsanEncryption is { } v ? Data("KeyProviderId", new JsonObject { ["id"] = Value("string", v.ProviderId) }) : Value("KeyProviderId", null),
-                }),
-            }),
-        }),
+                var server = servers[i]!["properties"]!.AsObject();
+                server["harnessTrustedThumbprint"] = Value("string", p.Servers[i].TrustedThumbprint);
+                server["harnessStatus"] = Value("string", p.Servers[i].Status);
+            }
+            return info;
+        });
+        return new JsonObject
+        {
+            ["enabled"] = Value("boolean", !vc.Lost),
+            ["kmipServers"] = Array("KmipClusterInfo", providers),
+        };
+    }
+
+    /// <summary>A value of the model as a browser node; <paramref name="declared"/> is the schema's type, for an unset value.</summary>
+    private static JsonObject Node(Simulation sim, object? value, string declared) => value switch
+    {
+        null => Value(declared, null),
+        DataObject data => Data(data.Type, Fields(sim, data)),
+        DataArray array => Array(array.ItemType, array.Items.Select(i => Node(sim, i, array.ItemType))),
+        IEnumerable<object> list => Array(Plain(declared), list.Select(i => Node(sim, i, Plain(declared)))),
+        ManagedObjectReference mo => new JsonObject
+        {
+            ["type"] = "ManagedObjectReference",
+            ["ref"] = new JsonObject { ["type"] = mo.Type, ["value"] = mo.Value, ["name"] = NameOf(sim, mo) },
+        },
+        EnumValue e => Value(e.Type, e.Value),
+        string s => Value("string", s),
+        bool b => Value("boolean", b),
+        int i => Value("int", i),
+        long l => Value("long", l),
+        DateTimeOffset t => Value("dateTime", t.ToString("O")),
+        _ => Value(Plain(declared), value.ToString()),
     };
 
-    private static JsonObject Datastore(Simulation sim, Cluster c) => new()
+    /// <summary>Every field vim25's schema gives the data object's type, in schema order (unset ones as null), then any others it carries.</summary>
+    private static JsonObject Fields(Simulation sim, DataObject data)
     {
-        ["name"] = Value("string", c.Datastore.Name),
-        ["summary"] = Data("DatastoreSummary", new JsonObject
-        {
-            ["name"] = Value("string", c.Datastore.Name),
-            ["type"] = Value("string", c.VsanEncrypted ? "vsan" : "VMFS"),
-            ["accessible"] = Value("boolean", c.DatastoreAccessible),
-        }),
-        ["host"] = Array("ManagedObjectReference", c.Hosts.Select(h => Ref("HostSystem", h.Name))),
-        ["vm"] = Array("ManagedObjectReference", sim.AllVms.Where(v => v.Datastore == c.Datastore).Select(v => Ref("VirtualMachine", v.Name))),
-    };
+        var fields = new JsonObject();
+        var declared = VimTypes.Vim25.Fields(data.Type);
+        foreach (var f in declared)
+            fields[f.Name] = Node(sim, data[f.Name], f.Array ? Plain(f.Type) + "[]" : Plain(f.Type));
+        foreach (var (name, value) in data)
+            if (!fields.ContainsKey(name)) fields[name] = Node(sim, value, "unset");
+        return fields;
+    }
 
-    private static JsonObject CryptoManager(VCenterServer vc) => new()
+    private static string Plain(string schemaType) => schemaType.StartsWith("xsd:", StringComparison.Ordinal) ? schemaType[4..] : schemaType;
+
+    /// <summary>The name the browser shows for a reference: the object's name, an alarm's or a folder's.</summary>
+    private static string? NameOf(Simulation sim, ManagedObjectReference mo)
     {
-        ["enabled"] = Value("boolean", !vc.Lost),
-        ["kmipServers"] = Array("KmipClusterInfo", vc.KeyProviders.Values.OrderBy(p => p.Name, StringComparer.Ordinal).Select(p => Data("KmipClusterInfo", new JsonObject
-        {
-            ["clusterId"] = Data("KeyProviderId", new JsonObject { ["id"] = Value("string", p.Name) }),
-            ["useAsDefault"] = Value("boolean", p.Name == vc.DefaultProvider),
-            ["servers"] = Array("KmipServerInfo", p.Servers.Select(s => Data("KmipServerInfo", new JsonObject
-            {
-                ["name"] = Value("string", s.Name),
-                ["address"] = Value("string", s.Endpoint.Address.ToString()),
-                ["port"] = Value("int", s.Endpoint.Port),
-                ["harnessTrustedThumbprint"] = Value("string", s.TrustedThumbprint),
-                ["harnessStatus"] = Value("string", s.Status),
-            }))),
-            ["harnessClientCertificateSha1"] = Value("string", p.ClientCertificate is null ? null : Thumbprints.Sha1(p.ClientCertificate)),
-        }))),
-    };
+        if (mo.Type == "Alarm")
+            return sim.VCenter?.Alarms.All.Select(a => a.Name).Append(AlarmManager.VmLockedAlarm).FirstOrDefault(n => VimInventory.AlarmId(n) == mo.Value) ?? mo.Value;
+        if (mo.Type == "CryptoManagerHost") return mo.Value;
+        var inventory = new VimInventory(sim);
+        return inventory.Resolve(mo) is null ? null : inventory.Property(mo, "name") as string;
+    }
 
-    private static JsonObject AlarmStates(VCenterServer? vc, string objectName) =>
-        Array("AlarmState", vc is null ? [] : vc.Alarms.ActiveOn(objectName).Select(a => Data("AlarmState", new JsonObject
-        {
-            ["alarm"] = Value("Alarm", a.Name),
-            ["overallStatus"] = Value("ManagedEntityStatus", "red"),
-            ["time"] = Value("dateTime", a.TriggeredAt.ToString("O")),
-            ["harnessReason"] = Value("string", a.Reason),
-        })));
-
-    private static JsonObject KeyId(string keyId, string providerId) => Data("CryptoKeyId", new JsonObject
-    {
-        ["keyId"] = Value("string", keyId),
-        ["providerId"] = Data("KeyProviderId", new JsonObject { ["id"] = Value("string", providerId) }),
-    });
+    private static JsonObject CryptoManagerRef(string vcenter) =>
+        new() { ["type"] = "ManagedObjectReference", ["ref"] = new JsonObject { ["type"] = "CryptoManagerKmip", ["value"] = vcenter, ["name"] = vcenter } };
 
     private static JsonObject Value(string type, object? value) => new()
     {
@@ -197,6 +189,7 @@ internal static class ManagedObjectBrowser
             string s => s,
             bool b => b,
             int i => i,
+            long l => l,
             _ => value.ToString(),
         },
     };
@@ -204,9 +197,4 @@ internal static class ManagedObjectBrowser
     private static JsonObject Data(string type, JsonObject properties) => new() { ["type"] = type, ["properties"] = properties };
 
     private static JsonObject Array(string type, IEnumerable<JsonObject> items) => new() { ["type"] = type + "[]", ["items"] = new JsonArray(items.ToArray<JsonNode?>()) };
-
-    private static JsonObject Ref(string type, string name) =>
-        new() { ["type"] = "ManagedObjectReference", ["ref"] = new JsonObject { ["type"] = type, ["name"] = name } };
-
-    private static JsonObject Refs(string type, IEnumerable<string> names) => Array("ManagedObjectReference", names.Select(n => Ref(type, n)));
 }

@@ -89,7 +89,8 @@ public sealed class MobApiTests : IAsyncLifetime
         var mob = await _site.GetAsync($"api/mob/VirtualMachine/{Vm}");
         Prop(mob, "runtime", "cryptoState").Str("value").Should().Be("locked");
         var alarm = Prop(mob, "triggeredAlarmState").Items("items").Should().ContainSingle().Which;
-        Prop(alarm, "alarm").Str("value").Should().Be("VM locked");
+        Prop(alarm, "alarm").GetProperty("ref").Str("name").Should().Be("VM locked");
+        Prop(alarm, "alarm").GetProperty("ref").Str("value").Should().Be("alarm-1", "the alarm's ID on the vim25 endpoint");
         Prop(alarm, "overallStatus").Str("value").Should().Be("red");
         Prop(alarm, "harnessReason").Str("value").Should().Be("Virtual machine is locked because keys are missing on host.");
         Prop(mob, "runtime", "connectionState").Str("value").Should().Be("invalid", "vSphere shows a locked VM as invalid");
@@ -129,7 +130,7 @@ public sealed class MobApiTests : IAsyncLifetime
         cachedIds.Should().Contain((await _site.GetAsync($"api/vms/{Vm}")).Str("keyId"));
         Prop(mob, "parent").GetProperty("ref").Str("name").Should().Be("DC0_C0");
         RefNames(Prop(mob, "vm"), "VirtualMachine").Should().Equal(view.Items("vms").Select(v => v.Str("name")));
-        Prop(mob, "config", "keyPersistenceEnabled").GetProperty("value").GetBoolean().Should().BeFalse();
+        Prop(mob, "harnessKeyPersistenceEnabled").GetProperty("value").GetBoolean().Should().BeFalse();
 
         // Removing the VM's keys from the host shows in its cache.
         await _site.PostAsync($"api/vms/{Vm}/remove-keys");
@@ -143,7 +144,7 @@ public sealed class MobApiTests : IAsyncLifetime
     {
         var cluster = await _site.GetAsync("api/mob/ClusterComputeResource/DC0_C0");
         RefNames(Prop(cluster, "host"), "HostSystem").Should().Equal("DC0_C0_H0", "DC0_C0_H1");
-        Prop(cluster, "configurationEx", "vsanConfigInfo", "dataEncryptionConfig", "encryptionEnabled").GetProperty("value").GetBoolean().Should().BeFalse();
+        Prop(cluster, "harnessVsanDataEncryptionConfig", "encryptionEnabled").GetProperty("value").GetBoolean().Should().BeFalse();
 
         var vcenter = await _site.GetAsync("api/vcenters/vc01");
         var provider = vcenter.Items("keyProviders").Single();
@@ -161,6 +162,26 @@ public sealed class MobApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Objects_carry_the_managed_object_IDs_of_the_REST_API_and_open_by_ID_as_by_name()
+    {
+        var view = await _site.GetAsync($"api/vms/{Vm}");
+        var moid = view.Str("moId");
+        moid.Should().StartWith("vm-");
+        var byName = await _site.GetAsync($"api/mob/VirtualMachine/{Vm}");
+        byName.Str("value").Should().Be(moid);
+        var byId = await _site.GetAsync($"api/mob/VirtualMachine/{moid}");
+        byId.Str("name").Should().Be(Vm);
+        Prop(byId, "config", "keyId", "keyId").Str("value").Should().Be(view.Str("keyId"));
+        var hostRef = Prop(byId, "runtime", "host").GetProperty("ref");
+        hostRef.Str("value").Should().StartWith("host-");
+        (await _site.GetAsync($"api/mob/HostSystem/{hostRef.Str("value")}")).Str("name").Should().Be(hostRef.Str("name"));
+        // A data object lists the fields its vim25 type has, unset ones too, as vCenter's MOB does.
+        Prop(byId, "config").GetProperty("properties").TryGetProperty("changeVersion", out var unset).Should().BeTrue();
+        unset.GetProperty("value").ValueKind.Should().Be(JsonValueKind.Null);
+        Prop(byId, "summary", "config", "vmPathName").Str("value").Should().Be(view.Str("vmxPath"));
+    }
+
+    [Fact]
     public async Task A_VMs_datastore_is_a_reference_the_browser_opens_with_its_hosts_and_VMs()
     {
         var vm = await _site.GetAsync("api/mob/VirtualMachine/DC0_C0_H0_VM0");
@@ -171,16 +192,18 @@ public sealed class MobApiTests : IAsyncLifetime
         var ds = await _site.GetAsync($"api/mob/Datastore/{name}");
         Prop(ds, "summary", "accessible").GetProperty("value").GetBoolean().Should().BeTrue();
         Prop(ds, "vm").Items("items").Select(i => i.GetProperty("ref").Str("name")).Should().Contain("DC0_C0_H0_VM0");
-        Prop(ds, "host").Items("items").Select(i => i.GetProperty("ref").Str("name")).Should().Contain("DC0_C0_H0");
+        Prop(ds, "host").Items("items").Select(i => Prop(i, "key").GetProperty("ref").Str("name")).Should().Contain("DC0_C0_H0");
+        Prop(ds, "host").Items("items").Should().OnlyContain(i => Prop(i, "mountInfo", "accessible").GetProperty("value").GetBoolean());
     }
 
     [Theory]
     [InlineData("api/mob/ResourcePool/rp1", "no managed object type \"ResourcePool\"")]
-    [InlineData("api/mob/ResourcePool/rp1", "VirtualMachine, HostSystem, ClusterComputeResource, Datastore, CryptoManagerKmip")]
-    [InlineData("api/mob/Datastore/ds1", "there is no datastore \"ds1\"")]
-    [InlineData("api/mob/VirtualMachine/no-such-vm", "no-such-vm")]
+    [InlineData("api/mob/ResourcePool/rp1", "Datacenter, ClusterComputeResource, HostSystem, VirtualMachine, Datastore, CryptoManagerKmip")]
+    [InlineData("api/mob/Datastore/ds1", "vCenter's inventory has no Datastore \"ds1\" (by ID or name)")]
+    [InlineData("api/mob/VirtualMachine/no-such-vm", "vCenter's inventory has no VirtualMachine \"no-such-vm\"")]
+    [InlineData("api/mob/VirtualMachine/vm-99999", "vCenter's inventory has no VirtualMachine \"vm-99999\"")]
     [InlineData("api/mob/HostSystem/esx99", "esx99")]
-    [InlineData("api/mob/ClusterComputeResource/cl99", "there is no cluster \"cl99\" (known: DC0_C0)")]
+    [InlineData("api/mob/ClusterComputeResource/cl99", "vCenter's inventory has no ClusterComputeResource \"cl99\"")]
     [InlineData("api/mob/CryptoManagerKmip/vc09", "there is no vCenter \"vc09\" (known: vc01)")]
     public async Task An_unknown_type_or_object_is_404_naming_it(string path, string says)
     {

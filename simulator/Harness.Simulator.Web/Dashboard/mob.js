@@ -3,11 +3,13 @@
 "use strict";
 (function () {
   const { $, el } = H;
-  let object = null;   // { type, name } or null for the content list
+  let object = null;   // { type, id } (a managed object ID, or a name) or null for the content list
   let path = [];       // property names (and "[i]" array items) followed from the object
+  // The managed object types the browser opens (/api/mob/{type}/{id}); other references (folders, alarms) are shown, not followed.
+  const BROWSABLE = ["Datacenter", "ClusterComputeResource", "HostSystem", "VirtualMachine", "Datastore", "CryptoManagerKmip"];
 
-  H.openObject = function (type, name) {
-    object = { type, name };
+  H.openObject = function (type, id) {
+    object = { type, id };
     path = [];
     H.showTab("properties");
     load();
@@ -20,7 +22,7 @@
     err.hidden = true;
     let doc;
     try {
-      doc = object ? await H.getJson("/api/mob/" + encodeURIComponent(object.type) + "/" + encodeURIComponent(object.name)) : await H.getJson("/api/mob");
+      doc = object ? await H.getJson("/api/mob/" + encodeURIComponent(object.type) + "/" + encodeURIComponent(object.id)) : await H.getJson("/api/mob");
     } catch (e) {
       err.textContent = e.message; err.hidden = false;
       renderPath(); $("mob-props").replaceChildren();
@@ -46,11 +48,11 @@
     return null;
   }
 
-  function renderPath() {
+  function renderPath(doc) {
     const parts = [el("a", { "data-path": "content", onclick: () => { object = null; go([]); } }, "content")];
     if (object) {
       parts.push(el("span", { class: "sep" }, "›"),
-        el("a", { "data-path": "object", onclick: () => go([]) }, object.type + " " + object.name));
+        el("a", { "data-path": "object", title: doc && doc.value ? doc.value : "", onclick: () => go([]) }, object.type + " " + (doc && doc.name ? doc.name : object.id)));
       path.forEach((p, i) => parts.push(el("span", { class: "sep" }, "›"),
         el("a", { "data-path": p, onclick: () => go(path.slice(0, i + 1)) }, p)));
     }
@@ -58,7 +60,8 @@
   }
 
   function valueCell(name, v) {
-    if (v.ref) return el("a", { class: "ref", onclick: () => H.openObject(v.ref.type, v.ref.name) }, v.ref.type + " " + v.ref.name);
+    if (v.ref && !BROWSABLE.includes(v.ref.type)) return el("span", { class: "ref", title: v.ref.value }, v.ref.type + " " + (v.ref.name || v.ref.value));
+    if (v.ref) return el("a", { class: "ref", title: v.ref.value, onclick: () => H.openObject(v.ref.type, v.ref.value) }, v.ref.type + " " + (v.ref.name || v.ref.value));
     if (v.properties) return el("a", { class: "follow", onclick: () => go([...path, name]) }, "(" + v.type + ") ›");
     if (v.items) return v.items.length === 0 ? el("span", { class: "unset" }, "(empty)")
       : el("a", { class: "follow", onclick: () => go([...path, name]) }, "(" + v.items.length + " item" + (v.items.length > 1 ? "s" : "") + ") ›");

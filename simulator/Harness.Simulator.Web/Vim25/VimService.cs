@@ -523,17 +523,7 @@ internal sealed class VimService(SimulatorHost host, VimTypes types, string user
     private IEnumerable<DataObject> ListKmipServers()
     {
         var vc = host.Simulation.VCenter ?? throw new VsphereFault("HostCommunication", "the site has no vCenter");
-        return vc.CryptoManagerKmip.ListKmipServers().Select(p => new DataObject("KmipClusterInfo")
-        {
-            { "clusterId", new DataObject("KeyProviderId") { { "id", p.Name } } },
-            { "servers", p.Servers.Select(s => (object)new DataObject("KmipServerInfo")
-                {
-                    { "name", s.Name }, { "address", s.Endpoint.Address.ToString() }, { "port", s.Endpoint.Port },
-                }).ToList()
-            },
-            { "useAsDefault", p.Name == vc.DefaultProvider },
-            { "managementType", "vCenter" },
-        });
+        return vc.CryptoManagerKmip.ListKmipServers().Select(p => VimInventory.KmipClusterInfo(p, p.Name == vc.DefaultProvider));
     }
 
     /// <summary>A KmipServerInfo as the server vCenter registers: its name, address and port, and its timeout (ms) when given.</summary>

@@ -32,7 +32,7 @@ public sealed class VimInventory(Simulation sim)
         ["ClusterComputeResource"] = ["name", "parent", "host", "datastore", "overallStatus", "triggeredAlarmState"],
         ["HostSystem"] = ["name", "parent", "runtime", "configManager", "vm", "datastore", "overallStatus", "triggeredAlarmState"],
         ["VirtualMachine"] = ["name", "parent", "config", "runtime", "summary", "datastore", "overallStatus", "triggeredAlarmState"],
-        ["Datastore"] = ["name", "parent", "summary", "vm", "overallStatus"],
+        ["Datastore"] = ["name", "parent", "summary", "host", "vm", "overallStatus"],
     };
 
     private VCenterServer VCenter => sim.VCenter is { Lost: false } vc ? vc
@@ -120,6 +120,17 @@ public sealed class VimInventory(Simulation sim)
                 "name" => ds.Name,
                 "parent" => DatastoreFolder,
                 "summary" => DatastoreSummary(ds),
+                "host" => DataArray.Of("DatastoreHostMount", (DatastoreCluster(ds)?.Hosts ?? []).Select(h => new DataObject("DatastoreHostMount")
+                {
+                    { "key", Ref(h) },
+                    { "mountInfo", new DataObject("HostMountInfo")
+                        {
+                            { "accessMode", "readWrite" },
+                            { "mounted", true },
+                            { "accessible", DatastoreCluster(ds)?.DatastoreAccessible ?? true },
+                        }
+                    },
+                })),
                 "vm" => DataArray.Of(Vms.Where(v => v.Datastore == ds).Select(Ref)),
                 _ => Status(DatastoreCluster(ds)?.DatastoreAccessible == false ? "red" : "green"),
             },
@@ -273,6 +284,21 @@ public sealed class VimInventory(Simulation sim)
 
     /// <summary>The alarm definition's ID: alarm-1 for vCenter's VM-locked alarm, one per alarm name after it.</summary>
     public static string AlarmId(string alarmName) => alarmName == AlarmManager.VmLockedAlarm ? "alarm-1" : $"alarm-{2 + (StableHash(alarmName) % 1000)}";
+
+    /// <summary>A key provider as CryptoManagerKmip.ListKmipServers answers it (KmipClusterInfo with its KmipServerInfos).</summary>
+    public static DataObject KmipClusterInfo(KeyProvider provider, bool isDefault) => new("KmipClusterInfo")
+    {
+        { "clusterId", new DataObject("KeyProviderId") { { "id", provider.Name } } },
+        { "servers", provider.Servers.Select(s => (object)new DataObject("KmipServerInfo")
+            {
+                { "name", s.Name }, { "address", s.Endpoint.Address.ToString() }, { "port", s.Endpoint.Port },
+                { "timeout", s.Timeout is { } t ? (int)t.TotalMilliseconds : null },
+                { "userName", provider.Credential?.Username },
+            }).ToList()
+        },
+        { "useAsDefault", isDefault },
+        { "managementType", "vCenter" },
+    };
 
     private static DataObject KeyId(string keyId, string providerId) => new("CryptoKeyId")
     {
