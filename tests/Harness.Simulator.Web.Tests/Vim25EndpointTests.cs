@@ -136,6 +136,16 @@ public sealed class Vim25EndpointTests : IAsyncLifetime
         Fault(doc2).Message.Should().StartWith("<recursive> is not a valid xsd:boolean");
     }
 
+    [Theory]
+    [InlineData("ClusterComputeResource", "ComputeResource", true)]
+    [InlineData("ClusterComputeResource", "ManagedEntity", true)]
+    [InlineData("VirtualMachine", "ExtensibleManagedObject", true)]
+    [InlineData("ContainerView", "View", true)]
+    [InlineData("HostSystem", "VirtualMachine", false)]
+    [InlineData("ManagedEntity", "Folder", false)]
+    public void ManagedObjectTypes_ExtendWhatVim25Says_FromTheGeneratedTable(string type, string ancestor, bool isA) =>
+        PropertyCollector.IsA(type, ancestor).Should().Be(isA);
+
     [Fact]
     public async Task KeyProviderMethods_RefuseBadServersCertificatesAndNames_WithTheirVsphereFaults()
     {

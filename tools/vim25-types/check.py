@@ -34,7 +34,7 @@ def load(path):
     assert raw.endswith(b'\n'), 'no final newline'
     lines = raw.decode('utf-8').split('\n')[:-1]
     assert lines and lines[0].startswith('# Generated'), 'missing generated-file comment'
-    types, enums, requests = {}, {}, {}
+    types, enums, requests, managed = {}, {}, {}, {}
     cur = None
     for n, line in enumerate(lines, 1):
         if line.startswith('#'):
@@ -63,8 +63,19 @@ def load(path):
             assert f[1] not in types and f[1] not in enums, 'line %d: duplicate enum %s' % (n, f[1])
             enums[f[1]] = f[2].split(',')
             cur = None
+        elif kind == 'M':
+            assert len(f) == 3, 'line %d: M needs 3 fields' % n
+            assert f[1] not in managed, 'line %d: duplicate managed object type %s' % (n, f[1])
+            managed[f[1]] = f[2]
+            cur = None
         else:
             raise AssertionError('line %d: unknown record %r' % (n, kind))
+    for name, base in managed.items():
+        assert base == '-' or base in managed, '%s: unknown managed base %s' % (name, base)
+    for name, base in (('ClusterComputeResource', 'ComputeResource'), ('ComputeResource', 'ManagedEntity'),
+                       ('VirtualMachine', 'ManagedEntity'), ('ContainerView', 'ManagedObjectView'),
+                       ('ManagedObjectView', 'View'), ('ManagedEntity', 'ExtensibleManagedObject')):
+        assert managed.get(name) == base, 'managed object type %s should extend %s, not %s' % (name, base, managed.get(name))
     for name, t in list(types.items()) + list(requests.items()):
         if t.get('base', '-') != '-':
             assert t['base'] in types, '%s: unknown base %s' % (name, t['base'])

@@ -6,7 +6,8 @@ Usage (from anywhere; the defaults are relative to the repository):
     python3 tools/vim25-types/generate.py [--govmomi DIR] [--pyvmomi DIR] [--out FILE]
 
 --govmomi DIR is govmomi's vim25/types package (default: Debian's golang-github-vmware-govmomi-dev,
-/usr/share/gocode/src/github.com/vmware/govmomi/vim25/types). Only types.go, enum.go and if.go are read.
+/usr/share/gocode/src/github.com/vmware/govmomi/vim25/types). Only types.go, enum.go and if.go are read, and mo.go of
+the sibling vim25/mo package (managed object types).
 --pyvmomi DIR is pyVmomi's package (default: Debian's python3-pyvmomi, /usr/lib/python3/dist-packages/pyVmomi);
 only CoreTypes.py, QueryTypes.py and ServerObjects.py are read, as text (parsed with ast, never imported), for the
 vim25 version that added each type, field and method parameter (the "since" columns).
@@ -21,6 +22,9 @@ Records (tab-separated, one per line, in govmomi's source order; '#' lines are c
                                       an attribute is '@name', character data '#text'
     E <name> <v1,v2,...>              an enum and its wire values, in order
     R <method>                        a request (XxxRequestType); its P lines follow (_this first)
+    M <name> <base|->                 a managed object type and the managed object type it extends (from govmomi's
+                                      vim25/mo/mo.go: the struct it embeds; else pyVmomi's CreateManagedType parent),
+                                      '-' for none
 Names are vim25 wire names (govmomi's type registry keys), which differ from the Go names for a few types and
 methods (e.g. Go SetCustomValue -> wire setCustomValue, Go VslmVStorageObjectControlFlag -> vslmVStorageObjectControlFlag).
 
@@ -227,6 +231,28 @@ def parse_types(lines, path):
     return decls, aliases
 
 
+RE_MO_STRUCT = re.compile(r'^type (\w+) struct \{$')
+RE_MO_EMBED = re.compile(r'^\t(\w+)$')
+
+
+def parse_managed(lines):
+    """Managed object types of govmomi's vim25/mo/mo.go, in source order: (name, base or None). A type's base is the
+    struct it embeds on its first line (ClusterComputeResource embeds ComputeResource)."""
+    out = []
+    for i, line in enumerate(lines):
+        m = RE_MO_STRUCT.match(line)
+        if not m:
+            continue
+        first = lines[i + 1] if i + 1 < len(lines) else ''
+        e = RE_MO_EMBED.match(first)
+        out.append((m.group(1), e.group(1) if e else None))
+    names = {n for n, _ in out}
+    for n, b in out:
+        if b is not None and b not in names:
+            raise GenError('managed object type %s embeds %s, which is not a managed object type' % (n, b))
+    return out
+
+
 def version_key(wire):
     return tuple(int(x) for x in wire.split('.'))
 
@@ -242,6 +268,8 @@ class PyVmomiVersions:
         self.types = {}         # wire name -> (version, {field: version})
         self.enums = {}         # wire name -> version
         self.methods = {}       # wire name -> (version, {param: version})
+        self.managed_wsdl = {}  # managed type vmodl name -> wire name
+        self.managed_parent = {}    # managed type wire name -> its parent's vmodl name
         for f, path in self.paths.items():
             if not os.path.isfile(path):
                 raise GenError('not found: %s' % path)
@@ -290,6 +318,8 @@ class PyVmomiVersions:
         elif fn == 'CreateEnumType':
             self.enums[a[1]] = a[2]
         elif fn == 'CreateManagedType':
+            self.managed_wsdl[a[0]] = a[1]
+            self.managed_parent[a[1]] = a[2]
             for m in a[5] or ():
                 _, wsdl, version, params = m[:4]
                 if wsdl in self.methods:
@@ -361,6 +391,9 @@ class Generator:
         for p in self.paths.values():
             if not os.path.isfile(p):
                 raise GenError('not found: %s' % p)
+        self.mo_path = os.path.join(os.path.dirname(os.path.normpath(govmomi)), 'mo', 'mo.go')
+        if not os.path.isfile(self.mo_path):
+            raise GenError('not found: %s' % self.mo_path)
         self.lines = {f: read_lines(p) for f, p in self.paths.items()}
         self.notes = []            # things worth knowing, printed with --verbose
         self.special_tags = []     # (type, field, tag)
@@ -431,6 +464,13 @@ class Generator:
             out.append('E\t%s\t%s' % (self.wire(name), ','.join(values)))
             self.counts['E'] += 1
         self.check_closed(out)
+        self.counts['M'] = 0
+        for name, base in parse_managed(read_lines(self.mo_path)):
+            # govmomi leaves out a few embeddings (ManagedObjectView does not embed View): pyVmomi's parent fills in.
+            if base is None:
+                base = self.py.managed_wsdl.get(self.py.managed_parent.get(name, ''))
+            out.append('M\t%s\t%s' % (name, base or '-'))
+            self.counts['M'] += 1
         return out
 
     def wire(self, go_name):
@@ -574,6 +614,8 @@ class Generator:
         for f in ('types.go', 'enum.go', 'if.go'):
             with open(self.paths[f], 'rb') as fh:
                 h.append('#   %s sha256 %s' % (f, hashlib.sha256(fh.read()).hexdigest()))
+        with open(self.mo_path, 'rb') as fh:
+            h.append('#   ../mo/mo.go sha256 %s' % hashlib.sha256(fh.read()).hexdigest())
         src = os.path.realpath(self.py.directory)
         version = debian_version(PYVMOMI_PACKAGE) if src == os.path.realpath(DEFAULT_PYVMOMI) else None
         h.append('# Versions: pyVmomi%s, %s' % (' (Debian %s %s)' % (PYVMOMI_PACKAGE, version) if version else '', src))
@@ -590,6 +632,7 @@ class Generator:
         h.append('#                         since: the vim25 version that added the field/parameter, - for none')
         h.append('#   E name v1,v2,...      enum and its wire values')
         h.append('#   R method              request (the method element\'s children follow as P lines)')
+        h.append('#   M name base|-         managed object type and the managed object type it extends')
         h.append('# since: a vim25 wire version (a client that negotiated V gets what has since <= V); %s = not in'
                  % NEWER)
         h.append('#   pyVmomi (newer than its newest version). pyVmomi version -> since:')
@@ -650,7 +693,8 @@ def main(argv):
         print('skipped %d fault element aliases (XxxFault = Xxx); other non-struct types: %s'
               % (len(faults), ', '.join('%s=%s' % kv for kv in sorted(others.items())) or 'none'), file=sys.stderr)
     shown = os.path.relpath(out_path) if not args.out else args.out
-    print('%d data types, %d enums, %d request types -> %s' % (g.counts['T'], g.counts['E'], g.counts['R'], shown))
+    print('%d data types, %d enums, %d request types, %d managed object types -> %s'
+          % (g.counts['T'], g.counts['E'], g.counts['R'], g.counts['M'], shown))
     return 0
 
 

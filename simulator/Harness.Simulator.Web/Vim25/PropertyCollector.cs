@@ -7,21 +7,8 @@ namespace Harness.Simulator.Web.Vim25;
 /// </summary>
 internal sealed class PropertyCollector(VimTypes types, Func<ManagedObjectReference, string, object?> property)
 {
-    /// <summary>The managed object types and the types they extend (for PropertySpec.type and TraversalSpec.type).</summary>
-    private static readonly Dictionary<string, string> BaseOf = new(StringComparer.Ordinal)
-    {
-        ["Folder"] = "ManagedEntity", ["Datacenter"] = "ManagedEntity", ["ComputeResource"] = "ManagedEntity",
-        ["ClusterComputeResource"] = "ComputeResource", ["HostSystem"] = "ManagedEntity", ["VirtualMachine"] = "ManagedEntity",
-        ["Datastore"] = "ManagedEntity", ["ContainerView"] = "ManagedObjectView", ["ManagedObjectView"] = "View",
-        ["ManagedEntity"] = "ExtensibleManagedObject",
-    };
-
-    public static bool IsA(string type, string ancestor)
-    {
-        for (string? t = type; t is not null; t = BaseOf.GetValueOrDefault(t))
-            if (t == ancestor) return true;
-        return false;
-    }
+    /// <summary>Whether a managed object of <paramref name="type"/> is a <paramref name="ancestor"/> (a TraversalSpec's or PropertySpec's type), by vim25's managed type hierarchy.</summary>
+    public static bool IsA(string type, string ancestor) => VimTypes.Vim25.IsManagedA(type, ancestor);
 
     /// <summary>RetrieveContents / RetrievePropertiesEx: the ObjectContents of every object the specs select.</summary>
     public List<DataObject> Retrieve(IEnumerable<DataObject> specSet, Func<string, IReadOnlyList<string>> allProperties)

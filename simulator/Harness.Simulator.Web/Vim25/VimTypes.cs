@@ -21,6 +21,7 @@ internal sealed class VimTypes
     private readonly Dictionary<string, string[]> _enums = new(StringComparer.Ordinal);
     private readonly Dictionary<string, IReadOnlyList<VimField>> _methods = new(StringComparer.Ordinal);
     private readonly Dictionary<string, IReadOnlyList<VimField>> _allFields = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string?> _managedBase = new(StringComparer.Ordinal);
 
     public const string Resource = "Harness.Simulator.Web.Vim25.vim25-types.tsv";
 
@@ -59,6 +60,10 @@ internal sealed class VimTypes
                     var flags = parts[3].Split(',');
                     fields.Add(new VimField(parts[1], parts[2], flags.Contains("array"), flags.Contains("optional"), flags.Contains("poly"),
                         parts.Length == 5 ? ParseVersion(parts[4]) : null));
+                    break;
+                case "M" when parts.Length == 3:
+                    fields = null;
+                    table._managedBase[parts[1]] = parts[2] == "-" ? null : parts[2];
                     break;
                 case "E" when parts.Length == 3:
                     fields = null;
@@ -104,6 +109,14 @@ internal sealed class VimTypes
     {
         foreach (var f in Fields(type)) if (f.Name == name) return f;
         return null;
+    }
+
+    /// <summary>True when the managed object type <paramref name="type"/> is <paramref name="ancestor"/> or extends it (ClusterComputeResource is a ManagedEntity).</summary>
+    public bool IsManagedA(string type, string ancestor)
+    {
+        for (string? t = type; t is not null; t = _managedBase.GetValueOrDefault(t))
+            if (t == ancestor) return true;
+        return false;
     }
 
     /// <summary>True when <paramref name="type"/> is <paramref name="ancestor"/> or extends it.</summary>
