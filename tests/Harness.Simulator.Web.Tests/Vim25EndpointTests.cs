@@ -158,13 +158,19 @@ public sealed class Vim25EndpointTests : IAsyncLifetime
             .Should().Be(("InvalidArgument", "a KmipServerInfo needs an address and a port between 1 and 65535"));
         Fault((await PostAsync(Envelope(Register("n1", "kms.example.com", 5696)))).Body)
             .Should().Be(("InvalidArgument", "the simulator reaches KMS servers by IP address, not \"kms.example.com\""));
-        // Port 1 on the loopback: nothing listens there.
+        // Ports 1 and 2 on the loopback: nothing listens there.
         (await PostAsync(Envelope(Register("n1", "127.0.0.1", 1)))).Status.Should().Be(HttpStatusCode.OK);
         Fault((await PostAsync(Envelope(Register("n1", "127.0.0.1", 1)))).Body)
             .Should().Be(("AlreadyExists", "key provider \"kms-new\" already has a KMS server \"n1\""));
-        var (_, retrieve) = await PostAsync(Envelope($"""<RetrieveKmipServerCert xmlns="urn:vim25">{crypto}<keyProvider><id>kms-new</id></keyProvider><server><name>n1</name><address>127.0.0.1</address><port>1</port></server></RetrieveKmipServerCert>"""));
+        // UpdateKmipServer changes a registered server (its port here) and refuses one that is not registered.
+        (await PostAsync(Envelope(Register("n1", "127.0.0.1", 2).Replace("RegisterKmipServer", "UpdateKmipServer")))).Status.Should().Be(HttpStatusCode.OK);
+        var (_, listed) = await PostAsync(Envelope($"""<ListKmipServers xmlns="urn:vim25">{crypto}</ListKmipServers>"""));
+        listed.Descendants(Vim + "servers").Where(e => e.Element(Vim + "name")?.Value == "n1").Select(e => e.Element(Vim + "port")!.Value).Should().Equal("2");
+        Fault((await PostAsync(Envelope(Register("n7", "127.0.0.1", 2).Replace("RegisterKmipServer", "UpdateKmipServer")))).Body)
+            .Should().Be(("NotFound", "key provider \"kms-new\" has no KMS server \"n7\""));
+        var (_, retrieve) = await PostAsync(Envelope($"""<RetrieveKmipServerCert xmlns="urn:vim25">{crypto}<keyProvider><id>kms-new</id></keyProvider><server><name>n1</name><address>127.0.0.1</address><port>2</port></server></RetrieveKmipServerCert>"""));
         Fault(retrieve).Type.Should().Be("HostCommunication");
-        Fault(retrieve).Message.Should().StartWith("no KMS server answered TLS at 127.0.0.1:1");
+        Fault(retrieve).Message.Should().StartWith("no KMS server answered TLS at 127.0.0.1:2");
         var (_, upload) = await PostAsync(Envelope($"""<UploadKmipServerCert xmlns="urn:vim25">{crypto}<cluster><id>kms-new</id></cluster><certificate>not a certificate</certificate></UploadKmipServerCert>"""));
         Fault(upload).Type.Should().Be("InvalidArgument");
         Fault(upload).Message.Should().StartWith("the KMS server certificate is not a PEM certificate");

@@ -137,11 +137,13 @@ internal sealed class VimService(SimulatorHost host, VimTypes types, string user
             case ("CryptoManagerKmip", "MarkDefault"):
                 VCenter.CryptoManagerKmip.MarkDefault(ProviderId(call["clusterId"]), user).ThrowIfFault();
                 return new(null, "");
-            case ("CryptoManagerKmip", "RegisterKmipServer"):
-                var spec = call["server"] as DataObject ?? throw VimFaultException.Of("InvalidArgument", "RegisterKmipServer needs a KmipServerSpec", ("invalidProperty", "server"));
+            case ("CryptoManagerKmip", "RegisterKmipServer" or "UpdateKmipServer"):
+                var spec = call["server"] as DataObject ?? throw VimFaultException.Of("InvalidArgument", $"{call.Method} needs a KmipServerSpec", ("invalidProperty", "server"));
                 var info = spec["info"] as DataObject ?? throw VimFaultException.Of("InvalidArgument", "the KmipServerSpec has no info", ("invalidProperty", "server.info"));
-                (await VCenter.CryptoManagerKmip.RegisterKmipServer(ProviderId(spec["clusterId"]), KmsServer(info),
-                    info["userName"] is string userName && userName.Length > 0 ? new Harness.Kmip.Client.UsernamePasswordCredential(userName, spec["password"] as string ?? "") : null, user)).ThrowIfFault();
+                var credential = info["userName"] is string userName && userName.Length > 0 ? new Harness.Kmip.Client.UsernamePasswordCredential(userName, spec["password"] as string ?? "") : null;
+                (await (call.Method == "RegisterKmipServer"
+                    ? VCenter.CryptoManagerKmip.RegisterKmipServer(ProviderId(spec["clusterId"]), KmsServer(info), credential, user)
+                    : VCenter.CryptoManagerKmip.UpdateKmipServer(ProviderId(spec["clusterId"]), KmsServer(info), credential, user))).ThrowIfFault();
                 return new(null, "");
             case ("CryptoManagerKmip", "RemoveKmipServer"):
                 (await VCenter.CryptoManagerKmip.RemoveKmipServer(ProviderId(call["clusterId"]), call["serverName"] as string ?? "", user)).ThrowIfFault();

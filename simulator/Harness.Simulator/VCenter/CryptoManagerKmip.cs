@@ -25,7 +25,7 @@ public sealed record CryptoKeyStatus(string KeyId, string ProviderId, bool KeyAv
 public sealed record KmipServerCertificate(string Pem, System.Security.Cryptography.X509Certificates.X509Certificate2 Certificate, bool ClientTrustServer);
 
 /// <summary>
-/// vCenter's CryptoManagerKmip: the key provider API (RegisterKmipServer, RemoveKmipServer, RetrieveKmipServerCert,
+/// vCenter's CryptoManagerKmip: the key provider API (RegisterKmipServer, UpdateKmipServer, RemoveKmipServer, RetrieveKmipServerCert,
 /// UploadKmipServerCert, ListKmipServers, MarkDefault, RetrieveKmipServersStatus_Task, GenerateKey, ListKeys,
 /// QueryCryptoKeyStatus, RemoveKeys) over the vCenter's key providers and its KMIP client.
 /// </summary>
@@ -63,6 +63,27 @@ public sealed class CryptoManagerKmip(VCenterServer vc)
             provider.Servers.Add(server);
             if (credential is not null) provider.Credential = credential;
             await vc.SetKeyProviderAsync(provider, makeDefault: vc.DefaultProvider is null, user);
+        });
+
+    /// <summary>
+    /// UpdateKmipServer (privilege Cryptographer.ManageKeyServers): a registered server's address, port, timeout and
+    /// credential change; the certificate vCenter trusts for it stays. Faults: NotFound (no such provider or server).
+    /// </summary>
+    public Task<MethodFault?> UpdateKmipServer(string providerId, KmsServerConfig server, Harness.Kmip.Client.UsernamePasswordCredential? credential, string? user = null) =>
+        Fault(async () =>
+        {
+            vc.RequireAliveAndPrivilege(user, "Cryptographer.ManageKeyServers");
+            var provider = vc.KeyProviders.GetValueOrDefault(providerId)
+                           ?? throw new VsphereFault("NotFound", $"vCenter \"{vc.Name}\" has no key provider \"{providerId}\"");
+            int index = provider.Servers.FindIndex(s => s.Name == server.Name);
+            if (index < 0) throw new VsphereFault("NotFound", $"key provider \"{providerId}\" has no KMS server \"{server.Name}\"");
+            var old = provider.Servers[index];
+            server.TrustedThumbprint = old.TrustedThumbprint;
+            server.TrustedCertificate = old.TrustedCertificate;
+            await vc.Crypto.DropConnectionsAsync(provider);
+            provider.Servers[index] = server;
+            if (credential is not null) provider.Credential = credential;
+            await vc.SetKeyProviderAsync(provider, makeDefault: false, user);
         });
 
     /// <summary>
