@@ -77,6 +77,40 @@ public sealed class Vim25EndpointTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task VimWsdl_IsTheWholeVim25Schema_WithAnOperationPerMethod_AndCompiles()
+    {
+        using var response = await _http.GetAsync("/sdk/vim.wsdl", Ct);
+        response.StatusCode.Should().Be(HttpStatusCode.OK);
+        var wsdl = XDocument.Parse(await response.Content.ReadAsStringAsync(Ct));
+        XNamespace w = "http://schemas.xmlsoap.org/wsdl/", xsd = "http://www.w3.org/2001/XMLSchema";
+        var schema = wsdl.Root!.Element(w + "types")!.Element(xsd + "schema")!;
+
+        // The schema compiles: every type and base it names is declared.
+        var set = new System.Xml.Schema.XmlSchemaSet();
+        var errors = new List<string>();
+        set.ValidationEventHandler += (_, e) => errors.Add(e.Message);
+        set.Add(System.Xml.Schema.XmlSchema.Read(schema.CreateReader(), (_, e) => errors.Add(e.Message))!);
+        set.Compile();
+        errors.Should().BeEmpty();
+
+        var table = VimTypes.Vim25;
+        schema.Elements(xsd + "complexType").Count().Should().Be(table.DataTypes.Count() + table.Methods.Count(), "a type per data object type and a request type per method");
+        wsdl.Root.Elements(w + "portType").Single().Elements(w + "operation").Count().Should().Be(table.Methods.Count());
+        var register = schema.Elements(xsd + "complexType").Single(t => (string?)t.Attribute("name") == "RegisterKmipServerRequestType");
+        register.Descendants(xsd + "element").Select(e => $"{e.Attribute("name")!.Value}:{e.Attribute("type")!.Value}").Should().Equal("_this:vim25:ManagedObjectReference", "server:vim25:KmipServerSpec");
+        var keyId = schema.Elements(xsd + "complexType").Single(t => (string?)t.Attribute("name") == "CryptoKeyId");
+        keyId.Descendants(xsd + "extension").Single().Attribute("base")!.Value.Should().Be("vim25:DynamicData");
+        keyId.Descendants(xsd + "element").Single(e => e.Attribute("name")!.Value == "providerId").Attribute("minOccurs")!.Value.Should().Be("0");
+        var moref = schema.Elements(xsd + "complexType").Single(t => (string?)t.Attribute("name") == "ManagedObjectReference");
+        moref.Descendants(xsd + "attribute").Single().Attribute("name")!.Value.Should().Be("type");
+        wsdl.Root.Element(w + "binding")!.Elements(w + "operation").First().Descendants().Single(e => e.Name.LocalName == "operation")
+            .Attribute("soapAction")!.Value.Should().Be("urn:vim25/7.0.3.0");
+        // vimService.wsdl imports it from beside itself.
+        var service = XDocument.Parse(await _http.GetStringAsync("/sdk/vimService.wsdl", Ct));
+        service.Root!.Element(w + "import")!.Attribute("location")!.Value.Should().Be("vim.wsdl");
+    }
+
+    [Fact]
     public async Task NotXml_IsAnInvalidRequestFault()
     {
         var (status, doc) = await PostAsync("this is not XML <");

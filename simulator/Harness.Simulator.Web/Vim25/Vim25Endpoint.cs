@@ -62,6 +62,7 @@ public sealed class Vim25Endpoint : IAsyncDisposable
         var endpoint = new Vim25Endpoint(app, host, new VimService(host, VimTypes.Vim25, userName, password), soap, password);
         app.MapGet("/sdk/vimServiceVersions.xml", () => Results.Text(ServiceVersions, "text/xml; charset=utf-8"));
         app.MapGet("/sdk/vimService.wsdl", () => Results.Text(ServiceWsdl, "text/xml; charset=utf-8"));
+        app.MapGet("/sdk/vim.wsdl", () => Results.Text(FullWsdl.Value, "text/xml; charset=utf-8"));
         app.MapPost("/sdk", endpoint.HandleAsync);
         await app.StartAsync();
         endpoint._changes = endpoint.WatchSiteAsync();
@@ -165,6 +166,9 @@ public sealed class Vim25Endpoint : IAsyncDisposable
           </namespace>
         </namespaces>
         """;
+
+    /// <summary>vim.wsdl (what vimService.wsdl imports), made once from the type table.</summary>
+    private static readonly Lazy<string> FullWsdl = new(() => VimWsdl.Text(VimTypes.Vim25, VimService.ApiVersion));
 
     /// <summary>The service description clients fall back to: the vim25 namespace and the /sdk port.</summary>
     internal static readonly string ServiceWsdl = """

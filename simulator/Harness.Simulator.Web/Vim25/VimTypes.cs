@@ -82,6 +82,15 @@ internal sealed class VimTypes
 
     public VimDataType? DataType(string name) => _types.GetValueOrDefault(name);
 
+    /// <summary>Every data object type, in the table's order.</summary>
+    public IEnumerable<VimDataType> DataTypes => _types.Values;
+
+    /// <summary>Every enumeration with its values, in the table's order.</summary>
+    public IEnumerable<KeyValuePair<string, string[]>> Enums => _enums;
+
+    /// <summary>Every method with its parameters (_this first), in the table's order.</summary>
+    public IEnumerable<KeyValuePair<string, IReadOnlyList<VimField>>> Methods => _methods;
+
     public bool IsEnum(string name) => _enums.ContainsKey(name);
 
     public IReadOnlyList<string>? EnumValues(string name) => _enums.GetValueOrDefault(name);
