@@ -27,6 +27,19 @@ public static class KmipBatchItems
                 ? TtlvNode.Structure(Tag.Attributes, attributes.Select(a => a.ToV2()))
                 : TtlvNode.Structure(Tag.TemplateAttribute, attributes.Select(a => a.ToV1()))));
 
+    /// <summary>Register (1.4 §4.3, 2.1 §6.1.42) a Symmetric Key of the given raw key material and algorithm, with attributes.</summary>
+    public static BatchItemRequest RegisterSymmetricKey(ProtocolVersion version, CryptographicAlgorithm algorithm, byte[] material, IEnumerable<KmipAttribute> attributes) =>
+        new(Operation.Register, KmipRequests.Payload(
+            TtlvNode.Enumeration(Tag.ObjectType, ObjectType.SymmetricKey),
+            version.UsesAttributesStructure
+                ? TtlvNode.Structure(Tag.Attributes, attributes.Select(a => a.ToV2()))
+                : TtlvNode.Structure(Tag.TemplateAttribute, attributes.Select(a => a.ToV1())),
+            TtlvNode.Structure(Tag.SymmetricKey, TtlvNode.Structure(Tag.KeyBlock,
+                TtlvNode.Enumeration(Tag.KeyFormatType, KeyFormatType.Raw),
+                TtlvNode.Structure(Tag.KeyValue, TtlvNode.Bytes(Tag.KeyMaterial, material)),
+                TtlvNode.Enumeration(Tag.CryptographicAlgorithm, algorithm),
+                TtlvNode.Integer(Tag.CryptographicLength, material.Length * 8)))));
+
     /// <summary>Get (1.4 §4.11): optionally in a given Key Format Type (vCenter asks for Raw).</summary>
     public static BatchItemRequest Get(string? uniqueIdentifier, KeyFormatType? keyFormat = null) =>
         new(Operation.Get, KmipRequests.Payload(

@@ -1,3 +1,5 @@
+using Harness.Kmip.Payloads;
+
 namespace Harness.Kmip.Client;
 
 /// <summary>
@@ -92,4 +94,25 @@ public sealed class KmipOperations(KmipClient client, ProtocolVersion version, K
         var item = await ExecuteAsync(KmipBatchItems.Locate(Version, attributes, maximumItems, offsetItems), ct).ConfigureAwait(false);
         return item.ResponsePayload?.ChildrenOf(Tag.UniqueIdentifier).Select(i => i.AsText).ToList() ?? [];
     }
+
+    // ---- cryptographic services: the payloads are the server's own records (Harness.Kmip.Payloads) ----------------
+
+    private async Task<TtlvNode> PayloadAsync(Operation operation, TtlvNode request, CancellationToken ct) =>
+        (await ExecuteAsync(new BatchItemRequest(operation, request), ct).ConfigureAwait(false)).ResponsePayload
+        ?? throw new KmipException(ResultReason.InvalidMessage, $"the {operation} response has no payload");
+
+    public async Task<RngRetrieveResponse> RngRetrieveAsync(RngRetrieveRequest request, CancellationToken ct = default) =>
+        RngRetrieveResponse.From(await PayloadAsync(Operation.RNGRetrieve, request.ToNode(), ct).ConfigureAwait(false));
+
+    public async Task<RngSeedResponse> RngSeedAsync(RngSeedRequest request, CancellationToken ct = default) =>
+        RngSeedResponse.From(await PayloadAsync(Operation.RNGSeed, request.ToNode(), ct).ConfigureAwait(false));
+
+    public async Task<HashResponse> HashAsync(HashRequest request, CancellationToken ct = default) =>
+        HashResponse.From(await PayloadAsync(Operation.Hash, request.ToNode(), ct).ConfigureAwait(false));
+
+    public async Task<MacResponse> MacAsync(MacRequest request, CancellationToken ct = default) =>
+        MacResponse.From(await PayloadAsync(Operation.MAC, request.ToNode(), ct).ConfigureAwait(false));
+
+    public async Task<MacVerifyResponse> MacVerifyAsync(MacVerifyRequest request, CancellationToken ct = default) =>
+        MacVerifyResponse.From(await PayloadAsync(Operation.MACVerify, request.ToNode(), ct).ConfigureAwait(false));
 }

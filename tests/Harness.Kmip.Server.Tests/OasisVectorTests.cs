@@ -3,12 +3,12 @@ using Harness.Kmip.Vectors;
 namespace Harness.Kmip.Server.Tests;
 
 /// <summary>
-/// The OASIS KMIP profile test vectors the Harness KMS must pass: every mandatory SKLC, SKFF, BL, AX, OMOS, TL and SASED
-/// file of KMIP 1.4 and 2.1, replayed over mutual TLS against a fresh server, compared field by field.
+/// The OASIS KMIP profile test vectors the Harness KMS must pass: every mandatory SKLC, SKFF, BL, AX, OMOS, TL, SASED and
+/// CS-RNG file of KMIP 1.4 and 2.1, replayed over mutual TLS against a fresh server, compared field by field.
 /// </summary>
 public class OasisVectorTests
 {
-    private static readonly string[] Profiles = ["SKLC", "SKFF", "BL", "AX", "OMOS", "TL", "SASED"];
+    private static readonly string[] Profiles = ["SKLC", "SKFF", "BL", "AX", "OMOS", "TL", "SASED", "CS-RNG"];
 
     private static readonly (string Test, string Setup)[] Prerequisites = [("TL-M-3", "TL-M-2"), ("SASED-M-3", "SASED-M-2")];
 
@@ -19,7 +19,7 @@ public class OasisVectorTests
         {
             var dir = Path.Combine(SharedFolder.Path, "kmip-vectors", version, "XML", "mandatory");
             foreach (var file in Directory.EnumerateFiles(dir, "*.xml").Order(StringComparer.Ordinal))
-                if (Profiles.Contains(Path.GetFileName(file).Split('-')[0]))
+                if (Profiles.Any(p => Path.GetFileName(file).StartsWith(p + "-", StringComparison.Ordinal)))
                     data.Add(Path.Combine(version, "XML", "mandatory", Path.GetFileName(file)));
         }
         return data;
@@ -28,9 +28,19 @@ public class OasisVectorTests
     [Fact]
     public void MandatoryFiles_AreAllFound()
     {
-        // 24 files of KMIP 1.4 (SKLC 3, SKFF 12, AX 2, OMOS 1, TL 3, SASED 3) and 37 of 2.1 (the same plus BL 13).
-        MandatoryFiles().Count().Should().Be(61);
+        // 25 files of KMIP 1.4 (SKLC 3, SKFF 12, AX 2, OMOS 1, TL 3, SASED 3, CS-RNG 1) and 38 of 2.1 (the same plus BL 13).
+        MandatoryFiles().Count().Should().Be(63);
     }
+
+    /// <summary>
+    /// The four optional RNG Seed files send the same request and expect different answers (32, 16 or 0 bytes used, or
+    /// Permission Denied): each describes one server's choice, and a server passes one of them. This server uses the whole
+    /// seed: CS-RNG-O-1.
+    /// </summary>
+    [Theory]
+    [InlineData("v1.4/XML/optional/CS-RNG-O-1-14.xml")]
+    [InlineData("v2.1/XML/optional/CS-RNG-O-1-21.xml")]
+    public Task OptionalRngSeedVector_OfAServerThatUsesTheWholeSeed_Passes(string relativePath) => MandatoryVector_ReplayedAgainstTheServer_Passes(relativePath);
 
     [Theory]
     [MemberData(nameof(MandatoryFiles))]

@@ -117,5 +117,6 @@ public static class OperationCatalog
         new ModifyAttributeOperation(), new DeleteAttributeOperation(), new ActivateOperation(), new RevokeOperation(),
         new DestroyOperation(), new QueryOperation(), new DiscoverVersionsOperation(), new SetAttributeOperation(),
         new LogOperation(), new InteropOperation(),
+        new RngRetrieveOperation(), new RngSeedOperation(), new HashOperation(), new MacOperation(), new MacVerifyOperation(),
     ];
 }

@@ -16,6 +16,7 @@ public sealed class KmsState
         Options = options;
         RequestLog = new RequestLogLimiter(log, time, options.MaxRequestLogLinesPerMinute);
         Operations = OperationCatalog.Create().ToDictionary(o => o.Operation);
+        Streams = new Cryptography.CryptoStreams(time);
         ServerCertificateContext = System.Net.Security.SslStreamCertificateContext.Create(options.ServerCertificate, null);
     }
 
@@ -24,6 +25,12 @@ public sealed class KmsState
     public TimeProvider Time { get; }
     public ILogger Log { get; }
     public KmipServerOptions Options { get; }
+
+    /// <summary>RNG Retrieve's and RNG Seed's generator.</summary>
+    public Cryptography.RandomGenerator Random { get; } = new();
+
+    /// <summary>Hash, MAC and MAC Verify streams in progress (Correlation Values).</summary>
+    public Cryptography.CryptoStreams Streams { get; }
 
     /// <summary>Bounds the log lines clients cause (<see cref="RequestLogLimiter"/>).</summary>
     public RequestLogLimiter RequestLog { get; }

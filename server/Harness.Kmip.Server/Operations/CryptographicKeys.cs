@@ -1,0 +1,45 @@
+using Harness.Kmip.Server.Objects;
+
+namespace Harness.Kmip.Server.Operations;
+
+/// <summary>What a cryptographic operation (MAC, MAC Verify, ...) checks of the key it is asked to use, in one place.</summary>
+internal static class CryptographicKeys
+{
+    /// <summary>
+    /// The key the request names (or the ID Placeholder) with its raw key material and algorithm, after checking that it
+    /// is the client's, holds key material, carries <paramref name="usage"/> in its Cryptographic Usage Mask, and is in a
+    /// state that allows the use: Active to protect (MAC, sign, encrypt); Active, Deactivated or Compromised to process
+    /// (verify, decrypt), as KMIP 2.1 §3.22's state table allows.
+    /// </summary>
+    public static (ManagedObject Key, byte[] Material, CryptographicAlgorithm? Algorithm) Use(RequestContext ctx, TtlvNode payload,
+        CryptographicUsageMask usage, bool protects)
+    {
+        var obj = ctx.Lookup(payload);
+        var v2 = ctx.Version.IsV2;
+        if (obj.ObjectType is not (ObjectType.SymmetricKey or ObjectType.SecretData or ObjectType.PrivateKey or ObjectType.PublicKey))
+            throw new KmipException(v2 ? ResultReason.InvalidObjectType : ResultReason.PermissionDenied, $"'{obj.Id}' is a {obj.ObjectType}, not a key");
+        if (obj.Value is null || Lifecycle.IsDestroyed(obj.State))
+            throw new KmipException(ResultReason.KeyValueNotPresent, $"the key material of '{obj.Id}' is not present on the server");
+        Administration.ThrowIfDisabled(obj);
+        bool stateAllows = protects ? Lifecycle.IsUsableForProtection(obj.State) : obj.State is State.Active or State.Deactivated or State.Compromised;
+        if (!stateAllows)
+            throw new KmipException(v2 ? ResultReason.WrongKeyLifecycleState : ResultReason.PermissionDenied,
+                $"'{obj.Id}' is {obj.State}: a key must be Active to {(protects ? "protect data" : "process data")}{(protects ? "" : " (or Deactivated or Compromised)")}");
+        var mask = obj.Get(AttributeNames.CryptographicUsageMask) is { Type: ItemType.Integer } m ? (uint)m.AsInt32 : 0u;
+        if ((mask & (uint)usage) == 0)
+            throw new KmipException(v2 ? ResultReason.IncompatibleCryptographicUsageMask : ResultReason.PermissionDenied,
+                $"the Cryptographic Usage Mask of '{obj.Id}' does not allow {usage}");
+        var keyBlock = obj.Value.Child(Tag.KeyBlock);
+        if (keyBlock?.Child(Tag.KeyWrappingData) is not null)
+            throw new KmipException(v2 ? ResultReason.KeyValueNotPresent : ResultReason.PermissionDenied, $"'{obj.Id}' was registered wrapped: the server holds no clear key material to use");
+        var material = keyBlock?.Child(Tag.KeyValue)?.Child(Tag.KeyMaterial);
+        if (material is not { Type: ItemType.ByteString })
+            throw new KmipException(v2 ? ResultReason.InvalidObjectType : ResultReason.PermissionDenied, $"'{obj.Id}' has no raw key material this operation can use");
+        var algorithm = obj.Get(AttributeNames.CryptographicAlgorithm) is { Type: ItemType.Enumeration } a ? a.AsEnumOf<CryptographicAlgorithm>() : (CryptographicAlgorithm?)null;
+        return (obj, material.AsBytes, algorithm);
+    }
+
+    /// <summary>The Cryptographic Parameters of the request, else those the key carries as an attribute.</summary>
+    public static Payloads.CryptographicParameters? Parameters(ManagedObject key, Payloads.CryptographicParameters? requested) =>
+        requested ?? Payloads.CryptographicParameters.From(key.Get(AttributeNames.CryptographicParameters));
+}

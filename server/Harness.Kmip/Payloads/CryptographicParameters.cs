@@ -1,0 +1,48 @@
+namespace Harness.Kmip.Payloads;
+
+/// <summary>
+/// Cryptographic Parameters (KMIP 1.4 §3.6, 2.1 §7.6): the fields the cryptographic operations read. Any field may be
+/// absent; an operation takes the missing ones from the key's own Cryptographic Parameters or its algorithm.
+/// </summary>
+public sealed record CryptographicParameters(
+    CryptographicAlgorithm? CryptographicAlgorithm = null,
+    HashingAlgorithm? HashingAlgorithm = null,
+    BlockCipherMode? BlockCipherMode = null,
+    PaddingMethod? PaddingMethod = null)
+{
+    public TtlvNode ToNode() => TtlvNode.Structure(Tag.CryptographicParameters,
+        BlockCipherMode is { } m ? TtlvNode.Enumeration(Tag.BlockCipherMode, (uint)m) : null,
+        PaddingMethod is { } p ? TtlvNode.Enumeration(Tag.PaddingMethod, (uint)p) : null,
+        HashingAlgorithm is { } h ? TtlvNode.Enumeration(Tag.HashingAlgorithm, (uint)h) : null,
+        CryptographicAlgorithm is { } a ? TtlvNode.Enumeration(Tag.CryptographicAlgorithm, (uint)a) : null);
+
+    public static CryptographicParameters? From(TtlvNode? node) => node is null ? null : new(
+        node.Child(Tag.CryptographicAlgorithm)?.AsEnumOf<CryptographicAlgorithm>(),
+        node.Child(Tag.HashingAlgorithm)?.AsEnumOf<HashingAlgorithm>(),
+        node.Child(Tag.BlockCipherMode)?.AsEnumOf<BlockCipherMode>(),
+        node.Child(Tag.PaddingMethod)?.AsEnumOf<PaddingMethod>());
+}
+
+/// <summary>
+/// The streaming fields every cryptographic operation shares (KMIP 1.4 §2.1.10, 2.1 §2.1.10 "by parts"): the Correlation
+/// Value of a stream in progress, and the Init and Final Indicators that open and close it.
+/// </summary>
+public sealed record StreamPart(byte[]? CorrelationValue = null, bool? InitIndicator = null, bool? FinalIndicator = null)
+{
+    public static readonly StreamPart Single = new();
+
+    /// <summary>A single-part request: no indicators and no correlation value.</summary>
+    public bool IsSinglePart => CorrelationValue is null && InitIndicator is null && FinalIndicator is null;
+
+    public IEnumerable<TtlvNode?> ToNodes() =>
+    [
+        CorrelationValue is { } c ? TtlvNode.Bytes(Tag.CorrelationValue, c) : null,
+        InitIndicator is { } i ? TtlvNode.Boolean(Tag.InitIndicator, i) : null,
+        FinalIndicator is { } f ? TtlvNode.Boolean(Tag.FinalIndicator, f) : null,
+    ];
+
+    public static StreamPart From(TtlvNode payload) => new(
+        payload.Child(Tag.CorrelationValue)?.AsBytes,
+        payload.Child(Tag.InitIndicator)?.AsBoolean,
+        payload.Child(Tag.FinalIndicator)?.AsBoolean);
+}

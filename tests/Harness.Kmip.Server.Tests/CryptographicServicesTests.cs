@@ -1,0 +1,197 @@
+using System.Security.Cryptography;
+using System.Text;
+using Harness.Kmip.Client;
+using Harness.Kmip.Payloads;
+using static Harness.Kmip.Server.Tests.KmipTestClient;
+
+namespace Harness.Kmip.Server.Tests;
+
+/// <summary>
+/// RNG Retrieve, RNG Seed, Hash, MAC and MAC Verify over mutual TLS, through the client's typed payloads: results checked
+/// against known answers and .NET's own implementations, streams by parts, and each refusal with its Result Reason.
+/// </summary>
+public class CryptographicServicesTests
+{
+    private static readonly byte[] Abc = Encoding.ASCII.GetBytes("abc");
+    private static readonly byte[] HmacKey = Convert.FromHexString("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f");
+
+    private static async Task<string> RegisterMacKeyAsync(KmipClient client, ProtocolVersion v, CryptographicAlgorithm algorithm = CryptographicAlgorithm.HMAC_SHA256,
+        CryptographicUsageMask usage = CryptographicUsageMask.MACGenerate | CryptographicUsageMask.MACVerify, bool activate = true, byte[]? material = null)
+    {
+        var item = await client.OneAsync(v, KmipBatchItems.RegisterSymmetricKey(v, algorithm, material ?? HmacKey,
+            [KmipAttribute.CryptographicAlgorithm(algorithm), KmipAttribute.CryptographicLength((material ?? HmacKey).Length * 8), KmipAttribute.CryptographicUsageMask(usage)]));
+        var id = item.EnsureSuccess().RequiredPayload.Required(Tag.UniqueIdentifier).AsText;
+        if (activate) (await client.OneAsync(v, KmipBatchItems.Activate(id))).EnsureSuccess();
+        return id;
+    }
+
+    private static async Task<ResponseBatchItem> FailsAsync(KmipClient client, ProtocolVersion v, Operation op, TtlvNode payload)
+    {
+        var item = await client.OneAsync(v, new BatchItemRequest(op, payload));
+        item.IsSuccess.Should().BeFalse();
+        return item;
+    }
+
+    [Theory]
+    [InlineData("1.4")]
+    [InlineData("2.1")]
+    public async Task RngRetrieve_GivesFreshBytesOfTheLengthAsked_AndRngSeedCountsWhatItUsed(string version)
+    {
+        var v = ProtocolVersion.Parse(version);
+        await using var kms = await KmsFixture.StartAsync();
+        await using var client = await kms.ConnectAsync();
+        var ops = new KmipOperations(client, v);
+        var a = (await ops.RngRetrieveAsync(new RngRetrieveRequest(32))).Data;
+        var b = (await ops.RngRetrieveAsync(new RngRetrieveRequest(32))).Data;
+        a.Should().HaveCount(32);
+        a.Should().NotEqual(b);
+        (await ops.RngSeedAsync(new RngSeedRequest(new byte[32]))).DataLength.Should().Be(32);
+        (await ops.RngSeedAsync(new RngSeedRequest(new byte[5000]))).DataLength.Should().Be(1024, "at most 1,024 bytes of one seed are used");
+        (await ops.RngRetrieveAsync(new RngRetrieveRequest(1000))).Data.Should().HaveCount(1000);
+
+        var zero = await FailsAsync(client, v, Operation.RNGRetrieve, new RngRetrieveRequest(0).ToNode());
+        zero.ResultReason.Should().Be(ResultReason.InvalidField);
+        zero.ResultMessage.Should().Be("Data Length must be at least 1, not 0");
+        var huge = await FailsAsync(client, v, Operation.RNGRetrieve, new RngRetrieveRequest(int.MaxValue).ToNode());
+        huge.ResultReason.Should().Be(ResultReason.ResponseTooLarge);
+    }
+
+    [Theory]
+    [InlineData(HashingAlgorithm.SHA_256, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")]
+    [InlineData(HashingAlgorithm.SHA_224, "23097d223405d8228642a477bda255b32aadbce4bda0b3f7e36c9da7")]
+    [InlineData(HashingAlgorithm.SHA_1, "a9993e364706816aba3e25717850c26c9cd0d89d")]
+    [InlineData(HashingAlgorithm.SHA_3_256, "3a985da74fe225b2045c172d6bd390bd855f086e3e9d525b46bfe24511431532")]
+    [InlineData(HashingAlgorithm.SHA_512_256, "53048e2681941ef99b2e29b76b4c7dabe4c2d0c634fc6d46e0e2f13107e7af23")]
+    [InlineData(HashingAlgorithm.RIPEMD_160, "8eb208f7e05d987a9b044a8e98c6b087f15a0bfc")]
+    public async Task Hash_Of_abc_IsTheKnownDigest(HashingAlgorithm algorithm, string digest)
+    {
+        await using var kms = await KmsFixture.StartAsync();
+        await using var client = await kms.ConnectAsync();
+        var ops = new KmipOperations(client, V21);
+        var answer = await ops.HashAsync(new HashRequest(new CryptographicParameters(HashingAlgorithm: algorithm), Abc));
+        Convert.ToHexStringLower(answer.Data!).Should().Be(digest);
+        answer.CorrelationValue.Should().BeNull();
+    }
+
+    [Fact]
+    public async Task Hash_ByParts_GivesTheDigestOfTheWhole_AndAnotherClientCannotContinueTheStream()
+    {
+        await using var kms = await KmsFixture.StartAsync();
+        await using var client = await kms.ConnectAsync();
+        var ops = new KmipOperations(client, V21);
+        var sha256 = new CryptographicParameters(HashingAlgorithm: HashingAlgorithm.SHA_256);
+        var first = await ops.HashAsync(new HashRequest(sha256, "ab"u8.ToArray(), new StreamPart(InitIndicator: true)));
+        first.Data.Should().BeNull();
+        var correlation = first.CorrelationValue!;
+
+        using var otherCert = kms.Pki.Ca.IssueClient("Another Client");
+        await using var other = await kms.ConnectAsync(otherCert);
+        var foreign = await FailsAsync(other, V21, Operation.Hash, new HashRequest(sha256, "c"u8.ToArray(), new StreamPart(correlation, FinalIndicator: true)).ToNode());
+        foreign.ResultReason.Should().Be(ResultReason.InvalidCorrelationValue);
+        foreign.ResultMessage.Should().StartWith("no Hash of this client is in progress with Correlation Value ");
+        var foreign14 = await FailsAsync(other, V14, Operation.Hash, new HashRequest(sha256, "c"u8.ToArray(), new StreamPart(correlation, FinalIndicator: true)).ToNode());
+        foreign14.ResultReason.Should().Be(ResultReason.ItemNotFound, "KMIP 1.4 says Item Not Found for a stream that does not exist");
+
+        var middle = await ops.HashAsync(new HashRequest(sha256, null, new StreamPart(correlation)));
+        middle.CorrelationValue.Should().Equal(correlation);
+        var last = await ops.HashAsync(new HashRequest(sha256, "c"u8.ToArray(), new StreamPart(correlation, FinalIndicator: true)));
+        last.Data.Should().Equal(SHA256.HashData(Abc));
+        var again = await FailsAsync(client, V21, Operation.Hash, new HashRequest(sha256, Abc, new StreamPart(correlation, FinalIndicator: true)).ToNode());
+        again.ResultReason.Should().Be(ResultReason.InvalidCorrelationValue, "a finished stream is gone");
+    }
+
+    [Fact]
+    public async Task Hash_WithoutAnAlgorithmOrData_IsInvalidField_AndAnUnknownAlgorithmIsRefused()
+    {
+        await using var kms = await KmsFixture.StartAsync();
+        await using var client = await kms.ConnectAsync();
+        var noAlgorithm = await FailsAsync(client, V21, Operation.Hash, new HashRequest(new CryptographicParameters(), Abc).ToNode());
+        noAlgorithm.ResultReason.Should().Be(ResultReason.InvalidField);
+        noAlgorithm.ResultMessage.Should().Be("Hash needs a Hashing Algorithm in its Cryptographic Parameters");
+        var noData = await FailsAsync(client, V21, Operation.Hash, new HashRequest(new CryptographicParameters(HashingAlgorithm: HashingAlgorithm.SHA_256), null).ToNode());
+        noData.ResultMessage.Should().Be("a single-part Hash needs Data");
+        var unknown = await FailsAsync(client, V21, Operation.Hash, KmipRequests.Payload(
+            TtlvNode.Structure(Tag.CryptographicParameters, TtlvNode.Enumeration(Tag.HashingAlgorithm, 0x7Fu)), TtlvNode.Bytes(Tag.Data, Abc)));
+        unknown.ResultReason.Should().Be(ResultReason.InvalidField);
+    }
+
+    [Theory]
+    [InlineData("1.4")]
+    [InlineData("2.1")]
+    public async Task Mac_IsTheHmacOfTheKey_AndMacVerifyTellsValidFromInvalid(string version)
+    {
+        var v = ProtocolVersion.Parse(version);
+        await using var kms = await KmsFixture.StartAsync();
+        await using var client = await kms.ConnectAsync();
+        var ops = new KmipOperations(client, v);
+        var key = await RegisterMacKeyAsync(client, v);
+        var expected = HMACSHA256.HashData(HmacKey, Abc);
+
+        var mac = await ops.MacAsync(new MacRequest(key, null, Abc));
+        mac.UniqueIdentifier.Should().Be(key);
+        mac.MacData.Should().Equal(expected);
+        (await ops.MacVerifyAsync(new MacVerifyRequest(key, null, Abc, expected))).ValidityIndicator.Should().Be(ValidityIndicator.Valid);
+        var tampered = (byte[])expected.Clone();
+        tampered[0] ^= 1;
+        (await ops.MacVerifyAsync(new MacVerifyRequest(key, null, Abc, tampered))).ValidityIndicator.Should().Be(ValidityIndicator.Invalid);
+
+        // By parts: the same MAC.
+        var open = await ops.MacAsync(new MacRequest(key, null, "a"u8.ToArray(), new StreamPart(InitIndicator: true)));
+        var done = await ops.MacAsync(new MacRequest(key, null, "bc"u8.ToArray(), new StreamPart(open.CorrelationValue, FinalIndicator: true)));
+        done.MacData.Should().Equal(expected);
+        // A stream of this key does not continue with another key.
+        var other = await RegisterMacKeyAsync(client, v);
+        var verify = await ops.MacVerifyAsync(new MacVerifyRequest(key, null, "a"u8.ToArray(), null, new StreamPart(InitIndicator: true)));
+        var crossed = await FailsAsync(client, v, Operation.MACVerify, new MacVerifyRequest(other, null, "bc"u8.ToArray(), expected, new StreamPart(verify.CorrelationValue, FinalIndicator: true)).ToNode());
+        crossed.ResultReason.Should().Be(v.IsV2 ? ResultReason.InvalidCorrelationValue : ResultReason.InvalidField);
+        crossed.ResultMessage.Should().Contain($"belongs to a MACVerify with key '{key}'");
+        var finished = await ops.MacVerifyAsync(new MacVerifyRequest(key, null, "bc"u8.ToArray(), expected, new StreamPart(verify.CorrelationValue, FinalIndicator: true)));
+        finished.ValidityIndicator.Should().Be(ValidityIndicator.Valid);
+    }
+
+    [Fact]
+    public async Task Mac_WithAes_IsCmac_AsNistSp800_38B()
+    {
+        await using var kms = await KmsFixture.StartAsync();
+        await using var client = await kms.ConnectAsync();
+        var ops = new KmipOperations(client, V21);
+        // NIST SP 800-38B, D.1 Example 2: AES-128, a 16-byte message.
+        var key = await RegisterMacKeyAsync(client, V21, CryptographicAlgorithm.AES, material: Convert.FromHexString("2b7e151628aed2a6abf7158809cf4f3c"));
+        var mac = await ops.MacAsync(new MacRequest(key, new CryptographicParameters(BlockCipherMode: BlockCipherMode.CMAC), Convert.FromHexString("6bc1bee22e409f96e93d7e117393172a")));
+        Convert.ToHexStringLower(mac.MacData!).Should().Be("070a16b46b4d4144f79bdd9dd04a287c");
+    }
+
+    [Theory]
+    [InlineData("1.4", ResultReason.PermissionDenied, ResultReason.PermissionDenied)]
+    [InlineData("2.1", ResultReason.IncompatibleCryptographicUsageMask, ResultReason.WrongKeyLifecycleState)]
+    public async Task Mac_RefusesAKeyWithoutMacGenerate_ANotActiveKey_AnUnusableAlgorithm_AndAnotherClientsKey(string version, ResultReason noUsage, ResultReason notActive)
+    {
+        var v = ProtocolVersion.Parse(version);
+        await using var kms = await KmsFixture.StartAsync();
+        await using var client = await kms.ConnectAsync();
+
+        var verifyOnly = await RegisterMacKeyAsync(client, v, usage: CryptographicUsageMask.MACVerify);
+        var usage = await FailsAsync(client, v, Operation.MAC, new MacRequest(verifyOnly, null, Abc).ToNode());
+        usage.ResultReason.Should().Be(noUsage);
+        usage.ResultMessage.Should().Be($"the Cryptographic Usage Mask of '{verifyOnly}' does not allow MACGenerate");
+
+        var preActive = await RegisterMacKeyAsync(client, v, activate: false);
+        var state = await FailsAsync(client, v, Operation.MAC, new MacRequest(preActive, null, Abc).ToNode());
+        state.ResultReason.Should().Be(notActive);
+        state.ResultMessage.Should().Be($"'{preActive}' is PreActive: a key must be Active to protect data");
+
+        var des3 = await RegisterMacKeyAsync(client, v, CryptographicAlgorithm.DES3, material: new byte[24]);
+        var algorithm = await FailsAsync(client, v, Operation.MAC, new MacRequest(des3, null, Abc).ToNode());
+        algorithm.ResultReason.Should().Be(ResultReason.FeatureNotSupported);
+        algorithm.ResultMessage.Should().Be("MAC with DES3 is not supported by this server");
+
+        var key = await RegisterMacKeyAsync(client, v);
+        using var otherCert = kms.Pki.Ca.IssueClient("Another Client");
+        await using var other = await kms.ConnectAsync(otherCert);
+        (await FailsAsync(other, v, Operation.MAC, new MacRequest(key, null, Abc).ToNode())).ResultReason.Should().Be(v.IsV2 ? ResultReason.ObjectNotFound : ResultReason.ItemNotFound);
+
+        var noMac = await FailsAsync(client, v, Operation.MACVerify, new MacVerifyRequest(key, null, Abc, null).ToNode());
+        noMac.ResultReason.Should().Be(ResultReason.InvalidField);
+        noMac.ResultMessage.Should().Be("MAC Verify needs the MAC Data to check (in the single or the final part)");
+    }
+}
