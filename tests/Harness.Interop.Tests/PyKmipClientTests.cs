@@ -23,7 +23,7 @@ public sealed class PyKmipClientTests(HarnessKms kms, ITestOutputHelper output) 
         var steps = await RunScriptAsync(kmipVersion, "PROTOCOL_SSLv23");
 
         steps.Keys.Should().Contain(["open", "create", "get_created", "register", "get", "get_attributes", "get_attribute_list",
-            "locate", "activate", "state_after_activate", "revoke", "state_after_revoke", "destroy", "get_after_destroy", "done"]);
+            "locate", "activate", "state_after_activate", "revoke", "state_after_revoke", "destroy", "get_after_destroy", "mac", "done"]);
         foreach (var (op, step) in steps)
             step.GetProperty("ok").GetBoolean().Should().BeTrue($"PyKMIP step '{op}' should succeed: {step}");
 
@@ -63,6 +63,12 @@ public sealed class PyKmipClientTests(HarnessKms kms, ITestOutputHelper output) 
         Attributes(steps["state_after_activate"])["State"].Should().Equal("ACTIVE");
         Attributes(steps["state_after_revoke"])["State"].Should().Equal("DEACTIVATED");
         steps["get_after_destroy"].GetProperty("reason").GetString().Should().BeOneOf("ITEM_NOT_FOUND", "OBJECT_DESTROYED");
+
+        // mac: the HMAC-SHA256 of the data under the key PyKMIP registered
+        var mac = steps["mac"];
+        mac.GetProperty("mac_uid").GetString().Should().Be(mac.GetProperty("uid").GetString());
+        Convert.FromHexString(mac.GetProperty("mac_hex").GetString()!).Should().Equal(System.Security.Cryptography.HMACSHA256.HashData(
+            Convert.FromHexString(mac.GetProperty("key_hex").GetString()!), Convert.FromHexString(mac.GetProperty("data_hex").GetString()!)));
     }
 
     [Fact]

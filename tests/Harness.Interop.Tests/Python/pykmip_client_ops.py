@@ -8,7 +8,8 @@ KMIP_VERSION: 1.0 ... 2.0 (default 1.2, PyKMIP's own default); SSL_VERSION: an s
 
 Runs, in this order: create (AES 256), register (a symmetric key supplied here), get (of the registered key),
 get_attributes, get_attribute_list, locate (by name), activate, get_attributes (State), revoke, get_attributes (State),
-destroy, get (after destroy, expected to fail). Prints one JSON object per line per step:
+destroy, get (after destroy, expected to fail), then mac (an HMAC-SHA256 key registered, activated, and a MAC of some
+data: the key and data are printed for the caller to check the MAC). Prints one JSON object per line per step:
 {"op": ..., "ok": true|false, ...values..., "error": "..."}; the last line is {"op": "done"}.
 Exit code 0 when the script itself ran to the end (the caller judges the steps), 3 when PyKMIP cannot be imported.
 """
@@ -169,6 +170,19 @@ def main():
                 emit("get_after_destroy", True, refused="%s: %s" % (type(e).__name__, e),
                      reason=reason.name if reason is not None else None)
         step("get_after_destroy", get_after_destroy)
+
+        def mac():
+            mac_key = os.urandom(32)
+            data = b"harness pykmip mac " + name_suffix.encode()
+            key = objects.SymmetricKey(enums.CryptographicAlgorithm.HMAC_SHA256, 256, mac_key,
+                                       masks=[enums.CryptographicUsageMask.MAC_GENERATE, enums.CryptographicUsageMask.MAC_VERIFY],
+                                       name="pykmip-mac-" + name_suffix)
+            uid = client.register(key)
+            client.activate(uid)
+            mac_uid, mac_data = client.mac(data, uid, enums.CryptographicAlgorithm.HMAC_SHA256)
+            emit("mac", True, uid=uid, mac_uid=mac_uid, key_hex=binascii.hexlify(mac_key).decode(),
+                 data_hex=binascii.hexlify(data).decode(), mac_hex=binascii.hexlify(mac_data).decode())
+        step("mac", mac)
     finally:
         client.close()
 
