@@ -136,14 +136,15 @@ public sealed class VectorsAndBenchTests(ServeFixture server) : IClassFixture<Se
             Host = "127.0.0.1", Port = silent.Endpoint.Port, ClientCertificate = pki.Client, TrustedCa = pki.Ca.PublicCertificate,
         };
 
+        var folder = Path.Combine(saved.Path, "not", "there", "yet");
         var report = await new Harness.Cli.Fuzzing.FuzzRun(options, seed: 1, messages: 3, limit: TimeSpan.FromSeconds(60), connections: 1)
-            .RunAsync(null, _ => { }, TestContext.Current.CancellationToken, saved.Path);
+            .RunAsync(null, _ => { }, TestContext.Current.CancellationToken, folder);
 
         report.Hung.Should().BeGreaterThan(0);
         report.SavedHangs.Should().HaveCount((int)report.Hung);
         foreach (var file in report.SavedHangs)
         {
-            Path.GetDirectoryName(file).Should().Be(saved.Path);
+            Path.GetDirectoryName(file).Should().Be(folder, "the folder is made when it does not exist");
             new FileInfo(file).Length.Should().BeGreaterThanOrEqualTo(8, "the message that hung, from its header on");
         }
         report.Lines(1).Should().Contain(l => l.StartsWith("  messages that hung: ") && l.Contains("hang-1.ttlv"));

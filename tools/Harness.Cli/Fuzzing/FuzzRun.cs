@@ -54,6 +54,8 @@ public sealed class FuzzRun(KmipClientOptions options, int seed, long messages, 
     /// <param name="saveHangsTo">a folder for the messages that hung (hang-N.ttlv), or null</param>
     public async Task<FuzzReport> RunAsync(Action<long, long>? progress, Action<TtlvNode> onResponse, CancellationToken ct, string? saveHangsTo = null)
     {
+        // The folder may not exist yet (the command's check leaves nothing behind): a hang hours in must not end the run.
+        if (saveHangsTo is not null) Directory.CreateDirectory(saveHangsTo);
         var report = new FuzzReport();
         var fuzzOptions = options with { ReceiveTimeout = Hang, MaxResponseLength = 256 << 20 };
         var clock = Stopwatch.StartNew();
