@@ -56,6 +56,29 @@ public class CryptographicServicesTests
         huge.ResultReason.Should().Be(ResultReason.ResponseTooLarge);
     }
 
+    /// <summary>An entropy source that always gives the same bytes, so two generators on it agree until one is seeded.</summary>
+    private sealed class FixedEntropy : Org.BouncyCastle.Crypto.IEntropySource
+    {
+        public bool IsPredictionResistant => false;
+        public int EntropySize => 256;
+        public byte[] GetEntropy() => Enumerable.Repeat((byte)7, 32).ToArray();
+#if NET
+        public int GetEntropy(Span<byte> output) { output[..32].Fill(7); return 32; }
+#endif
+    }
+
+    [Fact]
+    public void RngSeed_ChangesWhatTheGeneratorGives_TheSeedIsReallyUsed()
+    {
+        var seeded = new Cryptography.RandomGenerator(new FixedEntropy(), new byte[16]);
+        var unseeded = new Cryptography.RandomGenerator(new FixedEntropy(), new byte[16]);
+        seeded.Next(32).Should().Equal(unseeded.Next(32), "the same entropy and nonce give the same output");
+        seeded.Seed(new byte[] { 1, 2, 3 }).Should().Be(3);
+        unseeded.Seed(new byte[] { 1, 2, 4 });
+        seeded.Next(32).Should().NotEqual(unseeded.Next(32), "the seeds differ, so the outputs do");
+        seeded.Next(200_000).Should().HaveCount(200_000, "output longer than one DRBG request is drawn in parts");
+    }
+
     [Theory]
     [InlineData(HashingAlgorithm.SHA_256, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")]
     [InlineData(HashingAlgorithm.SHA_224, "23097d223405d8228642a477bda255b32aadbce4bda0b3f7e36c9da7")]

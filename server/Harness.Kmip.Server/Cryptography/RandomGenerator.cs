@@ -1,6 +1,8 @@
+using Org.BouncyCastle.Crypto;
 using Org.BouncyCastle.Crypto.Digests;
 using Org.BouncyCastle.Crypto.Macs;
 using Org.BouncyCastle.Crypto.Prng;
+using Org.BouncyCastle.Crypto.Prng.Drbg;
 using Org.BouncyCastle.Security;
 
 namespace Harness.Kmip.Server.Cryptography;
@@ -8,25 +10,30 @@ namespace Harness.Kmip.Server.Cryptography;
 /// <summary>
 /// The server's random number generator for RNG Retrieve and RNG Seed: an HMAC_DRBG with SHA-256 (NIST SP 800-90A, from
 /// BouncyCastle: .NET's generator cannot take seed material), instantiated and reseeded from the operating system's
-/// generator. RNG Seed mixes the client's bytes in as additional seed material; they add to the system entropy, never
-/// replace it, so a client cannot make the output predictable. Keys are generated with .NET's generator, not with this one.
+/// generator. RNG Seed reseeds it with fresh system entropy and the client's bytes as additional input (SP 800-90A
+/// §9.2): they add to the state, never replace the entropy, so a client cannot make the output predictable. Keys are
+/// generated with .NET's generator, not with this one.
 /// </summary>
 public sealed class RandomGenerator
 {
     /// <summary>The most seed material one RNG Seed uses (more is accepted and counted up to this).</summary>
     public const int MaxSeedBytes = 1024;
 
-    private readonly SecureRandom _drbg;
+    /// <summary>BouncyCastle's HMAC_DRBG gives at most 262,144 bits per request: longer output is drawn in parts.</summary>
+    private const int MaxBytesPerRequest = 262_144 / 8;
+
+    private readonly HMacSP800Drbg _drbg;
     private readonly object _gate = new();
 
     public RandomGenerator()
+        : this(new BasicEntropySourceProvider(new SecureRandom(), true).Get(256),
+            System.Security.Cryptography.RandomNumberGenerator.GetBytes(16))
     {
-        var builder = new SP800SecureRandomBuilder(new SecureRandom(), predictionResistant: false)
-            .SetPersonalizationString(System.Text.Encoding.UTF8.GetBytes("Harness KMS RNG"))
-            .SetSecurityStrength(256)
-            .SetEntropyBitsRequired(256);
-        _drbg = builder.BuildHMac(new HMac(new Sha256Digest()), System.Security.Cryptography.RandomNumberGenerator.GetBytes(32), predictionResistant: false);
     }
+
+    /// <summary>A generator on the given entropy source (tests give a fixed one to see what seeding changes).</summary>
+    internal RandomGenerator(IEntropySource entropy, byte[] nonce) =>
+        _drbg = new HMacSP800Drbg(new HMac(new Sha256Digest()), 256, entropy, System.Text.Encoding.UTF8.GetBytes("Harness KMS RNG"), nonce);
 
     /// <summary>The RNG Parameters this generator matches (Query, RNG Parameters attribute).</summary>
     public static TtlvNode Parameters(Tag tag) => TtlvNode.Structure(tag,
@@ -36,16 +43,27 @@ public sealed class RandomGenerator
 
     public byte[] Next(int length)
     {
-        var bytes = new byte[length];
-        lock (_gate) _drbg.NextBytes(bytes);
-        return bytes;
+        var output = new byte[length];
+        lock (_gate)
+        {
+            for (int offset = 0; offset < length; offset += MaxBytesPerRequest)
+            {
+                int count = Math.Min(MaxBytesPerRequest, length - offset);
+                if (_drbg.Generate(output, offset, count, null, false) < 0)
+                {
+                    _drbg.Reseed(null); // the reseed interval is reached
+                    _drbg.Generate(output, offset, count, null, false);
+                }
+            }
+        }
+        return output;
     }
 
-    /// <summary>Mixes <paramref name="seed"/> in; answers how many bytes were used.</summary>
+    /// <summary>Reseeds with <paramref name="seed"/> (up to <see cref="MaxSeedBytes"/>) as additional input; answers how many bytes were used.</summary>
     public int Seed(ReadOnlySpan<byte> seed)
     {
         var used = seed[..Math.Min(seed.Length, MaxSeedBytes)].ToArray();
-        lock (_gate) _drbg.SetSeed(used);
+        lock (_gate) _drbg.Reseed(used);
         return used.Length;
     }
 }

@@ -33,8 +33,12 @@ internal static class Streamed
         if (stream.CorrelationValue is null)
             throw new KmipException(ResultReason.InvalidField, $"a part of a streamed {operation} needs the Correlation Value the first part answered");
         var continued = ctx.Kms.Streams.Continue(ctx.Client.Id, operation, keyId, stream.CorrelationValue, final, ctx.Version);
-        if (data is not null) continued.Append(data);
-        return final ? respond(continued.Finish(), null) : respond(null, stream.CorrelationValue);
+        // The same client may send two parts at once on two connections: one at a time.
+        lock (continued)
+        {
+            if (data is not null) continued.Append(data);
+            return final ? respond(continued.Finish(), null) : respond(null, stream.CorrelationValue);
+        }
     }
 
     public static KmipException NotSupported(string what) => new(ResultReason.FeatureNotSupported, $"{what} is not supported by this server");
