@@ -115,4 +115,10 @@ public sealed class KmipOperations(KmipClient client, ProtocolVersion version, K
 
     public async Task<MacVerifyResponse> MacVerifyAsync(MacVerifyRequest request, CancellationToken ct = default) =>
         MacVerifyResponse.From(await PayloadAsync(Operation.MACVerify, request.ToNode(), ct).ConfigureAwait(false));
+
+    public async Task<EncryptResponse> EncryptAsync(EncryptRequest request, CancellationToken ct = default) =>
+        EncryptResponse.From(await PayloadAsync(Operation.Encrypt, request.ToNode(), ct).ConfigureAwait(false));
+
+    public async Task<DecryptResponse> DecryptAsync(DecryptRequest request, CancellationToken ct = default) =>
+        DecryptResponse.From(await PayloadAsync(Operation.Decrypt, request.ToNode(), ct).ConfigureAwait(false));
 }

@@ -33,6 +33,17 @@ internal static class ManagedObjectBrowser
     /// <summary>The ServiceInstance's content: every managed object the browser can open, by type.</summary>
     public static JsonObject Content(Simulation sim)
     {
+        if (sim.VCenter is not { Lost: false })
+            return new JsonObject
+            {
+                ["type"] = "ServiceInstance",
+                ["name"] = "(no vCenter)",
+                ["properties"] = new JsonObject
+                {
+                    ["harnessNote"] = Value("string", "vCenter Server is not running: its inventory cannot be browsed until a vCenter is back"),
+                    ["CryptoManagerKmip"] = Array("ManagedObjectReference", sim.VCenters.Keys.Select(CryptoManagerRef)),
+                },
+            };
         var inventory = new VimInventory(sim);
         JsonObject Refs(IEnumerable<object> entities) => Array("ManagedObjectReference", entities.Select(e => Node(sim, inventory.Ref(e), "ManagedObjectReference")));
         return new JsonObject

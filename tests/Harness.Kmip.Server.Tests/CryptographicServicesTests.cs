@@ -54,6 +54,13 @@ public class CryptographicServicesTests
         zero.ResultMessage.Should().Be("Data Length must be at least 1, not 0");
         var huge = await FailsAsync(client, v, Operation.RNGRetrieve, new RngRetrieveRequest(int.MaxValue).ToNode());
         huge.ResultReason.Should().Be(ResultReason.ResponseTooLarge);
+
+        // Query RNGs names the generator: a DRBG, HMAC with SHA-256.
+        var query = await client.OneAsync(v, KmipBatchItems.Query([QueryFunction.QueryRNGs]));
+        var rng = query.EnsureSuccess().RequiredPayload.Required(Tag.RNGParameters);
+        rng.Required(Tag.RNGAlgorithm).AsEnumOf<RNGAlgorithm>().Should().Be(RNGAlgorithm.DRBG);
+        rng.Required(Tag.DRBGAlgorithm).AsEnumOf<DRBGAlgorithm>().Should().Be(DRBGAlgorithm.HMAC);
+        rng.Required(Tag.HashingAlgorithm).AsEnumOf<HashingAlgorithm>().Should().Be(HashingAlgorithm.SHA_256);
     }
 
     /// <summary>An entropy source that always gives the same bytes, so two generators on it agree until one is seeded.</summary>
@@ -216,5 +223,131 @@ public class CryptographicServicesTests
         var noMac = await FailsAsync(client, v, Operation.MACVerify, new MacVerifyRequest(key, null, Abc, null).ToNode());
         noMac.ResultReason.Should().Be(ResultReason.InvalidField);
         noMac.ResultMessage.Should().Be("MAC Verify needs the MAC Data to check (in the single or the final part)");
+    }
+
+    private static readonly byte[] Aes256Key = Convert.FromHexString("603deb1015ca71be2b73aef0857d77811f352c073b6108d72d9810a30914dff4");
+
+    private static Task<string> RegisterCipherKeyAsync(KmipClient client, ProtocolVersion v, CryptographicAlgorithm algorithm = CryptographicAlgorithm.AES,
+        byte[]? material = null, CryptographicUsageMask usage = CryptographicUsageMask.Encrypt | CryptographicUsageMask.Decrypt) =>
+        RegisterMacKeyAsync(client, v, algorithm, usage, material: material ?? Aes256Key);
+
+    [Theory]
+    [InlineData("1.4")]
+    [InlineData("2.1")]
+    public async Task EncryptAndDecrypt_AesCbcPkcs5_MatchDotNet_WithAnIvTheServerMakes_AndByParts(string version)
+    {
+        var v = ProtocolVersion.Parse(version);
+        await using var kms = await KmsFixture.StartAsync();
+        await using var client = await kms.ConnectAsync();
+        var ops = new KmipOperations(client, v);
+        var key = await RegisterCipherKeyAsync(client, v);
+        var cbc = new CryptographicParameters(BlockCipherMode: BlockCipherMode.CBC, PaddingMethod: PaddingMethod.PKCS5);
+        var plain = Encoding.ASCII.GetBytes("forty-one bytes of plaintext, not aligned");
+
+        var encrypted = await ops.EncryptAsync(new EncryptRequest(key, cbc, plain));
+        encrypted.IvCounterNonce.Should().HaveCount(16, "CBC needs an IV and the request gave none: the server makes one and says which");
+        using var aes = Aes.Create();
+        aes.Key = Aes256Key;
+        encrypted.Data.Should().Equal(aes.EncryptCbc(plain, encrypted.IvCounterNonce!, PaddingMode.PKCS7));
+        (await ops.DecryptAsync(new DecryptRequest(key, cbc, encrypted.Data, encrypted.IvCounterNonce))).Data.Should().Equal(plain);
+
+        // By parts, with the IV given: the same ciphertext as one part.
+        var iv = Convert.FromHexString("000102030405060708090a0b0c0d0e0f");
+        var first = await ops.EncryptAsync(new EncryptRequest(key, cbc, plain[..20], iv, new StreamPart(InitIndicator: true)));
+        first.IvCounterNonce.Should().BeNull("the IV was given");
+        var last = await ops.EncryptAsync(new EncryptRequest(key, cbc, plain[20..], null, new StreamPart(first.CorrelationValue, FinalIndicator: true)));
+        first.Data!.Concat(last.Data!).Should().Equal(aes.EncryptCbc(plain, iv, PaddingMode.PKCS7));
+
+        var noIv = await FailsAsync(client, v, Operation.Decrypt, new DecryptRequest(key, cbc, encrypted.Data).ToNode());
+        noIv.ResultReason.Should().Be(ResultReason.InvalidMessage, "as the OASIS CS-BC vectors expect");
+        noIv.ResultMessage.Should().Be("decrypting with AES in mode CBC needs the IV/Counter/Nonce it was encrypted with");
+        var cut = await FailsAsync(client, v, Operation.Decrypt, new DecryptRequest(key, cbc, encrypted.Data![..^1], encrypted.IvCounterNonce).ToNode());
+        cut.ResultReason.Should().Be(ResultReason.CryptographicFailure, "a ciphertext one byte short is not whole blocks");
+    }
+
+    [Fact]
+    public async Task EncryptAndDecrypt_AesGcm_MatchDotNet_AndAWrongTagIsACryptographicFailure()
+    {
+        await using var kms = await KmsFixture.StartAsync();
+        await using var client = await kms.ConnectAsync();
+        var ops = new KmipOperations(client, V21);
+        var key = await RegisterCipherKeyAsync(client, V21);
+        var gcm = new CryptographicParameters(BlockCipherMode: BlockCipherMode.GCM, TagLength: 16);
+        var iv = Convert.FromHexString("cafebabefacedbaddecaf888");
+        var aad = Encoding.ASCII.GetBytes("header");
+        var plain = Encoding.ASCII.GetBytes("authenticated and encrypted");
+
+        var encrypted = await ops.EncryptAsync(new EncryptRequest(key, gcm, plain, iv, AuthenticatedEncryptionAdditionalData: aad));
+        using var dotnet = new AesGcm(Aes256Key, 16);
+        var expected = new byte[plain.Length];
+        var expectedTag = new byte[16];
+        dotnet.Encrypt(iv, plain, expected, expectedTag, aad);
+        encrypted.Data.Should().Equal(expected);
+        encrypted.AuthenticatedEncryptionTag.Should().Equal(expectedTag);
+        (await ops.DecryptAsync(new DecryptRequest(key, gcm, expected, iv, null, aad, expectedTag))).Data.Should().Equal(plain);
+
+        var badTag = (byte[])expectedTag.Clone();
+        badTag[^1] ^= 1;
+        var refused = await FailsAsync(client, V21, Operation.Decrypt, new DecryptRequest(key, gcm, expected, iv, null, aad, badTag).ToNode());
+        refused.ResultReason.Should().Be(ResultReason.CryptographicFailure);
+        refused.ResultMessage.Should().StartWith("the Authenticated Encryption Tag does not match");
+        var badLength = await FailsAsync(client, V21, Operation.Encrypt, new EncryptRequest(key, gcm with { TagLength = 32 }, plain, iv).ToNode());
+        badLength.ResultReason.Should().Be(ResultReason.GeneralFailure, "as the OASIS CS-BC-M-GCM-1 vectors expect");
+        badLength.ResultMessage.Should().Be("GCM's Tag Length is 4 to 16 bytes, not 32");
+    }
+
+    [Fact]
+    public async Task EncryptAndDecrypt_3DesCbc_AndChaCha20Poly1305_MatchDotNet()
+    {
+        await using var kms = await KmsFixture.StartAsync();
+        await using var client = await kms.ConnectAsync();
+        var ops = new KmipOperations(client, V21);
+        var plain = Encoding.ASCII.GetBytes("sixteen bytes!!!");
+
+        var desKey = Convert.FromHexString("0123456789abcdef23456789abcdef01456789abcdef0123");
+        var des = await RegisterCipherKeyAsync(client, V21, CryptographicAlgorithm.DES3, desKey);
+        var iv8 = Convert.FromHexString("0001020304050607");
+        var desCbc = new CryptographicParameters(BlockCipherMode: BlockCipherMode.CBC, PaddingMethod: PaddingMethod.PKCS5);
+        using var tdes = TripleDES.Create();
+        tdes.Key = desKey;
+        (await ops.EncryptAsync(new EncryptRequest(des, desCbc, plain, iv8))).Data.Should().Equal(tdes.EncryptCbc(plain, iv8, PaddingMode.PKCS7));
+
+        if (!ChaCha20Poly1305.IsSupported) return;
+        var chachaKey = Aes256Key;
+        var chacha = await RegisterCipherKeyAsync(client, V21, CryptographicAlgorithm.ChaCha20Poly1305, chachaKey);
+        var nonce = Convert.FromHexString("070000004041424344454647");
+        var sealedBox = await ops.EncryptAsync(new EncryptRequest(chacha, null, plain, nonce));
+        using var dotnet = new ChaCha20Poly1305(chachaKey);
+        var expected = new byte[plain.Length];
+        var tag = new byte[16];
+        dotnet.Encrypt(nonce, plain, expected, tag);
+        sealedBox.Data.Should().Equal(expected);
+        sealedBox.AuthenticatedEncryptionTag.Should().Equal(tag);
+    }
+
+    [Theory]
+    [InlineData("1.4", ResultReason.PermissionDenied)]
+    [InlineData("2.1", ResultReason.IncompatibleCryptographicUsageMask)]
+    public async Task Encrypt_RefusesAKeyWithoutEncrypt_AModeItHasNot_NoMode_AndUnalignedDataWithoutPadding(string version, ResultReason noUsage)
+    {
+        var v = ProtocolVersion.Parse(version);
+        await using var kms = await KmsFixture.StartAsync();
+        await using var client = await kms.ConnectAsync();
+        var decryptOnly = await RegisterCipherKeyAsync(client, v, usage: CryptographicUsageMask.Decrypt);
+        var ecb = new CryptographicParameters(BlockCipherMode: BlockCipherMode.ECB);
+        var usage = await FailsAsync(client, v, Operation.Encrypt, new EncryptRequest(decryptOnly, ecb, new byte[16]).ToNode());
+        usage.ResultReason.Should().Be(noUsage);
+        usage.ResultMessage.Should().Be($"the Cryptographic Usage Mask of '{decryptOnly}' does not allow Encrypt");
+
+        var key = await RegisterCipherKeyAsync(client, v);
+        var xts = await FailsAsync(client, v, Operation.Encrypt, new EncryptRequest(key, new CryptographicParameters(BlockCipherMode: BlockCipherMode.XTS), new byte[32]).ToNode());
+        xts.ResultReason.Should().Be(ResultReason.FeatureNotSupported);
+        xts.ResultMessage.Should().Be("AES in mode XTS is not supported by this server");
+        var noMode = await FailsAsync(client, v, Operation.Encrypt, new EncryptRequest(key, null, new byte[16]).ToNode());
+        noMode.ResultReason.Should().Be(ResultReason.InvalidField);
+        noMode.ResultMessage.Should().StartWith("no Block Cipher Mode for AES");
+        var unaligned = await FailsAsync(client, v, Operation.Encrypt, new EncryptRequest(key, ecb, new byte[15]).ToNode());
+        unaligned.ResultReason.Should().Be(ResultReason.CryptographicFailure);
+        unaligned.ResultMessage.Should().Contain("a block mode without padding needs whole blocks");
     }
 }

@@ -3,12 +3,20 @@ using Harness.Kmip.Vectors;
 namespace Harness.Kmip.Server.Tests;
 
 /// <summary>
-/// The OASIS KMIP profile test vectors the Harness KMS must pass: every mandatory SKLC, SKFF, BL, AX, OMOS, TL, SASED and
-/// CS-RNG file of KMIP 1.4 and 2.1, replayed over mutual TLS against a fresh server, compared field by field.
+/// The OASIS KMIP profile test vectors the Harness KMS must pass: every mandatory SKLC, SKFF, BL, AX, OMOS, TL, SASED,
+/// CS-RNG and CS-BC file of KMIP 1.4 and 2.1 (but those <see cref="NotYet"/> names), replayed over mutual TLS against a
+/// fresh server, compared field by field.
 /// </summary>
 public class OasisVectorTests
 {
-    private static readonly string[] Profiles = ["SKLC", "SKFF", "BL", "AX", "OMOS", "TL", "SASED", "CS-RNG"];
+    private static readonly string[] Profiles = ["SKLC", "SKFF", "BL", "AX", "OMOS", "TL", "SASED", "CS-RNG", "CS-BC"];
+
+    /// <summary>Files of these profiles that wait for a feature of a later issue, with what they need.</summary>
+    private static readonly Dictionary<string, string> NotYet = new()
+    {
+        ["CS-BC-M-7"] = "Usage Limits counted on Encrypt (issue 16)",
+        ["CS-BC-M-CHACHA20POLY1305-1"] = "a Poly1305 tag truncated to 12 bytes",
+    };
 
     private static readonly (string Test, string Setup)[] Prerequisites = [("TL-M-3", "TL-M-2"), ("SASED-M-3", "SASED-M-2")];
 
@@ -19,7 +27,8 @@ public class OasisVectorTests
         {
             var dir = Path.Combine(SharedFolder.Path, "kmip-vectors", version, "XML", "mandatory");
             foreach (var file in Directory.EnumerateFiles(dir, "*.xml").Order(StringComparer.Ordinal))
-                if (Profiles.Any(p => Path.GetFileName(file).StartsWith(p + "-", StringComparison.Ordinal)))
+                if (Profiles.Any(p => Path.GetFileName(file).StartsWith(p + "-", StringComparison.Ordinal))
+                    && !NotYet.Keys.Any(n => Path.GetFileName(file).StartsWith(n + "-", StringComparison.Ordinal)))
                     data.Add(Path.Combine(version, "XML", "mandatory", Path.GetFileName(file)));
         }
         return data;
@@ -28,8 +37,9 @@ public class OasisVectorTests
     [Fact]
     public void MandatoryFiles_AreAllFound()
     {
-        // 25 files of KMIP 1.4 (SKLC 3, SKFF 12, AX 2, OMOS 1, TL 3, SASED 3, CS-RNG 1) and 38 of 2.1 (the same plus BL 13).
-        MandatoryFiles().Count().Should().Be(63);
+        // 41 files of KMIP 1.4 (SKLC 3, SKFF 12, AX 2, OMOS 1, TL 3, SASED 3, CS-RNG 1, CS-BC 16 of 17) and 57 of 2.1
+        // (the same plus BL 13, CS-BC 19 of 21).
+        MandatoryFiles().Count().Should().Be(98);
     }
 
     /// <summary>

@@ -182,6 +182,18 @@ public sealed class MobApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Without_a_running_vCenter_the_content_says_so_and_an_object_is_a_problem_naming_the_cause()
+    {
+        await _site.PostAsync("api/vcenters/vc01/lose");
+        var content = await _site.GetAsync("api/mob");
+        Prop(content, "harnessNote").Str("value").Should().StartWith("vCenter Server is not running");
+        content.GetProperty("properties").TryGetProperty("VirtualMachine", out _).Should().BeFalse();
+        var (status, problem, _) = await _site.SendAsync(HttpMethod.Get, $"api/mob/VirtualMachine/{Vm}");
+        ((int)status).Should().BeGreaterThanOrEqualTo(400);
+        problem.Str("detail").Should().Contain("vCenter Server is not running");
+    }
+
+    [Fact]
     public async Task A_VMs_datastore_is_a_reference_the_browser_opens_with_its_hosts_and_VMs()
     {
         var vm = await _site.GetAsync("api/mob/VirtualMachine/DC0_C0_H0_VM0");

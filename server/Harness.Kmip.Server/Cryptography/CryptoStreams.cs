@@ -14,7 +14,7 @@ public sealed class CryptoStreams(TimeProvider time)
     public const int MaxPerClient = 64;
     public static readonly TimeSpan IdleLimit = TimeSpan.FromMinutes(10);
 
-    private sealed record Entry(string Client, Operation Operation, string? KeyId, IDigestComputation Computation)
+    private sealed record Entry(string Client, Operation Operation, string? KeyId, object State)
     {
         public DateTimeOffset LastUse { get; set; }
     }
@@ -22,18 +22,18 @@ public sealed class CryptoStreams(TimeProvider time)
     private readonly ConcurrentDictionary<string, Entry> _streams = new(StringComparer.Ordinal);
 
     /// <summary>Opens a stream and answers its Correlation Value.</summary>
-    public byte[] Open(string client, Operation operation, string? keyId, IDigestComputation computation, ProtocolVersion version)
+    public byte[] Open(string client, Operation operation, string? keyId, object state, ProtocolVersion version)
     {
         DropIdle();
         if (_streams.Values.Count(e => e.Client == client) >= MaxPerClient)
             throw ServerLimits.Exceeded(version, $"this client has {MaxPerClient} streamed operations open already; finish one (Final Indicator) first");
         var correlation = RandomNumberGenerator.GetBytes(16);
-        _streams[Convert.ToHexString(correlation)] = new Entry(client, operation, keyId, computation) { LastUse = time.GetUtcNow() };
+        _streams[Convert.ToHexString(correlation)] = new Entry(client, operation, keyId, state) { LastUse = time.GetUtcNow() };
         return correlation;
     }
 
-    /// <summary>The computation of the client's stream with this Correlation Value, for this operation and key; removed when <paramref name="final"/>.</summary>
-    public IDigestComputation Continue(string client, Operation operation, string? keyId, byte[] correlation, bool final, ProtocolVersion version)
+    /// <summary>The state of the client's stream with this Correlation Value, for this operation and key; removed when <paramref name="final"/>.</summary>
+    public object Continue(string client, Operation operation, string? keyId, byte[] correlation, bool final, ProtocolVersion version)
     {
         var key = Convert.ToHexString(correlation);
         if (!_streams.TryGetValue(key, out var entry) || entry.Client != client || time.GetUtcNow() - entry.LastUse > IdleLimit)
@@ -44,7 +44,7 @@ public sealed class CryptoStreams(TimeProvider time)
                 $"Correlation Value {Truncated(key)} belongs to a {entry.Operation}{(entry.KeyId is null ? "" : $" with key '{entry.KeyId}'")}, not to this {operation}{(keyId is null ? "" : $" with key '{keyId}'")}");
         entry.LastUse = time.GetUtcNow();
         if (final) _streams.TryRemove(key, out _);
-        return entry.Computation;
+        return entry.State;
     }
 
     private void DropIdle()

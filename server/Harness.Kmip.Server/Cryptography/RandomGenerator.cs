@@ -35,11 +35,11 @@ public sealed class RandomGenerator
     internal RandomGenerator(IEntropySource entropy, byte[] nonce) =>
         _drbg = new HMacSP800Drbg(new HMac(new Sha256Digest()), 256, entropy, System.Text.Encoding.UTF8.GetBytes("Harness KMS RNG"), nonce);
 
-    /// <summary>The RNG Parameters this generator matches (Query, RNG Parameters attribute).</summary>
-    public static TtlvNode Parameters(Tag tag) => TtlvNode.Structure(tag,
-        TtlvNode.Enumeration(Kmip.Tag.RNGAlgorithm, (uint)RNGAlgorithm.DRBG),
-        TtlvNode.Enumeration(Kmip.Tag.DRBGAlgorithm, (uint)DRBGAlgorithm.HMAC),
-        TtlvNode.Enumeration(Kmip.Tag.HashingAlgorithm, (uint)HashingAlgorithm.SHA_256));
+    /// <summary>The RNG Parameters (KMIP 1.4 §2.1.18) of this generator, as Query RNGs answers them.</summary>
+    public static TtlvNode Parameters { get; } = TtlvNode.Structure(Tag.RNGParameters,
+        TtlvNode.Enumeration(Tag.RNGAlgorithm, (uint)RNGAlgorithm.DRBG),
+        TtlvNode.Enumeration(Tag.HashingAlgorithm, (uint)HashingAlgorithm.SHA_256),
+        TtlvNode.Enumeration(Tag.DRBGAlgorithm, (uint)DRBGAlgorithm.HMAC));
 
     public byte[] Next(int length)
     {

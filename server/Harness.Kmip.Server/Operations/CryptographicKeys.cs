@@ -25,6 +25,11 @@ internal static class CryptographicKeys
         if (!stateAllows)
             throw new KmipException(v2 ? ResultReason.WrongKeyLifecycleState : ResultReason.PermissionDenied,
                 $"'{obj.Id}' is {obj.State}: a key must be Active to {(protects ? "protect data" : "process data")}{(protects ? "" : " (or Deactivated or Compromised)")}");
+        // Protect Stop Date and Process Start Date (KMIP 1.4 §3.25, §3.26) bound the use beside the state.
+        if (protects && obj.Date(AttributeNames.ProtectStopDate) is { } stop && stop <= ctx.Now)
+            throw new KmipException(v2 ? ResultReason.WrongKeyLifecycleState : ResultReason.PermissionDenied, $"'{obj.Id}' may not protect data after its Protect Stop Date ({stop:u})");
+        if (!protects && obj.Date(AttributeNames.ProcessStartDate) is { } start && start > ctx.Now)
+            throw new KmipException(v2 ? ResultReason.WrongKeyLifecycleState : ResultReason.PermissionDenied, $"'{obj.Id}' may not process data before its Process Start Date ({start:u})");
         var mask = obj.Get(AttributeNames.CryptographicUsageMask) is { Type: ItemType.Integer } m ? (uint)m.AsInt32 : 0u;
         if ((mask & (uint)usage) == 0)
             throw new KmipException(v2 ? ResultReason.IncompatibleCryptographicUsageMask : ResultReason.PermissionDenied,
@@ -39,7 +44,15 @@ internal static class CryptographicKeys
         return (obj, material.AsBytes, algorithm);
     }
 
-    /// <summary>The Cryptographic Parameters of the request, else those the key carries as an attribute.</summary>
-    public static Payloads.CryptographicParameters? Parameters(ManagedObject key, Payloads.CryptographicParameters? requested) =>
-        requested ?? Payloads.CryptographicParameters.From(key.Get(AttributeNames.CryptographicParameters));
+    /// <summary>The Cryptographic Parameters of the request, field by field, else those the key carries as an attribute.</summary>
+    public static Payloads.CryptographicParameters? Parameters(ManagedObject key, Payloads.CryptographicParameters? requested)
+    {
+        var own = Payloads.CryptographicParameters.From(key.Get(AttributeNames.CryptographicParameters));
+        if (requested is null || own is null) return requested ?? own;
+        return new Payloads.CryptographicParameters(
+            requested.CryptographicAlgorithm ?? own.CryptographicAlgorithm, requested.HashingAlgorithm ?? own.HashingAlgorithm,
+            requested.BlockCipherMode ?? own.BlockCipherMode, requested.PaddingMethod ?? own.PaddingMethod, requested.RandomIV ?? own.RandomIV,
+            requested.IVLength ?? own.IVLength, requested.TagLength ?? own.TagLength, requested.CounterLength ?? own.CounterLength,
+            requested.InitialCounterValue ?? own.InitialCounterValue);
+    }
 }

@@ -20,7 +20,8 @@ public sealed class DiscoverVersionsOperation : KmipOperation
 }
 
 /// <summary>
-/// Query (KMIP 1.4 §4.25, 2.1 §6.1.37): operations, object types and server information. Other query functions are
+/// Query (KMIP 1.4 §4.25, 2.1 §6.1.37): operations, object types, server information and (1.3+) the RNG Parameters of
+/// RNG Retrieve's generator. Other query functions are
 /// answered with nothing, as the spec allows for functions a server has nothing to report on.
 /// </summary>
 public sealed class QueryOperation : KmipOperation
@@ -55,6 +56,8 @@ public sealed class QueryOperation : KmipOperation
                 ]
                 : []));
         }
+        if (functions.Contains(QueryFunction.QueryRNGs) && ctx.Version >= ProtocolVersion.V1_3)
+            items.Add(Cryptography.RandomGenerator.Parameters);
         return Payload(items);
     }
 }
@@ -118,5 +121,6 @@ public static class OperationCatalog
         new DestroyOperation(), new QueryOperation(), new DiscoverVersionsOperation(), new SetAttributeOperation(),
         new LogOperation(), new InteropOperation(),
         new RngRetrieveOperation(), new RngSeedOperation(), new HashOperation(), new MacOperation(), new MacVerifyOperation(),
+        new EncryptOperation(), new DecryptOperation(),
     ];
 }

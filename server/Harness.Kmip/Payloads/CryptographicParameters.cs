@@ -8,19 +8,35 @@ public sealed record CryptographicParameters(
     CryptographicAlgorithm? CryptographicAlgorithm = null,
     HashingAlgorithm? HashingAlgorithm = null,
     BlockCipherMode? BlockCipherMode = null,
-    PaddingMethod? PaddingMethod = null)
+    PaddingMethod? PaddingMethod = null,
+    bool? RandomIV = null,
+    int? IVLength = null,
+    int? TagLength = null,
+    int? CounterLength = null,
+    int? InitialCounterValue = null)
 {
+    /// <summary>The structure, its fields in the order KMIP 1.4 §3.6 gives them.</summary>
     public TtlvNode ToNode() => TtlvNode.Structure(Tag.CryptographicParameters,
         BlockCipherMode is { } m ? TtlvNode.Enumeration(Tag.BlockCipherMode, (uint)m) : null,
         PaddingMethod is { } p ? TtlvNode.Enumeration(Tag.PaddingMethod, (uint)p) : null,
         HashingAlgorithm is { } h ? TtlvNode.Enumeration(Tag.HashingAlgorithm, (uint)h) : null,
-        CryptographicAlgorithm is { } a ? TtlvNode.Enumeration(Tag.CryptographicAlgorithm, (uint)a) : null);
+        CryptographicAlgorithm is { } a ? TtlvNode.Enumeration(Tag.CryptographicAlgorithm, (uint)a) : null,
+        RandomIV is { } r ? TtlvNode.Boolean(Tag.RandomIV, r) : null,
+        IVLength is { } iv ? TtlvNode.Integer(Tag.IVLength, iv) : null,
+        TagLength is { } t ? TtlvNode.Integer(Tag.TagLength, t) : null,
+        CounterLength is { } c ? TtlvNode.Integer(Tag.CounterLength, c) : null,
+        InitialCounterValue is { } i ? TtlvNode.Integer(Tag.InitialCounterValue, i) : null);
 
     public static CryptographicParameters? From(TtlvNode? node) => node is null ? null : new(
         node.Child(Tag.CryptographicAlgorithm)?.AsEnumOf<CryptographicAlgorithm>(),
         node.Child(Tag.HashingAlgorithm)?.AsEnumOf<HashingAlgorithm>(),
         node.Child(Tag.BlockCipherMode)?.AsEnumOf<BlockCipherMode>(),
-        node.Child(Tag.PaddingMethod)?.AsEnumOf<PaddingMethod>());
+        node.Child(Tag.PaddingMethod)?.AsEnumOf<PaddingMethod>(),
+        node.Child(Tag.RandomIV)?.AsBoolean,
+        node.Child(Tag.IVLength)?.AsInt32,
+        node.Child(Tag.TagLength)?.AsInt32,
+        node.Child(Tag.CounterLength)?.AsInt32,
+        node.Child(Tag.InitialCounterValue)?.AsInt32);
 }
 
 /// <summary>

@@ -54,6 +54,7 @@ public sealed record IgnoreRule(string Name, string Field, string Condition, str
 /// | RngOutput            | Data of RNG Retrieve                               | always (random bytes)                                 |
 /// | ServerIv             | IV/Counter/Nonce in a response payload             | always (server-chosen IV)                             |
 /// | Ciphertext           | Data, Authenticated Encryption Tag of Encrypt      | key not client-supplied, server-chosen IV, or OAEP    |
+/// | Plaintext            | Data of Decrypt                                    | key not client-supplied                               |
 /// | Signature            | Signature Data of Sign                             | key not client-supplied, or PSS / DSA / ECDSA         |
 /// | Mac                  | MAC Data of MAC                                    | key not client-supplied                               |
 /// </code>
@@ -105,6 +106,9 @@ public static class VectorIgnoreRules
             "ciphertext under a random key or IV, or with randomized padding, is random",
             c => c.Operation == Operation.Encrypt && c.Tag is (int)Tag.Data or (int)Tag.AuthenticatedEncryptionTag &&
                  (NotClientSupplied(c) || c.ServerChoseIv || c.RandomizedScheme)),
+        new("Plaintext", "Data of a Decrypt response", "the key is not client-supplied",
+            "ciphertext from another run decrypts to other bytes under a key the server made at random",
+            c => c.Operation == Operation.Decrypt && c.Tag == (int)Tag.Data && NotClientSupplied(c)),
         new("Signature", "Signature Data of a Sign response", "the key is not client-supplied, or the scheme is PSS, DSA or ECDSA",
             "signatures by a random key or with a randomized scheme are random",
             c => c.Operation == Operation.Sign && c.Tag == (int)Tag.SignatureData && (NotClientSupplied(c) || c.RandomizedScheme)),

@@ -1,0 +1,119 @@
+using Harness.Kmip.Payloads;
+using Org.BouncyCastle.Crypto;
+using Org.BouncyCastle.Crypto.Modes;
+using Org.BouncyCastle.Crypto.Parameters;
+using Org.BouncyCastle.Security;
+
+namespace Harness.Kmip.Server.Cryptography;
+
+/// <summary>
+/// An encryption or decryption under way, in one part or several (a KMIP stream). Parts give back what the cipher has
+/// produced so far; the final part gives the rest and, for an authenticated mode, the tag (encrypting) or checks it
+/// (decrypting).
+/// </summary>
+public sealed class CipherComputation(IBufferedCipher cipher, bool encrypt, int tagBytes)
+{
+    public byte[] Update(ReadOnlySpan<byte> data) => data.IsEmpty ? [] : cipher.ProcessBytes(data.ToArray()) ?? [];
+
+    /// <summary>The last output; for an authenticated mode, <paramref name="tag"/> is the tag made (encrypting) or the one to check (decrypting).</summary>
+    public byte[] Finish(ReadOnlySpan<byte> data, ref byte[]? tag)
+    {
+        try
+        {
+            if (tagBytes == 0) return Concat(Update(data), cipher.DoFinal());
+            if (encrypt)
+            {
+                var all = Concat(Update(data), cipher.DoFinal());
+                tag = all[^tagBytes..];
+                return all[..^tagBytes];
+            }
+            if (tag is null) throw new KmipException(ResultReason.InvalidField, "decrypting in an authenticated mode needs the Authenticated Encryption Tag");
+            var head = Update(data);
+            return Concat(head, Concat(cipher.ProcessBytes(tag) ?? [], cipher.DoFinal()));
+        }
+        catch (InvalidCipherTextException ex)
+        {
+            throw new KmipException(ResultReason.CryptographicFailure, encrypt ? $"the cipher failed: {ex.Message}"
+                : tagBytes > 0 ? "the Authenticated Encryption Tag does not match: the data, the additional data, the IV or the key is not the one encrypted with"
+                : $"the data does not decrypt: {ex.Message} (wrong key, IV or padding)");
+        }
+        catch (DataLengthException ex)
+        {
+            throw new KmipException(ResultReason.CryptographicFailure, $"the data length does not suit the cipher: {ex.Message} (a block mode without padding needs whole blocks)");
+        }
+    }
+
+    private static byte[] Concat(byte[] a, byte[] b) => a.Length == 0 ? b : b.Length == 0 ? a : [.. a, .. b];
+}
+
+/// <summary>
+/// The symmetric ciphers of Encrypt and Decrypt (BouncyCastle, one code path for single parts and streams): AES and 3DES
+/// in ECB and CBC (padding None or PKCS5), AES in CTR and GCM, ChaCha20 (8- or 12-byte nonce) and ChaCha20-Poly1305.
+/// </summary>
+public static class SymmetricCiphers
+{
+    /// <summary>What a cipher needs besides the key: whether it takes an IV and how long a made one is.</summary>
+    public sealed record Choice(CryptographicAlgorithm Algorithm, BlockCipherMode? Mode, PaddingMethod Padding, int? IvBytes, int TagBytes);
+
+    /// <summary>The cipher the key's algorithm and the parameters call for, or a KMIP error saying why there is none.</summary>
+    public static Choice Choose(CryptographicAlgorithm algorithm, CryptographicParameters? p, ProtocolVersion version)
+    {
+        var mode = p?.BlockCipherMode;
+        var padding = p?.PaddingMethod ?? PaddingMethod.None;
+        if (padding is not (PaddingMethod.None or PaddingMethod.PKCS5))
+            throw new KmipException(ResultReason.FeatureNotSupported, $"padding method {padding} is not supported for {algorithm} by this server");
+        switch (algorithm)
+        {
+            case CryptographicAlgorithm.AES or CryptographicAlgorithm.DES3:
+                int block = algorithm == CryptographicAlgorithm.AES ? 16 : 8;
+                switch (mode)
+                {
+                    case null:
+                        throw new KmipException(ResultReason.InvalidField, $"no Block Cipher Mode for {algorithm}: give one in the Cryptographic Parameters (of the request or the key)");
+                    case BlockCipherMode.ECB: return new(algorithm, mode, padding, null, 0);
+                    case BlockCipherMode.CBC: return new(algorithm, mode, padding, p?.IVLength / 8 ?? block, 0);
+                    case BlockCipherMode.CTR when algorithm == CryptographicAlgorithm.AES: return new(algorithm, mode, PaddingMethod.None, 16, 0);
+                    case BlockCipherMode.GCM when algorithm == CryptographicAlgorithm.AES:
+                        int tag = p?.TagLength ?? 16;
+                        // General Failure, as the OASIS CS-BC-M-GCM-1 vectors expect of a tag length GCM has not.
+                        if (tag is < 4 or > 16)
+                            throw new KmipException(ResultReason.GeneralFailure, $"GCM's Tag Length is 4 to 16 bytes, not {tag}");
+                        return new(algorithm, mode, PaddingMethod.None, p?.IVLength / 8 ?? 12, tag);
+                }
+                break;
+            case CryptographicAlgorithm.ChaCha20 when mode is null:
+                return new(algorithm, null, PaddingMethod.None, p?.IVLength / 8 ?? 12, 0);
+            case CryptographicAlgorithm.ChaCha20Poly1305 or CryptographicAlgorithm.ChaCha20 when mode is null or BlockCipherMode.AEAD:
+                int chachaTag = p?.TagLength ?? 16;
+                if (chachaTag != 16)
+                    throw new KmipException(ResultReason.FeatureNotSupported, $"ChaCha20-Poly1305 with a tag of {chachaTag} bytes is not supported by this server (only the full 16)");
+                return new(CryptographicAlgorithm.ChaCha20Poly1305, BlockCipherMode.AEAD, PaddingMethod.None, 12, 16);
+        }
+        throw new KmipException(ResultReason.FeatureNotSupported, $"{algorithm}{(mode is null ? "" : " in mode " + mode)} is not supported by this server");
+    }
+
+    /// <summary>A computation of <paramref name="choice"/> under <paramref name="key"/> with <paramref name="iv"/> (null for ECB) and the additional data of an authenticated mode.</summary>
+    public static CipherComputation Start(Choice choice, bool encrypt, byte[] key, byte[]? iv, byte[]? additionalData)
+    {
+        string name = choice switch
+        {
+            { Algorithm: CryptographicAlgorithm.ChaCha20Poly1305 } => "CHACHA20-POLY1305",
+            { Algorithm: CryptographicAlgorithm.ChaCha20 } => iv!.Length == 8 ? "CHACHA" : "CHACHA7539",
+            _ => $"{(choice.Algorithm == CryptographicAlgorithm.AES ? "AES" : "DESEDE")}/{choice.Mode}/{(choice.Padding == PaddingMethod.PKCS5 ? "PKCS7PADDING" : "NOPADDING")}",
+        };
+        IBufferedCipher cipher;
+        try { cipher = CipherUtilities.GetCipher(name); }
+        catch (SecurityUtilityException) { throw new KmipException(ResultReason.FeatureNotSupported, $"{name} is not supported by this server"); }
+        var keyParameter = choice.Algorithm == CryptographicAlgorithm.DES3 ? new DesEdeParameters(ThreeKey(key)) : new KeyParameter(key);
+        ICipherParameters parameters = choice.TagBytes > 0
+            ? new AeadParameters(keyParameter, choice.TagBytes * 8, iv, additionalData)
+            : iv is null ? keyParameter : new ParametersWithIV(keyParameter, iv);
+        try { cipher.Init(encrypt, parameters); }
+        catch (ArgumentException ex) { throw new KmipException(ResultReason.CryptographicFailure, $"the cipher refused the key or IV: {ex.Message}"); }
+        return new CipherComputation(cipher, encrypt, choice.TagBytes);
+    }
+
+    /// <summary>A 3DES key as BouncyCastle takes it: 16 bytes (two-key) or 24; KMIP also gives 168-bit keys as 21 bytes without parity.</summary>
+    private static byte[] ThreeKey(byte[] key) => key.Length is 16 or 24 ? key
+        : throw new KmipException(ResultReason.CryptographicFailure, $"a 3DES key is 16 or 24 bytes, not {key.Length}");
+}
