@@ -23,7 +23,7 @@ public sealed class PyKmipClientTests(HarnessKms kms, ITestOutputHelper output) 
         var steps = await RunScriptAsync(kmipVersion, "PROTOCOL_SSLv23");
 
         steps.Keys.Should().Contain(["open", "create", "get_created", "register", "get", "get_attributes", "get_attribute_list",
-            "locate", "activate", "state_after_activate", "revoke", "state_after_revoke", "destroy", "get_after_destroy", "mac", "done"]);
+            "locate", "activate", "state_after_activate", "revoke", "state_after_revoke", "destroy", "get_after_destroy", "mac", "encrypt_decrypt", "done"]);
         foreach (var (op, step) in steps)
             step.GetProperty("ok").GetBoolean().Should().BeTrue($"PyKMIP step '{op}' should succeed: {step}");
 
@@ -69,6 +69,16 @@ public sealed class PyKmipClientTests(HarnessKms kms, ITestOutputHelper output) 
         mac.GetProperty("mac_uid").GetString().Should().Be(mac.GetProperty("uid").GetString());
         Convert.FromHexString(mac.GetProperty("mac_hex").GetString()!).Should().Equal(System.Security.Cryptography.HMACSHA256.HashData(
             Convert.FromHexString(mac.GetProperty("key_hex").GetString()!), Convert.FromHexString(mac.GetProperty("data_hex").GetString()!)));
+
+        // encrypt_decrypt: AES-256-CBC with PKCS5 padding under the IV the server made; PyKMIP decrypts back what it sent
+        var crypt = steps["encrypt_decrypt"];
+        var data = Convert.FromHexString(crypt.GetProperty("data_hex").GetString()!);
+        var iv = Convert.FromHexString(crypt.GetProperty("iv_hex").GetString()!);
+        iv.Should().HaveCount(16, "the request gave no IV: the server made one and returned it");
+        Convert.FromHexString(crypt.GetProperty("decrypted_hex").GetString()!).Should().Equal(data);
+        using var aes = System.Security.Cryptography.Aes.Create();
+        aes.Key = Convert.FromHexString(crypt.GetProperty("key_hex").GetString()!);
+        Convert.FromHexString(crypt.GetProperty("encrypted_hex").GetString()!).Should().Equal(aes.EncryptCbc(data, iv, System.Security.Cryptography.PaddingMode.PKCS7));
     }
 
     [Fact]

@@ -9,7 +9,8 @@ KMIP_VERSION: 1.0 ... 2.0 (default 1.2, PyKMIP's own default); SSL_VERSION: an s
 Runs, in this order: create (AES 256), register (a symmetric key supplied here), get (of the registered key),
 get_attributes, get_attribute_list, locate (by name), activate, get_attributes (State), revoke, get_attributes (State),
 destroy, get (after destroy, expected to fail), then mac (an HMAC-SHA256 key registered, activated, and a MAC of some
-data: the key and data are printed for the caller to check the MAC). Prints one JSON object per line per step:
+data: the key and data are printed for the caller to check the MAC), then encrypt_decrypt (an AES-256 key registered
+and activated, data encrypted in CBC with PKCS5 padding under an IV the server makes, and decrypted). Prints one JSON object per line per step:
 {"op": ..., "ok": true|false, ...values..., "error": "..."}; the last line is {"op": "done"}.
 Exit code 0 when the script itself ran to the end (the caller judges the steps), 3 when PyKMIP cannot be imported.
 """
@@ -183,6 +184,23 @@ def main():
             emit("mac", True, uid=uid, mac_uid=mac_uid, key_hex=binascii.hexlify(mac_key).decode(),
                  data_hex=binascii.hexlify(data).decode(), mac_hex=binascii.hexlify(mac_data).decode())
         step("mac", mac)
+
+        def encrypt_decrypt():
+            aes_key = os.urandom(32)
+            data = b"harness pykmip encrypt " + name_suffix.encode()
+            key = objects.SymmetricKey(enums.CryptographicAlgorithm.AES, 256, aes_key,
+                                       masks=[enums.CryptographicUsageMask.ENCRYPT, enums.CryptographicUsageMask.DECRYPT],
+                                       name="pykmip-aes-" + name_suffix)
+            uid = client.register(key)
+            client.activate(uid)
+            parameters = {"block_cipher_mode": enums.BlockCipherMode.CBC, "padding_method": enums.PaddingMethod.PKCS5,
+                          "cryptographic_algorithm": enums.CryptographicAlgorithm.AES}
+            encrypted, iv = client.encrypt(data, uid, cryptographic_parameters=parameters)
+            decrypted = client.decrypt(encrypted, uid, cryptographic_parameters=parameters, iv_counter_nonce=iv)
+            emit("encrypt_decrypt", True, uid=uid, key_hex=binascii.hexlify(aes_key).decode(), data_hex=binascii.hexlify(data).decode(),
+                 iv_hex=binascii.hexlify(iv or b"").decode(), encrypted_hex=binascii.hexlify(encrypted).decode(),
+                 decrypted_hex=binascii.hexlify(decrypted).decode())
+        step("encrypt_decrypt", encrypt_decrypt)
     finally:
         client.close()
 
