@@ -37,7 +37,19 @@ public sealed class MessageMutator(int seed)
         new(Operation.ReKey, KmipRequests.Payload()),
         new(Operation.Log, KmipRequests.Payload(TtlvNode.Text(Tag.LogMessage, "fuzz"))),
         new(Operation.Interop, KmipRequests.Payload(TtlvNode.Enumeration(Tag.InteropFunction, InteropFunction.Begin), TtlvNode.Text(Tag.InteropIdentifier, "FUZZ-1"))),
+        new(Operation.RNGRetrieve, new Kmip.Payloads.RngRetrieveRequest(32).ToNode()),
+        new(Operation.RNGSeed, new Kmip.Payloads.RngSeedRequest(new byte[16]).ToNode()),
+        new(Operation.Hash, new Kmip.Payloads.HashRequest(new Kmip.Payloads.CryptographicParameters(HashingAlgorithm: HashingAlgorithm.SHA_256), new byte[64]).ToNode()),
+        new(Operation.Hash, new Kmip.Payloads.HashRequest(new Kmip.Payloads.CryptographicParameters(HashingAlgorithm: HashingAlgorithm.SHA_256), new byte[8],
+            new Kmip.Payloads.StreamPart(InitIndicator: true)).ToNode()),
+        new(Operation.MAC, new Kmip.Payloads.MacRequest(null, new Kmip.Payloads.CryptographicParameters(CryptographicAlgorithm: CryptographicAlgorithm.HMAC_SHA256), new byte[32]).ToNode()),
+        new(Operation.Encrypt, new Kmip.Payloads.EncryptRequest(null, CbcPkcs5, new byte[40]).ToNode()),
+        new(Operation.Encrypt, new Kmip.Payloads.EncryptRequest(null, new Kmip.Payloads.CryptographicParameters(BlockCipherMode: BlockCipherMode.GCM), new byte[40],
+            new byte[12], AuthenticatedEncryptionAdditionalData: new byte[8]).ToNode()),
+        new(Operation.Decrypt, new Kmip.Payloads.DecryptRequest(null, CbcPkcs5, new byte[48], new byte[16]).ToNode()),
     ];
+
+    private static readonly Kmip.Payloads.CryptographicParameters CbcPkcs5 = new(BlockCipherMode: BlockCipherMode.CBC, PaddingMethod: PaddingMethod.PKCS5);
 
     /// <summary>The next message: valid about one time in ten, mutated otherwise.</summary>
     public byte[] Next()
