@@ -323,6 +323,15 @@ public class CryptographicServicesTests
         dotnet.Encrypt(nonce, plain, expected, tag);
         sealedBox.Data.Should().Equal(expected);
         sealedBox.AuthenticatedEncryptionTag.Should().Equal(tag);
+
+        // A tag cut to 12 bytes (Tag Length 12), as the OASIS vectors use: made and checked on its first 12 bytes.
+        var aead12 = new CryptographicParameters(BlockCipherMode: BlockCipherMode.AEAD, TagLength: 12);
+        (await ops.EncryptAsync(new EncryptRequest(chacha, aead12, plain, nonce))).AuthenticatedEncryptionTag.Should().Equal(tag[..12]);
+        (await ops.DecryptAsync(new DecryptRequest(chacha, aead12, expected, nonce, null, null, tag[..12]))).Data.Should().Equal(plain);
+        var bad = tag[..12];
+        bad[0] ^= 1;
+        var refused = await FailsAsync(client, V21, Operation.Decrypt, new DecryptRequest(chacha, aead12, expected, nonce, null, null, bad).ToNode());
+        refused.ResultReason.Should().Be(ResultReason.CryptographicFailure);
     }
 
     [Theory]

@@ -11,11 +11,19 @@ namespace Harness.Kmip.Server.Cryptography;
 /// produced so far; the final part gives the rest and, for an authenticated mode, the tag (encrypting) or checks it
 /// (decrypting).
 /// </summary>
-public sealed class CipherComputation(IBufferedCipher cipher, bool encrypt, int tagBytes)
+public interface ICipherComputation
+{
+    byte[] Update(ReadOnlySpan<byte> data);
+
+    /// <summary>The last output; for an authenticated mode, <paramref name="tag"/> is the tag made (encrypting) or the one to check (decrypting).</summary>
+    byte[] Finish(ReadOnlySpan<byte> data, ref byte[]? tag);
+}
+
+/// <summary>A BouncyCastle buffered cipher; an authenticated one appends its tag (of <paramref name="tagBytes"/>, given out cut to <paramref name="tagOut"/>).</summary>
+public sealed class CipherComputation(IBufferedCipher cipher, bool encrypt, int tagBytes, int tagOut) : ICipherComputation
 {
     public byte[] Update(ReadOnlySpan<byte> data) => data.IsEmpty ? [] : cipher.ProcessBytes(data.ToArray()) ?? [];
 
-    /// <summary>The last output; for an authenticated mode, <paramref name="tag"/> is the tag made (encrypting) or the one to check (decrypting).</summary>
     public byte[] Finish(ReadOnlySpan<byte> data, ref byte[]? tag)
     {
         try
@@ -24,7 +32,7 @@ public sealed class CipherComputation(IBufferedCipher cipher, bool encrypt, int 
             if (encrypt)
             {
                 var all = Concat(Update(data), cipher.DoFinal());
-                tag = all[^tagBytes..];
+                tag = all[(all.Length - tagBytes)..(all.Length - tagBytes + tagOut)];
                 return all[..^tagBytes];
             }
             if (tag is null) throw new KmipException(ResultReason.InvalidField, "decrypting in an authenticated mode needs the Authenticated Encryption Tag");
@@ -43,7 +51,46 @@ public sealed class CipherComputation(IBufferedCipher cipher, bool encrypt, int 
         }
     }
 
-    private static byte[] Concat(byte[] a, byte[] b) => a.Length == 0 ? b : b.Length == 0 ? a : [.. a, .. b];
+    internal static byte[] Concat(byte[] a, byte[] b) => a.Length == 0 ? b : b.Length == 0 ? a : [.. a, .. b];
+}
+
+/// <summary>
+/// ChaCha20-Poly1305 decryption checking a tag cut short (the OASIS vectors use 12 bytes; RFC 8439 tags are 16):
+/// BouncyCastle checks only whole tags, so the ciphertext is kept until the last part, decrypted with the ChaCha20
+/// keystream from block 1, and the tag of that plaintext is made again and compared, in constant time, on its first
+/// bytes. Nothing is given out before the tag is checked.
+/// </summary>
+public sealed class TruncatedPoly1305Decryption(byte[] key, byte[] nonce, byte[]? additionalData, int tagBytes) : ICipherComputation
+{
+    private readonly MemoryStream _ciphertext = new();
+
+    public byte[] Update(ReadOnlySpan<byte> data)
+    {
+        _ciphertext.Write(data);
+        return [];
+    }
+
+    public byte[] Finish(ReadOnlySpan<byte> data, ref byte[]? tag)
+    {
+        _ciphertext.Write(data);
+        if (tag is null || tag.Length != tagBytes)
+            throw new KmipException(ResultReason.InvalidField, $"the Authenticated Encryption Tag must be the {tagBytes} bytes of the Tag Length");
+        var ciphertext = _ciphertext.ToArray();
+        var stream = new Org.BouncyCastle.Crypto.Engines.ChaCha7539Engine();
+        stream.Init(false, new ParametersWithIV(new KeyParameter(key), nonce));
+        stream.ProcessBytes(new byte[64], 0, 64, new byte[64], 0); // block 0 keys Poly1305; the data starts at block 1
+        var plaintext = new byte[ciphertext.Length];
+        stream.ProcessBytes(ciphertext, 0, ciphertext.Length, plaintext, 0);
+        var again = new Org.BouncyCastle.Crypto.Modes.ChaCha20Poly1305();
+        again.Init(true, new AeadParameters(new KeyParameter(key), 128, nonce, additionalData));
+        var sealedAgain = new byte[again.GetOutputSize(plaintext.Length)];
+        int n = again.ProcessBytes(plaintext, 0, plaintext.Length, sealedAgain, 0);
+        again.DoFinal(sealedAgain, n);
+        if (!System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(sealedAgain.AsSpan(plaintext.Length, tagBytes), tag))
+            throw new KmipException(ResultReason.CryptographicFailure,
+                "the Authenticated Encryption Tag does not match: the data, the additional data, the IV or the key is not the one encrypted with");
+        return plaintext;
+    }
 }
 
 /// <summary>
@@ -85,16 +132,19 @@ public static class SymmetricCiphers
                 return new(algorithm, null, PaddingMethod.None, p?.IVLength / 8 ?? 12, 0);
             case CryptographicAlgorithm.ChaCha20Poly1305 or CryptographicAlgorithm.ChaCha20 when mode is null or BlockCipherMode.AEAD:
                 int chachaTag = p?.TagLength ?? 16;
-                if (chachaTag != 16)
-                    throw new KmipException(ResultReason.FeatureNotSupported, $"ChaCha20-Poly1305 with a tag of {chachaTag} bytes is not supported by this server (only the full 16)");
-                return new(CryptographicAlgorithm.ChaCha20Poly1305, BlockCipherMode.AEAD, PaddingMethod.None, 12, 16);
+                if (chachaTag is < 4 or > 16)
+                    throw new KmipException(ResultReason.GeneralFailure, $"ChaCha20-Poly1305's Tag Length is 4 to 16 bytes, not {chachaTag}");
+                return new(CryptographicAlgorithm.ChaCha20Poly1305, BlockCipherMode.AEAD, PaddingMethod.None, 12, chachaTag);
         }
         throw new KmipException(ResultReason.FeatureNotSupported, $"{algorithm}{(mode is null ? "" : " in mode " + mode)} is not supported by this server");
     }
 
     /// <summary>A computation of <paramref name="choice"/> under <paramref name="key"/> with <paramref name="iv"/> (null for ECB) and the additional data of an authenticated mode.</summary>
-    public static CipherComputation Start(Choice choice, bool encrypt, byte[] key, byte[]? iv, byte[]? additionalData)
+    public static ICipherComputation Start(Choice choice, bool encrypt, byte[] key, byte[]? iv, byte[]? additionalData)
     {
+        // Poly1305's tag is 16 bytes; a shorter Tag Length gives out (encrypting) or checks (decrypting) its first bytes.
+        int engineTag = choice.Algorithm == CryptographicAlgorithm.ChaCha20Poly1305 ? 16 : choice.TagBytes;
+        if (!encrypt && engineTag > choice.TagBytes) return new TruncatedPoly1305Decryption(key, iv!, additionalData, choice.TagBytes);
         string name = choice switch
         {
             { Algorithm: CryptographicAlgorithm.ChaCha20Poly1305 } => "CHACHA20-POLY1305",
@@ -105,12 +155,12 @@ public static class SymmetricCiphers
         try { cipher = CipherUtilities.GetCipher(name); }
         catch (SecurityUtilityException) { throw new KmipException(ResultReason.FeatureNotSupported, $"{name} is not supported by this server"); }
         var keyParameter = choice.Algorithm == CryptographicAlgorithm.DES3 ? new DesEdeParameters(ThreeKey(key)) : new KeyParameter(key);
-        ICipherParameters parameters = choice.TagBytes > 0
-            ? new AeadParameters(keyParameter, choice.TagBytes * 8, iv, additionalData)
+        ICipherParameters parameters = engineTag > 0
+            ? new AeadParameters(keyParameter, engineTag * 8, iv, additionalData)
             : iv is null ? keyParameter : new ParametersWithIV(keyParameter, iv);
         try { cipher.Init(encrypt, parameters); }
         catch (ArgumentException ex) { throw new KmipException(ResultReason.CryptographicFailure, $"the cipher refused the key or IV: {ex.Message}"); }
-        return new CipherComputation(cipher, encrypt, choice.TagBytes);
+        return new CipherComputation(cipher, encrypt, engineTag, choice.TagBytes);
     }
 
     /// <summary>A 3DES key as BouncyCastle takes it: 16 bytes (two-key) or 24; KMIP also gives 168-bit keys as 21 bytes without parity.</summary>
