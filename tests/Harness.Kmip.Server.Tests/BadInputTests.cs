@@ -192,7 +192,7 @@ public class BadInputTests
     }
 
     [Theory]
-    [InlineData(Operation.Encrypt)]
+    [InlineData(Operation.Sign)]
     [InlineData(Operation.CreateKeyPair)]
     public async Task Operation_NotImplemented_OperationNotSupported(Operation operation)
     {
