@@ -45,7 +45,7 @@ internal static class ManagedObjectBrowser
                 },
             };
         var inventory = new VimInventory(sim);
-        JsonObject Refs(IEnumerable<object> entities) => Array("ManagedObjectReference", entities.Select(e => Node(sim, inventory.Ref(e), "ManagedObjectReference")));
+        JsonObject Refs(IEnumerable<object> entities) => Array("ManagedObjectReference", entities.Select(e => Node(inventory, inventory.Ref(e), "ManagedObjectReference")));
         return new JsonObject
         {
             ["type"] = "ServiceInstance",
@@ -68,7 +68,7 @@ internal static class ManagedObjectBrowser
         {
             var vc = sim.VCenters.GetValueOrDefault(id)
                      ?? throw ApiProblem.NotFound($"there is no vCenter \"{id}\" (known: {string.Join(", ", sim.VCenters.Keys)})");
-            return new JsonObject { ["type"] = type, ["value"] = id, ["name"] = id, ["properties"] = CryptoManager(sim, vc) };
+            return new JsonObject { ["type"] = type, ["value"] = id, ["name"] = id, ["properties"] = CryptoManager(new VimInventory(sim), vc) };
         }
         if (!Types.Contains(type))
             throw ApiProblem.NotFound($"the property browser has no managed object type \"{type}\" (it has: {string.Join(", ", Types)})");
@@ -78,7 +78,7 @@ internal static class ManagedObjectBrowser
         var mo = inventory.Ref(entity);
         var properties = new JsonObject();
         foreach (var name in VimInventory.Properties[type])
-            properties[name] = Node(sim, inventory.Property(mo, name), "unset");
+            properties[name] = Node(inventory, inventory.Property(mo, name), "unset");
         if (entity is EsxiHost h)
         {
             properties["harnessCachedKeyIds"] = Array("string", h.CachedKeyIds.Order(StringComparer.Ordinal).Select(k => Value("string", k)));
@@ -120,11 +120,11 @@ internal static class ManagedObjectBrowser
     }
 
     /// <summary>A vCenter's CryptoManagerKmip: its key providers as ListKmipServers gives them, with what vCenter trusts of each.</summary>
-    private static JsonObject CryptoManager(Simulation sim, VCenterServer vc)
+    private static JsonObject CryptoManager(VimInventory inventory, VCenterServer vc)
     {
         var providers = vc.CryptoManagerKmip.ListKmipServers().Select(p =>
         {
-            var info = (JsonObject)Node(sim, VimInventory.KmipClusterInfo(p, p.Name == vc.DefaultProvider), "KmipClusterInfo");
+            var info = (JsonObject)Node(inventory, VimInventory.KmipClusterInfo(p, p.Name == vc.DefaultProvider), "KmipClusterInfo");
             var properties = info["properties"]!.AsObject();
             properties["harnessClientCertificateSha1"] = Value("string", p.ClientCertificate is null ? null : Thumbprints.Sha1(p.ClientCertificate));
             var servers = properties["servers"]!["items"]!.AsArray();
@@ -144,16 +144,16 @@ internal static class ManagedObjectBrowser
     }
 
     /// <summary>A value of the model as a browser node; <paramref name="declared"/> is the schema's type, for an unset value.</summary>
-    private static JsonObject Node(Simulation sim, object? value, string declared) => value switch
+    private static JsonObject Node(VimInventory inventory, object? value, string declared) => value switch
     {
         null => Value(declared, null),
-        DataObject data => Data(data.Type, Fields(sim, data)),
-        DataArray array => Array(array.ItemType, array.Items.Select(i => Node(sim, i, array.ItemType))),
-        IEnumerable<object> list => Array(Plain(declared), list.Select(i => Node(sim, i, Plain(declared)))),
+        DataObject data => Data(data.Type, Fields(inventory, data)),
+        DataArray array => Array(array.ItemType, array.Items.Select(i => Node(inventory, i, array.ItemType))),
+        IEnumerable<object> list => Array(Plain(declared), list.Select(i => Node(inventory, i, Plain(declared)))),
         ManagedObjectReference mo => new JsonObject
         {
             ["type"] = "ManagedObjectReference",
-            ["ref"] = new JsonObject { ["type"] = mo.Type, ["value"] = mo.Value, ["name"] = NameOf(sim, mo) },
+            ["ref"] = new JsonObject { ["type"] = mo.Type, ["value"] = mo.Value, ["name"] = NameOf(inventory, mo) },
         },
         EnumValue e => Value(e.Type, e.Value),
         string s => Value("string", s),
@@ -165,26 +165,25 @@ internal static class ManagedObjectBrowser
     };
 
     /// <summary>Every field vim25's schema gives the data object's type, in schema order (unset ones as null), then any others it carries.</summary>
-    private static JsonObject Fields(Simulation sim, DataObject data)
+    private static JsonObject Fields(VimInventory inventory, DataObject data)
     {
         var fields = new JsonObject();
         var declared = VimTypes.Vim25.Fields(data.Type);
         foreach (var f in declared)
-            fields[f.Name] = Node(sim, data[f.Name], f.Array ? Plain(f.Type) + "[]" : Plain(f.Type));
+            fields[f.Name] = Node(inventory, data[f.Name], f.Array ? Plain(f.Type) + "[]" : Plain(f.Type));
         foreach (var (name, value) in data)
-            if (!fields.ContainsKey(name)) fields[name] = Node(sim, value, "unset");
+            if (!fields.ContainsKey(name)) fields[name] = Node(inventory, value, "unset");
         return fields;
     }
 
     private static string Plain(string schemaType) => schemaType.StartsWith("xsd:", StringComparison.Ordinal) ? schemaType[4..] : schemaType;
 
     /// <summary>The name the browser shows for a reference: the object's name, an alarm's or a folder's.</summary>
-    private static string? NameOf(Simulation sim, ManagedObjectReference mo)
+    private static string? NameOf(VimInventory inventory, ManagedObjectReference mo)
     {
         if (mo.Type == "Alarm")
-            return sim.VCenter?.Alarms.All.Select(a => a.Name).Append(AlarmManager.VmLockedAlarm).FirstOrDefault(n => VimInventory.AlarmId(n) == mo.Value) ?? mo.Value;
+            return inventory.AlarmName(mo.Value) ?? mo.Value;
         if (mo.Type == "CryptoManagerHost") return mo.Value;
-        var inventory = new VimInventory(sim);
         return inventory.Resolve(mo) is null ? null : inventory.Property(mo, "name") as string;
     }
 

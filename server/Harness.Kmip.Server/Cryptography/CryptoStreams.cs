@@ -20,13 +20,17 @@ public sealed class CryptoStreams(TimeProvider time)
     }
 
     private readonly ConcurrentDictionary<string, Entry> _streams = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, int> _openPerClient = new(StringComparer.Ordinal);
 
     /// <summary>Opens a stream and answers its Correlation Value.</summary>
     public byte[] Open(string client, Operation operation, string? keyId, object state, ProtocolVersion version)
     {
         DropIdle();
-        if (_streams.Values.Count(e => e.Client == client) >= MaxPerClient)
+        if (_openPerClient.AddOrUpdate(client, 1, (_, n) => n + 1) > MaxPerClient)
+        {
+            Closed(client);
             throw ServerLimits.Exceeded(version, $"this client has {MaxPerClient} streamed operations open already; finish one (Final Indicator) first");
+        }
         var correlation = RandomNumberGenerator.GetBytes(16);
         _streams[Convert.ToHexString(correlation)] = new Entry(client, operation, keyId, state) { LastUse = time.GetUtcNow() };
         return correlation;
@@ -43,7 +47,7 @@ public sealed class CryptoStreams(TimeProvider time)
             throw new KmipException(version.IsV2 ? ResultReason.InvalidCorrelationValue : ResultReason.InvalidField,
                 $"Correlation Value {Truncated(key)} belongs to a {entry.Operation}{(entry.KeyId is null ? "" : $" with key '{entry.KeyId}'")}, not to this {operation}{(keyId is null ? "" : $" with key '{keyId}'")}");
         entry.LastUse = time.GetUtcNow();
-        if (final) _streams.TryRemove(key, out _);
+        if (final && _streams.TryRemove(key, out _)) Closed(client);
         return entry.State;
     }
 
@@ -51,7 +55,13 @@ public sealed class CryptoStreams(TimeProvider time)
     {
         var now = time.GetUtcNow();
         foreach (var (key, entry) in _streams)
-            if (now - entry.LastUse > IdleLimit) _streams.TryRemove(key, out _);
+            if (now - entry.LastUse > IdleLimit && _streams.TryRemove(key, out _)) Closed(entry.Client);
+    }
+
+    private void Closed(string client)
+    {
+        if (_openPerClient.AddOrUpdate(client, 0, (_, n) => n - 1) <= 0)
+            _openPerClient.TryRemove(new KeyValuePair<string, int>(client, 0));
     }
 
     private static string Truncated(string hex) => hex.Length <= 64 ? hex : hex[..64] + "…";

@@ -55,4 +55,9 @@ internal static class CryptographicKeys
             requested.IVLength ?? own.IVLength, requested.TagLength ?? own.TagLength, requested.CounterLength ?? own.CounterLength,
             requested.InitialCounterValue ?? own.InitialCounterValue);
     }
+
+    /// <summary>The algorithm to use: the merged parameters' (<see cref="Parameters"/>), else the key's Cryptographic Algorithm.</summary>
+    public static CryptographicAlgorithm Algorithm(ManagedObject key, CryptographicAlgorithm? keyAlgorithm, Payloads.CryptographicParameters? parameters) =>
+        parameters?.CryptographicAlgorithm ?? keyAlgorithm
+        ?? throw new KmipException(ResultReason.InvalidField, $"neither the request nor key '{key.Id}' names a Cryptographic Algorithm");
 }

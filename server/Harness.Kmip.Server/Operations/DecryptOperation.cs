@@ -21,8 +21,8 @@ public sealed class DecryptOperation : KmipOperation
         var (key, material, algorithm) = CryptographicKeys.Use(ctx, payload, CryptographicUsageMask.Decrypt, protects: false);
         var (kind, cipher, correlation) = Streamed.Part(ctx, Operation.Decrypt, key.Id, request.Stream!, () =>
         {
-            var choice = SymmetricCiphers.Choose(EncryptOperation.CipherAlgorithm(key, algorithm, request.CryptographicParameters, ctx),
-                CryptographicKeys.Parameters(key, request.CryptographicParameters), ctx.Version);
+            var parameters = CryptographicKeys.Parameters(key, request.CryptographicParameters);
+            var choice = SymmetricCiphers.Choose(CryptographicKeys.Algorithm(key, algorithm, parameters), parameters, ctx.Version);
             if (choice.IvBytes is not null && request.IvCounterNonce is null)
                 throw new KmipException(ResultReason.InvalidMessage, $"decrypting with {choice.Algorithm}{(choice.Mode is { } m ? " in mode " + m : "")} needs the IV/Counter/Nonce it was encrypted with");
             return SymmetricCiphers.Start(choice, encrypt: false, material, choice.IvBytes is null ? null : request.IvCounterNonce, request.AuthenticatedEncryptionAdditionalData);

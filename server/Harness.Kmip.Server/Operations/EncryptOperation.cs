@@ -26,9 +26,10 @@ public sealed class EncryptOperation : KmipOperation
         byte[]? madeIv = null;
         var (kind, cipher, correlation) = Streamed.Part(ctx, Operation.Encrypt, key.Id, request.Stream!, () =>
         {
-            var choice = SymmetricCiphers.Choose(CipherAlgorithm(key, algorithm, request.CryptographicParameters, ctx), CryptographicKeys.Parameters(key, request.CryptographicParameters), ctx.Version);
+            var parameters = CryptographicKeys.Parameters(key, request.CryptographicParameters);
+            var choice = SymmetricCiphers.Choose(CryptographicKeys.Algorithm(key, algorithm, parameters), parameters, ctx.Version);
             var iv = request.IvCounterNonce;
-            if (choice.IvBytes is { } length && (iv is null || CryptographicKeys.Parameters(key, request.CryptographicParameters)?.RandomIV == true))
+            if (choice.IvBytes is { } length && (iv is null || parameters?.RandomIV == true))
                 iv = madeIv = System.Security.Cryptography.RandomNumberGenerator.GetBytes(length);
             return SymmetricCiphers.Start(choice, encrypt: true, material, choice.IvBytes is null ? null : iv, request.AuthenticatedEncryptionAdditionalData);
         });
@@ -40,9 +41,4 @@ public sealed class EncryptOperation : KmipOperation
             return new EncryptResponse(key.Id, data, madeIv, correlation, tag).ToNode();
         }
     }
-
-    /// <summary>The cipher's algorithm: the request's or the key's parameters', else the key's Cryptographic Algorithm.</summary>
-    internal static CryptographicAlgorithm CipherAlgorithm(Objects.ManagedObject key, CryptographicAlgorithm? keyAlgorithm, CryptographicParameters? requested, RequestContext ctx) =>
-        CryptographicKeys.Parameters(key, requested)?.CryptographicAlgorithm ?? keyAlgorithm
-        ?? throw new KmipException(ResultReason.InvalidField, $"neither the request nor key '{key.Id}' names a Cryptographic Algorithm");
 }

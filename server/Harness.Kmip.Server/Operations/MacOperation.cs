@@ -31,8 +31,7 @@ public sealed class MacOperation : KmipOperation
     internal static IDigestComputation Start(ManagedObject key, byte[] material, CryptographicAlgorithm? keyAlgorithm, CryptographicParameters? requested)
     {
         var parameters = CryptographicKeys.Parameters(key, requested);
-        var algorithm = parameters?.CryptographicAlgorithm ?? keyAlgorithm
-                        ?? throw new KmipException(ResultReason.InvalidField, $"neither the request nor key '{key.Id}' names a Cryptographic Algorithm to MAC with");
+        var algorithm = CryptographicKeys.Algorithm(key, keyAlgorithm, parameters);
         if (MessageDigests.HmacHash(algorithm) is { } hash)
             return MessageDigests.Hmac(hash, material) ?? throw Streamed.NotSupported($"MAC with {algorithm}");
         if (algorithm == CryptographicAlgorithm.AES && parameters?.BlockCipherMode is null or BlockCipherMode.CMAC)

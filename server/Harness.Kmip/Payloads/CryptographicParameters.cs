@@ -62,3 +62,15 @@ public sealed record StreamPart(byte[]? CorrelationValue = null, bool? InitIndic
         payload.Child(Tag.InitIndicator)?.AsBoolean,
         payload.Child(Tag.FinalIndicator)?.AsBoolean);
 }
+
+/// <summary>The fields a cryptographic request (Encrypt, Decrypt, Sign, Signature Verify, MAC, MAC Verify) opens with, in the spec's order.</summary>
+public static class CryptographicRequest
+{
+    /// <summary>The key (absent: the ID Placeholder), its Cryptographic Parameters, the Data (or this part of it).</summary>
+    public static IEnumerable<TtlvNode?> Head(string? uniqueIdentifier, CryptographicParameters? parameters, byte[]? data) =>
+    [
+        uniqueIdentifier is { } id ? TtlvNode.Text(Tag.UniqueIdentifier, id) : null,
+        parameters?.ToNode(),
+        data is { } d ? TtlvNode.Bytes(Tag.Data, d) : null,
+    ];
+}

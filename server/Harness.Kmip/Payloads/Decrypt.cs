@@ -5,15 +5,11 @@ public sealed record DecryptRequest(string? UniqueIdentifier, CryptographicParam
     byte[]? IvCounterNonce = null, StreamPart? Stream = null, byte[]? AuthenticatedEncryptionAdditionalData = null, byte[]? AuthenticatedEncryptionTag = null)
 {
     public TtlvNode ToNode() => TtlvNode.Structure(Tag.RequestPayload,
-        new[]
-        {
-            UniqueIdentifier is { } id ? TtlvNode.Text(Tag.UniqueIdentifier, id) : null,
-            CryptographicParameters?.ToNode(),
-            Data is { } d ? TtlvNode.Bytes(Tag.Data, d) : null,
-            IvCounterNonce is { } iv ? TtlvNode.Bytes(Tag.IVCounterNonce, iv) : null,
-        }.Concat((Stream ?? StreamPart.Single).ToNodes())
-         .Append(AuthenticatedEncryptionAdditionalData is { } aad ? TtlvNode.Bytes(Tag.AuthenticatedEncryptionAdditionalData, aad) : null)
-         .Append(AuthenticatedEncryptionTag is { } t ? TtlvNode.Bytes(Tag.AuthenticatedEncryptionTag, t) : null));
+        CryptographicRequest.Head(UniqueIdentifier, CryptographicParameters, Data)
+            .Append(IvCounterNonce is { } iv ? TtlvNode.Bytes(Tag.IVCounterNonce, iv) : null)
+            .Concat((Stream ?? StreamPart.Single).ToNodes())
+            .Append(AuthenticatedEncryptionAdditionalData is { } aad ? TtlvNode.Bytes(Tag.AuthenticatedEncryptionAdditionalData, aad) : null)
+            .Append(AuthenticatedEncryptionTag is { } t ? TtlvNode.Bytes(Tag.AuthenticatedEncryptionTag, t) : null));
 
     public static DecryptRequest From(TtlvNode payload) => new(
         payload.Child(Tag.UniqueIdentifier)?.AsText, CryptographicParameters.From(payload.Child(Tag.CryptographicParameters)),

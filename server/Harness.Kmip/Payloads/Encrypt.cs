@@ -9,14 +9,10 @@ public sealed record EncryptRequest(string? UniqueIdentifier, CryptographicParam
     byte[]? IvCounterNonce = null, StreamPart? Stream = null, byte[]? AuthenticatedEncryptionAdditionalData = null)
 {
     public TtlvNode ToNode() => TtlvNode.Structure(Tag.RequestPayload,
-        new[]
-        {
-            UniqueIdentifier is { } id ? TtlvNode.Text(Tag.UniqueIdentifier, id) : null,
-            CryptographicParameters?.ToNode(),
-            Data is { } d ? TtlvNode.Bytes(Tag.Data, d) : null,
-            IvCounterNonce is { } iv ? TtlvNode.Bytes(Tag.IVCounterNonce, iv) : null,
-        }.Concat((Stream ?? StreamPart.Single).ToNodes())
-         .Append(AuthenticatedEncryptionAdditionalData is { } aad ? TtlvNode.Bytes(Tag.AuthenticatedEncryptionAdditionalData, aad) : null));
+        CryptographicRequest.Head(UniqueIdentifier, CryptographicParameters, Data)
+            .Append(IvCounterNonce is { } iv ? TtlvNode.Bytes(Tag.IVCounterNonce, iv) : null)
+            .Concat((Stream ?? StreamPart.Single).ToNodes())
+            .Append(AuthenticatedEncryptionAdditionalData is { } aad ? TtlvNode.Bytes(Tag.AuthenticatedEncryptionAdditionalData, aad) : null));
 
     public static EncryptRequest From(TtlvNode payload) => new(
         payload.Child(Tag.UniqueIdentifier)?.AsText, CryptographicParameters.From(payload.Child(Tag.CryptographicParameters)),

@@ -4,12 +4,8 @@ namespace Harness.Kmip.Payloads;
 public sealed record MacRequest(string? UniqueIdentifier, CryptographicParameters? CryptographicParameters, byte[]? Data, StreamPart? Stream = null)
 {
     public TtlvNode ToNode() => TtlvNode.Structure(Tag.RequestPayload,
-        new[]
-        {
-            UniqueIdentifier is { } id ? TtlvNode.Text(Tag.UniqueIdentifier, id) : null,
-            CryptographicParameters?.ToNode(),
-            Data is { } d ? TtlvNode.Bytes(Tag.Data, d) : null,
-        }.Concat((Stream ?? StreamPart.Single).ToNodes()));
+        CryptographicRequest.Head(UniqueIdentifier, CryptographicParameters, Data)
+            .Concat((Stream ?? StreamPart.Single).ToNodes()));
 
     public static MacRequest From(TtlvNode payload) => new(
         payload.Child(Tag.UniqueIdentifier)?.AsText, CryptographicParameters.From(payload.Child(Tag.CryptographicParameters)),

@@ -5,13 +5,9 @@ public sealed record MacVerifyRequest(string? UniqueIdentifier, CryptographicPar
     StreamPart? Stream = null)
 {
     public TtlvNode ToNode() => TtlvNode.Structure(Tag.RequestPayload,
-        new[]
-        {
-            UniqueIdentifier is { } id ? TtlvNode.Text(Tag.UniqueIdentifier, id) : null,
-            CryptographicParameters?.ToNode(),
-            Data is { } d ? TtlvNode.Bytes(Tag.Data, d) : null,
-            MacData is { } m ? TtlvNode.Bytes(Tag.MACData, m) : null,
-        }.Concat((Stream ?? StreamPart.Single).ToNodes()));
+        CryptographicRequest.Head(UniqueIdentifier, CryptographicParameters, Data)
+            .Append(MacData is { } m ? TtlvNode.Bytes(Tag.MACData, m) : null)
+            .Concat((Stream ?? StreamPart.Single).ToNodes()));
 
     public static MacVerifyRequest From(TtlvNode payload) => new(
         payload.Child(Tag.UniqueIdentifier)?.AsText, CryptographicParameters.From(payload.Child(Tag.CryptographicParameters)),

@@ -285,6 +285,13 @@ public sealed class VimInventory(Simulation sim)
     /// <summary>The alarm definition's ID: alarm-1 for vCenter's VM-locked alarm, one per alarm name after it.</summary>
     public static string AlarmId(string alarmName) => alarmName == AlarmManager.VmLockedAlarm ? "alarm-1" : $"alarm-{2 + (StableHash(alarmName) % 1000)}";
 
+    private Dictionary<string, string>? _alarmNames;
+
+    /// <summary>The name of the alarm definition with this ID (<see cref="AlarmId"/>), or null; the names are gathered once per inventory.</summary>
+    public string? AlarmName(string alarmId) =>
+        (_alarmNames ??= (sim.VCenter?.Alarms.All.Select(a => a.Name) ?? []).Append(AlarmManager.VmLockedAlarm)
+            .DistinctBy(AlarmId).ToDictionary(AlarmId, StringComparer.Ordinal)).GetValueOrDefault(alarmId);
+
     /// <summary>A key provider as CryptoManagerKmip.ListKmipServers answers it (KmipClusterInfo with its KmipServerInfos).</summary>
     public static DataObject KmipClusterInfo(KeyProvider provider, bool isDefault) => new("KmipClusterInfo")
     {
