@@ -74,7 +74,7 @@ public static class MessageDigests
         _ => null,
     };
 
-    private static IDigest? BouncyDigest(HashingAlgorithm algorithm) => algorithm switch
+    internal static IDigest? BouncyDigest(HashingAlgorithm algorithm) => algorithm switch
     {
         HashingAlgorithm.MD2 => new MD2Digest(),
         HashingAlgorithm.MD4 => new MD4Digest(),

@@ -10,6 +10,7 @@ public static class AttributeNames
     public const string CryptographicLength = "Cryptographic Length";
     public const string CryptographicUsageMask = "Cryptographic Usage Mask";
     public const string CryptographicParameters = "Cryptographic Parameters";
+    public const string CryptographicDomainParameters = "Cryptographic Domain Parameters";
     public const string Digest = "Digest";
     public const string State = "State";
     public const string InitialDate = "Initial Date";

@@ -1,4 +1,6 @@
+using Harness.Kmip.Server.Cryptography;
 using Harness.Kmip.Server.Objects;
+using Org.BouncyCastle.Crypto;
 
 namespace Harness.Kmip.Server.Operations;
 
@@ -12,6 +14,33 @@ internal static class CryptographicKeys
     /// (verify, decrypt), as KMIP 2.1 §3.22's state table allows.
     /// </summary>
     public static (ManagedObject Key, byte[] Material, CryptographicAlgorithm? Algorithm) Use(RequestContext ctx, TtlvNode payload,
+        CryptographicUsageMask usage, bool protects)
+    {
+        var (obj, keyBlock, algorithm) = Check(ctx, payload, usage, protects);
+        var material = keyBlock.Child(Tag.KeyValue)?.Child(Tag.KeyMaterial);
+        if (material is not { Type: ItemType.ByteString } || obj.ObjectType is ObjectType.PrivateKey or ObjectType.PublicKey)
+            throw new KmipException(ctx.Version.IsV2 ? ResultReason.InvalidObjectType : ResultReason.PermissionDenied, $"'{obj.Id}' has no raw key material this operation can use");
+        return (obj, material.AsBytes, algorithm);
+    }
+
+    /// <summary>
+    /// An asymmetric key for Sign, Signature Verify, Encrypt or Decrypt, checked as <see cref="Use"/> checks, read from its
+    /// Key Block. A private key answers with its public half when <paramref name="needsPrivate"/> is false; a public key
+    /// where a private one is needed is Invalid Object Type (2.x) or Permission Denied (1.x).
+    /// </summary>
+    public static (ManagedObject Key, AsymmetricKeyParameter Asymmetric) UseAsymmetric(RequestContext ctx, TtlvNode payload,
+        CryptographicUsageMask usage, bool protects, bool needsPrivate)
+    {
+        var (obj, keyBlock, _) = Check(ctx, payload, usage, protects);
+        if (obj.ObjectType is not (ObjectType.PrivateKey or ObjectType.PublicKey) || (needsPrivate && obj.ObjectType != ObjectType.PrivateKey))
+            throw new KmipException(ctx.Version.IsV2 ? ResultReason.InvalidObjectType : ResultReason.PermissionDenied,
+                $"'{obj.Id}' is a {obj.ObjectType}: {usage} needs {(needsPrivate ? "a private key" : "a public or private key")}");
+        var key = AsymmetricKeys.Read(keyBlock, obj.ObjectType == ObjectType.PrivateKey, obj.Id);
+        return (obj, needsPrivate ? key : AsymmetricKeys.PublicOf(key));
+    }
+
+    /// <summary>The checks of <see cref="Use"/>; answers the object, its Key Block and its Cryptographic Algorithm.</summary>
+    public static (ManagedObject Key, TtlvNode KeyBlock, CryptographicAlgorithm? Algorithm) Check(RequestContext ctx, TtlvNode payload,
         CryptographicUsageMask usage, bool protects)
     {
         var obj = ctx.Lookup(payload);
@@ -37,23 +66,17 @@ internal static class CryptographicKeys
         var keyBlock = obj.Value.Child(Tag.KeyBlock);
         if (keyBlock?.Child(Tag.KeyWrappingData) is not null)
             throw new KmipException(v2 ? ResultReason.KeyValueNotPresent : ResultReason.PermissionDenied, $"'{obj.Id}' was registered wrapped: the server holds no clear key material to use");
-        var material = keyBlock?.Child(Tag.KeyValue)?.Child(Tag.KeyMaterial);
-        if (material is not { Type: ItemType.ByteString })
-            throw new KmipException(v2 ? ResultReason.InvalidObjectType : ResultReason.PermissionDenied, $"'{obj.Id}' has no raw key material this operation can use");
+        if (keyBlock is null)
+            throw new KmipException(ResultReason.KeyValueNotPresent, $"'{obj.Id}' holds no Key Block");
         var algorithm = obj.Get(AttributeNames.CryptographicAlgorithm) is { Type: ItemType.Enumeration } a ? a.AsEnumOf<CryptographicAlgorithm>() : (CryptographicAlgorithm?)null;
-        return (obj, material.AsBytes, algorithm);
+        return (obj, keyBlock, algorithm);
     }
 
     /// <summary>The Cryptographic Parameters of the request, field by field, else those the key carries as an attribute.</summary>
     public static Payloads.CryptographicParameters? Parameters(ManagedObject key, Payloads.CryptographicParameters? requested)
     {
         var own = Payloads.CryptographicParameters.From(key.Get(AttributeNames.CryptographicParameters));
-        if (requested is null || own is null) return requested ?? own;
-        return new Payloads.CryptographicParameters(
-            requested.CryptographicAlgorithm ?? own.CryptographicAlgorithm, requested.HashingAlgorithm ?? own.HashingAlgorithm,
-            requested.BlockCipherMode ?? own.BlockCipherMode, requested.PaddingMethod ?? own.PaddingMethod, requested.RandomIV ?? own.RandomIV,
-            requested.IVLength ?? own.IVLength, requested.TagLength ?? own.TagLength, requested.CounterLength ?? own.CounterLength,
-            requested.InitialCounterValue ?? own.InitialCounterValue);
+        return requested is null || own is null ? requested ?? own : requested.Over(own);
     }
 
     /// <summary>The algorithm to use: the merged parameters' (<see cref="Parameters"/>), else the key's Cryptographic Algorithm.</summary>

@@ -22,6 +22,12 @@ public sealed class EncryptOperation : KmipOperation
     public override TtlvNode Execute(RequestContext ctx, TtlvNode payload)
     {
         var request = EncryptRequest.From(payload);
+        if (ctx.Lookup(payload).ObjectType is ObjectType.PublicKey or ObjectType.PrivateKey)
+        {
+            var (asymmetric, publicKey) = CryptographicKeys.UseAsymmetric(ctx, payload, CryptographicUsageMask.Encrypt, protects: true, needsPrivate: false);
+            var parameters = CryptographicKeys.Parameters(asymmetric, request.CryptographicParameters);
+            return new EncryptResponse(asymmetric.Id, AsymmetricCiphers.Process(true, parameters, publicKey, SinglePart(request.Data, request.Stream!), asymmetric.Id)).ToNode();
+        }
         var (key, material, algorithm) = CryptographicKeys.Use(ctx, payload, CryptographicUsageMask.Encrypt, protects: true);
         byte[]? madeIv = null;
         var (kind, cipher, correlation) = Streamed.Part(ctx, Operation.Encrypt, key.Id, request.Stream!, () =>
@@ -41,4 +47,9 @@ public sealed class EncryptOperation : KmipOperation
             return new EncryptResponse(key.Id, data, madeIv, correlation, tag).ToNode();
         }
     }
+
+    /// <summary>The Data of a request that cannot be streamed (RSA): Invalid Field for a part of a stream or no Data.</summary>
+    internal static byte[] SinglePart(byte[]? data, StreamPart stream) =>
+        !stream.IsSinglePart && !(stream.InitIndicator == true && stream.FinalIndicator == true) ? throw new KmipException(ResultReason.InvalidField, "RSA encrypts and decrypts in one part: no stream")
+        : data ?? throw new KmipException(ResultReason.InvalidField, "Encrypt and Decrypt need Data");
 }

@@ -160,14 +160,11 @@ public sealed class ReKeyOperation : KmipOperation
                     fresh.SetDate(dateName, na + (d - activation!.Value));
             Lifecycle.ApplyDueTransitions(fresh, ctx.Now);
         }
-        fresh.Add(AttributeNames.Link, Link(LinkType.ReplacedObjectLink, old.Id));
-        edited.Add(AttributeNames.Link, Link(LinkType.ReplacementObjectLink, fresh.Id));
+        fresh.Add(AttributeNames.Link, ObjectFactory.Link(LinkType.ReplacedObjectLink, old.Id));
+        edited.Add(AttributeNames.Link, ObjectFactory.Link(LinkType.ReplacementObjectLink, fresh.Id));
         ctx.Touch(edited);
         ctx.Changes.Add(fresh);
         ctx.IdPlaceholder = fresh.Id;
         return Payload(Id(fresh.Id));
     }
-
-    private static TtlvNode Link(LinkType type, string id) => TtlvNode.Structure(Tag.AttributeValue,
-        TtlvNode.Enumeration(Tag.LinkType, type), TtlvNode.Text(Tag.LinkedObjectIdentifier, id));
 }

@@ -26,7 +26,7 @@ public static class ObjectFactory
         obj.SetDate(AttributeNames.OriginalCreationDate, ctx.Now);
         obj.Set(AttributeNames.ProtectionStorageMask, TtlvNode.Integer(Tag.AttributeValue, (int)ProtectionStorageMask.Software));
         obj.Set(AttributeNames.Fresh, TtlvNode.Boolean(Tag.AttributeValue, true));
-        if (type is ObjectType.SymmetricKey or ObjectType.PrivateKey or ObjectType.SecretData or ObjectType.SplitKey)
+        if (type is ObjectType.SymmetricKey or ObjectType.PrivateKey or ObjectType.PublicKey or ObjectType.SecretData or ObjectType.SplitKey)
         {
             obj.Set(AttributeNames.Extractable, TtlvNode.Boolean(Tag.AttributeValue, true));
             obj.Set(AttributeNames.Sensitive, TtlvNode.Boolean(Tag.AttributeValue, false));
@@ -209,6 +209,10 @@ public static class ObjectFactory
                 obj.Set(attribute, TtlvNode.Text(Tag.AttributeValue, text));
         }
     }
+
+    /// <summary>The value of a Link attribute (KMIP 1.4 §3.35, 2.1 §4.33) to the object <paramref name="id"/>.</summary>
+    public static TtlvNode Link(LinkType type, string id) => TtlvNode.Structure(Tag.AttributeValue,
+        TtlvNode.Enumeration(Tag.LinkType, type), TtlvNode.Text(Tag.LinkedObjectIdentifier, id));
 
     /// <summary>A registered key's algorithm and length, taken from its Key Block when the client gave no attributes for them.</summary>
     public static void CopyKeyBlockAttributes(ManagedObject obj)

@@ -13,19 +13,31 @@ public sealed record CryptographicParameters(
     int? IVLength = null,
     int? TagLength = null,
     int? CounterLength = null,
-    int? InitialCounterValue = null)
+    int? InitialCounterValue = null,
+    DigitalSignatureAlgorithm? DigitalSignatureAlgorithm = null,
+    int? SaltLength = null,
+    MaskGenerator? MaskGenerator = null,
+    HashingAlgorithm? MaskGeneratorHashingAlgorithm = null,
+    byte[]? PSource = null,
+    int? TrailerField = null)
 {
     /// <summary>The structure, its fields in the order KMIP 1.4 §3.6 gives them.</summary>
     public TtlvNode ToNode() => TtlvNode.Structure(Tag.CryptographicParameters,
         BlockCipherMode is { } m ? TtlvNode.Enumeration(Tag.BlockCipherMode, (uint)m) : null,
         PaddingMethod is { } p ? TtlvNode.Enumeration(Tag.PaddingMethod, (uint)p) : null,
         HashingAlgorithm is { } h ? TtlvNode.Enumeration(Tag.HashingAlgorithm, (uint)h) : null,
+        DigitalSignatureAlgorithm is { } ds ? TtlvNode.Enumeration(Tag.DigitalSignatureAlgorithm, (uint)ds) : null,
         CryptographicAlgorithm is { } a ? TtlvNode.Enumeration(Tag.CryptographicAlgorithm, (uint)a) : null,
         RandomIV is { } r ? TtlvNode.Boolean(Tag.RandomIV, r) : null,
         IVLength is { } iv ? TtlvNode.Integer(Tag.IVLength, iv) : null,
         TagLength is { } t ? TtlvNode.Integer(Tag.TagLength, t) : null,
         CounterLength is { } c ? TtlvNode.Integer(Tag.CounterLength, c) : null,
-        InitialCounterValue is { } i ? TtlvNode.Integer(Tag.InitialCounterValue, i) : null);
+        InitialCounterValue is { } i ? TtlvNode.Integer(Tag.InitialCounterValue, i) : null,
+        SaltLength is { } salt ? TtlvNode.Integer(Tag.SaltLength, salt) : null,
+        MaskGenerator is { } mg ? TtlvNode.Enumeration(Tag.MaskGenerator, (uint)mg) : null,
+        MaskGeneratorHashingAlgorithm is { } mgh ? TtlvNode.Enumeration(Tag.MaskGeneratorHashingAlgorithm, (uint)mgh) : null,
+        PSource is { } ps ? TtlvNode.Bytes(Tag.PSource, ps) : null,
+        TrailerField is { } tf ? TtlvNode.Integer(Tag.TrailerField, tf) : null);
 
     public static CryptographicParameters? From(TtlvNode? node) => node is null ? null : new(
         node.Child(Tag.CryptographicAlgorithm)?.AsEnumOf<CryptographicAlgorithm>(),
@@ -36,7 +48,22 @@ public sealed record CryptographicParameters(
         node.Child(Tag.IVLength)?.AsInt32,
         node.Child(Tag.TagLength)?.AsInt32,
         node.Child(Tag.CounterLength)?.AsInt32,
-        node.Child(Tag.InitialCounterValue)?.AsInt32);
+        node.Child(Tag.InitialCounterValue)?.AsInt32,
+        node.Child(Tag.DigitalSignatureAlgorithm)?.AsEnumOf<DigitalSignatureAlgorithm>(),
+        node.Child(Tag.SaltLength)?.AsInt32,
+        node.Child(Tag.MaskGenerator)?.AsEnumOf<MaskGenerator>(),
+        node.Child(Tag.MaskGeneratorHashingAlgorithm)?.AsEnumOf<HashingAlgorithm>(),
+        node.Child(Tag.PSource)?.AsBytes,
+        node.Child(Tag.TrailerField)?.AsInt32);
+
+    /// <summary>These parameters, each field not given taken from <paramref name="fallback"/> (a key's own Cryptographic Parameters).</summary>
+    public CryptographicParameters Over(CryptographicParameters fallback) => new(
+        CryptographicAlgorithm ?? fallback.CryptographicAlgorithm, HashingAlgorithm ?? fallback.HashingAlgorithm,
+        BlockCipherMode ?? fallback.BlockCipherMode, PaddingMethod ?? fallback.PaddingMethod, RandomIV ?? fallback.RandomIV,
+        IVLength ?? fallback.IVLength, TagLength ?? fallback.TagLength, CounterLength ?? fallback.CounterLength,
+        InitialCounterValue ?? fallback.InitialCounterValue, DigitalSignatureAlgorithm ?? fallback.DigitalSignatureAlgorithm,
+        SaltLength ?? fallback.SaltLength, MaskGenerator ?? fallback.MaskGenerator,
+        MaskGeneratorHashingAlgorithm ?? fallback.MaskGeneratorHashingAlgorithm, PSource ?? fallback.PSource, TrailerField ?? fallback.TrailerField);
 }
 
 /// <summary>

@@ -1,0 +1,187 @@
+using System.Runtime.CompilerServices;
+using System.Security.Cryptography;
+using Org.BouncyCastle.Asn1;
+using Org.BouncyCastle.Asn1.Pkcs;
+using Org.BouncyCastle.Asn1.Sec;
+using Org.BouncyCastle.Asn1.X509;
+using Org.BouncyCastle.Asn1.X9;
+using Org.BouncyCastle.Crypto;
+using Org.BouncyCastle.Crypto.Generators;
+using Org.BouncyCastle.Crypto.Parameters;
+using Org.BouncyCastle.Pkcs;
+using Org.BouncyCastle.Security;
+using Org.BouncyCastle.X509;
+using BigInteger = Org.BouncyCastle.Math.BigInteger;
+
+namespace Harness.Kmip.Server.Cryptography;
+
+/// <summary>
+/// Asymmetric keys in the Key Format Types of KMIP (1.4 §9.1.3.2.3, 2.1 §11.17): read from a Key Block into a
+/// BouncyCastle key (PKCS#1, PKCS#8, SEC1 ECPrivateKey, X.509 SubjectPublicKeyInfo, and the Transparent RSA, DSA and EC
+/// structures), and generated for Create Key Pair (RSA and EC on .NET, which asks OpenSSL; curves OpenSSL lacks on
+/// BouncyCastle).
+/// </summary>
+public static class AsymmetricKeys
+{
+    /// <summary>A generated key pair: the DER of each key in its Key Format Type, and the Cryptographic Length.</summary>
+    public sealed record KeyPair(byte[] PrivateKey, KeyFormatType PrivateFormat, byte[] PublicKey, KeyFormatType PublicFormat, int Length);
+
+    /// <summary>
+    /// A new key pair. RSA: <paramref name="length"/> bits (1024 to 8192, a multiple of 8), PKCS#1 for both keys (as the
+    /// OASIS AKLC vectors expect). EC (EC, ECDSA, ECDH, ECMQV): on <paramref name="curve"/>, or the NIST prime curve of
+    /// <paramref name="length"/> bits; PKCS#8 private key and X.509 SubjectPublicKeyInfo public key, both naming the curve.
+    /// </summary>
+    public static KeyPair Generate(CryptographicAlgorithm algorithm, int? length, RecommendedCurve? curve)
+    {
+        switch (algorithm)
+        {
+            case CryptographicAlgorithm.RSA:
+                int bits = length ?? throw new KmipException(ResultReason.InvalidField, "Cryptographic Length is required to create an RSA key pair");
+                if (bits is < 1024 or > 8192 || bits % 8 != 0)
+                    throw new KmipException(ResultReason.InvalidField, $"cannot create an RSA key pair of {bits} bits: 1024 to 8192, a multiple of 8");
+                using (var rsa = RSA.Create(bits))
+                    return new KeyPair(rsa.ExportRSAPrivateKey(), KeyFormatType.PKCS_1, rsa.ExportRSAPublicKey(), KeyFormatType.PKCS_1, bits);
+            case CryptographicAlgorithm.EC or CryptographicAlgorithm.ECDSA or CryptographicAlgorithm.ECDH or CryptographicAlgorithm.ECMQV:
+                var named = curve ?? length switch
+                {
+                    192 => RecommendedCurve.P_192, 224 => RecommendedCurve.P_224, 256 => RecommendedCurve.P_256,
+                    384 => RecommendedCurve.P_384, 521 => RecommendedCurve.P_521,
+                    _ => throw new KmipException(ResultReason.InvalidField,
+                        $"an EC key pair needs a Recommended Curve (or a Cryptographic Length of 192, 224, 256, 384 or 521 for a NIST prime curve), not {length?.ToString() ?? "neither"}"),
+                };
+                var (oid, parameters) = Curve(named);
+                if (length is { } l && l != parameters.Curve.FieldSize)
+                    throw new KmipException(ResultReason.InvalidField, $"curve {named} is {parameters.Curve.FieldSize} bits, not the Cryptographic Length {l}");
+                try
+                {
+                    using var ec = ECDsa.Create(ECCurve.CreateFromValue(oid.Id));
+                    return new KeyPair(ec.ExportPkcs8PrivateKey(), KeyFormatType.PKCS_8, ec.ExportSubjectPublicKeyInfo(), KeyFormatType.X_509, parameters.Curve.FieldSize);
+                }
+                catch (Exception ex) when (ex is CryptographicException or PlatformNotSupportedException)
+                {
+                    var generator = new ECKeyPairGenerator();
+                    generator.Init(new ECKeyGenerationParameters(oid, new SecureRandom()));
+                    var pair = generator.GenerateKeyPair();
+                    return new KeyPair(PrivateKeyInfoFactory.CreatePrivateKeyInfo(pair.Private).GetDerEncoded(), KeyFormatType.PKCS_8,
+                        SubjectPublicKeyInfoFactory.CreateSubjectPublicKeyInfo(pair.Public).GetDerEncoded(), KeyFormatType.X_509, parameters.Curve.FieldSize);
+                }
+            default:
+                throw new KmipException(ResultReason.FeatureNotSupported, $"this server creates RSA and EC key pairs, not {algorithm}");
+        }
+    }
+
+    /// <summary>
+    /// The key of a Key Block (a private key when <paramref name="isPrivate"/>), or a KMIP error naming what is wrong:
+    /// Invalid Field for material that does not parse as its format, Feature Not Supported for a format this server does
+    /// not read.
+    /// </summary>
+    public static AsymmetricKeyParameter Read(TtlvNode keyBlock, bool isPrivate, string keyId) =>
+        (isPrivate ? PrivateKeys : PublicKeys).GetValue(keyBlock, kb => Parse(kb, isPrivate, keyId));
+
+    // Objects are immutable snapshots: a Key Block parsed once serves every use of that version of the key.
+    private static readonly ConditionalWeakTable<TtlvNode, AsymmetricKeyParameter> PrivateKeys = new(), PublicKeys = new();
+
+    private static AsymmetricKeyParameter Parse(TtlvNode keyBlock, bool isPrivate, string keyId)
+    {
+        var format = keyBlock.Child(Tag.KeyFormatType)?.AsEnumOf<KeyFormatType>()
+                     ?? throw new KmipException(ResultReason.InvalidField, $"the Key Block of '{keyId}' has no Key Format Type");
+        var material = keyBlock.Child(Tag.KeyValue)?.Child(Tag.KeyMaterial)
+                       ?? throw new KmipException(ResultReason.KeyValueNotPresent, $"'{keyId}' holds no key material");
+        try
+        {
+            return (format, isPrivate) switch
+            {
+                (KeyFormatType.PKCS_1, true) => RsaPrivate(RsaPrivateKeyStructure.GetInstance(Der(material))),
+                (KeyFormatType.PKCS_8, true) => PrivateKeyFactory.CreateKey(Der(material)),
+                (KeyFormatType.ECPrivateKey, true) => Sec1(Der(material)),
+                (KeyFormatType.TransparentRSAPrivateKey, true) => TransparentRsaPrivate(material),
+                (KeyFormatType.TransparentDSAPrivateKey, true) => new DsaPrivateKeyParameters(Big(material, Tag.X), Dsa(material)),
+                (KeyFormatType.TransparentECPrivateKey or KeyFormatType.TransparentECDSAPrivateKey or KeyFormatType.TransparentECDHPrivateKey
+                    or KeyFormatType.TransparentECMQVPrivateKey, true) =>
+                    new ECPrivateKeyParameters("EC", Big(material, Tag.D), Curve(material.Required(Tag.RecommendedCurve).AsEnumOf<RecommendedCurve>()).Oid),
+                (KeyFormatType.PKCS_1, false) => RsaPublic(RsaPublicKeyStructure.GetInstance(Der(material))),
+                (KeyFormatType.X_509, false) => PublicKeyFactory.CreateKey(Der(material)),
+                (KeyFormatType.TransparentRSAPublicKey, false) => new RsaKeyParameters(false, Big(material, Tag.Modulus), Big(material, Tag.PublicExponent)),
+                (KeyFormatType.TransparentDSAPublicKey, false) => new DsaPublicKeyParameters(Big(material, Tag.Y), Dsa(material)),
+                (KeyFormatType.TransparentECPublicKey or KeyFormatType.TransparentECDSAPublicKey or KeyFormatType.TransparentECDHPublicKey
+                    or KeyFormatType.TransparentECMQVPublicKey, false) => EcPublic(material),
+                _ => throw new KmipException(ResultReason.FeatureNotSupported,
+                    $"'{keyId}' is a {(isPrivate ? "private" : "public")} key in Key Format Type {format}, which this server does not use for cryptography"),
+            };
+        }
+        catch (Exception ex) when (ex is ArgumentException or InvalidCastException or IOException or FormatException or InvalidOperationException)
+        {
+            throw new KmipException(ResultReason.InvalidField, $"the key material of '{keyId}' is not a {(isPrivate ? "private" : "public")} key in Key Format Type {format}: {ex.Message}");
+        }
+    }
+
+    /// <summary>The public half of a private key (RSA, EC, DSA).</summary>
+    public static AsymmetricKeyParameter PublicOf(AsymmetricKeyParameter key) => key switch
+    {
+        _ when !key.IsPrivate => key,
+        RsaPrivateCrtKeyParameters rsa => new RsaKeyParameters(false, rsa.Modulus, rsa.PublicExponent),
+        ECPrivateKeyParameters ec => new ECPublicKeyParameters(ec.AlgorithmName, ec.Parameters.G.Multiply(ec.D).Normalize(), ec.PublicKeyParamSet ?? throw new InvalidOperationException("the EC key names no curve")),
+        DsaPrivateKeyParameters dsa => new DsaPublicKeyParameters(dsa.Parameters.G.ModPow(dsa.X, dsa.Parameters.P), dsa.Parameters),
+        _ => throw new KmipException(ResultReason.FeatureNotSupported, $"the public half of a {key.GetType().Name} is not derived by this server"),
+    };
+
+    /// <summary>The object identifier and domain parameters of a KMIP Recommended Curve.</summary>
+    public static (DerObjectIdentifier Oid, X9ECParameters Parameters) Curve(RecommendedCurve curve)
+    {
+        var text = curve.ToString();
+        string name = text switch
+        {
+            _ when text.Length > 2 && text[1] == '_' => text.Replace('_', '-'),                      // P_256 → P-256, K_163 → K-163
+            _ when text.StartsWith("SEC", StringComparison.Ordinal) => text.ToLowerInvariant(),      // secp256k1, sect163r1
+            _ when text.StartsWith("ANSIX9", StringComparison.Ordinal) => text[6..].ToLowerInvariant() is var x && x.StartsWith('p') ? "prime" + x[1..] : x,
+            _ when text.StartsWith("BRAINPOOL", StringComparison.Ordinal) => "brainpoolP" + text[10..].ToLowerInvariant(),
+            _ => text,
+        };
+        var oid = ECNamedCurveTable.GetOid(name);
+        var parameters = oid is null ? null : ECNamedCurveTable.GetByOid(oid);
+        return oid is null || parameters is null
+            ? throw new KmipException(ResultReason.FeatureNotSupported, $"curve {curve} is not one this server computes on")
+            : (oid, parameters);
+    }
+
+    private static byte[] Der(TtlvNode material) => material.Type == ItemType.ByteString ? material.AsBytes
+        : throw new InvalidCastException($"the Key Material is a {material.Type}, not the Byte String of a DER encoding");
+
+    private static BigInteger Big(TtlvNode structure, Tag tag) => structure.Child(tag) is { Type: ItemType.BigInteger or ItemType.ByteString } n
+        ? new BigInteger(1, n.AsBytes) : throw new InvalidCastException($"the Key Material has no {TagNames.Name((int)tag)}");
+
+    private static RsaPrivateCrtKeyParameters RsaPrivate(RsaPrivateKeyStructure s) =>
+        new(s.Modulus, s.PublicExponent, s.PrivateExponent, s.Prime1, s.Prime2, s.Exponent1, s.Exponent2, s.Coefficient);
+
+    private static RsaKeyParameters RsaPublic(RsaPublicKeyStructure s) => new(false, s.Modulus, s.PublicExponent);
+
+    private static AsymmetricKeyParameter TransparentRsaPrivate(TtlvNode m)
+    {
+        var modulus = Big(m, Tag.Modulus);
+        var d = Big(m, Tag.PrivateExponent);
+        if (m.Child(Tag.P) is null || m.Child(Tag.PublicExponent) is null) return new RsaKeyParameters(true, modulus, d);
+        var (p, q, e) = (Big(m, Tag.P), Big(m, Tag.Q), Big(m, Tag.PublicExponent));
+        var dp = m.Child(Tag.PrimeExponentP) is null ? d.Mod(p.Subtract(BigInteger.One)) : Big(m, Tag.PrimeExponentP);
+        var dq = m.Child(Tag.PrimeExponentQ) is null ? d.Mod(q.Subtract(BigInteger.One)) : Big(m, Tag.PrimeExponentQ);
+        var qInv = m.Child(Tag.CRTCoefficient) is null ? q.ModInverse(p) : Big(m, Tag.CRTCoefficient);
+        return new RsaPrivateCrtKeyParameters(modulus, e, d, p, q, dp, dq, qInv);
+    }
+
+    private static DsaParameters Dsa(TtlvNode m) => new(Big(m, Tag.P), Big(m, Tag.Q), Big(m, Tag.G));
+
+    private static ECPublicKeyParameters EcPublic(TtlvNode m)
+    {
+        var (oid, parameters) = Curve(m.Required(Tag.RecommendedCurve).AsEnumOf<RecommendedCurve>());
+        var q = m.Child(Tag.QString)?.AsBytes ?? throw new InvalidCastException("the Key Material has no Q String");
+        return new ECPublicKeyParameters("EC", parameters.Curve.DecodePoint(q), oid);
+    }
+
+    /// <summary>A SEC1 ECPrivateKey (RFC 5915), which must name its curve.</summary>
+    private static AsymmetricKeyParameter Sec1(byte[] der)
+    {
+        var structure = ECPrivateKeyStructure.GetInstance(der);
+        var curve = structure.Parameters as DerObjectIdentifier
+                    ?? throw new InvalidCastException("the ECPrivateKey does not name its curve (an OID in its parameters)");
+        return PrivateKeyFactory.CreateKey(new PrivateKeyInfo(new AlgorithmIdentifier(X9ObjectIdentifiers.IdECPublicKey, curve), structure));
+    }
+}
