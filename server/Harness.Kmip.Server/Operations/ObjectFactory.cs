@@ -157,9 +157,10 @@ public static class ObjectFactory
         return RandomNumberGenerator.GetBytes(bytes);
     }
 
-    /// <summary>Attributes the server derives from the object itself: Digest.</summary>
+    /// <summary>Attributes the server derives from the object itself: Digest, Key Format Type; and the Quantum Safe check.</summary>
     public static void SetServerKeyAttributes(ManagedObject obj, RequestContext ctx)
     {
+        CheckQuantumSafe(obj);
         SetDigest(obj);
         if (obj.Value?.Child(Tag.KeyBlock)?.Child(Tag.KeyFormatType) is { } format)
             obj.Set(AttributeNames.KeyFormatType, format);
@@ -208,6 +209,27 @@ public static class ObjectFactory
             if (TagNames.TryParseSpecName(attribute, out _) && !obj.Has(attribute))
                 obj.Set(attribute, TtlvNode.Text(Tag.AttributeValue, text));
         }
+    }
+
+    /// <summary>
+    /// Quantum Safe (KMIP 2.1 §4.45): a key flagged Quantum Safe must stay safe against a quantum computer for its
+    /// Protection Period. Shor's algorithm breaks RSA, DSA, DH and elliptic curves at any size; Grover's halves a
+    /// symmetric key's strength, so a symmetric key needs at least 256 bits. Anything else is refused with General Failure
+    /// and the message NOT_SAFE, as the OASIS QS-M-2 vector expects.
+    /// </summary>
+    private static void CheckQuantumSafe(ManagedObject obj)
+    {
+        if (obj.Get("Quantum Safe") is not { Type: ItemType.Boolean, AsBoolean: true }) return;
+        if (obj.ObjectType is not (ObjectType.SymmetricKey or ObjectType.PrivateKey or ObjectType.PublicKey)) return;
+        var algorithm = obj.Get(AttributeNames.CryptographicAlgorithm) is { Type: ItemType.Enumeration } a ? a.AsEnumOf<CryptographicAlgorithm>() : (CryptographicAlgorithm?)null;
+        var length = obj.Get(AttributeNames.CryptographicLength) is { Type: ItemType.Integer } l ? l.AsInt32 : 0;
+        string? why = obj.ObjectType != ObjectType.SymmetricKey
+            ? $"a {algorithm?.ToString() ?? "public-key"} key is broken by Shor's algorithm at any length"
+            : algorithm is CryptographicAlgorithm.DES or CryptographicAlgorithm.DES3 || length < 256
+                ? $"a {length}-bit {algorithm} key keeps {length / 2} bits of strength against Grover's algorithm; a quantum safe symmetric key has 256 bits or more"
+                : null;
+        if (why is not null)
+            throw new KmipException(ResultReason.GeneralFailure, $"NOT_SAFE: the object is flagged Quantum Safe, but {why}");
     }
 
     /// <summary>The value of a Link attribute (KMIP 1.4 §3.35, 2.1 §4.33) to the object <paramref name="id"/>.</summary>
