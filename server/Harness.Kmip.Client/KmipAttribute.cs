@@ -29,6 +29,14 @@ public sealed record KmipAttribute(string Name, TtlvNode Value, int? Index = nul
     public static KmipAttribute ObjectName(string value, NameType type = NameType.UninterpretedTextString) =>
         Standard(Tag.Name, TtlvNode.Structure(Tag.Name, TtlvNode.Text(Tag.NameValue, value), TtlvNode.Enumeration(Tag.NameType, type)));
 
+    /// <summary>The curve of an EC key: Cryptographic Domain Parameters (KMIP 1.4 §3.7) with its Recommended Curve.</summary>
+    public static KmipAttribute RecommendedCurve(Kmip.RecommendedCurve curve) =>
+        Standard(Tag.CryptographicDomainParameters, TtlvNode.Structure(Tag.CryptographicDomainParameters, TtlvNode.Enumeration(Tag.RecommendedCurve, curve)));
+
+    /// <summary>The Cryptographic Parameters attribute (KMIP 1.4 §3.6): the defaults of the key's cryptographic operations.</summary>
+    public static KmipAttribute CryptographicParameters(Payloads.CryptographicParameters parameters) =>
+        Standard(Tag.CryptographicParameters, parameters.ToNode());
+
     /// <summary>A text attribute under any name, typically a custom one ("x-Vendor").</summary>
     public static KmipAttribute Text(string name, string value) => new(name, TtlvNode.Text(Tag.AttributeValue, value));
 

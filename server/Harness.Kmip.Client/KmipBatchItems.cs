@@ -27,6 +27,22 @@ public static class KmipBatchItems
                 ? TtlvNode.Structure(Tag.Attributes, attributes.Select(a => a.ToV2()))
                 : TtlvNode.Structure(Tag.TemplateAttribute, attributes.Select(a => a.ToV1()))));
 
+    /// <summary>
+    /// Create Key Pair (1.4 §4.2, 2.1 §6.1.9): attributes for both keys (Common Template-Attribute / Common Attributes)
+    /// and for each key alone (Private / Public Key Template-Attribute or Attributes).
+    /// </summary>
+    public static BatchItemRequest CreateKeyPair(ProtocolVersion version, IEnumerable<KmipAttribute> common,
+        IEnumerable<KmipAttribute>? privateKey = null, IEnumerable<KmipAttribute>? publicKey = null)
+    {
+        TtlvNode Group(Tag v1, Tag v2, IEnumerable<KmipAttribute>? attributes) => version.UsesAttributesStructure
+            ? TtlvNode.Structure(v2, (attributes ?? []).Select(a => a.ToV2()))
+            : TtlvNode.Structure(v1, (attributes ?? []).Select(a => a.ToV1()));
+        return new(Operation.CreateKeyPair, KmipRequests.Payload(
+            Group(Tag.CommonTemplateAttribute, Tag.CommonAttributes, common),
+            Group(Tag.PrivateKeyTemplateAttribute, Tag.PrivateKeyAttributes, privateKey),
+            Group(Tag.PublicKeyTemplateAttribute, Tag.PublicKeyAttributes, publicKey)));
+    }
+
     /// <summary>Register (1.4 §4.3, 2.1 §6.1.42) a Symmetric Key of the given raw key material and algorithm, with attributes.</summary>
     public static BatchItemRequest RegisterSymmetricKey(ProtocolVersion version, CryptographicAlgorithm algorithm, byte[] material, IEnumerable<KmipAttribute> attributes) =>
         new(Operation.Register, KmipRequests.Payload(

@@ -121,4 +121,17 @@ public sealed class KmipOperations(KmipClient client, ProtocolVersion version, K
 
     public async Task<DecryptResponse> DecryptAsync(DecryptRequest request, CancellationToken ct = default) =>
         DecryptResponse.From(await PayloadAsync(Operation.Decrypt, request.ToNode(), ct).ConfigureAwait(false));
+
+    public async Task<CreateKeyPairResponse> CreateKeyPairAsync(IEnumerable<KmipAttribute> common, IEnumerable<KmipAttribute>? privateKey = null,
+        IEnumerable<KmipAttribute>? publicKey = null, CancellationToken ct = default)
+    {
+        var item = await ExecuteAsync(KmipBatchItems.CreateKeyPair(Version, common, privateKey, publicKey), ct).ConfigureAwait(false);
+        return CreateKeyPairResponse.From(item.RequiredPayload);
+    }
+
+    public async Task<SignResponse> SignAsync(SignRequest request, CancellationToken ct = default) =>
+        SignResponse.From(await PayloadAsync(Operation.Sign, request.ToNode(), ct).ConfigureAwait(false));
+
+    public async Task<SignatureVerifyResponse> SignatureVerifyAsync(SignatureVerifyRequest request, CancellationToken ct = default) =>
+        SignatureVerifyResponse.From(await PayloadAsync(Operation.SignatureVerify, request.ToNode(), ct).ConfigureAwait(false));
 }

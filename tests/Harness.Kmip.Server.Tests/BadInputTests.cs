@@ -192,8 +192,8 @@ public class BadInputTests
     }
 
     [Theory]
-    [InlineData(Operation.Sign)]
-    [InlineData(Operation.CreateKeyPair)]
+    [InlineData(Operation.Certify)]
+    [InlineData(Operation.DeriveKey)]
     public async Task Operation_NotImplemented_OperationNotSupported(Operation operation)
     {
         await using var s = await Scenario.StartAsync();

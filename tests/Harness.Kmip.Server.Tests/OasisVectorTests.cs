@@ -4,12 +4,12 @@ namespace Harness.Kmip.Server.Tests;
 
 /// <summary>
 /// The OASIS KMIP profile test vectors the Harness KMS must pass: every mandatory SKLC, SKFF, BL, AX, OMOS, TL, SASED,
-/// CS-RNG and CS-BC file of KMIP 1.4 and 2.1 (but those <see cref="NotYet"/> names), replayed over mutual TLS against a
+/// CS-RNG, CS-BC, AKLC, CS-AC and QS file of KMIP 1.4 and 2.1 (but those <see cref="NotYet"/> names), replayed over mutual TLS against a
 /// fresh server, compared field by field.
 /// </summary>
 public class OasisVectorTests
 {
-    private static readonly string[] Profiles = ["SKLC", "SKFF", "BL", "AX", "OMOS", "TL", "SASED", "CS-RNG", "CS-BC"];
+    private static readonly string[] Profiles = ["SKLC", "SKFF", "BL", "AX", "OMOS", "TL", "SASED", "CS-RNG", "CS-BC", "AKLC", "CS-AC", "QS"];
 
     /// <summary>Files of these profiles that wait for a feature of a later issue, with what they need.</summary>
     private static readonly Dictionary<string, string> NotYet = new()
@@ -36,9 +36,9 @@ public class OasisVectorTests
     [Fact]
     public void MandatoryFiles_AreAllFound()
     {
-        // 41 files of KMIP 1.4 (SKLC 3, SKFF 12, AX 2, OMOS 1, TL 3, SASED 3, CS-RNG 1, CS-BC 16 of 17) and 58 of 2.1
-        // (the same plus BL 13, CS-BC 20 of 21).
-        MandatoryFiles().Count().Should().Be(99);
+        // 62 files of KMIP 1.4 (SKLC 3, SKFF 12, AX 2, OMOS 1, TL 3, SASED 3, CS-RNG 1, CS-BC 16 of 17, AKLC 3, CS-AC 18)
+        // and 81 of 2.1 (the same plus BL 13, CS-BC 20 of 21, QS 2).
+        MandatoryFiles().Count().Should().Be(143);
     }
 
     /// <summary>
@@ -46,6 +46,12 @@ public class OasisVectorTests
     /// Permission Denied): each describes one server's choice, and a server passes one of them. This server uses the whole
     /// seed: CS-RNG-O-1.
     /// </summary>
+    /// <summary>The optional asymmetric key lifecycle file: Get Attributes of every attribute of a new key pair.</summary>
+    [Theory]
+    [InlineData("v1.4/XML/optional/AKLC-O-1-14.xml")]
+    [InlineData("v2.1/XML/optional/AKLC-O-1-21.xml")]
+    public Task OptionalKeyPairVector_Passes(string relativePath) => MandatoryVector_ReplayedAgainstTheServer_Passes(relativePath);
+
     [Theory]
     [InlineData("v1.4/XML/optional/CS-RNG-O-1-14.xml")]
     [InlineData("v2.1/XML/optional/CS-RNG-O-1-21.xml")]

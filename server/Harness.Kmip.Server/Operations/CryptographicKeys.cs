@@ -31,10 +31,11 @@ internal static class CryptographicKeys
     public static (ManagedObject Key, AsymmetricKeyParameter Asymmetric) UseAsymmetric(RequestContext ctx, TtlvNode payload,
         CryptographicUsageMask usage, bool protects, bool needsPrivate)
     {
-        var (obj, keyBlock, _) = Check(ctx, payload, usage, protects);
-        if (obj.ObjectType is not (ObjectType.PrivateKey or ObjectType.PublicKey) || (needsPrivate && obj.ObjectType != ObjectType.PrivateKey))
+        var type = ctx.Lookup(payload).ObjectType;
+        if (type is not (ObjectType.PrivateKey or ObjectType.PublicKey) || (needsPrivate && type != ObjectType.PrivateKey))
             throw new KmipException(ctx.Version.IsV2 ? ResultReason.InvalidObjectType : ResultReason.PermissionDenied,
-                $"'{obj.Id}' is a {obj.ObjectType}: {usage} needs {(needsPrivate ? "a private key" : "a public or private key")}");
+                $"'{ctx.ResolveId(payload)}' is a {type}: {usage} needs {(needsPrivate ? "a private key" : "a public or private key")}");
+        var (obj, keyBlock, _) = Check(ctx, payload, usage, protects);
         var key = AsymmetricKeys.Read(keyBlock, obj.ObjectType == ObjectType.PrivateKey, obj.Id);
         return (obj, needsPrivate ? key : AsymmetricKeys.PublicOf(key));
     }

@@ -1,0 +1,309 @@
+using System.Security.Cryptography;
+using Harness.Kmip.Client;
+using Harness.Kmip.Payloads;
+using static Harness.Kmip.Server.Tests.KmipTestClient;
+
+namespace Harness.Kmip.Server.Tests;
+
+/// <summary>
+/// Create Key Pair, Sign, Signature Verify and RSA Encrypt/Decrypt over mutual TLS, through the client's typed payloads:
+/// the keys the server makes are read back with .NET, its signatures and ciphertexts are checked by .NET, .NET's are
+/// checked by the server, and each refusal has its Result Reason and message.
+/// </summary>
+public class AsymmetricCryptographyTests
+{
+    private static readonly byte[] Message = "the data a key pair signs"u8.ToArray();
+
+    private static async Task<(KmipOperations Ops, string Private, string Public)> PairAsync(KmipClient client, ProtocolVersion v,
+        CryptographicAlgorithm algorithm, int length, RecommendedCurve? curve = null,
+        CryptographicUsageMask privateUsage = CryptographicUsageMask.Sign | CryptographicUsageMask.Decrypt,
+        CryptographicUsageMask publicUsage = CryptographicUsageMask.Verify | CryptographicUsageMask.Encrypt, bool activate = true)
+    {
+        var ops = new KmipOperations(client, v);
+        List<KmipAttribute> common = [KmipAttribute.CryptographicAlgorithm(algorithm), KmipAttribute.CryptographicLength(length)];
+        if (curve is { } c) common.Add(KmipAttribute.RecommendedCurve(c));
+        var pair = await ops.CreateKeyPairAsync(common, [KmipAttribute.CryptographicUsageMask(privateUsage)], [KmipAttribute.CryptographicUsageMask(publicUsage)]);
+        if (activate)
+            foreach (var id in new[] { pair.PrivateKeyUniqueIdentifier, pair.PublicKeyUniqueIdentifier })
+                (await client.OneAsync(v, KmipBatchItems.Activate(id))).EnsureSuccess();
+        return (ops, pair.PrivateKeyUniqueIdentifier, pair.PublicKeyUniqueIdentifier);
+    }
+
+    private static async Task<byte[]> MaterialAsync(KmipOperations ops, string id, KeyFormatType expected)
+    {
+        var key = await ops.GetAsync(id);
+        var block = key.KeyBlock!;
+        block.Required(Tag.KeyFormatType).AsEnumOf<KeyFormatType>().Should().Be(expected);
+        return block.Required(Tag.KeyValue).Required(Tag.KeyMaterial).AsBytes;
+    }
+
+    private static async Task<ResponseBatchItem> FailsAsync(KmipClient client, ProtocolVersion v, Operation op, TtlvNode payload)
+    {
+        var item = await client.OneAsync(v, new BatchItemRequest(op, payload));
+        item.IsSuccess.Should().BeFalse();
+        return item;
+    }
+
+    [Theory]
+    [InlineData("1.4")]
+    [InlineData("2.1")]
+    public async Task CreateKeyPair_Rsa_MakesLinkedPkcs1KeysOfTheLength_ThatDotNetReads(string version)
+    {
+        var v = ProtocolVersion.Parse(version);
+        await using var kms = await KmsFixture.StartAsync();
+        await using var client = await kms.ConnectAsync();
+        var (ops, priv, pub) = await PairAsync(client, v, CryptographicAlgorithm.RSA, 2048, activate: false);
+
+        using var rsaPrivate = RSA.Create();
+        rsaPrivate.ImportRSAPrivateKey(await MaterialAsync(ops, priv, KeyFormatType.PKCS_1), out _);
+        using var rsaPublic = RSA.Create();
+        rsaPublic.ImportRSAPublicKey(await MaterialAsync(ops, pub, KeyFormatType.PKCS_1), out _);
+        rsaPrivate.KeySize.Should().Be(2048);
+        rsaPublic.ExportParameters(false).Modulus.Should().Equal(rsaPrivate.ExportParameters(false).Modulus, "the two keys are one pair");
+
+        var privateAttributes = await ops.GetAttributesAsync(priv);
+        Value(privateAttributes, "Object Type").AsEnumOf<ObjectType>().Should().Be(ObjectType.PrivateKey);
+        Value(privateAttributes, "State").AsEnumOf<State>().Should().Be(State.PreActive);
+        Value(privateAttributes, "Cryptographic Usage Mask").AsInt32.Should().Be((int)(CryptographicUsageMask.Sign | CryptographicUsageMask.Decrypt));
+        Value(privateAttributes, "Link").Required(Tag.LinkType).AsEnumOf<LinkType>().Should().Be(LinkType.PublicKeyLink);
+        Value(privateAttributes, "Link").Required(Tag.LinkedObjectIdentifier).AsText.Should().Be(pub);
+        var publicAttributes = await ops.GetAttributesAsync(pub);
+        Value(publicAttributes, "Link").Required(Tag.LinkType).AsEnumOf<LinkType>().Should().Be(LinkType.PrivateKeyLink);
+        Value(publicAttributes, "Link").Required(Tag.LinkedObjectIdentifier).AsText.Should().Be(priv);
+        Value(publicAttributes, "Cryptographic Length").AsInt32.Should().Be(2048);
+    }
+
+    private static TtlvNode Value(IReadOnlyList<KmipAttribute> attributes, string name) =>
+        attributes.First(a => a.Name == name).Value;
+
+    [Theory]
+    [InlineData(RecommendedCurve.P_256, 256, "1.2.840.10045.3.1.7")]
+    [InlineData(RecommendedCurve.P_384, 384, "1.3.132.0.34")]
+    [InlineData(RecommendedCurve.P_521, 521, "1.3.132.0.35")]
+    public async Task CreateKeyPair_Ec_MakesPkcs8AndSubjectPublicKeyInfoOnTheCurve(RecommendedCurve curve, int bits, string oid)
+    {
+        await using var kms = await KmsFixture.StartAsync();
+        await using var client = await kms.ConnectAsync();
+        var (ops, priv, pub) = await PairAsync(client, V21, CryptographicAlgorithm.EC, bits, curve);
+        using var ecPrivate = ECDsa.Create();
+        ecPrivate.ImportPkcs8PrivateKey(await MaterialAsync(ops, priv, KeyFormatType.PKCS_8), out _);
+        using var ecPublic = ECDsa.Create();
+        ecPublic.ImportSubjectPublicKeyInfo(await MaterialAsync(ops, pub, KeyFormatType.X_509), out _);
+        ecPrivate.ExportParameters(false).Curve.Oid.Value.Should().Be(oid);
+        ecPublic.ExportParameters(false).Q.X.Should().Equal(ecPrivate.ExportParameters(false).Q.X);
+    }
+
+    [Fact]
+    public async Task CreateKeyPair_EcWithALengthAndNoCurve_TakesTheNistPrimeCurveOfThatLength()
+    {
+        await using var kms = await KmsFixture.StartAsync();
+        await using var client = await kms.ConnectAsync();
+        var ops = new KmipOperations(client, V14);
+        var pair = await ops.CreateKeyPairAsync([KmipAttribute.CryptographicAlgorithm(CryptographicAlgorithm.ECDSA), KmipAttribute.CryptographicLength(384)]);
+        using var ec = ECDsa.Create();
+        ec.ImportSubjectPublicKeyInfo(await MaterialAsync(ops, pair.PublicKeyUniqueIdentifier, KeyFormatType.X_509), out _);
+        ec.KeySize.Should().Be(384);
+    }
+
+    [Theory]
+    [InlineData("1.4")]
+    [InlineData("2.1")]
+    public async Task Ecdsa_TheServersSignatureVerifiesInDotNet_AndDotNetsVerifiesOnTheServer(string version)
+    {
+        var v = ProtocolVersion.Parse(version);
+        await using var kms = await KmsFixture.StartAsync();
+        await using var client = await kms.ConnectAsync();
+        var (ops, priv, pub) = await PairAsync(client, v, CryptographicAlgorithm.EC, 256, RecommendedCurve.P_256);
+        var ecdsa = new CryptographicParameters(DigitalSignatureAlgorithm: DigitalSignatureAlgorithm.ECDSAWithSHA256);
+
+        var signature = (await ops.SignAsync(new SignRequest(priv, ecdsa, Message))).SignatureData!;
+        using var dotnet = ECDsa.Create();
+        dotnet.ImportSubjectPublicKeyInfo(await MaterialAsync(ops, pub, KeyFormatType.X_509), out _);
+        dotnet.VerifyData(Message, signature, HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence).Should().BeTrue();
+
+        (await ops.SignatureVerifyAsync(new SignatureVerifyRequest(pub, ecdsa, Message, signature))).ValidityIndicator.Should().Be(ValidityIndicator.Valid);
+        var other = "other data"u8.ToArray();
+        (await ops.SignatureVerifyAsync(new SignatureVerifyRequest(pub, ecdsa, other, signature))).ValidityIndicator.Should().Be(ValidityIndicator.Invalid);
+        (await ops.SignatureVerifyAsync(new SignatureVerifyRequest(pub, ecdsa, Message, [1, 2, 3]))).ValidityIndicator
+            .Should().Be(ValidityIndicator.Invalid, "a signature that is not even DER is not valid, and not an error");
+
+        // Digested Data: the client hashes, the server signs the digest.
+        var digest = SHA256.HashData(Message);
+        var ofDigest = (await ops.SignAsync(new SignRequest(priv, ecdsa, null, digest))).SignatureData!;
+        dotnet.VerifyHash(digest, ofDigest, DSASignatureFormat.Rfc3279DerSequence).Should().BeTrue();
+        (await ops.SignatureVerifyAsync(new SignatureVerifyRequest(pub, ecdsa, null, ofDigest, digest))).ValidityIndicator.Should().Be(ValidityIndicator.Valid);
+    }
+
+    [Fact]
+    public async Task RsaSignatures_Pkcs1AndPss_AgreeWithDotNet_AndPssWithoutASaltLengthReadsItFromTheSignature()
+    {
+        await using var kms = await KmsFixture.StartAsync();
+        await using var client = await kms.ConnectAsync();
+        var (ops, priv, pub) = await PairAsync(client, V21, CryptographicAlgorithm.RSA, 2048);
+        using var dotnet = RSA.Create();
+        dotnet.ImportRSAPrivateKey(await MaterialAsync(ops, priv, KeyFormatType.PKCS_1), out _);
+
+        var pkcs1 = new CryptographicParameters(DigitalSignatureAlgorithm: DigitalSignatureAlgorithm.SHA_256WithRSAEncryption);
+        var signed = (await ops.SignAsync(new SignRequest(priv, pkcs1, Message))).SignatureData!;
+        signed.Should().Equal(dotnet.SignData(Message, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1), "PKCS#1 v1.5 signatures are deterministic");
+
+        // .NET's PSS uses a salt as long as the hash; the server, asked for that salt, makes signatures .NET accepts.
+        var pss = new CryptographicParameters(CryptographicAlgorithm.RSA, HashingAlgorithm.SHA_256, PaddingMethod: PaddingMethod.PSS);
+        var pssSigned = (await ops.SignAsync(new SignRequest(priv, pss with { SaltLength = 32 }, Message))).SignatureData!;
+        dotnet.VerifyData(Message, pssSigned, HashAlgorithmName.SHA256, RSASignaturePadding.Pss).Should().BeTrue();
+        // Without a Salt Length the server signs with the longest salt (as PyKMIP does) and verifies any.
+        var longest = (await ops.SignAsync(new SignRequest(priv, pss, Message))).SignatureData!;
+        (await ops.SignatureVerifyAsync(new SignatureVerifyRequest(pub, pss, Message, longest))).ValidityIndicator.Should().Be(ValidityIndicator.Valid);
+        var byDotNet = dotnet.SignData(Message, HashAlgorithmName.SHA256, RSASignaturePadding.Pss);
+        (await ops.SignatureVerifyAsync(new SignatureVerifyRequest(pub, pss, Message, byDotNet))).ValidityIndicator.Should().Be(ValidityIndicator.Valid);
+        (await ops.SignatureVerifyAsync(new SignatureVerifyRequest(pub, pss with { HashingAlgorithm = HashingAlgorithm.SHA_1 }, Message, byDotNet)))
+            .ValidityIndicator.Should().Be(ValidityIndicator.Invalid);
+    }
+
+    [Fact]
+    public async Task Sign_ByParts_SignsTheWhole_AndItsCorrelationValueIsNotASignatureVerifys()
+    {
+        await using var kms = await KmsFixture.StartAsync();
+        await using var client = await kms.ConnectAsync();
+        var (ops, priv, pub) = await PairAsync(client, V21, CryptographicAlgorithm.RSA, 2048);
+        var pkcs1 = new CryptographicParameters(DigitalSignatureAlgorithm: DigitalSignatureAlgorithm.SHA_256WithRSAEncryption);
+        var first = await ops.SignAsync(new SignRequest(priv, pkcs1, Message[..5], Stream: new StreamPart(InitIndicator: true)));
+        first.SignatureData.Should().BeNull();
+
+        var crossed = await FailsAsync(client, V21, Operation.SignatureVerify,
+            new SignatureVerifyRequest(pub, pkcs1, Message[5..], [1], Stream: new StreamPart(first.CorrelationValue, FinalIndicator: true)).ToNode());
+        crossed.ResultReason.Should().Be(ResultReason.InvalidCorrelationValue);
+        crossed.ResultMessage.Should().Contain("belongs to a Sign");
+
+        var last = await ops.SignAsync(new SignRequest(priv, pkcs1, Message[5..], Stream: new StreamPart(first.CorrelationValue, FinalIndicator: true)));
+        var whole = await ops.SignAsync(new SignRequest(priv, pkcs1, Message));
+        last.SignatureData.Should().Equal(whole.SignatureData);
+    }
+
+    [Theory]
+    [InlineData(PaddingMethod.OAEP)]
+    [InlineData(PaddingMethod.PKCS1V1_5)]
+    public async Task RsaEncryption_TheServersCiphertextDecryptsInDotNet_AndDotNetsOnTheServer(PaddingMethod padding)
+    {
+        await using var kms = await KmsFixture.StartAsync();
+        await using var client = await kms.ConnectAsync();
+        var (ops, priv, pub) = await PairAsync(client, V21, CryptographicAlgorithm.RSA, 2048);
+        using var dotnet = RSA.Create();
+        dotnet.ImportRSAPrivateKey(await MaterialAsync(ops, priv, KeyFormatType.PKCS_1), out _);
+        var parameters = new CryptographicParameters(CryptographicAlgorithm.RSA, HashingAlgorithm.SHA_256, PaddingMethod: padding);
+        var dotnetPadding = padding == PaddingMethod.OAEP ? RSAEncryptionPadding.OaepSHA256 : RSAEncryptionPadding.Pkcs1;
+
+        var ciphertext = (await ops.EncryptAsync(new EncryptRequest(pub, parameters, Message))).Data!;
+        dotnet.Decrypt(ciphertext, dotnetPadding).Should().Equal(Message);
+        var fromDotNet = dotnet.Encrypt(Message, dotnetPadding);
+        (await ops.DecryptAsync(new DecryptRequest(priv, parameters, fromDotNet))).Data.Should().Equal(Message);
+
+        var tampered = fromDotNet.ToArray();
+        tampered[^1] ^= 1;
+        var refused = await FailsAsync(client, V21, Operation.Decrypt, new DecryptRequest(priv, parameters, tampered).ToNode());
+        refused.ResultReason.Should().Be(ResultReason.CryptographicFailure);
+        refused.ResultMessage.Should().Contain("does not decrypt");
+        var tooLong = await FailsAsync(client, V21, Operation.Encrypt, new EncryptRequest(pub, parameters, new byte[300]).ToNode());
+        tooLong.ResultReason.Should().Be(ResultReason.CryptographicFailure);
+        tooLong.ResultMessage.Should().Contain("not 300");
+    }
+
+    [Theory]
+    [InlineData("1.4")]
+    [InlineData("2.1")]
+    public async Task WrongKeyForTheOperation_IsRefusedWithTheReasonOfItsVersion(string version)
+    {
+        var v = ProtocolVersion.Parse(version);
+        await using var kms = await KmsFixture.StartAsync();
+        await using var client = await kms.ConnectAsync();
+        var (ops, priv, pub) = await PairAsync(client, v, CryptographicAlgorithm.RSA, 2048, privateUsage: CryptographicUsageMask.Decrypt);
+        var pkcs1 = new CryptographicParameters(DigitalSignatureAlgorithm: DigitalSignatureAlgorithm.SHA_256WithRSAEncryption);
+
+        var publicSigns = await FailsAsync(client, v, Operation.Sign, new SignRequest(pub, pkcs1, Message).ToNode());
+        publicSigns.ResultReason.Should().Be(v.IsV2 ? ResultReason.InvalidObjectType : ResultReason.PermissionDenied);
+        publicSigns.ResultMessage.Should().Contain("is a PublicKey").And.Contain("needs a private key");
+
+        var noSignInMask = await FailsAsync(client, v, Operation.Sign, new SignRequest(priv, pkcs1, Message).ToNode());
+        noSignInMask.ResultReason.Should().Be(v.IsV2 ? ResultReason.IncompatibleCryptographicUsageMask : ResultReason.PermissionDenied);
+        noSignInMask.ResultMessage.Should().Contain("does not allow Sign");
+
+        var ecdsaOnRsa = await FailsAsync(client, v, Operation.SignatureVerify,
+            new SignatureVerifyRequest(pub, new CryptographicParameters(DigitalSignatureAlgorithm: DigitalSignatureAlgorithm.ECDSAWithSHA256), Message, [1]).ToNode());
+        ecdsaOnRsa.ResultReason.Should().Be(ResultReason.InvalidField);
+        ecdsaOnRsa.ResultMessage.Should().Be($"'{pub}' is a RSA key: it cannot sign or verify with ECDSA");
+
+        var noHash = await FailsAsync(client, v, Operation.SignatureVerify, new SignatureVerifyRequest(pub, null, Message, [1]).ToNode());
+        noHash.ResultReason.Should().Be(ResultReason.InvalidField);
+        noHash.ResultMessage.Should().StartWith("no Hashing Algorithm");
+
+        var x931 = await FailsAsync(client, v, Operation.SignatureVerify,
+            new SignatureVerifyRequest(pub, new CryptographicParameters(HashingAlgorithm: HashingAlgorithm.SHA_256, PaddingMethod: PaddingMethod.X9_31), Message, [1]).ToNode());
+        x931.ResultReason.Should().Be(ResultReason.FeatureNotSupported);
+        x931.ResultMessage.Should().Contain("padding method X9_31");
+
+        var noSignature = await FailsAsync(client, v, Operation.SignatureVerify, new SignatureVerifyRequest(pub, pkcs1, Message, null).ToNode());
+        noSignature.ResultReason.Should().Be(ResultReason.InvalidField);
+
+        // A symmetric key is not for Sign; an asymmetric one is not for MAC.
+        var aes = await ops.CreateSymmetricKeyAsync([KmipAttribute.CryptographicAlgorithm(CryptographicAlgorithm.AES), KmipAttribute.CryptographicLength(256),
+            KmipAttribute.CryptographicUsageMask(CryptographicUsageMask.Sign | CryptographicUsageMask.MACGenerate)]);
+        (await client.OneAsync(v, KmipBatchItems.Activate(aes))).EnsureSuccess();
+        var symmetricSigns = await FailsAsync(client, v, Operation.Sign, new SignRequest(aes, pkcs1, Message).ToNode());
+        symmetricSigns.ResultReason.Should().Be(v.IsV2 ? ResultReason.InvalidObjectType : ResultReason.PermissionDenied);
+        var privateEncrypts = await FailsAsync(client, v, Operation.Encrypt, new EncryptRequest(priv, new CryptographicParameters(PaddingMethod: PaddingMethod.OAEP), Message).ToNode());
+        privateEncrypts.ResultReason.Should().Be(v.IsV2 ? ResultReason.IncompatibleCryptographicUsageMask : ResultReason.PermissionDenied, "the private key may Decrypt, not Encrypt");
+    }
+
+    [Fact]
+    public async Task CreateKeyPair_BadRequests_SayWhatIsWrong_AndMakeNothing()
+    {
+        await using var kms = await KmsFixture.StartAsync();
+        await using var client = await kms.ConnectAsync();
+        async Task<ResponseBatchItem> Refused(params KmipAttribute[] common)
+        {
+            var item = await client.OneAsync(V21, KmipBatchItems.CreateKeyPair(V21, common));
+            item.IsSuccess.Should().BeFalse();
+            return item;
+        }
+
+        var aes = await Refused(KmipAttribute.CryptographicAlgorithm(CryptographicAlgorithm.AES), KmipAttribute.CryptographicLength(256));
+        aes.ResultReason.Should().Be(ResultReason.FeatureNotSupported);
+        aes.ResultMessage.Should().Be("this server creates RSA and EC key pairs, not AES");
+        var small = await Refused(KmipAttribute.CryptographicAlgorithm(CryptographicAlgorithm.RSA), KmipAttribute.CryptographicLength(1000));
+        small.ResultReason.Should().Be(ResultReason.InvalidField);
+        small.ResultMessage.Should().Contain("1000 bits");
+        var noAlgorithm = await Refused(KmipAttribute.CryptographicLength(2048));
+        noAlgorithm.ResultReason.Should().Be(ResultReason.InvalidField);
+        noAlgorithm.ResultMessage.Should().StartWith("Cryptographic Algorithm is required");
+        var curve = await Refused(KmipAttribute.CryptographicAlgorithm(CryptographicAlgorithm.EC), KmipAttribute.RecommendedCurve(RecommendedCurve.CURVE25519));
+        curve.ResultReason.Should().Be(ResultReason.FeatureNotSupported);
+        curve.ResultMessage.Should().Be("curve CURVE25519 is not one this server computes on");
+        var mismatch = await Refused(KmipAttribute.CryptographicAlgorithm(CryptographicAlgorithm.EC), KmipAttribute.CryptographicLength(384),
+            KmipAttribute.RecommendedCurve(RecommendedCurve.P_256));
+        mismatch.ResultReason.Should().Be(ResultReason.InvalidField);
+        mismatch.ResultMessage.Should().Be("curve P_256 is 256 bits, not the Cryptographic Length 384");
+        kms.Server.State.Store.Count.Should().Be(0, "no refused request leaves a key behind");
+    }
+
+    [Fact]
+    public async Task QuantumSafe_AKeyThatIsNotQuantumSafe_IsRefusedNotSafe()
+    {
+        await using var kms = await KmsFixture.StartAsync();
+        await using var client = await kms.ConnectAsync();
+        var ops = new KmipOperations(client, V21);
+        var quantumSafe = KmipAttribute.Standard(Tag.QuantumSafe, TtlvNode.Boolean(Tag.QuantumSafe, true));
+
+        var aes128 = await client.OneAsync(V21, KmipBatchItems.CreateSymmetricKey(V21,
+            [KmipAttribute.CryptographicAlgorithm(CryptographicAlgorithm.AES), KmipAttribute.CryptographicLength(128), quantumSafe]));
+        aes128.ResultReason.Should().Be(ResultReason.GeneralFailure);
+        aes128.ResultMessage.Should().StartWith("NOT_SAFE: ").And.Contain("Grover");
+        var rsa = await client.OneAsync(V21, KmipBatchItems.CreateKeyPair(V21,
+            [KmipAttribute.CryptographicAlgorithm(CryptographicAlgorithm.RSA), KmipAttribute.CryptographicLength(2048), quantumSafe]));
+        rsa.ResultReason.Should().Be(ResultReason.GeneralFailure);
+        rsa.ResultMessage.Should().Contain("Shor");
+        kms.Server.State.Store.Count.Should().Be(0);
+
+        await ops.CreateSymmetricKeyAsync([KmipAttribute.CryptographicAlgorithm(CryptographicAlgorithm.AES), KmipAttribute.CryptographicLength(256), quantumSafe]);
+        kms.Server.State.Store.Count.Should().Be(1, "AES-256 keeps 128 bits of strength against Grover's algorithm");
+    }
+}
