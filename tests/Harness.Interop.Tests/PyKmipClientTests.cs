@@ -23,7 +23,7 @@ public sealed class PyKmipClientTests(HarnessKms kms, ITestOutputHelper output) 
         var steps = await RunScriptAsync(kmipVersion, "PROTOCOL_SSLv23");
 
         steps.Keys.Should().Contain(["open", "create", "get_created", "register", "get", "get_attributes", "get_attribute_list",
-            "locate", "activate", "state_after_activate", "revoke", "state_after_revoke", "destroy", "get_after_destroy", "mac", "encrypt_decrypt", "done"]);
+            "locate", "activate", "state_after_activate", "revoke", "state_after_revoke", "destroy", "get_after_destroy", "mac", "encrypt_decrypt", "key_pair", "done"]);
         foreach (var (op, step) in steps)
             step.GetProperty("ok").GetBoolean().Should().BeTrue($"PyKMIP step '{op}' should succeed: {step}");
 
@@ -79,6 +79,21 @@ public sealed class PyKmipClientTests(HarnessKms kms, ITestOutputHelper output) 
         using var aes = System.Security.Cryptography.Aes.Create();
         aes.Key = Convert.FromHexString(crypt.GetProperty("key_hex").GetString()!);
         Convert.FromHexString(crypt.GetProperty("encrypted_hex").GetString()!).Should().Equal(aes.EncryptCbc(data, iv, System.Security.Cryptography.PaddingMode.PKCS7));
+
+        // key_pair: an RSA pair made by the server; PyKMIP's signatures verify (a tampered message does not), the PKCS#1 v1.5
+        // one in .NET too, and what PyKMIP encrypts under the public key decrypts under the private key
+        var pair = steps["key_pair"];
+        pair.GetProperty("pss_valid").GetString().Should().Be("VALID");
+        pair.GetProperty("pss_tampered").GetString().Should().Be("INVALID");
+        pair.GetProperty("pkcs1_valid").GetString().Should().Be("VALID");
+        pair.GetProperty("public_format").GetString().Should().Be("PKCS_1");
+        var signed = Convert.FromHexString(pair.GetProperty("data_hex").GetString()!);
+        Convert.FromHexString(pair.GetProperty("decrypted_hex").GetString()!).Should().Equal(signed);
+        Convert.FromHexString(pair.GetProperty("encrypted_hex").GetString()!).Should().HaveCount(256);
+        using var rsa = System.Security.Cryptography.RSA.Create();
+        rsa.ImportRSAPublicKey(Convert.FromHexString(pair.GetProperty("public_hex").GetString()!), out _);
+        rsa.VerifyData(signed, Convert.FromHexString(pair.GetProperty("pkcs1_signature_hex").GetString()!),
+            System.Security.Cryptography.HashAlgorithmName.SHA256, System.Security.Cryptography.RSASignaturePadding.Pkcs1).Should().BeTrue();
     }
 
     [Fact]

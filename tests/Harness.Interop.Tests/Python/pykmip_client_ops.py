@@ -10,7 +10,9 @@ Runs, in this order: create (AES 256), register (a symmetric key supplied here),
 get_attributes, get_attribute_list, locate (by name), activate, get_attributes (State), revoke, get_attributes (State),
 destroy, get (after destroy, expected to fail), then mac (an HMAC-SHA256 key registered, activated, and a MAC of some
 data: the key and data are printed for the caller to check the MAC), then encrypt_decrypt (an AES-256 key registered
-and activated, data encrypted in CBC with PKCS5 padding under an IV the server makes, and decrypted). Prints one JSON object per line per step:
+and activated, data encrypted in CBC with PKCS5 padding under an IV the server makes, and decrypted), then key_pair
+(an RSA-2048 pair created and activated, data signed with PSS and with PKCS#1 v1.5 and verified, a tampered message
+verified, data encrypted with OAEP under the public key and decrypted with the private key). Prints one JSON object per line per step:
 {"op": ..., "ok": true|false, ...values..., "error": "..."}; the last line is {"op": "done"}.
 Exit code 0 when the script itself ran to the end (the caller judges the steps), 3 when PyKMIP cannot be imported.
 """
@@ -201,6 +203,36 @@ def main():
                  iv_hex=binascii.hexlify(iv or b"").decode(), encrypted_hex=binascii.hexlify(encrypted).decode(),
                  decrypted_hex=binascii.hexlify(decrypted).decode())
         step("encrypt_decrypt", encrypt_decrypt)
+
+        def key_pair():
+            public_uid, private_uid = client.create_key_pair(
+                enums.CryptographicAlgorithm.RSA, 2048,
+                public_name="pykmip-public-" + name_suffix, private_name="pykmip-private-" + name_suffix,
+                public_usage_mask=[enums.CryptographicUsageMask.VERIFY, enums.CryptographicUsageMask.ENCRYPT],
+                private_usage_mask=[enums.CryptographicUsageMask.SIGN, enums.CryptographicUsageMask.DECRYPT])
+            client.activate(public_uid)
+            client.activate(private_uid)
+            public_key = client.get(public_uid)
+            data = b"harness pykmip sign " + name_suffix.encode()
+            pss = {"padding_method": enums.PaddingMethod.PSS, "hashing_algorithm": enums.HashingAlgorithm.SHA_256,
+                   "cryptographic_algorithm": enums.CryptographicAlgorithm.RSA}
+            pkcs1 = {"padding_method": enums.PaddingMethod.PKCS1v15, "hashing_algorithm": enums.HashingAlgorithm.SHA_256,
+                     "cryptographic_algorithm": enums.CryptographicAlgorithm.RSA}
+            pss_signature = client.sign(data, private_uid, cryptographic_parameters=pss)
+            pss_valid = client.signature_verify(data, pss_signature, public_uid, cryptographic_parameters=pss)
+            pss_tampered = client.signature_verify(data + b"!", pss_signature, public_uid, cryptographic_parameters=pss)
+            pkcs1_signature = client.sign(data, private_uid, cryptographic_parameters=pkcs1)
+            pkcs1_valid = client.signature_verify(data, pkcs1_signature, public_uid, cryptographic_parameters=pkcs1)
+            oaep = {"padding_method": enums.PaddingMethod.OAEP, "hashing_algorithm": enums.HashingAlgorithm.SHA_256,
+                    "cryptographic_algorithm": enums.CryptographicAlgorithm.RSA}
+            encrypted, _ = client.encrypt(data, public_uid, cryptographic_parameters=oaep)
+            decrypted = client.decrypt(encrypted, private_uid, cryptographic_parameters=oaep)
+            emit("key_pair", True, public_uid=public_uid, private_uid=private_uid,
+                 public_format=public_key.key_format_type.name, public_hex=binascii.hexlify(public_key.value).decode(),
+                 data_hex=binascii.hexlify(data).decode(), pss_valid=pss_valid.name, pss_tampered=pss_tampered.name,
+                 pkcs1_signature_hex=binascii.hexlify(pkcs1_signature).decode(), pkcs1_valid=pkcs1_valid.name,
+                 encrypted_hex=binascii.hexlify(encrypted).decode(), decrypted_hex=binascii.hexlify(decrypted).decode())
+        step("key_pair", key_pair)
     finally:
         client.close()
 
