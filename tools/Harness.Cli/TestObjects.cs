@@ -16,12 +16,15 @@ internal sealed class TestObjects(string host, int port, PkiPaths pki)
     private readonly ConcurrentQueue<string> _made = new();
 
     /// <summary>Notes the objects a response says the KMS made; a response that does not parse made nothing to note.</summary>
-    public void Add(string id) => _made.Enqueue(id);
-
     public void Note(TtlvNode response)
     {
-        try { foreach (var id in KmipResponse.Parse(response).MadeObjectIds()) _made.Enqueue(id); }
+        try { Note(KmipResponse.Parse(response)); }
         catch (KmipException) { }
+    }
+
+    public void Note(KmipResponse response)
+    {
+        foreach (var id in response.MadeObjectIds()) _made.Enqueue(id);
     }
 
     public void Note(string id) => _made.Enqueue(id);

@@ -2,15 +2,19 @@ using System.CommandLine;
 using System.Diagnostics;
 using Harness.Kmip;
 using Harness.Kmip.Client;
+using Harness.Kmip.Payloads;
 using Harness.Cli.Bench;
 using Harness.Pki;
 
 namespace Harness.Cli.Commands;
 
 /// <summary>
-/// `harness bench --target HOST:PORT --pki DIR --op get|create --connections N --seconds S [--version 1.4]`: a load
-/// generator against any KMIP server. Each connection sends one request at a time; the line printed is
-/// "get: 31,250 ops/s, p50 0.4 ms, p99 1.9 ms, 0 errors". `harness bench site ...` is <see cref="BenchSiteCommand"/>.
+/// `harness bench --target HOST:PORT --pki DIR --op OP --connections N --seconds S [--version 1.4]`: a load generator
+/// against any KMIP server. Each connection sends one request at a time; the line printed is
+/// "get: 31,250 ops/s, p50 0.4 ms, p99 1.9 ms, 0 errors". The operations (<see cref="Operations"/>): Get of an AES key,
+/// Create of one, Encrypt of 1 KiB with AES-256-GCM (the server makes each IV), Sign of 1 KiB with ECDSA P-256 and
+/// SHA-256, MAC of 1 KiB with HMAC-SHA256, Hash of 1 KiB with SHA-256, RNG Retrieve of 32 bytes, Create Key Pair of
+/// EC P-256. `harness bench site ...` is <see cref="BenchSiteCommand"/>.
 /// </summary>
 public static class BenchCommand
 {
@@ -18,7 +22,7 @@ public static class BenchCommand
         "load generator against any KMIP server; prints ops/s, p50, p99, errors; destroys the keys op create made", RunAsync,
         Define.Value("target", "HOST:PORT", "the KMIP server", required: true),
         Define.Value("pki", "DIR", "client.crt, client.key and ca.crt for mutual TLS", required: true),
-        Define.Value("op", "get|create", "the operation each connection repeats", "get"),
+        Define.Value("op", string.Join('|', Operations), "the operation each connection repeats", "get"),
         Define.Value("connections", "N", "connections, each with one request at a time", "1"),
         Define.Value("seconds", "S", "how long to run", "10"),
         Define.Value("version", "VERSION", "the KMIP protocol version of the requests", "1.4"),
@@ -40,7 +44,7 @@ public static class BenchCommand
     {
         var (target, paths, options) = args.KmsClient();
         var op = args.Get("op") ?? "get";
-        if (op is not ("get" or "create")) throw new UsageException($"--op must be get or create, not '{op}'");
+        if (!Operations.Contains(op)) throw new UsageException($"--op must be one of {string.Join(", ", Operations)}, not '{op}'");
         int connections = Math.Max(1, args.Int("connections", 1));
         int seconds = Math.Max(1, args.Int("seconds", 10));
         ProtocolVersion version;
@@ -60,25 +64,22 @@ public static class BenchCommand
             return 1;
         }
 
-        string? keyId = null;
-        if (op == "get")
-        {
-            var created = await clients[0].SendMessageAsync(KmipRequests.Message(version,
-                KmipBatchItems.CreateSymmetricKey(version, KmipAttribute.Aes256EncryptDecrypt)));
-            keyId = created.BatchItems[0].EnsureSuccess().ResponsePayload!.Required(Tag.UniqueIdentifier).AsText;
-            made.Note(keyId);
-        }
         // The request is encoded once; each response is decoded and its result checked.
-        var request = TtlvWriter.Encode(op == "get"
-            ? KmipRequests.Message(version, KmipBatchItems.Get(keyId))
-            : KmipRequests.Message(version, KmipBatchItems.CreateSymmetricKey(version, KmipAttribute.Aes256EncryptDecrypt)));
-
-        var result = await LoadAsync(clients, request, seconds, op, item =>
+        BatchItemRequest item;
+        try { item = await PrepareAsync(op, new KmipOperations(clients[0], version), made); }
+        catch (KmipException ex)
         {
-            if (op == "create" && item.ResponsePayload?.Child(Tag.UniqueIdentifier) is { Type: ItemType.TextString } id) made.Note(id.AsText);
-        });
+            Console.Error.WriteLine($"bench: cannot prepare --op {op} on {options.Endpoint}: {ex.Message}");
+            foreach (var c in clients) await c.DisposeAsync();
+            Console.WriteLine(await made.FinishAsync(keep, "key"));
+            return 1;
+        }
+        var request = TtlvWriter.Encode(KmipRequests.Message(version, item));
+        bool creates = op is "create" or "create-key-pair";
+
+        var result = await LoadAsync(clients, request, seconds, op, answer => made.Note(answer));
         // The canned reply is a real answer of the KMS under test, taken before the connections close.
-        byte[]? canned = args.Has("ceiling") && op == "get" ? await clients[0].SendRawAsync(request) : null;
+        byte[]? canned = args.Has("ceiling") && !creates ? await clients[0].SendRawAsync(request) : null;
         foreach (var c in clients) await c.DisposeAsync();
         Console.WriteLine($"{op}: {result.Describe()} ({connections} connections, {seconds} s, KMIP {version}, {result.Operations:N0} operations)");
         if (result.FirstError is not null) Console.WriteLine($"first error: {result.FirstError}");
@@ -94,13 +95,61 @@ public static class BenchCommand
         return result.Errors == 0 ? 0 : 1;
     }
 
+    /// <summary>The operations --op repeats.</summary>
+    public static readonly string[] Operations = ["get", "create", "encrypt", "sign", "mac", "hash", "rng", "create-key-pair"];
+
+    private static readonly byte[] Kibibyte = Enumerable.Range(0, 1024).Select(i => (byte)i).ToArray();
+
+    /// <summary>The request <paramref name="op"/> repeats, after making (and activating) the key it uses, noted for clean-up.</summary>
+    private static async Task<BatchItemRequest> PrepareAsync(string op, KmipOperations kms, TestObjects made)
+    {
+        async Task<string> Key(CryptographicAlgorithm algorithm, CryptographicUsageMask usage)
+        {
+            var id = await kms.CreateSymmetricKeyAsync([KmipAttribute.CryptographicAlgorithm(algorithm), KmipAttribute.CryptographicLength(256), KmipAttribute.CryptographicUsageMask(usage)]);
+            made.Note(id);
+            await kms.ActivateAsync(id);
+            return id;
+        }
+        List<KmipAttribute> p256 = [KmipAttribute.CryptographicAlgorithm(CryptographicAlgorithm.EC), KmipAttribute.CryptographicLength(256),
+            KmipAttribute.RecommendedCurve(RecommendedCurve.P_256)];
+        var version = kms.Version;
+        switch (op)
+        {
+            case "get":
+                var id = await kms.CreateSymmetricKeyAsync(KmipAttribute.Aes256EncryptDecrypt);
+                made.Note(id);
+                return KmipBatchItems.Get(id);
+            case "create":
+                return KmipBatchItems.CreateSymmetricKey(version, KmipAttribute.Aes256EncryptDecrypt);
+            case "encrypt":
+                var aes = await Key(CryptographicAlgorithm.AES, CryptographicUsageMask.Encrypt | CryptographicUsageMask.Decrypt);
+                return new(Operation.Encrypt, new EncryptRequest(aes, new CryptographicParameters(BlockCipherMode: BlockCipherMode.GCM), Kibibyte).ToNode());
+            case "sign":
+                var pair = await kms.CreateKeyPairAsync(p256, [KmipAttribute.CryptographicUsageMask(CryptographicUsageMask.Sign)],
+                    [KmipAttribute.CryptographicUsageMask(CryptographicUsageMask.Verify)]);
+                made.Note(pair.PrivateKeyUniqueIdentifier);
+                made.Note(pair.PublicKeyUniqueIdentifier);
+                await kms.ActivateAsync(pair.PrivateKeyUniqueIdentifier);
+                return new(Operation.Sign, new SignRequest(pair.PrivateKeyUniqueIdentifier,
+                    new CryptographicParameters(DigitalSignatureAlgorithm: DigitalSignatureAlgorithm.ECDSAWithSHA256), Kibibyte).ToNode());
+            case "mac":
+                var hmac = await Key(CryptographicAlgorithm.HMAC_SHA256, CryptographicUsageMask.MACGenerate);
+                return new(Operation.MAC, new MacRequest(hmac, null, Kibibyte).ToNode());
+            case "hash":
+                return new(Operation.Hash, new HashRequest(new CryptographicParameters(HashingAlgorithm: HashingAlgorithm.SHA_256), Kibibyte).ToNode());
+            case "rng":
+                return new(Operation.RNGRetrieve, new RngRetrieveRequest(32).ToNode());
+            default:
+                return KmipBatchItems.CreateKeyPair(version, p256);
+        }
+    }
+
     /// <summary>One real Create answer of the KMS under test (noted for clean-up), the canned reply for --op create.</summary>
     private static async Task<byte[]> CreateReplyOfAsync(KmipClientOptions options, byte[] request, TestObjects made)
     {
         await using var client = await KmipClient.ConnectAsync(options);
         var reply = await client.SendRawAsync(request);
-        var item = KmipResponse.Parse(TtlvReader.Decode(reply)).BatchItems[0].EnsureSuccess();
-        if (item.ResponsePayload?.Child(Tag.UniqueIdentifier) is { Type: ItemType.TextString } id) made.Note(id.AsText);
+        made.Note(KmipResponse.Parse(TtlvReader.Decode(reply)).EnsureSuccess());
         return reply;
     }
 
@@ -125,7 +174,7 @@ public static class BenchCommand
     }
 
     /// <summary>Each connection sends the request, reads and checks the answer, again, until the time is up.</summary>
-    private static async Task<LoadResult> LoadAsync(IReadOnlyList<KmipClient> clients, byte[] request, int seconds, string label, Action<ResponseBatchItem> onAnswer)
+    private static async Task<LoadResult> LoadAsync(IReadOnlyList<KmipClient> clients, byte[] request, int seconds, string label, Action<KmipResponse> onAnswer)
     {
         int connections = clients.Count;
         var stopAt = Stopwatch.GetTimestamp() + (long)(seconds * (double)Stopwatch.Frequency);
@@ -144,8 +193,7 @@ public static class BenchCommand
                 long start = Stopwatch.GetTimestamp();
                 try
                 {
-                    var response = KmipResponse.Parse(TtlvReader.Decode(await client.SendRawAsync(request)));
-                    onAnswer(response.BatchItems[0].EnsureSuccess());
+                    onAnswer(KmipResponse.Parse(TtlvReader.Decode(await client.SendRawAsync(request))).EnsureSuccess());
                     mine.Add(Stopwatch.GetTimestamp() - start);
                 }
                 catch (Exception ex)

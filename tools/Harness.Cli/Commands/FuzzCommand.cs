@@ -75,7 +75,7 @@ public static class FuzzCommand
             for (int offset = 0; ; offset += page)
             {
                 var ids = await new KmipOperations(client, Harness.Kmip.ProtocolVersion.V1_4).LocateAsync([MessageMutator.Marker], page, offset);
-                foreach (var id in ids) made.Add(id);
+                foreach (var id in ids) made.Note(id);
                 if (ids.Count < page) break;
             }
         }
