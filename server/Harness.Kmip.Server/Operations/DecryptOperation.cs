@@ -31,7 +31,7 @@ public sealed class DecryptOperation : KmipOperation
             var choice = SymmetricCiphers.Choose(CryptographicKeys.Algorithm(key, algorithm, parameters), parameters, ctx.Version);
             if (choice.IvBytes is not null && request.IvCounterNonce is null)
                 throw new KmipException(ResultReason.InvalidMessage, $"decrypting with {choice.Algorithm}{(choice.Mode is { } m ? " in mode " + m : "")} needs the IV/Counter/Nonce it was encrypted with");
-            return SymmetricCiphers.Start(choice, encrypt: false, material, choice.IvBytes is null ? null : request.IvCounterNonce, request.AuthenticatedEncryptionAdditionalData);
+            return SymmetricCiphers.Start(choice, encrypt: false, material, choice.IvBytes is null ? null : request.IvCounterNonce, request.AuthenticatedEncryptionAdditionalData, request.Stream!.IsSinglePart);
         });
         if (kind == PartKind.Single && request.Data is null) throw new KmipException(ResultReason.InvalidField, "a single-part Decrypt needs Data");
         lock (cipher)

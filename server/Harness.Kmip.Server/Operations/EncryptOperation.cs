@@ -37,7 +37,7 @@ public sealed class EncryptOperation : KmipOperation
             var iv = request.IvCounterNonce;
             if (choice.IvBytes is { } length && (iv is null || parameters?.RandomIV == true))
                 iv = madeIv = System.Security.Cryptography.RandomNumberGenerator.GetBytes(length);
-            return SymmetricCiphers.Start(choice, encrypt: true, material, choice.IvBytes is null ? null : iv, request.AuthenticatedEncryptionAdditionalData);
+            return SymmetricCiphers.Start(choice, encrypt: true, material, choice.IvBytes is null ? null : iv, request.AuthenticatedEncryptionAdditionalData, request.Stream!.IsSinglePart);
         });
         if (kind == PartKind.Single && request.Data is null) throw new KmipException(ResultReason.InvalidField, "a single-part Encrypt needs Data");
         lock (cipher)
