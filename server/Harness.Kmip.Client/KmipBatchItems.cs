@@ -45,16 +45,24 @@ public static class KmipBatchItems
 
     /// <summary>Register (1.4 §4.3, 2.1 §6.1.42) a Symmetric Key of the given raw key material and algorithm, with attributes.</summary>
     public static BatchItemRequest RegisterSymmetricKey(ProtocolVersion version, CryptographicAlgorithm algorithm, byte[] material, IEnumerable<KmipAttribute> attributes) =>
+        Register(version, ObjectType.SymmetricKey, Key(Tag.SymmetricKey, KeyFormatType.Raw, TtlvNode.Bytes(Tag.KeyMaterial, material), algorithm, material.Length * 8), attributes);
+
+    /// <summary>Register (1.4 §4.3, 2.1 §6.1.42) an object (its structure: a Symmetric Key, Private Key, ...) with attributes.</summary>
+    public static BatchItemRequest Register(ProtocolVersion version, ObjectType type, TtlvNode objectValue, IEnumerable<KmipAttribute> attributes) =>
         new(Operation.Register, KmipRequests.Payload(
-            TtlvNode.Enumeration(Tag.ObjectType, ObjectType.SymmetricKey),
+            TtlvNode.Enumeration(Tag.ObjectType, type),
             version.UsesAttributesStructure
                 ? TtlvNode.Structure(Tag.Attributes, attributes.Select(a => a.ToV2()))
                 : TtlvNode.Structure(Tag.TemplateAttribute, attributes.Select(a => a.ToV1())),
-            TtlvNode.Structure(Tag.SymmetricKey, TtlvNode.Structure(Tag.KeyBlock,
-                TtlvNode.Enumeration(Tag.KeyFormatType, KeyFormatType.Raw),
-                TtlvNode.Structure(Tag.KeyValue, TtlvNode.Bytes(Tag.KeyMaterial, material)),
-                TtlvNode.Enumeration(Tag.CryptographicAlgorithm, algorithm),
-                TtlvNode.Integer(Tag.CryptographicLength, material.Length * 8)))));
+            objectValue));
+
+    /// <summary>A key object (<paramref name="objectTag"/>: Symmetric Key, Private Key, Public Key) of one Key Block with unwrapped material.</summary>
+    public static TtlvNode Key(Tag objectTag, KeyFormatType format, TtlvNode keyMaterial, CryptographicAlgorithm algorithm, int length) =>
+        TtlvNode.Structure(objectTag, TtlvNode.Structure(Tag.KeyBlock,
+            TtlvNode.Enumeration(Tag.KeyFormatType, format),
+            TtlvNode.Structure(Tag.KeyValue, keyMaterial),
+            TtlvNode.Enumeration(Tag.CryptographicAlgorithm, algorithm),
+            TtlvNode.Integer(Tag.CryptographicLength, length)));
 
     /// <summary>Get (1.4 §4.11): optionally in a given Key Format Type (vCenter asks for Raw).</summary>
     public static BatchItemRequest Get(string? uniqueIdentifier, KeyFormatType? keyFormat = null) =>

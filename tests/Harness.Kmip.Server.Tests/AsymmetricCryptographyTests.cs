@@ -306,4 +306,87 @@ public class AsymmetricCryptographyTests
         await ops.CreateSymmetricKeyAsync([KmipAttribute.CryptographicAlgorithm(CryptographicAlgorithm.AES), KmipAttribute.CryptographicLength(256), quantumSafe]);
         kms.Server.State.Store.Count.Should().Be(1, "AES-256 keeps 128 bits of strength against Grover's algorithm");
     }
+
+    private static async Task<TtlvNode> MaterialAsAsync(KmipOperations ops, string id, KeyFormatType format) =>
+        (await ops.GetAsync(id, format)).KeyBlock!.Required(Tag.KeyValue).Required(Tag.KeyMaterial);
+
+    [Fact]
+    public async Task Get_GivesAnRsaPairInEveryFormatItHolds_AndDotNetReadsThem()
+    {
+        await using var kms = await KmsFixture.StartAsync();
+        await using var client = await kms.ConnectAsync();
+        var (ops, priv, pub) = await PairAsync(client, V21, CryptographicAlgorithm.RSA, 2048, activate: false);
+        using var reference = RSA.Create();
+        reference.ImportRSAPrivateKey(await MaterialAsync(ops, priv, KeyFormatType.PKCS_1), out _);
+        var modulus = reference.ExportParameters(false).Modulus!;
+
+        using (var pkcs8 = RSA.Create())
+        {
+            pkcs8.ImportPkcs8PrivateKey((await MaterialAsAsync(ops, priv, KeyFormatType.PKCS_8)).AsBytes, out _);
+            pkcs8.ExportParameters(true).D.Should().Equal(reference.ExportParameters(true).D);
+        }
+        using (var spki = RSA.Create())
+        {
+            spki.ImportSubjectPublicKeyInfo((await MaterialAsAsync(ops, pub, KeyFormatType.X_509)).AsBytes, out _);
+            spki.ExportParameters(false).Modulus.Should().Equal(modulus);
+        }
+        var transparent = await MaterialAsAsync(ops, priv, KeyFormatType.TransparentRSAPrivateKey);
+        var n = transparent.Required(Tag.Modulus);
+        n.Type.Should().Be(ItemType.BigInteger);
+        (n.AsBytes.Length % 8).Should().Be(0, "a TTLV Big Integer is sign-extended to a multiple of 8 bytes");
+        n.AsBytes.SkipWhile(b => b == 0).Should().Equal(modulus);
+        transparent.Required(Tag.PrivateExponent).AsBytes.SkipWhile(b => b == 0).Should().Equal(reference.ExportParameters(true).D!.SkipWhile(b => b == 0));
+        (await MaterialAsAsync(ops, pub, KeyFormatType.TransparentRSAPublicKey)).Required(Tag.PublicExponent).AsBytes.SkipWhile(b => b == 0)
+            .Should().Equal(reference.ExportParameters(false).Exponent);
+
+        var refused = await client.OneAsync(V21, KmipBatchItems.Get(pub, KeyFormatType.PKCS_8));
+        refused.ResultReason.Should().Be(ResultReason.KeyFormatTypeNotSupported);
+        refused.ResultMessage.Should().Be("a public RSA key cannot be given in Key Format Type PKCS_8");
+    }
+
+    [Fact]
+    public async Task Get_GivesAnEcKeyAsSec1AndTransparent_AndATransparentPublicKeyRegisteredBackVerifies()
+    {
+        await using var kms = await KmsFixture.StartAsync();
+        await using var client = await kms.ConnectAsync();
+        var (ops, priv, pub) = await PairAsync(client, V21, CryptographicAlgorithm.EC, 256, RecommendedCurve.P_256);
+        using var reference = ECDsa.Create();
+        reference.ImportSubjectPublicKeyInfo(await MaterialAsync(ops, pub, KeyFormatType.X_509), out _);
+        var q = reference.ExportParameters(false).Q;
+
+        using (var sec1 = ECDsa.Create())
+        {
+            sec1.ImportECPrivateKey((await MaterialAsAsync(ops, priv, KeyFormatType.ECPrivateKey)).AsBytes, out _);
+            sec1.ExportParameters(false).Q.X.Should().Equal(q.X);
+        }
+        var transparentPrivate = await MaterialAsAsync(ops, priv, KeyFormatType.TransparentECPrivateKey);
+        transparentPrivate.Required(Tag.RecommendedCurve).AsEnumOf<RecommendedCurve>().Should().Be(RecommendedCurve.P_256);
+        var transparentPublic = await MaterialAsAsync(ops, pub, KeyFormatType.TransparentECPublicKey);
+        transparentPublic.Required(Tag.QString).AsBytes.Should().Equal([0x04, .. q.X!, .. q.Y!]);
+
+        var registered = (await client.OneAsync(V21, KmipBatchItems.Register(V21, ObjectType.PublicKey,
+            KmipBatchItems.Key(Tag.PublicKey, KeyFormatType.TransparentECPublicKey, transparentPublic, CryptographicAlgorithm.EC, 256),
+            [KmipAttribute.CryptographicUsageMask(CryptographicUsageMask.Verify)]))).EnsureSuccess().RequiredPayload.Required(Tag.UniqueIdentifier).AsText;
+        (await client.OneAsync(V21, KmipBatchItems.Activate(registered))).EnsureSuccess();
+        var ecdsa = new CryptographicParameters(DigitalSignatureAlgorithm: DigitalSignatureAlgorithm.ECDSAWithSHA256);
+        var signature = (await ops.SignAsync(new SignRequest(priv, ecdsa, Message))).SignatureData!;
+        (await ops.SignatureVerifyAsync(new SignatureVerifyRequest(registered, ecdsa, Message, signature))).ValidityIndicator.Should().Be(ValidityIndicator.Valid);
+    }
+
+    [Theory]
+    [InlineData("1.4")]
+    [InlineData("2.1")]
+    public async Task Register_KeyMaterialThatDoesNotParseAsItsFormat_InvalidField_AndNothingStored(string version)
+    {
+        var v = ProtocolVersion.Parse(version);
+        await using var kms = await KmsFixture.StartAsync();
+        await using var client = await kms.ConnectAsync();
+        var garbage = KmipBatchItems.Key(Tag.PrivateKey, KeyFormatType.PKCS_1, TtlvNode.Bytes(Tag.KeyMaterial, [0x30, 0x03, 0x02, 0x01, 0x00]), CryptographicAlgorithm.RSA, 2048);
+
+        var refused = await client.OneAsync(v, KmipBatchItems.Register(v, ObjectType.PrivateKey, garbage, []));
+
+        refused.ResultReason.Should().Be(ResultReason.InvalidField);
+        refused.ResultMessage.Should().StartWith("the key material of 'the PrivateKey to register' is not a private key in Key Format Type PKCS_1");
+        kms.Server.State.Store.Count.Should().Be(0);
+    }
 }

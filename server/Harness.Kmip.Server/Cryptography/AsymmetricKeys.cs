@@ -115,6 +115,84 @@ public static class AsymmetricKeys
         }
     }
 
+    /// <summary>The Key Format Types <see cref="Read"/> parses (and <see cref="Write"/> writes), for private and for public keys.</summary>
+    public static readonly IReadOnlySet<KeyFormatType> PrivateFormats = new HashSet<KeyFormatType>
+    {
+        KeyFormatType.PKCS_1, KeyFormatType.PKCS_8, KeyFormatType.ECPrivateKey, KeyFormatType.TransparentRSAPrivateKey,
+        KeyFormatType.TransparentDSAPrivateKey, KeyFormatType.TransparentECPrivateKey, KeyFormatType.TransparentECDSAPrivateKey,
+        KeyFormatType.TransparentECDHPrivateKey, KeyFormatType.TransparentECMQVPrivateKey,
+    };
+
+    public static readonly IReadOnlySet<KeyFormatType> PublicFormats = new HashSet<KeyFormatType>
+    {
+        KeyFormatType.PKCS_1, KeyFormatType.X_509, KeyFormatType.TransparentRSAPublicKey, KeyFormatType.TransparentDSAPublicKey,
+        KeyFormatType.TransparentECPublicKey, KeyFormatType.TransparentECDSAPublicKey, KeyFormatType.TransparentECDHPublicKey,
+        KeyFormatType.TransparentECMQVPublicKey,
+    };
+
+    /// <summary>
+    /// The Key Material of <paramref name="key"/> in <paramref name="format"/> (Get's Key Format Type): DER as a Byte String,
+    /// or a Transparent structure; Key Format Type Not Supported when the format does not hold this kind of key.
+    /// </summary>
+    public static TtlvNode Write(AsymmetricKeyParameter key, KeyFormatType format)
+    {
+        TtlvNode Der(IAsn1Convertible value) => TtlvNode.Bytes(Tag.KeyMaterial, value.ToAsn1Object().GetDerEncoded());
+        TtlvNode Structure(params TtlvNode[] fields) => TtlvNode.Structure(Tag.KeyMaterial, fields);
+        bool transparentEc = format is KeyFormatType.TransparentECPrivateKey or KeyFormatType.TransparentECDSAPrivateKey or KeyFormatType.TransparentECDHPrivateKey
+            or KeyFormatType.TransparentECMQVPrivateKey or KeyFormatType.TransparentECPublicKey or KeyFormatType.TransparentECDSAPublicKey
+            or KeyFormatType.TransparentECDHPublicKey or KeyFormatType.TransparentECMQVPublicKey;
+        return (key, format) switch
+        {
+            (RsaPrivateCrtKeyParameters rsa, KeyFormatType.PKCS_1) => Der(new RsaPrivateKeyStructure(rsa.Modulus, rsa.PublicExponent, rsa.Exponent,
+                rsa.P, rsa.Q, rsa.DP, rsa.DQ, rsa.QInv)),
+            (RsaPrivateCrtKeyParameters rsa, KeyFormatType.TransparentRSAPrivateKey) => Structure(Big(Tag.Modulus, rsa.Modulus),
+                Big(Tag.PrivateExponent, rsa.Exponent), Big(Tag.PublicExponent, rsa.PublicExponent), Big(Tag.P, rsa.P), Big(Tag.Q, rsa.Q),
+                Big(Tag.PrimeExponentP, rsa.DP), Big(Tag.PrimeExponentQ, rsa.DQ), Big(Tag.CRTCoefficient, rsa.QInv)),
+            ({ IsPrivate: true }, KeyFormatType.PKCS_8) => Der(PrivateKeyInfoFactory.CreatePrivateKeyInfo(key)),
+            (ECPrivateKeyParameters ec, KeyFormatType.ECPrivateKey) => Der(new ECPrivateKeyStructure(ec.Parameters.N.BitLength, ec.D,
+                new DerBitString(((ECPublicKeyParameters)PublicOf(ec)).Q.GetEncoded(false)), ec.PublicKeyParamSet)),
+            (ECPrivateKeyParameters ec, _) when transparentEc => Structure(TtlvNode.Enumeration(Tag.RecommendedCurve, CurveOf(ec.PublicKeyParamSet)), Big(Tag.D, ec.D)),
+            (DsaPrivateKeyParameters dsa, KeyFormatType.TransparentDSAPrivateKey) => Structure(Big(Tag.P, dsa.Parameters.P),
+                Big(Tag.Q, dsa.Parameters.Q), Big(Tag.G, dsa.Parameters.G), Big(Tag.X, dsa.X)),
+            (RsaKeyParameters { IsPrivate: false } rsa, KeyFormatType.PKCS_1) => Der(new RsaPublicKeyStructure(rsa.Modulus, rsa.Exponent)),
+            (RsaKeyParameters { IsPrivate: false } rsa, KeyFormatType.TransparentRSAPublicKey) => Structure(Big(Tag.Modulus, rsa.Modulus), Big(Tag.PublicExponent, rsa.Exponent)),
+            ({ IsPrivate: false }, KeyFormatType.X_509) => Der(SubjectPublicKeyInfoFactory.CreateSubjectPublicKeyInfo(key)),
+            (ECPublicKeyParameters ec, _) when transparentEc => Structure(TtlvNode.Enumeration(Tag.RecommendedCurve, CurveOf(ec.PublicKeyParamSet)),
+                TtlvNode.Bytes(Tag.QString, ec.Q.GetEncoded(false))),
+            (DsaPublicKeyParameters dsa, KeyFormatType.TransparentDSAPublicKey) => Structure(Big(Tag.P, dsa.Parameters.P),
+                Big(Tag.Q, dsa.Parameters.Q), Big(Tag.G, dsa.Parameters.G), Big(Tag.Y, dsa.Y)),
+            _ => throw new KmipException(ResultReason.KeyFormatTypeNotSupported,
+                $"a {(key.IsPrivate ? "private" : "public")} {Signatures.Family(key)} key cannot be given in Key Format Type {format}"),
+        };
+    }
+
+    /// <summary>A TTLV Big Integer: two's complement, big-endian, sign-extended to a multiple of 8 bytes (KMIP 1.4 §9.1.1.4).</summary>
+    private static TtlvNode Big(Tag tag, BigInteger value)
+    {
+        var bytes = value.ToByteArray();
+        int padded = (bytes.Length + 7) / 8 * 8;
+        if (padded == bytes.Length) return TtlvNode.BigInteger(tag, bytes);
+        var result = new byte[padded];
+        if (value.SignValue < 0) result.AsSpan(0, padded - bytes.Length).Fill(0xFF);
+        bytes.CopyTo(result, padded - bytes.Length);
+        return TtlvNode.BigInteger(tag, result);
+    }
+
+    private static readonly Lazy<Dictionary<DerObjectIdentifier, RecommendedCurve>> CurvesByOid = new(() =>
+    {
+        var map = new Dictionary<DerObjectIdentifier, RecommendedCurve>();
+        foreach (var curve in Enum.GetValues<RecommendedCurve>())
+        {
+            try { map.TryAdd(Curve(curve).Oid, curve); }
+            catch (KmipException) { }
+        }
+        return map;
+    });
+
+    private static RecommendedCurve CurveOf(DerObjectIdentifier? oid) =>
+        oid is not null && CurvesByOid.Value.TryGetValue(oid, out var curve) ? curve
+        : throw new KmipException(ResultReason.KeyFormatTypeNotSupported, $"the key's curve ({oid?.Id ?? "explicit parameters"}) is not a KMIP Recommended Curve");
+
     /// <summary>The public half of a private key (RSA, EC, DSA).</summary>
     public static AsymmetricKeyParameter PublicOf(AsymmetricKeyParameter key) => key switch
     {

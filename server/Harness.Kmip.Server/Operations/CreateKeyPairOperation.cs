@@ -37,8 +37,8 @@ public sealed class CreateKeyPairOperation : KmipOperation
             ? c.AsEnumOf<RecommendedCurve>() : (RecommendedCurve?)null;
         var pair = AsymmetricKeys.Generate(algorithm, length, curve);
 
-        privateKey.Value = KeyObject(Tag.PrivateKey, pair.PrivateFormat, pair.PrivateKey, algorithm, pair.Length);
-        publicKey.Value = KeyObject(Tag.PublicKey, pair.PublicFormat, pair.PublicKey, algorithm, pair.Length);
+        privateKey.Value = ObjectFactory.Key(Tag.PrivateKey, pair.PrivateFormat, pair.PrivateKey, algorithm, pair.Length);
+        publicKey.Value = ObjectFactory.Key(Tag.PublicKey, pair.PublicFormat, pair.PublicKey, algorithm, pair.Length);
         foreach (var key in new[] { privateKey, publicKey })
         {
             key.Set(AttributeNames.CryptographicAlgorithm, TtlvNode.Enumeration(Tag.AttributeValue, algorithm));
@@ -73,11 +73,4 @@ public sealed class CreateKeyPairOperation : KmipOperation
     private static TtlvNode Required(ManagedObject key, string name, ItemType type) =>
         key.Get(name) is { } value && value.Type == type ? value
         : throw new KmipException(ResultReason.InvalidField, $"{name} is required to create a key pair{(key.Get(name) is null ? "" : $" and must be an {type}")}");
-
-    private static TtlvNode KeyObject(Tag tag, KeyFormatType format, byte[] der, CryptographicAlgorithm algorithm, int length) =>
-        TtlvNode.Structure(tag, TtlvNode.Structure(Tag.KeyBlock,
-            TtlvNode.Enumeration(Tag.KeyFormatType, format),
-            TtlvNode.Structure(Tag.KeyValue, TtlvNode.Bytes(Tag.KeyMaterial, der)),
-            TtlvNode.Enumeration(Tag.CryptographicAlgorithm, algorithm),
-            TtlvNode.Integer(Tag.CryptographicLength, length)));
 }

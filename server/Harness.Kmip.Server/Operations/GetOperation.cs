@@ -3,7 +3,7 @@ using Harness.Kmip.Server.Objects;
 namespace Harness.Kmip.Server.Operations;
 
 /// <summary>
-/// Get (KMIP 1.4 §4.11, 2.1 §6.1.23): returns the object. Symmetric keys in Raw or Transparent Symmetric Key format.
+/// Get (KMIP 1.4 §4.11, 2.1 §6.1.23): returns the object, a key in the Key Format Type asked for (<see cref="KeyFormats"/>).
 /// Result Reasons: Item Not Found (no such object, or another client's), Key Format Type Not Supported, Object
 /// Destroyed (2.x; Item Not Found in 1.x), Permission Denied (a key the KMS administrator has deactivated).
 /// </summary>
@@ -35,7 +35,7 @@ public sealed class GetOperation : KmipOperation
             ctx.Edit(obj).Set(AttributeNames.Fresh, TtlvNode.Boolean(Tag.AttributeValue, false));
         var value = obj.Value;
         if (payload.Child(Tag.KeyFormatType) is { } fmtNode)
-            value = KeyFormats.Convert(value, fmtNode.AsEnumOf<KeyFormatType>());
+            value = KeyFormats.Convert(value, fmtNode.AsEnumOf<KeyFormatType>(), obj.Id);
         if (payload.Child(Tag.KeyCompressionType) is not null && obj.ObjectType == ObjectType.SymmetricKey)
             throw new KmipException(ResultReason.KeyCompressionTypeNotSupported, "symmetric keys have no compression type");
         if (wrapping is not null) value = KeyWrapping.Wrap(ctx, value, wrapping);
@@ -43,10 +43,14 @@ public sealed class GetOperation : KmipOperation
     }
 }
 
-/// <summary>Key format conversion (KMIP 1.4 §2.1.3, §2.1.7): Raw ↔ Transparent Symmetric Key for symmetric keys.</summary>
+/// <summary>
+/// Key format conversion (KMIP 1.4 §2.1.3, §2.1.7): Raw ↔ Transparent Symmetric Key for symmetric keys; for public and
+/// private keys, between every format <see cref="Cryptography.AsymmetricKeys"/> reads and writes (PKCS#1, PKCS#8, SEC1,
+/// SubjectPublicKeyInfo, Transparent RSA, DSA and EC).
+/// </summary>
 public static class KeyFormats
 {
-    public static TtlvNode Convert(TtlvNode objectValue, KeyFormatType wanted)
+    public static TtlvNode Convert(TtlvNode objectValue, KeyFormatType wanted, string id)
     {
         var kb = objectValue.Child(Tag.KeyBlock);
         if (kb is null)
@@ -56,7 +60,16 @@ public static class KeyFormats
         var keyValue = kb.Required(Tag.KeyValue);
         var material = keyValue.Required(Tag.KeyMaterial);
         TtlvNode newMaterial;
-        if (current == KeyFormatType.Raw && wanted == KeyFormatType.TransparentSymmetricKey && material.Type == ItemType.ByteString)
+        if (objectValue.Tag is Tag.PrivateKey or Tag.PublicKey)
+        {
+            bool isPrivate = objectValue.Tag == Tag.PrivateKey;
+            if (!(isPrivate ? Cryptography.AsymmetricKeys.PrivateFormats : Cryptography.AsymmetricKeys.PublicFormats).Contains(current))
+                throw new KmipException(ResultReason.KeyFormatTypeNotSupported, $"'{id}' is held in {current}, which this server does not convert");
+            if (kb.Child(Tag.KeyWrappingData) is not null)
+                throw new KmipException(ResultReason.KeyFormatTypeNotSupported, $"'{id}' was registered wrapped: the server cannot convert its key material");
+            newMaterial = Cryptography.AsymmetricKeys.Write(Cryptography.AsymmetricKeys.Read(kb, isPrivate, id), wanted);
+        }
+        else if (current == KeyFormatType.Raw && wanted == KeyFormatType.TransparentSymmetricKey && material.Type == ItemType.ByteString)
             newMaterial = TtlvNode.Structure(Tag.KeyMaterial, TtlvNode.Bytes(Tag.Key, material.AsBytes));
         else if (current == KeyFormatType.TransparentSymmetricKey && wanted == KeyFormatType.Raw && material.Child(Tag.Key) is { } key)
             newMaterial = TtlvNode.Bytes(Tag.KeyMaterial, key.AsBytes);

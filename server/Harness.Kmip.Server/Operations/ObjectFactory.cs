@@ -130,8 +130,12 @@ public static class ObjectFactory
 
     /// <summary>A symmetric key object structure in Raw format (KMIP 1.4 §2.2.2, §2.1.3).</summary>
     public static TtlvNode SymmetricKey(byte[] material, CryptographicAlgorithm algorithm, int length) =>
-        TtlvNode.Structure(Tag.SymmetricKey, TtlvNode.Structure(Tag.KeyBlock,
-            TtlvNode.Enumeration(Tag.KeyFormatType, KeyFormatType.Raw),
+        Key(Tag.SymmetricKey, KeyFormatType.Raw, material, algorithm, length);
+
+    /// <summary>A key object structure (Symmetric Key, Private Key, Public Key) of one Key Block with unwrapped material.</summary>
+    public static TtlvNode Key(Tag objectTag, KeyFormatType format, byte[] material, CryptographicAlgorithm algorithm, int length) =>
+        TtlvNode.Structure(objectTag, TtlvNode.Structure(Tag.KeyBlock,
+            TtlvNode.Enumeration(Tag.KeyFormatType, format),
             TtlvNode.Structure(Tag.KeyValue, TtlvNode.Bytes(Tag.KeyMaterial, material)),
             TtlvNode.Enumeration(Tag.CryptographicAlgorithm, algorithm),
             TtlvNode.Integer(Tag.CryptographicLength, length)));

@@ -4,7 +4,8 @@ namespace Harness.Kmip.Server.Operations;
 
 /// <summary>
 /// Register (KMIP 1.4 §4.3, 2.1 §6.1.46): stores a client-supplied object: symmetric key, secret data, opaque object,
-/// certificate, public or private key. Result Reasons: Invalid Field (unknown type, type not matching the object,
+/// certificate, public or private key (one in a format the server reads must parse as that format). Result Reasons:
+/// Invalid Field (unknown type, type not matching the object, key material that does not parse as its format,
 /// attribute values, duplicate Name in 1.x), Item Not Found (templates), Index Out of Bounds / Attribute Single Valued,
 /// Non Unique Name Attribute (2.x).
 /// </summary>
@@ -60,6 +61,11 @@ public sealed class RegisterOperation : KmipOperation
                 if (kb.Child(Tag.KeyValue) is null)
                     throw new KmipException(ResultReason.InvalidField, "the Key Block has no Key Value");
                 if (type == ObjectType.SecretData) value.Required(Tag.SecretDataType);
+                // A public or private key in a format the server reads must parse now, not at its first use.
+                if (type is ObjectType.PublicKey or ObjectType.PrivateKey && kb.Child(Tag.KeyWrappingData) is null
+                    && (type == ObjectType.PrivateKey ? Cryptography.AsymmetricKeys.PrivateFormats : Cryptography.AsymmetricKeys.PublicFormats)
+                        .Contains(kb.Required(Tag.KeyFormatType).AsEnumOf<KeyFormatType>()))
+                    Cryptography.AsymmetricKeys.Read(kb, type == ObjectType.PrivateKey, $"the {type} to register");
                 break;
             case ObjectType.OpaqueObject:
                 value.Required(Tag.OpaqueDataType);
