@@ -32,15 +32,30 @@ public static class KmipBatchItems
     /// and for each key alone (Private / Public Key Template-Attribute or Attributes).
     /// </summary>
     public static BatchItemRequest CreateKeyPair(ProtocolVersion version, IEnumerable<KmipAttribute> common,
-        IEnumerable<KmipAttribute>? privateKey = null, IEnumerable<KmipAttribute>? publicKey = null)
+        IEnumerable<KmipAttribute>? privateKey = null, IEnumerable<KmipAttribute>? publicKey = null) =>
+        new(Operation.CreateKeyPair, KmipRequests.Payload(KeyPairAttributes(version, common, privateKey, publicKey)));
+
+    /// <summary>Re-key Key Pair (1.4 §4.5, 2.1 §6.1.47) of a private key (null: the ID Placeholder), with attributes as Create Key Pair's.</summary>
+    public static BatchItemRequest ReKeyKeyPair(ProtocolVersion version, string? privateKeyUniqueIdentifier, uint? offset = null,
+        IEnumerable<KmipAttribute>? common = null, IEnumerable<KmipAttribute>? privateKey = null, IEnumerable<KmipAttribute>? publicKey = null) =>
+        new(Operation.ReKeyKeyPair, KmipRequests.Payload(new[]
+        {
+            privateKeyUniqueIdentifier is { } id ? TtlvNode.Text(Tag.PrivateKeyUniqueIdentifier, id) : null,
+            offset is { } o ? TtlvNode.Interval(Tag.Offset, o) : null,
+        }.Concat(KeyPairAttributes(version, common, privateKey, publicKey)).ToArray()));
+
+    private static TtlvNode?[] KeyPairAttributes(ProtocolVersion version, IEnumerable<KmipAttribute>? common,
+        IEnumerable<KmipAttribute>? privateKey, IEnumerable<KmipAttribute>? publicKey)
     {
         TtlvNode Group(Tag v1, Tag v2, IEnumerable<KmipAttribute>? attributes) => version.UsesAttributesStructure
             ? TtlvNode.Structure(v2, (attributes ?? []).Select(a => a.ToV2()))
             : TtlvNode.Structure(v1, (attributes ?? []).Select(a => a.ToV1()));
-        return new(Operation.CreateKeyPair, KmipRequests.Payload(
+        return
+        [
             Group(Tag.CommonTemplateAttribute, Tag.CommonAttributes, common),
             Group(Tag.PrivateKeyTemplateAttribute, Tag.PrivateKeyAttributes, privateKey),
-            Group(Tag.PublicKeyTemplateAttribute, Tag.PublicKeyAttributes, publicKey)));
+            Group(Tag.PublicKeyTemplateAttribute, Tag.PublicKeyAttributes, publicKey),
+        ];
     }
 
     /// <summary>Register (1.4 §4.3, 2.1 §6.1.42) a Symmetric Key of the given raw key material and algorithm, with attributes.</summary>

@@ -129,6 +129,13 @@ public sealed class KmipOperations(KmipClient client, ProtocolVersion version, K
         return CreateKeyPairResponse.From(item.RequiredPayload);
     }
 
+    public async Task<CreateKeyPairResponse> ReKeyKeyPairAsync(string privateKeyUniqueIdentifier, uint? offset = null, IEnumerable<KmipAttribute>? common = null,
+        IEnumerable<KmipAttribute>? privateKey = null, IEnumerable<KmipAttribute>? publicKey = null, CancellationToken ct = default)
+    {
+        var item = await ExecuteAsync(KmipBatchItems.ReKeyKeyPair(Version, privateKeyUniqueIdentifier, offset, common, privateKey, publicKey), ct).ConfigureAwait(false);
+        return CreateKeyPairResponse.From(item.RequiredPayload);
+    }
+
     public async Task<SignResponse> SignAsync(SignRequest request, CancellationToken ct = default) =>
         SignResponse.From(await PayloadAsync(Operation.Sign, request.ToNode(), ct).ConfigureAwait(false));
 

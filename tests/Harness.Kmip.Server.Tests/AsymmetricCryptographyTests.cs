@@ -389,4 +389,41 @@ public class AsymmetricCryptographyTests
         refused.ResultMessage.Should().StartWith("the key material of 'the PrivateKey to register' is not a private key in Key Format Type PKCS_1");
         kms.Server.State.Store.Count.Should().Be(0);
     }
+
+    [Theory]
+    [InlineData("1.4")]
+    [InlineData("2.1")]
+    public async Task ReKeyKeyPair_MakesANewLinkedPairThatTakesTheNamesAndDates_AndLinksOldToNew(string version)
+    {
+        var v = ProtocolVersion.Parse(version);
+        await using var kms = await KmsFixture.StartAsync();
+        await using var client = await kms.ConnectAsync();
+        var ops = new KmipOperations(client, v);
+        var activation = DateTimeOffset.UtcNow.AddHours(-1);
+        var old = await ops.CreateKeyPairAsync(
+            [KmipAttribute.CryptographicAlgorithm(CryptographicAlgorithm.EC), KmipAttribute.RecommendedCurve(RecommendedCurve.P_384),
+                KmipAttribute.Standard(Tag.ActivationDate, TtlvNode.DateTime(Tag.ActivationDate, activation))],
+            [KmipAttribute.ObjectName("signing-key"), KmipAttribute.CryptographicUsageMask(CryptographicUsageMask.Sign)],
+            [KmipAttribute.ObjectName("signing-key-public"), KmipAttribute.CryptographicUsageMask(CryptographicUsageMask.Verify)]);
+
+        var fresh = await ops.ReKeyKeyPairAsync(old.PrivateKeyUniqueIdentifier, offset: 0);
+
+        fresh.PrivateKeyUniqueIdentifier.Should().NotBe(old.PrivateKeyUniqueIdentifier);
+        var newPrivate = await ops.GetAttributesAsync(fresh.PrivateKeyUniqueIdentifier);
+        Value(newPrivate, "Name").Required(Tag.NameValue).AsText.Should().Be("signing-key");
+        Value(newPrivate, "State").AsEnumOf<State>().Should().Be(State.Active, "an Offset of 0 activates the replacement now");
+        Value(newPrivate, "Cryptographic Length").AsInt32.Should().Be(384, "the curve is copied from the old pair");
+        Value(newPrivate, "Cryptographic Usage Mask").AsInt32.Should().Be((int)CryptographicUsageMask.Sign);
+        var links = newPrivate.Where(a => a.Name == "Link").Select(a => (a.Value.Required(Tag.LinkType).AsEnumOf<LinkType>(), a.Value.Required(Tag.LinkedObjectIdentifier).AsText));
+        links.Should().BeEquivalentTo([(LinkType.PublicKeyLink, fresh.PublicKeyUniqueIdentifier), (LinkType.ReplacedObjectLink, old.PrivateKeyUniqueIdentifier)]);
+        var newPublic = await ops.GetAttributesAsync(fresh.PublicKeyUniqueIdentifier);
+        Value(newPublic, "Name").Required(Tag.NameValue).AsText.Should().Be("signing-key-public");
+        var oldPrivate = await ops.GetAttributesAsync(old.PrivateKeyUniqueIdentifier);
+        oldPrivate.Should().NotContain(a => a.Name == "Name", "the replacement took the name");
+        oldPrivate.Where(a => a.Name == "Link").Select(a => a.Value.Required(Tag.LinkType).AsEnumOf<LinkType>()).Should().Contain(LinkType.ReplacementObjectLink);
+
+        var publicReKeyed = await client.OneAsync(v, KmipBatchItems.ReKeyKeyPair(v, old.PublicKeyUniqueIdentifier));
+        publicReKeyed.ResultReason.Should().Be(v.IsV2 ? ResultReason.InvalidObjectType : ResultReason.PermissionDenied);
+        publicReKeyed.ResultMessage.Should().EndWith("Re-key Key Pair takes a private key");
+    }
 }

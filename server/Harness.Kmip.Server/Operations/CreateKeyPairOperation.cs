@@ -26,8 +26,21 @@ public sealed class CreateKeyPairOperation : KmipOperation
         var privateOwn = Read(Tag.PrivateKeyTemplateAttribute, Tag.PrivateKeyAttributes);
         var publicOwn = Read(Tag.PublicKeyTemplateAttribute, Tag.PublicKeyAttributes);
 
-        var privateKey = Build(ctx, ObjectType.PrivateKey, Merge(common, privateOwn));
-        var publicKey = Build(ctx, ObjectType.PublicKey, Merge(common, publicOwn));
+        var (privateKey, publicKey) = BuildPair(ctx, Merge(common, privateOwn), Merge(common, publicOwn));
+        foreach (var key in new[] { privateKey, publicKey }) ctx.Changes.Add(key);
+        // The ID Placeholder names the private key (KMIP 1.4 §4.2; 2.1 §6.1.9).
+        ctx.IdPlaceholder = privateKey.Id;
+        return new Payloads.CreateKeyPairResponse(privateKey.Id, publicKey.Id).ToNode();
+    }
+
+    /// <summary>
+    /// A new key pair from each key's attributes (also used by Re-key Key Pair): generated, with the server's attributes,
+    /// linked to each other, its state due; not yet added to the request's changes.
+    /// </summary>
+    internal static (ManagedObject Private, ManagedObject Public) BuildPair(RequestContext ctx, List<StoredAttribute> privateAttributes, List<StoredAttribute> publicAttributes)
+    {
+        var privateKey = Build(ctx, ObjectType.PrivateKey, privateAttributes);
+        var publicKey = Build(ctx, ObjectType.PublicKey, publicAttributes);
         var algorithm = Required(privateKey, AttributeNames.CryptographicAlgorithm, ItemType.Enumeration).AsEnumOf<CryptographicAlgorithm>();
         if (publicKey.Get(AttributeNames.CryptographicAlgorithm) is { } other && other.AsEnumOf<CryptographicAlgorithm>() != algorithm)
             throw new KmipException(ResultReason.InvalidField, $"the private key is to be {algorithm} but the public key {other.AsEnumOf<CryptographicAlgorithm>()}");
@@ -48,18 +61,12 @@ public sealed class CreateKeyPairOperation : KmipOperation
         }
         privateKey.Add(AttributeNames.Link, ObjectFactory.Link(LinkType.PublicKeyLink, publicKey.Id));
         publicKey.Add(AttributeNames.Link, ObjectFactory.Link(LinkType.PrivateKeyLink, privateKey.Id));
-        foreach (var key in new[] { privateKey, publicKey })
-        {
-            Lifecycle.ApplyDueTransitions(key, ctx.Now);
-            ctx.Changes.Add(key);
-        }
-        // The ID Placeholder names the private key (KMIP 1.4 §4.2; 2.1 §6.1.9).
-        ctx.IdPlaceholder = privateKey.Id;
-        return new Payloads.CreateKeyPairResponse(privateKey.Id, publicKey.Id).ToNode();
+        foreach (var key in new[] { privateKey, publicKey }) Lifecycle.ApplyDueTransitions(key, ctx.Now);
+        return (privateKey, publicKey);
     }
 
     /// <summary>The common attributes with the key's own: a single-valued one of the key's replaces the common one.</summary>
-    private static List<StoredAttribute> Merge(List<StoredAttribute> common, List<StoredAttribute> own) =>
+    internal static List<StoredAttribute> Merge(List<StoredAttribute> common, List<StoredAttribute> own) =>
         common.Where(a => AttributeNames.IsMultiInstance(a.FullName) || !own.Any(o => o.FullName == a.FullName)).Concat(own).ToList();
 
     private static ManagedObject Build(RequestContext ctx, ObjectType type, List<StoredAttribute> attributes)

@@ -138,19 +138,42 @@ public sealed class ReKeyOperation : KmipOperation
         if (old.Value is null) throw new KmipException(ResultReason.KeyValueNotPresent, $"'{old.Id}' has no key material (destroyed)");
         var offset = payload.Child(Tag.Offset)?.AsInterval;
         var given = AttributeCodec.FromRequest(payload.Child(ctx.Version.IsV2 ? Tag.Attributes : Tag.TemplateAttribute), ctx.Version);
+        var (edited, carried) = TakeOver(ctx, old, given);
+        var fresh = CreateOperation.Build(ctx, carried);
+        Replaces(ctx, old, edited, fresh, given, offset);
+        ctx.Touch(edited);
+        ctx.Changes.Add(fresh);
+        ctx.IdPlaceholder = fresh.Id;
+        return Payload(Id(fresh.Id));
+    }
+
+    /// <summary>
+    /// What a replacement key takes from <paramref name="old"/> (Re-key, Re-key Key Pair): its algorithm, length, usage
+    /// mask, parameters, groups, contact and application information and custom attributes unless <paramref name="given"/>
+    /// names them, then the given attributes, then the old key's Names, which it loses (KMIP 2.1 Tables 305, 309).
+    /// </summary>
+    internal static (ManagedObject Edited, List<StoredAttribute> Carried) TakeOver(RequestContext ctx, ManagedObject old, IReadOnlyList<StoredAttribute> given)
+    {
         var copied = old.Attributes.Where(a => a.FullName is AttributeNames.CryptographicAlgorithm or AttributeNames.CryptographicLength
-            or AttributeNames.CryptographicUsageMask or AttributeNames.CryptographicParameters or AttributeNames.ObjectGroup
-            or AttributeNames.ContactInformation or AttributeNames.ApplicationSpecificInformation || a.IsCustom && a.Vendor != "y")
+            or AttributeNames.CryptographicUsageMask or AttributeNames.CryptographicParameters or AttributeNames.CryptographicDomainParameters
+            or AttributeNames.ObjectGroup or AttributeNames.ContactInformation or AttributeNames.ApplicationSpecificInformation || a.IsCustom && a.Vendor != "y")
             .Where(a => !given.Any(g => g.FullName == a.FullName));
         var names = old.All(AttributeNames.Name).ToList();
         var edited = ctx.Edit(old);
         edited.Remove(AttributeNames.Name);
-        var fresh = CreateOperation.Build(ctx, copied.Concat(given).Concat(names).ToList());
-        // KMIP 1.4 §4.4 Table 172: without an Offset the replacement takes the old key's dates; with one, its Activation
-        // Date is now + Offset and the other dates keep their distance from it.
+        return (edited, copied.Concat(given).Concat(names).ToList());
+    }
+
+    /// <summary>
+    /// The replacement's dates (KMIP 1.4 §4.4 Table 172: without an Offset it takes the old key's dates; with one, its
+    /// Activation Date is now + Offset and the other dates keep their distance from it) and the Replaced / Replacement
+    /// Object Links between the two.
+    /// </summary>
+    internal static void Replaces(RequestContext ctx, ManagedObject old, ManagedObject edited, ManagedObject fresh, IReadOnlyList<StoredAttribute> given, uint? offset)
+    {
         var activation = old.Date(AttributeNames.ActivationDate);
         if (offset is not null && activation is null)
-            throw new KmipException(ResultReason.IllegalOperation, "an Offset needs an Activation Date on the existing key");
+            throw new KmipException(ResultReason.IllegalOperation, $"an Offset needs an Activation Date on the existing key '{old.Id}'");
         var newActivation = offset is { } off ? ctx.Now.AddSeconds(off) : activation;
         if (newActivation is { } na && !given.Any(g => g.FullName == AttributeNames.ActivationDate))
         {
@@ -162,9 +185,5 @@ public sealed class ReKeyOperation : KmipOperation
         }
         fresh.Add(AttributeNames.Link, ObjectFactory.Link(LinkType.ReplacedObjectLink, old.Id));
         edited.Add(AttributeNames.Link, ObjectFactory.Link(LinkType.ReplacementObjectLink, fresh.Id));
-        ctx.Touch(edited);
-        ctx.Changes.Add(fresh);
-        ctx.IdPlaceholder = fresh.Id;
-        return Payload(Id(fresh.Id));
     }
 }
