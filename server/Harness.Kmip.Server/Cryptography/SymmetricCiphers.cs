@@ -121,8 +121,10 @@ public sealed class TruncatedPoly1305Decryption(byte[] key, byte[] nonce, byte[]
 }
 
 /// <summary>
-/// The symmetric ciphers of Encrypt and Decrypt (BouncyCastle, one code path for single parts and streams): AES and 3DES
-/// in ECB and CBC (padding None or PKCS5), AES in CTR and GCM, ChaCha20 (8- or 12-byte nonce) and ChaCha20-Poly1305.
+/// The symmetric ciphers of Encrypt and Decrypt (BouncyCastle, one code path for single parts and streams; single-part
+/// AES-GCM on .NET): AES, Camellia, ARIA, SEED, SM4, Twofish, 3DES, DES, Blowfish, CAST5, IDEA, RC2 and SKIPJACK in ECB
+/// and CBC (padding None or PKCS5) and CTR, the 128-bit ones in GCM too; RC4; ChaCha20 (8- or 12-byte nonce) and
+/// ChaCha20-Poly1305.
 /// </summary>
 public static class SymmetricCiphers
 {
@@ -138,16 +140,18 @@ public static class SymmetricCiphers
             throw new KmipException(ResultReason.FeatureNotSupported, $"padding method {padding} is not supported for {algorithm} by this server");
         switch (algorithm)
         {
-            case CryptographicAlgorithm.AES or CryptographicAlgorithm.DES3:
-                int block = algorithm == CryptographicAlgorithm.AES ? 16 : 8;
+            case CryptographicAlgorithm.RC4 when mode is null:
+                return new(algorithm, null, PaddingMethod.None, null, 0);
+            case var _ when BlockCiphers.TryGetValue(algorithm, out var cipher):
+                int block = cipher.BlockBytes;
                 switch (mode)
                 {
                     case null:
                         throw new KmipException(ResultReason.InvalidField, $"no Block Cipher Mode for {algorithm}: give one in the Cryptographic Parameters (of the request or the key)");
                     case BlockCipherMode.ECB: return new(algorithm, mode, padding, null, 0);
                     case BlockCipherMode.CBC: return new(algorithm, mode, padding, p?.IVLength / 8 ?? block, 0);
-                    case BlockCipherMode.CTR when algorithm == CryptographicAlgorithm.AES: return new(algorithm, mode, PaddingMethod.None, 16, 0);
-                    case BlockCipherMode.GCM when algorithm == CryptographicAlgorithm.AES:
+                    case BlockCipherMode.CTR: return new(algorithm, mode, PaddingMethod.None, block, 0);
+                    case BlockCipherMode.GCM when block == 16:
                         int tag = p?.TagLength ?? 16;
                         // General Failure, as the OASIS CS-BC-M-GCM-1 vectors expect of a tag length GCM has not.
                         if (tag is < 4 or > 16)
@@ -183,7 +187,8 @@ public static class SymmetricCiphers
         {
             { Algorithm: CryptographicAlgorithm.ChaCha20Poly1305 } => "CHACHA20-POLY1305",
             { Algorithm: CryptographicAlgorithm.ChaCha20 } => iv!.Length == 8 ? "CHACHA" : "CHACHA7539",
-            _ => $"{(choice.Algorithm == CryptographicAlgorithm.AES ? "AES" : "DESEDE")}/{choice.Mode}/{(choice.Padding == PaddingMethod.PKCS5 ? "PKCS7PADDING" : "NOPADDING")}",
+            { Algorithm: CryptographicAlgorithm.RC4 } => "ARC4",
+            _ => $"{BlockCiphers[choice.Algorithm].Name}/{choice.Mode}/{(choice.Padding == PaddingMethod.PKCS5 ? "PKCS7PADDING" : "NOPADDING")}",
         };
         IBufferedCipher cipher;
         try { cipher = CipherUtilities.GetCipher(name); }
@@ -196,6 +201,16 @@ public static class SymmetricCiphers
         catch (ArgumentException ex) { throw new KmipException(ResultReason.CryptographicFailure, $"the cipher refused the key or IV: {ex.Message}"); }
         return new CipherComputation(cipher, encrypt, engineTag, choice.TagBytes);
     }
+
+    /// <summary>The block ciphers of Encrypt and Decrypt, by BouncyCastle's name, with their block size in bytes.</summary>
+    private static readonly Dictionary<CryptographicAlgorithm, (string Name, int BlockBytes)> BlockCiphers = new()
+    {
+        [CryptographicAlgorithm.AES] = ("AES", 16), [CryptographicAlgorithm.Camellia] = ("CAMELLIA", 16), [CryptographicAlgorithm.ARIA] = ("ARIA", 16),
+        [CryptographicAlgorithm.SEED] = ("SEED", 16), [CryptographicAlgorithm.SM4] = ("SM4", 16), [CryptographicAlgorithm.Twofish] = ("TWOFISH", 16),
+        [CryptographicAlgorithm.DES3] = ("DESEDE", 8), [CryptographicAlgorithm.DES] = ("DES", 8), [CryptographicAlgorithm.Blowfish] = ("BLOWFISH", 8),
+        [CryptographicAlgorithm.CAST5] = ("CAST5", 8), [CryptographicAlgorithm.IDEA] = ("IDEA", 8), [CryptographicAlgorithm.RC2] = ("RC2", 8),
+        [CryptographicAlgorithm.SKIPJACK] = ("SKIPJACK", 8),
+    };
 
     /// <summary>A 3DES key as BouncyCastle takes it: 16 bytes (two-key) or 24; KMIP also gives 168-bit keys as 21 bytes without parity.</summary>
     private static byte[] ThreeKey(byte[] key) => key.Length is 16 or 24 ? key

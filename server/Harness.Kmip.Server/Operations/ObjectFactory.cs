@@ -153,6 +153,10 @@ public static class ObjectFactory
                 or CryptographicAlgorithm.HMAC_SHA384 or CryptographicAlgorithm.HMAC_SHA512 or CryptographicAlgorithm.Camellia
                 or CryptographicAlgorithm.ARIA or CryptographicAlgorithm.Blowfish or CryptographicAlgorithm.Twofish
                 or CryptographicAlgorithm.SEED or CryptographicAlgorithm.SM4 => length is >= 64 and <= 4096 && length % 8 == 0,
+            CryptographicAlgorithm.CAST5 => length is >= 40 and <= 128 && length % 8 == 0,
+            CryptographicAlgorithm.IDEA => length == 128,
+            CryptographicAlgorithm.SKIPJACK => length == 80,
+            CryptographicAlgorithm.RC2 or CryptographicAlgorithm.RC4 => length is >= 40 and <= 2048 && length % 8 == 0,
             _ => false,
         };
         if (!ok)

@@ -47,7 +47,13 @@ public sealed class MessageMutator(int seed)
         new(Operation.Encrypt, new Kmip.Payloads.EncryptRequest(null, new Kmip.Payloads.CryptographicParameters(BlockCipherMode: BlockCipherMode.GCM), new byte[40],
             new byte[12], AuthenticatedEncryptionAdditionalData: new byte[8]).ToNode()),
         new(Operation.Decrypt, new Kmip.Payloads.DecryptRequest(null, CbcPkcs5, new byte[48], new byte[16]).ToNode()),
+        KmipBatchItems.CreateKeyPair(v, [KmipAttribute.CryptographicAlgorithm(CryptographicAlgorithm.EC), KmipAttribute.CryptographicLength(256), Marker]),
+        KmipBatchItems.ReKeyKeyPair(v, null),
+        new(Operation.Sign, new Kmip.Payloads.SignRequest(null, EcdsaSha256, new byte[32]).ToNode()),
+        new(Operation.SignatureVerify, new Kmip.Payloads.SignatureVerifyRequest(null, EcdsaSha256, new byte[32], new byte[72]).ToNode()),
     ];
+
+    private static readonly Kmip.Payloads.CryptographicParameters EcdsaSha256 = new(DigitalSignatureAlgorithm: DigitalSignatureAlgorithm.ECDSAWithSHA256);
 
     private static readonly Kmip.Payloads.CryptographicParameters CbcPkcs5 = new(BlockCipherMode: BlockCipherMode.CBC, PaddingMethod: PaddingMethod.PKCS5);
 
