@@ -426,4 +426,36 @@ public class AsymmetricCryptographyTests
         publicReKeyed.ResultReason.Should().Be(v.IsV2 ? ResultReason.InvalidObjectType : ResultReason.PermissionDenied);
         publicReKeyed.ResultMessage.Should().EndWith("Re-key Key Pair takes a private key");
     }
+
+    [Fact]
+    public async Task Get_WrappedUnderAnRsaPublicKey_IsTheKeyEncryptedWithOaep_ThatThePrivateKeyOpens()
+    {
+        await using var kms = await KmsFixture.StartAsync();
+        await using var client = await kms.ConnectAsync();
+        var (ops, priv, pub) = await PairAsync(client, V21, CryptographicAlgorithm.RSA, 2048,
+            privateUsage: CryptographicUsageMask.UnwrapKey | CryptographicUsageMask.Decrypt, publicUsage: CryptographicUsageMask.WrapKey);
+        var aes = await ops.CreateSymmetricKeyAsync(KmipAttribute.Aes256EncryptDecrypt);
+        var material = (await ops.GetAsync(aes)).KeyBlock!.Required(Tag.KeyValue).Required(Tag.KeyMaterial).AsBytes;
+        TtlvNode Wrapping(PaddingMethod padding) => TtlvNode.Structure(Tag.KeyWrappingSpecification,
+            TtlvNode.Enumeration(Tag.WrappingMethod, WrappingMethod.Encrypt),
+            TtlvNode.Structure(Tag.EncryptionKeyInformation, TtlvNode.Text(Tag.UniqueIdentifier, pub),
+                new CryptographicParameters(PaddingMethod: padding, HashingAlgorithm: HashingAlgorithm.SHA_256).ToNode()),
+            TtlvNode.Enumeration(Tag.EncodingOption, EncodingOption.NoEncoding));
+
+        var wrapped = await client.OneAsync(V21, new BatchItemRequest(Operation.Get, KmipRequests.Payload(TtlvNode.Text(Tag.UniqueIdentifier, aes), Wrapping(PaddingMethod.OAEP))));
+
+        var block = wrapped.EnsureSuccess().RequiredPayload.Required(Tag.SymmetricKey).Required(Tag.KeyBlock);
+        block.Required(Tag.KeyWrappingData).Required(Tag.EncryptionKeyInformation).Required(Tag.UniqueIdentifier).AsText.Should().Be(pub);
+        var ciphertext = block.Required(Tag.KeyValue).AsBytes;
+        ciphertext.Should().HaveCount(256);
+        using var rsa = RSA.Create();
+        rsa.ImportRSAPrivateKey(await MaterialAsync(ops, priv, KeyFormatType.PKCS_1), out _);
+        rsa.Decrypt(ciphertext, RSAEncryptionPadding.OaepSHA256).Should().Equal(material);
+        var opened = await ops.DecryptAsync(new DecryptRequest(priv, new CryptographicParameters(PaddingMethod: PaddingMethod.OAEP, HashingAlgorithm: HashingAlgorithm.SHA_256), ciphertext));
+        opened.Data.Should().Equal(material, "the server's own Decrypt opens what it wrapped");
+
+        var unsupported = await client.OneAsync(V21, new BatchItemRequest(Operation.Get, KmipRequests.Payload(TtlvNode.Text(Tag.UniqueIdentifier, aes), Wrapping(PaddingMethod.X9_31))));
+        unsupported.ResultReason.Should().Be(ResultReason.FeatureNotSupported);
+        unsupported.ResultMessage.Should().Contain("padding method X9_31");
+    }
 }
