@@ -268,7 +268,7 @@ public class AsymmetricCryptographyTests
 
         var aes = await Refused(KmipAttribute.CryptographicAlgorithm(CryptographicAlgorithm.AES), KmipAttribute.CryptographicLength(256));
         aes.ResultReason.Should().Be(ResultReason.FeatureNotSupported);
-        aes.ResultMessage.Should().Be("this server creates RSA and EC key pairs, not AES");
+        aes.ResultMessage.Should().Be("this server creates RSA, EC, Ed25519 and Ed448 key pairs, not AES");
         var small = await Refused(KmipAttribute.CryptographicAlgorithm(CryptographicAlgorithm.RSA), KmipAttribute.CryptographicLength(1000));
         small.ResultReason.Should().Be(ResultReason.InvalidField);
         small.ResultMessage.Should().Contain("1000 bits");
@@ -457,5 +457,33 @@ public class AsymmetricCryptographyTests
         var unsupported = await client.OneAsync(V21, new BatchItemRequest(Operation.Get, KmipRequests.Payload(TtlvNode.Text(Tag.UniqueIdentifier, aes), Wrapping(PaddingMethod.X9_31))));
         unsupported.ResultReason.Should().Be(ResultReason.FeatureNotSupported);
         unsupported.ResultMessage.Should().Contain("padding method X9_31");
+    }
+
+    [Fact]
+    public async Task Ed25519_SignsAsRfc8032Says_AndAPairItMakesSignsByPartsAndVerifies()
+    {
+        await using var kms = await KmsFixture.StartAsync();
+        await using var client = await kms.ConnectAsync();
+        var ops = new KmipOperations(client, V21);
+        // RFC 8032 §7.1, TEST 2: a one-byte message.
+        var seed = Convert.FromHexString("4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb");
+        var pkcs8 = Org.BouncyCastle.Pkcs.PrivateKeyInfoFactory.CreatePrivateKeyInfo(new Org.BouncyCastle.Crypto.Parameters.Ed25519PrivateKeyParameters(seed)).GetDerEncoded();
+        var registered = (await client.OneAsync(V21, KmipBatchItems.Register(V21, ObjectType.PrivateKey,
+            KmipBatchItems.Key(Tag.PrivateKey, KeyFormatType.PKCS_8, TtlvNode.Bytes(Tag.KeyMaterial, pkcs8), CryptographicAlgorithm.Ed25519, 256),
+            [KmipAttribute.CryptographicUsageMask(CryptographicUsageMask.Sign)]))).EnsureSuccess().RequiredPayload.Required(Tag.UniqueIdentifier).AsText;
+        await ops.ActivateAsync(registered);
+        var signature = (await ops.SignAsync(new SignRequest(registered, null, [0x72]))).SignatureData!;
+        Convert.ToHexString(signature).Should().BeEquivalentTo(
+            "92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223ebdb69da085ac1e43e15996e458f3613d0f11d8c387b2eaeb4302aeeb00d291612bb0c00");
+
+        var (_, priv, pub) = await PairAsync(client, V21, CryptographicAlgorithm.Ed25519, 256);
+        var first = await ops.SignAsync(new SignRequest(priv, null, Message[..7], Stream: new StreamPart(InitIndicator: true)));
+        var byParts = (await ops.SignAsync(new SignRequest(priv, null, Message[7..], Stream: new StreamPart(first.CorrelationValue, FinalIndicator: true)))).SignatureData!;
+        byParts.Should().Equal((await ops.SignAsync(new SignRequest(priv, null, Message))).SignatureData, "EdDSA is deterministic: the parts sign the whole");
+        (await ops.SignatureVerifyAsync(new SignatureVerifyRequest(pub, null, Message, byParts))).ValidityIndicator.Should().Be(ValidityIndicator.Valid);
+        (await ops.SignatureVerifyAsync(new SignatureVerifyRequest(pub, null, Message[1..], byParts))).ValidityIndicator.Should().Be(ValidityIndicator.Invalid);
+        var digested = await client.OneAsync(V21, new BatchItemRequest(Operation.Sign, new SignRequest(priv, null, null, new byte[32]).ToNode()));
+        digested.ResultReason.Should().Be(ResultReason.InvalidField);
+        digested.ResultMessage.Should().Be("Ed25519 signs the message itself: give Data, not Digested Data");
     }
 }

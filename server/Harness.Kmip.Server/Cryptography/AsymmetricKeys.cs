@@ -18,8 +18,8 @@ namespace Harness.Kmip.Server.Cryptography;
 /// <summary>
 /// Asymmetric keys in the Key Format Types of KMIP (1.4 §9.1.3.2.3, 2.1 §11.17): read from a Key Block into a
 /// BouncyCastle key (PKCS#1, PKCS#8, SEC1 ECPrivateKey, X.509 SubjectPublicKeyInfo, and the Transparent RSA, DSA and EC
-/// structures), and generated for Create Key Pair (RSA and EC on .NET, which asks OpenSSL; curves OpenSSL lacks on
-/// BouncyCastle).
+/// structures), and generated for Create Key Pair (RSA and EC on .NET, which asks OpenSSL; curves OpenSSL lacks, Ed25519
+/// and Ed448 on BouncyCastle).
 /// </summary>
 public static class AsymmetricKeys
 {
@@ -65,8 +65,14 @@ public static class AsymmetricKeys
                     return new KeyPair(PrivateKeyInfoFactory.CreatePrivateKeyInfo(pair.Private).GetDerEncoded(), KeyFormatType.PKCS_8,
                         SubjectPublicKeyInfoFactory.CreateSubjectPublicKeyInfo(pair.Public).GetDerEncoded(), KeyFormatType.X_509, parameters.Curve.FieldSize);
                 }
+            case CryptographicAlgorithm.Ed25519 or CryptographicAlgorithm.Ed448:
+                IAsymmetricCipherKeyPairGenerator edwards = algorithm == CryptographicAlgorithm.Ed25519 ? new Ed25519KeyPairGenerator() : new Ed448KeyPairGenerator();
+                edwards.Init(new KeyGenerationParameters(new SecureRandom(), algorithm == CryptographicAlgorithm.Ed25519 ? 256 : 448));
+                var keys = edwards.GenerateKeyPair();
+                return new KeyPair(PrivateKeyInfoFactory.CreatePrivateKeyInfo(keys.Private).GetDerEncoded(), KeyFormatType.PKCS_8,
+                    SubjectPublicKeyInfoFactory.CreateSubjectPublicKeyInfo(keys.Public).GetDerEncoded(), KeyFormatType.X_509, algorithm == CryptographicAlgorithm.Ed25519 ? 256 : 448);
             default:
-                throw new KmipException(ResultReason.FeatureNotSupported, $"this server creates RSA and EC key pairs, not {algorithm}");
+                throw new KmipException(ResultReason.FeatureNotSupported, $"this server creates RSA, EC, Ed25519 and Ed448 key pairs, not {algorithm}");
         }
     }
 
@@ -200,6 +206,8 @@ public static class AsymmetricKeys
         RsaPrivateCrtKeyParameters rsa => new RsaKeyParameters(false, rsa.Modulus, rsa.PublicExponent),
         ECPrivateKeyParameters ec => new ECPublicKeyParameters(ec.AlgorithmName, ec.Parameters.G.Multiply(ec.D).Normalize(), ec.PublicKeyParamSet ?? throw new InvalidOperationException("the EC key names no curve")),
         DsaPrivateKeyParameters dsa => new DsaPublicKeyParameters(dsa.Parameters.G.ModPow(dsa.X, dsa.Parameters.P), dsa.Parameters),
+        Ed25519PrivateKeyParameters ed => ed.GeneratePublicKey(),
+        Ed448PrivateKeyParameters ed => ed.GeneratePublicKey(),
         _ => throw new KmipException(ResultReason.FeatureNotSupported, $"the public half of a {key.GetType().Name} is not derived by this server"),
     };
 

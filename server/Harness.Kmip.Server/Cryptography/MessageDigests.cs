@@ -96,6 +96,28 @@ public static class MessageDigests
         _ => null,
     };
 
+    /// <summary>
+    /// The message itself, for the schemes that sign it whole (EdDSA): the parts are kept, up to <see cref="WholeMessageLimit"/>
+    /// bytes (Server Limit Exceeded beyond), and Finish gives them joined.
+    /// </summary>
+    public static IDigestComputation WholeMessage(ProtocolVersion version) => new Buffer(version);
+
+    public const int WholeMessageLimit = 16 << 20;
+
+    private sealed class Buffer(ProtocolVersion version) : IDigestComputation
+    {
+        private readonly MemoryStream _message = new();
+
+        public void Append(ReadOnlySpan<byte> data)
+        {
+            if (_message.Length + data.Length > WholeMessageLimit)
+                throw ServerLimits.Exceeded(version, $"a message signed whole (EdDSA) is kept until its last part: at most {WholeMessageLimit >> 20} MiB");
+            _message.Write(data);
+        }
+
+        public byte[] Finish() => _message.ToArray();
+    }
+
     private sealed class DotNetHash(IncrementalHash hash) : IDigestComputation
     {
         public void Append(ReadOnlySpan<byte> data) => hash.AppendData(data);

@@ -14,12 +14,13 @@ namespace Harness.Kmip.Server.Cryptography;
 /// The signature schemes of Sign and Signature Verify, each applied to the digest of the data (so a stream only hashes,
 /// and Digested Data skips the hash): RSA PKCS#1 v1.5 and PSS (any salt length: the longest when signing without one, read
 /// from the signature when verifying without one; MGF1 with any hash; BouncyCastle),
-/// ECDSA (.NET, which asks OpenSSL; DER-encoded signatures as X.509 and PyKMIP use), DSA (BouncyCastle).
+/// ECDSA (.NET, which asks OpenSSL; DER-encoded signatures as X.509 and PyKMIP use), DSA, and Ed25519 and Ed448, which
+/// sign the whole message (BouncyCastle).
 /// </summary>
 public static class Signatures
 {
-    /// <summary>A resolved scheme: the key's family, the hash, the RSA padding, and PSS's salt and mask hash.</summary>
-    public sealed record Scheme(CryptographicAlgorithm Algorithm, HashingAlgorithm Hash, PaddingMethod? Padding, int? SaltLength, HashingAlgorithm MaskHash)
+    /// <summary>A resolved scheme: the key's family, the hash (none: EdDSA signs the message itself), the RSA padding, and PSS's salt and mask hash.</summary>
+    public sealed record Scheme(CryptographicAlgorithm Algorithm, HashingAlgorithm? Hash, PaddingMethod? Padding, int? SaltLength, HashingAlgorithm MaskHash)
     {
         public override string ToString() => Algorithm == CryptographicAlgorithm.RSA ? $"RSA {Padding} with {Hash}" : $"{Algorithm} with {Hash}";
     }
@@ -40,6 +41,8 @@ public static class Signatures
         };
         if (named is { } n && Family(n) != family)
             throw new KmipException(ResultReason.InvalidField, $"'{keyId}' is a {family} key: it cannot sign or verify with {n}");
+        // EdDSA (RFC 8032, pure): the message is signed as it is, with the curve's own hash.
+        if (family is CryptographicAlgorithm.Ed25519 or CryptographicAlgorithm.Ed448) return new Scheme(family, null, null, null, HashingAlgorithm.SHA_512);
         var digest = hash ?? throw new KmipException(ResultReason.InvalidField,
             "no Hashing Algorithm (or Digital Signature Algorithm) in the Cryptographic Parameters of the request or the key");
         if (MessageDigests.Hash(digest) is null) throw new KmipException(ResultReason.FeatureNotSupported, $"hashing algorithm {digest} is not supported by this server");
@@ -68,7 +71,7 @@ public static class Signatures
                 lock (dotnet) return dotnet.SignHash(digest, DSASignatureFormat.Rfc3279DerSequence);
             }
             var signer = RawSigner(scheme, key);
-            signer.Init(true, new ParametersWithRandom(key, new SecureRandom()));
+            signer.Init(true, scheme.Hash is null ? key : new ParametersWithRandom(key, new SecureRandom()));
             signer.BlockUpdate(digest, 0, digest.Length);
             return signer.GenerateSignature();
         }
@@ -112,7 +115,7 @@ public static class Signatures
         var em = new byte[emLength];
         recovered.CopyTo(em, emLength - recovered.Length);
         var mask = MessageDigests.BouncyDigest(scheme.MaskHash)!;
-        int hashLength = MessageDigests.BouncyDigest(scheme.Hash)!.GetDigestSize();
+        int hashLength = MessageDigests.BouncyDigest(scheme.Hash!.Value)!.GetDigestSize();
         if (emLength < hashLength + 2 || em[^1] != 0xBC) return null;
         int dbLength = emLength - hashLength - 1;
         var db = new byte[dbLength];
@@ -128,13 +131,14 @@ public static class Signatures
     /// <summary>A BouncyCastle signer that takes the digest as its input.</summary>
     private static ISigner RawSigner(Scheme scheme, AsymmetricKeyParameter key)
     {
-        var hashName = MessageDigests.BouncyDigest(scheme.Hash)!.AlgorithmName;
+        if (scheme.Hash is not { } hash) return key is Ed25519PrivateKeyParameters or Ed25519PublicKeyParameters ? new Ed25519Signer() : new Ed448Signer([]);
+        var hashName = MessageDigests.BouncyDigest(hash)!.AlgorithmName;
         return Family(key) switch
         {
             CryptographicAlgorithm.RSA when scheme.Padding == PaddingMethod.PSS =>
-                PssSigner.CreateRawSigner(new RsaBlindedEngine(), MessageDigests.BouncyDigest(scheme.Hash)!, MessageDigests.BouncyDigest(scheme.MaskHash)
+                PssSigner.CreateRawSigner(new RsaBlindedEngine(), MessageDigests.BouncyDigest(hash)!, MessageDigests.BouncyDigest(scheme.MaskHash)
                     ?? throw new KmipException(ResultReason.FeatureNotSupported, $"mask generator hash {scheme.MaskHash} is not supported by this server"),
-                    scheme.SaltLength ?? MaxSaltLength((RsaKeyParameters)key, scheme.Hash), PssSigner.TrailerImplicit),
+                    scheme.SaltLength ?? MaxSaltLength((RsaKeyParameters)key, hash), PssSigner.TrailerImplicit),
             CryptographicAlgorithm.RSA => new RsaDigestSigner(new NullDigest(), DigestUtilities.GetObjectIdentifier(hashName)
                 ?? throw new KmipException(ResultReason.FeatureNotSupported, $"RSA PKCS#1 v1.5 signatures with {scheme.Hash} are not supported by this server")),
             CryptographicAlgorithm.ECDSA => new DsaDigestSigner(new ECDsaSigner(), new NullDigest(), StandardDsaEncoding.Instance),
@@ -169,6 +173,8 @@ public static class Signatures
         RsaKeyParameters => CryptographicAlgorithm.RSA,
         ECKeyParameters => CryptographicAlgorithm.ECDSA,
         DsaKeyParameters => CryptographicAlgorithm.DSA,
+        Ed25519PrivateKeyParameters or Ed25519PublicKeyParameters => CryptographicAlgorithm.Ed25519,
+        Ed448PrivateKeyParameters or Ed448PublicKeyParameters => CryptographicAlgorithm.Ed448,
         _ => throw new KmipException(ResultReason.FeatureNotSupported, $"{key.GetType().Name} keys are not used for signatures by this server"),
     };
 

@@ -34,8 +34,11 @@ public sealed class SignOperation : KmipOperation
     internal static TtlvNode Digest(RequestContext ctx, Operation operation, string keyId, Signatures.Scheme scheme, StreamPart stream,
         byte[]? data, byte[]? digested, Func<byte[]?, byte[]?, TtlvNode> respond)
     {
+        if (scheme.Hash is null && digested is not null)
+            throw new KmipException(ResultReason.InvalidField, $"{scheme.Algorithm} signs the message itself: give Data, not Digested Data");
         if (digested is null)
-            return Streamed.Run(ctx, operation, keyId, stream, data, () => MessageDigests.Hash(scheme.Hash)!, respond);
+            return Streamed.Run(ctx, operation, keyId, stream, data,
+                () => scheme.Hash is { } hash ? MessageDigests.Hash(hash)! : MessageDigests.WholeMessage(ctx.Version), respond);
         if (data is not null || !stream.IsSinglePart)
             throw new KmipException(ResultReason.InvalidField, $"{operation} takes Digested Data alone, in a single part: not with Data or stream fields");
         return respond(digested, null);
