@@ -37,13 +37,6 @@ public class AsymmetricCryptographyTests
         return block.Required(Tag.KeyValue).Required(Tag.KeyMaterial).AsBytes;
     }
 
-    private static async Task<ResponseBatchItem> FailsAsync(KmipClient client, ProtocolVersion v, Operation op, TtlvNode payload)
-    {
-        var item = await client.OneAsync(v, new BatchItemRequest(op, payload));
-        item.IsSuccess.Should().BeFalse();
-        return item;
-    }
-
     [Theory]
     [InlineData("1.4")]
     [InlineData("2.1")]
@@ -170,7 +163,7 @@ public class AsymmetricCryptographyTests
         var first = await ops.SignAsync(new SignRequest(priv, pkcs1, Message[..5], Stream: new StreamPart(InitIndicator: true)));
         first.SignatureData.Should().BeNull();
 
-        var crossed = await FailsAsync(client, V21, Operation.SignatureVerify,
+        var crossed = await client.FailsAsync(V21, Operation.SignatureVerify,
             new SignatureVerifyRequest(pub, pkcs1, Message[5..], [1], Stream: new StreamPart(first.CorrelationValue, FinalIndicator: true)).ToNode());
         crossed.ResultReason.Should().Be(ResultReason.InvalidCorrelationValue);
         crossed.ResultMessage.Should().Contain("belongs to a Sign");
@@ -200,10 +193,10 @@ public class AsymmetricCryptographyTests
 
         var tampered = fromDotNet.ToArray();
         tampered[^1] ^= 1;
-        var refused = await FailsAsync(client, V21, Operation.Decrypt, new DecryptRequest(priv, parameters, tampered).ToNode());
+        var refused = await client.FailsAsync(V21, Operation.Decrypt, new DecryptRequest(priv, parameters, tampered).ToNode());
         refused.ResultReason.Should().Be(ResultReason.CryptographicFailure);
         refused.ResultMessage.Should().Contain("does not decrypt");
-        var tooLong = await FailsAsync(client, V21, Operation.Encrypt, new EncryptRequest(pub, parameters, new byte[300]).ToNode());
+        var tooLong = await client.FailsAsync(V21, Operation.Encrypt, new EncryptRequest(pub, parameters, new byte[300]).ToNode());
         tooLong.ResultReason.Should().Be(ResultReason.CryptographicFailure);
         tooLong.ResultMessage.Should().Contain("not 300");
     }
@@ -219,38 +212,38 @@ public class AsymmetricCryptographyTests
         var (ops, priv, pub) = await PairAsync(client, v, CryptographicAlgorithm.RSA, 2048, privateUsage: CryptographicUsageMask.Decrypt);
         var pkcs1 = new CryptographicParameters(DigitalSignatureAlgorithm: DigitalSignatureAlgorithm.SHA_256WithRSAEncryption);
 
-        var publicSigns = await FailsAsync(client, v, Operation.Sign, new SignRequest(pub, pkcs1, Message).ToNode());
+        var publicSigns = await client.FailsAsync(v, Operation.Sign, new SignRequest(pub, pkcs1, Message).ToNode());
         publicSigns.ResultReason.Should().Be(v.IsV2 ? ResultReason.InvalidObjectType : ResultReason.PermissionDenied);
         publicSigns.ResultMessage.Should().Contain("is a PublicKey").And.Contain("needs a private key");
 
-        var noSignInMask = await FailsAsync(client, v, Operation.Sign, new SignRequest(priv, pkcs1, Message).ToNode());
+        var noSignInMask = await client.FailsAsync(v, Operation.Sign, new SignRequest(priv, pkcs1, Message).ToNode());
         noSignInMask.ResultReason.Should().Be(v.IsV2 ? ResultReason.IncompatibleCryptographicUsageMask : ResultReason.PermissionDenied);
         noSignInMask.ResultMessage.Should().Contain("does not allow Sign");
 
-        var ecdsaOnRsa = await FailsAsync(client, v, Operation.SignatureVerify,
+        var ecdsaOnRsa = await client.FailsAsync(v, Operation.SignatureVerify,
             new SignatureVerifyRequest(pub, new CryptographicParameters(DigitalSignatureAlgorithm: DigitalSignatureAlgorithm.ECDSAWithSHA256), Message, [1]).ToNode());
         ecdsaOnRsa.ResultReason.Should().Be(ResultReason.InvalidField);
         ecdsaOnRsa.ResultMessage.Should().Be($"'{pub}' is a RSA key: it cannot sign or verify with ECDSA");
 
-        var noHash = await FailsAsync(client, v, Operation.SignatureVerify, new SignatureVerifyRequest(pub, null, Message, [1]).ToNode());
+        var noHash = await client.FailsAsync(v, Operation.SignatureVerify, new SignatureVerifyRequest(pub, null, Message, [1]).ToNode());
         noHash.ResultReason.Should().Be(ResultReason.InvalidField);
         noHash.ResultMessage.Should().StartWith("no Hashing Algorithm");
 
-        var x931 = await FailsAsync(client, v, Operation.SignatureVerify,
+        var x931 = await client.FailsAsync(v, Operation.SignatureVerify,
             new SignatureVerifyRequest(pub, new CryptographicParameters(HashingAlgorithm: HashingAlgorithm.SHA_256, PaddingMethod: PaddingMethod.X9_31), Message, [1]).ToNode());
         x931.ResultReason.Should().Be(ResultReason.FeatureNotSupported);
         x931.ResultMessage.Should().Contain("padding method X9_31");
 
-        var noSignature = await FailsAsync(client, v, Operation.SignatureVerify, new SignatureVerifyRequest(pub, pkcs1, Message, null).ToNode());
+        var noSignature = await client.FailsAsync(v, Operation.SignatureVerify, new SignatureVerifyRequest(pub, pkcs1, Message, null).ToNode());
         noSignature.ResultReason.Should().Be(ResultReason.InvalidField);
 
         // A symmetric key is not for Sign; an asymmetric one is not for MAC.
         var aes = await ops.CreateSymmetricKeyAsync([KmipAttribute.CryptographicAlgorithm(CryptographicAlgorithm.AES), KmipAttribute.CryptographicLength(256),
             KmipAttribute.CryptographicUsageMask(CryptographicUsageMask.Sign | CryptographicUsageMask.MACGenerate)]);
         (await client.OneAsync(v, KmipBatchItems.Activate(aes))).EnsureSuccess();
-        var symmetricSigns = await FailsAsync(client, v, Operation.Sign, new SignRequest(aes, pkcs1, Message).ToNode());
+        var symmetricSigns = await client.FailsAsync(v, Operation.Sign, new SignRequest(aes, pkcs1, Message).ToNode());
         symmetricSigns.ResultReason.Should().Be(v.IsV2 ? ResultReason.InvalidObjectType : ResultReason.PermissionDenied);
-        var privateEncrypts = await FailsAsync(client, v, Operation.Encrypt, new EncryptRequest(priv, new CryptographicParameters(PaddingMethod: PaddingMethod.OAEP), Message).ToNode());
+        var privateEncrypts = await client.FailsAsync(v, Operation.Encrypt, new EncryptRequest(priv, new CryptographicParameters(PaddingMethod: PaddingMethod.OAEP), Message).ToNode());
         privateEncrypts.ResultReason.Should().Be(v.IsV2 ? ResultReason.IncompatibleCryptographicUsageMask : ResultReason.PermissionDenied, "the private key may Decrypt, not Encrypt");
     }
 

@@ -25,13 +25,6 @@ public class CryptographicServicesTests
         return id;
     }
 
-    private static async Task<ResponseBatchItem> FailsAsync(KmipClient client, ProtocolVersion v, Operation op, TtlvNode payload)
-    {
-        var item = await client.OneAsync(v, new BatchItemRequest(op, payload));
-        item.IsSuccess.Should().BeFalse();
-        return item;
-    }
-
     [Theory]
     [InlineData("1.4")]
     [InlineData("2.1")]
@@ -49,10 +42,10 @@ public class CryptographicServicesTests
         (await ops.RngSeedAsync(new RngSeedRequest(new byte[5000]))).DataLength.Should().Be(1024, "at most 1,024 bytes of one seed are used");
         (await ops.RngRetrieveAsync(new RngRetrieveRequest(1000))).Data.Should().HaveCount(1000);
 
-        var zero = await FailsAsync(client, v, Operation.RNGRetrieve, new RngRetrieveRequest(0).ToNode());
+        var zero = await client.FailsAsync(v, Operation.RNGRetrieve, new RngRetrieveRequest(0).ToNode());
         zero.ResultReason.Should().Be(ResultReason.InvalidField);
         zero.ResultMessage.Should().Be("Data Length must be at least 1, not 0");
-        var huge = await FailsAsync(client, v, Operation.RNGRetrieve, new RngRetrieveRequest(int.MaxValue).ToNode());
+        var huge = await client.FailsAsync(v, Operation.RNGRetrieve, new RngRetrieveRequest(int.MaxValue).ToNode());
         huge.ResultReason.Should().Be(ResultReason.ResponseTooLarge);
 
         // Query RNGs names the generator: a DRBG, HMAC with SHA-256.
@@ -116,17 +109,17 @@ public class CryptographicServicesTests
 
         using var otherCert = kms.Pki.Ca.IssueClient("Another Client");
         await using var other = await kms.ConnectAsync(otherCert);
-        var foreign = await FailsAsync(other, V21, Operation.Hash, new HashRequest(sha256, "c"u8.ToArray(), new StreamPart(correlation, FinalIndicator: true)).ToNode());
+        var foreign = await other.FailsAsync(V21, Operation.Hash, new HashRequest(sha256, "c"u8.ToArray(), new StreamPart(correlation, FinalIndicator: true)).ToNode());
         foreign.ResultReason.Should().Be(ResultReason.InvalidCorrelationValue);
         foreign.ResultMessage.Should().StartWith("no Hash of this client is in progress with Correlation Value ");
-        var foreign14 = await FailsAsync(other, V14, Operation.Hash, new HashRequest(sha256, "c"u8.ToArray(), new StreamPart(correlation, FinalIndicator: true)).ToNode());
+        var foreign14 = await other.FailsAsync(V14, Operation.Hash, new HashRequest(sha256, "c"u8.ToArray(), new StreamPart(correlation, FinalIndicator: true)).ToNode());
         foreign14.ResultReason.Should().Be(ResultReason.ItemNotFound, "KMIP 1.4 says Item Not Found for a stream that does not exist");
 
         var middle = await ops.HashAsync(new HashRequest(sha256, null, new StreamPart(correlation)));
         middle.CorrelationValue.Should().Equal(correlation);
         var last = await ops.HashAsync(new HashRequest(sha256, "c"u8.ToArray(), new StreamPart(correlation, FinalIndicator: true)));
         last.Data.Should().Equal(SHA256.HashData(Abc));
-        var again = await FailsAsync(client, V21, Operation.Hash, new HashRequest(sha256, Abc, new StreamPart(correlation, FinalIndicator: true)).ToNode());
+        var again = await client.FailsAsync(V21, Operation.Hash, new HashRequest(sha256, Abc, new StreamPart(correlation, FinalIndicator: true)).ToNode());
         again.ResultReason.Should().Be(ResultReason.InvalidCorrelationValue, "a finished stream is gone");
     }
 
@@ -135,12 +128,12 @@ public class CryptographicServicesTests
     {
         await using var kms = await KmsFixture.StartAsync();
         await using var client = await kms.ConnectAsync();
-        var noAlgorithm = await FailsAsync(client, V21, Operation.Hash, new HashRequest(new CryptographicParameters(), Abc).ToNode());
+        var noAlgorithm = await client.FailsAsync(V21, Operation.Hash, new HashRequest(new CryptographicParameters(), Abc).ToNode());
         noAlgorithm.ResultReason.Should().Be(ResultReason.InvalidField);
         noAlgorithm.ResultMessage.Should().Be("Hash needs a Hashing Algorithm in its Cryptographic Parameters");
-        var noData = await FailsAsync(client, V21, Operation.Hash, new HashRequest(new CryptographicParameters(HashingAlgorithm: HashingAlgorithm.SHA_256), null).ToNode());
+        var noData = await client.FailsAsync(V21, Operation.Hash, new HashRequest(new CryptographicParameters(HashingAlgorithm: HashingAlgorithm.SHA_256), null).ToNode());
         noData.ResultMessage.Should().Be("a single-part Hash needs Data");
-        var unknown = await FailsAsync(client, V21, Operation.Hash, KmipRequests.Payload(
+        var unknown = await client.FailsAsync(V21, Operation.Hash, KmipRequests.Payload(
             TtlvNode.Structure(Tag.CryptographicParameters, TtlvNode.Enumeration(Tag.HashingAlgorithm, 0x7Fu)), TtlvNode.Bytes(Tag.Data, Abc)));
         unknown.ResultReason.Should().Be(ResultReason.InvalidField);
     }
@@ -172,7 +165,7 @@ public class CryptographicServicesTests
         // A stream of this key does not continue with another key.
         var other = await RegisterMacKeyAsync(client, v);
         var verify = await ops.MacVerifyAsync(new MacVerifyRequest(key, null, "a"u8.ToArray(), null, new StreamPart(InitIndicator: true)));
-        var crossed = await FailsAsync(client, v, Operation.MACVerify, new MacVerifyRequest(other, null, "bc"u8.ToArray(), expected, new StreamPart(verify.CorrelationValue, FinalIndicator: true)).ToNode());
+        var crossed = await client.FailsAsync(v, Operation.MACVerify, new MacVerifyRequest(other, null, "bc"u8.ToArray(), expected, new StreamPart(verify.CorrelationValue, FinalIndicator: true)).ToNode());
         crossed.ResultReason.Should().Be(v.IsV2 ? ResultReason.InvalidCorrelationValue : ResultReason.InvalidField);
         crossed.ResultMessage.Should().Contain($"belongs to a MACVerify with key '{key}'");
         var finished = await ops.MacVerifyAsync(new MacVerifyRequest(key, null, "bc"u8.ToArray(), expected, new StreamPart(verify.CorrelationValue, FinalIndicator: true)));
@@ -201,26 +194,26 @@ public class CryptographicServicesTests
         await using var client = await kms.ConnectAsync();
 
         var verifyOnly = await RegisterMacKeyAsync(client, v, usage: CryptographicUsageMask.MACVerify);
-        var usage = await FailsAsync(client, v, Operation.MAC, new MacRequest(verifyOnly, null, Abc).ToNode());
+        var usage = await client.FailsAsync(v, Operation.MAC, new MacRequest(verifyOnly, null, Abc).ToNode());
         usage.ResultReason.Should().Be(noUsage);
         usage.ResultMessage.Should().Be($"the Cryptographic Usage Mask of '{verifyOnly}' does not allow MACGenerate");
 
         var preActive = await RegisterMacKeyAsync(client, v, activate: false);
-        var state = await FailsAsync(client, v, Operation.MAC, new MacRequest(preActive, null, Abc).ToNode());
+        var state = await client.FailsAsync(v, Operation.MAC, new MacRequest(preActive, null, Abc).ToNode());
         state.ResultReason.Should().Be(notActive);
         state.ResultMessage.Should().Be($"'{preActive}' is PreActive: a key must be Active to protect data");
 
         var des3 = await RegisterMacKeyAsync(client, v, CryptographicAlgorithm.DES3, material: new byte[24]);
-        var algorithm = await FailsAsync(client, v, Operation.MAC, new MacRequest(des3, null, Abc).ToNode());
+        var algorithm = await client.FailsAsync(v, Operation.MAC, new MacRequest(des3, null, Abc).ToNode());
         algorithm.ResultReason.Should().Be(ResultReason.FeatureNotSupported);
         algorithm.ResultMessage.Should().Be("MAC with DES3 is not supported by this server");
 
         var key = await RegisterMacKeyAsync(client, v);
         using var otherCert = kms.Pki.Ca.IssueClient("Another Client");
         await using var other = await kms.ConnectAsync(otherCert);
-        (await FailsAsync(other, v, Operation.MAC, new MacRequest(key, null, Abc).ToNode())).ResultReason.Should().Be(v.IsV2 ? ResultReason.ObjectNotFound : ResultReason.ItemNotFound);
+        (await other.FailsAsync(v, Operation.MAC, new MacRequest(key, null, Abc).ToNode())).ResultReason.Should().Be(v.IsV2 ? ResultReason.ObjectNotFound : ResultReason.ItemNotFound);
 
-        var noMac = await FailsAsync(client, v, Operation.MACVerify, new MacVerifyRequest(key, null, Abc, null).ToNode());
+        var noMac = await client.FailsAsync(v, Operation.MACVerify, new MacVerifyRequest(key, null, Abc, null).ToNode());
         noMac.ResultReason.Should().Be(ResultReason.InvalidField);
         noMac.ResultMessage.Should().Be("MAC Verify needs the MAC Data to check (in the single or the final part)");
     }
@@ -282,10 +275,10 @@ public class CryptographicServicesTests
         var last = await ops.EncryptAsync(new EncryptRequest(key, cbc, plain[20..], null, new StreamPart(first.CorrelationValue, FinalIndicator: true)));
         first.Data!.Concat(last.Data!).Should().Equal(aes.EncryptCbc(plain, iv, PaddingMode.PKCS7));
 
-        var noIv = await FailsAsync(client, v, Operation.Decrypt, new DecryptRequest(key, cbc, encrypted.Data).ToNode());
+        var noIv = await client.FailsAsync(v, Operation.Decrypt, new DecryptRequest(key, cbc, encrypted.Data).ToNode());
         noIv.ResultReason.Should().Be(ResultReason.InvalidMessage, "as the OASIS CS-BC vectors expect");
         noIv.ResultMessage.Should().Be("decrypting with AES in mode CBC needs the IV/Counter/Nonce it was encrypted with");
-        var cut = await FailsAsync(client, v, Operation.Decrypt, new DecryptRequest(key, cbc, encrypted.Data![..^1], encrypted.IvCounterNonce).ToNode());
+        var cut = await client.FailsAsync(v, Operation.Decrypt, new DecryptRequest(key, cbc, encrypted.Data![..^1], encrypted.IvCounterNonce).ToNode());
         cut.ResultReason.Should().Be(ResultReason.CryptographicFailure, "a ciphertext one byte short is not whole blocks");
     }
 
@@ -312,10 +305,10 @@ public class CryptographicServicesTests
 
         var badTag = (byte[])expectedTag.Clone();
         badTag[^1] ^= 1;
-        var refused = await FailsAsync(client, V21, Operation.Decrypt, new DecryptRequest(key, gcm, expected, iv, null, aad, badTag).ToNode());
+        var refused = await client.FailsAsync(V21, Operation.Decrypt, new DecryptRequest(key, gcm, expected, iv, null, aad, badTag).ToNode());
         refused.ResultReason.Should().Be(ResultReason.CryptographicFailure);
         refused.ResultMessage.Should().StartWith("the Authenticated Encryption Tag does not match");
-        var badLength = await FailsAsync(client, V21, Operation.Encrypt, new EncryptRequest(key, gcm with { TagLength = 32 }, plain, iv).ToNode());
+        var badLength = await client.FailsAsync(V21, Operation.Encrypt, new EncryptRequest(key, gcm with { TagLength = 32 }, plain, iv).ToNode());
         badLength.ResultReason.Should().Be(ResultReason.GeneralFailure, "as the OASIS CS-BC-M-GCM-1 vectors expect");
         badLength.ResultMessage.Should().Be("GCM's Tag Length is 4 to 16 bytes, not 32");
     }
@@ -354,7 +347,7 @@ public class CryptographicServicesTests
         (await ops.DecryptAsync(new DecryptRequest(chacha, aead12, expected, nonce, null, null, tag[..12]))).Data.Should().Equal(plain);
         var bad = tag[..12];
         bad[0] ^= 1;
-        var refused = await FailsAsync(client, V21, Operation.Decrypt, new DecryptRequest(chacha, aead12, expected, nonce, null, null, bad).ToNode());
+        var refused = await client.FailsAsync(V21, Operation.Decrypt, new DecryptRequest(chacha, aead12, expected, nonce, null, null, bad).ToNode());
         refused.ResultReason.Should().Be(ResultReason.CryptographicFailure);
     }
 
@@ -368,18 +361,18 @@ public class CryptographicServicesTests
         await using var client = await kms.ConnectAsync();
         var decryptOnly = await RegisterCipherKeyAsync(client, v, usage: CryptographicUsageMask.Decrypt);
         var ecb = new CryptographicParameters(BlockCipherMode: BlockCipherMode.ECB);
-        var usage = await FailsAsync(client, v, Operation.Encrypt, new EncryptRequest(decryptOnly, ecb, new byte[16]).ToNode());
+        var usage = await client.FailsAsync(v, Operation.Encrypt, new EncryptRequest(decryptOnly, ecb, new byte[16]).ToNode());
         usage.ResultReason.Should().Be(noUsage);
         usage.ResultMessage.Should().Be($"the Cryptographic Usage Mask of '{decryptOnly}' does not allow Encrypt");
 
         var key = await RegisterCipherKeyAsync(client, v);
-        var xts = await FailsAsync(client, v, Operation.Encrypt, new EncryptRequest(key, new CryptographicParameters(BlockCipherMode: BlockCipherMode.XTS), new byte[32]).ToNode());
+        var xts = await client.FailsAsync(v, Operation.Encrypt, new EncryptRequest(key, new CryptographicParameters(BlockCipherMode: BlockCipherMode.XTS), new byte[32]).ToNode());
         xts.ResultReason.Should().Be(ResultReason.FeatureNotSupported);
         xts.ResultMessage.Should().Be("AES in mode XTS is not supported by this server");
-        var noMode = await FailsAsync(client, v, Operation.Encrypt, new EncryptRequest(key, null, new byte[16]).ToNode());
+        var noMode = await client.FailsAsync(v, Operation.Encrypt, new EncryptRequest(key, null, new byte[16]).ToNode());
         noMode.ResultReason.Should().Be(ResultReason.InvalidField);
         noMode.ResultMessage.Should().StartWith("no Block Cipher Mode for AES");
-        var unaligned = await FailsAsync(client, v, Operation.Encrypt, new EncryptRequest(key, ecb, new byte[15]).ToNode());
+        var unaligned = await client.FailsAsync(v, Operation.Encrypt, new EncryptRequest(key, ecb, new byte[15]).ToNode());
         unaligned.ResultReason.Should().Be(ResultReason.CryptographicFailure);
         unaligned.ResultMessage.Should().Contain("a block mode without padding needs whole blocks");
     }

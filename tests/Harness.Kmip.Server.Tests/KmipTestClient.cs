@@ -27,6 +27,14 @@ public static class KmipTestClient
     }
 
     /// <summary>Sends raw bytes and decodes the one response that comes back.</summary>
+    /// <summary>Sends one operation's request payload and checks that it failed; the item says why.</summary>
+    public static async Task<ResponseBatchItem> FailsAsync(this KmipClient client, ProtocolVersion version, Operation operation, TtlvNode payload)
+    {
+        var item = await client.OneAsync(version, new BatchItemRequest(operation, payload));
+        item.IsSuccess.Should().BeFalse($"{operation} should be refused");
+        return item;
+    }
+
     public static async Task<KmipResponse> SendBytesAsync(this KmipClient client, byte[] bytes) =>
         KmipResponse.Parse(TtlvReader.Decode(await client.SendRawAsync(bytes, Ct)));
 
