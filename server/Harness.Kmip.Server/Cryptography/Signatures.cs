@@ -45,7 +45,7 @@ public static class Signatures
         if (family is CryptographicAlgorithm.Ed25519 or CryptographicAlgorithm.Ed448) return new Scheme(family, null, null, null, HashingAlgorithm.SHA_512);
         var digest = hash ?? throw new KmipException(ResultReason.InvalidField,
             "no Hashing Algorithm (or Digital Signature Algorithm) in the Cryptographic Parameters of the request or the key");
-        if (MessageDigests.Hash(digest) is null) throw new KmipException(ResultReason.FeatureNotSupported, $"hashing algorithm {digest} is not supported by this server");
+        if (MessageDigests.BouncyDigest(digest) is null) throw new KmipException(ResultReason.FeatureNotSupported, $"hashing algorithm {digest} is not supported by this server");
         if (family == CryptographicAlgorithm.RSA)
         {
             var pad = padding ?? PaddingMethod.PKCS1V1_5;
