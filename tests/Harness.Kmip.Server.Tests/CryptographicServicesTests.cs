@@ -224,6 +224,54 @@ public class CryptographicServicesTests
         byte[]? material = null, CryptographicUsageMask usage = CryptographicUsageMask.Encrypt | CryptographicUsageMask.Decrypt) =>
         RegisterMacKeyAsync(client, v, algorithm, usage, material: material ?? Aes256Key);
 
+    [Theory]
+    [InlineData(BlockCipherMode.NISTKeyWrap, "000102030405060708090A0B0C0D0E0F", "00112233445566778899AABBCCDDEEFF", "1FA68B0A8112B447AEF34BD8FB5A7B829D3E862371D2CFE5")] // RFC 3394 §4.1
+    [InlineData(BlockCipherMode.AESKeyWrapPadding, "5840DF6E29B02AF1AB493B705BF16EA1AE8338F4DCC176A8", "466F7250617369", "AFBEB0F07DFBF5419200F2CCB50BB24F")] // RFC 5649 §6
+    public async Task EncryptAndDecrypt_KeyWrapModes_GiveTheRfcsKnownAnswers_AndADamagedWrapIsRefused(BlockCipherMode mode, string kek, string key, string wrapped)
+    {
+        await using var kms = await KmsFixture.StartAsync();
+        await using var client = await kms.ConnectAsync();
+        var ops = new KmipOperations(client, V21);
+        var id = await RegisterCipherKeyAsync(client, V21, material: Convert.FromHexString(kek));
+        var parameters = new CryptographicParameters(BlockCipherMode: mode);
+
+        var encrypted = await ops.EncryptAsync(new EncryptRequest(id, parameters, Convert.FromHexString(key)));
+        Convert.ToHexString(encrypted.Data!).Should().Be(wrapped);
+        encrypted.IvCounterNonce.Should().BeNull("a key wrap mode has no IV");
+        (await ops.DecryptAsync(new DecryptRequest(id, parameters, encrypted.Data))).Data.Should().Equal(Convert.FromHexString(key));
+
+        var damaged = encrypted.Data!.ToArray();
+        damaged[^1] ^= 1;
+        var refused = await client.FailsAsync(V21, Operation.Decrypt, new DecryptRequest(id, parameters, damaged).ToNode());
+        refused.ResultReason.Should().Be(ResultReason.CryptographicFailure);
+        refused.ResultMessage.Should().Contain("integrity check failed");
+    }
+
+    [Fact]
+    public async Task EncryptAndDecrypt_AesCcm_MatchDotNet()
+    {
+        await using var kms = await KmsFixture.StartAsync();
+        await using var client = await kms.ConnectAsync();
+        var ops = new KmipOperations(client, V21);
+        var id = await RegisterCipherKeyAsync(client, V21);
+        var ccm = new CryptographicParameters(BlockCipherMode: BlockCipherMode.CCM, IVLength: 13 * 8, TagLength: 8);
+        var nonce = Enumerable.Range(1, 13).Select(i => (byte)i).ToArray();
+        var data = "counter with CBC-MAC"u8.ToArray();
+        var aad = "header"u8.ToArray();
+
+        var encrypted = await ops.EncryptAsync(new EncryptRequest(id, ccm, data, nonce, AuthenticatedEncryptionAdditionalData: aad));
+
+        using var dotnet = new AesCcm(Aes256Key);
+        var expected = new byte[data.Length];
+        var tag = new byte[8];
+        dotnet.Encrypt(nonce, data, expected, tag, aad);
+        encrypted.Data.Should().Equal(expected);
+        encrypted.AuthenticatedEncryptionTag.Should().Equal(tag);
+        (await ops.DecryptAsync(new DecryptRequest(id, ccm, expected, nonce, AuthenticatedEncryptionAdditionalData: aad, AuthenticatedEncryptionTag: tag))).Data.Should().Equal(data);
+        var oddTag = await client.FailsAsync(V21, Operation.Encrypt, new EncryptRequest(id, ccm with { TagLength = 7 }, data, nonce).ToNode());
+        oddTag.ResultMessage.Should().Be("CCM's Tag Length is 4, 6, ... 16 bytes, not 7");
+    }
+
     /// <summary>Ciphers .NET lacks, on BouncyCastle, checked against their standards' known answers (one block in ECB).</summary>
     [Theory]
     [InlineData(CryptographicAlgorithm.Camellia, "0123456789abcdeffedcba9876543210", "0123456789abcdeffedcba9876543210", "67673138549669730857065648eabe43")] // RFC 3713 App. A

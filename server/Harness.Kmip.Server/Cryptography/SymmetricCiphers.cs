@@ -54,6 +54,45 @@ public sealed class CipherComputation(IBufferedCipher cipher, bool encrypt, int 
     internal static byte[] Concat(byte[] a, byte[] b) => a.Length == 0 ? b : b.Length == 0 ? a : [.. a, .. b];
 }
 
+/// <summary>
+/// The key wrap modes of Encrypt and Decrypt (NIST SP 800-38F: KW, RFC 3394; KWP, RFC 5649), on BouncyCastle's wrap
+/// engines for the block cipher: the data of every part is kept and wrapped (or unwrapped and checked) whole.
+/// </summary>
+public sealed class KeyWrapComputation(SymmetricCiphers.Choice choice, bool encrypt, byte[] key) : ICipherComputation
+{
+    private readonly MemoryStream _data = new();
+
+    public byte[] Update(ReadOnlySpan<byte> data)
+    {
+        _data.Write(data);
+        return [];
+    }
+
+    public byte[] Finish(ReadOnlySpan<byte> data, ref byte[]? tag)
+    {
+        _data.Write(data);
+        var input = _data.ToArray();
+        var engine = SymmetricCiphers.BlockEngine(choice.Algorithm);
+        IWrapper wrapper = choice.Mode == BlockCipherMode.NISTKeyWrap ? new Org.BouncyCastle.Crypto.Engines.Rfc3394WrapEngine(engine)
+            : new Org.BouncyCastle.Crypto.Engines.Rfc5649WrapEngine(engine);
+        if (choice.Mode == BlockCipherMode.NISTKeyWrap && encrypt && (input.Length % 8 != 0 || input.Length < 16))
+            throw new KmipException(ResultReason.CryptographicFailure, $"NIST Key Wrap (RFC 3394) wraps 16 bytes or more in 8-byte blocks, not {input.Length} bytes; AES Key Wrap Padding takes any length");
+        try
+        {
+            wrapper.Init(encrypt, new KeyParameter(key));
+            return encrypt ? wrapper.Wrap(input, 0, input.Length) : wrapper.Unwrap(input, 0, input.Length);
+        }
+        catch (InvalidCipherTextException)
+        {
+            throw new KmipException(ResultReason.CryptographicFailure, "the wrapped data does not unwrap: its integrity check failed (wrong key, mode, or damaged data)");
+        }
+        catch (ArgumentException ex)
+        {
+            throw new KmipException(ResultReason.CryptographicFailure, $"the key wrap refused the key or data: {ex.Message}");
+        }
+    }
+}
+
 /// <summary>One whole AES-GCM encryption or decryption on .NET's <see cref="System.Security.Cryptography.AesGcm"/>.</summary>
 public sealed class DotNetAesGcm(bool encrypt, byte[] key, byte[] nonce, byte[]? additionalData, int tagBytes) : ICipherComputation
 {
@@ -123,8 +162,8 @@ public sealed class TruncatedPoly1305Decryption(byte[] key, byte[] nonce, byte[]
 /// <summary>
 /// The symmetric ciphers of Encrypt and Decrypt (BouncyCastle, one code path for single parts and streams; single-part
 /// AES-GCM on .NET): AES, Camellia, ARIA, SEED, SM4, Twofish, 3DES, DES, Blowfish, CAST5, IDEA, RC2 and SKIPJACK in ECB
-/// and CBC (padding None or PKCS5) and CTR, the 128-bit ones in GCM too; RC4; ChaCha20 (8- or 12-byte nonce) and
-/// ChaCha20-Poly1305.
+/// and CBC (padding None or PKCS5) and CTR, the 128-bit ones in GCM, CCM and the key wrap modes (KW, KWP) too; RC4;
+/// ChaCha20 (8- or 12-byte nonce) and ChaCha20-Poly1305.
 /// </summary>
 public static class SymmetricCiphers
 {
@@ -157,6 +196,16 @@ public static class SymmetricCiphers
                         if (tag is < 4 or > 16)
                             throw new KmipException(ResultReason.GeneralFailure, $"GCM's Tag Length is 4 to 16 bytes, not {tag}");
                         return new(algorithm, mode, PaddingMethod.None, p?.IVLength / 8 ?? 12, tag);
+                    case BlockCipherMode.CCM when block == 16:
+                        int ccmTag = p?.TagLength ?? 16;
+                        int nonce = p?.IVLength / 8 ?? 12;
+                        if (ccmTag is < 4 or > 16 || ccmTag % 2 != 0)
+                            throw new KmipException(ResultReason.GeneralFailure, $"CCM's Tag Length is 4, 6, ... 16 bytes, not {ccmTag}");
+                        if (nonce is < 7 or > 13)
+                            throw new KmipException(ResultReason.InvalidField, $"CCM's nonce (IV Length) is 7 to 13 bytes, not {nonce}");
+                        return new(algorithm, mode, PaddingMethod.None, nonce, ccmTag);
+                    case BlockCipherMode.NISTKeyWrap or BlockCipherMode.AESKeyWrapPadding when block == 16:
+                        return new(algorithm, mode, PaddingMethod.None, null, 0);
                 }
                 break;
             case CryptographicAlgorithm.ChaCha20 when mode is null:
@@ -181,6 +230,8 @@ public static class SymmetricCiphers
             && iv?.Length == 12 && key.Length is 16 or 24 or 32)
             return new DotNetAesGcm(encrypt, key, iv, additionalData, choice.TagBytes);
         // Poly1305's tag is 16 bytes; a shorter Tag Length gives out (encrypting) or checks (decrypting) its first bytes.
+        if (choice.Mode is BlockCipherMode.NISTKeyWrap or BlockCipherMode.AESKeyWrapPadding)
+            return new KeyWrapComputation(choice, encrypt, key);
         int engineTag = choice.Algorithm == CryptographicAlgorithm.ChaCha20Poly1305 ? 16 : choice.TagBytes;
         if (!encrypt && engineTag > choice.TagBytes) return new TruncatedPoly1305Decryption(key, iv!, additionalData, choice.TagBytes);
         string name = choice switch
@@ -201,6 +252,18 @@ public static class SymmetricCiphers
         catch (ArgumentException ex) { throw new KmipException(ResultReason.CryptographicFailure, $"the cipher refused the key or IV: {ex.Message}"); }
         return new CipherComputation(cipher, encrypt, engineTag, choice.TagBytes);
     }
+
+    /// <summary>The BouncyCastle engine of a 128-bit block cipher (for the key wrap modes).</summary>
+    public static IBlockCipher BlockEngine(CryptographicAlgorithm algorithm) => algorithm switch
+    {
+        CryptographicAlgorithm.AES => AesUtilities.CreateEngine(),
+        CryptographicAlgorithm.Camellia => new Org.BouncyCastle.Crypto.Engines.CamelliaEngine(),
+        CryptographicAlgorithm.ARIA => new Org.BouncyCastle.Crypto.Engines.AriaEngine(),
+        CryptographicAlgorithm.SEED => new Org.BouncyCastle.Crypto.Engines.SeedEngine(),
+        CryptographicAlgorithm.SM4 => new Org.BouncyCastle.Crypto.Engines.SM4Engine(),
+        CryptographicAlgorithm.Twofish => new Org.BouncyCastle.Crypto.Engines.TwofishEngine(),
+        _ => throw new KmipException(ResultReason.FeatureNotSupported, $"key wrap with {algorithm} is not supported by this server"),
+    };
 
     /// <summary>The block ciphers of Encrypt and Decrypt, by BouncyCastle's name, with their block size in bytes.</summary>
     private static readonly Dictionary<CryptographicAlgorithm, (string Name, int BlockBytes)> BlockCiphers = new()
