@@ -479,4 +479,45 @@ public class AsymmetricCryptographyTests
         digested.ResultReason.Should().Be(ResultReason.InvalidField);
         digested.ResultMessage.Should().Be("Ed25519 signs the message itself: give Data, not Digested Data");
     }
+
+    [Fact]
+    public async Task Get_Pkcs12_IsTheKeyAndItsCertificateUnderThePasswordSecretData_AndWithoutAPasswordLinkBadPassword()
+    {
+        await using var kms = await KmsFixture.StartAsync();
+        await using var client = await kms.ConnectAsync();
+        var (ops, priv, pub) = await PairAsync(client, V21, CryptographicAlgorithm.RSA, 2048, activate: false);
+        var noPassword = await client.OneAsync(V21, KmipBatchItems.Get(priv, KeyFormatType.PKCS_12));
+        noPassword.ResultReason.Should().Be(ResultReason.BadPassword);
+        noPassword.ResultMessage.Should().Contain("0 PKCS#12 Password Links");
+
+        using var rsa = RSA.Create();
+        rsa.ImportRSAPrivateKey(await MaterialAsync(ops, priv, KeyFormatType.PKCS_1), out _);
+        using var selfSigned = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=pkcs12 test", rsa, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1)
+            .CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
+        async Task<string> RegisterAsync(ObjectType type, TtlvNode value) =>
+            (await client.OneAsync(V21, KmipBatchItems.Register(V21, type, value, []))).EnsureSuccess().RequiredPayload.Required(Tag.UniqueIdentifier).AsText;
+        var certificate = await RegisterAsync(ObjectType.Certificate, TtlvNode.Structure(Tag.Certificate,
+            TtlvNode.Enumeration(Tag.CertificateType, CertificateType.X_509), TtlvNode.Bytes(Tag.CertificateValue, selfSigned.RawData)));
+        var password = await RegisterAsync(ObjectType.SecretData, TtlvNode.Structure(Tag.SecretData,
+            TtlvNode.Enumeration(Tag.SecretDataType, SecretDataType.Password),
+            TtlvNode.Structure(Tag.KeyBlock, TtlvNode.Enumeration(Tag.KeyFormatType, KeyFormatType.Opaque),
+                TtlvNode.Structure(Tag.KeyValue, TtlvNode.Bytes(Tag.KeyMaterial, "correct horse"u8.ToArray())))));
+        KmipAttribute Link(LinkType type, string id) => KmipAttribute.Standard(Tag.Link, TtlvNode.Structure(Tag.Link,
+            TtlvNode.Enumeration(Tag.LinkType, type), TtlvNode.Text(Tag.LinkedObjectIdentifier, id)));
+        (await client.OneAsync(V21, KmipBatchItems.AddAttribute(V21, priv, Link(LinkType.PKCS_12PasswordLink, password)))).EnsureSuccess();
+        (await client.OneAsync(V21, KmipBatchItems.AddAttribute(V21, pub, Link(LinkType.PKCS_12CertificateLink, certificate)))).EnsureSuccess();
+
+        var inactive = await client.OneAsync(V21, KmipBatchItems.Get(priv, KeyFormatType.PKCS_12));
+        inactive.ResultReason.Should().Be(ResultReason.BadPassword, "the password Secret Data is not Active yet");
+        await ops.ActivateAsync(password);
+        var pfx = (await ops.GetAsync(priv, KeyFormatType.PKCS_12)).KeyBlock!;
+        pfx.Required(Tag.KeyFormatType).AsEnumOf<KeyFormatType>().Should().Be(KeyFormatType.PKCS_12);
+
+        using var loaded = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadPkcs12(
+            pfx.Required(Tag.KeyValue).Required(Tag.KeyMaterial).AsBytes, "correct horse");
+        loaded.Thumbprint.Should().Be(selfSigned.Thumbprint);
+        loaded.HasPrivateKey.Should().BeTrue();
+        using var key = System.Security.Cryptography.X509Certificates.RSACertificateExtensions.GetRSAPrivateKey(loaded)!;
+        key.ExportParameters(true).D.Should().Equal(rsa.ExportParameters(true).D);
+    }
 }

@@ -34,8 +34,11 @@ public sealed class GetOperation : KmipOperation
         if (ctx.HoldsWriteLock && obj.Get(AttributeNames.Fresh) is { Type: ItemType.Boolean, AsBoolean: true })
             ctx.Edit(obj).Set(AttributeNames.Fresh, TtlvNode.Boolean(Tag.AttributeValue, false));
         var value = obj.Value;
-        if (payload.Child(Tag.KeyFormatType) is { } fmtNode)
-            value = KeyFormats.Convert(value, fmtNode.AsEnumOf<KeyFormatType>(), obj.Id);
+        var format = payload.Child(Tag.KeyFormatType)?.AsEnumOf<KeyFormatType>();
+        if (format == KeyFormatType.PKCS_12)
+            value = KeyFormats.WithMaterial(value, KeyFormatType.PKCS_12, TtlvNode.Bytes(Tag.KeyMaterial, Pkcs12Export.Container(ctx, obj)));
+        else if (format is { } wanted)
+            value = KeyFormats.Convert(value, wanted, obj.Id);
         if (payload.Child(Tag.KeyCompressionType) is not null && obj.ObjectType == ObjectType.SymmetricKey)
             throw new KmipException(ResultReason.KeyCompressionTypeNotSupported, "symmetric keys have no compression type");
         if (wrapping is not null) value = KeyWrapping.Wrap(ctx, value, wrapping);
@@ -75,10 +78,17 @@ public static class KeyFormats
             newMaterial = TtlvNode.Bytes(Tag.KeyMaterial, key.AsBytes);
         else
             throw new KmipException(ResultReason.KeyFormatTypeNotSupported, $"cannot convert a {current} key to {wanted}");
-        var newKeyValue = TtlvNode.Structure(Tag.KeyValue, keyValue.Items.Select(c => c.Tag == Tag.KeyMaterial ? newMaterial : c));
+        return WithMaterial(objectValue, wanted, newMaterial);
+    }
+
+    /// <summary>The object with its Key Block's Key Format Type and Key Material replaced (the other fields kept).</summary>
+    public static TtlvNode WithMaterial(TtlvNode objectValue, KeyFormatType format, TtlvNode material)
+    {
+        var kb = objectValue.Required(Tag.KeyBlock);
+        var newKeyValue = TtlvNode.Structure(Tag.KeyValue, kb.Required(Tag.KeyValue).Items.Select(c => c.Tag == Tag.KeyMaterial ? material : c));
         var newBlock = TtlvNode.Structure(Tag.KeyBlock, kb.Items.Select(c => c.Tag switch
         {
-            Tag.KeyFormatType => TtlvNode.Enumeration(Tag.KeyFormatType, wanted),
+            Tag.KeyFormatType => TtlvNode.Enumeration(Tag.KeyFormatType, format),
             Tag.KeyValue => newKeyValue,
             _ => c,
         }));
