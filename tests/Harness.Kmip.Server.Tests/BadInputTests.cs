@@ -192,7 +192,7 @@ public class BadInputTests
     }
 
     [Theory]
-    [InlineData(Operation.Certify)]
+    [InlineData(Operation.ReCertify)]
     [InlineData(Operation.DeriveKey)]
     public async Task Operation_NotImplemented_OperationNotSupported(Operation operation)
     {
