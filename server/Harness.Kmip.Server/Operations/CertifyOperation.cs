@@ -58,15 +58,15 @@ public sealed class CertifyOperation : KmipOperation
         }
 
         var subject = csrSubject ?? SubjectOf(attributes, publicKeyObject);
-        var issuerKeyId = LinkIn(attributes.Where(a => a.FullName == AttributeNames.Link).Select(a => a.Value), LinkType.PrivateKeyLink)
-                          ?? (publicKeyObject is null ? null : LinkIn(publicKeyObject.All(AttributeNames.Link).Select(a => a.Value), LinkType.PrivateKeyLink))
+        var issuerKeyId = ObjectFactory.LinkedIds(attributes.Where(a => a.FullName == AttributeNames.Link).Select(a => a.Value), LinkType.PrivateKeyLink).FirstOrDefault()
+                          ?? (publicKeyObject is null ? null : ObjectFactory.LinkedId(publicKeyObject, LinkType.PrivateKeyLink))
                           ?? throw new KmipException(ResultReason.InvalidField,
                               "no issuer: give the issuer's private key by a Private Key Link in the attributes (or certify a public key whose pair the server holds, self-signed)");
         var issuerKeyObject = ctx.Lookup(issuerKeyId);
         if (issuerKeyObject.ObjectType != ObjectType.PrivateKey || issuerKeyObject.Value is null)
             throw new KmipException(v2 ? ResultReason.InvalidObjectType : ResultReason.InvalidField, $"the issuer '{issuerKeyId}' is a {issuerKeyObject.ObjectType}, not a private key");
         var issuerKey = AsymmetricKeys.Read(issuerKeyObject.Value.Required(Tag.KeyBlock), true, issuerKeyId);
-        var issuerName = LinkIn(issuerKeyObject.All(AttributeNames.Link).Select(a => a.Value), LinkType.CertificateLink) is { } issuerCertId
+        var issuerName = ObjectFactory.LinkedId(issuerKeyObject, LinkType.CertificateLink) is { } issuerCertId
             ? new X509CertificateParser().ReadCertificate(ctx.Lookup(issuerCertId).Value!.Required(Tag.CertificateValue).AsBytes).SubjectDN
             : subject;
 
@@ -89,7 +89,7 @@ public sealed class CertifyOperation : KmipOperation
             TtlvNode.Bytes(Tag.CertificateValue, certificate.GetEncoded()));
         // The subject parts and the issuer link went into the certificate; the server reads its attributes from it.
         ObjectFactory.ApplyClientAttributes(ctx, obj, attributes.Where(a =>
-            !a.FullName.StartsWith("Certificate Subject ", StringComparison.Ordinal) && (a.FullName != AttributeNames.Link || LinkIn([a.Value], LinkType.PrivateKeyLink) is null)));
+            !a.FullName.StartsWith("Certificate Subject ", StringComparison.Ordinal) && (a.FullName != AttributeNames.Link || !ObjectFactory.LinkedIds([a.Value], LinkType.PrivateKeyLink).Any())));
         ObjectFactory.SetServerKeyAttributes(obj, ctx);
         if (publicKeyObject is not null)
         {
@@ -147,9 +147,6 @@ public sealed class CertifyOperation : KmipOperation
         }
         return new X509Name(oids, values);
     }
-
-    private static string? LinkIn(IEnumerable<TtlvNode> links, LinkType type) =>
-        links.FirstOrDefault(l => l.Child(Tag.LinkType)?.AsEnumOf<LinkType>() == type)?.Child(Tag.LinkedObjectIdentifier)?.AsText;
 
     private static DateTimeOffset? Date(IReadOnlyList<StoredAttribute> attributes, string name) =>
         attributes.FirstOrDefault(a => a.FullName == name) is { Value.Type: ItemType.DateTime } d ? d.Value.AsDateTime : null;

@@ -240,6 +240,14 @@ public static class ObjectFactory
             throw new KmipException(ResultReason.GeneralFailure, $"NOT_SAFE: the object is flagged Quantum Safe, but {why}");
     }
 
+    /// <summary>The Linked Object Identifiers of the Link values (an object's, or a request's attributes) of <paramref name="type"/>.</summary>
+    public static IEnumerable<string> LinkedIds(IEnumerable<TtlvNode> links, LinkType type) =>
+        links.Where(l => l.Child(Tag.LinkType) is { Type: ItemType.Enumeration } t && t.AsEnumOf<LinkType>() == type)
+            .Select(l => l.Child(Tag.LinkedObjectIdentifier)?.AsText).OfType<string>();
+
+    /// <summary>The identifier the object's first Link of <paramref name="type"/> names, or null.</summary>
+    public static string? LinkedId(ManagedObject obj, LinkType type) => LinkedIds(obj.All(AttributeNames.Link).Select(a => a.Value), type).FirstOrDefault();
+
     /// <summary>The value of a Link attribute (KMIP 1.4 §3.35, 2.1 §4.33) to the object <paramref name="id"/>.</summary>
     public static TtlvNode Link(LinkType type, string id) => TtlvNode.Structure(Tag.AttributeValue,
         TtlvNode.Enumeration(Tag.LinkType, type), TtlvNode.Text(Tag.LinkedObjectIdentifier, id));

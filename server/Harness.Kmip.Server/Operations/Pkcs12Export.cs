@@ -42,7 +42,7 @@ internal static class Pkcs12Export
 
     private static string Password(RequestContext ctx, ManagedObject obj)
     {
-        var links = Links(obj, LinkType.PKCS_12PasswordLink).ToList();
+        var links = ObjectFactory.LinkedIds(obj.All(AttributeNames.Link).Select(a => a.Value), LinkType.PKCS_12PasswordLink).ToList();
         if (links.Count != 1)
             throw new KmipException(ResultReason.BadPassword, $"'{obj.Id}' has {links.Count} PKCS#12 Password Links: a PKCS#12 container needs exactly one, to a Secret Data password");
         var secret = Lifecycle.WithDueTransitions(ctx.Lookup(links[0]), ctx.Now);
@@ -51,11 +51,6 @@ internal static class Pkcs12Export
         return System.Text.Encoding.UTF8.GetString(secret.Value.Required(Tag.KeyBlock).Required(Tag.KeyValue).Required(Tag.KeyMaterial).AsBytes);
     }
 
-    private static IEnumerable<string> Links(ManagedObject obj, LinkType type) =>
-        obj.All(AttributeNames.Link).Select(l => l.Value)
-            .Where(l => l.Child(Tag.LinkType)?.AsEnumOf<LinkType>() == type)
-            .Select(l => l.Required(Tag.LinkedObjectIdentifier).AsText);
-
     private static ManagedObject? Linked(RequestContext ctx, ManagedObject obj, LinkType type) =>
-        Links(obj, type).FirstOrDefault() is { } id ? ctx.Lookup(id) : null;
+        ObjectFactory.LinkedId(obj, type) is { } id ? ctx.Lookup(id) : null;
 }

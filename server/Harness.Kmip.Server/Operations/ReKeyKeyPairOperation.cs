@@ -26,8 +26,7 @@ public sealed class ReKeyKeyPairOperation : KmipOperation
             throw new KmipException(v2 ? ResultReason.InvalidObjectType : ResultReason.PermissionDenied, $"'{oldPrivate.Id}' is a {oldPrivate.ObjectType}; Re-key Key Pair takes a private key");
         if (oldPrivate.Value is null || Lifecycle.IsDestroyed(oldPrivate.State))
             throw new KmipException(ResultReason.KeyValueNotPresent, $"'{oldPrivate.Id}' has no key material (destroyed)");
-        var publicId = oldPrivate.All(AttributeNames.Link).Select(l => l.Value).FirstOrDefault(l => l.Child(Tag.LinkType)?.AsEnumOf<LinkType>() == LinkType.PublicKeyLink)
-                           ?.Child(Tag.LinkedObjectIdentifier)?.AsText
+        var publicId = ObjectFactory.LinkedId(oldPrivate, LinkType.PublicKeyLink)
                        ?? throw new KmipException(ResultReason.IllegalOperation, $"'{oldPrivate.Id}' has no Public Key Link: there is no pair to re-key");
         var oldPublic = ctx.Lookup(publicId);
 
