@@ -40,6 +40,19 @@ public sealed class VectorsAndBenchTests(ServeFixture server) : IClassFixture<Se
 {
     private static string Vector(string name) => Path.Combine(RepoPaths.Shared, "kmip-vectors", "v1.4", "XML", "mandatory", name);
 
+    /// <summary>
+    /// A vector that registers a key and fails at step 2, leaving the key: CS-BC-M-7-14 with a larger Usage Limits Total,
+    /// so that the Encrypt it expects refused succeeds.
+    /// </summary>
+    private static string VectorThatLeavesAKey(TempDir dir)
+    {
+        var text = File.ReadAllText(Vector("CS-BC-M-7-14.xml"));
+        var path = Path.Combine(dir.Path, "CS-BC-M-7-14-larger-limits.xml");
+        File.WriteAllText(path, text.Replace("<UsageLimitsTotal type=\"LongInteger\" value=\"16\"/>", "<UsageLimitsTotal type=\"LongInteger\" value=\"64\"/>"));
+        File.ReadAllText(path).Should().NotBe(text, "the vector's Usage Limits Total was changed");
+        return path;
+    }
+
     [Fact]
     public async Task Vectors_SklcM114AgainstServe_PrintsPassAndOnePassed()
     {
@@ -208,10 +221,10 @@ public sealed class VectorsAndBenchTests(ServeFixture server) : IClassFixture<Se
     {
         var before = await LiveObjectsAsync();
 
-        using var run = await Cli.RunAsync("vectors", "--target", server.Target, "--pki", server.Pki.Directory, Vector("CS-BC-M-7-14.xml"));
+        using var dir = new TempDir("harness-vectors-");
+        using var run = await Cli.RunAsync("vectors", "--target", server.Target, "--pki", server.Pki.Directory, VectorThatLeavesAKey(dir));
 
-        // Whether the vector passes is the KMS's business here (its first step registers a key either way).
-        Counted(run, @"^cleaned up (\d+) objects? \(revoked if active, destroyed\)$").Should().BePositive("CS-BC-M-7-14 registers a key, and stops on the Usage Limits this server does not count yet");
+        Counted(run, @"^cleaned up (\d+) objects? \(revoked if active, destroyed\)$").Should().BePositive("the vector registers a key and stops before destroying it");
         (await LiveObjectsAsync()).Should().BeEquivalentTo(before);
         run.StdoutLines.Last().Should().MatchRegex(@"^\d passed, \d failed$");
     }
@@ -221,7 +234,8 @@ public sealed class VectorsAndBenchTests(ServeFixture server) : IClassFixture<Se
     {
         var before = await LiveObjectsAsync();
 
-        using var run = await Cli.RunAsync("vectors", "--keep", "--target", server.Target, "--pki", server.Pki.Directory, Vector("CS-BC-M-7-14.xml"));
+        using var dir = new TempDir("harness-vectors-");
+        using var run = await Cli.RunAsync("vectors", "--keep", "--target", server.Target, "--pki", server.Pki.Directory, VectorThatLeavesAKey(dir));
 
         var kept = Counted(run, @"^kept (\d+) objects? on the server \(--keep\)$");
         var after = await LiveObjectsAsync();

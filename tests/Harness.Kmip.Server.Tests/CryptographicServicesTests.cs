@@ -272,6 +272,37 @@ public class CryptographicServicesTests
         oddTag.ResultMessage.Should().Be("CCM's Tag Length is 4, 6, ... 16 bytes, not 7");
     }
 
+    [Theory]
+    [InlineData("1.4")]
+    [InlineData("2.1")]
+    public async Task UsageLimits_CountDownWhatEncryptAndMacProtect_AndAUseBeyondThemIsDenied(string version)
+    {
+        var v = ProtocolVersion.Parse(version);
+        await using var kms = await KmsFixture.StartAsync();
+        await using var client = await kms.ConnectAsync();
+        var ops = new KmipOperations(client, v);
+        KmipAttribute Limits(long total, UsageLimitsUnit unit) => KmipAttribute.Standard(Tag.UsageLimits, TtlvNode.Structure(Tag.UsageLimits,
+            TtlvNode.LongInteger(Tag.UsageLimitsTotal, total), TtlvNode.Enumeration(Tag.UsageLimitsUnit, unit)));
+        var aes = (await client.OneAsync(v, KmipBatchItems.RegisterSymmetricKey(v, CryptographicAlgorithm.AES, Aes256Key,
+            [KmipAttribute.CryptographicUsageMask(CryptographicUsageMask.Encrypt), Limits(40, UsageLimitsUnit.Byte)]))).EnsureSuccess().RequiredPayload.Required(Tag.UniqueIdentifier).AsText;
+        await ops.ActivateAsync(aes);
+        var ecb = new CryptographicParameters(BlockCipherMode: BlockCipherMode.ECB);
+
+        await ops.EncryptAsync(new EncryptRequest(aes, ecb, new byte[16]));
+        await ops.EncryptAsync(new EncryptRequest(aes, ecb, new byte[16]));
+        var denied = await client.FailsAsync(v, Operation.Encrypt, new EncryptRequest(aes, ecb, new byte[16]).ToNode());
+        denied.ResultReason.Should().Be(ResultReason.PermissionDenied);
+        denied.ResultMessage.Should().Be($"DENIED: the Usage Limits of '{aes}' allow 8 more bytes of 40; this use needs 16");
+        var limits = (await ops.GetAttributesAsync(aes, ["Usage Limits"])).Single().Value;
+        limits.Required(Tag.UsageLimitsCount).Number.Should().Be(8, "the refused Encrypt counted nothing");
+
+        var hmac = (await client.OneAsync(v, KmipBatchItems.RegisterSymmetricKey(v, CryptographicAlgorithm.HMAC_SHA256, HmacKey,
+            [KmipAttribute.CryptographicUsageMask(CryptographicUsageMask.MACGenerate), Limits(1, UsageLimitsUnit.Object)]))).EnsureSuccess().RequiredPayload.Required(Tag.UniqueIdentifier).AsText;
+        await ops.ActivateAsync(hmac);
+        await ops.MacAsync(new MacRequest(hmac, null, new byte[1000]));
+        (await client.FailsAsync(v, Operation.MAC, new MacRequest(hmac, null, Abc).ToNode())).ResultReason.Should().Be(ResultReason.PermissionDenied, "one object, and it was used");
+    }
+
     /// <summary>Ciphers .NET lacks, on BouncyCastle, checked against their standards' known answers (one block in ECB).</summary>
     [Theory]
     [InlineData(CryptographicAlgorithm.Camellia, "0123456789abcdeffedcba9876543210", "0123456789abcdeffedcba9876543210", "67673138549669730857065648eabe43")] // RFC 3713 App. A

@@ -14,7 +14,6 @@ public class OasisVectorTests
     /// <summary>Files of these profiles that wait for a feature of a later issue, with what they need.</summary>
     private static readonly Dictionary<string, string> NotYet = new()
     {
-        ["CS-BC-M-7"] = "Usage Limits counted on Encrypt (issue 16)",
     };
 
     private static readonly (string Test, string Setup)[] Prerequisites = [("TL-M-3", "TL-M-2"), ("SASED-M-3", "SASED-M-2")];
@@ -36,9 +35,9 @@ public class OasisVectorTests
     [Fact]
     public void MandatoryFiles_AreAllFound()
     {
-        // 62 files of KMIP 1.4 (SKLC 3, SKFF 12, AX 2, OMOS 1, TL 3, SASED 3, CS-RNG 1, CS-BC 16 of 17, AKLC 3, CS-AC 18)
-        // and 81 of 2.1 (the same plus BL 13, CS-BC 20 of 21, QS 2).
-        MandatoryFiles().Count().Should().Be(143);
+        // 63 files of KMIP 1.4 (SKLC 3, SKFF 12, AX 2, OMOS 1, TL 3, SASED 3, CS-RNG 1, CS-BC 17, AKLC 3, CS-AC 18)
+        // and 82 of 2.1 (the same plus BL 13, CS-BC 21 in all, QS 2).
+        MandatoryFiles().Count().Should().Be(145);
     }
 
     /// <summary>

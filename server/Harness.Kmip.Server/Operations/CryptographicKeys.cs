@@ -73,6 +73,38 @@ internal static class CryptographicKeys
         return (obj, keyBlock, algorithm);
     }
 
+    /// <summary>
+    /// Whether a protecting operation (Encrypt, Sign, MAC) may change its key: when the key has Usage Limits, which it
+    /// counts down (<see cref="Consume"/>), or when the request names it by the ID Placeholder (not known yet).
+    /// </summary>
+    public static bool MayConsume(KmsState kms, TtlvNode payload) =>
+        payload.Child(Tag.UniqueIdentifier) is not { Type: ItemType.TextString } id || kms.Store.Find(id.AsText)?.Has(AttributeNames.UsageLimits) == true;
+
+    /// <summary>
+    /// Counts a use against the key's Usage Limits (KMIP 1.4 §3.21, 2.1 §4.56): <paramref name="bytes"/> for a limit in
+    /// Bytes, one for a limit in Objects (a single part or a stream's first part). A use the count cannot cover is
+    /// refused with Permission Denied, as the OASIS CS-BC-M-7 vectors expect, and counts nothing.
+    /// </summary>
+    public static void Consume(RequestContext ctx, ManagedObject key, long bytes, bool countsAnObject)
+    {
+        if (key.Get(AttributeNames.UsageLimits) is not { } limits) return;
+        var unit = limits.Child(Tag.UsageLimitsUnit)?.AsEnumOf<UsageLimitsUnit>() ?? UsageLimitsUnit.Byte;
+        long total = limits.Child(Tag.UsageLimitsTotal)?.Number ?? 0;
+        long count = limits.Child(Tag.UsageLimitsCount)?.Number ?? total;
+        long needed = unit == UsageLimitsUnit.Byte ? bytes : countsAnObject ? 1 : 0;
+        if (needed == 0) return;
+        if (needed > count)
+            throw new KmipException(ResultReason.PermissionDenied,
+                $"DENIED: the Usage Limits of '{key.Id}' allow {count} more {(unit == UsageLimitsUnit.Byte ? "bytes" : "objects")} of {total}; this use needs {needed}");
+        var edited = ctx.Edit(key);
+        edited.Set(AttributeNames.UsageLimits, WithCount(limits, count - needed));
+        ctx.Touch(edited);
+    }
+
+    /// <summary>The Usage Limits value with its Usage Limits Count set (KMIP 1.4 §3.21: the server keeps the count).</summary>
+    public static TtlvNode WithCount(TtlvNode limits, long count) => TtlvNode.Structure(limits.RawTag,
+        limits.Child(Tag.UsageLimitsTotal), TtlvNode.LongInteger(Tag.UsageLimitsCount, count), limits.Child(Tag.UsageLimitsUnit));
+
     /// <summary>The Cryptographic Parameters of the request, field by field, else those the key carries as an attribute.</summary>
     public static Payloads.CryptographicParameters? Parameters(ManagedObject key, Payloads.CryptographicParameters? requested)
     {

@@ -12,12 +12,16 @@ namespace Harness.Kmip.Server.Operations;
 /// Permission Denied in 1.x: no Encrypt in the mask), Wrong Key Lifecycle State (2.x; Permission Denied in 1.x: not
 /// Active), Invalid Object Type, Invalid Field (no mode, no data), Bad Cryptographic Parameters (2.x: a tag length the
 /// mode has not), Feature Not Supported (an algorithm, mode or padding the server has not), Cryptographic Failure (data
-/// that does not fit the cipher), Invalid Correlation Value (2.x; Item Not Found in 1.x), Server Limit Exceeded.
+/// that does not fit the cipher), Invalid Correlation Value (2.x; Item Not Found in 1.x), Server Limit Exceeded,
+/// Permission Denied (the key's Usage Limits are used up: they count the bytes or objects it protects).
 /// </summary>
 public sealed class EncryptOperation : KmipOperation
 {
     public override Operation Operation => Operation.Encrypt;
     public override ProtocolVersion Since => ProtocolVersion.V1_2;
+
+    /// <summary>A key with Usage Limits is counted down: the request then runs under the write lock.</summary>
+    public override bool MayChange(KmsState kms, TtlvNode payload) => CryptographicKeys.MayConsume(kms, payload);
 
     public override TtlvNode Execute(RequestContext ctx, TtlvNode payload)
     {
@@ -26,7 +30,10 @@ public sealed class EncryptOperation : KmipOperation
         {
             var (asymmetric, publicKey) = CryptographicKeys.UseAsymmetric(ctx, payload, CryptographicUsageMask.Encrypt, protects: true, needsPrivate: false);
             var parameters = CryptographicKeys.Parameters(asymmetric, request.CryptographicParameters);
-            return new EncryptResponse(asymmetric.Id, AsymmetricCiphers.Process(true, parameters, publicKey, SinglePart(request.Data, request.Stream!), asymmetric.Id)).ToNode();
+            var data = SinglePart(request.Data, request.Stream!);
+            var ciphertext = AsymmetricCiphers.Process(true, parameters, publicKey, data, asymmetric.Id);
+            CryptographicKeys.Consume(ctx, asymmetric, data.Length, countsAnObject: true);
+            return new EncryptResponse(asymmetric.Id, ciphertext).ToNode();
         }
         var (key, material, algorithm) = CryptographicKeys.Use(ctx, payload, CryptographicUsageMask.Encrypt, protects: true);
         byte[]? madeIv = null;
@@ -44,6 +51,7 @@ public sealed class EncryptOperation : KmipOperation
         {
             byte[]? tag = null;
             var data = kind is PartKind.Single or PartKind.Last ? cipher.Finish(request.Data ?? [], ref tag) : cipher.Update(request.Data ?? []);
+            CryptographicKeys.Consume(ctx, key, request.Data?.Length ?? 0, countsAnObject: kind is PartKind.Single or PartKind.First);
             return new EncryptResponse(key.Id, data, madeIv, correlation, tag).ToNode();
         }
     }

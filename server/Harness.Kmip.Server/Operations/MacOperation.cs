@@ -11,12 +11,16 @@ namespace Harness.Kmip.Server.Operations;
 /// Result Reasons: Item Not Found (no such key, or another client's), Key Value Not Present, Incompatible Cryptographic
 /// Usage Mask (2.x; Permission Denied in 1.x: the key lacks MAC Generate), Wrong Key Lifecycle State (2.x; Permission
 /// Denied in 1.x: not Active), Invalid Object Type, Feature Not Supported (an algorithm this server does not MAC with),
-/// Invalid Field, Invalid Correlation Value (2.x; Item Not Found in 1.x), Server Limit Exceeded.
+/// Invalid Field, Invalid Correlation Value (2.x; Item Not Found in 1.x), Server Limit Exceeded, Permission Denied (the
+/// key's Usage Limits are used up).
 /// </summary>
 public sealed class MacOperation : KmipOperation
 {
     public override Operation Operation => Operation.MAC;
     public override ProtocolVersion Since => ProtocolVersion.V1_2;
+
+    /// <summary>A key with Usage Limits is counted down: the request then runs under the write lock.</summary>
+    public override bool MayChange(KmsState kms, TtlvNode payload) => CryptographicKeys.MayConsume(kms, payload);
 
     public override TtlvNode Execute(RequestContext ctx, TtlvNode payload)
     {
@@ -24,7 +28,11 @@ public sealed class MacOperation : KmipOperation
         var (key, material, algorithm) = CryptographicKeys.Use(ctx, payload, CryptographicUsageMask.MACGenerate, protects: true);
         return Streamed.Run(ctx, Operation.MAC, key.Id, request.Stream!, request.Data,
             () => Start(key, material, algorithm, request.CryptographicParameters),
-            (mac, correlation) => new MacResponse(key.Id, mac, correlation).ToNode());
+            (mac, correlation) =>
+            {
+                CryptographicKeys.Consume(ctx, key, request.Data?.Length ?? 0, countsAnObject: request.Stream!.IsSinglePart || request.Stream.InitIndicator == true);
+                return new MacResponse(key.Id, mac, correlation).ToNode();
+            });
     }
 
     /// <summary>The MAC computation the key and parameters call for (MAC and MAC Verify).</summary>

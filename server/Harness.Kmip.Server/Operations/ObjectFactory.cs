@@ -169,6 +169,10 @@ public static class ObjectFactory
     public static void SetServerKeyAttributes(ManagedObject obj, RequestContext ctx)
     {
         CheckQuantumSafe(obj);
+        // Usage Limits: the client gives the Total and the Unit; the server keeps the Count, starting at the Total.
+        if (obj.Get(AttributeNames.UsageLimits) is { Type: ItemType.Structure } limits && limits.Child(Tag.UsageLimitsCount) is null
+            && limits.Child(Tag.UsageLimitsTotal) is { } total)
+            obj.Set(AttributeNames.UsageLimits, CryptographicKeys.WithCount(limits, total.Number));
         SetDigest(obj);
         if (obj.Value?.Child(Tag.KeyBlock)?.Child(Tag.KeyFormatType) is { } format)
             obj.Set(AttributeNames.KeyFormatType, format);

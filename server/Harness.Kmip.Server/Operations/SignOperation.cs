@@ -11,12 +11,16 @@ namespace Harness.Kmip.Server.Operations;
 /// Permission Denied in 1.x: no Sign in the mask), Wrong Key Lifecycle State (2.x; Permission Denied in 1.x: not
 /// Active), Invalid Object Type (2.x; Permission Denied in 1.x: not a private key), Invalid Field (no hash, a scheme of
 /// another key family, both or neither of Data and Digested Data), Feature Not Supported (a scheme this server does not
-/// sign with), Cryptographic Failure, Invalid Correlation Value (2.x; Item Not Found in 1.x), Server Limit Exceeded.
+/// sign with), Cryptographic Failure, Invalid Correlation Value (2.x; Item Not Found in 1.x), Server Limit Exceeded,
+/// Permission Denied (the key's Usage Limits are used up).
 /// </summary>
 public sealed class SignOperation : KmipOperation
 {
     public override Operation Operation => Operation.Sign;
     public override ProtocolVersion Since => ProtocolVersion.V1_2;
+
+    /// <summary>A key with Usage Limits is counted down: the request then runs under the write lock.</summary>
+    public override bool MayChange(KmsState kms, TtlvNode payload) => CryptographicKeys.MayConsume(kms, payload);
 
     public override TtlvNode Execute(RequestContext ctx, TtlvNode payload)
     {
@@ -24,7 +28,13 @@ public sealed class SignOperation : KmipOperation
         var (key, privateKey) = CryptographicKeys.UseAsymmetric(ctx, payload, CryptographicUsageMask.Sign, protects: true, needsPrivate: true);
         var scheme = Signatures.Choose(CryptographicKeys.Parameters(key, request.CryptographicParameters), privateKey, key.Id);
         return Digest(ctx, Operation.Sign, key.Id, scheme, request.Stream!, request.Data, request.DigestedData,
-            (digest, correlation) => new SignResponse(key.Id, digest is null ? null : Signatures.SignDigest(scheme, privateKey, digest), correlation).ToNode());
+            (digest, correlation) =>
+            {
+                var signature = digest is null ? null : Signatures.SignDigest(scheme, privateKey, digest);
+                CryptographicKeys.Consume(ctx, key, request.Data?.Length ?? request.DigestedData?.Length ?? 0,
+                    countsAnObject: request.Stream!.IsSinglePart || request.Stream.InitIndicator == true);
+                return new SignResponse(key.Id, signature, correlation).ToNode();
+            });
     }
 
     /// <summary>
