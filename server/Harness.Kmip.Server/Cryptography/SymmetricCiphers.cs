@@ -93,6 +93,113 @@ public sealed class KeyWrapComputation(SymmetricCiphers.Choice choice, bool encr
     }
 }
 
+/// <summary>
+/// XTS-AES (IEEE 1619, NIST SP 800-38E), which neither .NET nor BouncyCastle offers, on .NET's AES-ECB: the key is two
+/// AES keys of equal length (the first encrypts the data, the second the tweak), the IV is the 16-byte tweak (the data
+/// unit's number), and a last partial block is handled by ciphertext stealing. Parts give out their whole blocks but
+/// keep back the last 16 to 31 bytes, which the final part needs for the stealing; the data unit is 16 bytes or more.
+/// </summary>
+public sealed class XtsComputation : ICipherComputation
+{
+    private const int Block = 16;
+    private readonly System.Security.Cryptography.Aes _data = System.Security.Cryptography.Aes.Create();
+    private readonly bool _encrypt;
+    private readonly byte[] _tweak = new byte[Block];
+    private readonly MemoryStream _pending = new();
+
+    public XtsComputation(bool encrypt, byte[] key, byte[] tweak)
+    {
+        if (key.Length is not (32 or 64))
+            throw new KmipException(ResultReason.CryptographicFailure, $"an XTS-AES key is two AES keys: 256 or 512 bits, not {key.Length * 8}");
+        if (tweak.Length != Block)
+            throw new KmipException(ResultReason.InvalidField, $"XTS's IV is the 16-byte tweak, not {tweak.Length} bytes");
+        _encrypt = encrypt;
+        _data.Key = key[..(key.Length / 2)];
+        using var tweakCipher = System.Security.Cryptography.Aes.Create();
+        tweakCipher.Key = key[(key.Length / 2)..];
+        tweakCipher.EncryptEcb(tweak, _tweak, System.Security.Cryptography.PaddingMode.None);
+    }
+
+    public byte[] Update(ReadOnlySpan<byte> data)
+    {
+        _pending.Write(data);
+        var all = _pending.GetBuffer().AsSpan(0, (int)_pending.Length);
+        int keep = Block + all.Length % Block;
+        if (all.Length <= keep) return [];
+        var output = Blocks(all[..^keep]);
+        var rest = all[^keep..].ToArray();
+        _pending.SetLength(0);
+        _pending.Write(rest);
+        return output;
+    }
+
+    public byte[] Finish(ReadOnlySpan<byte> data, ref byte[]? tag)
+    {
+        _pending.Write(data);
+        var all = _pending.ToArray();
+        if (all.Length < Block)
+            throw new KmipException(ResultReason.CryptographicFailure, $"XTS works on data units of 16 bytes or more, not {all.Length}");
+        int tail = all.Length % Block;
+        if (tail == 0) return Blocks(all);
+        // Ciphertext stealing over the last whole block and the partial one.
+        int whole = all.Length - tail - Block;
+        var output = new byte[all.Length];
+        Blocks(all.AsSpan(0, whole)).CopyTo(output, 0);
+        var lastTweak = _tweak.ToArray();
+        var nextTweak = _tweak.ToArray();
+        Double(nextTweak);
+        // Encrypting, the last whole block goes under its own tweak and the stolen block under the next; decrypting,
+        // the other way round.
+        var first = Crypt(all.AsSpan(whole, Block), _encrypt ? lastTweak : nextTweak);
+        var stolen = new byte[Block];
+        all.AsSpan(whole + Block, tail).CopyTo(stolen);
+        first.AsSpan(tail).CopyTo(stolen.AsSpan(tail));
+        Crypt(stolen, _encrypt ? nextTweak : lastTweak).CopyTo(output, whole);
+        first.AsSpan(0, tail).CopyTo(output.AsSpan(whole + Block));
+        return output;
+    }
+
+    /// <summary>Whole blocks under consecutive tweaks, advancing the tweak past them.</summary>
+    private byte[] Blocks(ReadOnlySpan<byte> input)
+    {
+        var masks = new byte[input.Length];
+        for (int i = 0; i < input.Length; i += Block)
+        {
+            _tweak.CopyTo(masks, i);
+            Double(_tweak);
+        }
+        var output = new byte[input.Length];
+        for (int i = 0; i < input.Length; i++) output[i] = (byte)(input[i] ^ masks[i]);
+        if (_encrypt) _data.EncryptEcb(output, output, System.Security.Cryptography.PaddingMode.None);
+        else _data.DecryptEcb(output, output, System.Security.Cryptography.PaddingMode.None);
+        for (int i = 0; i < input.Length; i++) output[i] ^= masks[i];
+        return output;
+    }
+
+    private byte[] Crypt(ReadOnlySpan<byte> block, byte[] tweak)
+    {
+        var output = new byte[Block];
+        for (int i = 0; i < Block; i++) output[i] = (byte)(block[i] ^ tweak[i]);
+        if (_encrypt) _data.EncryptEcb(output, output, System.Security.Cryptography.PaddingMode.None);
+        else _data.DecryptEcb(output, output, System.Security.Cryptography.PaddingMode.None);
+        for (int i = 0; i < Block; i++) output[i] ^= tweak[i];
+        return output;
+    }
+
+    /// <summary>The tweak times α in GF(2^128), little-endian as IEEE 1619 writes it.</summary>
+    private static void Double(byte[] t)
+    {
+        int carry = 0;
+        for (int i = 0; i < Block; i++)
+        {
+            int next = t[i] >> 7;
+            t[i] = (byte)((t[i] << 1) | carry);
+            carry = next;
+        }
+        if (carry != 0) t[0] ^= 0x87;
+    }
+}
+
 /// <summary>One whole AES-GCM encryption or decryption on .NET's <see cref="System.Security.Cryptography.AesGcm"/>.</summary>
 public sealed class DotNetAesGcm(bool encrypt, byte[] key, byte[] nonce, byte[]? additionalData, int tagBytes) : ICipherComputation
 {
@@ -162,7 +269,8 @@ public sealed class TruncatedPoly1305Decryption(byte[] key, byte[] nonce, byte[]
 /// <summary>
 /// The symmetric ciphers of Encrypt and Decrypt (BouncyCastle, one code path for single parts and streams; single-part
 /// AES-GCM on .NET): AES, Camellia, ARIA, SEED, SM4, Twofish, 3DES, DES, Blowfish, CAST5, IDEA, RC2 and SKIPJACK in ECB
-/// and CBC (padding None or PKCS5) and CTR, the 128-bit ones in GCM, CCM and the key wrap modes (KW, KWP) too; RC4;
+/// and CBC (padding None or PKCS5) and CTR, the 128-bit ones in GCM, CCM and the key wrap modes (KW, KWP) too, AES in
+/// XTS (<see cref="XtsComputation"/>); RC4;
 /// ChaCha20 (8- or 12-byte nonce) and ChaCha20-Poly1305.
 /// </summary>
 public static class SymmetricCiphers
@@ -206,6 +314,8 @@ public static class SymmetricCiphers
                         return new(algorithm, mode, PaddingMethod.None, nonce, ccmTag);
                     case BlockCipherMode.NISTKeyWrap or BlockCipherMode.AESKeyWrapPadding when block == 16:
                         return new(algorithm, mode, PaddingMethod.None, null, 0);
+                    case BlockCipherMode.XTS when algorithm == CryptographicAlgorithm.AES:
+                        return new(algorithm, mode, PaddingMethod.None, 16, 0);
                 }
                 break;
             case CryptographicAlgorithm.ChaCha20 when mode is null:
@@ -232,6 +342,7 @@ public static class SymmetricCiphers
         // Poly1305's tag is 16 bytes; a shorter Tag Length gives out (encrypting) or checks (decrypting) its first bytes.
         if (choice.Mode is BlockCipherMode.NISTKeyWrap or BlockCipherMode.AESKeyWrapPadding)
             return new KeyWrapComputation(choice, encrypt, key);
+        if (choice.Mode == BlockCipherMode.XTS) return new XtsComputation(encrypt, key, iv!);
         int engineTag = choice.Algorithm == CryptographicAlgorithm.ChaCha20Poly1305 ? 16 : choice.TagBytes;
         if (!encrypt && engineTag > choice.TagBytes) return new TruncatedPoly1305Decryption(key, iv!, additionalData, choice.TagBytes);
         string name = choice switch
