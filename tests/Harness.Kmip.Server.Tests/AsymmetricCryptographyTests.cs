@@ -247,6 +247,66 @@ public class AsymmetricCryptographyTests
         privateEncrypts.ResultReason.Should().Be(v.IsV2 ? ResultReason.IncompatibleCryptographicUsageMask : ResultReason.PermissionDenied, "the private key may Decrypt, not Encrypt");
     }
 
+    [Theory]
+    [InlineData("1.4")]
+    [InlineData("2.1")]
+    public async Task CreateKeyPair_Dsa_SignsAsDotNetVerifies_AndVerifiesWhatDotNetSigns(string version)
+    {
+        var v = ProtocolVersion.Parse(version);
+        await using var kms = await KmsFixture.StartAsync();
+        await using var client = await kms.ConnectAsync();
+        var (ops, priv, pub) = await PairAsync(client, v, CryptographicAlgorithm.DSA, 1024);
+        var dsaSha256 = new CryptographicParameters(DigitalSignatureAlgorithm: DigitalSignatureAlgorithm.DSAWithSHA256);
+
+        using var dotnet = DSA.Create();
+        dotnet.ImportPkcs8PrivateKey(await MaterialAsync(ops, priv, KeyFormatType.PKCS_8), out _);
+        using var dotnetPublic = DSA.Create();
+        dotnetPublic.ImportSubjectPublicKeyInfo(await MaterialAsync(ops, pub, KeyFormatType.X_509), out _);
+        dotnetPublic.ExportParameters(false).Y.Should().Equal(dotnet.ExportParameters(false).Y, "the public key is the private key's");
+        dotnet.KeySize.Should().Be(1024);
+
+        var signature = (await ops.SignAsync(new SignRequest(priv, dsaSha256, Message))).SignatureData!;
+        dotnetPublic.VerifyData(Message, signature, HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence).Should().BeTrue();
+        var byDotNet = dotnet.SignData(Message, HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence);
+        (await ops.SignatureVerifyAsync(new SignatureVerifyRequest(pub, dsaSha256, Message, byDotNet))).ValidityIndicator.Should().Be(ValidityIndicator.Valid);
+        (await ops.SignatureVerifyAsync(new SignatureVerifyRequest(pub, dsaSha256, "other data"u8.ToArray(), byDotNet))).ValidityIndicator.Should().Be(ValidityIndicator.Invalid);
+    }
+
+    /// <summary>X25519 and X448 pairs (EC on CURVE25519 and CURVE448): each half read back agrees a secret with a pair made here.</summary>
+    [Theory]
+    [InlineData(RecommendedCurve.CURVE25519, 256)]
+    [InlineData(RecommendedCurve.CURVE448, 448)]
+    public async Task CreateKeyPair_OnCurve25519And448_MakesKeyAgreementKeys_ThatAgreeWithAnotherParty(RecommendedCurve curve, int bits)
+    {
+        await using var kms = await KmsFixture.StartAsync();
+        await using var client = await kms.ConnectAsync();
+        var (ops, priv, pub) = await PairAsync(client, V21, CryptographicAlgorithm.ECDH, bits, curve,
+            CryptographicUsageMask.KeyAgreement | CryptographicUsageMask.Sign, CryptographicUsageMask.KeyAgreement);
+        var serverPrivate = Org.BouncyCastle.Security.PrivateKeyFactory.CreateKey(await MaterialAsync(ops, priv, KeyFormatType.PKCS_8));
+        var serverPublic = Org.BouncyCastle.Security.PublicKeyFactory.CreateKey(await MaterialAsync(ops, pub, KeyFormatType.X_509));
+
+        Org.BouncyCastle.Crypto.IRawAgreement Agreement() => curve == RecommendedCurve.CURVE25519
+            ? new Org.BouncyCastle.Crypto.Agreement.X25519Agreement() : new Org.BouncyCastle.Crypto.Agreement.X448Agreement();
+        Org.BouncyCastle.Crypto.IAsymmetricCipherKeyPairGenerator generator = curve == RecommendedCurve.CURVE25519
+            ? new Org.BouncyCastle.Crypto.Generators.X25519KeyPairGenerator() : new Org.BouncyCastle.Crypto.Generators.X448KeyPairGenerator();
+        generator.Init(new Org.BouncyCastle.Crypto.KeyGenerationParameters(new Org.BouncyCastle.Security.SecureRandom(), bits));
+        var other = generator.GenerateKeyPair();
+        var ours = Agreement();
+        ours.Init(serverPrivate);
+        var theirs = Agreement();
+        theirs.Init(other.Private);
+        var secret = new byte[ours.AgreementSize];
+        var same = new byte[theirs.AgreementSize];
+        ours.CalculateAgreement(other.Public, secret, 0);
+        theirs.CalculateAgreement(serverPublic, same, 0);
+
+        secret.Should().Equal(same).And.NotEqual(new byte[secret.Length]);
+        // Even when its usage mask says Sign, a key agreement key does not sign.
+        var sign = await client.FailsAsync(V21, Operation.Sign, new SignRequest(priv, null, Message).ToNode());
+        sign.ResultReason.Should().Be(ResultReason.InvalidField);
+        sign.ResultMessage.Should().Contain($"X{(bits == 256 ? "25519" : "448")} keys do not sign");
+    }
+
     [Fact]
     public async Task CreateKeyPair_BadRequests_SayWhatIsWrong_AndMakeNothing()
     {
@@ -261,16 +321,19 @@ public class AsymmetricCryptographyTests
 
         var aes = await Refused(KmipAttribute.CryptographicAlgorithm(CryptographicAlgorithm.AES), KmipAttribute.CryptographicLength(256));
         aes.ResultReason.Should().Be(ResultReason.FeatureNotSupported);
-        aes.ResultMessage.Should().Be("this server creates RSA, EC, Ed25519 and Ed448 key pairs, not AES");
+        aes.ResultMessage.Should().Be("this server creates RSA, DSA, EC (with X25519 and X448), Ed25519 and Ed448 key pairs, not AES");
         var small = await Refused(KmipAttribute.CryptographicAlgorithm(CryptographicAlgorithm.RSA), KmipAttribute.CryptographicLength(1000));
         small.ResultReason.Should().Be(ResultReason.InvalidField);
         small.ResultMessage.Should().Contain("1000 bits");
         var noAlgorithm = await Refused(KmipAttribute.CryptographicLength(2048));
         noAlgorithm.ResultReason.Should().Be(ResultReason.InvalidField);
         noAlgorithm.ResultMessage.Should().StartWith("Cryptographic Algorithm is required");
-        var curve = await Refused(KmipAttribute.CryptographicAlgorithm(CryptographicAlgorithm.EC), KmipAttribute.RecommendedCurve(RecommendedCurve.CURVE25519));
-        curve.ResultReason.Should().Be(ResultReason.FeatureNotSupported);
-        curve.ResultMessage.Should().Be("curve CURVE25519 is not one this server computes on");
+        var curve = await Refused(KmipAttribute.CryptographicAlgorithm(CryptographicAlgorithm.ECDSA), KmipAttribute.RecommendedCurve(RecommendedCurve.CURVE25519));
+        curve.ResultReason.Should().Be(ResultReason.InvalidField);
+        curve.ResultMessage.Should().Be("CURVE25519 keys are for key agreement (X25519, as EC or ECDH), not ECDSA: to sign on it, create an Ed25519 key pair");
+        var dsa = await Refused(KmipAttribute.CryptographicAlgorithm(CryptographicAlgorithm.DSA), KmipAttribute.CryptographicLength(1536));
+        dsa.ResultReason.Should().Be(ResultReason.InvalidField);
+        dsa.ResultMessage.Should().Be("cannot create a DSA key pair of 1536 bits: L is 1024, 2048 or 3072 (FIPS 186-4)");
         var mismatch = await Refused(KmipAttribute.CryptographicAlgorithm(CryptographicAlgorithm.EC), KmipAttribute.CryptographicLength(384),
             KmipAttribute.RecommendedCurve(RecommendedCurve.P_256));
         mismatch.ResultReason.Should().Be(ResultReason.InvalidField);

@@ -18,8 +18,8 @@ namespace Harness.Kmip.Server.Cryptography;
 /// <summary>
 /// Asymmetric keys in the Key Format Types of KMIP (1.4 §9.1.3.2.3, 2.1 §11.17): read from a Key Block into a
 /// BouncyCastle key (PKCS#1, PKCS#8, SEC1 ECPrivateKey, X.509 SubjectPublicKeyInfo, and the Transparent RSA, DSA and EC
-/// structures), and generated for Create Key Pair (RSA and EC on .NET, which asks OpenSSL; curves OpenSSL lacks, Ed25519
-/// and Ed448 on BouncyCastle).
+/// structures), and generated for Create Key Pair (RSA, DSA and EC on .NET, which asks OpenSSL; curves OpenSSL lacks,
+/// Ed25519, Ed448, X25519 and X448 on BouncyCastle).
 /// </summary>
 public static class AsymmetricKeys
 {
@@ -29,7 +29,9 @@ public static class AsymmetricKeys
     /// <summary>
     /// A new key pair. RSA: <paramref name="length"/> bits (1024 to 8192, a multiple of 8), PKCS#1 for both keys (as the
     /// OASIS AKLC vectors expect). EC (EC, ECDSA, ECDH, ECMQV): on <paramref name="curve"/>, or the NIST prime curve of
-    /// <paramref name="length"/> bits; PKCS#8 private key and X.509 SubjectPublicKeyInfo public key, both naming the curve.
+    /// <paramref name="length"/> bits; PKCS#8 private key and X.509 SubjectPublicKeyInfo public key, both naming the curve;
+    /// CURVE25519 and CURVE448 make X25519 and X448 keys. DSA: L = <paramref name="length"/>. Ed25519, Ed448: PKCS#8 and
+    /// X.509 too.
     /// </summary>
     public static KeyPair Generate(CryptographicAlgorithm algorithm, int? length, RecommendedCurve? curve)
     {
@@ -49,6 +51,8 @@ public static class AsymmetricKeys
                     _ => throw new KmipException(ResultReason.InvalidField,
                         $"an EC key pair needs a Recommended Curve (or a Cryptographic Length of 192, 224, 256, 384 or 521 for a NIST prime curve), not {length?.ToString() ?? "neither"}"),
                 };
+                if (named is RecommendedCurve.CURVE25519 or RecommendedCurve.CURVE448)
+                    return Montgomery(algorithm, named, length);
                 var (oid, parameters) = Curve(named);
                 if (length is { } l && l != parameters.Curve.FieldSize)
                     throw new KmipException(ResultReason.InvalidField, $"curve {named} is {parameters.Curve.FieldSize} bits, not the Cryptographic Length {l}");
@@ -71,9 +75,36 @@ public static class AsymmetricKeys
                 var keys = edwards.GenerateKeyPair();
                 return new KeyPair(PrivateKeyInfoFactory.CreatePrivateKeyInfo(keys.Private).GetDerEncoded(), KeyFormatType.PKCS_8,
                     SubjectPublicKeyInfoFactory.CreateSubjectPublicKeyInfo(keys.Public).GetDerEncoded(), KeyFormatType.X_509, algorithm == CryptographicAlgorithm.Ed25519 ? 256 : 448);
+            case CryptographicAlgorithm.DSA:
+                int dsaBits = length ?? throw new KmipException(ResultReason.InvalidField, "Cryptographic Length (L: 1024, 2048 or 3072) is required to create a DSA key pair");
+                if (dsaBits is not (1024 or 2048 or 3072))
+                    throw new KmipException(ResultReason.InvalidField, $"cannot create a DSA key pair of {dsaBits} bits: L is 1024, 2048 or 3072 (FIPS 186-4)");
+                // OpenSSL makes fresh domain parameters (N = 160 bits for L = 1024, else 256).
+                using (var dsa = DSA.Create(dsaBits))
+                    return new KeyPair(dsa.ExportPkcs8PrivateKey(), KeyFormatType.PKCS_8, dsa.ExportSubjectPublicKeyInfo(), KeyFormatType.X_509, dsaBits);
             default:
-                throw new KmipException(ResultReason.FeatureNotSupported, $"this server creates RSA, EC, Ed25519 and Ed448 key pairs, not {algorithm}");
+                throw new KmipException(ResultReason.FeatureNotSupported, $"this server creates RSA, DSA, EC (with X25519 and X448), Ed25519 and Ed448 key pairs, not {algorithm}");
         }
+    }
+
+    /// <summary>
+    /// X25519 or X448 (RFC 7748) on BouncyCastle: the key agreement keys of Recommended Curve CURVE25519 and CURVE448,
+    /// for EC and ECDH; signing on these curves is Ed25519 and Ed448, their own algorithms.
+    /// </summary>
+    private static KeyPair Montgomery(CryptographicAlgorithm algorithm, RecommendedCurve curve, int? length)
+    {
+        bool x25519 = curve == RecommendedCurve.CURVE25519;
+        int bits = x25519 ? 256 : 448;
+        if (algorithm is not (CryptographicAlgorithm.EC or CryptographicAlgorithm.ECDH))
+            throw new KmipException(ResultReason.InvalidField,
+                $"{curve} keys are for key agreement (X{(x25519 ? "25519" : "448")}, as EC or ECDH), not {algorithm}: to sign on it, create an Ed{(x25519 ? "25519" : "448")} key pair");
+        if (length is { } l && l != bits)
+            throw new KmipException(ResultReason.InvalidField, $"curve {curve} keys are {bits} bits, not the Cryptographic Length {l}");
+        IAsymmetricCipherKeyPairGenerator generator = x25519 ? new X25519KeyPairGenerator() : new X448KeyPairGenerator();
+        generator.Init(new KeyGenerationParameters(new SecureRandom(), bits));
+        var keys = generator.GenerateKeyPair();
+        return new KeyPair(PrivateKeyInfoFactory.CreatePrivateKeyInfo(keys.Private).GetDerEncoded(), KeyFormatType.PKCS_8,
+            SubjectPublicKeyInfoFactory.CreateSubjectPublicKeyInfo(keys.Public).GetDerEncoded(), KeyFormatType.X_509, bits);
     }
 
     /// <summary>
@@ -168,9 +199,22 @@ public static class AsymmetricKeys
             (DsaPublicKeyParameters dsa, KeyFormatType.TransparentDSAPublicKey) => Structure(Big(Tag.P, dsa.Parameters.P),
                 Big(Tag.Q, dsa.Parameters.Q), Big(Tag.G, dsa.Parameters.G), Big(Tag.Y, dsa.Y)),
             _ => throw new KmipException(ResultReason.KeyFormatTypeNotSupported,
-                $"a {(key.IsPrivate ? "private" : "public")} {Signatures.Family(key)} key cannot be given in Key Format Type {format}"),
+                $"a {(key.IsPrivate ? "private" : "public")} {KindOf(key)} key cannot be given in Key Format Type {format}"),
         };
     }
+
+    /// <summary>The algorithm of a key, in KMIP's words, for messages.</summary>
+    public static string KindOf(AsymmetricKeyParameter key) => key switch
+    {
+        RsaKeyParameters => "RSA",
+        ECKeyParameters => "EC",
+        DsaKeyParameters => "DSA",
+        Ed25519PrivateKeyParameters or Ed25519PublicKeyParameters => "Ed25519",
+        Ed448PrivateKeyParameters or Ed448PublicKeyParameters => "Ed448",
+        X25519PrivateKeyParameters or X25519PublicKeyParameters => "X25519",
+        X448PrivateKeyParameters or X448PublicKeyParameters => "X448",
+        _ => key.GetType().Name,
+    };
 
     /// <summary>A TTLV Big Integer: two's complement, big-endian, sign-extended to a multiple of 8 bytes (KMIP 1.4 §9.1.1.4).</summary>
     private static TtlvNode Big(Tag tag, BigInteger value)
@@ -208,6 +252,8 @@ public static class AsymmetricKeys
         DsaPrivateKeyParameters dsa => new DsaPublicKeyParameters(dsa.Parameters.G.ModPow(dsa.X, dsa.Parameters.P), dsa.Parameters),
         Ed25519PrivateKeyParameters ed => ed.GeneratePublicKey(),
         Ed448PrivateKeyParameters ed => ed.GeneratePublicKey(),
+        X25519PrivateKeyParameters x => x.GeneratePublicKey(),
+        X448PrivateKeyParameters x => x.GeneratePublicKey(),
         _ => throw new KmipException(ResultReason.FeatureNotSupported, $"the public half of a {key.GetType().Name} is not derived by this server"),
     };
 

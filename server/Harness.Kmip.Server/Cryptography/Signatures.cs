@@ -175,7 +175,7 @@ public static class Signatures
         DsaKeyParameters => CryptographicAlgorithm.DSA,
         Ed25519PrivateKeyParameters or Ed25519PublicKeyParameters => CryptographicAlgorithm.Ed25519,
         Ed448PrivateKeyParameters or Ed448PublicKeyParameters => CryptographicAlgorithm.Ed448,
-        _ => throw new KmipException(ResultReason.FeatureNotSupported, $"{key.GetType().Name} keys are not used for signatures by this server"),
+        _ => throw new KmipException(ResultReason.InvalidField, $"{AsymmetricKeys.KindOf(key)} keys do not sign (they are for key agreement)"),
     };
 
     private static CryptographicAlgorithm Family(CryptographicAlgorithm algorithm) => algorithm switch
