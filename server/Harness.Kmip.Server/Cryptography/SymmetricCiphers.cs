@@ -71,25 +71,7 @@ public sealed class KeyWrapComputation(SymmetricCiphers.Choice choice, bool encr
     public byte[] Finish(ReadOnlySpan<byte> data, ref byte[]? tag)
     {
         _data.Write(data);
-        var input = _data.ToArray();
-        var engine = SymmetricCiphers.BlockEngine(choice.Algorithm);
-        IWrapper wrapper = choice.Mode == BlockCipherMode.NISTKeyWrap ? new Org.BouncyCastle.Crypto.Engines.Rfc3394WrapEngine(engine)
-            : new Org.BouncyCastle.Crypto.Engines.Rfc5649WrapEngine(engine);
-        if (choice.Mode == BlockCipherMode.NISTKeyWrap && encrypt && (input.Length % 8 != 0 || input.Length < 16))
-            throw new KmipException(ResultReason.CryptographicFailure, $"NIST Key Wrap (RFC 3394) wraps 16 bytes or more in 8-byte blocks, not {input.Length} bytes; AES Key Wrap Padding takes any length");
-        try
-        {
-            wrapper.Init(encrypt, new KeyParameter(key));
-            return encrypt ? wrapper.Wrap(input, 0, input.Length) : wrapper.Unwrap(input, 0, input.Length);
-        }
-        catch (InvalidCipherTextException)
-        {
-            throw new KmipException(ResultReason.CryptographicFailure, "the wrapped data does not unwrap: its integrity check failed (wrong key, mode, or damaged data)");
-        }
-        catch (ArgumentException ex)
-        {
-            throw new KmipException(ResultReason.CryptographicFailure, $"the key wrap refused the key or data: {ex.Message}");
-        }
+        return SymmetricCiphers.KeyWrap(choice.Algorithm, choice.Mode!.Value, encrypt, key, _data.ToArray());
     }
 }
 
@@ -269,7 +251,7 @@ public sealed class TruncatedPoly1305Decryption(byte[] key, byte[] nonce, byte[]
 /// <summary>
 /// The symmetric ciphers of Encrypt and Decrypt (BouncyCastle, one code path for single parts and streams; single-part
 /// AES-GCM on .NET): AES, Camellia, ARIA, SEED, SM4, Twofish, 3DES, DES, Blowfish, CAST5, IDEA, RC2 and SKIPJACK in ECB
-/// and CBC (padding None or PKCS5) and CTR, the 128-bit ones in GCM, CCM and the key wrap modes (KW, KWP) too, AES in
+/// and CBC (padding None or PKCS5), CTR, CFB and OFB (full-block feedback), the 128-bit ones in GCM, CCM and the key wrap modes (KW, KWP) too, AES in
 /// XTS (<see cref="XtsComputation"/>); RC4;
 /// ChaCha20 (8- or 12-byte nonce) and ChaCha20-Poly1305.
 /// </summary>
@@ -297,7 +279,7 @@ public static class SymmetricCiphers
                         throw new KmipException(ResultReason.InvalidField, $"no Block Cipher Mode for {algorithm}: give one in the Cryptographic Parameters (of the request or the key)");
                     case BlockCipherMode.ECB: return new(algorithm, mode, padding, null, 0);
                     case BlockCipherMode.CBC: return new(algorithm, mode, padding, p?.IVLength / 8 ?? block, 0);
-                    case BlockCipherMode.CTR: return new(algorithm, mode, PaddingMethod.None, block, 0);
+                    case BlockCipherMode.CTR or BlockCipherMode.CFB or BlockCipherMode.OFB: return new(algorithm, mode, PaddingMethod.None, block, 0);
                     case BlockCipherMode.GCM when block == 16:
                         int tag = p?.TagLength ?? 16;
                         // General Failure, as the OASIS CS-BC-M-GCM-1 vectors expect of a tag length GCM has not.
@@ -362,6 +344,33 @@ public static class SymmetricCiphers
         try { cipher.Init(encrypt, parameters); }
         catch (ArgumentException ex) { throw new KmipException(ResultReason.CryptographicFailure, $"the cipher refused the key or IV: {ex.Message}"); }
         return new CipherComputation(cipher, encrypt, engineTag, choice.TagBytes);
+    }
+
+    /// <summary>
+    /// Wraps (or unwraps and checks) <paramref name="input"/> whole under <paramref name="key"/> with a 128-bit block
+    /// cipher in NIST Key Wrap (RFC 3394) or AES Key Wrap Padding (RFC 5649): BouncyCastle's wrap engines. Encrypt,
+    /// Decrypt and the Key Wrapping Data of Get and Register all wrap here.
+    /// </summary>
+    public static byte[] KeyWrap(CryptographicAlgorithm algorithm, BlockCipherMode mode, bool encrypt, byte[] key, byte[] input)
+    {
+        var engine = BlockEngine(algorithm);
+        IWrapper wrapper = mode == BlockCipherMode.NISTKeyWrap ? new Org.BouncyCastle.Crypto.Engines.Rfc3394WrapEngine(engine)
+            : new Org.BouncyCastle.Crypto.Engines.Rfc5649WrapEngine(engine);
+        if (mode == BlockCipherMode.NISTKeyWrap && encrypt && (input.Length % 8 != 0 || input.Length < 16))
+            throw new KmipException(ResultReason.CryptographicFailure, $"NIST Key Wrap (RFC 3394) wraps 16 bytes or more in 8-byte blocks, not {input.Length} bytes; AES Key Wrap Padding takes any length");
+        try
+        {
+            wrapper.Init(encrypt, new KeyParameter(key));
+            return encrypt ? wrapper.Wrap(input, 0, input.Length) : wrapper.Unwrap(input, 0, input.Length);
+        }
+        catch (InvalidCipherTextException)
+        {
+            throw new KmipException(ResultReason.CryptographicFailure, "the wrapped data does not unwrap: its integrity check failed (wrong key, mode, or damaged data)");
+        }
+        catch (ArgumentException ex)
+        {
+            throw new KmipException(ResultReason.CryptographicFailure, $"the key wrap refused the key or data: {ex.Message}");
+        }
     }
 
     /// <summary>The BouncyCastle engine of a 128-bit block cipher (for the key wrap modes).</summary>

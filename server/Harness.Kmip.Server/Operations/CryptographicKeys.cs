@@ -64,9 +64,16 @@ internal static class CryptographicKeys
         if ((mask & (uint)usage) == 0)
             throw new KmipException(v2 ? ResultReason.IncompatibleCryptographicUsageMask : ResultReason.PermissionDenied,
                 $"the Cryptographic Usage Mask of '{obj.Id}' does not allow {usage}");
-        var keyBlock = obj.Value.Child(Tag.KeyBlock);
-        if (keyBlock?.Child(Tag.KeyWrappingData) is not null)
-            throw new KmipException(v2 ? ResultReason.KeyValueNotPresent : ResultReason.PermissionDenied, $"'{obj.Id}' was registered wrapped: the server holds no clear key material to use");
+        var value = obj.Value;
+        if (KeyWrapping.IsWrapped(value))
+        {
+            // A key registered wrapped is used unwrapped by the client's keys on the server, when they are there.
+            if (KeyWrapping.MissingKey(ctx, value) is { } wrapper)
+                throw new KmipException(v2 ? ResultReason.KeyValueNotPresent : ResultReason.PermissionDenied,
+                    $"'{obj.Id}' was registered wrapped by '{wrapper}', which is not on the server: there is no clear key material to use");
+            value = KeyWrapping.Unwrap(ctx, value, $"'{obj.Id}'");
+        }
+        var keyBlock = value.Child(Tag.KeyBlock);
         if (keyBlock is null)
             throw new KmipException(ResultReason.KeyValueNotPresent, $"'{obj.Id}' holds no Key Block");
         var algorithm = obj.Get(AttributeNames.CryptographicAlgorithm) is { Type: ItemType.Enumeration } a ? a.AsEnumOf<CryptographicAlgorithm>() : (CryptographicAlgorithm?)null;

@@ -4,8 +4,11 @@ namespace Harness.Kmip.Server.Operations;
 
 /// <summary>
 /// Get (KMIP 1.4 §4.11, 2.1 §6.1.23): returns the object, a key in the Key Format Type asked for (<see cref="KeyFormats"/>).
+/// A key registered wrapped comes back as registered, or unwrapped (Key Wrap Type Not Wrapped, or to convert or wrap it
+/// anew; <see cref="KeyWrapping"/>).
 /// Result Reasons: Item Not Found (no such object, or another client's), Key Format Type Not Supported, Object
-/// Destroyed (2.x; Item Not Found in 1.x), Permission Denied (a key the KMS administrator has deactivated).
+/// Destroyed (2.x; Item Not Found in 1.x), Permission Denied (a key the KMS administrator has deactivated), Invalid
+/// Field (As Registered with a Key Wrapping Specification), and the Result Reasons of wrapping and unwrapping.
 /// </summary>
 public sealed class GetOperation : KmipOperation
 {
@@ -34,7 +37,15 @@ public sealed class GetOperation : KmipOperation
         if (ctx.HoldsWriteLock && obj.Get(AttributeNames.Fresh) is { Type: ItemType.Boolean, AsBoolean: true })
             ctx.Edit(obj).Set(AttributeNames.Fresh, TtlvNode.Boolean(Tag.AttributeValue, false));
         var value = obj.Value;
+        // A key registered wrapped is given as registered, unless Key Wrap Type asks for it Not Wrapped, or it is to
+        // be converted or wrapped anew: then the server unwraps it with the client's keys.
+        var wrapType = payload.Child(Tag.KeyWrapType)?.AsEnumOf<KeyWrapType>();
         var format = payload.Child(Tag.KeyFormatType)?.AsEnumOf<KeyFormatType>();
+        if (KeyWrapping.IsWrapped(value) && wrapType != KeyWrapType.AsRegistered
+            && (wrapType == KeyWrapType.NotWrapped || wrapping is not null || format is { } f && f != value.Required(Tag.KeyBlock).Required(Tag.KeyFormatType).AsEnumOf<KeyFormatType>()))
+            value = KeyWrapping.Unwrap(ctx, value, $"'{obj.Id}'");
+        else if (wrapType == KeyWrapType.AsRegistered && wrapping is not null)
+            throw new KmipException(ResultReason.InvalidField, "Key Wrap Type As Registered and a Key Wrapping Specification ask for two different key values");
         if (format == KeyFormatType.PKCS_12)
             value = KeyFormats.WithMaterial(value, KeyFormatType.PKCS_12, TtlvNode.Bytes(Tag.KeyMaterial, Pkcs12Export.Container(ctx, obj)));
         else if (format is { } wanted)

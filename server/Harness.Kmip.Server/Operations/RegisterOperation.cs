@@ -4,10 +4,12 @@ namespace Harness.Kmip.Server.Operations;
 
 /// <summary>
 /// Register (KMIP 1.4 §4.3, 2.1 §6.1.46): stores a client-supplied object: symmetric key, secret data, opaque object,
-/// certificate, public or private key (one in a format the server reads must parse as that format). Result Reasons:
+/// certificate, public or private key (one in a format the server reads must parse as that format). A wrapped key is
+/// stored as registered; when its wrapping keys are the client's on the server, it is unwrapped first to check it (its
+/// MAC or signature too). Result Reasons:
 /// Invalid Field (unknown type, type not matching the object, key material that does not parse as its format,
 /// attribute values, duplicate Name in 1.x), Item Not Found (templates), Index Out of Bounds / Attribute Single Valued,
-/// Non Unique Name Attribute (2.x).
+/// Non Unique Name Attribute (2.x), and those of unwrapping (<see cref="KeyWrapping"/>).
 /// </summary>
 public sealed class RegisterOperation : KmipOperation
 {
@@ -38,7 +40,7 @@ public sealed class RegisterOperation : KmipOperation
                 ? $"the payload holds no {TagNames.Name((int)tag)} object"
                 : $"Object Type is {type} but the payload holds a {TagNames.Name((int)other)}");
         }
-        CheckObject(type, value);
+        CheckObject(ctx, type, value);
         var attributes = AttributeCodec.FromRequest(payload.Child(ctx.Version.IsV2 ? Tag.Attributes : Tag.TemplateAttribute), ctx.Version);
         var obj = ObjectFactory.New(ctx, type);
         obj.Value = value;
@@ -51,7 +53,7 @@ public sealed class RegisterOperation : KmipOperation
         return Payload(Id(obj.Id));
     }
 
-    private static void CheckObject(ObjectType type, TtlvNode value)
+    private static void CheckObject(RequestContext ctx, ObjectType type, TtlvNode value)
     {
         switch (type)
         {
@@ -61,8 +63,16 @@ public sealed class RegisterOperation : KmipOperation
                 if (kb.Child(Tag.KeyValue) is null)
                     throw new KmipException(ResultReason.InvalidField, "the Key Block has no Key Value");
                 if (type == ObjectType.SecretData) value.Required(Tag.SecretDataType);
+                // A wrapped key whose wrapping keys are this client's on the server is unwrapped now, to check it
+                // (it is stored as registered); one wrapped by keys the server does not hold is kept as it is.
+                if (KeyWrapping.IsWrapped(value))
+                {
+                    if (KeyWrapping.MissingKey(ctx, value) is not null) break;
+                    value = KeyWrapping.Unwrap(ctx, value, $"the {type} to register");
+                    kb = value.Required(Tag.KeyBlock);
+                }
                 // A public or private key in a format the server reads must parse now, not at its first use.
-                if (type is ObjectType.PublicKey or ObjectType.PrivateKey && kb.Child(Tag.KeyWrappingData) is null
+                if (type is ObjectType.PublicKey or ObjectType.PrivateKey
                     && (type == ObjectType.PrivateKey ? Cryptography.AsymmetricKeys.PrivateFormats : Cryptography.AsymmetricKeys.PublicFormats)
                         .Contains(kb.Required(Tag.KeyFormatType).AsEnumOf<KeyFormatType>()))
                     Cryptography.AsymmetricKeys.Read(kb, type == ObjectType.PrivateKey, $"the {type} to register");

@@ -34,11 +34,27 @@ public static class DiskCrypto
         catch (AuthenticationTagMismatchException) { return null; }
     }
 
-    /// <summary>AES key wrap (RFC 3394) of a 32-byte DEK under a 32-byte KEK.</summary>
-    public static byte[] WrapDek(byte[] kek, byte[] dek) => Harness.Kmip.Cryptography.AesKeyWrap.Wrap(kek, dek);
+    /// <summary>AES key wrap (RFC 3394, BouncyCastle's engine) of a 32-byte DEK under a 32-byte KEK.</summary>
+    public static byte[] WrapDek(byte[] kek, byte[] dek)
+    {
+        var wrap = KeyWrap(true, kek);
+        return wrap.Wrap(dek, 0, dek.Length);
+    }
 
     /// <summary>Unwraps, or returns null when the KEK is wrong (the RFC 3394 integrity check fails).</summary>
-    public static byte[]? TryUnwrapDek(byte[] kek, byte[] wrapped) => Harness.Kmip.Cryptography.AesKeyWrap.TryUnwrap(kek, wrapped);
+    public static byte[]? TryUnwrapDek(byte[] kek, byte[] wrapped)
+    {
+        var unwrap = KeyWrap(false, kek);
+        try { return unwrap.Unwrap(wrapped, 0, wrapped.Length); }
+        catch (Org.BouncyCastle.Crypto.InvalidCipherTextException) { return null; }
+    }
+
+    private static Org.BouncyCastle.Crypto.Engines.Rfc3394WrapEngine KeyWrap(bool wrap, byte[] kek)
+    {
+        var engine = new Org.BouncyCastle.Crypto.Engines.Rfc3394WrapEngine(Org.BouncyCastle.Crypto.AesUtilities.CreateEngine());
+        engine.Init(wrap, new Org.BouncyCastle.Crypto.Parameters.KeyParameter(kek));
+        return engine;
+    }
 }
 
 /// <summary>Data encrypted with AES-256-GCM: nonce, ciphertext, tag.</summary>
