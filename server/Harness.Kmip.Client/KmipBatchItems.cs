@@ -58,18 +58,40 @@ public static class KmipBatchItems
         ];
     }
 
+    /// <summary>
+    /// Certify (1.4 §4.7, 2.1 §6.1.6) a public key or registered Certificate Request (<paramref name="uniqueIdentifier"/>;
+    /// null: the ID Placeholder), or the PKCS#10 <paramref name="request"/> carried in the payload; the issuer is the
+    /// private key a Private Key Link among the attributes names.
+    /// </summary>
+    public static BatchItemRequest Certify(ProtocolVersion version, string? uniqueIdentifier, IEnumerable<KmipAttribute> attributes,
+        byte[]? request = null, CertificateRequestType requestType = CertificateRequestType.PKCS_10) =>
+        new(Operation.Certify, KmipRequests.Payload(
+            uniqueIdentifier is null ? null : TtlvNode.Text(Tag.UniqueIdentifier, uniqueIdentifier),
+            request is null ? null : TtlvNode.Enumeration(Tag.CertificateRequestType, requestType),
+            request is null ? null : TtlvNode.Bytes(version.UsesAttributesStructure ? Tag.CertificateRequestValue : Tag.CertificateRequest, request),
+            Attributes(version, attributes)));
+
+    /// <summary>Re-certify (1.4 §4.8, 2.1 §6.1.45) a certificate, by a registered Certificate Request (2.x) when given, with an Offset and attributes.</summary>
+    public static BatchItemRequest ReCertify(ProtocolVersion version, string? certificateUniqueIdentifier, IEnumerable<KmipAttribute> attributes,
+        string? certificateRequestUniqueIdentifier = null, uint? offset = null) =>
+        new(Operation.ReCertify, KmipRequests.Payload(
+            certificateUniqueIdentifier is null ? null : TtlvNode.Text(Tag.UniqueIdentifier, certificateUniqueIdentifier),
+            certificateRequestUniqueIdentifier is null ? null : TtlvNode.Text(Tag.CertificateRequestUniqueIdentifier, certificateRequestUniqueIdentifier),
+            offset is { } o ? TtlvNode.Interval(Tag.Offset, o) : null,
+            Attributes(version, attributes)));
+
+    /// <summary>The attributes of a request: a 1.x Template-Attribute or a 2.x Attributes structure.</summary>
+    private static TtlvNode Attributes(ProtocolVersion version, IEnumerable<KmipAttribute> attributes) => version.UsesAttributesStructure
+        ? TtlvNode.Structure(Tag.Attributes, attributes.Select(a => a.ToV2()))
+        : TtlvNode.Structure(Tag.TemplateAttribute, attributes.Select(a => a.ToV1()));
+
     /// <summary>Register (1.4 §4.3, 2.1 §6.1.42) a Symmetric Key of the given raw key material and algorithm, with attributes.</summary>
     public static BatchItemRequest RegisterSymmetricKey(ProtocolVersion version, CryptographicAlgorithm algorithm, byte[] material, IEnumerable<KmipAttribute> attributes) =>
         Register(version, ObjectType.SymmetricKey, Key(Tag.SymmetricKey, KeyFormatType.Raw, TtlvNode.Bytes(Tag.KeyMaterial, material), algorithm, material.Length * 8), attributes);
 
     /// <summary>Register (1.4 §4.3, 2.1 §6.1.42) an object (its structure: a Symmetric Key, Private Key, ...) with attributes.</summary>
     public static BatchItemRequest Register(ProtocolVersion version, ObjectType type, TtlvNode objectValue, IEnumerable<KmipAttribute> attributes) =>
-        new(Operation.Register, KmipRequests.Payload(
-            TtlvNode.Enumeration(Tag.ObjectType, type),
-            version.UsesAttributesStructure
-                ? TtlvNode.Structure(Tag.Attributes, attributes.Select(a => a.ToV2()))
-                : TtlvNode.Structure(Tag.TemplateAttribute, attributes.Select(a => a.ToV1())),
-            objectValue));
+        new(Operation.Register, KmipRequests.Payload(TtlvNode.Enumeration(Tag.ObjectType, type), Attributes(version, attributes), objectValue));
 
     /// <summary>A key object (<paramref name="objectTag"/>: Symmetric Key, Private Key, Public Key) of one Key Block with unwrapped material.</summary>
     public static TtlvNode Key(Tag objectTag, KeyFormatType format, TtlvNode keyMaterial, CryptographicAlgorithm algorithm, int length) =>

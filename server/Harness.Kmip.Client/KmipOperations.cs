@@ -129,6 +129,21 @@ public sealed class KmipOperations(KmipClient client, ProtocolVersion version, K
         return CreateKeyPairResponse.From(item.RequiredPayload);
     }
 
+    /// <summary>Certify: the Unique Identifier of the new certificate (<see cref="KmipBatchItems.Certify"/>).</summary>
+    public async Task<string> CertifyAsync(string? uniqueIdentifier, IEnumerable<KmipAttribute> attributes, byte[]? request = null, CancellationToken ct = default)
+    {
+        var item = await ExecuteAsync(KmipBatchItems.Certify(Version, uniqueIdentifier, attributes, request), ct).ConfigureAwait(false);
+        return item.RequiredPayload.Required(Tag.UniqueIdentifier).AsText;
+    }
+
+    /// <summary>Re-certify: the Unique Identifier of the renewed certificate (<see cref="KmipBatchItems.ReCertify"/>).</summary>
+    public async Task<string> ReCertifyAsync(string certificateUniqueIdentifier, IEnumerable<KmipAttribute>? attributes = null,
+        string? certificateRequestUniqueIdentifier = null, uint? offset = null, CancellationToken ct = default)
+    {
+        var item = await ExecuteAsync(KmipBatchItems.ReCertify(Version, certificateUniqueIdentifier, attributes ?? [], certificateRequestUniqueIdentifier, offset), ct).ConfigureAwait(false);
+        return item.RequiredPayload.Required(Tag.UniqueIdentifier).AsText;
+    }
+
     public async Task<CreateKeyPairResponse> ReKeyKeyPairAsync(string privateKeyUniqueIdentifier, uint? offset = null, IEnumerable<KmipAttribute>? common = null,
         IEnumerable<KmipAttribute>? privateKey = null, IEnumerable<KmipAttribute>? publicKey = null, CancellationToken ct = default)
     {

@@ -49,8 +49,11 @@ public static class AttributeNames
     /// <summary>Attributes KMIP 2.x defines and 1.x does not: left out of 1.x responses.</summary>
     private static readonly HashSet<string> V2Only = [ShortUniqueIdentifier, KeyFormatType, ProtectionStorageMask, "Protection Level", "Protection Period", "Quantum Safe", "NIST Key Type"];
 
+    /// <summary>KMIP 1.0's text certificate attributes, which 2.0 dropped (X.509 Certificate Identifier/Subject/Issuer remain).</summary>
+    private static readonly HashSet<string> V1Only = ["Certificate Identifier", "Certificate Subject", "Certificate Issuer"];
+
     public static bool ExistsIn(string fullName, ProtocolVersion version) =>
-        version.IsV2 || !(V2Only.Contains(fullName) || IsCertificateNamePart(fullName));
+        version.IsV2 ? !V1Only.Contains(fullName) : !(V2Only.Contains(fullName) || IsCertificateNamePart(fullName));
 
     /// <summary>KMIP 2.x attributes read from a certificate's subject and issuer ("Certificate Subject CN", ...).</summary>
     private static bool IsCertificateNamePart(string fullName) =>

@@ -13,7 +13,8 @@ namespace Harness.Kmip.Server.Operations;
 
 /// <summary>
 /// Certify (KMIP 1.4 §4.7, 2.1 §6.1.6): a new X.509 certificate for a public key (the Unique Identifier, or the ID
-/// Placeholder) or for the key of a PKCS#10 Certificate Request (DER, or PEM), stored as a Certificate object. The
+/// Placeholder) or for the key of a PKCS#10 Certificate Request (DER, or PEM; in the request, or a registered
+/// Certificate Request object the Unique Identifier names), stored as a Certificate object. The
 /// server's policy, where the spec leaves it open:
 /// <list type="bullet">
 /// <item>Issuer: the private key the request's attributes name by a Private Key Link (the client's own); its certificate
@@ -41,37 +42,72 @@ public sealed class CertifyOperation : KmipOperation
     {
         var v2 = ctx.Version.IsV2;
         var attributes = AttributeCodec.FromRequest(payload.Child(v2 ? Tag.Attributes : Tag.TemplateAttribute), ctx.Version);
-        var csrBytes = (payload.Child(Tag.CertificateRequestValue) ?? payload.Child(Tag.CertificateRequest))?.AsBytes;
         ManagedObject? publicKeyObject = null;
         AsymmetricKeyParameter subjectKey;
         X509Name? csrSubject = null;
-        if (csrBytes is not null)
-        {
-            (subjectKey, csrSubject) = ReadRequest(ctx, payload.Child(Tag.CertificateRequestType)?.AsEnumOf<CertificateRequestType>() ?? CertificateRequestType.PKCS_10, csrBytes);
-        }
+        bool carriesRequest = payload.Child(Tag.CertificateRequestValue) is not null || payload.Child(Tag.CertificateRequest) is not null;
+        var named = carriesRequest ? null : ctx.Lookup(payload);
+        if (RequestIn(ctx, payload, named) is { } csr)
+            (subjectKey, csrSubject) = csr;
         else
         {
-            publicKeyObject = ctx.Lookup(payload);
+            publicKeyObject = named!;
             if (publicKeyObject.ObjectType != ObjectType.PublicKey || publicKeyObject.Value is null)
-                throw new KmipException(v2 ? ResultReason.InvalidObjectType : ResultReason.InvalidField, $"'{publicKeyObject.Id}' is a {publicKeyObject.ObjectType}: Certify certifies a public key");
+                throw new KmipException(v2 ? ResultReason.InvalidObjectType : ResultReason.InvalidField,
+                    $"'{publicKeyObject.Id}' is a {publicKeyObject.ObjectType}: Certify certifies a public key or a certificate request");
             subjectKey = AsymmetricKeys.Read(publicKeyObject.Value.Required(Tag.KeyBlock), false, publicKeyObject.Id);
         }
 
         var subject = csrSubject ?? SubjectOf(attributes, publicKeyObject);
-        var issuerKeyId = ObjectFactory.LinkedIds(attributes.Where(a => a.FullName == AttributeNames.Link).Select(a => a.Value), LinkType.PrivateKeyLink).FirstOrDefault()
+        var issuerKeyObject = ctx.Lookup(IssuerLink(attributes)
                           ?? (publicKeyObject is null ? null : ObjectFactory.LinkedId(publicKeyObject, LinkType.PrivateKeyLink))
                           ?? throw new KmipException(ResultReason.InvalidField,
-                              "no issuer: give the issuer's private key by a Private Key Link in the attributes (or certify a public key whose pair the server holds, self-signed)");
-        var issuerKeyObject = ctx.Lookup(issuerKeyId);
+                              "no issuer: give the issuer's private key by a Private Key Link in the attributes (or certify a public key whose pair the server holds, self-signed)"));
+        var notBefore = Date(attributes, AttributeNames.ActivationDate) ?? ctx.Now;
+        var certificate = Issue(ctx, subjectKey, subject, issuerKeyObject, notBefore, Date(attributes, AttributeNames.DeactivationDate) ?? notBefore.AddYears(1));
+
+        var obj = ObjectFactory.New(ctx, ObjectType.Certificate);
+        Record(ctx, obj, certificate, WithoutIssuerAndSubject(attributes), publicKeyObject);
+        return Payload(Id(obj.Id));
+    }
+
+    /// <summary>The private key a Private Key Link among the request's attributes names: the issuer the client chose.</summary>
+    internal static string? IssuerLink(IReadOnlyList<StoredAttribute> attributes) =>
+        ObjectFactory.LinkedIds(attributes.Where(a => a.FullName == AttributeNames.Link).Select(a => a.Value), LinkType.PrivateKeyLink).FirstOrDefault();
+
+    /// <summary>The attributes the new certificate object keeps: the subject parts and the issuer link went into the certificate, whose attributes the server reads.</summary>
+    internal static List<StoredAttribute> WithoutIssuerAndSubject(IEnumerable<StoredAttribute> attributes) => attributes.Where(a =>
+        !a.FullName.StartsWith("Certificate Subject ", StringComparison.Ordinal)
+        && (a.FullName != AttributeNames.Link || !ObjectFactory.LinkedIds([a.Value], LinkType.PrivateKeyLink).Any())).ToList();
+
+    /// <summary>
+    /// The PKCS#10 request of the payload: its Certificate Request Value (1.x: Certificate Request) and Type, else the
+    /// registered Certificate Request object <paramref name="named"/> (KMIP 2.x); null when there is neither.
+    /// </summary>
+    internal static (AsymmetricKeyParameter Key, X509Name Subject)? RequestIn(RequestContext ctx, TtlvNode payload, ManagedObject? named)
+    {
+        if ((payload.Child(Tag.CertificateRequestValue) ?? payload.Child(Tag.CertificateRequest))?.AsBytes is { } bytes)
+            return ReadRequest(ctx, payload.Child(Tag.CertificateRequestType)?.AsEnumOf<CertificateRequestType>() ?? CertificateRequestType.PKCS_10, bytes);
+        return named is { ObjectType: ObjectType.CertificateRequest, Value: { } value }
+            ? ReadRequest(ctx, value.Required(Tag.CertificateRequestType).AsEnumOf<CertificateRequestType>(), value.Required(Tag.CertificateRequestValue).AsBytes)
+            : null;
+    }
+
+    /// <summary>
+    /// An X.509 certificate for <paramref name="subjectKey"/>, signed by <paramref name="issuerKeyObject"/> (a private
+    /// key of the client): its issuer name is the subject of that key's certificate (Certificate Link), else
+    /// <paramref name="subject"/>, and a certificate signed by the subject's own pair is a CA (Basic Constraints).
+    /// </summary>
+    internal static X509Certificate Issue(RequestContext ctx, AsymmetricKeyParameter subjectKey, X509Name subject, ManagedObject issuerKeyObject,
+        DateTimeOffset notBefore, DateTimeOffset notAfter)
+    {
         if (issuerKeyObject.ObjectType != ObjectType.PrivateKey || issuerKeyObject.Value is null)
-            throw new KmipException(v2 ? ResultReason.InvalidObjectType : ResultReason.InvalidField, $"the issuer '{issuerKeyId}' is a {issuerKeyObject.ObjectType}, not a private key");
-        var issuerKey = AsymmetricKeys.Read(issuerKeyObject.Value.Required(Tag.KeyBlock), true, issuerKeyId);
+            throw new KmipException(ctx.Version.IsV2 ? ResultReason.InvalidObjectType : ResultReason.InvalidField,
+                $"the issuer '{issuerKeyObject.Id}' is a {issuerKeyObject.ObjectType}, not a private key");
+        var issuerKey = AsymmetricKeys.Read(issuerKeyObject.Value.Required(Tag.KeyBlock), true, issuerKeyObject.Id);
         var issuerName = ObjectFactory.LinkedId(issuerKeyObject, LinkType.CertificateLink) is { } issuerCertId
             ? new X509CertificateParser().ReadCertificate(ctx.Lookup(issuerCertId).Value!.Required(Tag.CertificateValue).AsBytes).SubjectDN
             : subject;
-
-        var notBefore = Date(attributes, AttributeNames.ActivationDate) ?? ctx.Now;
-        var notAfter = Date(attributes, AttributeNames.DeactivationDate) ?? notBefore.AddYears(1);
         var generator = new X509V3CertificateGenerator();
         generator.SetSerialNumber(new BigInteger(1, System.Security.Cryptography.RandomNumberGenerator.GetBytes(16)));
         generator.SetIssuerDN(issuerName);
@@ -80,31 +116,35 @@ public sealed class CertifyOperation : KmipOperation
         generator.SetNotAfter(notAfter.UtcDateTime);
         generator.SetPublicKey(subjectKey);
         // A self-signed certificate is a root: Basic Constraints cA, so that it can issue (Certify with its Private Key Link).
-        bool selfSigned = publicKeyObject is not null && issuerName.Equivalent(subject) && AsymmetricKeys.PublicOf(issuerKey).Equals(subjectKey);
-        if (selfSigned) generator.AddExtension(X509Extensions.BasicConstraints, true, new BasicConstraints(true));
-        var certificate = generator.Generate(new Asn1SignatureFactory(SignatureAlgorithm(issuerKey), issuerKey, new SecureRandom()));
+        if (issuerName.Equivalent(subject) && AsymmetricKeys.PublicOf(issuerKey).Equals(subjectKey))
+            generator.AddExtension(X509Extensions.BasicConstraints, true, new BasicConstraints(true));
+        return generator.Generate(new Asn1SignatureFactory(SignatureAlgorithm(issuerKey), issuerKey, new SecureRandom()));
+    }
 
-        var obj = ObjectFactory.New(ctx, ObjectType.Certificate);
+    /// <summary>
+    /// Stores <paramref name="certificate"/> as <paramref name="obj"/> with <paramref name="attributes"/>, linked both ways
+    /// to its public key object when there is one (the key's Certificate Link moves to it); the ID Placeholder names it.
+    /// </summary>
+    internal static void Record(RequestContext ctx, ManagedObject obj, X509Certificate certificate, IReadOnlyList<StoredAttribute> attributes, ManagedObject? publicKeyObject)
+    {
         obj.Value = TtlvNode.Structure(Tag.Certificate, TtlvNode.Enumeration(Tag.CertificateType, CertificateType.X_509),
             TtlvNode.Bytes(Tag.CertificateValue, certificate.GetEncoded()));
-        // The subject parts and the issuer link went into the certificate; the server reads its attributes from it.
-        ObjectFactory.ApplyClientAttributes(ctx, obj, attributes.Where(a =>
-            !a.FullName.StartsWith("Certificate Subject ", StringComparison.Ordinal) && (a.FullName != AttributeNames.Link || !ObjectFactory.LinkedIds([a.Value], LinkType.PrivateKeyLink).Any())));
+        ObjectFactory.ApplyClientAttributes(ctx, obj, attributes);
         ObjectFactory.SetServerKeyAttributes(obj, ctx);
         if (publicKeyObject is not null)
         {
             obj.Add(AttributeNames.Link, ObjectFactory.Link(LinkType.PublicKeyLink, publicKeyObject.Id));
             var edited = ctx.Edit(publicKeyObject);
+            edited.Attributes.RemoveAll(a => a.FullName == AttributeNames.Link && ObjectFactory.LinkedIds([a.Value], LinkType.CertificateLink).Any());
             edited.Add(AttributeNames.Link, ObjectFactory.Link(LinkType.CertificateLink, obj.Id));
             ctx.Touch(edited);
         }
         Lifecycle.ApplyDueTransitions(obj, ctx.Now);
         ctx.Changes.Add(obj);
         ctx.IdPlaceholder = obj.Id;
-        return Payload(Id(obj.Id));
     }
 
-    private static (AsymmetricKeyParameter Key, X509Name Subject) ReadRequest(RequestContext ctx, CertificateRequestType type, byte[] bytes)
+    internal static (AsymmetricKeyParameter Key, X509Name Subject) ReadRequest(RequestContext ctx, CertificateRequestType type, byte[] bytes)
     {
         var invalid = ctx.Version.IsV2 ? ResultReason.InvalidCSR : ResultReason.InvalidField;
         if (type is not (CertificateRequestType.PKCS_10 or CertificateRequestType.PEM))
@@ -148,7 +188,7 @@ public sealed class CertifyOperation : KmipOperation
         return new X509Name(oids, values);
     }
 
-    private static DateTimeOffset? Date(IReadOnlyList<StoredAttribute> attributes, string name) =>
+    internal static DateTimeOffset? Date(IReadOnlyList<StoredAttribute> attributes, string name) =>
         attributes.FirstOrDefault(a => a.FullName == name) is { Value.Type: ItemType.DateTime } d ? d.Value.AsDateTime : null;
 
     private static string SignatureAlgorithm(AsymmetricKeyParameter key) => key switch

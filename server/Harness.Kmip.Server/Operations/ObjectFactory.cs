@@ -180,8 +180,9 @@ public static class ObjectFactory
     }
 
     /// <summary>
-    /// What the server reads from an X.509 certificate (KMIP 1.4 §3.8–3.11, 2.1 §4.9–4.12): type, length, and the
-    /// subject and issuer name parts (the 2.x Certificate Subject/Issuer CN, O, OU, C, ST, L, Email attributes).
+    /// What the server reads from an X.509 certificate (KMIP 1.4 §3.8–3.15, 2.1 §4.9–4.12): type, length, the subject and
+    /// issuer name parts (the 2.x Certificate Subject/Issuer CN, O, OU, C, ST, L, Email attributes), the 1.x X.509
+    /// Certificate Identifier/Subject/Issuer and Certificate Identifier/Subject/Issuer, and the Digital Signature Algorithm.
     /// </summary>
     private static void SetCertificateAttributes(ManagedObject obj)
     {
@@ -200,8 +201,39 @@ public static class ObjectFactory
         {
             SetNameParts(obj, "Certificate Subject", cert.SubjectName);
             SetNameParts(obj, "Certificate Issuer", cert.IssuerName);
+            // X.509 Certificate Identifier/Subject/Issuer (DER names and serial; KMIP 1.1 on, 2.1 §4.61–4.63), their 1.0
+            // text forms (Certificate Identifier/Subject/Issuer, given under 1.x only), the Digital Signature Algorithm.
+            byte[]? Extension(string oid) => cert.Extensions[oid]?.RawData;
+            var serial = cert.SerialNumberBytes.ToArray();
+            obj.Set("X.509 Certificate Identifier", TtlvNode.Structure(Tag.AttributeValue,
+                TtlvNode.Bytes(Tag.IssuerDistinguishedName, cert.IssuerName.RawData), TtlvNode.Bytes(Tag.CertificateSerialNumber, serial)));
+            obj.Set("X.509 Certificate Subject", TtlvNode.Structure(Tag.AttributeValue, TtlvNode.Bytes(Tag.SubjectDistinguishedName, cert.SubjectName.RawData),
+                Extension("2.5.29.17") is { } san ? TtlvNode.Bytes(Tag.SubjectAlternativeName, san) : null));
+            obj.Set("X.509 Certificate Issuer", TtlvNode.Structure(Tag.AttributeValue, TtlvNode.Bytes(Tag.IssuerDistinguishedName, cert.IssuerName.RawData),
+                Extension("2.5.29.18") is { } ian ? TtlvNode.Bytes(Tag.IssuerAlternativeName, ian) : null));
+            obj.Set("Certificate Identifier", TtlvNode.Structure(Tag.AttributeValue,
+                TtlvNode.Text(Tag.Issuer, cert.Issuer), TtlvNode.Text(Tag.SerialNumber, cert.SerialNumber)));
+            obj.Set("Certificate Subject", TtlvNode.Structure(Tag.AttributeValue, TtlvNode.Text(Tag.CertificateSubjectDistinguishedName, cert.Subject)));
+            obj.Set("Certificate Issuer", TtlvNode.Structure(Tag.AttributeValue, TtlvNode.Text(Tag.CertificateIssuerDistinguishedName, cert.Issuer)));
+            if (SignatureAlgorithms.TryGetValue(cert.SignatureAlgorithm.Value ?? "", out var algorithm))
+                obj.Set("Digital Signature Algorithm", TtlvNode.Enumeration(Tag.AttributeValue, algorithm));
         }
     }
+
+    /// <summary>X.509 signature algorithm identifiers and their KMIP Digital Signature Algorithm.</summary>
+    private static readonly Dictionary<string, DigitalSignatureAlgorithm> SignatureAlgorithms = new()
+    {
+        ["1.2.840.113549.1.1.2"] = DigitalSignatureAlgorithm.MD2WithRSAEncryption, ["1.2.840.113549.1.1.4"] = DigitalSignatureAlgorithm.MD5WithRSAEncryption,
+        ["1.2.840.113549.1.1.5"] = DigitalSignatureAlgorithm.SHA_1WithRSAEncryption, ["1.2.840.113549.1.1.14"] = DigitalSignatureAlgorithm.SHA_224WithRSAEncryption,
+        ["1.2.840.113549.1.1.11"] = DigitalSignatureAlgorithm.SHA_256WithRSAEncryption, ["1.2.840.113549.1.1.12"] = DigitalSignatureAlgorithm.SHA_384WithRSAEncryption,
+        ["1.2.840.113549.1.1.13"] = DigitalSignatureAlgorithm.SHA_512WithRSAEncryption, ["1.2.840.113549.1.1.10"] = DigitalSignatureAlgorithm.RSASSA_PSS,
+        ["1.2.840.10040.4.3"] = DigitalSignatureAlgorithm.DSAWithSHA_1, ["2.16.840.1.101.3.4.3.1"] = DigitalSignatureAlgorithm.DSAWithSHA224,
+        ["2.16.840.1.101.3.4.3.2"] = DigitalSignatureAlgorithm.DSAWithSHA256, ["1.2.840.10045.4.1"] = DigitalSignatureAlgorithm.ECDSAWithSHA_1,
+        ["1.2.840.10045.4.3.1"] = DigitalSignatureAlgorithm.ECDSAWithSHA224, ["1.2.840.10045.4.3.2"] = DigitalSignatureAlgorithm.ECDSAWithSHA256,
+        ["1.2.840.10045.4.3.3"] = DigitalSignatureAlgorithm.ECDSAWithSHA384, ["1.2.840.10045.4.3.4"] = DigitalSignatureAlgorithm.ECDSAWithSHA512,
+        ["2.16.840.1.101.3.4.3.14"] = DigitalSignatureAlgorithm.SHA3_256WithRSAEncryption, ["2.16.840.1.101.3.4.3.15"] = DigitalSignatureAlgorithm.SHA3_384WithRSAEncryption,
+        ["2.16.840.1.101.3.4.3.16"] = DigitalSignatureAlgorithm.SHA3_512WithRSAEncryption,
+    };
 
     private static readonly (string Oid, string Suffix)[] NameParts =
     [

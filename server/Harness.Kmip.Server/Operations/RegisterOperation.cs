@@ -4,7 +4,7 @@ namespace Harness.Kmip.Server.Operations;
 
 /// <summary>
 /// Register (KMIP 1.4 §4.3, 2.1 §6.1.46): stores a client-supplied object: symmetric key, secret data, opaque object,
-/// certificate, public or private key (one in a format the server reads must parse as that format). A wrapped key is
+/// certificate, certificate request (2.x; its PKCS#10 request must verify), public or private key (one in a format the server reads must parse as that format). A wrapped key is
 /// stored as registered; when its wrapping keys are the client's on the server, it is unwrapped first to check it (its
 /// MAC or signature too). Result Reasons:
 /// Invalid Field (unknown type, type not matching the object, key material that does not parse as its format,
@@ -25,6 +25,7 @@ public sealed class RegisterOperation : KmipOperation
         [ObjectType.PublicKey] = Tag.PublicKey,
         [ObjectType.PrivateKey] = Tag.PrivateKey,
         [ObjectType.SplitKey] = Tag.SplitKey,
+        [ObjectType.CertificateRequest] = Tag.CertificateRequest,
     };
 
     public override TtlvNode Execute(RequestContext ctx, TtlvNode payload)
@@ -32,6 +33,8 @@ public sealed class RegisterOperation : KmipOperation
         var type = payload.Required(Tag.ObjectType).AsEnumOf<ObjectType>();
         if (!ObjectTags.TryGetValue(type, out var tag))
             throw new KmipException(ResultReason.InvalidField, $"objects of type {type} cannot be registered");
+        if (type == ObjectType.CertificateRequest && !ctx.Version.IsV2)
+            throw new KmipException(ResultReason.InvalidField, "Certificate Request objects are KMIP 2.0's: under 1.x, Certify takes the request in its payload");
         var value = payload.Child(tag);
         if (value is null)
         {
@@ -84,6 +87,10 @@ public sealed class RegisterOperation : KmipOperation
             case ObjectType.Certificate:
                 value.Required(Tag.CertificateType);
                 value.Required(Tag.CertificateValue);
+                break;
+            case ObjectType.CertificateRequest:
+                // A request the server could not certify is refused now (Invalid CSR), not at Certify.
+                CertifyOperation.ReadRequest(ctx, value.Required(Tag.CertificateRequestType).AsEnumOf<CertificateRequestType>(), value.Required(Tag.CertificateRequestValue).AsBytes);
                 break;
         }
     }
