@@ -156,7 +156,9 @@ public sealed class VectorsAndBenchTests(ServeFixture server) : IClassFixture<Se
         };
 
         var folder = Path.Combine(saved.Path, "not", "there", "yet");
-        var report = await new Harness.Cli.Fuzzing.FuzzRun(options, seed: 1, messages: 3, limit: TimeSpan.FromSeconds(60), connections: 1)
+        // The server never answers: any wait is a hang, so half a second proves it as well as the default 5 s.
+        var report = await new Harness.Cli.Fuzzing.FuzzRun(options, seed: 1, messages: 3, limit: TimeSpan.FromSeconds(60), connections: 1,
+                hang: TimeSpan.FromMilliseconds(500))
             .RunAsync(null, _ => { }, TestContext.Current.CancellationToken, folder);
 
         report.Hung.Should().BeGreaterThan(0);

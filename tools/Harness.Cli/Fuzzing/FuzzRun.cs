@@ -47,9 +47,11 @@ public sealed class FuzzReport
 /// Sends mutated messages (<see cref="MessageMutator"/>) over a few connections, reconnecting when the server closes
 /// one, while a separate client Gets a key every 100 ms; bounded by a message count and a time.
 /// </summary>
-public sealed class FuzzRun(KmipClientOptions options, int seed, long messages, TimeSpan limit, int connections)
+/// <param name="hang">how long a message may go unanswered before it counts as a hang (default 5 s); the other client
+/// waits twice that for its answers</param>
+public sealed class FuzzRun(KmipClientOptions options, int seed, long messages, TimeSpan limit, int connections, TimeSpan? hang = null)
 {
-    private static readonly TimeSpan Hang = TimeSpan.FromSeconds(5);
+    private readonly TimeSpan _hang = hang ?? TimeSpan.FromSeconds(5);
 
     /// <param name="saveHangsTo">a folder for the messages that hung (hang-N.ttlv), or null</param>
     public async Task<FuzzReport> RunAsync(Action<long, long>? progress, Action<TtlvNode> onResponse, CancellationToken ct, string? saveHangsTo = null)
@@ -57,7 +59,7 @@ public sealed class FuzzRun(KmipClientOptions options, int seed, long messages, 
         // The folder may not exist yet (the command's check leaves nothing behind): a hang hours in must not end the run.
         if (saveHangsTo is not null) Directory.CreateDirectory(saveHangsTo);
         var report = new FuzzReport();
-        var fuzzOptions = options with { ReceiveTimeout = Hang, MaxResponseLength = 256 << 20 };
+        var fuzzOptions = options with { ReceiveTimeout = _hang, MaxResponseLength = 256 << 20 };
         var clock = Stopwatch.StartNew();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         stop.CancelAfter(limit);
@@ -172,7 +174,7 @@ public sealed class FuzzRun(KmipClientOptions options, int seed, long messages, 
             {
                 try
                 {
-                    client ??= await KmipClient.ConnectAsync(options with { ReceiveTimeout = TimeSpan.FromSeconds(10) }, CancellationToken.None).ConfigureAwait(false);
+                    client ??= await KmipClient.ConnectAsync(options with { ReceiveTimeout = 2 * _hang }, CancellationToken.None).ConfigureAwait(false);
                     var ops = new KmipOperations(client, version);
                     id ??= await ops.CreateSymmetricKeyAsync(KmipAttribute.Aes256EncryptDecrypt).ConfigureAwait(false);
                     var started = Stopwatch.GetTimestamp();
