@@ -97,6 +97,12 @@ public sealed class SimulatorHost : IAsyncDisposable
     }
 
     /// <summary>Starts the API on 127.0.0.1, a free port.</summary>
+    /// <summary>
+    /// The web hosts are configured in code: they must not watch appsettings.json for changes, which on Linux puts an
+    /// inotify watch on every folder below the current directory (hundreds of milliseconds per start, more in a large folder).
+    /// </summary>
+    internal const string NoConfigReload = "--hostBuilder:reloadConfigOnChange=false";
+
     public static Task<SimulatorHost> StartAsync(SimulatedSite site, IRunbookLibrary? runbooks = null) =>
         StartAsync(site, new IPEndPoint(IPAddress.Loopback, 0), runbooks: runbooks);
 
@@ -109,7 +115,7 @@ public sealed class SimulatorHost : IAsyncDisposable
         if (!IPAddress.IsLoopback(endpoint.Address))
             throw new ArgumentException($"the simulator API listens on loopback only (it has no authentication), not on {endpoint.Address}", nameof(endpoint));
 
-        var builder = WebApplication.CreateSlimBuilder();
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [NoConfigReload] });
         builder.Logging.ClearProviders();
         if (logs is not null) builder.Services.AddSingleton(logs);
         builder.Services.AddProblemDetails();

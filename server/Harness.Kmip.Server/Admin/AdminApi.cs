@@ -32,11 +32,17 @@ public sealed class AdminApi : IAsyncDisposable
 
     public string Url { get; }
 
+    /// <summary>
+    /// The web host is configured in code: it must not watch appsettings.json for changes, which on Linux puts an inotify
+    /// watch on every folder below the current directory (hundreds of milliseconds per start, more in a large folder).
+    /// </summary>
+    internal const string NoConfigReload = "--hostBuilder:reloadConfigOnChange=false";
+
     public static AdminApi Start(KmsState kms, IPEndPoint endpoint, string token, ILoggerFactory logs, Func<int> deleteRootKey)
     {
         if (!IPAddress.IsLoopback(endpoint.Address))
             throw new ArgumentException($"the admin interface listens on loopback only, not on {endpoint.Address}");
-        var builder = WebApplication.CreateSlimBuilder();
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [NoConfigReload] });
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton(logs);
         builder.Services.AddProblemDetails();
