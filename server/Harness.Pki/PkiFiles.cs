@@ -68,9 +68,16 @@ public static class PkiFiles
     {
         if (!certificateWithKey.HasPrivateKey)
             throw new PkiException($"certificate '{certificateWithKey.Subject}' has no private key");
-        var pfx = certificateWithKey.Export(X509ContentType.Pkcs12);
+        var pfx = certificateWithKey.ExportPkcs12(InMemoryPkcs12, password: null);
         return X509CertificateLoader.LoadPkcs12(pfx, password: null, X509KeyStorageFlags.Exportable);
     }
+
+    /// <summary>
+    /// One key-derivation iteration for the PKCS#12 that <see cref="ForTls"/> makes and reads back at once: it has no
+    /// password and never leaves memory, so iterations protect nothing, and the default 2,000 (for export and MAC) cost
+    /// about 30 ms per certificate.
+    /// </summary>
+    private static readonly PbeParameters InMemoryPkcs12 = new(PbeEncryptionAlgorithm.Aes128Cbc, HashAlgorithmName.SHA256, 1);
 
     public static string CertificatePem(X509Certificate2 certificate) => certificate.ExportCertificatePem();
 
