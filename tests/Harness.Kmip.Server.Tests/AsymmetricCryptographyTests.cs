@@ -583,4 +583,53 @@ public class AsymmetricCryptographyTests
         using var key = System.Security.Cryptography.X509Certificates.RSACertificateExtensions.GetRSAPrivateKey(loaded)!;
         key.ExportParameters(true).D.Should().Equal(rsa.ExportParameters(true).D);
     }
+
+    [Fact]
+    public async Task Register_APrivateKeyAsPkcs12_KeepsItsKeyUnderThePasswordLink_AndAWrongPasswordIsBadPassword()
+    {
+        await using var kms = await KmsFixture.StartAsync();
+        await using var client = await kms.ConnectAsync();
+        var ops = new KmipOperations(client, V21);
+        using var ec = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        using var selfSigned = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=pkcs12 import", ec, HashAlgorithmName.SHA256)
+            .CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
+        var pfx = selfSigned.Export(System.Security.Cryptography.X509Certificates.X509ContentType.Pkcs12, "correct horse");
+        async Task<string> PasswordAsync(string text)
+        {
+            var id = (await client.OneAsync(V21, KmipBatchItems.Register(V21, ObjectType.SecretData, TtlvNode.Structure(Tag.SecretData,
+                TtlvNode.Enumeration(Tag.SecretDataType, SecretDataType.Password),
+                TtlvNode.Structure(Tag.KeyBlock, TtlvNode.Enumeration(Tag.KeyFormatType, KeyFormatType.Opaque),
+                    TtlvNode.Structure(Tag.KeyValue, TtlvNode.Bytes(Tag.KeyMaterial, System.Text.Encoding.UTF8.GetBytes(text))))), []))).EnsureSuccess().RequiredPayload.Required(Tag.UniqueIdentifier).AsText;
+            await ops.ActivateAsync(id);
+            return id;
+        }
+        BatchItemRequest Register(byte[] container, string password) => KmipBatchItems.Register(V21, ObjectType.PrivateKey,
+            TtlvNode.Structure(Tag.PrivateKey, TtlvNode.Structure(Tag.KeyBlock, TtlvNode.Enumeration(Tag.KeyFormatType, KeyFormatType.PKCS_12),
+                TtlvNode.Structure(Tag.KeyValue, TtlvNode.Bytes(Tag.KeyMaterial, container)))),
+            [KmipAttribute.CryptographicUsageMask(CryptographicUsageMask.Sign),
+             KmipAttribute.Standard(Tag.Link, TtlvNode.Structure(Tag.Link, TtlvNode.Enumeration(Tag.LinkType, LinkType.PKCS_12PasswordLink), TtlvNode.Text(Tag.LinkedObjectIdentifier, password)))]);
+        var right = await PasswordAsync("correct horse");
+        var wrong = await PasswordAsync("battery staple");
+        int stored = kms.Server.State.Store.Count;
+
+        var badPassword = await client.OneAsync(V21, Register(pfx, wrong));
+        badPassword.ResultReason.Should().Be(ResultReason.BadPassword);
+        badPassword.ResultMessage.Should().Be("the PKCS#12 password (the Secret Data of the PKCS#12 Password Link) does not open the container");
+        var garbage = await client.OneAsync(V21, Register([0x30, 0x03, 0x02, 0x01, 0x03], right));
+        garbage.ResultReason.Should().Be(ResultReason.InvalidField);
+        garbage.ResultMessage.Should().StartWith("the Key Material is not a PKCS#12 container");
+        kms.Server.State.Store.Count.Should().Be(stored, "a refused container stores nothing");
+
+        var id = (await client.OneAsync(V21, Register(pfx, right))).EnsureSuccess().RequiredPayload.Required(Tag.UniqueIdentifier).AsText;
+        using var held = ECDsa.Create();
+        held.ImportPkcs8PrivateKey(await MaterialAsync(ops, id, KeyFormatType.PKCS_8), out _);
+        held.ExportParameters(true).D.Should().Equal(ec.ExportParameters(true).D);
+        var attributes = await ops.GetAttributesAsync(id);
+        attributes.Single(a => a.Name == "Cryptographic Algorithm").Value.AsEnumOf<CryptographicAlgorithm>().Should().Be(CryptographicAlgorithm.EC);
+        attributes.Single(a => a.Name == "Cryptographic Length").Value.AsInt32.Should().Be(256);
+        attributes.Single(a => a.Name == "PKCS#12 Friendly Name").Value.AsText.Should().NotBeEmpty("the server records the name it found the key under");
+        await ops.ActivateAsync(id);
+        var signature = (await ops.SignAsync(new SignRequest(id, new CryptographicParameters(DigitalSignatureAlgorithm: DigitalSignatureAlgorithm.ECDSAWithSHA256), Message))).SignatureData!;
+        ec.VerifyData(Message, signature, HashAlgorithmName.SHA256, DSASignatureFormat.Rfc3279DerSequence).Should().BeTrue();
+    }
 }

@@ -203,6 +203,19 @@ public static class AsymmetricKeys
         };
     }
 
+    /// <summary>The Cryptographic Algorithm and Length of a key read from elsewhere (a PKCS#12 container).</summary>
+    public static (CryptographicAlgorithm Algorithm, int Length) AlgorithmAndLength(AsymmetricKeyParameter key) => key switch
+    {
+        RsaKeyParameters rsa => (CryptographicAlgorithm.RSA, rsa.Modulus.BitLength),
+        ECKeyParameters ec => (CryptographicAlgorithm.EC, ec.Parameters.Curve.FieldSize),
+        DsaKeyParameters dsa => (CryptographicAlgorithm.DSA, dsa.Parameters.P.BitLength),
+        Ed25519PrivateKeyParameters or Ed25519PublicKeyParameters => (CryptographicAlgorithm.Ed25519, 256),
+        Ed448PrivateKeyParameters or Ed448PublicKeyParameters => (CryptographicAlgorithm.Ed448, 448),
+        X25519PrivateKeyParameters or X25519PublicKeyParameters => (CryptographicAlgorithm.EC, 256),
+        X448PrivateKeyParameters or X448PublicKeyParameters => (CryptographicAlgorithm.EC, 448),
+        _ => throw new KmipException(ResultReason.FeatureNotSupported, $"{key.GetType().Name} keys are not held by this server"),
+    };
+
     /// <summary>The algorithm of a key, in KMIP's words, for messages.</summary>
     public static string KindOf(AsymmetricKeyParameter key) => key switch
     {

@@ -47,7 +47,7 @@ public sealed class GetOperation : KmipOperation
         else if (wrapType == KeyWrapType.AsRegistered && wrapping is not null)
             throw new KmipException(ResultReason.InvalidField, "Key Wrap Type As Registered and a Key Wrapping Specification ask for two different key values");
         if (format == KeyFormatType.PKCS_12)
-            value = KeyFormats.WithMaterial(value, KeyFormatType.PKCS_12, TtlvNode.Bytes(Tag.KeyMaterial, Pkcs12Export.Container(ctx, obj)));
+            value = KeyFormats.WithMaterial(value, KeyFormatType.PKCS_12, TtlvNode.Bytes(Tag.KeyMaterial, Pkcs12Containers.Container(ctx, obj)));
         else if (format is { } wanted)
             value = KeyFormats.Convert(value, wanted, obj.Id);
         if (payload.Child(Tag.KeyCompressionType) is not null && obj.ObjectType == ObjectType.SymmetricKey)

@@ -4,7 +4,8 @@ namespace Harness.Kmip.Server.Operations;
 
 /// <summary>
 /// Register (KMIP 1.4 §4.3, 2.1 §6.1.46): stores a client-supplied object: symmetric key, secret data, opaque object,
-/// certificate, certificate request (2.x; its PKCS#10 request must verify), public or private key (one in a format the server reads must parse as that format). A wrapped key is
+/// certificate, certificate request (2.x; its PKCS#10 request must verify), public or private key (a private key in
+/// PKCS#12 is kept as the PKCS#8 key in the container: <see cref="Pkcs12Containers.Open"/>) (one in a format the server reads must parse as that format). A wrapped key is
 /// stored as registered; when its wrapping keys are the client's on the server, it is unwrapped first to check it (its
 /// MAC or signature too). Result Reasons:
 /// Invalid Field (unknown type, type not matching the object, key material that does not parse as its format,
@@ -48,6 +49,8 @@ public sealed class RegisterOperation : KmipOperation
         var obj = ObjectFactory.New(ctx, type);
         obj.Value = value;
         ObjectFactory.ApplyClientAttributes(ctx, obj, attributes);
+        if (type == ObjectType.PrivateKey && value.Required(Tag.KeyBlock).Required(Tag.KeyFormatType).AsEnumOf<KeyFormatType>() == KeyFormatType.PKCS_12)
+            obj.Value = Pkcs12Containers.Open(ctx, obj);
         ObjectFactory.CopyKeyBlockAttributes(obj);
         ObjectFactory.SetServerKeyAttributes(obj, ctx);
         Lifecycle.ApplyDueTransitions(obj, ctx.Now);
