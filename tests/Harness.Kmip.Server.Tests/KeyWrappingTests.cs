@@ -95,6 +95,39 @@ public class KeyWrappingTests
         }
     }
 
+    [Theory]
+    [InlineData("1.4")]
+    [InlineData("2.1")]
+    public async Task AttributeNamesInTheSpecification_GoInsideTheWrappedKeyValue_InTheirVersionsForm(string version)
+    {
+        var v = ProtocolVersion.Parse(version);
+        await using var kms = await KmsFixture.StartAsync();
+        await using var client = await kms.ConnectAsync();
+        var ops = new KmipOperations(client, v);
+        var kekItem = await client.OneAsync(v, KmipBatchItems.RegisterSymmetricKey(v, CryptographicAlgorithm.AES, Kek,
+            [KmipAttribute.CryptographicAlgorithm(CryptographicAlgorithm.AES), KmipAttribute.CryptographicLength(256), KmipAttribute.CryptographicUsageMask(CryptographicUsageMask.WrapKey)]));
+        var kek = kekItem.EnsureSuccess().RequiredPayload.Required(Tag.UniqueIdentifier).AsText;
+        await ops.ActivateAsync(kek);
+        var key = await ops.CreateSymmetricKeyAsync([.. KmipAttribute.Aes256EncryptDecrypt, KmipAttribute.ObjectName("wrapped with its name")]);
+        var spec = TtlvNode.Structure(Tag.KeyWrappingSpecification, TtlvNode.Enumeration(Tag.WrappingMethod, WrappingMethod.Encrypt),
+            Information(Tag.EncryptionKeyInformation, kek), TtlvNode.Text(Tag.AttributeName, "Name"), TtlvNode.Text(Tag.AttributeName, "Cryptographic Usage Mask"));
+
+        var item = await client.OneAsync(v, new BatchItemRequest(Operation.Get, KmipRequests.Payload(TtlvNode.Text(Tag.UniqueIdentifier, key), spec)));
+        var wrapped = item.EnsureSuccess().RequiredPayload.Required(Tag.SymmetricKey).Required(Tag.KeyBlock).Required(Tag.KeyValue).AsBytes;
+
+        var keyValue = TtlvReader.Decode(Rfc3394Unwrap(Kek, wrapped));
+        keyValue.Tag.Should().Be(Tag.KeyValue);
+        keyValue.Required(Tag.KeyMaterial).AsBytes.Should().HaveCount(32);
+        if (v.IsV2)
+        {
+            var attributes = keyValue.Required(Tag.Attributes);
+            attributes.Required(Tag.Name).Required(Tag.NameValue).AsText.Should().Be("wrapped with its name");
+            attributes.Required(Tag.CryptographicUsageMask).AsInt32.Should().Be((int)(CryptographicUsageMask.Encrypt | CryptographicUsageMask.Decrypt));
+        }
+        else
+            keyValue.ChildrenOf(Tag.Attribute).Select(a => a.Required(Tag.AttributeName).AsText).Should().BeEquivalentTo(["Name", "Cryptographic Usage Mask"]);
+    }
+
     [Fact]
     public async Task SignedWrapping_IsAnEcdsaSignatureDotNetVerifies()
     {

@@ -52,7 +52,7 @@ public sealed class GetOperation : KmipOperation
             value = KeyFormats.Convert(value, wanted, obj.Id);
         if (payload.Child(Tag.KeyCompressionType) is not null && obj.ObjectType == ObjectType.SymmetricKey)
             throw new KmipException(ResultReason.KeyCompressionTypeNotSupported, "symmetric keys have no compression type");
-        if (wrapping is not null) value = KeyWrapping.Wrap(ctx, value, wrapping);
+        if (wrapping is not null) value = KeyWrapping.Wrap(ctx, obj, value, wrapping);
         return Payload(TtlvNode.Enumeration(Tag.ObjectType, obj.ObjectType), Id(obj.Id), value);
     }
 }

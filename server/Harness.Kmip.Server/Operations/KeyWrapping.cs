@@ -26,14 +26,29 @@ namespace Harness.Kmip.Server.Operations;
 /// </summary>
 public static class KeyWrapping
 {
-    /// <summary>The object with its Key Value wrapped as <paramref name="spec"/> (a Key Wrapping Specification) says.</summary>
-    public static TtlvNode Wrap(RequestContext ctx, TtlvNode objectValue, TtlvNode spec)
+    /// <summary>
+    /// The object with its Key Value wrapped as <paramref name="spec"/> (a Key Wrapping Specification) says; the
+    /// attributes of <paramref name="obj"/> the specification names (Attribute Name) go inside the Key Value with the
+    /// key material (1.x: Attribute structures; 2.x: an Attributes structure), and so are wrapped with it.
+    /// </summary>
+    public static TtlvNode Wrap(RequestContext ctx, ManagedObject obj, TtlvNode objectValue, TtlvNode spec)
     {
         var method = spec.Required(Tag.WrappingMethod).AsEnumOf<WrappingMethod>();
         var (encryption, mac) = Information(spec, method);
         var block = objectValue.Required(Tag.KeyBlock);
         var keyValue = block.Required(Tag.KeyValue);
         bool noEncoding = spec.Child(Tag.EncodingOption)?.AsEnumOf<EncodingOption>() == EncodingOption.NoEncoding;
+        var names = spec.ChildrenOf(Tag.AttributeName).Select(n => n.AsText).ToList();
+        if (names.Count > 0)
+        {
+            if (noEncoding)
+                throw new KmipException(ResultReason.InvalidField, "Encoding Option No Encoding wraps the key material alone: it cannot carry the attributes Attribute Name asks for");
+            var attributes = obj.Attributes.Where(a => names.Contains(a.FullName) && AttributeNames.ExistsIn(a.FullName, ctx.Version)).ToList();
+            TtlvNode?[] carried = ctx.Version.IsV2
+                ? [TtlvNode.Structure(Tag.Attributes, attributes.Select(AttributeCodec.ToV2))]
+                : [.. attributes.Select(a => AttributeCodec.ToAttributeStructure(a, withIndex: true))];
+            keyValue = TtlvNode.Structure(Tag.KeyValue, [keyValue.Required(Tag.KeyMaterial), .. carried]);
+        }
         byte[] plain = noEncoding ? keyValue.Required(Tag.KeyMaterial).AsBytes : TtlvWriter.Encode(keyValue);
 
         byte[]? wrapped = null, signature = null;
@@ -48,7 +63,7 @@ public static class KeyWrapping
             signature is null ? null : TtlvNode.Bytes(Tag.MACSignature, signature),
             spec.Child(Tag.EncodingOption));
         var newBlock = TtlvNode.Structure(Tag.KeyBlock, block.Items
-            .Select(c => c.Tag == Tag.KeyValue && wrapped is not null ? TtlvNode.Bytes(Tag.KeyValue, wrapped) : c)
+            .Select(c => c.Tag != Tag.KeyValue ? c : wrapped is not null ? TtlvNode.Bytes(Tag.KeyValue, wrapped) : keyValue)
             .Append(wrappingData));
         return TtlvNode.Structure(objectValue.RawTag, objectValue.Items.Select(c => c.Tag == Tag.KeyBlock ? newBlock : c));
     }
