@@ -272,6 +272,34 @@ public class AsymmetricCryptographyTests
         (await ops.SignatureVerifyAsync(new SignatureVerifyRequest(pub, dsaSha256, "other data"u8.ToArray(), byDotNet))).ValidityIndicator.Should().Be(ValidityIndicator.Invalid);
     }
 
+    /// <summary>
+    /// A DH pair in the RFC 7919 2048-bit group: given back as Transparent DH keys (P, G and X or Y), the public
+    /// value is G^X mod P, and it agrees a secret with another party in the group.
+    /// </summary>
+    [Fact]
+    public async Task CreateKeyPair_Dh_IsInTheRfc7919Group_GivenAsTransparentKeys_ThatAgreeASecret()
+    {
+        await using var kms = await KmsFixture.StartAsync();
+        await using var client = await kms.ConnectAsync();
+        var (ops, priv, pub) = await PairAsync(client, V21, CryptographicAlgorithm.DH, 2048, null, CryptographicUsageMask.KeyAgreement, CryptographicUsageMask.KeyAgreement);
+        var group = Org.BouncyCastle.Crypto.Agreement.DHStandardGroups.rfc7919_ffdhe2048;
+        static Org.BouncyCastle.Math.BigInteger Big(TtlvNode m, Tag tag) => new(1, m.Required(tag).AsBytes);
+
+        var privateMaterial = await MaterialAsAsync(ops, priv, KeyFormatType.TransparentDHPrivateKey);
+        var publicMaterial = await MaterialAsAsync(ops, pub, KeyFormatType.TransparentDHPublicKey);
+
+        Big(privateMaterial, Tag.P).Should().Be(group.P);
+        Big(privateMaterial, Tag.G).Should().Be(group.G);
+        var x = Big(privateMaterial, Tag.X);
+        var y = Big(publicMaterial, Tag.Y);
+        group.G.ModPow(x, group.P).Should().Be(y);
+        var other = Org.BouncyCastle.Math.BigInteger.ValueOf(0x1234567).Add(Org.BouncyCastle.Math.BigInteger.One.ShiftLeft(300));
+        y.ModPow(other, group.P).Should().Be(group.G.ModPow(other, group.P).ModPow(x, group.P), "both sides reach the same secret");
+        var refused = await client.OneAsync(V21, KmipBatchItems.CreateKeyPair(V21, [KmipAttribute.CryptographicAlgorithm(CryptographicAlgorithm.DH), KmipAttribute.CryptographicLength(1024)]));
+        refused.ResultReason.Should().Be(ResultReason.InvalidField);
+        refused.ResultMessage.Should().Be("a DH key pair is made in an RFC 7919 group: Cryptographic Length 2048, 3072, 4096, 6144 or 8192, not 1024");
+    }
+
     /// <summary>X25519 and X448 pairs (EC on CURVE25519 and CURVE448): each half read back agrees a secret with a pair made here.</summary>
     [Theory]
     [InlineData(RecommendedCurve.CURVE25519, 256)]
@@ -321,7 +349,7 @@ public class AsymmetricCryptographyTests
 
         var aes = await Refused(KmipAttribute.CryptographicAlgorithm(CryptographicAlgorithm.AES), KmipAttribute.CryptographicLength(256));
         aes.ResultReason.Should().Be(ResultReason.FeatureNotSupported);
-        aes.ResultMessage.Should().Be("this server creates RSA, DSA, EC (with X25519 and X448), Ed25519 and Ed448 key pairs, not AES");
+        aes.ResultMessage.Should().Be("this server creates RSA, DSA, DH, EC (with X25519 and X448), Ed25519 and Ed448 key pairs, not AES");
         var small = await Refused(KmipAttribute.CryptographicAlgorithm(CryptographicAlgorithm.RSA), KmipAttribute.CryptographicLength(1000));
         small.ResultReason.Should().Be(ResultReason.InvalidField);
         small.ResultMessage.Should().Contain("1000 bits");

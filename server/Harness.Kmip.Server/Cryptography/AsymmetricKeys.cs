@@ -17,9 +17,9 @@ namespace Harness.Kmip.Server.Cryptography;
 
 /// <summary>
 /// Asymmetric keys in the Key Format Types of KMIP (1.4 §9.1.3.2.3, 2.1 §11.17): read from a Key Block into a
-/// BouncyCastle key (PKCS#1, PKCS#8, SEC1 ECPrivateKey, X.509 SubjectPublicKeyInfo, and the Transparent RSA, DSA and EC
-/// structures), and generated for Create Key Pair (RSA, DSA and EC on .NET, which asks OpenSSL; curves OpenSSL lacks,
-/// Ed25519, Ed448, X25519 and X448 on BouncyCastle).
+/// BouncyCastle key (PKCS#1, PKCS#8, SEC1 ECPrivateKey, X.509 SubjectPublicKeyInfo, and the Transparent RSA, DSA, DH and
+/// EC structures), and generated for Create Key Pair (RSA, DSA and EC on .NET, which asks OpenSSL; curves OpenSSL lacks,
+/// Ed25519, Ed448, X25519, X448 and DH in the RFC 7919 groups on BouncyCastle).
 /// </summary>
 public static class AsymmetricKeys
 {
@@ -82,8 +82,22 @@ public static class AsymmetricKeys
                 // OpenSSL makes fresh domain parameters (N = 160 bits for L = 1024, else 256).
                 using (var dsa = DSA.Create(dsaBits))
                     return new KeyPair(dsa.ExportPkcs8PrivateKey(), KeyFormatType.PKCS_8, dsa.ExportSubjectPublicKeyInfo(), KeyFormatType.X_509, dsaBits);
+            case CryptographicAlgorithm.DH:
+                // The finite field groups of RFC 7919 (FFDHE), named by their size: no slow parameter generation.
+                var group = length switch
+                {
+                    2048 => Org.BouncyCastle.Crypto.Agreement.DHStandardGroups.rfc7919_ffdhe2048, 3072 => Org.BouncyCastle.Crypto.Agreement.DHStandardGroups.rfc7919_ffdhe3072, 4096 => Org.BouncyCastle.Crypto.Agreement.DHStandardGroups.rfc7919_ffdhe4096,
+                    6144 => Org.BouncyCastle.Crypto.Agreement.DHStandardGroups.rfc7919_ffdhe6144, 8192 => Org.BouncyCastle.Crypto.Agreement.DHStandardGroups.rfc7919_ffdhe8192,
+                    _ => throw new KmipException(ResultReason.InvalidField,
+                        $"a DH key pair is made in an RFC 7919 group: Cryptographic Length 2048, 3072, 4096, 6144 or 8192, not {length?.ToString() ?? "none"}"),
+                };
+                var dh = new DHKeyPairGenerator();
+                dh.Init(new DHKeyGenerationParameters(new SecureRandom(), group));
+                var dhPair = dh.GenerateKeyPair();
+                return new KeyPair(PrivateKeyInfoFactory.CreatePrivateKeyInfo(dhPair.Private).GetDerEncoded(), KeyFormatType.PKCS_8,
+                    SubjectPublicKeyInfoFactory.CreateSubjectPublicKeyInfo(dhPair.Public).GetDerEncoded(), KeyFormatType.X_509, length!.Value);
             default:
-                throw new KmipException(ResultReason.FeatureNotSupported, $"this server creates RSA, DSA, EC (with X25519 and X448), Ed25519 and Ed448 key pairs, not {algorithm}");
+                throw new KmipException(ResultReason.FeatureNotSupported, $"this server creates RSA, DSA, DH, EC (with X25519 and X448), Ed25519 and Ed448 key pairs, not {algorithm}");
         }
     }
 
@@ -133,6 +147,7 @@ public static class AsymmetricKeys
                 (KeyFormatType.ECPrivateKey, true) => Sec1(Der(material)),
                 (KeyFormatType.TransparentRSAPrivateKey, true) => TransparentRsaPrivate(material),
                 (KeyFormatType.TransparentDSAPrivateKey, true) => new DsaPrivateKeyParameters(Big(material, Tag.X), Dsa(material)),
+                (KeyFormatType.TransparentDHPrivateKey, true) => new DHPrivateKeyParameters(Big(material, Tag.X), Dh(material)),
                 (KeyFormatType.TransparentECPrivateKey or KeyFormatType.TransparentECDSAPrivateKey or KeyFormatType.TransparentECDHPrivateKey
                     or KeyFormatType.TransparentECMQVPrivateKey, true) =>
                     new ECPrivateKeyParameters("EC", Big(material, Tag.D), Curve(material.Required(Tag.RecommendedCurve).AsEnumOf<RecommendedCurve>()).Oid),
@@ -140,6 +155,7 @@ public static class AsymmetricKeys
                 (KeyFormatType.X_509, false) => PublicKeyFactory.CreateKey(Der(material)),
                 (KeyFormatType.TransparentRSAPublicKey, false) => new RsaKeyParameters(false, Big(material, Tag.Modulus), Big(material, Tag.PublicExponent)),
                 (KeyFormatType.TransparentDSAPublicKey, false) => new DsaPublicKeyParameters(Big(material, Tag.Y), Dsa(material)),
+                (KeyFormatType.TransparentDHPublicKey, false) => new DHPublicKeyParameters(Big(material, Tag.Y), Dh(material)),
                 (KeyFormatType.TransparentECPublicKey or KeyFormatType.TransparentECDSAPublicKey or KeyFormatType.TransparentECDHPublicKey
                     or KeyFormatType.TransparentECMQVPublicKey, false) => EcPublic(material),
                 _ => throw new KmipException(ResultReason.FeatureNotSupported,
@@ -156,13 +172,13 @@ public static class AsymmetricKeys
     public static readonly IReadOnlySet<KeyFormatType> PrivateFormats = new HashSet<KeyFormatType>
     {
         KeyFormatType.PKCS_1, KeyFormatType.PKCS_8, KeyFormatType.ECPrivateKey, KeyFormatType.TransparentRSAPrivateKey,
-        KeyFormatType.TransparentDSAPrivateKey, KeyFormatType.TransparentECPrivateKey, KeyFormatType.TransparentECDSAPrivateKey,
+        KeyFormatType.TransparentDSAPrivateKey, KeyFormatType.TransparentDHPrivateKey, KeyFormatType.TransparentECPrivateKey, KeyFormatType.TransparentECDSAPrivateKey,
         KeyFormatType.TransparentECDHPrivateKey, KeyFormatType.TransparentECMQVPrivateKey,
     };
 
     public static readonly IReadOnlySet<KeyFormatType> PublicFormats = new HashSet<KeyFormatType>
     {
-        KeyFormatType.PKCS_1, KeyFormatType.X_509, KeyFormatType.TransparentRSAPublicKey, KeyFormatType.TransparentDSAPublicKey,
+        KeyFormatType.PKCS_1, KeyFormatType.X_509, KeyFormatType.TransparentRSAPublicKey, KeyFormatType.TransparentDSAPublicKey, KeyFormatType.TransparentDHPublicKey,
         KeyFormatType.TransparentECPublicKey, KeyFormatType.TransparentECDSAPublicKey, KeyFormatType.TransparentECDHPublicKey,
         KeyFormatType.TransparentECMQVPublicKey,
     };
@@ -198,6 +214,8 @@ public static class AsymmetricKeys
                 TtlvNode.Bytes(Tag.QString, ec.Q.GetEncoded(false))),
             (DsaPublicKeyParameters dsa, KeyFormatType.TransparentDSAPublicKey) => Structure(Big(Tag.P, dsa.Parameters.P),
                 Big(Tag.Q, dsa.Parameters.Q), Big(Tag.G, dsa.Parameters.G), Big(Tag.Y, dsa.Y)),
+            (DHPrivateKeyParameters dh, KeyFormatType.TransparentDHPrivateKey) => Structure([.. DhGroup(dh.Parameters), Big(Tag.X, dh.X)]),
+            (DHPublicKeyParameters dh, KeyFormatType.TransparentDHPublicKey) => Structure([.. DhGroup(dh.Parameters), Big(Tag.Y, dh.Y)]),
             _ => throw new KmipException(ResultReason.KeyFormatTypeNotSupported,
                 $"a {(key.IsPrivate ? "private" : "public")} {KindOf(key)} key cannot be given in Key Format Type {format}"),
         };
@@ -209,6 +227,7 @@ public static class AsymmetricKeys
         RsaKeyParameters rsa => (CryptographicAlgorithm.RSA, rsa.Modulus.BitLength),
         ECKeyParameters ec => (CryptographicAlgorithm.EC, ec.Parameters.Curve.FieldSize),
         DsaKeyParameters dsa => (CryptographicAlgorithm.DSA, dsa.Parameters.P.BitLength),
+        DHKeyParameters dh => (CryptographicAlgorithm.DH, dh.Parameters.P.BitLength),
         Ed25519PrivateKeyParameters or Ed25519PublicKeyParameters => (CryptographicAlgorithm.Ed25519, 256),
         Ed448PrivateKeyParameters or Ed448PublicKeyParameters => (CryptographicAlgorithm.Ed448, 448),
         X25519PrivateKeyParameters or X25519PublicKeyParameters => (CryptographicAlgorithm.EC, 256),
@@ -222,6 +241,7 @@ public static class AsymmetricKeys
         RsaKeyParameters => "RSA",
         ECKeyParameters => "EC",
         DsaKeyParameters => "DSA",
+        DHKeyParameters => "DH",
         Ed25519PrivateKeyParameters or Ed25519PublicKeyParameters => "Ed25519",
         Ed448PrivateKeyParameters or Ed448PublicKeyParameters => "Ed448",
         X25519PrivateKeyParameters or X25519PublicKeyParameters => "X25519",
@@ -265,6 +285,7 @@ public static class AsymmetricKeys
         DsaPrivateKeyParameters dsa => new DsaPublicKeyParameters(dsa.Parameters.G.ModPow(dsa.X, dsa.Parameters.P), dsa.Parameters),
         Ed25519PrivateKeyParameters ed => ed.GeneratePublicKey(),
         Ed448PrivateKeyParameters ed => ed.GeneratePublicKey(),
+        DHPrivateKeyParameters dh => new DHPublicKeyParameters(dh.Parameters.G.ModPow(dh.X, dh.Parameters.P), dh.Parameters),
         X25519PrivateKeyParameters x => x.GeneratePublicKey(),
         X448PrivateKeyParameters x => x.GeneratePublicKey(),
         _ => throw new KmipException(ResultReason.FeatureNotSupported, $"the public half of a {key.GetType().Name} is not derived by this server"),
@@ -313,6 +334,13 @@ public static class AsymmetricKeys
     }
 
     private static DsaParameters Dsa(TtlvNode m) => new(Big(m, Tag.P), Big(m, Tag.Q), Big(m, Tag.G));
+
+    /// <summary>A Transparent DH key's group (KMIP 1.4 §2.1.7.8: P, G, and Q and J when known).</summary>
+    private static DHParameters Dh(TtlvNode m) => new(Big(m, Tag.P), Big(m, Tag.G), m.Child(Tag.Q) is null ? null : Big(m, Tag.Q),
+        m.Child(Tag.J) is null ? null : Big(m, Tag.J), null);
+
+    private static TtlvNode[] DhGroup(DHParameters p) =>
+        [Big(Tag.P, p.P), .. p.Q is null ? Array.Empty<TtlvNode>() : [Big(Tag.Q, p.Q)], Big(Tag.G, p.G), .. p.J is null ? Array.Empty<TtlvNode>() : [Big(Tag.J, p.J)]];
 
     private static ECPublicKeyParameters EcPublic(TtlvNode m)
     {
