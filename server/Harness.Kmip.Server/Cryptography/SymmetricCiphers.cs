@@ -250,7 +250,7 @@ public sealed class TruncatedPoly1305Decryption(byte[] key, byte[] nonce, byte[]
 
 /// <summary>
 /// The symmetric ciphers of Encrypt and Decrypt (BouncyCastle, one code path for single parts and streams; single-part
-/// AES-GCM on .NET): AES, Camellia, ARIA, SEED, SM4, Twofish, 3DES, DES, Blowfish, CAST5, IDEA, RC2 and SKIPJACK in ECB
+/// AES-GCM on .NET): AES, Camellia, ARIA, SEED, SM4, Twofish, 3DES, DES, Blowfish, CAST5, IDEA, RC2, RC5 (32-bit words, 12 rounds) and SKIPJACK in ECB
 /// and CBC (padding None or PKCS5), CTR, CFB and OFB (full-block feedback), the 128-bit ones in GCM, CCM and the key wrap modes (KW, KWP) too, AES in
 /// XTS (<see cref="XtsComputation"/>); RC4;
 /// ChaCha20 (8- or 12-byte nonce) and ChaCha20-Poly1305.
@@ -392,7 +392,7 @@ public static class SymmetricCiphers
         [CryptographicAlgorithm.SEED] = ("SEED", 16), [CryptographicAlgorithm.SM4] = ("SM4", 16), [CryptographicAlgorithm.Twofish] = ("TWOFISH", 16),
         [CryptographicAlgorithm.DES3] = ("DESEDE", 8), [CryptographicAlgorithm.DES] = ("DES", 8), [CryptographicAlgorithm.Blowfish] = ("BLOWFISH", 8),
         [CryptographicAlgorithm.CAST5] = ("CAST5", 8), [CryptographicAlgorithm.IDEA] = ("IDEA", 8), [CryptographicAlgorithm.RC2] = ("RC2", 8),
-        [CryptographicAlgorithm.SKIPJACK] = ("SKIPJACK", 8),
+        [CryptographicAlgorithm.SKIPJACK] = ("SKIPJACK", 8), [CryptographicAlgorithm.RC5] = ("RC5", 8),
     };
 
     /// <summary>A 3DES key as BouncyCastle takes it: 16 bytes (two-key) or 24; KMIP also gives 168-bit keys as 21 bytes without parity.</summary>
