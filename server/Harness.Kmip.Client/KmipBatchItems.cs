@@ -143,6 +143,27 @@ public static class KmipBatchItems
     public static BatchItemRequest Destroy(string? uniqueIdentifier) =>
         new(Operation.Destroy, KmipRequests.Payload(Id(uniqueIdentifier)));
 
+    /// <summary>Archive (1.4 §4.22, 2.1 §6.1.4): the object may go to archive storage.</summary>
+    public static BatchItemRequest Archive(string? uniqueIdentifier) => new(Operation.Archive, KmipRequests.Payload(Id(uniqueIdentifier)));
+
+    /// <summary>Recover (1.4 §4.23, 2.1 §6.1.43): an archived object back on line.</summary>
+    public static BatchItemRequest Recover(string? uniqueIdentifier) => new(Operation.Recover, KmipRequests.Payload(Id(uniqueIdentifier)));
+
+    /// <summary>Obtain Lease (1.4 §4.17, 2.1 §6.1.35): the response carries Lease Time and Last Change Date.</summary>
+    public static BatchItemRequest ObtainLease(string? uniqueIdentifier) => new(Operation.ObtainLease, KmipRequests.Payload(Id(uniqueIdentifier)));
+
+    /// <summary>Get Usage Allocation (1.4 §4.18, 2.1 §6.1.26) of <paramref name="count"/> from the key's Usage Limits.</summary>
+    public static BatchItemRequest GetUsageAllocation(string? uniqueIdentifier, long? count) =>
+        new(Operation.GetUsageAllocation, KmipRequests.Payload(Id(uniqueIdentifier), count is { } c ? TtlvNode.LongInteger(Tag.UsageLimitsCount, c) : null));
+
+    /// <summary>Adjust Attribute (2.1 §6.1.3) of the attribute <paramref name="reference"/> (an Attribute Reference).</summary>
+    public static BatchItemRequest AdjustAttribute(string? uniqueIdentifier, TtlvNode reference, AdjustmentType type, TtlvNode? value = null) =>
+        new(Operation.AdjustAttribute, KmipRequests.Payload(Id(uniqueIdentifier), reference, TtlvNode.Enumeration(Tag.AdjustmentType, type),
+            value?.WithTag(Tag.AdjustmentValue)));
+
+    /// <summary>Ping (2.1 §6.1.36): is the server alive?</summary>
+    public static BatchItemRequest Ping() => new(Operation.Ping, KmipRequests.Payload());
+
     /// <summary>Locate (1.4 §4.9: Attribute*; 2.1 §6.1.28: Attributes { … }).</summary>
     public static BatchItemRequest Locate(ProtocolVersion version, IEnumerable<KmipAttribute> attributes, int? maximumItems = null, int? offsetItems = null)
     {

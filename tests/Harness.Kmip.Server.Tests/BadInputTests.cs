@@ -192,7 +192,7 @@ public class BadInputTests
     }
 
     [Theory]
-    [InlineData(Operation.Archive)]
+    [InlineData(Operation.Poll)]
     [InlineData(Operation.DeriveKey)]
     public async Task Operation_NotImplemented_OperationNotSupported(Operation operation)
     {

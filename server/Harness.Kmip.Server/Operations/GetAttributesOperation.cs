@@ -9,6 +9,7 @@ namespace Harness.Kmip.Server.Operations;
 public sealed class GetAttributesOperation : KmipOperation
 {
     public override Operation Operation => Operation.GetAttributes;
+    public override bool ServesArchived => true;
 
     public override TtlvNode Execute(RequestContext ctx, TtlvNode payload)
     {
@@ -30,6 +31,7 @@ public sealed class GetAttributesOperation : KmipOperation
 public sealed class GetAttributeListOperation : KmipOperation
 {
     public override Operation Operation => Operation.GetAttributeList;
+    public override bool ServesArchived => true;
 
     public override TtlvNode Execute(RequestContext ctx, TtlvNode payload)
     {

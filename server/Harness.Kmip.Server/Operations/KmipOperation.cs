@@ -17,6 +17,12 @@ public abstract class KmipOperation
     /// <summary>Protocol versions that define the operation (Set Attribute, Log, Interop came with 2.0/2.1).</summary>
     public virtual ProtocolVersion Since => ProtocolVersion.V1_0;
 
+    /// <summary>
+    /// Whether the operation serves an archived object (reading its attributes, recovering or destroying it); any
+    /// other answers Object Archived for it (<see cref="ArchiveOperation"/>).
+    /// </summary>
+    public virtual bool ServesArchived => false;
+
     public abstract TtlvNode Execute(RequestContext ctx, TtlvNode payload);
 
     protected static TtlvNode Payload(params TtlvNode?[] children) => TtlvNode.Structure(Tag.ResponsePayload, children);

@@ -76,6 +76,7 @@ public sealed class RevokeOperation : KmipOperation
 public sealed class DestroyOperation : KmipOperation
 {
     public override Operation Operation => Operation.Destroy;
+    public override bool ServesArchived => true;
     public override bool Changes => true;
 
     public override TtlvNode Execute(RequestContext ctx, TtlvNode payload)

@@ -5,7 +5,8 @@ namespace Harness.Kmip.Server.Operations;
 /// <summary>
 /// Locate (KMIP 1.4 §4.9, 2.1 §6.1.27): the identifiers of the client's objects that match every given attribute
 /// (object type, name, state, algorithm, custom attributes, ...; a date attribute given twice is a range), most recently
-/// created first, after Offset Items, at most Maximum Items. Destroyed objects are found only when State is asked for.
+/// created first, after Offset Items, at most Maximum Items. Destroyed objects are found only when State is asked for;
+/// archived ones only when the Storage Status Mask asks for Archival Storage (on-line objects alone when it is absent).
 /// Result Reasons: Invalid Field (attributes the server does not know).
 /// </summary>
 public sealed class LocateOperation : KmipOperation
@@ -24,6 +25,8 @@ public sealed class LocateOperation : KmipOperation
             if (!AttributeNames.IsKnown(c.FullName))
                 throw new KmipException(ResultReason.InvalidField, $"'{c.FullName}' is not an attribute this server knows");
         bool stateAsked = criteria.Any(c => c.FullName == AttributeNames.State);
+        // Storage Status Mask: on-line objects, archived ones (Archive), or both; on-line when not given.
+        var storage = (StorageStatusMask)(uint)(payload.Child(Tag.StorageStatusMask)?.AsInt32 ?? (int)StorageStatusMask.OnLineStorage);
         var groups = criteria.GroupBy(c => c.FullName).ToList();
 
         // A Name with a Name Value narrows the search to the objects the name index lists; otherwise every object.
@@ -34,6 +37,7 @@ public sealed class LocateOperation : KmipOperation
             .Where(o => o.Owner == ctx.Client.Id)
             .Select(o => Lifecycle.WithDueTransitions(o, ctx.Now))
             .Where(o => stateAsked || !Lifecycle.IsDestroyed(o.State))
+            .Where(o => storage.HasFlag(o.Has(ArchiveOperation.ArchivedAttribute) ? StorageStatusMask.ArchivalStorage : StorageStatusMask.OnLineStorage))
             .Where(o => groups.All(g => Matches(o, g.Key, g.ToList())))
             .OrderByDescending(o => o.Date(AttributeNames.InitialDate))
             .ThenByDescending(o => o.Sequence)

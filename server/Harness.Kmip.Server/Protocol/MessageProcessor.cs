@@ -139,7 +139,8 @@ public sealed class MessageProcessor(KmsState kms)
                     if (error is not null) throw error;
                     if (tooLarge is not null) throw tooLarge; // a response item before this one crossed the limit: not run
                     TtlvNode result;
-                    try { result = op!.Execute(ctx, payload!); }
+                    ctx.ServesArchived = op!.ServesArchived;
+                    try { result = op.Execute(ctx, payload!); }
                     catch (Exception ex) when (ex is not KmipException) { throw new UnexpectedFailure(opEnum, ex); }
                     var item = SuccessItem(opEnum, batchId, result);
                     length += TtlvWriter.EncodedLength(item);

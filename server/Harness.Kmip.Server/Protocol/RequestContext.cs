@@ -27,6 +27,9 @@ public sealed class RequestContext
     /// <summary>True when the message runs under the store's write lock, so that it may stage changes.</summary>
     public bool HoldsWriteLock { get; init; }
 
+    /// <summary>Whether the operation running now serves archived objects (<see cref="Operations.KmipOperation.ServesArchived"/>).</summary>
+    public bool ServesArchived { get; set; }
+
     /// <summary>The ID Placeholder (KMIP 1.4 §2.1.1 / 2.1 §2.1.3): the last object an operation of this message created, located or used.</summary>
     public string? IdPlaceholder { get; set; }
 
@@ -51,6 +54,8 @@ public sealed class RequestContext
         var obj = Changes.Find(id);
         if (obj is null || obj.Owner != Client.Id)
             throw NotFound(id);
+        if (!ServesArchived && obj.Has(Operations.ArchiveOperation.ArchivedAttribute))
+            throw new KmipException(ResultReason.ObjectArchived, $"'{id}' is archived: Recover it before this operation");
         IdPlaceholder = id;
         return Lifecycle.WithDueTransitions(obj, Now);
     }
