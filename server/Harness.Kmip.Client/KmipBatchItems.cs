@@ -161,6 +161,20 @@ public static class KmipBatchItems
         new(Operation.AdjustAttribute, KmipRequests.Payload(Id(uniqueIdentifier), reference, TtlvNode.Enumeration(Tag.AdjustmentType, type),
             value?.WithTag(Tag.AdjustmentValue)));
 
+    /// <summary>
+    /// Derive Key (1.4 §4.6, 2.1 §6.1.20) of an object of <paramref name="type"/> from <paramref name="baseObjects"/> by
+    /// <paramref name="method"/>; <paramref name="parameters"/> is the Derivation Parameters structure; the attributes
+    /// carry the Cryptographic Length (and Algorithm, for a key).
+    /// </summary>
+    public static BatchItemRequest DeriveKey(ProtocolVersion version, ObjectType type, IEnumerable<string> baseObjects, DerivationMethod method,
+        TtlvNode parameters, IEnumerable<KmipAttribute> attributes) =>
+        new(Operation.DeriveKey, KmipRequests.Payload([
+            TtlvNode.Enumeration(Tag.ObjectType, type),
+            .. baseObjects.Select(id => TtlvNode.Text(Tag.UniqueIdentifier, id)),
+            TtlvNode.Enumeration(Tag.DerivationMethod, method),
+            parameters.WithTag(Tag.DerivationParameters),
+            Attributes(version, attributes)]));
+
     /// <summary>Ping (2.1 §6.1.36): is the server alive?</summary>
     public static BatchItemRequest Ping() => new(Operation.Ping, KmipRequests.Payload());
 

@@ -23,7 +23,7 @@ public sealed class PyKmipClientTests(HarnessKms kms, ITestOutputHelper output) 
         var steps = await RunScriptAsync(kmipVersion, "PROTOCOL_SSLv23");
 
         steps.Keys.Should().Contain(["open", "create", "get_created", "register", "get", "get_attributes", "get_attribute_list",
-            "locate", "activate", "state_after_activate", "revoke", "state_after_revoke", "destroy", "get_after_destroy", "mac", "encrypt_decrypt", "key_pair", "done"]);
+            "locate", "activate", "state_after_activate", "revoke", "state_after_revoke", "destroy", "get_after_destroy", "mac", "encrypt_decrypt", "key_pair", "derive_key", "done"]);
         foreach (var (op, step) in steps)
             step.GetProperty("ok").GetBoolean().Should().BeTrue($"PyKMIP step '{op}' should succeed: {step}");
 
@@ -94,6 +94,14 @@ public sealed class PyKmipClientTests(HarnessKms kms, ITestOutputHelper output) 
         rsa.ImportRSAPublicKey(Convert.FromHexString(pair.GetProperty("public_hex").GetString()!), out _);
         rsa.VerifyData(signed, Convert.FromHexString(pair.GetProperty("pkcs1_signature_hex").GetString()!),
             System.Security.Cryptography.HashAlgorithmName.SHA256, System.Security.Cryptography.RSASignaturePadding.Pkcs1).Should().BeTrue();
+
+        // derive_key: the AES-128 key PyKMIP asked for is PBKDF2-HMAC-SHA256 of the base key, as .NET derives it
+        var derived = steps["derive_key"];
+        derived.GetProperty("algorithm").GetString().Should().Be("AES");
+        derived.GetProperty("length").GetInt32().Should().Be(128);
+        Convert.FromHexString(derived.GetProperty("derived_hex").GetString()!).Should().Equal(System.Security.Cryptography.Rfc2898DeriveBytes.Pbkdf2(
+            Convert.FromHexString(derived.GetProperty("base_hex").GetString()!), Convert.FromHexString(derived.GetProperty("salt_hex").GetString()!),
+            1000, System.Security.Cryptography.HashAlgorithmName.SHA256, 16));
     }
 
     [Fact]

@@ -193,7 +193,7 @@ public class BadInputTests
 
     [Theory]
     [InlineData(Operation.Poll)]
-    [InlineData(Operation.DeriveKey)]
+    [InlineData(Operation.Cancel)]
     public async Task Operation_NotImplemented_OperationNotSupported(Operation operation)
     {
         await using var s = await Scenario.StartAsync();

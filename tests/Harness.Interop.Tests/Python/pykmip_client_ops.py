@@ -12,7 +12,8 @@ destroy, get (after destroy, expected to fail), then mac (an HMAC-SHA256 key reg
 data: the key and data are printed for the caller to check the MAC), then encrypt_decrypt (an AES-256 key registered
 and activated, data encrypted in CBC with PKCS5 padding under an IV the server makes, and decrypted), then key_pair
 (an RSA-2048 pair created and activated, data signed with PSS and with PKCS#1 v1.5 and verified, a tampered message
-verified, data encrypted with OAEP under the public key and decrypted with the private key). Prints one JSON object per line per step:
+verified, data encrypted with OAEP under the public key and decrypted with the private key), then derive_key (an
+AES-128 key derived with PBKDF2-HMAC-SHA256 from a registered key, and read back). Prints one JSON object per line per step:
 {"op": ..., "ok": true|false, ...values..., "error": "..."}; the last line is {"op": "done"}.
 Exit code 0 when the script itself ran to the end (the caller judges the steps), 3 when PyKMIP cannot be imported.
 """
@@ -233,6 +234,23 @@ def main():
                  pkcs1_signature_hex=binascii.hexlify(pkcs1_signature).decode(), pkcs1_valid=pkcs1_valid.name,
                  encrypted_hex=binascii.hexlify(encrypted).decode(), decrypted_hex=binascii.hexlify(decrypted).decode())
         step("key_pair", key_pair)
+
+        def derive_key():
+            base_key = os.urandom(32)
+            salt = b"harness pykmip salt"
+            base = objects.SymmetricKey(enums.CryptographicAlgorithm.HMAC_SHA256, 256, base_key,
+                                        masks=[enums.CryptographicUsageMask.DERIVE_KEY], name="pykmip-derive-" + name_suffix)
+            base_uid = client.register(base)
+            client.activate(base_uid)
+            derived_uid = client.derive_key(
+                enums.ObjectType.SYMMETRIC_KEY, [base_uid], enums.DerivationMethod.PBKDF2,
+                {"cryptographic_parameters": {"hashing_algorithm": enums.HashingAlgorithm.SHA_256}, "salt": salt, "iteration_count": 1000},
+                cryptographic_length=128, cryptographic_algorithm=enums.CryptographicAlgorithm.AES)
+            derived = client.get(derived_uid)
+            emit("derive_key", True, base_uid=base_uid, derived_uid=derived_uid, base_hex=binascii.hexlify(base_key).decode(),
+                 salt_hex=binascii.hexlify(salt).decode(), derived_hex=binascii.hexlify(derived.value).decode(),
+                 algorithm=derived.cryptographic_algorithm.name, length=derived.cryptographic_length)
+        step("derive_key", derive_key)
     finally:
         client.close()
 
