@@ -175,6 +175,24 @@ public static class KmipBatchItems
             parameters.WithTag(Tag.DerivationParameters),
             Attributes(version, attributes)]));
 
+    /// <summary>Create Split Key (1.4 §4.38, 2.1 §6.1.12) of the key <paramref name="uniqueIdentifier"/> (null: a new key from the attributes).</summary>
+    public static BatchItemRequest CreateSplitKey(ProtocolVersion version, string? uniqueIdentifier, int parts, int threshold, SplitKeyMethod method,
+        byte[]? primeFieldSize = null, IEnumerable<KmipAttribute>? attributes = null) =>
+        new(Operation.CreateSplitKey, KmipRequests.Payload(
+            TtlvNode.Enumeration(Tag.ObjectType, ObjectType.SplitKey),
+            uniqueIdentifier is null ? null : TtlvNode.Text(Tag.UniqueIdentifier, uniqueIdentifier),
+            TtlvNode.Integer(Tag.SplitKeyParts, parts), TtlvNode.Integer(Tag.SplitKeyThreshold, threshold),
+            TtlvNode.Enumeration(Tag.SplitKeyMethod, method),
+            primeFieldSize is null ? null : TtlvNode.BigInteger(Tag.PrimeFieldSize, primeFieldSize),
+            Attributes(version, attributes ?? [])));
+
+    /// <summary>Join Split Key (1.4 §4.39, 2.1 §6.1.30) of <paramref name="parts"/> into an object of <paramref name="type"/>.</summary>
+    public static BatchItemRequest JoinSplitKey(ProtocolVersion version, ObjectType type, IEnumerable<string> parts, IEnumerable<KmipAttribute>? attributes = null) =>
+        new(Operation.JoinSplitKey, KmipRequests.Payload([
+            TtlvNode.Enumeration(Tag.ObjectType, type),
+            .. parts.Select(id => TtlvNode.Text(Tag.UniqueIdentifier, id)),
+            Attributes(version, attributes ?? [])]));
+
     /// <summary>Ping (2.1 §6.1.36): is the server alive?</summary>
     public static BatchItemRequest Ping() => new(Operation.Ping, KmipRequests.Payload());
 
