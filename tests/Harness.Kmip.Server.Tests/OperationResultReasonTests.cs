@@ -179,7 +179,7 @@ public class OperationResultReasonTests : IAsyncLifetime
             async s => Item(Operation.SetAttribute, Uid(await s.Key()))));
         cases.Add(new("Log does not exist in KMIP 1.4", "1.4", ResultReason.OperationNotSupported,
             _ => Task.FromResult(Item(Operation.Log, TtlvNode.Text(Tag.LogMessage, "hello")))));
-        cases.Add(new("Interop does not exist in KMIP 2.0", "2.0", ResultReason.OperationNotSupported,
+        cases.Add(new("Interop does not exist in KMIP 1.4 (it came with 2.0)", "1.4", ResultReason.OperationNotSupported,
             _ => Task.FromResult(Item(Operation.Interop, TtlvNode.Enumeration(Tag.InteropFunction, InteropFunction.Begin), TtlvNode.Text(Tag.InteropIdentifier, "x")))));
         var data = new TheoryData<Case>();
         foreach (var c in cases) data.Add(c);

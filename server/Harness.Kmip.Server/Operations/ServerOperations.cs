@@ -77,13 +77,13 @@ public sealed class LogOperation : KmipOperation
 }
 
 /// <summary>
-/// Interop (KMIP 2.1 §6.1.26): test cases of the profiles (Baseline BL-M-*) announce Begin, End and Reset. The server
+/// Interop (KMIP 2.0 on; 2.1 §6.1.26): test cases of the profiles (Baseline BL-M-*) announce Begin, End and Reset. The server
 /// records the test cases in progress; End or Reset of a case that never began is Invalid Field.
 /// </summary>
 public sealed class InteropOperation : KmipOperation
 {
     public override Operation Operation => Operation.Interop;
-    public override ProtocolVersion Since => ProtocolVersion.V2_1;
+    public override ProtocolVersion Since => ProtocolVersion.V2_0;
 
     public override TtlvNode Execute(RequestContext ctx, TtlvNode payload)
     {
