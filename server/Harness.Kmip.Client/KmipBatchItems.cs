@@ -193,6 +193,22 @@ public static class KmipBatchItems
             .. parts.Select(id => TtlvNode.Text(Tag.UniqueIdentifier, id)),
             Attributes(version, attributes ?? [])]));
 
+    /// <summary>Export (1.4 §4.40, 2.1 §6.1.21): the object, as Get would give it, with all its attributes.</summary>
+    public static BatchItemRequest Export(string? uniqueIdentifier, KeyFormatType? keyFormat = null) =>
+        new(Operation.Export, KmipRequests.Payload(Id(uniqueIdentifier), keyFormat is { } f ? TtlvNode.Enumeration(Tag.KeyFormatType, f) : null));
+
+    /// <summary>
+    /// Import (1.4 §4.41, 2.1 §6.1.29) of <paramref name="objectValue"/> under <paramref name="uniqueIdentifier"/> with
+    /// its attributes (already in the version's form: 1.x Attribute items, or a 2.x Attributes structure).
+    /// </summary>
+    public static BatchItemRequest Import(string uniqueIdentifier, ObjectType type, TtlvNode objectValue, IEnumerable<TtlvNode> attributes,
+        bool? replaceExisting = null, KeyWrapType? keyWrapType = null) =>
+        new(Operation.Import, KmipRequests.Payload([
+            TtlvNode.Text(Tag.UniqueIdentifier, uniqueIdentifier), TtlvNode.Enumeration(Tag.ObjectType, type),
+            replaceExisting is { } r ? TtlvNode.Boolean(Tag.ReplaceExisting, r) : null,
+            keyWrapType is { } w ? TtlvNode.Enumeration(Tag.KeyWrapType, w) : null,
+            .. attributes, objectValue]));
+
     /// <summary>Ping (2.1 §6.1.36): is the server alive?</summary>
     public static BatchItemRequest Ping() => new(Operation.Ping, KmipRequests.Payload());
 

@@ -17,7 +17,7 @@ public sealed class RegisterOperation : KmipOperation
     public override Operation Operation => Operation.Register;
     public override bool Changes => true;
 
-    private static readonly Dictionary<ObjectType, Tag> ObjectTags = new()
+    internal static readonly Dictionary<ObjectType, Tag> ObjectTags = new()
     {
         [ObjectType.SymmetricKey] = Tag.SymmetricKey,
         [ObjectType.SecretData] = Tag.SecretData,
@@ -59,7 +59,7 @@ public sealed class RegisterOperation : KmipOperation
         return Payload(Id(obj.Id));
     }
 
-    private static void CheckObject(RequestContext ctx, ObjectType type, TtlvNode value)
+    internal static void CheckObject(RequestContext ctx, ObjectType type, TtlvNode value)
     {
         switch (type)
         {
