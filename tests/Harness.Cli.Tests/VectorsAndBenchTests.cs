@@ -67,6 +67,40 @@ public sealed class VectorsAndBenchTests(ServeFixture server) : IClassFixture<Se
     }
 
     [Fact]
+    public async Task Vectors_FreshClient_RunsEachFileAsANewClient_ThatDoesNotSeeTheObjectsOfAnother()
+    {
+        // TL-M-3 locates the tape key TL-M-2 made: on one client it finds it; as a new client, it finds nothing.
+        string second = Vector("TL-M-2-14.xml"), third = Vector("TL-M-3-14.xml");
+        using var fresh = await Cli.RunAsync("vectors", "--fresh-client", "--target", server.Target, "--pki", server.Pki.Directory, second, third);
+
+        fresh.ExitCode.Should().Be(1, fresh.Describe());
+        fresh.StdoutLines.Should().Contain(l => l.StartsWith("PASS TL-M-2-14.xml"));
+        fresh.StdoutLines.Should().Contain(l => l.StartsWith("FAIL TL-M-3-14.xml: step 0") && l.Contains("missing UniqueIdentifier"));
+        fresh.StdoutLines.Should().Contain("cleaned up the objects of 1 fresh client, each with its own identity");
+        fresh.StdoutLines.Last().Should().Be("1 passed, 1 failed");
+
+        using var shared = await Cli.RunAsync("vectors", "--target", server.Target, "--pki", server.Pki.Directory, second, third);
+        shared.StdoutLines.Last().Should().Be("2 passed, 0 failed", shared.Describe());
+    }
+
+    [Fact]
+    public async Task Vectors_FreshClientWithoutTheCasKey_ExitsWith2SayingWhy()
+    {
+        var pki = Path.Combine(Path.GetTempPath(), $"harness-pki-no-ca-key-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(pki);
+        try
+        {
+            foreach (var file in new[] { "ca.crt", "client.crt", "client.key" }) File.Copy(Path.Combine(server.Pki.Directory, file), Path.Combine(pki, file));
+
+            using var run = await Cli.RunAsync("vectors", "--fresh-client", "--target", server.Target, "--pki", pki, Vector("SKLC-M-1-14.xml"));
+
+            run.ExitCode.Should().Be(2, run.Describe());
+            Cli.ReasonOf(run).Should().Be($"harness vectors: --fresh-client issues client certificates with the CA's key: {Path.Combine(pki, "ca.key")} does not exist");
+        }
+        finally { Directory.Delete(pki, recursive: true); }
+    }
+
+    [Fact]
     public async Task Vectors_MissingFile_ExitsWith2()
     {
         using var run = await Cli.RunAsync("vectors", "--target", server.Target, "--pki", server.Pki.Directory, "/nonexistent/vector.xml");

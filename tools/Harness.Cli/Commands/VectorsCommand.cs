@@ -9,7 +9,8 @@ namespace Harness.Cli.Commands;
 /// <summary>
 /// `harness vectors --target HOST:PORT --pki DIR PATH...`: replays OASIS KMIP XML test vectors (files or folders)
 /// against a server over mutual TLS; one PASS/FAIL line per file with the first difference, then "N passed, N failed".
-/// Each file runs on a fresh connection.
+/// Each file runs on a fresh connection; with --fresh-client, also as a new client: a certificate issued for it by the
+/// PKI's CA (ca.key in --pki), so that files do not see each other's objects, as separate test clients would not.
 /// </summary>
 public static class VectorsCommand
 {
@@ -19,6 +20,7 @@ public static class VectorsCommand
         Define.Value("pki", "DIR", "client.crt, client.key and ca.crt for mutual TLS", required: true),
         Define.Switch("verbose", "print the whole difference of a failed vector"),
         Define.Switch("keep", "leave the objects the vectors made on the server"),
+        Define.Switch("fresh-client", "run each file as a new client: a certificate issued for it by the CA of --pki (which needs ca.key)"),
         Define.Words("PATH", "vector files or folders of them"));
 
     public static async Task<int> RunAsync(Args args)
@@ -31,6 +33,8 @@ public static class VectorsCommand
         var (target, pki, options) = args.KmsClient();
         var made = new TestObjects(target.Address.ToString(), target.Port, pki);
         bool keep = args.Has("keep");
+        using var clients = args.Has("fresh-client") ? FreshClients.Open(pki) : null;
+        var cleanups = new List<string>();
 
         int passed = 0, failed = 0;
         using var progress = ProgressLine.ForStderr();
@@ -47,11 +51,16 @@ public static class VectorsCommand
                 continue;
             }
             TtlvNode? last = null;
-            var outcome = await VectorReplay.RunFileAsync(vectors, options, onResponse: response =>
-            {
-                last = response;
-                made.Note(response);
-            });
+            var client = clients?.For(name);
+            var objects = client is null ? made : new TestObjects(target.Address.ToString(), target.Port, client);
+            var outcome = await VectorReplay.RunFileAsync(vectors, client is null ? options : KmipClientOptions.FromPki(options.Host, options.Port, client),
+                onResponse: response =>
+                {
+                    last = response;
+                    objects.Note(response);
+                });
+            // A fresh client's objects are only its own to destroy: cleaned up now, with its identity.
+            if (client is not null && !keep && objects.Count > 0) cleanups.Add(await objects.FinishAsync(keep, "object"));
             progress.Clear();
             if (outcome.Passed)
             {
@@ -66,7 +75,9 @@ public static class VectorsCommand
             }
         }
         progress.Clear();
-        Console.WriteLine(await made.FinishAsync(keep, "object"));
+        Console.WriteLine(clients is null ? await made.FinishAsync(keep, "object")
+            : keep ? $"kept the objects of {files.Count} fresh {(files.Count == 1 ? "client" : "clients")} on the server (--keep)"
+            : $"cleaned up the objects of {cleanups.Count} fresh {(cleanups.Count == 1 ? "client" : "clients")}, each with its own identity");
         Console.WriteLine($"{passed} passed, {failed} failed");
         return failed == 0 ? 0 : 1;
     }
@@ -81,5 +92,42 @@ public static class VectorsCommand
         if (error is null) return "";
         var message = string.IsNullOrEmpty(error.ResultMessage) ? "" : $", Result Message \"{error.ResultMessage}\"";
         return $" (the server answered {error.Operation?.ToString() ?? "the request"} with Result Reason {error.ResultReason?.ToString() ?? "none"}{message})";
+    }
+
+    /// <summary>
+    /// The client identities of --fresh-client: for each vector file, a client certificate issued by the CA of --pki,
+    /// written with ca.crt into a folder of its own (a PKI directory, as the cleanup reads it), removed at the end.
+    /// </summary>
+    private sealed class FreshClients : IDisposable
+    {
+        private readonly CertificateAuthority _ca;
+        private readonly PkiPaths _pki;
+        private readonly string _root = Directory.CreateTempSubdirectory("harness-vectors-clients-").FullName;
+        private int _count;
+
+        private FreshClients(CertificateAuthority ca, PkiPaths pki) => (_ca, _pki) = (ca, pki);
+
+        public static FreshClients Open(PkiPaths pki)
+        {
+            if (!File.Exists(pki.CaKey))
+                throw new UsageException($"--fresh-client issues client certificates with the CA's key: {pki.CaKey} does not exist");
+            return new FreshClients(CertificateAuthority.Load(pki.Ca, pki.CaKey), pki);
+        }
+
+        public PkiPaths For(string file)
+        {
+            var paths = new PkiPaths(Path.Combine(_root, $"{++_count:D3}"));
+            Directory.CreateDirectory(paths.Directory);
+            File.Copy(_pki.Ca, paths.Ca);
+            using var certificate = _ca.IssueClient($"vectors {_count:D3} {file}");
+            PkiFiles.Save(certificate, paths.ClientCert, paths.ClientKey);
+            return paths;
+        }
+
+        public void Dispose()
+        {
+            _ca.Dispose();
+            try { Directory.Delete(_root, recursive: true); } catch (IOException) { }
+        }
     }
 }
