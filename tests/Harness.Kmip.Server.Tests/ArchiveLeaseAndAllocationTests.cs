@@ -10,8 +10,6 @@ namespace Harness.Kmip.Server.Tests;
 /// </summary>
 public class ArchiveLeaseAndAllocationTests
 {
-    private static string Id(ResponseBatchItem item) => item.EnsureSuccess().RequiredPayload.Required(Tag.UniqueIdentifier).AsText;
-
     [Theory]
     [InlineData("1.4")]
     [InlineData("2.1")]
@@ -24,8 +22,8 @@ public class ArchiveLeaseAndAllocationTests
         var key = await ops.CreateSymmetricKeyAsync([.. KmipAttribute.Aes256EncryptDecrypt, KmipAttribute.ObjectName("to archive")]);
         var other = await ops.CreateSymmetricKeyAsync(KmipAttribute.Aes256EncryptDecrypt);
 
-        Id(await client.OneAsync(v, KmipBatchItems.Archive(key))).Should().Be(key);
-        Id(await client.OneAsync(v, KmipBatchItems.Archive(key))).Should().Be(key, "archiving an archived object changes nothing");
+        IdOf(await client.OneAsync(v, KmipBatchItems.Archive(key))).Should().Be(key);
+        IdOf(await client.OneAsync(v, KmipBatchItems.Archive(key))).Should().Be(key, "archiving an archived object changes nothing");
 
         var get = await client.OneAsync(v, KmipBatchItems.Get(key));
         get.ResultReason.Should().Be(ResultReason.ObjectArchived);
@@ -37,7 +35,7 @@ public class ArchiveLeaseAndAllocationTests
             TtlvNode.Integer(Tag.StorageStatusMask, (int)(StorageStatusMask.OnLineStorage | StorageStatusMask.ArchivalStorage)))));
         both.EnsureSuccess().RequiredPayload.ChildrenOf(Tag.UniqueIdentifier).Select(n => n.AsText).Should().BeEquivalentTo([key, other]);
 
-        Id(await client.OneAsync(v, KmipBatchItems.Recover(key))).Should().Be(key);
+        IdOf(await client.OneAsync(v, KmipBatchItems.Recover(key))).Should().Be(key);
         (await ops.GetAsync(key)).KeyBlock.Should().NotBeNull();
         (await ops.GetAttributesAsync(key)).Should().NotContain(a => a.Name == "y-Harness-ArchivedAt");
         var missing = await client.OneAsync(v, KmipBatchItems.Archive("no-such-object"));
@@ -86,7 +84,7 @@ public class ArchiveLeaseAndAllocationTests
         var notActive = await client.OneAsync(v, KmipBatchItems.GetUsageAllocation(key, 4));
         notActive.ResultReason.Should().Be(v.IsV2 ? ResultReason.WrongKeyLifecycleState : ResultReason.PermissionDenied);
         await ops.ActivateAsync(key);
-        Id(await client.OneAsync(v, KmipBatchItems.GetUsageAllocation(key, 4))).Should().Be(key);
+        IdOf(await client.OneAsync(v, KmipBatchItems.GetUsageAllocation(key, 4))).Should().Be(key);
 
         long Count(IEnumerable<KmipAttribute> attributes) => attributes.Single(a => a.Name == "Usage Limits").Value.Required(Tag.UsageLimitsCount).Number;
         Count(await ops.GetAttributesAsync(key)).Should().Be(6);
@@ -113,15 +111,15 @@ public class ArchiveLeaseAndAllocationTests
         async Task<TtlvNode> ValueAsync(string name) => (await ops.GetAttributesAsync(key)).Single(a => a.Name == name).Value;
 
         // An absent counter starts at 0 of the value's type; then it moves by the value, or by 1.
-        Id(await client.OneAsync(V21, KmipBatchItems.AdjustAttribute(key, Vendor("uses"), AdjustmentType.Increment, TtlvNode.Integer(Tag.AdjustmentValue, 5))));
-        Id(await client.OneAsync(V21, KmipBatchItems.AdjustAttribute(key, Vendor("uses"), AdjustmentType.Decrement)));
+        IdOf(await client.OneAsync(V21, KmipBatchItems.AdjustAttribute(key, Vendor("uses"), AdjustmentType.Increment, TtlvNode.Integer(Tag.AdjustmentValue, 5))));
+        IdOf(await client.OneAsync(V21, KmipBatchItems.AdjustAttribute(key, Vendor("uses"), AdjustmentType.Decrement)));
         (await ValueAsync("x-uses")).AsInt32.Should().Be(4);
-        Id(await client.OneAsync(V21, KmipBatchItems.AdjustAttribute(key, Vendor("uses"), AdjustmentType.Negate)));
+        IdOf(await client.OneAsync(V21, KmipBatchItems.AdjustAttribute(key, Vendor("uses"), AdjustmentType.Negate)));
         (await ValueAsync("x-uses")).AsInt32.Should().Be(-4);
-        Id(await client.OneAsync(V21, KmipBatchItems.AdjustAttribute(key, Vendor("flag"), AdjustmentType.Negate)));
+        IdOf(await client.OneAsync(V21, KmipBatchItems.AdjustAttribute(key, Vendor("flag"), AdjustmentType.Negate)));
         (await ValueAsync("x-flag")).AsBoolean.Should().BeTrue("an absent Boolean is false, negated");
         // A date that has not taken effect moves by seconds.
-        Id(await client.OneAsync(V21, KmipBatchItems.AdjustAttribute(key, Standard(Tag.ActivationDate), AdjustmentType.Increment, TtlvNode.Interval(Tag.AdjustmentValue, 3600))));
+        IdOf(await client.OneAsync(V21, KmipBatchItems.AdjustAttribute(key, Standard(Tag.ActivationDate), AdjustmentType.Increment, TtlvNode.Interval(Tag.AdjustmentValue, 3600))));
         (await ValueAsync("Activation Date")).AsDateTime.Should().Be(activation.AddHours(1));
 
         var readOnly = await client.OneAsync(V21, KmipBatchItems.AdjustAttribute(key, Standard(Tag.InitialDate), AdjustmentType.Increment));

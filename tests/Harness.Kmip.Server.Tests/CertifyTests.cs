@@ -81,8 +81,6 @@ public class CertifyTests
     private static BatchItemRequest ReCertify(ProtocolVersion v, string certificate, IEnumerable<KmipAttribute> attributes, string? request = null) =>
         KmipBatchItems.ReCertify(v, certificate, attributes, request);
 
-    private static string Id(ResponseBatchItem item) => item.EnsureSuccess().RequiredPayload.Required(Tag.UniqueIdentifier).AsText;
-
     private static async Task<List<string>> LinksAsync(KmipOperations ops, string id, LinkType type) =>
         (await ops.GetAttributesAsync(id)).Where(a => a.Name == "Link" && a.Value.Required(Tag.LinkType).AsEnumOf<LinkType>() == type)
             .Select(a => a.Value.Required(Tag.LinkedObjectIdentifier).AsText).ToList();
@@ -98,12 +96,12 @@ public class CertifyTests
         var ops = new KmipOperations(client, v);
         var ca = await ops.CreateKeyPairAsync([KmipAttribute.CryptographicAlgorithm(CryptographicAlgorithm.EC), KmipAttribute.RecommendedCurve(RecommendedCurve.P_256)],
             [], [KmipAttribute.ObjectName("ca")]);
-        var caCertId = Id(await client.OneAsync(v, Certify(v, ca.PublicKeyUniqueIdentifier, [KmipAttribute.ObjectName("ca certificate")])));
+        var caCertId = IdOf(await client.OneAsync(v, Certify(v, ca.PublicKeyUniqueIdentifier, [KmipAttribute.ObjectName("ca certificate")])));
         (await client.OneAsync(v, KmipBatchItems.AddAttribute(v, ca.PrivateKeyUniqueIdentifier, Link(LinkType.CertificateLink, caCertId)))).EnsureSuccess();
         using var caCert = await CertificateAsync(ops, caCertId);
 
         // Self-signed: renewed by the same pair, with the same subject and key, a new serial; the name moves.
-        var renewedCaId = Id(await client.OneAsync(v, ReCertify(v, caCertId, [])));
+        var renewedCaId = IdOf(await client.OneAsync(v, ReCertify(v, caCertId, [])));
         using var renewedCa = await CertificateAsync(ops, renewedCaId);
         renewedCa.Subject.Should().Be(caCert.Subject);
         renewedCa.Issuer.Should().Be(caCert.Subject);
@@ -148,17 +146,17 @@ public class CertifyTests
         TtlvNode RequestObject(byte[] der) => TtlvNode.Structure(Tag.CertificateRequest,
             TtlvNode.Enumeration(Tag.CertificateRequestType, CertificateRequestType.PKCS_10), TtlvNode.Bytes(Tag.CertificateRequestValue, der));
         var csr = new CertificateRequest("CN=registered request", requester, HashAlgorithmName.SHA256).CreateSigningRequest();
-        var requestId = Id(await client.OneAsync(V21, KmipBatchItems.Register(V21, ObjectType.CertificateRequest, RequestObject(csr), [])));
+        var requestId = IdOf(await client.OneAsync(V21, KmipBatchItems.Register(V21, ObjectType.CertificateRequest, RequestObject(csr), [])));
 
-        var certId = Id(await client.OneAsync(V21, Certify(V21, requestId, [Link(LinkType.PrivateKeyLink, ca.PrivateKeyUniqueIdentifier)])));
+        var certId = IdOf(await client.OneAsync(V21, Certify(V21, requestId, [Link(LinkType.PrivateKeyLink, ca.PrivateKeyUniqueIdentifier)])));
         using var cert = await CertificateAsync(ops, certId);
         cert.Subject.Should().Be("CN=registered request");
         cert.GetECDsaPublicKey()!.ExportSubjectPublicKeyInfo().Should().Equal(requester.ExportSubjectPublicKeyInfo());
 
         // Re-certify by a new request for a new subject: the request takes precedence over the existing certificate.
         var renewal = new CertificateRequest("CN=renewed subject", requester, HashAlgorithmName.SHA256).CreateSigningRequest();
-        var renewalId = Id(await client.OneAsync(V21, KmipBatchItems.Register(V21, ObjectType.CertificateRequest, RequestObject(renewal), [])));
-        using var renewed = await CertificateAsync(ops, Id(await client.OneAsync(V21, ReCertify(V21, certId, [Link(LinkType.PrivateKeyLink, ca.PrivateKeyUniqueIdentifier)], renewalId))));
+        var renewalId = IdOf(await client.OneAsync(V21, KmipBatchItems.Register(V21, ObjectType.CertificateRequest, RequestObject(renewal), [])));
+        using var renewed = await CertificateAsync(ops, IdOf(await client.OneAsync(V21, ReCertify(V21, certId, [Link(LinkType.PrivateKeyLink, ca.PrivateKeyUniqueIdentifier)], renewalId))));
         renewed.Subject.Should().Be("CN=renewed subject");
 
         var tampered = csr.ToArray();
@@ -191,7 +189,7 @@ public class CertifyTests
         // A certificate made elsewhere: the server holds neither its key nor its issuer's.
         using var outside = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         using var foreign = new CertificateRequest("CN=made elsewhere", outside, HashAlgorithmName.SHA256).CreateSelfSigned(DateTimeOffset.UtcNow, DateTimeOffset.UtcNow.AddDays(30));
-        var registered = Id(await client.OneAsync(v, KmipBatchItems.Register(v, ObjectType.Certificate, TtlvNode.Structure(Tag.Certificate,
+        var registered = IdOf(await client.OneAsync(v, KmipBatchItems.Register(v, ObjectType.Certificate, TtlvNode.Structure(Tag.Certificate,
             TtlvNode.Enumeration(Tag.CertificateType, CertificateType.X_509), TtlvNode.Bytes(Tag.CertificateValue, foreign.RawData)), [])));
         int stored = kms.Server.State.Store.Count;
         var noIssuer = await client.OneAsync(v, ReCertify(v, registered, []));

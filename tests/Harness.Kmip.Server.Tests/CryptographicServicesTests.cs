@@ -15,15 +15,9 @@ public class CryptographicServicesTests
     private static readonly byte[] Abc = Encoding.ASCII.GetBytes("abc");
     private static readonly byte[] HmacKey = Convert.FromHexString("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f");
 
-    private static async Task<string> RegisterMacKeyAsync(KmipClient client, ProtocolVersion v, CryptographicAlgorithm algorithm = CryptographicAlgorithm.HMAC_SHA256,
+    private static Task<string> RegisterMacKeyAsync(KmipClient client, ProtocolVersion v, CryptographicAlgorithm algorithm = CryptographicAlgorithm.HMAC_SHA256,
         CryptographicUsageMask usage = CryptographicUsageMask.MACGenerate | CryptographicUsageMask.MACVerify, bool activate = true, byte[]? material = null)
-    {
-        var item = await client.OneAsync(v, KmipBatchItems.RegisterSymmetricKey(v, algorithm, material ?? HmacKey,
-            [KmipAttribute.CryptographicAlgorithm(algorithm), KmipAttribute.CryptographicLength((material ?? HmacKey).Length * 8), KmipAttribute.CryptographicUsageMask(usage)]));
-        var id = item.EnsureSuccess().RequiredPayload.Required(Tag.UniqueIdentifier).AsText;
-        if (activate) (await client.OneAsync(v, KmipBatchItems.Activate(id))).EnsureSuccess();
-        return id;
-    }
+        => client.RegisterKeyAsync(v, algorithm, material ?? HmacKey, usage, activate);
 
     [Theory]
     [InlineData("1.4")]

@@ -12,15 +12,8 @@ namespace Harness.Kmip.Server.Tests;
 /// </summary>
 public class DeriveKeyTests
 {
-    private static async Task<string> RegisterAsync(KmipClient client, ProtocolVersion v, CryptographicAlgorithm algorithm, byte[] material,
-        CryptographicUsageMask usage = CryptographicUsageMask.DeriveKey)
-    {
-        var item = await client.OneAsync(v, KmipBatchItems.RegisterSymmetricKey(v, algorithm, material,
-            [KmipAttribute.CryptographicAlgorithm(algorithm), KmipAttribute.CryptographicLength(material.Length * 8), KmipAttribute.CryptographicUsageMask(usage)]));
-        var id = item.EnsureSuccess().RequiredPayload.Required(Tag.UniqueIdentifier).AsText;
-        (await client.OneAsync(v, KmipBatchItems.Activate(id))).EnsureSuccess();
-        return id;
-    }
+    private static Task<string> RegisterAsync(KmipClient client, ProtocolVersion v, CryptographicAlgorithm algorithm, byte[] material,
+        CryptographicUsageMask usage = CryptographicUsageMask.DeriveKey) => client.RegisterKeyAsync(v, algorithm, material, usage);
 
     private static TtlvNode Parameters(HashingAlgorithm? hash = null, byte[]? data = null, byte[]? salt = null, int? iterations = null, BlockCipherMode? mode = null) =>
         TtlvNode.Structure(Tag.DerivationParameters,

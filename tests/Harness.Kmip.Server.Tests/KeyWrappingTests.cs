@@ -15,14 +15,8 @@ public class KeyWrappingTests
     private static readonly byte[] Kek = Convert.FromHexString("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f");
     private static readonly byte[] HmacKey = RandomNumberGenerator.GetBytes(32);
 
-    private static async Task<string> RegisterAsync(KmipClient client, CryptographicAlgorithm algorithm, byte[] material, CryptographicUsageMask usage)
-    {
-        var item = await client.OneAsync(V21, KmipBatchItems.RegisterSymmetricKey(V21, algorithm, material,
-            [KmipAttribute.CryptographicAlgorithm(algorithm), KmipAttribute.CryptographicLength(material.Length * 8), KmipAttribute.CryptographicUsageMask(usage)]));
-        var id = item.EnsureSuccess().RequiredPayload.Required(Tag.UniqueIdentifier).AsText;
-        (await client.OneAsync(V21, KmipBatchItems.Activate(id))).EnsureSuccess();
-        return id;
-    }
+    private static Task<string> RegisterAsync(KmipClient client, CryptographicAlgorithm algorithm, byte[] material, CryptographicUsageMask usage) =>
+        client.RegisterKeyAsync(V21, algorithm, material, usage);
 
     private static TtlvNode Information(Tag tag, string id, CryptographicParameters? parameters = null) =>
         TtlvNode.Structure(tag, TtlvNode.Text(Tag.UniqueIdentifier, id), parameters?.ToNode());
@@ -104,10 +98,7 @@ public class KeyWrappingTests
         await using var kms = await KmsFixture.StartAsync();
         await using var client = await kms.ConnectAsync();
         var ops = new KmipOperations(client, v);
-        var kekItem = await client.OneAsync(v, KmipBatchItems.RegisterSymmetricKey(v, CryptographicAlgorithm.AES, Kek,
-            [KmipAttribute.CryptographicAlgorithm(CryptographicAlgorithm.AES), KmipAttribute.CryptographicLength(256), KmipAttribute.CryptographicUsageMask(CryptographicUsageMask.WrapKey)]));
-        var kek = kekItem.EnsureSuccess().RequiredPayload.Required(Tag.UniqueIdentifier).AsText;
-        await ops.ActivateAsync(kek);
+        var kek = await client.RegisterKeyAsync(v, CryptographicAlgorithm.AES, Kek, CryptographicUsageMask.WrapKey);
         var key = await ops.CreateSymmetricKeyAsync([.. KmipAttribute.Aes256EncryptDecrypt, KmipAttribute.ObjectName("wrapped with its name")]);
         var spec = TtlvNode.Structure(Tag.KeyWrappingSpecification, TtlvNode.Enumeration(Tag.WrappingMethod, WrappingMethod.Encrypt),
             Information(Tag.EncryptionKeyInformation, kek), TtlvNode.Text(Tag.AttributeName, "Name"), TtlvNode.Text(Tag.AttributeName, "Cryptographic Usage Mask"));

@@ -26,7 +26,6 @@ public static class KmipTestClient
         return response.BatchItems[0];
     }
 
-    /// <summary>Sends raw bytes and decodes the one response that comes back.</summary>
     /// <summary>Sends one operation's request payload and checks that it failed; the item says why.</summary>
     public static async Task<ResponseBatchItem> FailsAsync(this KmipClient client, ProtocolVersion version, Operation operation, TtlvNode payload)
     {
@@ -35,6 +34,20 @@ public static class KmipTestClient
         return item;
     }
 
+    /// <summary>The Unique Identifier a successful response item names (Create, Register, Certify, Derive Key, ...).</summary>
+    public static string IdOf(ResponseBatchItem item) => item.EnsureSuccess().RequiredPayload.Required(Tag.UniqueIdentifier).AsText;
+
+    /// <summary>Registers raw key material of <paramref name="algorithm"/> with a usage mask (Active unless told otherwise); its identifier.</summary>
+    public static async Task<string> RegisterKeyAsync(this KmipClient client, ProtocolVersion version, CryptographicAlgorithm algorithm, byte[] material,
+        CryptographicUsageMask usage, bool activate = true)
+    {
+        var id = IdOf(await client.OneAsync(version, KmipBatchItems.RegisterSymmetricKey(version, algorithm, material,
+            [KmipAttribute.CryptographicAlgorithm(algorithm), KmipAttribute.CryptographicLength(material.Length * 8), KmipAttribute.CryptographicUsageMask(usage)])));
+        if (activate) (await client.OneAsync(version, KmipBatchItems.Activate(id))).EnsureSuccess();
+        return id;
+    }
+
+    /// <summary>Sends raw bytes and decodes the one response that comes back.</summary>
     public static async Task<KmipResponse> SendBytesAsync(this KmipClient client, byte[] bytes) =>
         KmipResponse.Parse(TtlvReader.Decode(await client.SendRawAsync(bytes, Ct)));
 

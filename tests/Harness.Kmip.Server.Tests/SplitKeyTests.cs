@@ -14,8 +14,6 @@ public class SplitKeyTests
     // 2^130 - 5, a prime above any 128-bit key (Poly1305's modulus), as a TTLV Big Integer: 24 bytes, sign-extended.
     private static readonly byte[] Prime = [.. new byte[7], .. ((BigInteger.One << 130) - 5).ToByteArray(isUnsigned: false, isBigEndian: true)];
 
-    private static string Id(ResponseBatchItem item) => item.EnsureSuccess().RequiredPayload.Required(Tag.UniqueIdentifier).AsText;
-
     private static async Task<byte[]> MaterialAsync(KmipOperations ops, string id) =>
         (await ops.GetAsync(id)).Object.Required(Tag.KeyBlock).Required(Tag.KeyValue).Required(Tag.KeyMaterial).AsBytes;
 
@@ -31,7 +29,7 @@ public class SplitKeyTests
         await using var client = await kms.ConnectAsync();
         var ops = new KmipOperations(client, v);
         var key = RandomNumberGenerator.GetBytes(16);
-        var keyId = Id(await client.OneAsync(v, KmipBatchItems.RegisterSymmetricKey(v, CryptographicAlgorithm.AES, key,
+        var keyId = IdOf(await client.OneAsync(v, KmipBatchItems.RegisterSymmetricKey(v, CryptographicAlgorithm.AES, key,
             [KmipAttribute.CryptographicAlgorithm(CryptographicAlgorithm.AES), KmipAttribute.CryptographicLength(128), KmipAttribute.CryptographicUsageMask(CryptographicUsageMask.Encrypt)])));
 
         var split = await client.OneAsync(v, KmipBatchItems.CreateSplitKey(v, keyId, parts, threshold, method,
@@ -53,7 +51,7 @@ public class SplitKeyTests
         }
         foreach (var subset in new[] { ids.Take(threshold), ids.Skip(parts - threshold), ids.Where((_, i) => i % 2 == 0).Concat(ids.Where((_, i) => i % 2 == 1)).Take(threshold) })
         {
-            var joined = Id(await client.OneAsync(v, KmipBatchItems.JoinSplitKey(v, ObjectType.SymmetricKey, subset)));
+            var joined = IdOf(await client.OneAsync(v, KmipBatchItems.JoinSplitKey(v, ObjectType.SymmetricKey, subset)));
             (await MaterialAsync(ops, joined)).Should().Equal(key, $"parts {string.Join(",", subset)} rebuild the key");
         }
         var fewer = await client.OneAsync(v, KmipBatchItems.JoinSplitKey(v, ObjectType.SymmetricKey, ids.Take(threshold - 1)));
@@ -71,8 +69,8 @@ public class SplitKeyTests
         var aes256 = new[] { KmipAttribute.CryptographicAlgorithm(CryptographicAlgorithm.AES), KmipAttribute.CryptographicLength(256) };
         var split = await client.OneAsync(V21, KmipBatchItems.CreateSplitKey(V21, null, 4, 2, SplitKeyMethod.PolynomialSharingGF2_8, attributes: aes256));
         var ids = split.EnsureSuccess().RequiredPayload.ChildrenOf(Tag.UniqueIdentifier).Select(n => n.AsText).ToList();
-        var a = Id(await client.OneAsync(V21, KmipBatchItems.JoinSplitKey(V21, ObjectType.SymmetricKey, ids.Take(2))));
-        var b = Id(await client.OneAsync(V21, KmipBatchItems.JoinSplitKey(V21, ObjectType.SymmetricKey, ids.Skip(2))));
+        var a = IdOf(await client.OneAsync(V21, KmipBatchItems.JoinSplitKey(V21, ObjectType.SymmetricKey, ids.Take(2))));
+        var b = IdOf(await client.OneAsync(V21, KmipBatchItems.JoinSplitKey(V21, ObjectType.SymmetricKey, ids.Skip(2))));
         (await MaterialAsync(ops, a)).Should().HaveCount(32).And.Equal(await MaterialAsync(ops, b));
 
         var key = await ops.CreateSymmetricKeyAsync(KmipAttribute.Aes256EncryptDecrypt);

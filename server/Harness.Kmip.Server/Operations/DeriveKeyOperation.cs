@@ -74,9 +74,7 @@ public sealed class DeriveKeyOperation : KmipOperation
             obj.Value = ObjectFactory.SymmetricKey(derived, algorithm, lengthBits);
         }
         else
-            obj.Value = TtlvNode.Structure(Tag.SecretData, TtlvNode.Enumeration(Tag.SecretDataType, SecretDataType.Seed),
-                TtlvNode.Structure(Tag.KeyBlock, TtlvNode.Enumeration(Tag.KeyFormatType, KeyFormatType.Opaque),
-                    TtlvNode.Structure(Tag.KeyValue, TtlvNode.Bytes(Tag.KeyMaterial, derived))));
+            obj.Value = ObjectFactory.SecretData(derived, SecretDataType.Seed);
         ObjectFactory.SetServerKeyAttributes(obj, ctx);
         foreach (var source in new[] { baseObject }.Concat(others))
         {

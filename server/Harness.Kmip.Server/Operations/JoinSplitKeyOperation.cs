@@ -59,9 +59,7 @@ public sealed class JoinSplitKeyOperation : KmipOperation
             ObjectFactory.CopyKeyBlockAttributes(obj);
         }
         else
-            obj.Value = TtlvNode.Structure(Tag.SecretData,
-                TtlvNode.Enumeration(Tag.SecretDataType, payload.Child(Tag.SecretDataType)?.AsEnumOf<SecretDataType>() ?? SecretDataType.Seed),
-                TtlvNode.Structure(Tag.KeyBlock, TtlvNode.Enumeration(Tag.KeyFormatType, KeyFormatType.Opaque), TtlvNode.Structure(Tag.KeyValue, TtlvNode.Bytes(Tag.KeyMaterial, secret))));
+            obj.Value = ObjectFactory.SecretData(secret, payload.Child(Tag.SecretDataType)?.AsEnumOf<SecretDataType>() ?? SecretDataType.Seed);
         ObjectFactory.SetServerKeyAttributes(obj, ctx);
         Lifecycle.ApplyDueTransitions(obj, ctx.Now);
         ctx.Changes.Add(obj);

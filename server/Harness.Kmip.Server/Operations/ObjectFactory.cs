@@ -132,6 +132,12 @@ public static class ObjectFactory
     public static TtlvNode SymmetricKey(byte[] material, CryptographicAlgorithm algorithm, int length) =>
         Key(Tag.SymmetricKey, KeyFormatType.Raw, material, algorithm, length);
 
+    /// <summary>A Secret Data object of <paramref name="type"/> holding <paramref name="material"/> (Key Format Type Opaque).</summary>
+    public static TtlvNode SecretData(byte[] material, SecretDataType type) => TtlvNode.Structure(Tag.SecretData,
+        TtlvNode.Enumeration(Tag.SecretDataType, type),
+        TtlvNode.Structure(Tag.KeyBlock, TtlvNode.Enumeration(Tag.KeyFormatType, KeyFormatType.Opaque),
+            TtlvNode.Structure(Tag.KeyValue, TtlvNode.Bytes(Tag.KeyMaterial, material))));
+
     /// <summary>A key object structure (Symmetric Key, Private Key, Public Key) of one Key Block with unwrapped material.</summary>
     public static TtlvNode Key(Tag objectTag, KeyFormatType format, byte[] material, CryptographicAlgorithm algorithm, int length) =>
         TtlvNode.Structure(objectTag, TtlvNode.Structure(Tag.KeyBlock,
