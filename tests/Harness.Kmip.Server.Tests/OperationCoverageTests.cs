@@ -38,4 +38,45 @@ public class OperationCoverageTests
         if (v.IsV2) listed.Should().Contain([Operation.AdjustAttribute, Operation.Ping, Operation.Interop]);
         else listed.Should().NotContain([Operation.AdjustAttribute, Operation.Ping, Operation.Interop, Operation.SetAttribute]);
     }
+
+    [Theory]
+    [InlineData("1.4")]
+    [InlineData("2.1")]
+    public async Task Query_ReportsTheProfilesCapabilitiesAndRegistrationOfThisServer_InItsVersionsNames(string version)
+    {
+        var v = ProtocolVersion.Parse(version);
+        await using var kms = await KmsFixture.StartAsync();
+        await using var client = await kms.ConnectAsync();
+
+        var payload = (await client.OneAsync(v, KmipBatchItems.Query([QueryFunction.QueryProfiles, QueryFunction.QueryCapabilities,
+            QueryFunction.QueryClientRegistrationMethods, QueryFunction.QueryStorageProtectionMasks, QueryFunction.QueryObjects,
+            QueryFunction.QueryAttestationTypes]))).EnsureSuccess().RequiredPayload;
+
+        var profiles = payload.ChildrenOf(Tag.ProfileInformation).Select(p => p.Required(Tag.ProfileName).AsEnumOf<ProfileName>()).ToList();
+        profiles.Should().Contain(v.IsV2 ? [ProfileName.BaselineServer, ProfileName.AsymmetricKeyLifecycleServer, ProfileName.QuantumSafeServer]
+            : [ProfileName.BaselineServerBasicKMIPV1_4, ProfileName.AdvancedCryptographicServerKMIPV1_4]);
+        profiles.Should().OnlyContain(p => p.ToString().Contains("Server") && (v.IsV2 ? !p.ToString().Contains("KMIPV1_") : p.ToString().EndsWith("KMIPV1_4")),
+            "server profiles of the request's version only");
+        var capabilities = payload.Required(Tag.CapabilityInformation);
+        capabilities.Required(Tag.StreamingCapability).AsBoolean.Should().BeTrue("Encrypt, Sign, MAC, Hash stream");
+        capabilities.Required(Tag.AsynchronousCapability).AsBoolean.Should().BeFalse("no operation answers Operation Pending yet");
+        capabilities.Required(Tag.BatchUndoCapability).AsBoolean.Should().BeTrue();
+        capabilities.Required(Tag.UnwrapMode).AsEnumOf<UnwrapMode>().Should().Be(UnwrapMode.Processed);
+        capabilities.Required(Tag.DestroyAction).AsEnumOf<DestroyAction>().Should().Be(DestroyAction.KeyMaterialDeleted);
+        payload.Required(Tag.ClientRegistrationMethod).AsEnumOf<ClientRegistrationMethod>().Should().Be(ClientRegistrationMethod.ClientRegistered);
+        payload.ChildrenOf(Tag.AttestationType).Should().BeEmpty("the server takes no attestation");
+        var objects = payload.ChildrenOf(Tag.ObjectType).Select(o => o.AsEnumOf<ObjectType>()).ToList();
+        if (v.IsV2)
+        {
+            capabilities.Required(Tag.QuantumSafeCapability).AsBoolean.Should().BeTrue();
+            payload.Required(Tag.ProtectionStorageMasks).Required(Tag.ProtectionStorageMask).AsInt32.Should().Be((int)ProtectionStorageMask.Software);
+            objects.Should().Contain(ObjectType.CertificateRequest);
+        }
+        else
+        {
+            capabilities.Child(Tag.QuantumSafeCapability).Should().BeNull("Quantum Safe came with 2.0");
+            payload.Child(Tag.ProtectionStorageMasks).Should().BeNull();
+            objects.Should().NotContain(ObjectType.CertificateRequest).And.Contain(ObjectType.SplitKey);
+        }
+    }
 }

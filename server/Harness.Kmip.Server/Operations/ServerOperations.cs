@@ -20,9 +20,14 @@ public sealed class DiscoverVersionsOperation : KmipOperation
 }
 
 /// <summary>
-/// Query (KMIP 1.4 §4.25, 2.1 §6.1.37): operations, object types, server information and (1.3+) the RNG Parameters of
-/// RNG Retrieve's generator. Other query functions are
-/// answered with nothing, as the spec allows for functions a server has nothing to report on.
+/// Query (KMIP 1.4 §4.25, 2.1 §6.1.37), reporting what this server implements: the operations of the request's version,
+/// the object types it registers, server information, and from 1.3 the RNG Parameters of RNG Retrieve's generator, the
+/// profiles whose OASIS test cases it passes (of the request's version: the 1.3/1.4-named profiles, or the 2.x ones),
+/// its capabilities (streaming yes; asynchronous and attestation no; batch Undo and Continue yes; wrapped keys
+/// unwrapped by the server; Destroy deletes the key material and keeps the attributes; Quantum Safe policy, 2.x) and the
+/// client registration method (certificates the CA issues, registered with the server); from 2.0 the storage protection
+/// masks (Software). Application namespaces, extensions, attestation types, validations and defaults information have
+/// nothing to report, and are answered with nothing, as the spec allows.
 /// </summary>
 public sealed class QueryOperation : KmipOperation
 {
@@ -36,6 +41,33 @@ public sealed class QueryOperation : KmipOperation
 
     public override Operation Operation => Operation.Query;
 
+    /// <summary>
+    /// The server profiles whose OASIS test cases (../shared/kmip-vectors, the suite's mandatory files) this server
+    /// passes: Baseline, Symmetric Key Lifecycle and Foundry, Asymmetric Key Lifecycle, Basic, Advanced and RNG
+    /// Cryptographic, Opaque Managed Object Store, Tape Library, Storage Array with Self-Encrypting Drives, and (2.x)
+    /// Quantum Safe, named as the request's version names them.
+    /// </summary>
+    private static IEnumerable<ProfileName> Profiles(ProtocolVersion version) => version.IsV2
+        ? [
+            ProfileName.BaselineServer, ProfileName.SymmetricKeyLifecycleServer, ProfileName.SymmetricKeyFoundryServer,
+            ProfileName.AsymmetricKeyLifecycleServer, ProfileName.BasicCryptographicServer, ProfileName.AdvancedCryptographicServer,
+            ProfileName.RNGCryptographicServer, ProfileName.OpaqueManagedObjectStoreServer, ProfileName.TapeLibraryServer,
+            ProfileName.StorageArrayWithSelfEncryptingDriveServer, ProfileName.QuantumSafeServer,
+        ]
+        : version >= ProtocolVersion.V1_4
+        ? [
+            ProfileName.BaselineServerBasicKMIPV1_4, ProfileName.BaselineServerTLSV1_2KMIPV1_4, ProfileName.SymmetricKeyLifecycleServerKMIPV1_4,
+            ProfileName.SymmetricKeyFoundryServerKMIPV1_4, ProfileName.AsymmetricKeyLifecycleServerKMIPV1_4, ProfileName.BasicCryptographicServerKMIPV1_4,
+            ProfileName.AdvancedCryptographicServerKMIPV1_4, ProfileName.RNGCryptographicServerKMIPV1_4, ProfileName.OpaqueManagedObjectStoreServerKMIPV1_4,
+            ProfileName.TapeLibraryServerKMIPV1_4, ProfileName.StorageArrayWithSelfEncryptingDriveServerKMIPV1_4,
+        ]
+        : [
+            ProfileName.BaselineServerBasicKMIPV1_3, ProfileName.BaselineServerTLSV1_2KMIPV1_3, ProfileName.SymmetricKeyLifecycleServerKMIPV1_3,
+            ProfileName.SymmetricKeyFoundryServerKMIPV1_3, ProfileName.AsymmetricKeyLifecycleServerKMIPV1_3, ProfileName.BasicCryptographicServerKMIPV1_3,
+            ProfileName.AdvancedCryptographicServerKMIPV1_3, ProfileName.RNGCryptographicServerKMIPV1_3, ProfileName.OpaqueManagedObjectStoreServerKMIPV1_3,
+            ProfileName.TapeLibraryServerKMIPV1_3, ProfileName.StorageArrayWithSelfEncryptingDriveServerKMIPV1_3,
+        ];
+
     public override TtlvNode Execute(RequestContext ctx, TtlvNode payload)
     {
         var functions = payload.ChildrenOf(Tag.QueryFunction).Select(f => f.AsEnumOf<QueryFunction>()).ToHashSet();
@@ -44,7 +76,8 @@ public sealed class QueryOperation : KmipOperation
             items.AddRange(ctx.Kms.Operations.Values.Where(o => ctx.Version >= o.Since).Select(o => o.Operation).Order()
                 .Select(op => TtlvNode.Enumeration(Tag.Operation, op)));
         if (functions.Contains(QueryFunction.QueryObjects))
-            items.AddRange(Objects.Select(t => TtlvNode.Enumeration(Tag.ObjectType, t)));
+            items.AddRange(Objects.Append(ObjectType.CertificateRequest).Where(t => t != ObjectType.CertificateRequest || ctx.Version.IsV2)
+                .Select(t => TtlvNode.Enumeration(Tag.ObjectType, t)));
         if (functions.Contains(QueryFunction.QueryServerInformation))
         {
             items.Add(TtlvNode.Text(Tag.VendorIdentification, Vendor));
@@ -58,6 +91,24 @@ public sealed class QueryOperation : KmipOperation
         }
         if (functions.Contains(QueryFunction.QueryRNGs) && ctx.Version >= ProtocolVersion.V1_3)
             items.Add(Cryptography.RandomGenerator.Parameters);
+        if (functions.Contains(QueryFunction.QueryProfiles) && ctx.Version >= ProtocolVersion.V1_3)
+            items.AddRange(Profiles(ctx.Version).Select(p => TtlvNode.Structure(Tag.ProfileInformation, TtlvNode.Enumeration(Tag.ProfileName, p))));
+        if (functions.Contains(QueryFunction.QueryCapabilities) && ctx.Version >= ProtocolVersion.V1_3)
+            items.Add(TtlvNode.Structure(Tag.CapabilityInformation,
+                TtlvNode.Boolean(Tag.StreamingCapability, true),
+                TtlvNode.Boolean(Tag.AsynchronousCapability, false),
+                TtlvNode.Boolean(Tag.AttestationCapability, false),
+                ctx.Version >= ProtocolVersion.V1_4 ? TtlvNode.Boolean(Tag.BatchUndoCapability, true) : null,
+                ctx.Version >= ProtocolVersion.V1_4 ? TtlvNode.Boolean(Tag.BatchContinueCapability, true) : null,
+                TtlvNode.Enumeration(Tag.UnwrapMode, UnwrapMode.Processed),
+                TtlvNode.Enumeration(Tag.DestroyAction, DestroyAction.KeyMaterialDeleted),
+                TtlvNode.Enumeration(Tag.ShreddingAlgorithm, ShreddingAlgorithm.Unsupported),
+                TtlvNode.Enumeration(Tag.RNGMode, RNGMode.SharedInstantiation),
+                ctx.Version.IsV2 ? TtlvNode.Boolean(Tag.QuantumSafeCapability, true) : null));
+        if (functions.Contains(QueryFunction.QueryClientRegistrationMethods) && ctx.Version >= ProtocolVersion.V1_3)
+            items.Add(TtlvNode.Enumeration(Tag.ClientRegistrationMethod, ClientRegistrationMethod.ClientRegistered));
+        if (functions.Contains(QueryFunction.QueryStorageProtectionMasks) && ctx.Version.IsV2)
+            items.Add(TtlvNode.Structure(Tag.ProtectionStorageMasks, TtlvNode.Integer(Tag.ProtectionStorageMask, (int)ProtectionStorageMask.Software)));
         return Payload(items);
     }
 }
