@@ -14,9 +14,13 @@ internal static class CryptographicKeys
     /// (verify, decrypt), as KMIP 2.1 §3.22's state table allows.
     /// </summary>
     public static (ManagedObject Key, byte[] Material, CryptographicAlgorithm? Algorithm) Use(RequestContext ctx, TtlvNode payload,
+        CryptographicUsageMask usage, bool protects) => Use(ctx, ctx.Lookup(payload), usage, protects);
+
+    /// <summary><see cref="Use"/> of an object the operation has looked up already.</summary>
+    public static (ManagedObject Key, byte[] Material, CryptographicAlgorithm? Algorithm) Use(RequestContext ctx, ManagedObject target,
         CryptographicUsageMask usage, bool protects)
     {
-        var (obj, keyBlock, algorithm) = Check(ctx, payload, usage, protects);
+        var (obj, keyBlock, algorithm) = Check(ctx, target, usage, protects);
         var material = keyBlock.Child(Tag.KeyValue)?.Child(Tag.KeyMaterial);
         if (material is not { Type: ItemType.ByteString } || obj.ObjectType is ObjectType.PrivateKey or ObjectType.PublicKey)
             throw new KmipException(ctx.Version.IsV2 ? ResultReason.InvalidObjectType : ResultReason.PermissionDenied, $"'{obj.Id}' has no raw key material this operation can use");
@@ -29,22 +33,29 @@ internal static class CryptographicKeys
     /// where a private one is needed is Invalid Object Type (2.x) or Permission Denied (1.x).
     /// </summary>
     public static (ManagedObject Key, AsymmetricKeyParameter Asymmetric) UseAsymmetric(RequestContext ctx, TtlvNode payload,
+        CryptographicUsageMask usage, bool protects, bool needsPrivate) => UseAsymmetric(ctx, ctx.Lookup(payload), usage, protects, needsPrivate);
+
+    /// <summary><see cref="UseAsymmetric"/> of an object the operation has looked up already.</summary>
+    public static (ManagedObject Key, AsymmetricKeyParameter Asymmetric) UseAsymmetric(RequestContext ctx, ManagedObject target,
         CryptographicUsageMask usage, bool protects, bool needsPrivate)
     {
-        var type = ctx.Lookup(payload).ObjectType;
+        var type = target.ObjectType;
         if (type is not (ObjectType.PrivateKey or ObjectType.PublicKey) || (needsPrivate && type != ObjectType.PrivateKey))
             throw new KmipException(ctx.Version.IsV2 ? ResultReason.InvalidObjectType : ResultReason.PermissionDenied,
-                $"'{ctx.ResolveId(payload)}' is a {type}: {usage} needs {(needsPrivate ? "a private key" : "a public or private key")}");
-        var (obj, keyBlock, _) = Check(ctx, payload, usage, protects);
+                $"'{target.Id}' is a {type}: {usage} needs {(needsPrivate ? "a private key" : "a public or private key")}");
+        var (obj, keyBlock, _) = Check(ctx, target, usage, protects);
         var key = AsymmetricKeys.Read(keyBlock, obj.ObjectType == ObjectType.PrivateKey, obj.Id);
         return (obj, needsPrivate ? key : AsymmetricKeys.PublicOf(key));
     }
 
     /// <summary>The checks of <see cref="Use"/>; answers the object, its Key Block and its Cryptographic Algorithm.</summary>
     public static (ManagedObject Key, TtlvNode KeyBlock, CryptographicAlgorithm? Algorithm) Check(RequestContext ctx, TtlvNode payload,
+        CryptographicUsageMask usage, bool protects) => Check(ctx, ctx.Lookup(payload), usage, protects);
+
+    /// <summary><see cref="Check"/> of an object the operation has looked up already.</summary>
+    public static (ManagedObject Key, TtlvNode KeyBlock, CryptographicAlgorithm? Algorithm) Check(RequestContext ctx, ManagedObject obj,
         CryptographicUsageMask usage, bool protects)
     {
-        var obj = ctx.Lookup(payload);
         var v2 = ctx.Version.IsV2;
         if (obj.ObjectType is not (ObjectType.SymmetricKey or ObjectType.SecretData or ObjectType.PrivateKey or ObjectType.PublicKey))
             throw new KmipException(v2 ? ResultReason.InvalidObjectType : ResultReason.PermissionDenied, $"'{obj.Id}' is a {obj.ObjectType}, not a key");

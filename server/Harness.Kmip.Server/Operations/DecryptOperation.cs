@@ -18,13 +18,14 @@ public sealed class DecryptOperation : KmipOperation
     public override TtlvNode Execute(RequestContext ctx, TtlvNode payload)
     {
         var request = DecryptRequest.From(payload);
-        if (ctx.Lookup(payload).ObjectType is ObjectType.PublicKey or ObjectType.PrivateKey)
+        var target = ctx.Lookup(payload);
+        if (target.ObjectType is ObjectType.PublicKey or ObjectType.PrivateKey)
         {
-            var (asymmetric, privateKey) = CryptographicKeys.UseAsymmetric(ctx, payload, CryptographicUsageMask.Decrypt, protects: false, needsPrivate: true);
+            var (asymmetric, privateKey) = CryptographicKeys.UseAsymmetric(ctx, target, CryptographicUsageMask.Decrypt, protects: false, needsPrivate: true);
             var parameters = CryptographicKeys.Parameters(asymmetric, request.CryptographicParameters);
             return new DecryptResponse(asymmetric.Id, AsymmetricCiphers.Process(false, parameters, privateKey, EncryptOperation.SinglePart(request.Data, request.Stream!), asymmetric.Id)).ToNode();
         }
-        var (key, material, algorithm) = CryptographicKeys.Use(ctx, payload, CryptographicUsageMask.Decrypt, protects: false);
+        var (key, material, algorithm) = CryptographicKeys.Use(ctx, target, CryptographicUsageMask.Decrypt, protects: false);
         var (kind, cipher, correlation) = Streamed.Part(ctx, Operation.Decrypt, key.Id, request.Stream!, () =>
         {
             var parameters = CryptographicKeys.Parameters(key, request.CryptographicParameters);

@@ -45,7 +45,7 @@ public sealed class DeriveKeyOperation : KmipOperation
         var parameters = payload.Required(Tag.DerivationParameters);
         var attributes = AttributeCodec.FromRequest(payload.Child(v2 ? Tag.Attributes : Tag.TemplateAttribute), ctx.Version);
 
-        var (baseObject, keyBlock, baseAlgorithm) = CryptographicKeys.Check(ctx, Payload(Id(ids[0])), CryptographicUsageMask.DeriveKey, protects: true);
+        var (baseObject, keyBlock, baseAlgorithm) = CryptographicKeys.Check(ctx, ctx.Lookup(ids[0]), CryptographicUsageMask.DeriveKey, protects: true);
         var material = keyBlock.Required(Tag.KeyValue).Required(Tag.KeyMaterial) is { Type: ItemType.ByteString } m ? m.AsBytes
             : keyBlock.Required(Tag.KeyValue).Required(Tag.KeyMaterial).Child(Tag.Key)?.AsBytes
               ?? throw new KmipException(ResultReason.InvalidField, $"'{baseObject.Id}' is not held as raw bytes, which the derivation methods take");

@@ -26,16 +26,17 @@ public sealed class EncryptOperation : KmipOperation
     public override TtlvNode Execute(RequestContext ctx, TtlvNode payload)
     {
         var request = EncryptRequest.From(payload);
-        if (ctx.Lookup(payload).ObjectType is ObjectType.PublicKey or ObjectType.PrivateKey)
+        var target = ctx.Lookup(payload);
+        if (target.ObjectType is ObjectType.PublicKey or ObjectType.PrivateKey)
         {
-            var (asymmetric, publicKey) = CryptographicKeys.UseAsymmetric(ctx, payload, CryptographicUsageMask.Encrypt, protects: true, needsPrivate: false);
+            var (asymmetric, publicKey) = CryptographicKeys.UseAsymmetric(ctx, target, CryptographicUsageMask.Encrypt, protects: true, needsPrivate: false);
             var parameters = CryptographicKeys.Parameters(asymmetric, request.CryptographicParameters);
             var data = SinglePart(request.Data, request.Stream!);
             var ciphertext = AsymmetricCiphers.Process(true, parameters, publicKey, data, asymmetric.Id);
             CryptographicKeys.Consume(ctx, asymmetric, data.Length, countsAnObject: true);
             return new EncryptResponse(asymmetric.Id, ciphertext).ToNode();
         }
-        var (key, material, algorithm) = CryptographicKeys.Use(ctx, payload, CryptographicUsageMask.Encrypt, protects: true);
+        var (key, material, algorithm) = CryptographicKeys.Use(ctx, target, CryptographicUsageMask.Encrypt, protects: true);
         byte[]? madeIv = null;
         var (kind, cipher, correlation) = Streamed.Part(ctx, Operation.Encrypt, key.Id, request.Stream!, () =>
         {
