@@ -209,6 +209,16 @@ public static class KmipBatchItems
             keyWrapType is { } w ? TtlvNode.Enumeration(Tag.KeyWrapType, w) : null,
             .. attributes, objectValue]));
 
+    /// <summary>Login (2.1 §6.1.30): a ticket for later requests (<see cref="TicketCredential"/>), with a lease in seconds and a request count.</summary>
+    public static BatchItemRequest Login(uint? leaseSeconds = null, int? requestCount = null) =>
+        new(Operation.Login, KmipRequests.Payload(leaseSeconds is { } l ? TtlvNode.Interval(Tag.LeaseTime, l) : null,
+            requestCount is { } c ? TtlvNode.Integer(Tag.RequestCount, c) : null));
+
+    /// <summary>Logout (2.1 §6.1.31): ends the ticket.</summary>
+    public static BatchItemRequest Logout(TicketCredential ticket) =>
+        new(Operation.Logout, KmipRequests.Payload(TtlvNode.Structure(Tag.Ticket, TtlvNode.Enumeration(Tag.TicketType, ticket.TicketType),
+            TtlvNode.Bytes(Tag.TicketValue, ticket.TicketValue))));
+
     /// <summary>Ping (2.1 §6.1.36): is the server alive?</summary>
     public static BatchItemRequest Ping() => new(Operation.Ping, KmipRequests.Payload());
 

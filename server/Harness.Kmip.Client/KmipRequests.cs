@@ -12,10 +12,16 @@ public sealed record BatchItemRequest(Operation Operation, TtlvNode Payload, byt
         Payload.Tag == Tag.RequestPayload ? Payload : Payload.WithTag(Tag.RequestPayload));
 }
 
-/// <summary>A Username and Password Credential (KMIP 1.4 §2.1.2, Credential Type 1).</summary>
-public sealed record UsernamePasswordCredential(string Username, string? Password)
+/// <summary>A Credential of the Request Header's Authentication (KMIP 1.4 §2.1.2, 2.1 §2.1.2).</summary>
+public abstract record KmipCredential
 {
-    public TtlvNode ToTtlv() => TtlvNode.Structure(Tag.Credential,
+    public abstract TtlvNode ToTtlv();
+}
+
+/// <summary>A Username and Password Credential (KMIP 1.4 §2.1.2, Credential Type 1).</summary>
+public sealed record UsernamePasswordCredential(string Username, string? Password) : KmipCredential
+{
+    public override TtlvNode ToTtlv() => TtlvNode.Structure(Tag.Credential,
         TtlvNode.Enumeration(Tag.CredentialType, CredentialType.UsernameAndPassword),
         TtlvNode.Structure(Tag.CredentialValue,
             TtlvNode.Text(Tag.Username, Username),
@@ -24,13 +30,30 @@ public sealed record UsernamePasswordCredential(string Username, string? Passwor
     public override string ToString() => $"UsernamePasswordCredential {{ Username = {Username}, Password = {(Password is null ? "(none)" : "***")} }}";
 }
 
+/// <summary>A Login ticket as the Credential (KMIP 2.1 §2.1.2, Credential Type Ticket): the Ticket Login returned.</summary>
+public sealed record TicketCredential(byte[] TicketValue, TicketType TicketType = TicketType.Login) : KmipCredential
+{
+    public override TtlvNode ToTtlv() => TtlvNode.Structure(Tag.Credential,
+        TtlvNode.Enumeration(Tag.CredentialType, CredentialType.Ticket),
+        TtlvNode.Structure(Tag.CredentialValue, TtlvNode.Enumeration(Tag.TicketType, TicketType), TtlvNode.Bytes(Tag.TicketValue, TicketValue)));
+
+    /// <summary>The ticket of a Login response payload.</summary>
+    public static TicketCredential From(TtlvNode loginResponsePayload)
+    {
+        var ticket = loginResponsePayload.Required(Tag.Ticket);
+        return new(ticket.Required(Tag.TicketValue).AsBytes, ticket.Required(Tag.TicketType).AsEnumOf<TicketType>());
+    }
+
+    public override string ToString() => "TicketCredential { *** }";
+}
+
 /// <summary>Optional fields of the Request Header (KMIP 1.4 §7.2, Table 282).</summary>
 public sealed record KmipRequestOptions
 {
     public static readonly KmipRequestOptions None = new();
 
     /// <summary>Carried as Authentication { Credential } in the header.</summary>
-    public UsernamePasswordCredential? Credential { get; init; }
+    public KmipCredential? Credential { get; init; }
 
     /// <summary>Maximum Response Size in bytes (§6.3).</summary>
     public int? MaximumResponseSize { get; init; }

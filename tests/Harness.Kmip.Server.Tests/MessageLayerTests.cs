@@ -194,6 +194,54 @@ public class MessageLayerTests
         KmsFixture.StartAsync(o => o.Users = new Dictionary<string, string> { ["vcenter"] = "secret" });
 
     [Fact]
+    public async Task Login_GivesATicketThatStandsInForTheUsernameAndPassword_UntilItsRequestCountOrLogout()
+    {
+        await using var kms = await StartWithUsersAsync();
+        await using var client = await kms.ConnectAsync();
+        var password = new KmipRequestOptions { Credential = new UsernamePasswordCredential("vcenter", "secret") };
+        var login = (await client.SendAsync(V21, password, KmipBatchItems.Login(leaseSeconds: 600, requestCount: 2))).BatchItems.Single();
+        var ticket = TicketCredential.From(login.EnsureSuccess().RequiredPayload);
+        ticket.TicketValue.Should().HaveCount(32);
+        var withTicket = new KmipRequestOptions { Credential = ticket };
+
+        (await client.SendAsync(V21, withTicket, KmipBatchItems.Ping())).EnsureSuccess();
+        (await client.SendAsync(V21, withTicket, KmipBatchItems.Ping())).EnsureSuccess();
+        var used = (await client.SendAsync(V21, withTicket, KmipBatchItems.Ping())).BatchItems.Single();
+        used.ResultReason.Should().Be(ResultReason.InvalidTicket);
+        used.ResultMessage.Should().Be("the ticket's Request Count is used up: log in again");
+
+        // A ticket with a lease: it ends with Logout, or when the lease does (the server's clock, advanced by the test).
+        var second = TicketCredential.From((await client.SendAsync(V21, password, KmipBatchItems.Login(leaseSeconds: 60))).BatchItems.Single().EnsureSuccess().RequiredPayload);
+        var third = TicketCredential.From((await client.SendAsync(V21, password, KmipBatchItems.Login(leaseSeconds: 60))).BatchItems.Single().EnsureSuccess().RequiredPayload);
+        (await client.SendAsync(V21, new KmipRequestOptions { Credential = second }, KmipBatchItems.Logout(second))).EnsureSuccess();
+        var afterLogout = (await client.SendAsync(V21, new KmipRequestOptions { Credential = second }, KmipBatchItems.Ping())).BatchItems.Single();
+        afterLogout.ResultReason.Should().Be(ResultReason.InvalidTicket);
+        kms.Clock.Advance(TimeSpan.FromSeconds(61));
+        var expired = (await client.SendAsync(V21, new KmipRequestOptions { Credential = third }, KmipBatchItems.Ping())).BatchItems.Single();
+        expired.ResultReason.Should().Be(ResultReason.InvalidTicket);
+        expired.ResultMessage.Should().StartWith("the ticket's lease ended at");
+        var forged = (await client.SendAsync(V21, new KmipRequestOptions { Credential = new TicketCredential(new byte[32]) }, KmipBatchItems.Ping())).BatchItems.Single();
+        forged.ResultReason.Should().Be(ResultReason.InvalidTicket);
+        var logoutAgain = (await client.SendAsync(V21, password, KmipBatchItems.Logout(second))).BatchItems.Single();
+        logoutAgain.ResultReason.Should().Be(ResultReason.InvalidTicket);
+    }
+
+    [Fact]
+    public async Task Login_TicketOfOneClientCertificate_IsRefusedToAnother()
+    {
+        await using var kms = await KmsFixture.StartAsync();
+        await using var client = await kms.ConnectAsync();
+        await using var other = await kms.ConnectAsync(kms.Pki.Ca.IssueClient("another client"));
+        var ticket = TicketCredential.From((await client.OneAsync(V21, KmipBatchItems.Login())).EnsureSuccess().RequiredPayload);
+
+        var stolen = (await other.SendAsync(V21, new KmipRequestOptions { Credential = ticket }, KmipBatchItems.Ping())).BatchItems.Single();
+
+        stolen.ResultReason.Should().Be(ResultReason.InvalidTicket);
+        stolen.ResultMessage.Should().Be("the ticket is not one this server issued to this client (or it was logged out)");
+        (await client.SendAsync(V21, new KmipRequestOptions { Credential = ticket }, KmipBatchItems.Ping())).EnsureSuccess();
+    }
+
+    [Fact]
     public async Task Credential_MissingWhenUsersConfigured_AuthenticationNotSuccessful()
     {
         await using var kms = await StartWithUsersAsync();
@@ -212,7 +260,7 @@ public class MessageLayerTests
         await using var kms = await StartWithUsersAsync();
         await using var client = await kms.ConnectAsync();
 
-        var response = await client.SendAsync(V14, new KmipRequestOptions { Credential = new("vcenter", "guess") },
+        var response = await client.SendAsync(V14, new KmipRequestOptions { Credential = new UsernamePasswordCredential("vcenter", "guess") },
             KmipBatchItems.CreateSymmetricKey(V14, KmipAttribute.Aes256EncryptDecrypt));
 
         var item = response.BatchItems.Should().ContainSingle().Subject;
@@ -231,7 +279,7 @@ public class MessageLayerTests
         await using var client = await kms.ConnectAsync();
         var v = new ProtocolVersion(major, minor);
 
-        var response = await client.SendAsync(v, new KmipRequestOptions { Credential = new("vcenter", "secret") },
+        var response = await client.SendAsync(v, new KmipRequestOptions { Credential = new UsernamePasswordCredential("vcenter", "secret") },
             KmipBatchItems.CreateSymmetricKey(v, KmipAttribute.Aes256EncryptDecrypt));
 
         response.EnsureSuccess();

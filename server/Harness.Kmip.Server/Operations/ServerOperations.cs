@@ -172,6 +172,6 @@ public static class OperationCatalog
         new DestroyOperation(), new QueryOperation(), new DiscoverVersionsOperation(), new SetAttributeOperation(),
         new LogOperation(), new InteropOperation(),
         new RngRetrieveOperation(), new RngSeedOperation(), new HashOperation(), new MacOperation(), new MacVerifyOperation(),
-        new EncryptOperation(), new DecryptOperation(), new CreateKeyPairOperation(), new ReKeyKeyPairOperation(), new SignOperation(), new ValidateOperation(), new CertifyOperation(), new ReCertifyOperation(), new ArchiveOperation(), new RecoverOperation(), new ObtainLeaseOperation(), new GetUsageAllocationOperation(), new AdjustAttributeOperation(), new PingOperation(), new DeriveKeyOperation(), new CreateSplitKeyOperation(), new JoinSplitKeyOperation(), new ExportOperation(), new ImportOperation(), new SignatureVerifyOperation(),
+        new EncryptOperation(), new DecryptOperation(), new CreateKeyPairOperation(), new ReKeyKeyPairOperation(), new SignOperation(), new ValidateOperation(), new CertifyOperation(), new ReCertifyOperation(), new ArchiveOperation(), new RecoverOperation(), new ObtainLeaseOperation(), new GetUsageAllocationOperation(), new AdjustAttributeOperation(), new PingOperation(), new DeriveKeyOperation(), new CreateSplitKeyOperation(), new JoinSplitKeyOperation(), new ExportOperation(), new ImportOperation(), new LoginOperation(), new LogoutOperation(), new SignatureVerifyOperation(),
     ];
 }

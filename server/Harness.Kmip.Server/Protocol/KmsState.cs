@@ -39,6 +39,9 @@ public sealed class KmsState
     public System.Net.Security.SslStreamCertificateContext ServerCertificateContext { get; }
     public IReadOnlyDictionary<Operation, KmipOperation> Operations { get; }
 
+    /// <summary>The tickets Login issued (KMIP 2.1 §6.1.30), for requests that authenticate with them.</summary>
+    public LoginTickets Tickets { get; } = new();
+
     /// <summary>Interop test cases in progress (KMIP 2.1 §6.1.31 Interop), by "client/identifier".</summary>
     public System.Collections.Concurrent.ConcurrentDictionary<string, DateTimeOffset> InteropCases { get; } = new();
 

@@ -47,7 +47,7 @@ public sealed class MessageProcessor(KmsState kms)
                     $"protocol version {requested} is not supported; this server speaks {string.Join(", ", ProtocolVersion.Supported)}");
             }
             Validation.CheckTree(header);
-            CheckCredential(header, version);
+            CheckCredential(header, client);
             return ProcessBatch(request, header, client, version, waitForWriter);
         }
         catch (KmipException ex)
@@ -74,16 +74,25 @@ public sealed class MessageProcessor(KmsState kms)
     public TtlvNode FailureResponse(ResultReason reason, string message) =>
         Response(Fallback, [FailedItem(null, null, new KmipException(reason, message))]);
 
-    private void CheckCredential(TtlvNode header, ProtocolVersion version)
+    /// <summary>
+    /// The request header's Credential: a Login ticket of this client is checked whenever one is given (and counted);
+    /// with users configured, a username and password (or such a ticket) is required.
+    /// </summary>
+    private void CheckCredential(TtlvNode header, ClientIdentity client)
     {
         var users = kms.Options.Users;
         var credential = header.Child(Tag.Authentication)?.Child(Tag.Credential);
+        if (credential?.Child(Tag.CredentialType) is { Type: ItemType.Enumeration } t && t.AsEnumOf<CredentialType>() == CredentialType.Ticket)
+        {
+            kms.Tickets.Use(credential.Required(Tag.CredentialValue).Required(Tag.TicketValue).AsBytes, client.Id, kms.Time.GetUtcNow());
+            return;
+        }
         if (users.Count == 0) return; // no users configured: the certificate alone identifies the client
         if (credential is null)
             throw new KmipException(ResultReason.AuthenticationNotSuccessful, "this server requires a username/password Credential in the request header");
         var type = credential.Required(Tag.CredentialType).AsEnumOf<CredentialType>();
         if (type != CredentialType.UsernameAndPassword)
-            throw new KmipException(ResultReason.AuthenticationNotSuccessful, $"credential type {type} is not accepted; use Username and Password");
+            throw new KmipException(ResultReason.AuthenticationNotSuccessful, $"credential type {type} is not accepted; use Username and Password, or a Login ticket");
         var value = credential.Required(Tag.CredentialValue);
         var user = value.Required(Tag.Username).AsText;
         var password = value.Child(Tag.Password)?.AsText ?? "";
