@@ -118,7 +118,12 @@ public sealed class XtsComputation : ICipherComputation
     public byte[] Finish(ReadOnlySpan<byte> data, ref byte[]? tag)
     {
         _pending.Write(data);
-        var all = _pending.ToArray();
+        try { return Last(_pending.ToArray()); }
+        finally { _data.Dispose(); } // the last part: the cipher is not used again
+    }
+
+    private byte[] Last(byte[] all)
+    {
         if (all.Length < Block)
             throw new KmipException(ResultReason.CryptographicFailure, $"XTS works on data units of 16 bytes or more, not {all.Length}");
         int tail = all.Length % Block;

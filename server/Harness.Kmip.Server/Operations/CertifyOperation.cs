@@ -45,8 +45,7 @@ public sealed class CertifyOperation : KmipOperation
         ManagedObject? publicKeyObject = null;
         AsymmetricKeyParameter subjectKey;
         X509Name? csrSubject = null;
-        bool carriesRequest = payload.Child(Tag.CertificateRequestValue) is not null || payload.Child(Tag.CertificateRequest) is not null;
-        var named = carriesRequest ? null : ctx.Lookup(payload);
+        var named = RequestBytes(payload) is null ? ctx.Lookup(payload) : null;
         if (RequestIn(ctx, payload, named) is { } csr)
             (subjectKey, csrSubject) = csr;
         else
@@ -86,12 +85,16 @@ public sealed class CertifyOperation : KmipOperation
     /// </summary>
     internal static (AsymmetricKeyParameter Key, X509Name Subject)? RequestIn(RequestContext ctx, TtlvNode payload, ManagedObject? named)
     {
-        if ((payload.Child(Tag.CertificateRequestValue) ?? payload.Child(Tag.CertificateRequest))?.AsBytes is { } bytes)
+        if (RequestBytes(payload) is { } bytes)
             return ReadRequest(ctx, payload.Child(Tag.CertificateRequestType)?.AsEnumOf<CertificateRequestType>() ?? CertificateRequestType.PKCS_10, bytes);
         return named is { ObjectType: ObjectType.CertificateRequest, Value: { } value }
             ? ReadRequest(ctx, value.Required(Tag.CertificateRequestType).AsEnumOf<CertificateRequestType>(), value.Required(Tag.CertificateRequestValue).AsBytes)
             : null;
     }
+
+    /// <summary>The PKCS#10 request the payload carries: 2.x Certificate Request Value, 1.x Certificate Request.</summary>
+    private static byte[]? RequestBytes(TtlvNode payload) =>
+        (payload.Child(Tag.CertificateRequestValue) ?? payload.Child(Tag.CertificateRequest))?.AsBytes;
 
     /// <summary>
     /// An X.509 certificate for <paramref name="subjectKey"/>, signed by <paramref name="issuerKeyObject"/> (a private
