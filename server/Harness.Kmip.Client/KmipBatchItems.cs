@@ -222,6 +222,25 @@ public static class KmipBatchItems
     /// <summary>Ping (2.1 §6.1.36): is the server alive?</summary>
     public static BatchItemRequest Ping() => new(Operation.Ping, KmipRequests.Payload());
 
+    /// <summary>Poll (1.4 §4.28, 2.1 §6.1.38): the answer to a request the server answered Operation Pending, or Pending again.</summary>
+    public static BatchItemRequest Poll(byte[] asynchronousCorrelationValue) =>
+        new(Operation.Poll, KmipRequests.Payload(TtlvNode.Bytes(Tag.AsynchronousCorrelationValue, asynchronousCorrelationValue)));
+
+    /// <summary>Cancel (1.4 §4.27, 2.1 §6.1.5): withdraw a pending request; the answer's Cancellation Result says what became of it.</summary>
+    public static BatchItemRequest Cancel(byte[] asynchronousCorrelationValue) =>
+        new(Operation.Cancel, KmipRequests.Payload(TtlvNode.Bytes(Tag.AsynchronousCorrelationValue, asynchronousCorrelationValue)));
+
+    /// <summary>Process (2.1 §6.1.39): the next Poll of this pending request answers with its result.</summary>
+    public static BatchItemRequest Process(byte[] asynchronousCorrelationValue) =>
+        new(Operation.Process, KmipRequests.Payload(TtlvNode.Bytes(Tag.AsynchronousCorrelationValue, asynchronousCorrelationValue)));
+
+    /// <summary>Query Asynchronous Requests (2.1 §6.1.41): the client's pending requests, filtered by correlation values and operations when given.</summary>
+    public static BatchItemRequest QueryAsynchronousRequests(IEnumerable<byte[]>? asynchronousCorrelationValues = null, IEnumerable<Operation>? operations = null) =>
+        new(Operation.QueryAsynchronousRequests, KmipRequests.Payload(
+            asynchronousCorrelationValues is null ? null
+                : TtlvNode.Structure(Tag.AsynchronousCorrelationValues, asynchronousCorrelationValues.Select(v => TtlvNode.Bytes(Tag.AsynchronousCorrelationValue, v))),
+            operations is null ? null : TtlvNode.Structure(Tag.Operations, operations.Select(o => TtlvNode.Enumeration(Tag.Operation, o)))));
+
     /// <summary>Locate (1.4 §4.9: Attribute*; 2.1 §6.1.28: Attributes { … }).</summary>
     public static BatchItemRequest Locate(ProtocolVersion version, IEnumerable<KmipAttribute> attributes, int? maximumItems = null, int? offsetItems = null)
     {

@@ -58,6 +58,12 @@ public sealed record KmipRequestOptions
     /// <summary>Maximum Response Size in bytes (§6.3).</summary>
     public int? MaximumResponseSize { get; init; }
 
+    /// <summary>
+    /// Asynchronous Indicator (1.4 §6.7, 2.1 §9.2): whether the server may answer Operation Pending. Sent as the
+    /// Boolean of KMIP 1.x (True unless Prohibited) or the enumeration of 2.x; the server assumes Prohibited when it is absent.
+    /// </summary>
+    public AsynchronousIndicator? AsynchronousIndicator { get; init; }
+
     /// <summary>Batch Error Continuation Option (§6.13); the server assumes Stop when it is absent.</summary>
     public BatchErrorContinuationOption? BatchErrorContinuationOption { get; init; }
 
@@ -81,7 +87,7 @@ public static class KmipRequests
         Message(version, KmipRequestOptions.None, items);
 
     /// <summary>
-    /// A Request Message: Request Header { Protocol Version, Maximum Response Size, Authentication, Batch Error
+    /// A Request Message: Request Header { Protocol Version, Maximum Response Size, Asynchronous Indicator, Authentication, Batch Error
     /// Continuation Option, Batch Order Option, Time Stamp, Batch Count } followed by the batch items, in the order the
     /// spec's table lists them.
     /// </summary>
@@ -92,6 +98,10 @@ public static class KmipRequests
         var header = TtlvNode.Structure(Tag.RequestHeader,
             version.ToTtlv(),
             options.MaximumResponseSize is { } max ? TtlvNode.Integer(Tag.MaximumResponseSize, max) : null,
+            options.AsynchronousIndicator is { } asynchronous
+                ? version.Major >= 2 ? TtlvNode.Enumeration(Tag.AsynchronousIndicator, asynchronous)
+                  : TtlvNode.Boolean(Tag.AsynchronousIndicator, asynchronous != Harness.Kmip.AsynchronousIndicator.Prohibited)
+                : null,
             options.Credential is { } credential ? TtlvNode.Structure(Tag.Authentication, credential.ToTtlv()) : null,
             options.BatchErrorContinuationOption is { } continuation ? TtlvNode.Enumeration(Tag.BatchErrorContinuationOption, continuation) : null,
             options.BatchOrderOption is { } order ? TtlvNode.Boolean(Tag.BatchOrderOption, order) : null,

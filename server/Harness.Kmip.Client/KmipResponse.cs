@@ -77,9 +77,13 @@ public sealed record ResponseBatchItem(
     ResultStatus ResultStatus,
     ResultReason? ResultReason,
     string? ResultMessage,
-    TtlvNode? ResponsePayload)
+    TtlvNode? ResponsePayload,
+    byte[]? AsynchronousCorrelationValue = null)
 {
     public bool IsSuccess => ResultStatus == ResultStatus.Success;
+
+    /// <summary>The server will answer later: Poll (or Cancel) with <see cref="AsynchronousCorrelationValue"/>.</summary>
+    public bool IsPending => ResultStatus == ResultStatus.OperationPending;
 
     public static ResponseBatchItem Parse(TtlvNode item) => new(
         item.Child(Tag.Operation)?.AsEnumOf<Operation>(),
@@ -87,7 +91,8 @@ public sealed record ResponseBatchItem(
         item.Required(Tag.ResultStatus).AsEnumOf<ResultStatus>(),
         item.Child(Tag.ResultReason)?.AsEnumOf<ResultReason>(),
         item.Child(Tag.ResultMessage)?.AsText,
-        item.Child(Tag.ResponsePayload));
+        item.Child(Tag.ResponsePayload),
+        item.Child(Tag.AsynchronousCorrelationValue)?.AsBytes);
 
     /// <summary>Returns this item when it succeeded, else throws <see cref="KmipOperationException"/> with its Result Reason.</summary>
     public ResponseBatchItem EnsureSuccess() => IsSuccess ? this : throw new KmipOperationException(this);

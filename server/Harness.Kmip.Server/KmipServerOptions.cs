@@ -87,6 +87,17 @@ public sealed class KmipServerOptions
     public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromSeconds(120);
 
     /// <summary>
+    /// The operations answered Operation Pending when a request's header allows it (Asynchronous Indicator True in
+    /// KMIP 1.x, Optional in 2.x; Mandatory makes every batch item asynchronous): by default the slow ones a real server
+    /// would run in the background (key pairs, certificates, recovery from an archive).
+    /// </summary>
+    public HashSet<Operation> AsynchronousOperations { get; set; } =
+        [Operation.CreateKeyPair, Operation.ReKeyKeyPair, Operation.Certify, Operation.ReCertify, Operation.Recover];
+
+    /// <summary>How long, on the server's clock, an asynchronous request stays pending before a Poll runs it (Process cuts it short).</summary>
+    public TimeSpan AsynchronousDelay { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
     /// The state of a key made by Create or Create Key Pair without an Activation Date: Pre-Active as KMIP defines it
     /// (KMIP 1.4 §3.22: an object is Pre-Active until its Activation Date), or Active, the policy of KMSs that activate
     /// every new key (the Activation Date is then the creation time).

@@ -23,6 +23,12 @@ public abstract class KmipOperation
     /// </summary>
     public virtual bool ServesArchived => false;
 
+    /// <summary>
+    /// Whether the server may answer the operation Operation Pending and run it later (<see cref="AsynchronousRequests"/>);
+    /// false for the operations that deal with pending requests, whose answers are never asynchronous.
+    /// </summary>
+    public virtual bool MayRunAsynchronously => true;
+
     public abstract TtlvNode Execute(RequestContext ctx, TtlvNode payload);
 
     protected static TtlvNode Payload(params TtlvNode?[] children) => TtlvNode.Structure(Tag.ResponsePayload, children);

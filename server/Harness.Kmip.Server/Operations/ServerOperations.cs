@@ -23,7 +23,7 @@ public sealed class DiscoverVersionsOperation : KmipOperation
 /// Query (KMIP 1.4 §4.25, 2.1 §6.1.37), reporting what this server implements: the operations of the request's version,
 /// the object types it registers, server information, and from 1.3 the RNG Parameters of RNG Retrieve's generator, the
 /// profiles whose OASIS test cases it passes (of the request's version: the 1.3/1.4-named profiles, or the 2.x ones),
-/// its capabilities (streaming yes; asynchronous and attestation no; batch Undo and Continue yes; wrapped keys
+/// its capabilities (streaming and asynchronous yes; attestation no; batch Undo and Continue yes; wrapped keys
 /// unwrapped by the server; Destroy deletes the key material and keeps the attributes; Quantum Safe policy, 2.x) and the
 /// client registration method (certificates the CA issues, registered with the server); from 2.0 the storage protection
 /// masks (Software). Application namespaces, extensions, attestation types, validations and defaults information have
@@ -96,7 +96,7 @@ public sealed class QueryOperation : KmipOperation
         if (functions.Contains(QueryFunction.QueryCapabilities) && ctx.Version >= ProtocolVersion.V1_3)
             items.Add(TtlvNode.Structure(Tag.CapabilityInformation,
                 TtlvNode.Boolean(Tag.StreamingCapability, true),
-                TtlvNode.Boolean(Tag.AsynchronousCapability, false),
+                TtlvNode.Boolean(Tag.AsynchronousCapability, true),
                 TtlvNode.Boolean(Tag.AttestationCapability, false),
                 ctx.Version >= ProtocolVersion.V1_4 ? TtlvNode.Boolean(Tag.BatchUndoCapability, true) : null,
                 ctx.Version >= ProtocolVersion.V1_4 ? TtlvNode.Boolean(Tag.BatchContinueCapability, true) : null,
@@ -172,6 +172,6 @@ public static class OperationCatalog
         new DestroyOperation(), new QueryOperation(), new DiscoverVersionsOperation(), new SetAttributeOperation(),
         new LogOperation(), new InteropOperation(),
         new RngRetrieveOperation(), new RngSeedOperation(), new HashOperation(), new MacOperation(), new MacVerifyOperation(),
-        new EncryptOperation(), new DecryptOperation(), new CreateKeyPairOperation(), new ReKeyKeyPairOperation(), new SignOperation(), new ValidateOperation(), new CertifyOperation(), new ReCertifyOperation(), new ArchiveOperation(), new RecoverOperation(), new ObtainLeaseOperation(), new GetUsageAllocationOperation(), new AdjustAttributeOperation(), new PingOperation(), new DeriveKeyOperation(), new CreateSplitKeyOperation(), new JoinSplitKeyOperation(), new ExportOperation(), new ImportOperation(), new LoginOperation(), new LogoutOperation(), new SignatureVerifyOperation(),
+        new EncryptOperation(), new DecryptOperation(), new CreateKeyPairOperation(), new ReKeyKeyPairOperation(), new SignOperation(), new ValidateOperation(), new CertifyOperation(), new ReCertifyOperation(), new ArchiveOperation(), new RecoverOperation(), new ObtainLeaseOperation(), new GetUsageAllocationOperation(), new AdjustAttributeOperation(), new PingOperation(), new PollOperation(), new CancelOperation(), new ProcessOperation(), new QueryAsynchronousRequestsOperation(), new DeriveKeyOperation(), new CreateSplitKeyOperation(), new JoinSplitKeyOperation(), new ExportOperation(), new ImportOperation(), new LoginOperation(), new LogoutOperation(), new SignatureVerifyOperation(),
     ];
 }

@@ -42,6 +42,9 @@ public sealed class KmsState
     /// <summary>The tickets Login issued (KMIP 2.1 §6.1.30), for requests that authenticate with them.</summary>
     public LoginTickets Tickets { get; } = new();
 
+    /// <summary>Batch items answered Operation Pending, until Poll or Cancel (KMIP 1.4 §6.7, 2.1 §9.1).</summary>
+    public AsynchronousRequests Asynchronous { get; } = new();
+
     /// <summary>Interop test cases in progress (KMIP 2.1 §6.1.31 Interop), by "client/identifier".</summary>
     public System.Collections.Concurrent.ConcurrentDictionary<string, DateTimeOffset> InteropCases { get; } = new();
 

@@ -121,6 +121,7 @@ public sealed class MessageProcessor(KmsState kms)
         CheckMessageExtensions(header, items, version);
         var continuation = header.Child(Tag.BatchErrorContinuationOption)?.AsEnumOf<BatchErrorContinuationOption>()
                            ?? BatchErrorContinuationOption.Stop;
+        var asynchronous = AsynchronousIndicatorOf(header);
         int? requestedMax = header.Child(Tag.MaximumResponseSize)?.AsInt32;
         int maxResponse = Math.Min(requestedMax ?? int.MaxValue, kms.Options.MaxResponseLength);
 
@@ -137,6 +138,7 @@ public sealed class MessageProcessor(KmsState kms)
         ObjectStore.Publication publication = default;
         long length = 64; // the response header
         KmipException? tooLarge = null;
+        var pendingHere = new List<byte[]>(0); // asynchronous requests this message submitted: withdrawn again on Undo
 
         void RunAll()
         {
@@ -147,11 +149,19 @@ public sealed class MessageProcessor(KmsState kms)
                 {
                     if (error is not null) throw error;
                     if (tooLarge is not null) throw tooLarge; // a response item before this one crossed the limit: not run
-                    TtlvNode result;
-                    ctx.ServesArchived = op!.ServesArchived;
-                    try { result = op.Execute(ctx, payload!); }
-                    catch (Exception ex) when (ex is not KmipException) { throw new UnexpectedFailure(opEnum, ex); }
-                    var item = SuccessItem(opEnum, batchId, result);
+                    TtlvNode item;
+                    if (RunsAsynchronously(op!, asynchronous) && kms.Asynchronous.Submit(client.Id, op!, payload!, ctx.Now, kms.Options.AsynchronousDelay) is { } submitted)
+                    {
+                        item = PendingItem(opEnum, batchId, submitted.CorrelationValue);
+                        pendingHere.Add(submitted.CorrelationValue);
+                    }
+                    else
+                    {
+                        ctx.ServesArchived = op!.ServesArchived;
+                        try { item = SuccessItem(opEnum, batchId, op.Execute(ctx, payload!)); }
+                        catch (OperationPending pending) { item = PendingItem(opEnum, batchId, pending.CorrelationValue); }
+                        catch (Exception ex) when (ex is not KmipException) { throw new UnexpectedFailure(opEnum, ex); }
+                    }
                     length += TtlvWriter.EncodedLength(item);
                     if (length > maxResponse)
                     {
@@ -174,6 +184,7 @@ public sealed class MessageProcessor(KmsState kms)
                     if (continuation == BatchErrorContinuationOption.Undo)
                     {
                         ctx.Changes.Discard();
+                        foreach (var correlation in pendingHere) kms.Asynchronous.Cancel(correlation, client.Id);
                         ctx.ForgetCheckedBytes();
                         for (int j = 0; j < responses.Count - 1; j++) responses[j] = Undone(responses[j]);
                     }
@@ -195,6 +206,30 @@ public sealed class MessageProcessor(KmsState kms)
         var response = Response(version, responses, ctx.Now);
         return new ProcessedMessage(response, publication.CommitAsync());
     }
+
+    /// <summary>
+    /// The request header's Asynchronous Indicator (KMIP 1.4 §6.7: a Boolean; 2.1 §9.2: an enumeration): absent or
+    /// False means Prohibited, True means Optional.
+    /// </summary>
+    private static AsynchronousIndicator AsynchronousIndicatorOf(TtlvNode header) => header.Child(Tag.AsynchronousIndicator) switch
+    {
+        null => AsynchronousIndicator.Prohibited,
+        { Type: ItemType.Boolean } b => b.AsBoolean ? AsynchronousIndicator.Optional : AsynchronousIndicator.Prohibited,
+        { Type: ItemType.Enumeration } e when Enum.IsDefined(e.AsEnumOf<AsynchronousIndicator>()) => e.AsEnumOf<AsynchronousIndicator>(),
+        { Type: ItemType.Enumeration } e => throw new KmipException(ResultReason.InvalidField, $"0x{e.AsEnum:X8} is not an Asynchronous Indicator"),
+        var other => throw new KmipException(ResultReason.InvalidField, $"Asynchronous Indicator is a {other.Type}, expected a Boolean (KMIP 1.x) or an Enumeration (2.x)"),
+    };
+
+    /// <summary>
+    /// Whether a batch item is answered Operation Pending: every one that may be when the client makes it Mandatory, the
+    /// server's slow operations (<see cref="KmipServerOptions.AsynchronousOperations"/>) when it is Optional.
+    /// </summary>
+    private bool RunsAsynchronously(KmipOperation op, AsynchronousIndicator indicator) => op.MayRunAsynchronously && indicator switch
+    {
+        AsynchronousIndicator.Mandatory => true,
+        AsynchronousIndicator.Optional => kms.Options.AsynchronousOperations.Contains(op.Operation),
+        _ => false,
+    };
 
     /// <summary>
     /// Message Extensions (KMIP 1.4 §6.16, 2.1 §9.13) belong at the end of a batch item. This server understands none:
@@ -264,6 +299,13 @@ public sealed class MessageProcessor(KmsState kms)
         batchId is null ? null : TtlvNode.Bytes(Tag.UniqueBatchItemID, batchId),
         TtlvNode.Enumeration(Tag.ResultStatus, ResultStatus.Success),
         payload.Tag == Tag.ResponsePayload ? payload : payload.WithTag(Tag.ResponsePayload));
+
+    /// <summary>A batch item the server will answer later (KMIP 2.1 §9.1): Operation Pending with its Asynchronous Correlation Value, no payload.</summary>
+    private static TtlvNode PendingItem(Operation? op, byte[]? batchId, byte[] correlation) => TtlvNode.Structure(Tag.BatchItem,
+        op is null ? null : TtlvNode.Enumeration(Tag.Operation, op.Value),
+        batchId is null ? null : TtlvNode.Bytes(Tag.UniqueBatchItemID, batchId),
+        TtlvNode.Enumeration(Tag.ResultStatus, ResultStatus.OperationPending),
+        TtlvNode.Bytes(Tag.AsynchronousCorrelationValue, correlation));
 
     private static TtlvNode FailedItem(Operation? op, byte[]? batchId, KmipException ex) => TtlvNode.Structure(Tag.BatchItem,
         op is null ? null : TtlvNode.Enumeration(Tag.Operation, op.Value),

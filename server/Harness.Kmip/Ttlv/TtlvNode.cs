@@ -94,6 +94,8 @@ public sealed class TtlvNode
 
     /// <summary>The Unix seconds of 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z: the dates .NET (and xsd:dateTime) can show.</summary>
     internal const long MinUnixSeconds = -62135596800, MaxUnixSeconds = 253402300799;
+    /// <summary>A Date Time Extended: microseconds since the Unix epoch (KMIP 2.1 §9.1.1.4).</summary>
+    public long AsDateTimeExtended => Type is ItemType.DateTimeExtended ? _number : throw WrongType(ItemType.DateTimeExtended);
     public uint AsInterval => Type is ItemType.Interval ? (uint)_number : throw WrongType(ItemType.Interval);
 
     private KmipException WrongType(ItemType expected) =>
