@@ -241,6 +241,31 @@ public static class KmipBatchItems
                 : TtlvNode.Structure(Tag.AsynchronousCorrelationValues, asynchronousCorrelationValues.Select(v => TtlvNode.Bytes(Tag.AsynchronousCorrelationValue, v))),
             operations is null ? null : TtlvNode.Structure(Tag.Operations, operations.Select(o => TtlvNode.Enumeration(Tag.Operation, o)))));
 
+    /// <summary>
+    /// One Object Defaults or Constraint (2.1 §7.22, §7.6): for objects of <paramref name="types"/> (a Constraint may
+    /// name none: every type), in <paramref name="objectGroups"/> when given, these attributes.
+    /// </summary>
+    public static TtlvNode ObjectRule(Tag tag, IEnumerable<ObjectType> types, IEnumerable<KmipAttribute> attributes, IEnumerable<string>? objectGroups = null)
+    {
+        var typeList = types.ToList();
+        return TtlvNode.Structure(tag,
+            typeList.Count == 1 && tag == Tag.ObjectDefaults ? TtlvNode.Enumeration(Tag.ObjectType, typeList[0])
+                : typeList.Count == 0 ? null : TtlvNode.Structure(Tag.ObjectTypes, typeList.Select(t => TtlvNode.Enumeration(Tag.ObjectType, t))),
+            objectGroups is null ? null : TtlvNode.Structure(Tag.ObjectGroups, objectGroups.Select(g => TtlvNode.Text(Tag.ObjectGroup, g))),
+            TtlvNode.Structure(Tag.Attributes, attributes.Select(a => a.ToV2())));
+    }
+
+    /// <summary>Set Defaults (2.1 §6.1.53) with these Object Defaults (<see cref="ObjectRule"/>); none removes the client's defaults.</summary>
+    public static BatchItemRequest SetDefaults(IEnumerable<TtlvNode>? objectDefaults) => new(Operation.SetDefaults,
+        KmipRequests.Payload(objectDefaults is null ? null : TtlvNode.Structure(Tag.DefaultsInformation, objectDefaults)));
+
+    /// <summary>Set Constraints (2.1 §6.1.52) with these Constraint structures (<see cref="ObjectRule"/>); none removes them.</summary>
+    public static BatchItemRequest SetConstraints(IEnumerable<TtlvNode> constraints) =>
+        new(Operation.SetConstraints, KmipRequests.Payload(TtlvNode.Structure(Tag.Constraints, constraints)));
+
+    /// <summary>Get Constraints (2.1 §6.1.22).</summary>
+    public static BatchItemRequest GetConstraints() => new(Operation.GetConstraints, KmipRequests.Payload());
+
     /// <summary>Locate (1.4 §4.9: Attribute*; 2.1 §6.1.28: Attributes { … }).</summary>
     public static BatchItemRequest Locate(ProtocolVersion version, IEnumerable<KmipAttribute> attributes, int? maximumItems = null, int? offsetItems = null)
     {

@@ -143,7 +143,7 @@ public sealed class CertifyOperation : KmipOperation
             ctx.Touch(edited);
         }
         Lifecycle.ApplyDueTransitions(obj, ctx.Now);
-        ctx.Changes.Add(obj);
+        ctx.AddNew(obj);
         ctx.IdPlaceholder = obj.Id;
     }
 

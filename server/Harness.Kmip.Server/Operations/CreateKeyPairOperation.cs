@@ -27,7 +27,7 @@ public sealed class CreateKeyPairOperation : KmipOperation
         var publicOwn = Read(Tag.PublicKeyTemplateAttribute, Tag.PublicKeyAttributes);
 
         var (privateKey, publicKey) = BuildPair(ctx, Merge(common, privateOwn), Merge(common, publicOwn));
-        foreach (var key in new[] { privateKey, publicKey }) ctx.Changes.Add(key);
+        foreach (var key in new[] { privateKey, publicKey }) ctx.AddNew(key);
         // The ID Placeholder names the private key (KMIP 1.4 §4.2; 2.1 §6.1.9).
         ctx.IdPlaceholder = privateKey.Id;
         return new Payloads.CreateKeyPairResponse(privateKey.Id, publicKey.Id).ToNode();

@@ -22,7 +22,7 @@ public sealed class CreateOperation : KmipOperation
                 : $"Create makes symmetric keys (and, from 2.0, Secret Data); {type} is not supported here (use Register or Create Key Pair)");
         var attributes = AttributeCodec.FromRequest(payload.Child(ctx.Version.IsV2 ? Tag.Attributes : Tag.TemplateAttribute), ctx.Version);
         var obj = type == ObjectType.SecretData ? BuildSecretData(ctx, attributes) : Build(ctx, attributes);
-        ctx.Changes.Add(obj);
+        ctx.AddNew(obj);
         ctx.IdPlaceholder = obj.Id;
         return Payload(TtlvNode.Enumeration(Tag.ObjectType, type), Id(obj.Id));
     }

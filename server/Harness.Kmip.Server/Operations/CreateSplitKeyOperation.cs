@@ -78,7 +78,7 @@ public sealed class CreateSplitKeyOperation : KmipOperation
                 ctx.Touch(edited);
             }
             Lifecycle.ApplyDueTransitions(part, ctx.Now);
-            ctx.Changes.Add(part);
+            ctx.AddNew(part);
             ids.Add(part.Id);
         }
         ctx.IdPlaceholder = ids[0];

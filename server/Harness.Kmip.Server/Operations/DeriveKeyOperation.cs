@@ -84,7 +84,7 @@ public sealed class DeriveKeyOperation : KmipOperation
             ctx.Touch(edited);
         }
         Lifecycle.ApplyDueTransitions(obj, ctx.Now);
-        ctx.Changes.Add(obj);
+        ctx.AddNew(obj);
         ctx.IdPlaceholder = obj.Id;
         return Payload(Id(obj.Id));
     }

@@ -48,7 +48,7 @@ public sealed class ImportOperation : KmipOperation
         {
             ServerLimits.CheckNewObject(ctx);
             obj = new ManagedObject(id, type, ctx.Client.Id);
-            ctx.Changes.Add(obj);
+            ctx.AddNew(obj);
         }
         obj.Value = value;
         obj.Set(AttributeNames.UniqueIdentifier, TtlvNode.Text(Tag.AttributeValue, id));

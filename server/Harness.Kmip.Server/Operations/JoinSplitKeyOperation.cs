@@ -62,7 +62,7 @@ public sealed class JoinSplitKeyOperation : KmipOperation
             obj.Value = ObjectFactory.SecretData(secret, payload.Child(Tag.SecretDataType)?.AsEnumOf<SecretDataType>() ?? SecretDataType.Seed);
         ObjectFactory.SetServerKeyAttributes(obj, ctx);
         Lifecycle.ApplyDueTransitions(obj, ctx.Now);
-        ctx.Changes.Add(obj);
+        ctx.AddNew(obj);
         ctx.IdPlaceholder = obj.Id;
         return Payload(Id(obj.Id));
     }

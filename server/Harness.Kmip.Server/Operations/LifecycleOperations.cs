@@ -143,7 +143,7 @@ public sealed class ReKeyOperation : KmipOperation
         var fresh = CreateOperation.Build(ctx, carried);
         Replaces(ctx, old, edited, fresh, given, offset);
         ctx.Touch(edited);
-        ctx.Changes.Add(fresh);
+        ctx.AddNew(fresh);
         ctx.IdPlaceholder = fresh.Id;
         return Payload(Id(fresh.Id));
     }

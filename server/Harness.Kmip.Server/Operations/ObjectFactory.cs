@@ -64,7 +64,7 @@ public static class ObjectFactory
         obj.Set(AttributeNames.NeverExtractable, TtlvNode.Boolean(Tag.AttributeValue, !extractable));
     }
 
-    /// <summary>Applies client-supplied attributes at creation, with the checks of KMIP 1.4 §11.2/§11.4.</summary>
+    /// <summary>Applies client-supplied attributes at creation, with the checks of KMIP 1.4 §11.2/§11.4, then the client's Object Defaults for what it left out.</summary>
     public static void ApplyClientAttributes(RequestContext ctx, ManagedObject obj, IEnumerable<StoredAttribute> attributes)
     {
         var given = new HashSet<string>(StringComparer.Ordinal);
@@ -86,6 +86,7 @@ public static class ObjectFactory
                     $"'{name}' may have only one instance");
             else obj.Set(name, a.Value);
         }
+        ctx.Kms.Policies.ApplyDefaults(ctx.Client.Id, obj);
         SetHandlingFlags(obj);
         ServerLimits.CheckAttributes(ctx, obj, []);
     }

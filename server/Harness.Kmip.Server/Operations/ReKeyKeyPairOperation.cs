@@ -42,8 +42,8 @@ public sealed class ReKeyKeyPairOperation : KmipOperation
         ReKeyOperation.Replaces(ctx, oldPublic, editedPublic, newPublic, publicGiven, offset);
         ctx.Touch(editedPrivate);
         ctx.Touch(editedPublic);
-        ctx.Changes.Add(newPrivate);
-        ctx.Changes.Add(newPublic);
+        ctx.AddNew(newPrivate);
+        ctx.AddNew(newPublic);
         ctx.IdPlaceholder = newPrivate.Id;
         return new Payloads.CreateKeyPairResponse(newPrivate.Id, newPublic.Id).ToNode();
     }

@@ -54,7 +54,7 @@ public sealed class RegisterOperation : KmipOperation
         ObjectFactory.CopyKeyBlockAttributes(obj);
         ObjectFactory.SetServerKeyAttributes(obj, ctx);
         Lifecycle.ApplyDueTransitions(obj, ctx.Now);
-        ctx.Changes.Add(obj);
+        ctx.AddNew(obj);
         ctx.IdPlaceholder = obj.Id;
         return Payload(Id(obj.Id));
     }

@@ -26,7 +26,7 @@ public sealed class DiscoverVersionsOperation : KmipOperation
 /// its capabilities (streaming and asynchronous yes; attestation no; batch Undo and Continue yes; wrapped keys
 /// unwrapped by the server; Destroy deletes the key material and keeps the attributes; Quantum Safe policy, 2.x) and the
 /// client registration method (certificates the CA issues, registered with the server); from 2.0 the storage protection
-/// masks (Software). Application namespaces, extensions, attestation types, validations and defaults information have
+/// masks (Software) and the Defaults Information the client set (Set Defaults). Application namespaces, extensions, attestation types and validations have
 /// nothing to report, and are answered with nothing, as the spec allows.
 /// </summary>
 public sealed class QueryOperation : KmipOperation
@@ -109,6 +109,8 @@ public sealed class QueryOperation : KmipOperation
             items.Add(TtlvNode.Enumeration(Tag.ClientRegistrationMethod, ClientRegistrationMethod.ClientRegistered));
         if (functions.Contains(QueryFunction.QueryStorageProtectionMasks) && ctx.Version.IsV2)
             items.Add(TtlvNode.Structure(Tag.ProtectionStorageMasks, TtlvNode.Integer(Tag.ProtectionStorageMask, (int)ProtectionStorageMask.Software)));
+        if (functions.Contains(QueryFunction.QueryDefaultsInformation) && ctx.Version.IsV2 && ctx.Kms.Policies.Defaults(ctx.Client.Id) is { } defaults)
+            items.Add(defaults);
         return Payload(items);
     }
 }
@@ -172,6 +174,6 @@ public static class OperationCatalog
         new DestroyOperation(), new QueryOperation(), new DiscoverVersionsOperation(), new SetAttributeOperation(),
         new LogOperation(), new InteropOperation(),
         new RngRetrieveOperation(), new RngSeedOperation(), new HashOperation(), new MacOperation(), new MacVerifyOperation(),
-        new EncryptOperation(), new DecryptOperation(), new CreateKeyPairOperation(), new ReKeyKeyPairOperation(), new SignOperation(), new ValidateOperation(), new CertifyOperation(), new ReCertifyOperation(), new ArchiveOperation(), new RecoverOperation(), new ObtainLeaseOperation(), new GetUsageAllocationOperation(), new AdjustAttributeOperation(), new PingOperation(), new PollOperation(), new CancelOperation(), new ProcessOperation(), new QueryAsynchronousRequestsOperation(), new DeriveKeyOperation(), new CreateSplitKeyOperation(), new JoinSplitKeyOperation(), new ExportOperation(), new ImportOperation(), new LoginOperation(), new LogoutOperation(), new SignatureVerifyOperation(),
+        new EncryptOperation(), new DecryptOperation(), new CreateKeyPairOperation(), new ReKeyKeyPairOperation(), new SignOperation(), new ValidateOperation(), new CertifyOperation(), new ReCertifyOperation(), new ArchiveOperation(), new RecoverOperation(), new ObtainLeaseOperation(), new GetUsageAllocationOperation(), new AdjustAttributeOperation(), new PingOperation(), new PollOperation(), new CancelOperation(), new ProcessOperation(), new QueryAsynchronousRequestsOperation(), new SetDefaultsOperation(), new SetConstraintsOperation(), new GetConstraintsOperation(), new DeriveKeyOperation(), new CreateSplitKeyOperation(), new JoinSplitKeyOperation(), new ExportOperation(), new ImportOperation(), new LoginOperation(), new LogoutOperation(), new SignatureVerifyOperation(),
     ];
 }

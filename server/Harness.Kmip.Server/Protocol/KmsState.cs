@@ -45,6 +45,9 @@ public sealed class KmsState
     /// <summary>Batch items answered Operation Pending, until Poll or Cancel (KMIP 1.4 §6.7, 2.1 §9.1).</summary>
     public AsynchronousRequests Asynchronous { get; } = new();
 
+    /// <summary>Each client's object defaults and constraints (KMIP 2.1 Set Defaults, Set Constraints).</summary>
+    public ObjectPolicies Policies { get; } = new();
+
     /// <summary>Interop test cases in progress (KMIP 2.1 §6.1.31 Interop), by "client/identifier".</summary>
     public System.Collections.Concurrent.ConcurrentDictionary<string, DateTimeOffset> InteropCases { get; } = new();
 

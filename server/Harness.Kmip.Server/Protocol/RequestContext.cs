@@ -30,6 +30,13 @@ public sealed class RequestContext
     /// <summary>Whether the operation running now serves archived objects (<see cref="Operations.KmipOperation.ServesArchived"/>).</summary>
     public bool ServesArchived { get; set; }
 
+    /// <summary>Stages a new object, once it keeps the client's constraints (<see cref="ObjectPolicies"/>).</summary>
+    public void AddNew(ManagedObject obj)
+    {
+        Kms.Policies.Check(this, obj);
+        Changes.Add(obj);
+    }
+
     /// <summary>The ID Placeholder (KMIP 1.4 §2.1.1 / 2.1 §2.1.3): the last object an operation of this message created, located or used.</summary>
     public string? IdPlaceholder { get; set; }
 
