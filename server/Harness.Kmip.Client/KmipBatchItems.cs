@@ -214,6 +214,26 @@ public static class KmipBatchItems
         new(Operation.Login, KmipRequests.Payload(leaseSeconds is { } l ? TtlvNode.Interval(Tag.LeaseTime, l) : null,
             requestCount is { } c ? TtlvNode.Integer(Tag.RequestCount, c) : null));
 
+    /// <summary>
+    /// One Right of a delegated ticket (2.1 §7.34): the operations, objects and object groups it covers (null: any).
+    /// </summary>
+    public static TtlvNode Right(IEnumerable<Operation>? operations = null, IEnumerable<string>? objects = null, IEnumerable<string>? objectGroups = null) =>
+        TtlvNode.Structure(Tag.Right,
+            operations is null ? null : TtlvNode.Structure(Tag.Operations, operations.Select(o => TtlvNode.Enumeration(Tag.Operation, o))),
+            objects is null ? null : TtlvNode.Structure(Tag.Objects, objects.Select(o => TtlvNode.Text(Tag.UniqueIdentifier, o))),
+            objectGroups is null ? null : TtlvNode.Structure(Tag.ObjectGroups, objectGroups.Select(g => TtlvNode.Text(Tag.ObjectGroup, g))));
+
+    /// <summary>Delegated Login (2.1 §6.1.12): a ticket another client may use to act as this one, within these Rights (<see cref="Right"/>).</summary>
+    public static BatchItemRequest DelegatedLogin(IEnumerable<TtlvNode> rights, uint? leaseSeconds = null, int? requestCount = null) =>
+        new(Operation.DelegatedLogin, KmipRequests.Payload(leaseSeconds is { } l ? TtlvNode.Interval(Tag.LeaseTime, l) : null,
+            requestCount is { } c ? TtlvNode.Integer(Tag.RequestCount, c) : null, TtlvNode.Structure(Tag.Rights, rights)));
+
+    /// <summary>PKCS#11 (2.1 §6.1.37): a PKCS#11 function (its 1-based position in CK_FUNCTION_LIST) in the session of <paramref name="correlationValue"/>.</summary>
+    public static BatchItemRequest Pkcs11(uint function, byte[]? correlationValue = null, byte[]? inputParameters = null) =>
+        new(Operation.PKCS_11, KmipRequests.Payload(TtlvNode.Enumeration(Tag.PKCS_11Function, function),
+            correlationValue is null ? null : TtlvNode.Bytes(Tag.CorrelationValue, correlationValue),
+            inputParameters is null ? null : TtlvNode.Bytes(Tag.PKCS_11InputParameters, inputParameters)));
+
     /// <summary>Logout (2.1 §6.1.31): ends the ticket.</summary>
     public static BatchItemRequest Logout(TicketCredential ticket) =>
         new(Operation.Logout, KmipRequests.Payload(TtlvNode.Structure(Tag.Ticket, TtlvNode.Enumeration(Tag.TicketType, ticket.TicketType),

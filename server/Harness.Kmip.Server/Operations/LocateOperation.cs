@@ -35,6 +35,7 @@ public sealed class LocateOperation : KmipOperation
         var candidates = byName is null ? ctx.Changes.All : ctx.Changes.MaybeNamed(ctx.Client.Id, byName);
         var matches = candidates
             .Where(o => o.Owner == ctx.Client.Id)
+            .Where(o => ctx.Rights is null || ctx.Rights.Allows(Operation.Locate, o.Id, o.All(AttributeNames.ObjectGroup).Select(g => g.Value.AsText)))
             .Select(o => Lifecycle.WithDueTransitions(o, ctx.Now))
             .Where(o => stateAsked || !Lifecycle.IsDestroyed(o.State))
             .Where(o => storage.HasFlag(o.Has(ArchiveOperation.ArchivedAttribute) ? StorageStatusMask.ArchivalStorage : StorageStatusMask.OnLineStorage))

@@ -48,6 +48,12 @@ public sealed class KmsState
     /// <summary>Each client's object defaults and constraints (KMIP 2.1 Set Defaults, Set Constraints).</summary>
     public ObjectPolicies Policies { get; } = new();
 
+    /// <summary>PKCS#11 sessions begun by C_Initialize (KMIP 2.1 §6.1.37), by correlation value, with the client that owns each.</summary>
+    public System.Collections.Concurrent.ConcurrentDictionary<string, string> Pkcs11Sessions { get; } = new();
+
+    /// <summary>The most PKCS#11 sessions one client may hold; C_Initialize beyond it ends the client's oldest.</summary>
+    public const int MaxPkcs11SessionsPerClient = 100;
+
     /// <summary>Interop test cases in progress (KMIP 2.1 §6.1.31 Interop), by "client/identifier".</summary>
     public System.Collections.Concurrent.ConcurrentDictionary<string, DateTimeOffset> InteropCases { get; } = new();
 

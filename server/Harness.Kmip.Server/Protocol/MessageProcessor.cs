@@ -47,8 +47,8 @@ public sealed class MessageProcessor(KmsState kms)
                     $"protocol version {requested} is not supported; this server speaks {string.Join(", ", ProtocolVersion.Supported)}");
             }
             Validation.CheckTree(header);
-            CheckCredential(header, client);
-            return ProcessBatch(request, header, client, version, waitForWriter);
+            var (runAs, rights) = CheckCredential(header, client);
+            return ProcessBatch(request, header, runAs, rights, version, waitForWriter);
         }
         catch (KmipException ex)
         {
@@ -75,19 +75,21 @@ public sealed class MessageProcessor(KmsState kms)
         Response(Fallback, [FailedItem(null, null, new KmipException(reason, message))]);
 
     /// <summary>
-    /// The request header's Credential: a Login ticket of this client is checked whenever one is given (and counted);
-    /// with users configured, a username and password (or such a ticket) is required.
+    /// The request header's Credential: a ticket is checked whenever one is given (and counted): a Login ticket of
+    /// this client, or a delegated one, whose requests run as the client that delegated, within its Rights. With users
+    /// configured, a username and password (or a ticket) is required. The answer: whom the request runs as, and within
+    /// which rights (null: all of that client's).
     /// </summary>
-    private void CheckCredential(TtlvNode header, ClientIdentity client)
+    private (ClientIdentity RunAs, TicketRights? Rights) CheckCredential(TtlvNode header, ClientIdentity client)
     {
         var users = kms.Options.Users;
         var credential = header.Child(Tag.Authentication)?.Child(Tag.Credential);
         if (credential?.Child(Tag.CredentialType) is { Type: ItemType.Enumeration } t && t.AsEnumOf<CredentialType>() == CredentialType.Ticket)
         {
-            kms.Tickets.Use(credential.Required(Tag.CredentialValue).Required(Tag.TicketValue).AsBytes, client.Id, kms.Time.GetUtcNow());
-            return;
+            var (owner, rights) = kms.Tickets.Use(credential.Required(Tag.CredentialValue).Required(Tag.TicketValue).AsBytes, client.Id, kms.Time.GetUtcNow());
+            return (owner == client.Id ? client : client with { Id = owner }, rights);
         }
-        if (users.Count == 0) return; // no users configured: the certificate alone identifies the client
+        if (users.Count == 0) return (client, null); // no users configured: the certificate alone identifies the client
         if (credential is null)
             throw new KmipException(ResultReason.AuthenticationNotSuccessful, "this server requires a username/password Credential in the request header");
         var type = credential.Required(Tag.CredentialType).AsEnumOf<CredentialType>();
@@ -100,9 +102,10 @@ public sealed class MessageProcessor(KmsState kms)
             !System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(
                 System.Text.Encoding.UTF8.GetBytes(expected), System.Text.Encoding.UTF8.GetBytes(password)))
             throw new KmipException(ResultReason.AuthenticationNotSuccessful, $"wrong username or password for '{user}'");
+        return (client, null);
     }
 
-    private ProcessedMessage? ProcessBatch(TtlvNode request, TtlvNode header, ClientIdentity client, ProtocolVersion version, bool waitForWriter)
+    private ProcessedMessage? ProcessBatch(TtlvNode request, TtlvNode header, ClientIdentity client, TicketRights? rights, ProtocolVersion version, bool waitForWriter)
     {
         var items = new List<TtlvNode>(1);
         foreach (var child in request.Children)
@@ -133,7 +136,7 @@ public sealed class MessageProcessor(KmsState kms)
             var r = resolved[i] = Resolve(items[i], version);
             changes = changes || (r.Operation is not null && r.Operation.MayChange(kms, r.Payload!));
         }
-        var ctx = new RequestContext(kms, client, version, kms.Time.GetUtcNow()) { HoldsWriteLock = changes };
+        var ctx = new RequestContext(kms, client, version, kms.Time.GetUtcNow()) { HoldsWriteLock = changes, Rights = rights };
         var responses = new List<TtlvNode>();
         ObjectStore.Publication publication = default;
         long length = 64; // the response header
@@ -149,6 +152,9 @@ public sealed class MessageProcessor(KmsState kms)
                 {
                     if (error is not null) throw error;
                     if (tooLarge is not null) throw tooLarge; // a response item before this one crossed the limit: not run
+                    if (rights is not null && !rights.Allows(opEnum!.Value))
+                        throw new KmipException(ResultReason.PermissionDenied, $"the delegated ticket's Rights do not allow {opEnum}");
+                    ctx.Operation = opEnum!.Value;
                     TtlvNode item;
                     if (RunsAsynchronously(op!, asynchronous) && kms.Asynchronous.Submit(client.Id, op!, payload!, ctx.Now, kms.Options.AsynchronousDelay) is { } submitted)
                     {

@@ -27,6 +27,12 @@ public sealed class RequestContext
     /// <summary>True when the message runs under the store's write lock, so that it may stage changes.</summary>
     public bool HoldsWriteLock { get; init; }
 
+    /// <summary>The Rights of the delegated ticket the request authenticated with, or null (<see cref="TicketRights"/>).</summary>
+    public TicketRights? Rights { get; init; }
+
+    /// <summary>The operation of the batch item running now.</summary>
+    public Operation Operation { get; set; }
+
     /// <summary>Whether the operation running now serves archived objects (<see cref="Operations.KmipOperation.ServesArchived"/>).</summary>
     public bool ServesArchived { get; set; }
 
@@ -61,6 +67,8 @@ public sealed class RequestContext
         var obj = Changes.Find(id);
         if (obj is null || obj.Owner != Client.Id)
             throw NotFound(id);
+        if (Rights is not null && !Rights.Allows(Operation, id, obj.All(AttributeNames.ObjectGroup).Select(g => g.Value.AsText)))
+            throw new KmipException(ResultReason.PermissionDenied, $"the delegated ticket's Rights do not allow {Operation} on '{id}'");
         if (!ServesArchived && obj.Has(Operations.ArchiveOperation.ArchivedAttribute))
             throw new KmipException(ResultReason.ObjectArchived, $"'{id}' is archived: Recover it before this operation");
         IdPlaceholder = id;

@@ -44,9 +44,13 @@ public static class EnumNames
         return NameByValue.TryGetValue(tag, out var d) && d.TryGetValue(value, out var n) ? n : null;
     }
 
-    /// <summary>True when the value is defined for the tag's enumeration, or is an extension value (0x8xxxxxxx).</summary>
+    /// <summary>
+    /// True when the value is defined for the tag's enumeration, or is an extension value (0x8xxxxxxx), or the
+    /// enumeration takes its values from another standard (PKCS#11 Function and Return Code: KMIP 2.1 §11.38–11.39).
+    /// </summary>
     public static bool IsDefined(int tag, uint value) =>
-        tag == (int)Tag.AttributeReference ? TagNames.IsKnown((int)value) : !NameByValue.TryGetValue(tag, out var d) || d.ContainsKey(value) || (value & 0x80000000) != 0;
+        tag == (int)Tag.AttributeReference ? TagNames.IsKnown((int)value)
+        : tag is (int)Tag.PKCS_11Function or (int)Tag.PKCS_11ReturnCode || !NameByValue.TryGetValue(tag, out var d) || d.ContainsKey(value) || (value & 0x80000000) != 0;
 
     public static bool TryParse(int tag, string name, out uint value)
     {
