@@ -239,6 +239,10 @@ public static class KmipBatchItems
         new(Operation.Logout, KmipRequests.Payload(TtlvNode.Structure(Tag.Ticket, TtlvNode.Enumeration(Tag.TicketType, ticket.TicketType),
             TtlvNode.Bytes(Tag.TicketValue, ticket.TicketValue))));
 
+    /// <summary>Set Endpoint Role (2.1 §6.1.54): with Client, the server takes the client role on this connection once it answers (then sends Put and Notify).</summary>
+    public static BatchItemRequest SetEndpointRole(EndpointRole role) =>
+        new(Operation.SetEndpointRole, KmipRequests.Payload(TtlvNode.Enumeration(Tag.EndpointRole, role)));
+
     /// <summary>Ping (2.1 §6.1.36): is the server alive?</summary>
     public static BatchItemRequest Ping() => new(Operation.Ping, KmipRequests.Payload());
 

@@ -132,6 +132,24 @@ public sealed class KmipClient : IAsyncDisposable
     public Task<byte[]?> ReadRawResponseAsync(CancellationToken ct = default) =>
         ExchangeAsync(ReadOnlyMemory<byte>.Empty, write: false, read: true, ct);
 
+    /// <summary>
+    /// After Set Endpoint Role gave this client the server role on the connection: the next request the server sends
+    /// (Put, Notify), or null when it closed the connection.
+    /// </summary>
+    public async Task<TtlvNode?> ReceiveServerRequestAsync(CancellationToken ct = default) =>
+        await ReadRawResponseAsync(ct).ConfigureAwait(false) is { } bytes ? TtlvReader.Decode(bytes) : null;
+
+    /// <summary>Answers a request the server sent with success and no payload, as a client SHALL answer Put and Notify (KMIP 2.1 §6.2).</summary>
+    public Task AcknowledgeServerRequestAsync(TtlvNode request, CancellationToken ct = default)
+    {
+        var version = request.Required(Tag.RequestHeader).Required(Tag.ProtocolVersion);
+        var items = request.ChildrenOf(Tag.BatchItem).Select(i => TtlvNode.Structure(Tag.BatchItem,
+            i.Child(Tag.Operation), i.Child(Tag.UniqueBatchItemID), TtlvNode.Enumeration(Tag.ResultStatus, ResultStatus.Success))).ToList();
+        var response = TtlvNode.Structure(Tag.ResponseMessage, items.Prepend(TtlvNode.Structure(Tag.ResponseHeader,
+            version, TtlvNode.DateTime(Tag.TimeStamp, DateTimeOffset.UtcNow), TtlvNode.Integer(Tag.BatchCount, items.Count))));
+        return WriteRawAsync(TtlvWriter.Encode(response), ct);
+    }
+
     private async Task<byte[]?> ExchangeAsync(ReadOnlyMemory<byte> request, bool write, bool read, CancellationToken ct)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);

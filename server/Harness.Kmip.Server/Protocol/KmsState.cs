@@ -18,7 +18,12 @@ public sealed class KmsState
         Operations = OperationCatalog.Create().ToDictionary(o => o.Operation);
         Streams = new Cryptography.CryptoStreams(time);
         ServerCertificateContext = System.Net.Security.SslStreamCertificateContext.Create(options.ServerCertificate, null);
+        Notifications = new Notifications(log);
+        store.Committing = Notifications.Committing;
     }
+
+    /// <summary>Put and Notify to the clients that opened a server-to-client channel (Set Endpoint Role).</summary>
+    public Notifications Notifications { get; }
 
     public ObjectStore Store { get; }
     public ClientRegistry Clients { get; }

@@ -5,7 +5,14 @@ using Microsoft.Extensions.Logging;
 namespace Harness.Kmip.Server;
 
 /// <summary>The outcome of one request message: the response, and the durable commit it must wait for.</summary>
-public readonly record struct ProcessedMessage(TtlvNode Response, Task Durable);
+public readonly record struct ProcessedMessage(TtlvNode Response, Task Durable)
+{
+    /// <summary>Set Endpoint Role asked the server to take the client role on this connection once it has answered (in <see cref="Version"/>).</summary>
+    public bool ServerTakesClientRole { get; init; }
+
+    /// <summary>The protocol version of the answer.</summary>
+    public ProtocolVersion Version { get; init; }
+}
 
 /// <summary>
 /// The message layer (KMIP 1.4 §6–7, 2.1 §8–9): reads the request header, runs the batch items in order with the
@@ -210,7 +217,7 @@ public sealed class MessageProcessor(KmsState kms)
         else RunAll();
 
         var response = Response(version, responses, ctx.Now);
-        return new ProcessedMessage(response, publication.CommitAsync());
+        return new ProcessedMessage(response, publication.CommitAsync()) { ServerTakesClientRole = ctx.ServerTakesClientRole, Version = version };
     }
 
     /// <summary>

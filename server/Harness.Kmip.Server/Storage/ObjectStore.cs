@@ -55,9 +55,11 @@ public sealed class ObjectStore
     public Publication Publish(IEnumerable<ManagedObject> changed)
     {
         var published = new List<ManagedObject>();
+        var before = new List<ManagedObject?>();
         foreach (var obj in changed)
         {
             obj.Version++;
+            before.Add(_objects.GetValueOrDefault(obj.Id));
             // Published objects never change again: an attribute list that grew by doubling gives its spare slots back.
             if (obj.Attributes.Capacity - obj.Attributes.Count > 4) obj.Attributes.Capacity = obj.Attributes.Count;
             var old = _objects.GetValueOrDefault(obj.Id);
@@ -66,20 +68,28 @@ public sealed class ObjectStore
             _objects[obj.Id] = obj;
             published.Add(obj);
         }
-        return new Publication(this, published, _rootKey);
+        return new Publication(this, published, before, _rootKey);
     }
+
+    /// <summary>
+    /// Told of every commit of published objects (each with its version before, null when new) and the commit's task:
+    /// the server-to-client notifications (<see cref="Notifications"/>) follow it.
+    /// </summary>
+    public Action<IReadOnlyList<(ManagedObject? Before, ManagedObject After)>, Task>? Committing { get; set; }
 
     /// <summary>Objects just published, to be made durable (<see cref="ObjectStore.Publish"/>).</summary>
     public readonly struct Publication
     {
         private readonly ObjectStore? _store;
         private readonly List<ManagedObject>? _objects;
+        private readonly List<ManagedObject?>? _before;
         private readonly RootKey? _rootKey;
 
-        internal Publication(ObjectStore store, List<ManagedObject> objects, RootKey rootKey)
+        internal Publication(ObjectStore store, List<ManagedObject> objects, List<ManagedObject?> before, RootKey rootKey)
         {
             _store = store;
             _objects = objects;
+            _before = before;
             _rootKey = rootKey;
         }
 
@@ -93,7 +103,13 @@ public sealed class ObjectStore
                 for (int i = 0; i < records.Length; i++) records[i] = ToRecord(_objects[i], _rootKey!);
             }
             catch (Exception ex) { return Task.FromException(ex); }
-            return _store._durable.CommitAsync(records);
+            var commit = _store._durable.CommitAsync(records);
+            if (_store.Committing is { } committing)
+            {
+                var before = _before!;
+                committing(_objects.Select((o, i) => (before[i], o)).ToList(), commit);
+            }
+            return commit;
         }
     }
 

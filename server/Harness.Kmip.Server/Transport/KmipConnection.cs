@@ -96,6 +96,7 @@ internal sealed class KmipConnection(KmsState kms, MessageProcessor processor, C
                         return;
                     }
                     TtlvNode response;
+                    Notifications.ServerToClientChannel? takesClientRole = null;
                     try
                     {
                         var request = TtlvReader.Decode(message.Span, limits);
@@ -111,6 +112,8 @@ internal sealed class KmipConnection(KmsState kms, MessageProcessor processor, C
                             processed = processor.Process(request, client);
                         }
                         response = processed.Value.Response;
+                        // The channel opens before the answer goes out: a change made right after it is sent on it.
+                        if (processed.Value.ServerTakesClientRole) takesClientRole = kms.Notifications.Open(client.Id, processed.Value.Version);
                         try { await processed.Value.Durable.ConfigureAwait(false); }
                         catch (Exception ex)
                         {
@@ -123,7 +126,17 @@ internal sealed class KmipConnection(KmsState kms, MessageProcessor processor, C
                         if (kms.RequestLog.Allow()) kms.Log.LogWarning("invalid message from {Client} at {Peer}: {Message}", LogText.Of(client.Subject), _peer, LogText.Of(ex.Message));
                         response = processor.FailureResponse(ResultReason.InvalidMessage, ex.Message);
                     }
-                    await tls.WriteAsync(TtlvWriter.Encode(response), stop).ConfigureAwait(false);
+                    try { await tls.WriteAsync(TtlvWriter.Encode(response), stop).ConfigureAwait(false); }
+                    catch when (takesClientRole is not null)
+                    {
+                        kms.Notifications.Close(takesClientRole);
+                        throw;
+                    }
+                    if (takesClientRole is { } channel)
+                    {
+                        await SendToClientAsync(tls, client, channel, limits, stop).ConfigureAwait(false);
+                        return;
+                    }
                 }
                 catch (OperationCanceledException) when (!stop.IsCancellationRequested)
                 {
@@ -145,6 +158,36 @@ internal sealed class KmipConnection(KmsState kms, MessageProcessor processor, C
             deadline.Dispose();
             kms.LeaveConnection(client.Id);
         }
+    }
+
+    /// <summary>
+    /// The server in the client role (after Set Endpoint Role): sends the client's Put and Notify messages in turn and
+    /// reads its answer to each, until the client closes the connection or the server stops.
+    /// </summary>
+    private async Task SendToClientAsync(Stream tls, ClientIdentity client, Notifications.ServerToClientChannel channel, TtlvLimits limits, CancellationToken stop)
+    {
+        kms.Log.LogInformation("client {Client} from {Peer} takes the server role: Put and Notify go to it on this connection", LogText.Of(client.Subject), _peer);
+        var header = new byte[8];
+        try
+        {
+            await foreach (var message in channel.Messages.Reader.ReadAllAsync(stop).ConfigureAwait(false))
+            {
+                await tls.WriteAsync(TtlvWriter.Encode(message), stop).ConfigureAwait(false);
+                using var deadline = new MessageDeadline(stop, kms.Options.ReadTimeout, kms.Options.ReadTimeout);
+                deadline.AwaitMessage();
+                if (!await ReadFullyAsync(deadline, tls, header).ConfigureAwait(false)) return;
+                TtlvReader.TryGetMessageLength(header, limits, out int total);
+                using var answer = await MessageBuffer.ReadAsync(deadline, tls, header, total).ConfigureAwait(false);
+                if (answer is null) return;
+                try { kms.Notifications.Answered(channel, TtlvReader.Decode(answer.Span, limits)); }
+                catch (Exception ex) when (ex is KmipException or TtlvFormatException)
+                {
+                    kms.Log.LogWarning("closed the server-to-client connection of {Client} from {Peer}: its answer is not a KMIP message: {Message}", LogText.Of(client.Subject), _peer, LogText.Of(ex.Message));
+                    return;
+                }
+            }
+        }
+        finally { kms.Notifications.Close(channel); }
     }
 
     /// <summary>More than one batch item, a Locate, or more than 16 KiB: work that can take far longer than a Get.</summary>
