@@ -94,6 +94,12 @@ public sealed class KmipServerOptions
     public HashSet<Operation> AsynchronousOperations { get; set; } =
         [Operation.CreateKeyPair, Operation.ReKeyKeyPair, Operation.Certify, Operation.ReCertify, Operation.Recover];
 
+    /// <summary>
+    /// The CA that issues client credentials for Re-Provision (signing a client's certificate request, or making a key
+    /// pair and certificate for it); null when the server holds no CA key (those two forms are then Feature Not Supported).
+    /// </summary>
+    public Harness.Pki.CertificateAuthority? ClientCredentialIssuer { get; set; }
+
     /// <summary>How long, on the server's clock, an asynchronous request stays pending before a Poll runs it (Process cuts it short).</summary>
     public TimeSpan AsynchronousDelay { get; set; } = TimeSpan.FromSeconds(1);
 

@@ -32,6 +32,9 @@ public class OperationCoverageTests
         }
 
         notSupported.Should().BeEquivalentTo(Enum.GetValues<Operation>().Where(o => !listed.Contains(o)));
+        if (v.IsV2) notSupported.Should().BeEmpty("every KMIP 2.1 operation is implemented");
+        else notSupported.Should().OnlyContain(o => (uint)o >= (uint)Operation.Log, "under 1.4 only the operations 2.0 and 2.1 added are not defined")
+            .And.NotContain([Operation.Cancel, Operation.Poll, Operation.Notify, Operation.Put]);
         crashed.Should().BeEmpty();
         listed.Should().Contain([Operation.Create, Operation.DeriveKey, Operation.CreateSplitKey, Operation.JoinSplitKey, Operation.Archive,
             Operation.Recover, Operation.ObtainLease, Operation.GetUsageAllocation, Operation.ReCertify]);

@@ -93,7 +93,7 @@ public sealed class CertifyOperation : KmipOperation
     }
 
     /// <summary>The PKCS#10 request the payload carries: 2.x Certificate Request Value, 1.x Certificate Request.</summary>
-    private static byte[]? RequestBytes(TtlvNode payload) =>
+    internal static byte[]? RequestBytes(TtlvNode payload) =>
         (payload.Child(Tag.CertificateRequestValue) ?? payload.Child(Tag.CertificateRequest))?.AsBytes;
 
     /// <summary>

@@ -7,7 +7,7 @@ public sealed record ObjectRecord(string Id, string Owner, int ObjectType, long 
 /// <param name="ActsAs">The identity whose objects this certificate uses (an administrator's choice: a rebuilt vCenter's new
 /// certificate joins the old one's keys); null: its own.</param>
 public sealed record ClientRecord(string Identity, string Subject, string Sha1Thumbprint, string CertificatePem,
-    bool Allowed, DateTimeOffset? EffectiveFrom, DateTimeOffset FirstSeen, string? ActsAs = null);
+    bool Allowed, DateTimeOffset? EffectiveFrom, DateTimeOffset FirstSeen, string? ActsAs = null, DateTimeOffset? RetiredAt = null);
 
 /// <summary>
 /// The durable part of the object store. <see cref="CommitAsync"/> completes only once the records are on stable

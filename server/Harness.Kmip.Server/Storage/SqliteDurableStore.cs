@@ -50,6 +50,8 @@ public sealed class SqliteDurableStore : IDurableStore
             """);
         // A data directory written before client tenants existed has a clients table without acts_as.
         if (!HasColumn("clients", "acts_as")) Execute("ALTER TABLE clients ADD COLUMN acts_as TEXT;");
+        // Nor, before Re-Provision, retired_at: when the client's credential was replaced and stopped being accepted.
+        if (!HasColumn("clients", "retired_at")) Execute("ALTER TABLE clients ADD COLUMN retired_at INTEGER;");
         _upsert = PrepareUpsert();
         _writer = Task.Run(WriteLoopAsync);
     }
@@ -161,12 +163,13 @@ public sealed class SqliteDurableStore : IDurableStore
         lock (_connectionLock)
         {
             using var cmd = _connection.CreateCommand();
-            cmd.CommandText = "SELECT identity, subject, sha1, certificate_pem, allowed, effective_from, first_seen, acts_as FROM clients";
+            cmd.CommandText = "SELECT identity, subject, sha1, certificate_pem, allowed, effective_from, first_seen, acts_as, retired_at FROM clients";
             using var r = cmd.ExecuteReader();
             while (r.Read())
                 list.Add(new ClientRecord(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetInt64(4) != 0,
                     r.IsDBNull(5) ? null : DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(5)),
-                    DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(6)), r.IsDBNull(7) ? null : r.GetString(7)));
+                    DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(6)), r.IsDBNull(7) ? null : r.GetString(7),
+                    r.IsDBNull(8) ? null : DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(8))));
         }
         return list;
     }
@@ -177,10 +180,10 @@ public sealed class SqliteDurableStore : IDurableStore
         {
             using var cmd = _connection.CreateCommand();
             cmd.CommandText = """
-                INSERT INTO clients (identity, subject, sha1, certificate_pem, allowed, effective_from, first_seen, acts_as)
-                VALUES ($identity, $subject, $sha1, $pem, $allowed, $effective, $first, $actsAs)
+                INSERT INTO clients (identity, subject, sha1, certificate_pem, allowed, effective_from, first_seen, acts_as, retired_at)
+                VALUES ($identity, $subject, $sha1, $pem, $allowed, $effective, $first, $actsAs, $retired)
                 ON CONFLICT(identity) DO UPDATE SET allowed = excluded.allowed, effective_from = excluded.effective_from,
-                    acts_as = excluded.acts_as
+                    acts_as = excluded.acts_as, retired_at = excluded.retired_at
                 """;
             cmd.Parameters.AddWithValue("$identity", c.Identity);
             cmd.Parameters.AddWithValue("$subject", c.Subject);
@@ -190,6 +193,7 @@ public sealed class SqliteDurableStore : IDurableStore
             cmd.Parameters.AddWithValue("$effective", (object?)c.EffectiveFrom?.ToUnixTimeMilliseconds() ?? DBNull.Value);
             cmd.Parameters.AddWithValue("$first", c.FirstSeen.ToUnixTimeMilliseconds());
             cmd.Parameters.AddWithValue("$actsAs", (object?)c.ActsAs ?? DBNull.Value);
+            cmd.Parameters.AddWithValue("$retired", (object?)c.RetiredAt?.ToUnixTimeMilliseconds() ?? DBNull.Value);
             cmd.ExecuteNonQuery();
         }
         return Task.CompletedTask;

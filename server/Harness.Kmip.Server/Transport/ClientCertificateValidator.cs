@@ -20,6 +20,12 @@ public sealed class ClientCertificateValidator(X509Certificate2 ca, ClientRegist
             return false;
         }
         using var cert = new X509Certificate2(presented);
+        if (registry.Find(ClientIdentity.FromCertificate(cert).Id) is { RetiredAt: { } retiredAt } retired)
+        {
+            log.LogWarning("refused client certificate \"{Subject}\" SHA-1 {Sha1} from {Peer}: Re-Provision replaced it at {At:u}; the client uses its new credential",
+                LogText.Of(retired.Subject), retired.Sha1Thumbprint, peer, retiredAt);
+            return false;
+        }
         string? problem = ChainProblem(cert);
         if (problem is null)
         {

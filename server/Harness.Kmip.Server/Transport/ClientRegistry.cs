@@ -100,6 +100,20 @@ public sealed class ClientRegistry
         return allowed;
     }
 
+    /// <summary>
+    /// Re-Provision: <paramref name="replacement"/> becomes the credential of the client <paramref name="current"/>
+    /// presented (it acts as the same client, its objects and all) and the current certificate is refused from now on.
+    /// </summary>
+    public ClientRecord ReplaceCredential(ClientRecord current, X509Certificate2 replacement)
+    {
+        var seen = Remember(replacement);
+        var next = AllowRecord(seen with { ActsAs = current.ActsAs ?? current.Identity });
+        var retired = (_clients.GetValueOrDefault(current.Identity) ?? current) with { RetiredAt = _time.GetUtcNow() };
+        _clients[current.Identity] = retired;
+        _durable.SaveClientAsync(retired).GetAwaiter().GetResult();
+        return next;
+    }
+
     public ClientRecord Revoke(string sha1)
     {
         var record = FindBySha1(sha1) ?? throw new KeyNotFoundException($"no client with SHA-1 thumbprint {sha1}");

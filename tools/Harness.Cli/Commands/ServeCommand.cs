@@ -60,6 +60,7 @@ public static class ServeCommand
             KmipEndpoint = kmip,
             ServerCertificate = server.Certificate,
             ClientCa = server.TrustedCa,
+            ClientCredentialIssuer = File.Exists(paths.CaKey) ? CertificateAuthority.Load(pkiDir) : null,
             DataDirectory = data,
             AdminEndpoint = admin,
             MaxMessageLength = args.Positive("max-message", 1 << 20),
