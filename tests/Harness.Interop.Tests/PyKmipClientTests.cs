@@ -22,7 +22,7 @@ public sealed class PyKmipClientTests(HarnessKms kms, ITestOutputHelper output) 
     {
         var steps = await RunScriptAsync(kmipVersion, "PROTOCOL_SSLv23");
 
-        steps.Keys.Should().Contain(["open", "create", "get_created", "register", "get", "get_attributes", "get_attribute_list",
+        steps.Keys.Should().Contain(["open", "create", "get_created", "check", "attributes", "rekey", "register", "get", "get_attributes", "get_attribute_list",
             "locate", "activate", "state_after_activate", "revoke", "state_after_revoke", "destroy", "get_after_destroy", "mac", "encrypt_decrypt", "key_pair", "derive_key", "done"]);
         foreach (var (op, step) in steps)
             step.GetProperty("ok").GetBoolean().Should().BeTrue($"PyKMIP step '{op}' should succeed: {step}");
@@ -36,6 +36,25 @@ public sealed class PyKmipClientTests(HarnessKms kms, ITestOutputHelper output) 
         var createdKey = Convert.FromHexString(steps["get_created"].GetProperty("key_hex").GetString()!);
         createdKey.Should().HaveCount(32);
         (await GetWithHarnessClientAsync(createdId)).Should().Equal(createdKey, "the Harness client reads the key PyKMIP created");
+
+        // check: the key serves Encrypt; attributes: changed and removed as asked, read back by PyKMIP
+        steps["check"].GetProperty("uid").GetString().Should().Be(createdId);
+        var edited = steps["attributes"];
+        if (kmipVersion.StartsWith('2'))
+        {
+            Attributes(edited, "modified")["Contact Information"].Should().Equal($"secops@{Suffix(steps)}");
+            Attributes(edited, "after_delete").Should().NotContainKey("Contact Information");
+        }
+        else
+        {
+            Attributes(edited, "modified")["Name"].Should().ContainSingle().Which.Should().Contain($"pykmip-renamed-{Suffix(steps)}");
+            Attributes(edited, "after_delete").Should().NotContainKey("Name");
+        }
+        // rekey: a new AES-256 key with other bytes replaces the created one
+        var rekey = steps["rekey"];
+        rekey.GetProperty("new_uid").GetString().Should().NotBe(createdId);
+        rekey.GetProperty("length").GetInt32().Should().Be(256);
+        rekey.GetProperty("new_hex").GetString().Should().HaveLength(64).And.NotBe(rekey.GetProperty("old_hex").GetString());
 
         // register + get: the bytes PyKMIP supplied come back identical
         var registeredId = steps["register"].GetProperty("uid").GetString()!;
@@ -145,8 +164,11 @@ public sealed class PyKmipClientTests(HarnessKms kms, ITestOutputHelper output) 
         return steps;
     }
 
-    private static Dictionary<string, List<string>> Attributes(JsonElement step) =>
-        step.GetProperty("attributes").EnumerateObject().ToDictionary(
+    /// <summary>The random suffix of this run's object names (the created key is "pykmip-created-SUFFIX").</summary>
+    private static string Suffix(Dictionary<string, JsonElement> steps) => steps["create"].GetProperty("name").GetString()!["pykmip-created-".Length..];
+
+    private static Dictionary<string, List<string>> Attributes(JsonElement step, string property = "attributes") =>
+        step.GetProperty(property).EnumerateObject().ToDictionary(
             p => p.Name,
             p => p.Value.EnumerateArray().Select(v => v.ValueKind == JsonValueKind.String ? v.GetString()! : v.GetRawText()).ToList());
 

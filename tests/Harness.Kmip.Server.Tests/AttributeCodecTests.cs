@@ -42,4 +42,11 @@ public class AttributeCodecTests
         b.Set(AttributeNames.CryptographicLength, TtlvNode.Integer(Tag.AttributeValue, 128));
         a.Get(AttributeNames.CryptographicLength)!.AsInt32.Should().Be(256, "changing one object's attribute replaces its instance, never the shared one");
     }
+
+    [Theory]
+    [InlineData("", "Contact Information", "Contact Information")]
+    [InlineData("x", "Tag", "x-Tag")]
+    public void AnAttributeReferenceStructure_WithNoVendor_NamesTheStandardAttribute(string vendor, string name, string expected) =>
+        AttributeCodec.ParseReference(TtlvNode.Structure(Tag.AttributeReference, TtlvNode.Text(Tag.VendorIdentification, vendor),
+            TtlvNode.Text(Tag.AttributeName, name))).FullName.Should().Be(expected);
 }

@@ -68,7 +68,8 @@ public static class AttributeCodec
             case ItemType.Structure:
                 var vendor = node.Required(Tag.VendorIdentification).AsText;
                 var name = node.Required(Tag.AttributeName).AsText;
-                return new AttributeRef($"{vendor}-{name}");
+                // No vendor: a standard attribute named in text (PyKMIP 0.10 sends Vendor Identification "" so).
+                return new AttributeRef(vendor.Length == 0 ? name : $"{vendor}-{name}");
             default:
                 throw new KmipException(ResultReason.InvalidField, $"{TagNames.Name(node.RawTag)} of type {node.Type} is not an attribute reference");
         }

@@ -6,7 +6,8 @@ Usage: pykmip_client_ops.py HOST PORT PKI_DIR [KMIP_VERSION [SSL_VERSION]]
 KMIP_VERSION: 1.0 ... 2.0 (default 1.2, PyKMIP's own default); SSL_VERSION: an ssl module constant name
 (default PROTOCOL_SSLv23, i.e. negotiate the highest TLS version both sides have).
 
-Runs, in this order: create (AES 256), register (a symmetric key supplied here), get (of the registered key),
+Runs, in this order: create (AES 256), check (of its usage mask), attributes (KMIP 2.x: set, modify and delete its
+Contact Information; 1.x: modify and delete its Name; each read back), rekey (of the created key), register (a symmetric key supplied here), get (of the registered key),
 get_attributes, get_attribute_list, locate (by name), activate, get_attributes (State), revoke, get_attributes (State),
 destroy, get (after destroy, expected to fail), then mac (an HMAC-SHA256 key registered, activated, and a MAC of some
 data: the key and data are printed for the caller to check the MAC), then encrypt_decrypt (an AES-256 key registered
@@ -27,6 +28,8 @@ import traceback
 
 try:
     from kmip import enums
+    from kmip.core import objects as cobjects
+    from kmip.core.factories import attribute_values as value_factories
     from kmip.core.factories import attributes as attribute_factories
     from kmip.pie import client as pie_client
     from kmip.pie import objects
@@ -106,6 +109,42 @@ def main():
                  length=key.cryptographic_length, key_hex=binascii.hexlify(key.value).decode())
         if created:
             step("get_created", get_created)
+
+        def check():
+            uid = client.check(uid=created, cryptographic_usage_mask=[enums.CryptographicUsageMask.ENCRYPT])
+            emit("check", True, uid=uid)
+
+        def attributes_2x():
+            # KMIP 2.0: Set Attribute, then Modify Attribute and Delete Attribute by reference
+            client.set_attribute(unique_identifier=created, attribute_name="Contact Information", attribute_value="ops@" + name_suffix)
+            value_factory = value_factories.AttributeValueFactory()
+            client.modify_attribute(unique_identifier=created, new_attribute=cobjects.NewAttribute(
+                attribute=value_factory.create_attribute_value_by_enum(enums.Tags.CONTACT_INFORMATION, "secops@" + name_suffix)))
+            modified = client.get_attributes(created, ["Contact Information"])[1]
+            client.delete_attribute(unique_identifier=created, attribute_reference=cobjects.AttributeReference(
+                vendor_identification="", attribute_name="Contact Information"))
+            deleted = client.get_attributes(created, ["Contact Information"])[1]
+            emit("attributes", True, uid=created, modified=attribute_values(modified), after_delete=attribute_values(deleted))
+
+        def attributes_1x():
+            # KMIP 1.x: Modify Attribute and Delete Attribute of the key's Name (index 0)
+            factory = attribute_factories.AttributeFactory()
+            client.modify_attribute(unique_identifier=created, attribute=factory.create_attribute(
+                enums.AttributeType.NAME, "pykmip-renamed-" + name_suffix, 0))
+            modified = client.get_attributes(created, ["Name"])[1]
+            client.delete_attribute(unique_identifier=created, attribute_name="Name", attribute_index=0)
+            deleted = client.get_attributes(created, ["Name"])[1]
+            emit("attributes", True, uid=created, modified=attribute_values(modified), after_delete=attribute_values(deleted))
+
+        def rekey():
+            new_uid = client.rekey(uid=created)
+            old_key, new_key = client.get(created), client.get(new_uid)
+            emit("rekey", True, uid=created, new_uid=new_uid, old_hex=binascii.hexlify(old_key.value).decode(),
+                 new_hex=binascii.hexlify(new_key.value).decode(), length=new_key.cryptographic_length)
+        if created:
+            step("check", check)
+            step("attributes", attributes_2x if version_text.startswith("2") else attributes_1x)
+            step("rekey", rekey)
 
         def register():
             key = objects.SymmetricKey(enums.CryptographicAlgorithm.AES, 256, key_bytes,
