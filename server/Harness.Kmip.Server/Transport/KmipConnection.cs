@@ -100,26 +100,11 @@ internal sealed class KmipConnection(KmsState kms, MessageProcessor processor, C
                     try
                     {
                         var request = TtlvReader.Decode(message.Span, limits);
-                        // With inline socket completions (the launcher's default) this code runs on a socket event
-                        // thread, which serves every other connection's events too: a message that may run long (many
-                        // batch items, a Locate over a large store, a large message) continues on the thread pool, so
-                        // that one client's expensive requests do not hold up another client's Get.
-                        // For the same reason, a message that must wait for another's write lock waits on the thread pool.
-                        var processed = MayRunLong(request, total) ? null : processor.TryProcessWithoutWaiting(request, client);
-                        if (processed is null)
+                        response = await DurableResponse.ForAsync(kms, processor, request, total, client, processed =>
                         {
-                            await Task.Yield();
-                            processed = processor.Process(request, client);
-                        }
-                        response = processed.Value.Response;
-                        // The channel opens before the answer goes out: a change made right after it is sent on it.
-                        if (processed.Value.ServerTakesClientRole) takesClientRole = kms.Notifications.Open(client.Id, processed.Value.Version);
-                        try { await processed.Value.Durable.ConfigureAwait(false); }
-                        catch (Exception ex)
-                        {
-                            kms.Log.LogError(ex, "storage failed; the request of {Client} is not acknowledged", LogText.Of(client.Subject));
-                            response = processor.FailureResponse(ResultReason.GeneralFailure, "the server could not store the change: " + ex.Message);
-                        }
+                            // The channel opens before the answer goes out: a change made right after it is sent on it.
+                            if (processed.ServerTakesClientRole) takesClientRole = kms.Notifications.Open(client.Id, processed.Version);
+                        }).ConfigureAwait(false);
                     }
                     catch (TtlvFormatException ex)
                     {
@@ -188,19 +173,6 @@ internal sealed class KmipConnection(KmsState kms, MessageProcessor processor, C
             }
         }
         finally { kms.Notifications.Close(channel); }
-    }
-
-    /// <summary>More than one batch item, a Locate, or more than 16 KiB: work that can take far longer than a Get.</summary>
-    internal static bool MayRunLong(TtlvNode request, int length)
-    {
-        if (length > 16 * 1024) return true;
-        int items = 0;
-        foreach (var child in request.Children)
-        {
-            if (child.Tag != Tag.BatchItem) continue;
-            if (++items > 1 || child.Child(Tag.Operation) is { Type: ItemType.Enumeration } op && op.AsEnum == (uint)Operation.Locate) return true;
-        }
-        return false;
     }
 
     internal static async ValueTask<bool> ReadFullyAsync(MessageDeadline deadline, Stream s, Memory<byte> into)

@@ -1,0 +1,53 @@
+using Microsoft.Extensions.Logging;
+
+namespace Harness.Kmip.Server;
+
+/// <summary>
+/// What both bindings (TTLV over TLS, and HTTPS) do with a decoded request message: run it for the client, then wait
+/// until the changes it reports are durable before the response may go out. When the store fails, the client gets a
+/// General Failure instead of a success it could not rely on.
+/// </summary>
+internal static class DurableResponse
+{
+    /// <param name="length">the request's encoded length, one of the signs that it may run long.</param>
+    /// <param name="processed">told of the processed message before its durability is awaited (Set Endpoint Role's turn).</param>
+    public static async ValueTask<TtlvNode> ForAsync(KmsState kms, MessageProcessor processor, TtlvNode request, int length, ClientIdentity client,
+        Action<ProcessedMessage>? processed = null)
+    {
+        // With inline socket completions (the launcher's default) this code may run on a socket event thread, which
+        // serves every other connection's events too: a message that may run long (many batch items, a Locate over a
+        // large store, a large message) continues on the thread pool, so that one client's expensive requests do not
+        // hold up another client's Get. For the same reason, a message that must wait for another's write lock waits on
+        // the thread pool.
+        var message = MayRunLong(request, length) ? null : processor.TryProcessWithoutWaiting(request, client);
+        if (message is null)
+        {
+            await Task.Yield();
+            message = processor.Process(request, client);
+        }
+        processed?.Invoke(message.Value);
+        try
+        {
+            await message.Value.Durable.ConfigureAwait(false);
+            return message.Value.Response;
+        }
+        catch (Exception ex)
+        {
+            kms.Log.LogError(ex, "storage failed; the request of {Client} is not acknowledged", LogText.Of(client.Subject));
+            return processor.FailureResponse(ResultReason.GeneralFailure, "the server could not store the change: " + ex.Message);
+        }
+    }
+
+    /// <summary>More than one batch item, a Locate, or more than 16 KiB: work that can take far longer than a Get.</summary>
+    internal static bool MayRunLong(TtlvNode request, int length)
+    {
+        if (length > 16 * 1024) return true;
+        int items = 0;
+        foreach (var child in request.Children)
+        {
+            if (child.Tag != Tag.BatchItem) continue;
+            if (++items > 1 || child.Child(Tag.Operation) is { Type: ItemType.Enumeration } op && op.AsEnum == (uint)Operation.Locate) return true;
+        }
+        return false;
+    }
+}
