@@ -11,7 +11,7 @@ namespace Harness.Kmip.Client;
 /// <see cref="KmipClientOptions.ReceiveTimeout"/>. Once the connection fails (closed, timed out, framing lost) every
 /// later call throws <see cref="KmipConnectionClosedException"/>: reconnect with a new client.
 /// </summary>
-public sealed class KmipClient : IAsyncDisposable
+public sealed class KmipClient : IKmipMessageClient
 {
     private readonly TcpClient _tcp;
     private readonly SslStream _ssl;
@@ -49,6 +49,8 @@ public sealed class KmipClient : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
+        if (options.Transport != KmipTransport.Tls)
+            throw new ArgumentException($"KmipClient speaks TTLV over TLS; for the {options.Transport} transport use KmipTransports.ConnectAsync", nameof(options));
         using var bound = CancellationTokenSource.CreateLinkedTokenSource(ct);
         bound.CancelAfter(options.ConnectTimeout);
 
@@ -268,7 +270,7 @@ public sealed class KmipClient : IAsyncDisposable
         return e;
     }
 
-    private static string Describe(Exception e)
+    internal static string Describe(Exception e)
     {
         var parts = new List<string>();
         for (var x = e; x is not null; x = x.InnerException)

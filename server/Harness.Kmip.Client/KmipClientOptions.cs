@@ -1,5 +1,6 @@
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
+using Harness.Kmip.Encodings;
 using Harness.Pki;
 
 namespace Harness.Kmip.Client;
@@ -16,6 +17,15 @@ public sealed record KmipClientOptions
 
     public required string Host { get; init; }
     public int Port { get; init; } = DefaultPort;
+
+    /// <summary>TTLV over TLS (the default; <see cref="KmipClient"/>), or the HTTPS binding (<see cref="KmipHttpsClient"/>).</summary>
+    public KmipTransport Transport { get; init; } = KmipTransport.Tls;
+
+    /// <summary>How messages are written: TTLV (the default), or XML or JSON, which only the HTTPS binding carries.</summary>
+    public MessageEncoding Encoding { get; init; } = MessageEncoding.Ttlv;
+
+    /// <summary>The HTTPS binding's request URI (KMIP Additional Message Encodings v1.0 §2.3: /kmip unless the server says otherwise).</summary>
+    public string HttpsPath { get; init; } = "/kmip";
 
     /// <summary>The client certificate with its private key (mutual TLS). Null connects without one.</summary>
     public X509Certificate2? ClientCertificate { get; init; }
@@ -57,6 +67,10 @@ public sealed record KmipClientOptions
     internal void Validate()
     {
         if (string.IsNullOrWhiteSpace(Host)) throw new ArgumentException("Host is required", nameof(Host));
+        if (Transport == KmipTransport.Tls && Encoding != MessageEncoding.Ttlv)
+            throw new ArgumentException($"KMIP over TLS carries TTLV only (KMIP 1.4 §10); the {Encoding} encoding needs the HTTPS transport", nameof(Encoding));
+        if (Transport == KmipTransport.Https && !HttpsPath.StartsWith('/'))
+            throw new ArgumentException($"HttpsPath is a path starting with '/', not '{HttpsPath}'", nameof(HttpsPath));
         if (Port is <= 0 or > 65535) throw new ArgumentOutOfRangeException(nameof(Port), Port, "Port must be 1–65535");
         bool pinned = ServerThumbprintSha1 is not null, rooted = TrustedCa is not null;
         if (!pinned && !rooted && !AcceptAnyServerCertificate)

@@ -9,15 +9,19 @@ public sealed record VectorReplayOutcome(bool Passed, int Steps, string? Reason,
     public string? Detail => Request is null ? null : $"--- request\n{Request}--- response\n{Response ?? "(none)"}";
 }
 
-/// <summary>Replays an OASIS KMIP XML test vector file against a server on a fresh mutual-TLS connection.</summary>
+/// <summary>
+/// Replays an OASIS KMIP XML test vector file against a server on a fresh connection, on the options' transport and
+/// in their encoding (TTLV over TLS; TTLV, XML or JSON over HTTPS): the vectors' requests go out in that encoding, and
+/// the responses are decoded back to TTLV nodes for comparison.
+/// </summary>
 public static class VectorReplay
 {
     /// <param name="onResponse">sees every response as it arrives (e.g. to note the objects the vectors made).</param>
     public static async Task<VectorReplayOutcome> RunFileAsync(VectorFile vectors, KmipClientOptions options, CancellationToken ct = default,
         Action<TtlvNode>? onResponse = null)
     {
-        KmipClient client;
-        try { client = await KmipClient.ConnectAsync(options, ct).ConfigureAwait(false); }
+        IKmipMessageClient client;
+        try { client = await KmipTransports.ConnectAsync(options, ct).ConfigureAwait(false); }
         catch (Exception ex) when (ex is IOException or System.Security.Authentication.AuthenticationException or TimeoutException or KmipException
                                        or System.Net.Sockets.SocketException or OperationCanceledException)
         {
@@ -27,7 +31,7 @@ public static class VectorReplay
         {
             try
             {
-                // The runner is synchronous by design (no I/O in Harness.Kmip); the exchange blocks on the TLS client.
+                // The runner is synchronous by design (no I/O in Harness.Kmip); the exchange blocks on the client.
                 var result = await Task.Run(() => VectorRunner.Run(vectors, request =>
                 {
                     var response = client.SendAsync(request, ct).GetAwaiter().GetResult();
