@@ -24,6 +24,7 @@ public sealed class KmipServer : IAsyncDisposable
     private RootKey _rootKey;
     private readonly Task _acceptLoop;
     private readonly AdminApi? _admin;
+    private readonly KmipHttpsBinding? _https;
     private readonly HashSet<Task> _connections = new();
     private readonly ClientCertificateValidator _validator;
     private readonly MessageProcessor _processor;
@@ -68,16 +69,26 @@ public sealed class KmipServer : IAsyncDisposable
             _validator = new ClientCertificateValidator(options.ClientCa, clients, log, () => _admin is null
                 ? "issue it from the configured CA (./harness pki) or enable the admin interface"
                 : $"curl -X POST -H 'Authorization: Bearer <admin token>' {_admin.Url}/clients/{{sha1}}/allow");
+            if (options.HttpsEndpoint is not null)
+            {
+                try { _https = KmipHttpsBinding.Start(State, _processor, _validator, options.HttpsEndpoint, logs); }
+                catch (IOException ex)
+                {
+                    throw new KmsStartException($"cannot listen on {options.HttpsEndpoint} (KMIP HTTPS binding): {ex.Message}", ex);
+                }
+            }
             Endpoint = (IPEndPoint)_listener.LocalEndpoint;
             _data.MakeFilesPrivate(); // SQLite's -wal and -shm, made with the database's mode: checked, not assumed
             log.LogInformation("KMIP server listening on {Endpoint} (TLS 1.2/1.3, client certificates from \"{Ca}\"), {Count} objects, data in {Data}",
                 Endpoint, options.ClientCa.Subject, store.Count, options.DataDirectory);
+            if (_https is not null) log.LogInformation("KMIP HTTPS binding listening on https://{Endpoint}{Path} (TTLV, XML and JSON bodies)", _https.Endpoint, KmipHttpsBinding.Path);
         }
         catch
         {
             // A server that cannot start leaves nothing open (no listener, web host, database or key in memory) and the
             // data folder as it found it.
             _listener?.Stop();
+            _https?.DisposeAsync().AsTask().GetAwaiter().GetResult();
             _admin?.DisposeAsync().AsTask().GetAwaiter().GetResult();
             _durable?.DisposeAsync().AsTask().GetAwaiter().GetResult();
             _rootKey?.Dispose();
@@ -93,6 +104,9 @@ public sealed class KmipServer : IAsyncDisposable
     public KmipServerOptions Options { get; }
     public KmsState State { get; }
     public IPEndPoint Endpoint { get; }
+
+    /// <summary>Where the KMIP HTTPS binding listens (requests go to https://HOST:PORT/kmip), or null when it is off.</summary>
+    public IPEndPoint? HttpsEndpoint => _https?.Endpoint;
     public string AdminToken { get; }
     public Uri? AdminUrl => _admin is null ? null : new Uri(_admin.Url);
 
@@ -178,6 +192,7 @@ public sealed class KmipServer : IAsyncDisposable
         Task[] pending;
         lock (_connections) pending = _connections.ToArray();
         await Task.WhenAll(pending).WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+        if (_https is not null) await _https.DisposeAsync().ConfigureAwait(false);
         if (_admin is not null) await _admin.DisposeAsync().ConfigureAwait(false);
         await _durable.DisposeAsync().ConfigureAwait(false);
         _rootKey.Dispose();

@@ -11,6 +11,13 @@ public sealed class KmipServerOptions
     /// <summary>The KMIP endpoint (default 127.0.0.1:5696; port 0 picks a free port).</summary>
     public IPEndPoint KmipEndpoint { get; set; } = new(IPAddress.Loopback, DefaultPort);
 
+    /// <summary>
+    /// The KMIP HTTPS binding's endpoint (KMIP Additional Message Encodings v1.0 §2: POST /kmip with a TTLV, XML or JSON
+    /// body), with the same certificates, client identities and limits as <see cref="KmipEndpoint"/>; null (the
+    /// default): none. Port 0 picks a free port.
+    /// </summary>
+    public IPEndPoint? HttpsEndpoint { get; set; }
+
     /// <summary>The server's certificate with its private key.</summary>
     public required X509Certificate2 ServerCertificate { get; set; }
 
@@ -20,7 +27,7 @@ public sealed class KmipServerOptions
     /// <summary>Holds kms.db, root.key and admin.token.</summary>
     public required string DataDirectory { get; set; }
 
-    /// <summary>Largest request accepted (default 1 MiB); a longer one closes the connection.</summary>
+    /// <summary>Largest request accepted (default 1 MiB); a longer one closes the connection (over HTTPS: a body longer than this is answered 413).</summary>
     public int MaxMessageLength { get; set; } = 1 << 20;
 
     /// <summary>Deepest structure nesting accepted in a request.</summary>

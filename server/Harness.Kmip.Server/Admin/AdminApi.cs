@@ -181,7 +181,8 @@ public sealed class AdminApi : IAsyncDisposable
             o.Attributes.Where(x => x.IsCustom).GroupBy(x => x.FullName).ToDictionary(g => g.Key, g => g.First().Value.ValueText()));
     }
 
-    private sealed class EmbeddedLifetime : Microsoft.Extensions.Hosting.IHostLifetime
+    /// <summary>The KMS decides when an embedded web host stops, not the host: no console lifetime grabbing SIGTERM/Ctrl-C.</summary>
+    internal sealed class EmbeddedLifetime : Microsoft.Extensions.Hosting.IHostLifetime
     {
         public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
         public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
