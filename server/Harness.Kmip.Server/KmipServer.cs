@@ -107,6 +107,9 @@ public sealed class KmipServer : IAsyncDisposable
 
     /// <summary>Where the KMIP HTTPS binding listens (requests go to https://HOST:PORT/kmip), or null when it is off.</summary>
     public IPEndPoint? HttpsEndpoint => _https?.Endpoint;
+
+    /// <summary>The KMIP HTTPS binding's request URI (https://HOST:PORT/kmip), or null when it is off.</summary>
+    public Uri? HttpsUrl => _https is null ? null : new Uri($"https://{_https.Endpoint}{KmipHttpsBinding.Path}");
     public string AdminToken { get; }
     public Uri? AdminUrl => _admin is null ? null : new Uri(_admin.Url);
 

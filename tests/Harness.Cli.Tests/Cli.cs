@@ -81,6 +81,7 @@ public sealed class ServeProcess : IDisposable
     private static readonly Regex EndpointLine = new(@"^KMIP server \(mutual TLS\): 127\.0\.0\.1:(\d+)$", RegexOptions.Compiled);
     private static readonly Regex ListeningLine = new(@"KMIP server listening on .*, (\d+) objects,", RegexOptions.Compiled);
     private static readonly Regex AdminLine = new(@"^Admin interface: (http://\S+) \(token in (.+)\)$", RegexOptions.Compiled);
+    private static readonly Regex HttpsLine = new(@"^KMIP HTTPS binding: https://127\.0\.0\.1:(\d+)/kmip ", RegexOptions.Compiled);
 
     private ServeProcess(ChildProcess process, int port, int objectsAtStart, TimeSpan startedIn, Uri adminUrl, string adminTokenFile)
     {
@@ -98,6 +99,9 @@ public sealed class ServeProcess : IDisposable
 
     public ChildProcess Process { get; }
     public int Port { get; }
+
+    /// <summary>The port of the KMIP HTTPS binding, when serve was given --https.</summary>
+    public int? HttpsPort { get; private init; }
 
     /// <summary>The object count the server logged when it opened its store.</summary>
     public int ObjectsAtStart { get; }
@@ -118,8 +122,11 @@ public sealed class ServeProcess : IDisposable
             // The log line comes through the console logger's queue: it may be printed after the endpoint.
             var listening = await process.WaitForLineAsync(l => ListeningLine.IsMatch(l), TimeSpan.FromSeconds(10));
             var admin = AdminLine.Match(await process.WaitForLineAsync(l => AdminLine.IsMatch(l), TimeSpan.FromSeconds(10)));
+            int? httpsPort = options.Contains("--https")
+                ? int.Parse(HttpsLine.Match(await process.WaitForLineAsync(l => HttpsLine.IsMatch(l), TimeSpan.FromSeconds(10))).Groups[1].Value)
+                : null;
             return new ServeProcess(process, port, int.Parse(ListeningLine.Match(listening).Groups[1].Value), startedIn,
-                new Uri(admin.Groups[1].Value), admin.Groups[2].Value);
+                new Uri(admin.Groups[1].Value), admin.Groups[2].Value) { HttpsPort = httpsPort };
         }
         catch
         {

@@ -98,6 +98,46 @@ public sealed class ServeCommandTests
     }
 
     [Fact]
+    public async Task Serve_HttpsPortInUse_ExitsWith2_AndLeavesNoDataFolder()
+    {
+        using var dir = new TempDir();
+        TestPki.Init(dir.Sub("pki"));
+        using var taken = TakenPort(out var port);
+
+        using var run = await Cli.RunAsync("serve", "--kmip", "127.0.0.1:0", "--https", $"127.0.0.1:{port}", "--data", dir.Sub("data"), "--pki", dir.Sub("pki"));
+
+        Cli.ReasonOf(run).Should().Contain($"cannot listen on 127.0.0.1:{port} (KMIP HTTPS binding)");
+        Directory.Exists(dir.Sub("data")).Should().BeFalse("a start that fails leaves no root.key, admin.token or kms.db behind");
+    }
+
+    [Fact]
+    public async Task Serve_HttpsNotHostPort_ExitsWith2()
+    {
+        using var dir = new TempDir();
+        TestPki.Init(dir.Sub("pki"));
+
+        using var run = await Cli.RunAsync("serve", "--kmip", "127.0.0.1:0", "--https", "8443", "--data", dir.Sub("data"), "--pki", dir.Sub("pki"));
+
+        Cli.ReasonOf(run).Should().Be("harness serve: --https must be HOST:PORT, not '8443'");
+    }
+
+    [Fact]
+    public async Task Serve_Https_PrintsTheBindingsUrl_AndAnswersAnXmlQuery()
+    {
+        using var dir = new TempDir();
+        var pki = TestPki.Init(dir.Sub("pki"));
+        using var serve = await ServeProcess.StartAsync(pki.Directory, dir.Sub("data"), null, "--https", "127.0.0.1:0");
+
+        serve.Process.StdoutLines.Should().Contain(l => l.StartsWith($"KMIP HTTPS binding: https://127.0.0.1:{serve.HttpsPort}/kmip"));
+        await using var client = await KmipTransports.ConnectAsync(KmipClientOptions.FromPki("127.0.0.1", serve.HttpsPort!.Value, pki) with
+        {
+            Transport = KmipTransport.Https, Encoding = Harness.Kmip.Encodings.MessageEncoding.Xml,
+        });
+        var response = KmipResponse.Parse(await client.SendAsync(KmipRequests.Message(ProtocolVersion.V1_4, KmipBatchItems.Query([QueryFunction.QueryOperations]))));
+        response.BatchItems[0].IsSuccess.Should().BeTrue();
+    }
+
+    [Fact]
     public async Task Serve_SecondServerOnTheSameData_ExitsWith2NamingTheFirstsPid()
     {
         using var dir = new TempDir();

@@ -6,7 +6,10 @@ using Microsoft.Extensions.Logging;
 
 namespace Harness.Cli.Commands;
 
-/// <summary>`harness serve --kmip HOST:PORT --data DIR --pki DIR`: the KMIP server in the foreground; Ctrl-C stops it cleanly.</summary>
+/// <summary>
+/// `harness serve --kmip HOST:PORT [--https HOST:PORT] --data DIR --pki DIR`: the KMIP server in the foreground, with the
+/// KMIP HTTPS binding on a port of its own when --https is given; Ctrl-C stops it cleanly.
+/// </summary>
 public static class ServeCommand
 {
     public static Command Definition() => Define.Command("serve", "runs the KMIP server in the foreground; Ctrl-C stops it cleanly", RunAsync,
@@ -14,6 +17,7 @@ public static class ServeCommand
         Define.Value("data", "DIR", "the store (kms.db) and the root key (root.key)", required: true),
         Define.Value("pki", "DIR", "ca.crt, server.crt and server.key (make them with ./harness pki init --out DIR)", required: true),
         Define.Value("admin", "HOST:PORT", "the admin interface, loopback only (default: a free port)"),
+        Define.Value("https", "HOST:PORT", "also serve the KMIP HTTPS binding there: POST /kmip with a TTLV, XML or JSON body (same certificates, clients and limits; default: none)"),
         Define.Value("max-message", "BYTES", "the largest KMIP message accepted", "1048576"),
         Define.Value("user", "NAME:PASSWORD", "require a KMIP Credential"),
         Define.Value("allowed-client-delay", "SECONDS", "how long an allowed client certificate waits before it is trusted", "0"),
@@ -51,6 +55,7 @@ public static class ServeCommand
         var data = args.Get("data") ?? defaultData ?? throw new UsageException("--data DIR is required");
         var kmip = Args.Endpoint(args.Get("kmip") ?? $"127.0.0.1:{KmipServerOptions.DefaultPort}", "--kmip");
         var admin = args.Get("admin") is { } a ? Args.Endpoint(a, "--admin") : new IPEndPoint(IPAddress.Loopback, 0);
+        var https = args.Get("https") is { } h ? Args.Endpoint(h, "--https") : null;
         var paths = new PkiPaths(pkiDir);
         foreach (var f in new[] { paths.Ca, paths.ServerCert, paths.ServerKey })
             if (!File.Exists(f)) throw new UsageException($"{f} does not exist (create a PKI with: ./harness pki init --out {pkiDir})");
@@ -58,6 +63,7 @@ public static class ServeCommand
         var options = new KmipServerOptions
         {
             KmipEndpoint = kmip,
+            HttpsEndpoint = https,
             ServerCertificate = server.Certificate,
             ClientCa = server.TrustedCa,
             ClientCredentialIssuer = File.Exists(paths.CaKey) ? CertificateAuthority.Load(pkiDir) : null,
@@ -105,6 +111,8 @@ public static class ServeCommand
     internal static void PrintWhereToReach(KmipServer server, string pkiDir)
     {
         Console.WriteLine($"KMIP server (mutual TLS): {server.Endpoint}");
+        if (server.HttpsUrl is { } https)
+            Console.WriteLine($"KMIP HTTPS binding: {https} (mutual TLS; Content-Type application/octet-stream, text/xml or application/json)");
         Console.WriteLine($"  server certificate SHA-1: {Thumbprints.Sha1(server.Options.ServerCertificate)}");
         Console.WriteLine($"  client certificate/key:   {Path.Combine(pkiDir, "client.crt")} / {Path.Combine(pkiDir, "client.key")}, CA {Path.Combine(pkiDir, "ca.crt")}");
         Console.WriteLine($"  data:                     {Path.GetFullPath(server.Options.DataDirectory)} (kms.db, root.key)");
