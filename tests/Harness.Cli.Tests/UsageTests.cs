@@ -24,6 +24,21 @@ public sealed class UsageTests
         Directory.Exists("/tmp/never-written").Should().BeFalse("a rejected command writes nothing");
     }
 
+    [Theory]
+    [InlineData("--transport", "http", "--transport is tls or https, not 'http'")]
+    [InlineData("--encoding", "yaml", "--encoding is ttlv, xml or json, not 'yaml'")]
+    [InlineData("--encoding", "XML", "--encoding is ttlv, xml or json, not 'XML'")]
+    [InlineData("--encoding", "json", "--encoding json needs --transport https: KMIP over plain TLS is TTLV only")]
+    public async Task Vectors_BadTransportOrEncoding_ExitsWith2SayingWhy(string option, string value, string reason)
+    {
+        var file = Path.Combine(Harness.Testing.RepoPaths.Shared, "kmip-vectors", "v1.4", "XML", "mandatory", "SKLC-M-1-14.xml");
+
+        using var run = await Cli.RunAsync("vectors", "--target", "127.0.0.1:1", "--pki", "/tmp", option, value, file);
+
+        run.ExitCode.Should().Be(2, run.Describe());
+        Cli.ReasonOf(run).Should().StartWith("harness vectors: " + reason);
+    }
+
     [Fact]
     public async Task UnknownOption_ServeWithValidPki_ExitsWith2BeforeListening()
     {

@@ -4,7 +4,7 @@ using Harness.Testing;
 
 namespace Harness.Cli.Tests;
 
-/// <summary>One `harness serve` child for the client-side commands (vectors, bench).</summary>
+/// <summary>One `harness serve` child, with its HTTPS binding, for the client-side commands (vectors, bench).</summary>
 public sealed class ServeFixture : IAsyncLifetime
 {
     private readonly TempDir _dir = new("harness-cli-serve-");
@@ -12,13 +12,14 @@ public sealed class ServeFixture : IAsyncLifetime
     public PkiPaths Pki { get; private set; } = null!;
     public ServeProcess Serve { get; private set; } = null!;
     public string Target => $"127.0.0.1:{Serve.Port}";
+    public string HttpsTarget => $"127.0.0.1:{Serve.HttpsPort}";
 
     public async ValueTask InitializeAsync()
     {
         try
         {
             Pki = TestPki.Init(_dir.Sub("pki"));
-            Serve = await ServeProcess.StartAsync(Pki.Directory, _dir.Sub("data"));
+            Serve = await ServeProcess.StartAsync(Pki.Directory, _dir.Sub("data"), null, "--https", "127.0.0.1:0");
         }
         catch
         {
@@ -81,6 +82,43 @@ public sealed class VectorsAndBenchTests(ServeFixture server) : IClassFixture<Se
 
         using var shared = await Cli.RunAsync("vectors", "--target", server.Target, "--pki", server.Pki.Directory, second, third);
         shared.StdoutLines.Last().Should().Be("2 passed, 0 failed", shared.Describe());
+    }
+
+    [Theory]
+    [InlineData("ttlv")]
+    [InlineData("xml")]
+    [InlineData("json")]
+    public async Task Vectors_OverHttps_EachEncoding_PassAsOverTls_AndCleanUpThere(string encoding)
+    {
+        // Byte strings, dates, enumerations named by an Attribute Name, masks, Locate with identifiers from earlier files.
+        string[] files = [Vector("SKLC-M-1-14.xml"), Vector("TL-M-2-14.xml"), Vector("CS-BC-M-1-14.xml"), Vector("SKLC-M-2-14.xml")];
+        using var run = await Cli.RunAsync(["vectors", "--transport", "https", "--encoding", encoding, "--target", server.HttpsTarget, "--pki", server.Pki.Directory, .. files]);
+
+        run.ExitCode.Should().Be(0, run.Describe());
+        run.StdoutLines.Where(l => l.StartsWith("PASS ")).Should().HaveCount(files.Length);
+        // TL-M-2 leaves its tape key; the others destroy their own objects.
+        run.StdoutLines.Should().Contain(l => l.StartsWith("cleaned up 1 object (revoked if active, destroyed);"));
+        run.StdoutLines.Last().Should().Be($"{files.Length} passed, 0 failed");
+    }
+
+    [Fact]
+    public async Task Vectors_OverHttpsAsFreshClients_CleanUpWithEachClientsIdentity()
+    {
+        using var run = await Cli.RunAsync("vectors", "--fresh-client", "--transport", "https", "--encoding", "xml", "--target", server.HttpsTarget,
+            "--pki", server.Pki.Directory, Vector("SKLC-M-1-14.xml"), Vector("TL-M-2-14.xml"));
+
+        run.ExitCode.Should().Be(0, run.Describe());
+        run.StdoutLines.Should().Contain("cleaned up the objects of 2 fresh clients, each with its own identity");
+        run.StdoutLines.Last().Should().Be("2 passed, 0 failed");
+    }
+
+    [Fact]
+    public async Task Vectors_HttpsTransportAgainstTheTlsPort_FailsSayingTheExchangeFailed()
+    {
+        using var run = await Cli.RunAsync("vectors", "--transport", "https", "--target", server.Target, "--pki", server.Pki.Directory, Vector("SKLC-M-1-14.xml"));
+
+        run.ExitCode.Should().Be(1, run.Describe());
+        run.StdoutLines.Should().Contain(l => l.StartsWith("FAIL SKLC-M-1-14.xml: step 0: the exchange failed"));
     }
 
     [Fact]

@@ -11,7 +11,8 @@ namespace Harness.Cli;
 /// The objects a command made on the KMS under test (bench's keys, the vectors' objects), destroyed when it ends unless
 /// --keep: Revoke when Active, then Destroy, the way certify cleans up (<see cref="ExternalKmsAdministration"/>).
 /// </summary>
-internal sealed class TestObjects(string host, int port, PkiPaths pki)
+/// <param name="transport">how the KMS is reached at HOST:PORT (vectors over its HTTPS binding clean up there too).</param>
+internal sealed class TestObjects(string host, int port, PkiPaths pki, KmipTransport transport = KmipTransport.Tls)
 {
     private readonly ConcurrentQueue<string> _made = new();
 
@@ -33,7 +34,7 @@ internal sealed class TestObjects(string host, int port, PkiPaths pki)
 
     /// <summary>Destroys them; returns how many were destroyed (objects already destroyed, gone or refused are not counted).</summary>
     public async Task<int> DestroyAsync() =>
-        _made.IsEmpty ? 0 : await new ExternalKmsAdministration(new ExternalKms(host, port, pki)).DestroyQuietlyAsync(_made.ToList());
+        _made.IsEmpty ? 0 : await new ExternalKmsAdministration(new ExternalKms(host, port, pki) { Transport = transport }).DestroyQuietlyAsync(_made.ToList());
 
     /// <summary>"cleaned up 12 objects (revoked if active, destroyed)" or, with --keep, "kept 12 objects on the server (--keep)".</summary>
     public async Task<string> FinishAsync(bool keep, string what)

@@ -144,7 +144,7 @@ public sealed class ExternalKmsAdministration(ExternalKms kms) : IKmsAdministrat
     }
 
     /// <summary>Revoke when Active, then Destroy; false when the key was destroyed (or gone) already.</summary>
-    private async Task<bool> RevokeAndDestroyAsync(KmipClient client, string keyId)
+    private async Task<bool> RevokeAndDestroyAsync(IKmipMessageClient client, string keyId)
     {
         var state = await StateAsync(client, keyId).ConfigureAwait(false);
         if (state == nameof(State.Destroyed)) return false;
@@ -188,7 +188,7 @@ public sealed class ExternalKmsAdministration(ExternalKms kms) : IKmsAdministrat
         return await StateAsync(client, keyId).ConfigureAwait(false);
     }
 
-    private async Task<string> StateAsync(KmipClient client, string keyId)
+    private async Task<string> StateAsync(IKmipMessageClient client, string keyId)
     {
         var item = KmipResponse.Parse(await client.SendAsync(KmipRequests.Message(Version, Options,
             KmipBatchItems.GetAttributes(Version, keyId, ["State"]))).ConfigureAwait(false)).BatchItems[0];
@@ -198,16 +198,16 @@ public sealed class ExternalKmsAdministration(ExternalKms kms) : IKmsAdministrat
                ?? throw new KmsAdministrationException($"the KMS at {kms.Endpoint} answered Get Attributes \"State\" of {keyId} without a State");
     }
 
-    private async Task OneAsync(KmipClient client, BatchItemRequest request, string what)
+    private async Task OneAsync(IKmipMessageClient client, BatchItemRequest request, string what)
     {
         var item = KmipResponse.Parse(await client.SendAsync(KmipRequests.Message(Version, Options, request)).ConfigureAwait(false)).BatchItems[0];
         if (!item.IsSuccess)
             throw new KmsAdministrationException($"the KMS at {kms.Endpoint} refused {what}: {item.ResultReason} {item.ResultMessage}".TrimEnd());
     }
 
-    private async Task<KmipClient> ConnectAsync()
+    private async Task<IKmipMessageClient> ConnectAsync()
     {
-        try { return await kms.ConnectAsync().ConfigureAwait(false); }
+        try { return await KmipTransports.ConnectAsync(kms.ClientOptions()).ConfigureAwait(false); }
         catch (Exception ex) when (ex is IOException or KmipException or TimeoutException or System.Net.Sockets.SocketException or System.Security.Authentication.AuthenticationException)
         {
             throw new KmsAdministrationException($"the KMS at {kms.Endpoint} cannot be reached for the administrator's KMIP request: {ex.Message}", ex);

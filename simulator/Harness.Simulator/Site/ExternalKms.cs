@@ -18,6 +18,9 @@ public sealed record ExternalKms(string Host, int Port, PkiPaths Pki, UsernamePa
     public string Endpoint => $"{Host}:{Port}";
 
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How the KMS is reached at Host:Port: TTLV over TLS as vCenter does, or its HTTPS binding (for the administrator's cleanup after `vectors --transport https`).</summary>
+    public KmipTransport Transport { get; init; } = KmipTransport.Tls;
     public TimeSpan ReceiveTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
     private TlsIdentity? _identity;
@@ -42,6 +45,7 @@ public sealed record ExternalKms(string Host, int Port, PkiPaths Pki, UsernamePa
         VerifyServerName = false,
         ConnectTimeout = ConnectTimeout,
         ReceiveTimeout = ReceiveTimeout,
+        Transport = Transport,
     };
 
     public Task<KmipClient> ConnectAsync(CancellationToken ct = default) => KmipClient.ConnectAsync(ClientOptions(), ct);

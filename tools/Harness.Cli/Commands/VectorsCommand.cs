@@ -1,14 +1,17 @@
 using System.CommandLine;
 using Harness.Kmip;
 using Harness.Kmip.Client;
+using Harness.Kmip.Encodings;
 using Harness.Kmip.Vectors;
 using Harness.Pki;
 
 namespace Harness.Cli.Commands;
 
 /// <summary>
-/// `harness vectors --target HOST:PORT --pki DIR PATH...`: replays OASIS KMIP XML test vectors (files or folders)
-/// against a server over mutual TLS; one PASS/FAIL line per file with the first difference, then "N passed, N failed".
+/// `harness vectors --target HOST:PORT --pki DIR [--transport tls|https] [--encoding ttlv|xml|json] PATH...`: replays
+/// OASIS KMIP XML test vectors (files or folders) against a server over mutual TLS, TTLV on the KMIP port or, with
+/// --transport https, in any of the three encodings on its HTTPS binding; one PASS/FAIL line per file with the first
+/// difference, then "N passed, N failed".
 /// Each file runs on a fresh connection; with --fresh-client, also as a new client: a certificate issued for it by the
 /// PKI's CA (ca.key in --pki), so that files do not see each other's objects, as separate test clients would not.
 /// </summary>
@@ -16,11 +19,13 @@ public static class VectorsCommand
 {
     public static Command Definition() => Define.Command("vectors",
         "replays OASIS KMIP XML test vectors against a KMIP server, one PASS/FAIL line per file, then \"N passed, N failed\"; destroys the objects they made", RunAsync,
-        Define.Value("target", "HOST:PORT", "the KMIP server", required: true),
+        Define.Value("target", "HOST:PORT", "the KMIP server (with --transport https: its HTTPS binding)", required: true),
         Define.Value("pki", "DIR", "client.crt, client.key and ca.crt for mutual TLS", required: true),
         Define.Switch("verbose", "print the whole difference of a failed vector"),
         Define.Switch("keep", "leave the objects the vectors made on the server"),
         Define.Switch("fresh-client", "run each file as a new client: a certificate issued for it by the CA of --pki (which needs ca.key)"),
+        Define.Value("transport", "tls|https", "TTLV over TLS, or the KMIP HTTPS binding (POST /kmip)", "tls"),
+        Define.Value("encoding", "ttlv|xml|json", "message encoding (xml and json need --transport https)", "ttlv"),
         Define.Words("PATH", "vector files or folders of them"));
 
     public static async Task<int> RunAsync(Args args)
@@ -30,8 +35,10 @@ public static class VectorsCommand
         IReadOnlyList<string> files;
         try { files = VectorReplay.Expand(args.Positional); }
         catch (FileNotFoundException ex) { throw new UsageException(ex.Message); }
-        var (target, pki, options) = args.KmsClient();
-        var made = new TestObjects(target.Address.ToString(), target.Port, pki);
+        var (transport, encoding) = TransportAndEncoding(args);
+        var (target, pki, tlsOptions) = args.KmsClient();
+        var options = tlsOptions with { Transport = transport, Encoding = encoding };
+        var made = new TestObjects(target.Address.ToString(), target.Port, pki, transport);
         bool keep = args.Has("keep");
         using var clients = args.Has("fresh-client") ? FreshClients.Open(pki) : null;
         var cleanups = new List<string>();
@@ -52,8 +59,9 @@ public static class VectorsCommand
             }
             TtlvNode? last = null;
             var client = clients?.For(name);
-            var objects = client is null ? made : new TestObjects(target.Address.ToString(), target.Port, client);
-            var outcome = await VectorReplay.RunFileAsync(vectors, client is null ? options : KmipClientOptions.FromPki(options.Host, options.Port, client),
+            var objects = client is null ? made : new TestObjects(target.Address.ToString(), target.Port, client, transport);
+            var outcome = await VectorReplay.RunFileAsync(vectors,
+                client is null ? options : KmipClientOptions.FromPki(options.Host, options.Port, client) with { Transport = transport, Encoding = encoding },
                 onResponse: response =>
                 {
                     last = response;
@@ -80,6 +88,27 @@ public static class VectorsCommand
             : $"cleaned up the objects of {cleanups.Count} fresh {(cleanups.Count == 1 ? "client" : "clients")}, each with its own identity");
         Console.WriteLine($"{passed} passed, {failed} failed");
         return failed == 0 ? 0 : 1;
+    }
+
+    /// <summary>--transport and --encoding: KMIP over plain TLS is TTLV only (KMIP 1.4 §10); XML and JSON go over the HTTPS binding.</summary>
+    internal static (KmipTransport Transport, MessageEncoding Encoding) TransportAndEncoding(Args args)
+    {
+        var transport = args.Get("transport") switch
+        {
+            "tls" => KmipTransport.Tls,
+            "https" => KmipTransport.Https,
+            var other => throw new UsageException($"--transport is tls or https, not '{other}'"),
+        };
+        var encoding = args.Get("encoding") switch
+        {
+            "ttlv" => MessageEncoding.Ttlv,
+            "xml" => MessageEncoding.Xml,
+            "json" => MessageEncoding.Json,
+            var other => throw new UsageException($"--encoding is ttlv, xml or json, not '{other}'"),
+        };
+        if (transport == KmipTransport.Tls && encoding != MessageEncoding.Ttlv)
+            throw new UsageException($"--encoding {args.Get("encoding")} needs --transport https: KMIP over plain TLS is TTLV only (give the HTTPS binding's HOST:PORT as --target)");
+        return (transport, encoding);
     }
 
     /// <summary>" (the server answered Result Reason Permission Denied: \"…\")" when the last response carried an error.</summary>
