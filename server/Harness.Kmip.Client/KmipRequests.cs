@@ -30,6 +30,55 @@ public sealed record UsernamePasswordCredential(string Username, string? Passwor
     public override string ToString() => $"UsernamePasswordCredential {{ Username = {Username}, Password = {(Password is null ? "(none)" : "***")} }}";
 }
 
+/// <summary>
+/// A Hashed Password Credential (KMIP 2.1 §2.1.2, Credential Type 5): Hash(S1 ‖ Timestamp) ‖ S2 with S1 =
+/// Hash(Username ‖ Password), S2 = Hash(Password ‖ Username), the Timestamp's 8 bytes big-endian microseconds; SHA-256.
+/// The password itself is never sent.
+/// </summary>
+public sealed record HashedPasswordCredential(string Username, string Password, DateTimeOffset Timestamp) : KmipCredential
+{
+    public override TtlvNode ToTtlv()
+    {
+        long micros = (Timestamp - DateTimeOffset.UnixEpoch).Ticks / TimeSpan.TicksPerMicrosecond;
+        var stamp = new byte[8];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt64BigEndian(stamp, micros);
+        byte[] s1 = SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(Username + Password));
+        byte[] s2 = SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(Password + Username));
+        return TtlvNode.Structure(Tag.Credential,
+            TtlvNode.Enumeration(Tag.CredentialType, CredentialType.HashedPassword),
+            TtlvNode.Structure(Tag.CredentialValue, TtlvNode.Text(Tag.Username, Username), TtlvNode.DateTimeExtended(Tag.TimeStamp, micros),
+                TtlvNode.Bytes(Tag.HashedPassword, [.. SHA256.HashData([.. s1, .. stamp]), .. s2])));
+    }
+
+    public override string ToString() => $"HashedPasswordCredential {{ Username = {Username}, Password = ***, Timestamp = {Timestamp:u} }}";
+}
+
+/// <summary>A One Time Password Credential (KMIP 2.1 §2.1.2, Credential Type 4): the user's one-time code, with its password when given.</summary>
+public sealed record OneTimePasswordCredential(string Username, string OneTimePassword, string? Password = null) : KmipCredential
+{
+    public override TtlvNode ToTtlv() => TtlvNode.Structure(Tag.Credential,
+        TtlvNode.Enumeration(Tag.CredentialType, CredentialType.OneTimePassword),
+        TtlvNode.Structure(Tag.CredentialValue, TtlvNode.Text(Tag.Username, Username),
+            Password is null ? null : TtlvNode.Text(Tag.Password, Password), TtlvNode.Text(Tag.OneTimePassword, OneTimePassword)));
+
+    public override string ToString() => $"OneTimePasswordCredential {{ Username = {Username}, *** }}";
+}
+
+/// <summary>A Device Credential (KMIP 1.4 §2.1.2, Credential Type 2): the device's identifiers and, when it has one, its password.</summary>
+public sealed record DeviceCredentialValue(string? DeviceSerialNumber = null, string? Password = null, string? DeviceIdentifier = null,
+    string? NetworkIdentifier = null, string? MachineIdentifier = null, string? MediaIdentifier = null) : KmipCredential
+{
+    public override TtlvNode ToTtlv() => TtlvNode.Structure(Tag.Credential,
+        TtlvNode.Enumeration(Tag.CredentialType, CredentialType.Device),
+        TtlvNode.Structure(Tag.CredentialValue,
+            Text(Tag.DeviceSerialNumber, DeviceSerialNumber), Text(Tag.Password, Password), Text(Tag.DeviceIdentifier, DeviceIdentifier),
+            Text(Tag.NetworkIdentifier, NetworkIdentifier), Text(Tag.MachineIdentifier, MachineIdentifier), Text(Tag.MediaIdentifier, MediaIdentifier)));
+
+    private static TtlvNode? Text(Tag tag, string? value) => value is null ? null : TtlvNode.Text(tag, value);
+
+    public override string ToString() => $"DeviceCredentialValue {{ DeviceSerialNumber = {DeviceSerialNumber}, Password = {(Password is null ? "(none)" : "***")} }}";
+}
+
 /// <summary>A Login ticket as the Credential (KMIP 2.1 §2.1.2, Credential Type Ticket): the Ticket Login returned.</summary>
 public sealed record TicketCredential(byte[] TicketValue, TicketType TicketType = TicketType.Login) : KmipCredential
 {

@@ -72,8 +72,17 @@ public sealed class KmipServerOptions
     /// <summary>Open KMIP connections of one client identity (default 256); more are closed after the handshake.</summary>
     public int MaxConnectionsPerClient { get; set; } = 256;
 
-    /// <summary>Username → password. When not empty, every request must carry a matching Credential.</summary>
+    /// <summary>
+    /// Username → password. When not empty (or <see cref="Devices"/> is not), every request must carry a matching
+    /// Credential: Username and Password, Hashed Password, One Time Password, Device, or a Login ticket (<see cref="Credentials"/>).
+    /// </summary>
     public Dictionary<string, string> Users { get; set; } = new();
+
+    /// <summary>Username → the shared secret of its time-based one-time passwords (RFC 6238: HMAC-SHA1, 6 digits, 30 s).</summary>
+    public Dictionary<string, byte[]> OneTimePasswordSecrets { get; set; } = new();
+
+    /// <summary>The devices that may authenticate with a Device credential: each field given here must match.</summary>
+    public List<DeviceCredential> Devices { get; set; } = [];
 
     /// <summary>Loopback endpoint of the admin interface (null: none; port 0 picks a free port).</summary>
     public IPEndPoint? AdminEndpoint { get; set; } = new(IPAddress.Loopback, 0);
@@ -117,3 +126,7 @@ public sealed class KmipServerOptions
     /// </summary>
     public State CreatedKeyState { get; set; } = State.PreActive;
 }
+
+/// <summary>A device allowed to authenticate (KMIP 2.1 §2.x Device credential): the fields it must present (null: not checked).</summary>
+public sealed record DeviceCredential(string? DeviceSerialNumber = null, string? Password = null, string? DeviceIdentifier = null,
+    string? NetworkIdentifier = null, string? MachineIdentifier = null, string? MediaIdentifier = null);

@@ -19,8 +19,12 @@ public sealed class KmsState
         Streams = new Cryptography.CryptoStreams(time);
         ServerCertificateContext = System.Net.Security.SslStreamCertificateContext.Create(options.ServerCertificate, null);
         Notifications = new Notifications(log);
+        Credentials = new Credentials(this);
         store.Committing = Notifications.Committing;
     }
+
+    /// <summary>Checks the request header's Credential (<see cref="Server.Credentials"/>).</summary>
+    public Credentials Credentials { get; }
 
     /// <summary>Put and Notify to the clients that opened a server-to-client channel (Set Endpoint Role).</summary>
     public Notifications Notifications { get; }

@@ -54,7 +54,7 @@ public sealed class MessageProcessor(KmsState kms)
                     $"protocol version {requested} is not supported; this server speaks {string.Join(", ", ProtocolVersion.Supported)}");
             }
             Validation.CheckTree(header);
-            var (runAs, rights) = CheckCredential(header, client);
+            var (runAs, rights) = kms.Credentials.Authenticate(header, client);
             return ProcessBatch(request, header, runAs, rights, version, waitForWriter);
         }
         catch (KmipException ex)
@@ -80,37 +80,6 @@ public sealed class MessageProcessor(KmsState kms)
     /// <summary>A response that fails the whole message (bytes that could not be decoded, storage that failed), stamped with the server's clock.</summary>
     public TtlvNode FailureResponse(ResultReason reason, string message) =>
         Response(Fallback, [FailedItem(null, null, new KmipException(reason, message))]);
-
-    /// <summary>
-    /// The request header's Credential: a ticket is checked whenever one is given (and counted): a Login ticket of
-    /// this client, or a delegated one, whose requests run as the client that delegated, within its Rights. With users
-    /// configured, a username and password (or a ticket) is required. The answer: whom the request runs as, and within
-    /// which rights (null: all of that client's).
-    /// </summary>
-    private (ClientIdentity RunAs, TicketRights? Rights) CheckCredential(TtlvNode header, ClientIdentity client)
-    {
-        var users = kms.Options.Users;
-        var credential = header.Child(Tag.Authentication)?.Child(Tag.Credential);
-        if (credential?.Child(Tag.CredentialType) is { Type: ItemType.Enumeration } t && t.AsEnumOf<CredentialType>() == CredentialType.Ticket)
-        {
-            var (owner, rights) = kms.Tickets.Use(credential.Required(Tag.CredentialValue).Required(Tag.TicketValue).AsBytes, client.Id, kms.Time.GetUtcNow());
-            return (owner == client.Id ? client : client with { Id = owner }, rights);
-        }
-        if (users.Count == 0) return (client, null); // no users configured: the certificate alone identifies the client
-        if (credential is null)
-            throw new KmipException(ResultReason.AuthenticationNotSuccessful, "this server requires a username/password Credential in the request header");
-        var type = credential.Required(Tag.CredentialType).AsEnumOf<CredentialType>();
-        if (type != CredentialType.UsernameAndPassword)
-            throw new KmipException(ResultReason.AuthenticationNotSuccessful, $"credential type {type} is not accepted; use Username and Password, or a Login ticket");
-        var value = credential.Required(Tag.CredentialValue);
-        var user = value.Required(Tag.Username).AsText;
-        var password = value.Child(Tag.Password)?.AsText ?? "";
-        if (!users.TryGetValue(user, out var expected) ||
-            !System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(
-                System.Text.Encoding.UTF8.GetBytes(expected), System.Text.Encoding.UTF8.GetBytes(password)))
-            throw new KmipException(ResultReason.AuthenticationNotSuccessful, $"wrong username or password for '{user}'");
-        return (client, null);
-    }
 
     private ProcessedMessage? ProcessBatch(TtlvNode request, TtlvNode header, ClientIdentity client, TicketRights? rights, ProtocolVersion version, bool waitForWriter)
     {
