@@ -40,20 +40,32 @@ public static class AttributeCodec
         return StoredAttribute.Of(null, name, 0, node.WithTag(Tag.AttributeValue));
     }
 
-    /// <summary>The attributes of a request payload in either model: 1.x Template-Attribute / Attribute items, 2.x Attributes.</summary>
-    public static List<StoredAttribute> FromRequest(TtlvNode? container, ProtocolVersion version)
+    /// <summary>
+    /// The attributes of a request payload in either model: 1.x Template-Attribute / Attribute items, 2.x Attributes.
+    /// A 1.x Template-Attribute may name Templates (KMIP 1.4 §2.1.8): <paramref name="template"/> gives each one's
+    /// attributes, which come first; an attribute given explicitly replaces a single-valued one a template gave.
+    /// </summary>
+    public static List<StoredAttribute> FromRequest(TtlvNode? container, ProtocolVersion version, Func<string, IReadOnlyList<StoredAttribute>>? template = null)
     {
         var list = new List<StoredAttribute>();
         if (container is null) return list;
+        var fromTemplates = new List<StoredAttribute>();
         foreach (var child in container.Children)
         {
             if (child.Tag == Tag.Attribute) list.Add(FromAttributeStructure(child));
-            else if (child.Tag == Tag.Name && container.Tag == Tag.TemplateAttribute)
-                throw new KmipException(ResultReason.ItemNotFound, "templates are not supported: the named template does not exist");
+            else if (child.Tag == Tag.Name && !version.IsV2 && container.Tag is Tag.TemplateAttribute or Tag.CommonTemplateAttribute
+                         or Tag.PrivateKeyTemplateAttribute or Tag.PublicKeyTemplateAttribute)
+            {
+                var name = child.Required(Tag.NameValue).AsText;
+                fromTemplates.AddRange(template?.Invoke(name)
+                    ?? throw new KmipException(ResultReason.ItemNotFound, $"no Template named '{name}'"));
+            }
             else if (version.IsV2) list.Add(FromV2(child));
             else throw new KmipException(ResultReason.InvalidField, $"unexpected {TagNames.Name(child.RawTag)} in {TagNames.Name(container.RawTag)}");
         }
-        return list;
+        if (fromTemplates.Count == 0) return list;
+        var explicitNames = list.Select(a => a.FullName).ToHashSet();
+        return [.. fromTemplates.Where(a => AttributeNames.IsMultiInstance(a.FullName) || !explicitNames.Contains(a.FullName)), .. list];
     }
 
     /// <summary>An attribute reference: 1.x Attribute Name text, 2.x Attribute Reference (a tag enumeration or a vendor structure).</summary>

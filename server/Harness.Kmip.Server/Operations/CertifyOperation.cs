@@ -41,7 +41,7 @@ public sealed class CertifyOperation : KmipOperation
     public override TtlvNode Execute(RequestContext ctx, TtlvNode payload)
     {
         var v2 = ctx.Version.IsV2;
-        var attributes = AttributeCodec.FromRequest(payload.Child(v2 ? Tag.Attributes : Tag.TemplateAttribute), ctx.Version);
+        var attributes = ctx.RequestAttributes(payload.Child(v2 ? Tag.Attributes : Tag.TemplateAttribute));
         ManagedObject? publicKeyObject = null;
         AsymmetricKeyParameter subjectKey;
         X509Name? csrSubject = null;

@@ -21,7 +21,7 @@ public sealed class CreateKeyPairOperation : KmipOperation
     public override TtlvNode Execute(RequestContext ctx, TtlvNode payload)
     {
         var v2 = ctx.Version.IsV2;
-        List<StoredAttribute> Read(Tag v1, Tag v2Tag) => AttributeCodec.FromRequest(payload.Child(v2 ? v2Tag : v1), ctx.Version);
+        List<StoredAttribute> Read(Tag v1, Tag v2Tag) => ctx.RequestAttributes(payload.Child(v2 ? v2Tag : v1));
         var common = Read(Tag.CommonTemplateAttribute, Tag.CommonAttributes);
         var privateOwn = Read(Tag.PrivateKeyTemplateAttribute, Tag.PrivateKeyAttributes);
         var publicOwn = Read(Tag.PublicKeyTemplateAttribute, Tag.PublicKeyAttributes);

@@ -20,7 +20,7 @@ public sealed class CreateOperation : KmipOperation
             throw new KmipException(ResultReason.InvalidField, type == ObjectType.SecretData
                 ? "Create makes Secret Data from KMIP 2.0 on; under 1.x it makes symmetric keys (Register secret data instead)"
                 : $"Create makes symmetric keys (and, from 2.0, Secret Data); {type} is not supported here (use Register or Create Key Pair)");
-        var attributes = AttributeCodec.FromRequest(payload.Child(ctx.Version.IsV2 ? Tag.Attributes : Tag.TemplateAttribute), ctx.Version);
+        var attributes = ctx.RequestAttributes(payload.Child(ctx.Version.IsV2 ? Tag.Attributes : Tag.TemplateAttribute));
         var obj = type == ObjectType.SecretData ? BuildSecretData(ctx, attributes) : Build(ctx, attributes);
         ctx.AddNew(obj);
         ctx.IdPlaceholder = obj.Id;

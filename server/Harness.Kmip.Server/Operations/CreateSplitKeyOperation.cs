@@ -29,7 +29,7 @@ public sealed class CreateSplitKeyOperation : KmipOperation
         var method = payload.Required(Tag.SplitKeyMethod).AsEnumOf<SplitKeyMethod>();
         var primeNode = payload.Child(Tag.PrimeFieldSize);
         BigInteger? prime = primeNode is null ? null : new BigInteger(primeNode.AsBytes, isUnsigned: false, isBigEndian: true);
-        var attributes = AttributeCodec.FromRequest(payload.Child(v2 ? Tag.Attributes : Tag.TemplateAttribute), ctx.Version);
+        var attributes = ctx.RequestAttributes(payload.Child(v2 ? Tag.Attributes : Tag.TemplateAttribute));
 
         ManagedObject? key = null;
         byte[] secret;

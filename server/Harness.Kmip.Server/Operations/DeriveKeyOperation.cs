@@ -43,7 +43,7 @@ public sealed class DeriveKeyOperation : KmipOperation
         if (ids.Count == 0) throw new KmipException(ResultReason.InvalidField, "Derive Key needs the Unique Identifier of the object to derive from (the ID Placeholder does not stand in)");
         var method = payload.Required(Tag.DerivationMethod).AsEnumOf<DerivationMethod>();
         var parameters = payload.Required(Tag.DerivationParameters);
-        var attributes = AttributeCodec.FromRequest(payload.Child(v2 ? Tag.Attributes : Tag.TemplateAttribute), ctx.Version);
+        var attributes = ctx.RequestAttributes(payload.Child(v2 ? Tag.Attributes : Tag.TemplateAttribute));
 
         var (baseObject, keyBlock, baseAlgorithm) = CryptographicKeys.Check(ctx, ctx.Lookup(ids[0]), CryptographicUsageMask.DeriveKey, protects: true);
         var material = keyBlock.Required(Tag.KeyValue).Required(Tag.KeyMaterial) is { Type: ItemType.ByteString } m ? m.AsBytes

@@ -47,7 +47,7 @@ public sealed class JoinSplitKeyOperation : KmipOperation
         int length = firstBlock.Child(Tag.CryptographicLength)?.AsInt32 / 8 ?? firstBlock.Required(Tag.KeyValue).Required(Tag.KeyMaterial).AsBytes.Length;
         var secret = SecretSharing.Join(shares, method, prime, length);
 
-        var attributes = AttributeCodec.FromRequest(payload.Child(v2 ? Tag.Attributes : Tag.TemplateAttribute), ctx.Version);
+        var attributes = ctx.RequestAttributes(payload.Child(v2 ? Tag.Attributes : Tag.TemplateAttribute));
         var obj = ObjectFactory.New(ctx, type);
         ObjectFactory.ApplyClientAttributes(ctx, obj, attributes);
         var algorithm = obj.Get(AttributeNames.CryptographicAlgorithm)?.AsEnumOf<CryptographicAlgorithm>()

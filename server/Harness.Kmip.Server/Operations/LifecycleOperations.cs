@@ -138,7 +138,7 @@ public sealed class ReKeyOperation : KmipOperation
             throw new KmipException(ResultReason.PermissionDenied, $"'{old.Id}' is a {old.ObjectType}; Re-key applies to symmetric keys");
         if (old.Value is null) throw new KmipException(ResultReason.KeyValueNotPresent, $"'{old.Id}' has no key material (destroyed)");
         var offset = payload.Child(Tag.Offset)?.AsInterval;
-        var given = AttributeCodec.FromRequest(payload.Child(ctx.Version.IsV2 ? Tag.Attributes : Tag.TemplateAttribute), ctx.Version);
+        var given = ctx.RequestAttributes(payload.Child(ctx.Version.IsV2 ? Tag.Attributes : Tag.TemplateAttribute));
         var (edited, carried) = TakeOver(ctx, old, given);
         var fresh = CreateOperation.Build(ctx, carried);
         Replaces(ctx, old, edited, fresh, given, offset);

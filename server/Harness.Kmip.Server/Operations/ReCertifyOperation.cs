@@ -33,7 +33,7 @@ public sealed class ReCertifyOperation : KmipOperation
             || oldValue.Required(Tag.CertificateType).AsEnumOf<CertificateType>() != CertificateType.X_509)
             throw new KmipException(v2 ? ResultReason.InvalidObjectType : ResultReason.InvalidField, $"'{old.Id}' is not an X.509 certificate: Re-certify renews one");
         var existing = new X509CertificateParser().ReadCertificate(oldValue.Required(Tag.CertificateValue).AsBytes);
-        var given = AttributeCodec.FromRequest(payload.Child(v2 ? Tag.Attributes : Tag.TemplateAttribute), ctx.Version);
+        var given = ctx.RequestAttributes(payload.Child(v2 ? Tag.Attributes : Tag.TemplateAttribute));
         ManagedObject? requestObject = null;
         if (payload.Child(Tag.CertificateRequestUniqueIdentifier)?.AsText is { } requestId)
         {

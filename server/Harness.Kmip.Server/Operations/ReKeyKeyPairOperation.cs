@@ -30,7 +30,7 @@ public sealed class ReKeyKeyPairOperation : KmipOperation
                        ?? throw new KmipException(ResultReason.IllegalOperation, $"'{oldPrivate.Id}' has no Public Key Link: there is no pair to re-key");
         var oldPublic = ctx.Lookup(publicId);
 
-        List<StoredAttribute> Read(Tag v1, Tag v2Tag) => AttributeCodec.FromRequest(payload.Child(v2 ? v2Tag : v1), ctx.Version);
+        List<StoredAttribute> Read(Tag v1, Tag v2Tag) => ctx.RequestAttributes(payload.Child(v2 ? v2Tag : v1));
         var common = Read(Tag.CommonTemplateAttribute, Tag.CommonAttributes);
         var privateGiven = CreateKeyPairOperation.Merge(common, Read(Tag.PrivateKeyTemplateAttribute, Tag.PrivateKeyAttributes));
         var publicGiven = CreateKeyPairOperation.Merge(common, Read(Tag.PublicKeyTemplateAttribute, Tag.PublicKeyAttributes));

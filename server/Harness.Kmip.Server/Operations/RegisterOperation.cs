@@ -4,12 +4,14 @@ namespace Harness.Kmip.Server.Operations;
 
 /// <summary>
 /// Register (KMIP 1.4 §4.3, 2.1 §6.1.46): stores a client-supplied object: symmetric key, secret data, opaque object,
-/// certificate, certificate request (2.x; its PKCS#10 request must verify), public or private key (a private key in
+/// certificate, certificate request (2.x; its PKCS#10 request must verify), template (1.x: the attributes objects made
+/// with it by name receive, <see cref="RequestContext.RequestAttributes"/>), public or private key (a private key in
 /// PKCS#12 is kept as the PKCS#8 key in the container: <see cref="Pkcs12Containers.Open"/>) (one in a format the server reads must parse as that format). A wrapped key is
 /// stored as registered; when its wrapping keys are the client's on the server, it is unwrapped first to check it (its
 /// MAC or signature too). Result Reasons:
 /// Invalid Field (unknown type, type not matching the object, key material that does not parse as its format,
-/// attribute values, duplicate Name in 1.x), Item Not Found (templates), Index Out of Bounds / Attribute Single Valued,
+/// attribute values, duplicate Name in 1.x, a Template attribute the client cannot set), Invalid Object Type (a Template
+/// under 2.x), Item Not Found (a named Template that does not exist), Index Out of Bounds / Attribute Single Valued,
 /// Non Unique Name Attribute (2.x), and those of unwrapping (<see cref="KeyWrapping"/>).
 /// </summary>
 public sealed class RegisterOperation : KmipOperation
@@ -27,6 +29,7 @@ public sealed class RegisterOperation : KmipOperation
         [ObjectType.PrivateKey] = Tag.PrivateKey,
         [ObjectType.SplitKey] = Tag.SplitKey,
         [ObjectType.CertificateRequest] = Tag.CertificateRequest,
+        [ObjectType.Template] = Tag.Template,
     };
 
     public override TtlvNode Execute(RequestContext ctx, TtlvNode payload)
@@ -36,6 +39,8 @@ public sealed class RegisterOperation : KmipOperation
             throw new KmipException(ResultReason.InvalidField, $"objects of type {type} cannot be registered");
         if (type == ObjectType.CertificateRequest && !ctx.Version.IsV2)
             throw new KmipException(ResultReason.InvalidField, "Certificate Request objects are KMIP 2.0's: under 1.x, Certify takes the request in its payload");
+        if (type == ObjectType.Template && ctx.Version.IsV2)
+            throw new KmipException(ResultReason.InvalidObjectType, "Templates are KMIP 1.x objects (2.0 removed them): give the attributes themselves");
         var value = payload.Child(tag);
         if (value is null)
         {
@@ -45,7 +50,7 @@ public sealed class RegisterOperation : KmipOperation
                 : $"Object Type is {type} but the payload holds a {TagNames.Name((int)other)}");
         }
         CheckObject(ctx, type, value);
-        var attributes = AttributeCodec.FromRequest(payload.Child(ctx.Version.IsV2 ? Tag.Attributes : Tag.TemplateAttribute), ctx.Version);
+        var attributes = ctx.RequestAttributes(payload.Child(ctx.Version.IsV2 ? Tag.Attributes : Tag.TemplateAttribute));
         var obj = ObjectFactory.New(ctx, type);
         obj.Value = value;
         ObjectFactory.ApplyClientAttributes(ctx, obj, attributes);
@@ -90,6 +95,17 @@ public sealed class RegisterOperation : KmipOperation
             case ObjectType.Certificate:
                 value.Required(Tag.CertificateType);
                 value.Required(Tag.CertificateValue);
+                break;
+            case ObjectType.Template:
+                // The attributes a Template gives the objects made with it (KMIP 1.4 §2.2.6): client-settable attributes only.
+                foreach (var child in value.Children)
+                {
+                    if (child.Tag != Tag.Attribute)
+                        throw new KmipException(ResultReason.InvalidField, $"a Template holds Attribute structures, not {TagNames.Name(child.RawTag)}");
+                    var name = Objects.AttributeCodec.FromAttributeStructure(child).FullName;
+                    if (!Objects.AttributeNames.IsKnown(name) || (Objects.AttributeNames.IsReadOnly(name) && !Objects.AttributeNames.ClientMaySupplyAtCreation(name)))
+                        throw new KmipException(ResultReason.InvalidField, $"'{name}' is not an attribute a Template can give");
+                }
                 break;
             case ObjectType.CertificateRequest:
                 // A request the server could not certify is refused now (Invalid CSR), not at Certify.

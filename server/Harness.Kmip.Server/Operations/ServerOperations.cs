@@ -76,7 +76,7 @@ public sealed class QueryOperation : KmipOperation
             items.AddRange(ctx.Kms.Operations.Values.Where(o => ctx.Version >= o.Since).Select(o => o.Operation).Order()
                 .Select(op => TtlvNode.Enumeration(Tag.Operation, op)));
         if (functions.Contains(QueryFunction.QueryObjects))
-            items.AddRange(Objects.Append(ObjectType.CertificateRequest).Where(t => t != ObjectType.CertificateRequest || ctx.Version.IsV2)
+            items.AddRange(Objects.Append(ctx.Version.IsV2 ? ObjectType.CertificateRequest : ObjectType.Template)
                 .Select(t => TtlvNode.Enumeration(Tag.ObjectType, t)));
         if (functions.Contains(QueryFunction.QueryServerInformation))
         {

@@ -39,6 +39,16 @@ public sealed class RequestContext
     /// <summary>Whether the operation running now serves archived objects (<see cref="Operations.KmipOperation.ServesArchived"/>).</summary>
     public bool ServesArchived { get; set; }
 
+    /// <summary>
+    /// The attributes a request gives (<see cref="AttributeCodec.FromRequest"/>), with those of the Templates its 1.x
+    /// Template-Attribute names: this client's Template objects by Name (Item Not Found when it has none so named).
+    /// </summary>
+    public List<StoredAttribute> RequestAttributes(TtlvNode? container) => AttributeCodec.FromRequest(container, Version, name =>
+        Changes.MaybeNamed(Client.Id, name).FirstOrDefault(o => o.Owner == Client.Id && o.ObjectType == ObjectType.Template
+            && !Lifecycle.IsDestroyed(o.State) && o.NameValues.Contains(name)) is { Value: { } template }
+            ? template.ChildrenOf(Tag.Attribute).Select(AttributeCodec.FromAttributeStructure).ToList()
+            : throw new KmipException(ResultReason.ItemNotFound, $"no Template named '{name}'"));
+
     /// <summary>Stages a new object, once it keeps the client's constraints (<see cref="ObjectPolicies"/>).</summary>
     public void AddNew(ManagedObject obj)
     {
