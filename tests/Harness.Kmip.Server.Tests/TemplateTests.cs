@@ -57,3 +57,30 @@ public class TemplateTests
         v2.ResultReason.Should().Be(ResultReason.InvalidObjectType);
     }
 }
+
+/// <summary>PGP Key objects (KMIP 1.2+): registered and given back as they were, under 1.x and 2.x.</summary>
+public class PgpKeyTests
+{
+    [Theory]
+    [InlineData("1.4")]
+    [InlineData("2.1")]
+    public async Task APgpKey_IsRegisteredAndGivenBackAsItWas_AndOneWithoutItsVersionIsRefused(string version)
+    {
+        var v = ProtocolVersion.Parse(version);
+        await using var kms = await KmsFixture.StartAsync();
+        await using var client = await kms.ConnectAsync();
+        var key = TtlvNode.Structure(Tag.PGPKey, TtlvNode.Integer(Tag.PGPKeyVersion, 4), TtlvNode.Structure(Tag.KeyBlock,
+            TtlvNode.Enumeration(Tag.KeyFormatType, KeyFormatType.Raw), TtlvNode.Structure(Tag.KeyValue, TtlvNode.Bytes(Tag.KeyMaterial, [0x99, 0x01, 0x0D, 0x04]))));
+
+        var id = IdOf(await client.OneAsync(v, new BatchItemRequest(Operation.Register, KmipRequests.Payload(
+            TtlvNode.Enumeration(Tag.ObjectType, ObjectType.PGPKey), v.IsV2 ? TtlvNode.Structure(Tag.Attributes) : TtlvNode.Structure(Tag.TemplateAttribute), key))));
+
+        var got = (await client.OneAsync(v, KmipBatchItems.Get(id))).EnsureSuccess().RequiredPayload;
+        got.Required(Tag.ObjectType).AsEnumOf<ObjectType>().Should().Be(ObjectType.PGPKey);
+        got.Required(Tag.PGPKey).ValueEquals(key).Should().BeTrue();
+        var noVersion = await client.OneAsync(v, new BatchItemRequest(Operation.Register, KmipRequests.Payload(
+            TtlvNode.Enumeration(Tag.ObjectType, ObjectType.PGPKey), TtlvNode.Structure(Tag.PGPKey, key.Required(Tag.KeyBlock)))));
+        noVersion.IsSuccess.Should().BeFalse();
+        noVersion.ResultMessage.Should().Contain("PGPKeyVersion").And.NotContain("Exception");
+    }
+}

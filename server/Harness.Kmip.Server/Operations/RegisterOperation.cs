@@ -5,7 +5,7 @@ namespace Harness.Kmip.Server.Operations;
 /// <summary>
 /// Register (KMIP 1.4 §4.3, 2.1 §6.1.46): stores a client-supplied object: symmetric key, secret data, opaque object,
 /// certificate, certificate request (2.x; its PKCS#10 request must verify), template (1.x: the attributes objects made
-/// with it by name receive, <see cref="RequestContext.RequestAttributes"/>), public or private key (a private key in
+/// with it by name receive, <see cref="RequestContext.RequestAttributes"/>), PGP key (kept as given), public or private key (a private key in
 /// PKCS#12 is kept as the PKCS#8 key in the container: <see cref="Pkcs12Containers.Open"/>) (one in a format the server reads must parse as that format). A wrapped key is
 /// stored as registered; when its wrapping keys are the client's on the server, it is unwrapped first to check it (its
 /// MAC or signature too). Result Reasons:
@@ -30,6 +30,7 @@ public sealed class RegisterOperation : KmipOperation
         [ObjectType.SplitKey] = Tag.SplitKey,
         [ObjectType.CertificateRequest] = Tag.CertificateRequest,
         [ObjectType.Template] = Tag.Template,
+        [ObjectType.PGPKey] = Tag.PGPKey,
     };
 
     public override TtlvNode Execute(RequestContext ctx, TtlvNode payload)
@@ -95,6 +96,14 @@ public sealed class RegisterOperation : KmipOperation
             case ObjectType.Certificate:
                 value.Required(Tag.CertificateType);
                 value.Required(Tag.CertificateValue);
+                break;
+            case ObjectType.PGPKey:
+                // KMIP 1.4 §2.2.9: the PGP Key Version and a Key Block holding the OpenPGP key (kept as given).
+                if (value.Required(Tag.PGPKeyVersion).Type != ItemType.Integer)
+                    throw new KmipException(ResultReason.InvalidField, "PGP Key Version is an Integer");
+                value.Required(Tag.KeyBlock).Required(Tag.KeyFormatType);
+                if (value.Required(Tag.KeyBlock).Child(Tag.KeyValue) is null)
+                    throw new KmipException(ResultReason.InvalidField, "the PGP Key's Key Block has no Key Value");
                 break;
             case ObjectType.Template:
                 // The attributes a Template gives the objects made with it (KMIP 1.4 §2.2.6): client-settable attributes only.

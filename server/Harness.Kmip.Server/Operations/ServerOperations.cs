@@ -36,7 +36,7 @@ public sealed class QueryOperation : KmipOperation
     private static readonly ObjectType[] Objects =
     [
         ObjectType.SymmetricKey, ObjectType.SecretData, ObjectType.OpaqueObject, ObjectType.Certificate,
-        ObjectType.PublicKey, ObjectType.PrivateKey, ObjectType.SplitKey,
+        ObjectType.PublicKey, ObjectType.PrivateKey, ObjectType.SplitKey, ObjectType.PGPKey,
     ];
 
     public override Operation Operation => Operation.Query;
