@@ -48,3 +48,36 @@ public class ExportImportTests
         wrongType.ResultMessage.Should().Be("Object Type is SecretData but the payload holds no Secret Data");
     }
 }
+
+/// <summary>An object registered without its key material: Key Value Not Present until Import gives it.</summary>
+public class RegisteredWithoutMaterialTests
+{
+    [Fact]
+    public async Task AKeyRegisteredWithoutItsKeyValue_IsKeyValueNotPresent_UntilImportGivesIt()
+    {
+        await using var kms = await KmsFixture.StartAsync();
+        await using var client = await kms.ConnectAsync();
+        var v = KmipTestClient.V21;
+        var id = KmipTestClient.IdOf(await client.OneAsync(v, new BatchItemRequest(Operation.Register, KmipRequests.Payload(
+            TtlvNode.Enumeration(Tag.ObjectType, ObjectType.SymmetricKey),
+            TtlvNode.Structure(Tag.Attributes, KmipAttribute.Aes256EncryptDecrypt.Select(a => a.ToV2())),
+            TtlvNode.Structure(Tag.SymmetricKey, TtlvNode.Structure(Tag.KeyBlock, TtlvNode.Enumeration(Tag.KeyFormatType, KeyFormatType.Raw),
+                TtlvNode.Enumeration(Tag.CryptographicAlgorithm, CryptographicAlgorithm.AES), TtlvNode.Integer(Tag.CryptographicLength, 256)))))));
+
+        var get = await client.OneAsync(v, KmipBatchItems.Get(id));
+        get.ResultReason.Should().Be(ResultReason.KeyValueNotPresent);
+        get.ResultMessage.Should().Be($"'{id}' was registered without its key material: Import it (Replace Existing) first");
+        (await client.OneAsync(v, KmipBatchItems.Activate(id))).EnsureSuccess();
+        var encrypt = await client.OneAsync(v, new BatchItemRequest(Operation.Encrypt, new Harness.Kmip.Payloads.EncryptRequest(id, null, [1, 2, 3]).ToNode()));
+        encrypt.ResultReason.Should().Be(ResultReason.KeyValueNotPresent);
+
+        var material = new byte[32];
+        material[0] = 7;
+        (await client.OneAsync(v, KmipBatchItems.Import(id, ObjectType.SymmetricKey, TtlvNode.Structure(Tag.SymmetricKey, TtlvNode.Structure(Tag.KeyBlock,
+            TtlvNode.Enumeration(Tag.KeyFormatType, KeyFormatType.Raw), TtlvNode.Structure(Tag.KeyValue, TtlvNode.Bytes(Tag.KeyMaterial, material)),
+            TtlvNode.Enumeration(Tag.CryptographicAlgorithm, CryptographicAlgorithm.AES), TtlvNode.Integer(Tag.CryptographicLength, 256))),
+            [TtlvNode.Structure(Tag.Attributes, KmipAttribute.Aes256EncryptDecrypt.Select(a => a.ToV2()))], replaceExisting: true))).EnsureSuccess();
+        (await client.OneAsync(v, KmipBatchItems.Get(id))).EnsureSuccess().RequiredPayload.Required(Tag.SymmetricKey).Required(Tag.KeyBlock)
+            .Required(Tag.KeyValue).Required(Tag.KeyMaterial).AsBytes.Should().Equal(material);
+    }
+}

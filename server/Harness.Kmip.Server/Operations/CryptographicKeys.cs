@@ -87,6 +87,8 @@ internal static class CryptographicKeys
         var keyBlock = value.Child(Tag.KeyBlock);
         if (keyBlock is null)
             throw new KmipException(ResultReason.KeyValueNotPresent, $"'{obj.Id}' holds no Key Block");
+        if (keyBlock.Child(Tag.KeyValue) is null)
+            throw new KmipException(ResultReason.KeyValueNotPresent, $"'{obj.Id}' was registered without its key material: Import it (Replace Existing) first");
         var algorithm = obj.Get(AttributeNames.CryptographicAlgorithm) is { Type: ItemType.Enumeration } a ? a.AsEnumOf<CryptographicAlgorithm>() : (CryptographicAlgorithm?)null;
         return (obj, keyBlock, algorithm);
     }

@@ -6,7 +6,8 @@ namespace Harness.Kmip.Server.Operations;
 /// Get (KMIP 1.4 §4.11, 2.1 §6.1.23): returns the object, a key in the Key Format Type asked for (<see cref="KeyFormats"/>).
 /// A key registered wrapped comes back as registered, or unwrapped (Key Wrap Type Not Wrapped, or to convert or wrap it
 /// anew; <see cref="KeyWrapping"/>).
-/// Result Reasons: Item Not Found (no such object, or another client's), Key Format Type Not Supported, Object
+/// Result Reasons: Item Not Found (no such object, or another client's), Key Value Not Present (registered without
+/// its material), Key Format Type Not Supported, Object
 /// Destroyed (2.x; Item Not Found in 1.x), Permission Denied (a key the KMS administrator has deactivated), Invalid
 /// Field (As Registered with a Key Wrapping Specification), and the Result Reasons of wrapping and unwrapping.
 /// </summary>
@@ -28,6 +29,8 @@ public sealed class GetOperation : KmipOperation
                     ? $"the key material of '{obj.Id}' was crypto-shredded: the KMS's root key was deleted"
                     : $"object '{obj.Id}' is destroyed: only its attributes remain");
         Administration.ThrowIfDisabled(obj);
+        if (obj.Value.Child(Tag.KeyBlock) is { } block && block.Child(Tag.KeyValue) is null)
+            throw new KmipException(ResultReason.KeyValueNotPresent, $"'{obj.Id}' was registered without its key material: Import it (Replace Existing) first");
         var wrapping = payload.Child(Tag.KeyWrappingSpecification);
         // KMIP 2.1 §4.51, §4.20: a Sensitive key leaves the server only wrapped; a non-Extractable one never.
         if (wrapping is null && obj.Get(AttributeNames.Sensitive) is { Type: ItemType.Boolean, AsBoolean: true })

@@ -48,7 +48,7 @@ public sealed class ImportOperation : KmipOperation
         {
             ServerLimits.CheckNewObject(ctx);
             obj = new ManagedObject(id, type, ctx.Client.Id);
-            ctx.AddNew(obj);
+            ctx.Changes.Add(obj); // an object coming back from an Export: the client's constraints are for new ones
         }
         obj.Value = value;
         obj.Set(AttributeNames.UniqueIdentifier, TtlvNode.Text(Tag.AttributeValue, id));

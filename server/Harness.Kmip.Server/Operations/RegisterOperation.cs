@@ -4,7 +4,7 @@ namespace Harness.Kmip.Server.Operations;
 
 /// <summary>
 /// Register (KMIP 1.4 §4.3, 2.1 §6.1.46): stores a client-supplied object: symmetric key, secret data, opaque object,
-/// certificate, certificate request (2.x; its PKCS#10 request must verify), template (1.x: the attributes objects made
+/// certificate, certificate request (2.x; its PKCS#10 request must verify), key without its Key Value (material to come by Import), template (1.x: the attributes objects made
 /// with it by name receive, <see cref="RequestContext.RequestAttributes"/>), PGP key (kept as given), public or private key (a private key in
 /// PKCS#12 is kept as the PKCS#8 key in the container: <see cref="Pkcs12Containers.Open"/>) (one in a format the server reads must parse as that format). A wrapped key is
 /// stored as registered; when its wrapping keys are the client's on the server, it is unwrapped first to check it (its
@@ -72,9 +72,10 @@ public sealed class RegisterOperation : KmipOperation
             case ObjectType.SymmetricKey or ObjectType.PublicKey or ObjectType.PrivateKey or ObjectType.SecretData or ObjectType.SplitKey:
                 var kb = value.Required(Tag.KeyBlock);
                 kb.Required(Tag.KeyFormatType);
-                if (kb.Child(Tag.KeyValue) is null)
-                    throw new KmipException(ResultReason.InvalidField, "the Key Block has no Key Value");
                 if (type == ObjectType.SecretData) value.Required(Tag.SecretDataType);
+                // A Key Block without its Key Value registers the object's attributes for its material to come later
+                // (Import with Replace Existing); until then it answers Key Value Not Present.
+                if (kb.Child(Tag.KeyValue) is null) break;
                 // A wrapped key whose wrapping keys are this client's on the server is unwrapped now, to check it
                 // (it is stored as registered); one wrapped by keys the server does not hold is kept as it is.
                 if (KeyWrapping.IsWrapped(value))
