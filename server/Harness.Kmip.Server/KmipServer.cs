@@ -197,6 +197,7 @@ public sealed class KmipServer : IAsyncDisposable
         await Task.WhenAll(pending).WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
         if (_https is not null) await _https.DisposeAsync().ConfigureAwait(false);
         if (_admin is not null) await _admin.DisposeAsync().ConfigureAwait(false);
+        State.Notifications.UnregisterAllEndpoints();
         await _durable.DisposeAsync().ConfigureAwait(false);
         _rootKey.Dispose();
         _data.Dispose();

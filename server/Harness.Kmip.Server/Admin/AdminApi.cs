@@ -100,6 +100,31 @@ public sealed class AdminApi : IAsyncDisposable
             catch (KeyNotFoundException ex) { return Problem(404, "unknown client", ex.Message); }
         });
 
+        // KMIP 1.x server-to-client operations: where the server sends this client's Put and Notify (NotificationSender).
+        app.MapPost("/clients/{sha1}/notifications", (string sha1, string? endpoint, string? version) =>
+        {
+            var record = kms.Clients.FindBySha1(sha1);
+            if (record is null) return Problem(404, "unknown client", $"no client with SHA-1 thumbprint {sha1}");
+            var colon = endpoint?.LastIndexOf(':') ?? -1;
+            if (endpoint is null || colon <= 0 || !int.TryParse(endpoint[(colon + 1)..], out int port) || port is < 1 or > 65535)
+                return Problem(400, "bad endpoint", $"endpoint must be HOST:PORT where the client listens for the server's Put and Notify, not '{endpoint}'");
+            ProtocolVersion protocol;
+            try { protocol = ProtocolVersion.Parse(version ?? "1.4"); }
+            catch (FormatException ex) { return Problem(400, "bad version", ex.Message); }
+            if (!protocol.IsSupported) return Problem(400, "bad version", $"KMIP {protocol} is not a version this server speaks ({string.Join(", ", ProtocolVersion.Supported)})");
+            kms.Notifications.RegisterEndpoint(kms, record.ActsAs ?? record.Identity, new System.Net.DnsEndPoint(endpoint[..colon], port), protocol);
+            kms.Log.LogInformation("administrator: Put and Notify for client \"{Subject}\" go to {Endpoint} in KMIP {Version}", LogText.Of(record.Subject), endpoint, protocol);
+            return Results.Ok(new { client = record.Sha1Thumbprint, endpoint, version = protocol.ToString() });
+        });
+
+        app.MapDelete("/clients/{sha1}/notifications", (string sha1) =>
+        {
+            var record = kms.Clients.FindBySha1(sha1);
+            if (record is null) return Problem(404, "unknown client", $"no client with SHA-1 thumbprint {sha1}");
+            return kms.Notifications.UnregisterEndpoint(record.ActsAs ?? record.Identity)
+                ? Results.NoContent() : Problem(404, "no endpoint", $"client {sha1} has no endpoint registered for Put and Notify");
+        });
+
         app.MapPost("/clients/{sha1}/revoke", (string sha1) =>
         {
             try { return Results.Ok(ClientView(kms, kms.Clients.Revoke(sha1))); }

@@ -10,7 +10,8 @@ namespace Harness.Kmip.Server;
 /// Server-to-client operations (KMIP 1.4 §5, 2.1 §6.2): once a change to a client's objects is durable, the server
 /// sends that client Put for each new object (Put Function Replace, naming the replaced object, when it replaces one,
 /// as Re-key's does) and Notify for each changed one (the attributes that changed, and those deleted), over every
-/// channel the client opened: a connection on which it asked the server to take the client role (Set Endpoint Role).
+/// channel the client has: a connection on which it asked the server to take the client role (Set Endpoint Role, 2.x),
+/// or the endpoint an administrator registered for it, which the server connects to (KMIP 1.x, <see cref="NotificationSender"/>).
 /// Each channel holds at most <see cref="MaxQueuedPerChannel"/> messages; a client that does not read loses the oldest.
 /// </summary>
 public sealed class Notifications(ILogger log)
@@ -33,6 +34,37 @@ public sealed class Notifications(ILogger log)
         var channel = new ServerToClientChannel(clientId, version);
         _channels[channel] = 0;
         return channel;
+    }
+
+    private readonly ConcurrentDictionary<string, (ServerToClientChannel Channel, CancellationTokenSource Stop)> _endpoints = new();
+
+    /// <summary>
+    /// KMIP 1.x delivery: the administrator registers the client's endpoint, and the server connects to it to send
+    /// the client's Put and Notify in <paramref name="version"/> (<see cref="NotificationSender"/>); registering again replaces it.
+    /// </summary>
+    internal void RegisterEndpoint(KmsState kms, string clientId, System.Net.DnsEndPoint endpoint, ProtocolVersion version)
+    {
+        UnregisterEndpoint(clientId);
+        var channel = Open(clientId, version);
+        var stop = new CancellationTokenSource();
+        _endpoints[clientId] = (channel, stop);
+        _ = Task.Run(() => new NotificationSender(kms, channel, endpoint).RunAsync(stop.Token));
+    }
+
+    /// <summary>Stops delivering to the client's registered endpoint; false when it had none.</summary>
+    internal bool UnregisterEndpoint(string clientId)
+    {
+        if (!_endpoints.TryRemove(clientId, out var registered)) return false;
+        Close(registered.Channel);
+        registered.Stop.Cancel();
+        registered.Stop.Dispose();
+        return true;
+    }
+
+    /// <summary>The server stops: no more deliveries to registered endpoints.</summary>
+    internal void UnregisterAllEndpoints()
+    {
+        foreach (var client in _endpoints.Keys) UnregisterEndpoint(client);
     }
 
     public void Close(ServerToClientChannel channel)
