@@ -152,19 +152,11 @@ internal sealed class KmipConnection(KmsState kms, MessageProcessor processor, C
     private async Task SendToClientAsync(Stream tls, ClientIdentity client, Notifications.ServerToClientChannel channel, TtlvLimits limits, CancellationToken stop)
     {
         kms.Log.LogInformation("client {Client} from {Peer} takes the server role: Put and Notify go to it on this connection", LogText.Of(client.Subject), _peer);
-        var header = new byte[8];
         try
         {
             await foreach (var message in channel.Messages.Reader.ReadAllAsync(stop).ConfigureAwait(false))
             {
-                await tls.WriteAsync(TtlvWriter.Encode(message), stop).ConfigureAwait(false);
-                using var deadline = new MessageDeadline(stop, kms.Options.ReadTimeout, kms.Options.ReadTimeout);
-                deadline.AwaitMessage();
-                if (!await ReadFullyAsync(deadline, tls, header).ConfigureAwait(false)) return;
-                TtlvReader.TryGetMessageLength(header, limits, out int total);
-                using var answer = await MessageBuffer.ReadAsync(deadline, tls, header, total).ConfigureAwait(false);
-                if (answer is null) return;
-                try { kms.Notifications.Answered(channel, TtlvReader.Decode(answer.Span, limits)); }
+                try { kms.Notifications.Answered(channel, await NotificationSender.ExchangeAsync(kms, tls, message, limits, stop).ConfigureAwait(false)); }
                 catch (Exception ex) when (ex is KmipException or TtlvFormatException)
                 {
                     kms.Log.LogWarning("closed the server-to-client connection of {Client} from {Peer}: its answer is not a KMIP message: {Message}", LogText.Of(client.Subject), _peer, LogText.Of(ex.Message));

@@ -28,15 +28,7 @@ internal sealed class NotificationSender(KmsState kms, Notifications.ServerToCli
                 try
                 {
                     tls ??= await ConnectAsync(stop).ConfigureAwait(false);
-                    await tls.WriteAsync(TtlvWriter.Encode(message), stop).ConfigureAwait(false);
-                    using var deadline = new MessageDeadline(stop, kms.Options.ReadTimeout, kms.Options.ReadTimeout);
-                    deadline.AwaitMessage();
-                    var header = new byte[8];
-                    if (!await KmipConnection.ReadFullyAsync(deadline, tls, header).ConfigureAwait(false)) throw new IOException("the client closed the connection without answering");
-                    TtlvReader.TryGetMessageLength(header, limits, out int total);
-                    using var answer = await MessageBuffer.ReadAsync(deadline, tls, header, total).ConfigureAwait(false)
-                                       ?? throw new IOException("the client closed the connection in the middle of its answer");
-                    kms.Notifications.Answered(channel, TtlvReader.Decode(answer.Span, limits));
+                    kms.Notifications.Answered(channel, await ExchangeAsync(kms, tls, message, limits, stop).ConfigureAwait(false));
                 }
                 catch (Exception ex) when (ex is IOException or SocketException or AuthenticationException or KmipException or TtlvFormatException
                                                or OperationCanceledException && !stop.IsCancellationRequested)
@@ -53,6 +45,23 @@ internal sealed class NotificationSender(KmsState kms, Notifications.ServerToCli
         {
             if (tls is not null) await tls.DisposeAsync().ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// Sends one request to a client in the server role and reads its answer (within the read timeout), on either kind
+    /// of channel. IOException when the client closes the connection instead of answering.
+    /// </summary>
+    internal static async Task<TtlvNode> ExchangeAsync(KmsState kms, Stream tls, TtlvNode message, TtlvLimits limits, CancellationToken stop)
+    {
+        await tls.WriteAsync(TtlvWriter.Encode(message), stop).ConfigureAwait(false);
+        using var deadline = new MessageDeadline(stop, kms.Options.ReadTimeout, kms.Options.ReadTimeout);
+        deadline.AwaitMessage();
+        var header = new byte[8];
+        if (!await KmipConnection.ReadFullyAsync(deadline, tls, header).ConfigureAwait(false)) throw new IOException("the client closed the connection without answering");
+        TtlvReader.TryGetMessageLength(header, limits, out int total);
+        using var answer = await MessageBuffer.ReadAsync(deadline, tls, header, total).ConfigureAwait(false)
+                           ?? throw new IOException("the client closed the connection in the middle of its answer");
+        return TtlvReader.Decode(answer.Span, limits);
     }
 
     private async Task<SslStream> ConnectAsync(CancellationToken stop)
