@@ -56,6 +56,19 @@ public class HttpsBindingTests
 
     private static TtlvNode QueryRequest() => KmipRequests.Message(V14, KmipBatchItems.Query([QueryFunction.QueryOperations]));
 
+    [Fact]
+    public async Task SetEndpointRoleClient_IsFeatureNotSupportedOverHttps_WhereEachRequestIsItsOwnExchange()
+    {
+        await using var kms = await StartAsync();
+        await using var https = KmipHttpsClient.Create(HttpsOptions(kms, MessageEncoding.Ttlv));
+
+        var item = KmipResponse.Parse(await https.SendAsync(KmipRequests.Message(V21, KmipBatchItems.SetEndpointRole(EndpointRole.Client)), Ct)).BatchItems.Single();
+
+        item.ResultReason.Should().Be(ResultReason.FeatureNotSupported);
+        item.ResultMessage.Should().Contain("use the KMIP port (TLS)");
+        KmipResponse.Parse(await https.SendAsync(KmipRequests.Message(V21, KmipBatchItems.SetEndpointRole(EndpointRole.Server)), Ct)).BatchItems.Single().EnsureSuccess();
+    }
+
     [Theory]
     [InlineData(MessageEncoding.Ttlv)]
     [InlineData(MessageEncoding.Xml)]

@@ -24,16 +24,19 @@ public sealed class MessageProcessor(KmsState kms)
     private static readonly ProtocolVersion Fallback = ProtocolVersion.V1_4;
 
     /// <summary>Runs the message; a message that changes objects waits for the write lock.</summary>
-    public ProcessedMessage Process(TtlvNode request, ClientIdentity client) => Process(request, client, waitForWriter: true)!.Value;
+    /// <param name="connectionCanTurn">whether the connection can carry the server's requests afterwards (Set Endpoint Role): not over HTTPS.</param>
+    public ProcessedMessage Process(TtlvNode request, ClientIdentity client, bool connectionCanTurn = true) =>
+        Process(request, client, waitForWriter: true, connectionCanTurn)!.Value;
 
     /// <summary>
     /// Runs the message unless it changes objects while another message holds the write lock: then nothing has run and
     /// the answer is null. A socket event thread calls this: it serves every connection's events, so it must not wait
     /// for a long batch of another client's to finish (that stalled every connection on the thread).
     /// </summary>
-    public ProcessedMessage? TryProcessWithoutWaiting(TtlvNode request, ClientIdentity client) => Process(request, client, waitForWriter: false);
+    public ProcessedMessage? TryProcessWithoutWaiting(TtlvNode request, ClientIdentity client, bool connectionCanTurn = true) =>
+        Process(request, client, waitForWriter: false, connectionCanTurn);
 
-    private ProcessedMessage? Process(TtlvNode request, ClientIdentity client, bool waitForWriter)
+    private ProcessedMessage? Process(TtlvNode request, ClientIdentity client, bool waitForWriter, bool connectionCanTurn)
     {
         ProtocolVersion version = Fallback;
         try
@@ -55,7 +58,7 @@ public sealed class MessageProcessor(KmsState kms)
             }
             Validation.CheckTree(header);
             var (runAs, rights) = kms.Credentials.Authenticate(header, client);
-            return ProcessBatch(request, header, runAs, rights, version, waitForWriter);
+            return ProcessBatch(request, header, runAs, rights, version, waitForWriter, connectionCanTurn);
         }
         catch (KmipException ex)
         {
@@ -81,7 +84,7 @@ public sealed class MessageProcessor(KmsState kms)
     public TtlvNode FailureResponse(ResultReason reason, string message) =>
         Response(Fallback, [FailedItem(null, null, new KmipException(reason, message))]);
 
-    private ProcessedMessage? ProcessBatch(TtlvNode request, TtlvNode header, ClientIdentity client, TicketRights? rights, ProtocolVersion version, bool waitForWriter)
+    private ProcessedMessage? ProcessBatch(TtlvNode request, TtlvNode header, ClientIdentity client, TicketRights? rights, ProtocolVersion version, bool waitForWriter, bool connectionCanTurn)
     {
         var items = new List<TtlvNode>(1);
         foreach (var child in request.Children)
@@ -112,7 +115,7 @@ public sealed class MessageProcessor(KmsState kms)
             var r = resolved[i] = Resolve(items[i], version);
             changes = changes || (r.Operation is not null && r.Operation.MayChange(kms, r.Payload!));
         }
-        var ctx = new RequestContext(kms, client, version, kms.Time.GetUtcNow()) { HoldsWriteLock = changes, Rights = rights };
+        var ctx = new RequestContext(kms, client, version, kms.Time.GetUtcNow()) { HoldsWriteLock = changes, Rights = rights, ConnectionCanTurn = connectionCanTurn };
         var responses = new List<TtlvNode>();
         ObjectStore.Publication publication = default;
         long length = 64; // the response header

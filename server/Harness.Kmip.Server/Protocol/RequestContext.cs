@@ -30,6 +30,9 @@ public sealed class RequestContext
     /// <summary>The Rights of the delegated ticket the request authenticated with, or null (<see cref="TicketRights"/>).</summary>
     public TicketRights? Rights { get; init; }
 
+    /// <summary>Whether the connection can carry the server's requests after this message (not over HTTPS).</summary>
+    public bool ConnectionCanTurn { get; init; } = true;
+
     /// <summary>Set by Set Endpoint Role: after this message's answer the server takes the client role on the connection.</summary>
     public bool ServerTakesClientRole { get; set; }
 

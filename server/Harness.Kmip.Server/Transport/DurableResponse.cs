@@ -10,20 +10,24 @@ namespace Harness.Kmip.Server;
 internal static class DurableResponse
 {
     /// <param name="length">the request's encoded length, one of the signs that it may run long.</param>
-    /// <param name="processed">told of the processed message before its durability is awaited (Set Endpoint Role's turn).</param>
+    /// <param name="processed">
+    /// told of the processed message before its durability is awaited (Set Endpoint Role's turn); a binding without it
+    /// cannot turn its connection (each HTTPS request is its own exchange).
+    /// </param>
     public static async ValueTask<TtlvNode> ForAsync(KmsState kms, MessageProcessor processor, TtlvNode request, int length, ClientIdentity client,
         Action<ProcessedMessage>? processed = null)
     {
+        bool canTurn = processed is not null;
         // With inline socket completions (the launcher's default) this code may run on a socket event thread, which
         // serves every other connection's events too: a message that may run long (many batch items, a Locate over a
         // large store, a large message) continues on the thread pool, so that one client's expensive requests do not
         // hold up another client's Get. For the same reason, a message that must wait for another's write lock waits on
         // the thread pool.
-        var message = MayRunLong(request, length) ? null : processor.TryProcessWithoutWaiting(request, client);
+        var message = MayRunLong(request, length) ? null : processor.TryProcessWithoutWaiting(request, client, canTurn);
         if (message is null)
         {
             await Task.Yield();
-            message = processor.Process(request, client);
+            message = processor.Process(request, client, canTurn);
         }
         processed?.Invoke(message.Value);
         try
