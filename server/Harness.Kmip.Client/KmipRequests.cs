@@ -107,6 +107,9 @@ public sealed record KmipRequestOptions
     /// <summary>Maximum Response Size in bytes (§6.3).</summary>
     public int? MaximumResponseSize { get; init; }
 
+    /// <summary>Client Correlation Value (1.4 §6.18): the client's name for the request, for the server's log; the server answers with its own.</summary>
+    public string? ClientCorrelationValue { get; init; }
+
     /// <summary>
     /// Asynchronous Indicator (1.4 §6.7, 2.1 §9.2): whether the server may answer Operation Pending. Sent as the
     /// Boolean of KMIP 1.x (True unless Prohibited) or the enumeration of 2.x; the server assumes Prohibited when it is absent.
@@ -147,6 +150,7 @@ public static class KmipRequests
         var header = TtlvNode.Structure(Tag.RequestHeader,
             version.ToTtlv(),
             options.MaximumResponseSize is { } max ? TtlvNode.Integer(Tag.MaximumResponseSize, max) : null,
+            options.ClientCorrelationValue is { } correlation ? TtlvNode.Text(Tag.ClientCorrelationValue, correlation) : null,
             options.AsynchronousIndicator is { } asynchronous
                 ? version.Major >= 2 ? TtlvNode.Enumeration(Tag.AsynchronousIndicator, asynchronous)
                   : TtlvNode.Boolean(Tag.AsynchronousIndicator, asynchronous != Harness.Kmip.AsynchronousIndicator.Prohibited)

@@ -18,6 +18,9 @@ public sealed class KmipResponse
     /// <summary>Time Stamp of the Response Header (REQUIRED by the spec; null when a server leaves it out).</summary>
     public DateTimeOffset? TimeStamp { get; }
 
+    /// <summary>Server Correlation Value (1.4 §6.19): the server's name for the request, when it gives one.</summary>
+    public string? ServerCorrelationValue => Message.Child(Tag.ResponseHeader)?.Child(Tag.ServerCorrelationValue) is { Type: ItemType.TextString } v ? v.AsText : null;
+
     /// <summary>Batch Count as the header states it (which may differ from <see cref="BatchItems"/>.Count on a faulty server).</summary>
     public int BatchCount { get; }
 

@@ -433,4 +433,23 @@ public class MessageExtensionTests
 
         response.BatchItems.Should().ContainSingle().Which.ResultReason.Should().Be(ResultReason.InvalidMessage);
     }
+
+    [Fact]
+    public async Task AClientCorrelationValue_GetsAUniqueServerCorrelationValue_AndBothAreInTheLogLineOfAFailure()
+    {
+        await using var kms = await KmsFixture.StartAsync();
+        await using var client = await kms.ConnectAsync();
+        var named = new KmipRequestOptions { ClientCorrelationValue = "backup job 7" };
+
+        var first = await client.SendAsync(V14, named, KmipBatchItems.Get("no-such-key"));
+        var second = await client.SendAsync(V21, named, KmipBatchItems.Query([QueryFunction.QueryOperations]));
+
+        first.ServerCorrelationValue.Should().NotBeNullOrEmpty();
+        second.ServerCorrelationValue.Should().NotBeNullOrEmpty().And.NotBe(first.ServerCorrelationValue);
+        kms.Log.Lines.Should().Contain(l => l.Contains("client correlation \"backup job 7\"") && l.Contains(first.ServerCorrelationValue!));
+        (await client.SendAsync(V14, KmipBatchItems.Query([QueryFunction.QueryOperations]))).ServerCorrelationValue
+            .Should().BeNull("a client that names nothing gets the header it knows (PyKMIP reads no Server Correlation Value)");
+        (await client.SendAsync(ProtocolVersion.V1_3, named, KmipBatchItems.Query([QueryFunction.QueryOperations]))).ServerCorrelationValue
+            .Should().BeNull("Server Correlation Value came with KMIP 1.4");
+    }
 }

@@ -104,6 +104,12 @@ public sealed class MessageProcessor(KmsState kms)
         var continuation = header.Child(Tag.BatchErrorContinuationOption)?.AsEnumOf<BatchErrorContinuationOption>()
                            ?? BatchErrorContinuationOption.Stop;
         var asynchronous = AsynchronousIndicatorOf(header);
+        // KMIP 1.4 §6.18–6.19: a client that names its request (Client Correlation Value) gets the server's name for it,
+        // globally unique, and both are in the server's log lines about it. Clients that send none get none, as
+        // before 1.4 (PyKMIP 0.10 reads no Server Correlation Value in a response header).
+        var clientCorrelation = header.Child(Tag.ClientCorrelationValue) is { Type: ItemType.TextString } cc ? cc.AsText : null;
+        var serverCorrelation = clientCorrelation is not null && version >= ProtocolVersion.V1_4 ? Guid.CreateVersion7().ToString() : null;
+        var correlation = serverCorrelation is null ? "" : $" [client correlation \"{LogText.Of(clientCorrelation!)}\", server correlation {serverCorrelation}]";
         int? requestedMax = header.Child(Tag.MaximumResponseSize)?.AsInt32;
         int maxResponse = Math.Min(requestedMax ?? int.MaxValue, kms.Options.MaxResponseLength);
 
@@ -161,9 +167,9 @@ public sealed class MessageProcessor(KmsState kms)
                 catch (KmipException ex)
                 {
                     if (ex is UnexpectedFailure unexpected)
-                        kms.Log.LogError(unexpected.Cause, "{Operation} from {Client} failed unexpectedly: {Message}", opEnum?.ToString() ?? "(none)", LogText.Of(client.Subject), LogText.Of(ex.Message));
+                        kms.Log.LogError(unexpected.Cause, "{Operation} from {Client} failed unexpectedly: {Message}{Correlation}", opEnum?.ToString() ?? "(none)", LogText.Of(client.Subject), LogText.Of(ex.Message), correlation);
                     else if (kms.RequestLog.Allow())
-                        kms.Log.LogInformation("{Operation} from {Client} failed: {Reason}: {Message}", opEnum?.ToString() ?? "(none)", LogText.Of(client.Subject), ex.Reason, LogText.Of(ex.Message));
+                        kms.Log.LogInformation("{Operation} from {Client} failed: {Reason}: {Message}{Correlation}", opEnum?.ToString() ?? "(none)", LogText.Of(client.Subject), ex.Reason, LogText.Of(ex.Message), correlation);
                     responses.Add(FailedItem(opEnum, batchId, ex));
                     if (continuation == BatchErrorContinuationOption.Continue) continue;
                     if (continuation == BatchErrorContinuationOption.Undo)
@@ -188,7 +194,7 @@ public sealed class MessageProcessor(KmsState kms)
         }
         else RunAll();
 
-        var response = Response(version, responses, ctx.Now);
+        var response = Response(version, responses, ctx.Now, serverCorrelation);
         return new ProcessedMessage(response, publication.CommitAsync()) { ServerTakesClientRole = ctx.ServerTakesClientRole, Version = version };
     }
 
@@ -305,12 +311,13 @@ public sealed class MessageProcessor(KmsState kms)
 
     private TtlvNode Response(ProtocolVersion version, IReadOnlyList<TtlvNode> items) => Response(version, items, kms.Time.GetUtcNow());
 
-    private static TtlvNode Response(ProtocolVersion version, IReadOnlyList<TtlvNode> items, DateTimeOffset now)
+    private static TtlvNode Response(ProtocolVersion version, IReadOnlyList<TtlvNode> items, DateTimeOffset now, string? serverCorrelation = null)
     {
         var children = new TtlvNode[items.Count + 1];
         children[0] = TtlvNode.Structure(Tag.ResponseHeader,
             version.ToNode(),
             TtlvNode.DateTime(Tag.TimeStamp, now),
+            serverCorrelation is null ? null : TtlvNode.Text(Tag.ServerCorrelationValue, serverCorrelation),
             TtlvNode.Integer(Tag.BatchCount, items.Count));
         for (int i = 0; i < items.Count; i++) children[i + 1] = items[i];
         return TtlvNode.Structure(Tag.ResponseMessage, children);
