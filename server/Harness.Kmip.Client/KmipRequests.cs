@@ -79,6 +79,19 @@ public sealed record DeviceCredentialValue(string? DeviceSerialNumber = null, st
     public override string ToString() => $"DeviceCredentialValue {{ DeviceSerialNumber = {DeviceSerialNumber}, Password = {(Password is null ? "(none)" : "***")} }}";
 }
 
+/// <summary>
+/// An Attestation Credential (KMIP 1.2+ §2.1.2, Credential Type 3): the Nonce the server sent with Attestation Required,
+/// and the client's measurement (a TPM quote) or a third party's assertion.
+/// </summary>
+public sealed record AttestationCredential(TtlvNode Nonce, AttestationType AttestationType, byte[]? Measurement = null, byte[]? Assertion = null) : KmipCredential
+{
+    public override TtlvNode ToTtlv() => TtlvNode.Structure(Tag.Credential,
+        TtlvNode.Enumeration(Tag.CredentialType, CredentialType.Attestation),
+        TtlvNode.Structure(Tag.CredentialValue, Nonce, TtlvNode.Enumeration(Tag.AttestationType, AttestationType),
+            Measurement is null ? null : TtlvNode.Bytes(Tag.AttestationMeasurement, Measurement),
+            Assertion is null ? null : TtlvNode.Bytes(Tag.AttestationAssertion, Assertion)));
+}
+
 /// <summary>A Login ticket as the Credential (KMIP 2.1 §2.1.2, Credential Type Ticket): the Ticket Login returned.</summary>
 public sealed record TicketCredential(byte[] TicketValue, TicketType TicketType = TicketType.Login) : KmipCredential
 {
@@ -103,6 +116,12 @@ public sealed record KmipRequestOptions
 
     /// <summary>Carried as Authentication { Credential } in the header.</summary>
     public KmipCredential? Credential { get; init; }
+
+    /// <summary>An Attestation credential carried beside <see cref="Credential"/> (Authentication holds both).</summary>
+    public AttestationCredential? Attestation { get; init; }
+
+    /// <summary>Attestation Capable Indicator (1.4 §6.17): the client can make an Attestation credential.</summary>
+    public bool? AttestationCapableIndicator { get; init; }
 
     /// <summary>Maximum Response Size in bytes (§6.3).</summary>
     public int? MaximumResponseSize { get; init; }
@@ -155,7 +174,9 @@ public static class KmipRequests
                 ? version.Major >= 2 ? TtlvNode.Enumeration(Tag.AsynchronousIndicator, asynchronous)
                   : TtlvNode.Boolean(Tag.AsynchronousIndicator, asynchronous != Harness.Kmip.AsynchronousIndicator.Prohibited)
                 : null,
-            options.Credential is { } credential ? TtlvNode.Structure(Tag.Authentication, credential.ToTtlv()) : null,
+            options.AttestationCapableIndicator is { } capable ? TtlvNode.Boolean(Tag.AttestationCapableIndicator, capable) : null,
+            options.Credential is not null || options.Attestation is not null
+                ? TtlvNode.Structure(Tag.Authentication, options.Credential?.ToTtlv(), options.Attestation?.ToTtlv()) : null,
             options.BatchErrorContinuationOption is { } continuation ? TtlvNode.Enumeration(Tag.BatchErrorContinuationOption, continuation) : null,
             options.BatchOrderOption is { } order ? TtlvNode.Boolean(Tag.BatchOrderOption, order) : null,
             options.TimeStamp is { } stamp ? TtlvNode.DateTime(Tag.TimeStamp, stamp) : null,

@@ -81,6 +81,15 @@ public sealed class KmipServerOptions
     /// <summary>Username → the shared secret of its time-based one-time passwords (RFC 6238: HMAC-SHA1, 6 digits, 30 s).</summary>
     public Dictionary<string, byte[]> OneTimePasswordSecrets { get; set; } = new();
 
+    /// <summary>
+    /// The operations that need the client's attestation (KMIP 1.4 §6.17, 2.1 §9.3): without an Attestation credential
+    /// the server sends a Nonce and answers Attestation Required (empty: no operation needs one).
+    /// </summary>
+    public HashSet<Operation> AttestationRequiredFor { get; set; } = [];
+
+    /// <summary>The attestation measurements (e.g. a TPM quote's digest) the server accepts, with a nonce it issued.</summary>
+    public List<byte[]> AcceptedAttestationMeasurements { get; set; } = [];
+
     /// <summary>The devices that may authenticate with a Device credential: each field given here must match.</summary>
     public List<DeviceCredential> Devices { get; set; } = [];
 

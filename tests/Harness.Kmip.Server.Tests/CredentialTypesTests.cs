@@ -77,3 +77,46 @@ public class CredentialTypesTests
         none.ResultReason.Should().Be(ResultReason.AuthenticationNotSuccessful, "with users configured a credential is required");
     }
 }
+
+/// <summary>Attestation: an operation that needs it is Attestation Required with a Nonce, then done with a valid Attestation credential.</summary>
+public class AttestationTests
+{
+    private static readonly byte[] GoodQuote = System.Security.Cryptography.SHA256.HashData("measured boot of host-01"u8.ToArray());
+
+    [Theory]
+    [InlineData("1.4")]
+    [InlineData("2.1")]
+    public async Task Get_NeedsAttestation_TheNonceAndAnAcceptedMeasurementLetItThrough_Once(string version)
+    {
+        var v = ProtocolVersion.Parse(version);
+        await using var kms = await KmsFixture.StartAsync(o =>
+        {
+            o.AttestationRequiredFor.Add(Operation.Get);
+            o.AcceptedAttestationMeasurements.Add(GoodQuote);
+        });
+        await using var client = await kms.ConnectAsync();
+        var key = await client.CreateKeyAsync(v);
+        var capable = new KmipRequestOptions { AttestationCapableIndicator = true };
+
+        var first = await client.SendAsync(v, capable, KmipBatchItems.Get(key));
+        first.BatchItems.Single().ResultReason.Should().Be(ResultReason.AttestationRequired);
+        var header = first.Message.Required(Tag.ResponseHeader);
+        var nonce = header.Required(Tag.Nonce);
+        header.Required(Tag.AttestationType).AsEnumOf<AttestationType>().Should().Be(AttestationType.TPMQuote);
+
+        var attested = capable with { Attestation = new AttestationCredential(nonce, AttestationType.TPMQuote, GoodQuote) };
+        (await client.SendAsync(v, attested, KmipBatchItems.Get(key))).BatchItems.Single().EnsureSuccess();
+        var replayed = await client.SendAsync(v, attested, KmipBatchItems.Get(key));
+        replayed.BatchItems.Single().ResultReason.Should().Be(ResultReason.AttestationFailed);
+        replayed.BatchItems.Single().ResultMessage.Should().Contain("Nonce is not one this server issued");
+
+        var again = (await client.SendAsync(v, capable, KmipBatchItems.Get(key))).Message.Required(Tag.ResponseHeader).Required(Tag.Nonce);
+        var badQuote = await client.SendAsync(v, capable with { Attestation = new AttestationCredential(again, AttestationType.TPMQuote, new byte[32]) }, KmipBatchItems.Get(key));
+        badQuote.BatchItems.Single().ResultMessage.Should().Be("the Attestation Measurement is not one this server accepts");
+        var incapable = await client.SendAsync(v, KmipBatchItems.Get(key));
+        incapable.BatchItems.Single().ResultReason.Should().Be(ResultReason.PermissionDenied);
+        incapable.Message.Required(Tag.ResponseHeader).Child(Tag.Nonce).Should().BeNull();
+        (await client.SendAsync(v, KmipBatchItems.Query([QueryFunction.QueryAttestationTypes]))).BatchItems.Single().EnsureSuccess().RequiredPayload
+            .Required(Tag.AttestationType).AsEnumOf<AttestationType>().Should().Be(AttestationType.TPMQuote);
+    }
+}

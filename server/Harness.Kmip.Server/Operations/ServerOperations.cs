@@ -23,10 +23,10 @@ public sealed class DiscoverVersionsOperation : KmipOperation
 /// Query (KMIP 1.4 §4.25, 2.1 §6.1.37), reporting what this server implements: the operations of the request's version,
 /// the object types it registers, server information, and from 1.3 the RNG Parameters of RNG Retrieve's generator, the
 /// profiles whose OASIS test cases it passes (of the request's version: the 1.3/1.4-named profiles, or the 2.x ones),
-/// its capabilities (streaming and asynchronous yes; attestation no; batch Undo and Continue yes; wrapped keys
+/// its capabilities (streaming and asynchronous yes; attestation when some operation needs it, with its type TPM Quote; batch Undo and Continue yes; wrapped keys
 /// unwrapped by the server; Destroy deletes the key material and keeps the attributes; Quantum Safe policy, 2.x) and the
 /// client registration method (certificates the CA issues, registered with the server); from 2.0 the storage protection
-/// masks (Software) and the Defaults Information the client set (Set Defaults). Application namespaces, extensions, attestation types and validations have
+/// masks (Software) and the Defaults Information the client set (Set Defaults). Application namespaces, extensions and validations have
 /// nothing to report, and are answered with nothing, as the spec allows.
 /// </summary>
 public sealed class QueryOperation : KmipOperation
@@ -97,7 +97,7 @@ public sealed class QueryOperation : KmipOperation
             items.Add(TtlvNode.Structure(Tag.CapabilityInformation,
                 TtlvNode.Boolean(Tag.StreamingCapability, true),
                 TtlvNode.Boolean(Tag.AsynchronousCapability, true),
-                TtlvNode.Boolean(Tag.AttestationCapability, false),
+                TtlvNode.Boolean(Tag.AttestationCapability, ctx.Kms.Options.AttestationRequiredFor.Count > 0),
                 ctx.Version >= ProtocolVersion.V1_4 ? TtlvNode.Boolean(Tag.BatchUndoCapability, true) : null,
                 ctx.Version >= ProtocolVersion.V1_4 ? TtlvNode.Boolean(Tag.BatchContinueCapability, true) : null,
                 TtlvNode.Enumeration(Tag.UnwrapMode, UnwrapMode.Processed),
@@ -109,6 +109,8 @@ public sealed class QueryOperation : KmipOperation
             items.Add(TtlvNode.Enumeration(Tag.ClientRegistrationMethod, ClientRegistrationMethod.ClientRegistered));
         if (functions.Contains(QueryFunction.QueryStorageProtectionMasks) && ctx.Version.IsV2)
             items.Add(TtlvNode.Structure(Tag.ProtectionStorageMasks, TtlvNode.Integer(Tag.ProtectionStorageMask, (int)ProtectionStorageMask.Software)));
+        if (functions.Contains(QueryFunction.QueryAttestationTypes) && ctx.Version >= ProtocolVersion.V1_2 && ctx.Kms.Options.AttestationRequiredFor.Count > 0)
+            items.Add(TtlvNode.Enumeration(Tag.AttestationType, AttestationType.TPMQuote));
         if (functions.Contains(QueryFunction.QueryDefaultsInformation) && ctx.Version.IsV2 && ctx.Kms.Policies.Defaults(ctx.Client.Id) is { } defaults)
             items.Add(defaults);
         return Payload(items);

@@ -9,7 +9,8 @@ namespace Harness.Kmip.Server;
 /// Password; Hashed Password (Hash(S1 ‖ Timestamp) ‖ S2, S1 = Hash(Username ‖ Password), S2 = Hash(Password ‖
 /// Username), its timestamp later than the user's last and within five minutes of the server's clock); One Time Password
 /// (the user's RFC 6238 code, each used once, with the password when given); Device (every field the configured device
-/// names). Attestation is not supported. Any failure is Authentication Not Successful, saying why.
+/// names). Any failure is Authentication Not Successful, saying why. An Attestation credential (nonce and measurement)
+/// is checked apart, for the operations that need one (<see cref="Attested"/>).
 /// </summary>
 public sealed class Credentials(KmsState kms)
 {
@@ -18,11 +19,51 @@ public sealed class Credentials(KmsState kms)
 
     private readonly Dictionary<string, long> _lastHashedTimestamp = new(), _lastOneTimeStep = new();
 
+    /// <summary>Nonces sent with Attestation Required and not used yet, by Nonce ID (KMIP 1.4 §2.1.14).</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (byte[] Value, DateTimeOffset Expires)> _nonces = new();
+
+    /// <summary>How long a nonce the server sent may be answered with an Attestation credential.</summary>
+    public static readonly TimeSpan NonceLifetime = TimeSpan.FromMinutes(5);
+
+    /// <summary>A fresh Nonce for an Attestation Required answer.</summary>
+    public TtlvNode IssueNonce()
+    {
+        var now = kms.Time.GetUtcNow();
+        foreach (var old in _nonces.Where(n => n.Value.Expires <= now).Select(n => n.Key).ToList()) _nonces.TryRemove(old, out _);
+        byte[] id = RandomNumberGenerator.GetBytes(8), value = RandomNumberGenerator.GetBytes(32);
+        _nonces[Convert.ToHexString(id)] = (value, now + NonceLifetime);
+        return TtlvNode.Structure(Tag.Nonce, TtlvNode.Bytes(Tag.NonceID, id), TtlvNode.Bytes(Tag.NonceValue, value));
+    }
+
+    /// <summary>
+    /// Whether the header carries a valid Attestation credential (beside any other): a Nonce the server issued (each
+    /// used once) and a measurement the server accepts. One that is not valid is Attestation Failed, saying why.
+    /// </summary>
+    public bool Attested(TtlvNode header)
+    {
+        var attestation = header.Child(Tag.Authentication)?.ChildrenOf(Tag.Credential)
+            .FirstOrDefault(c => c.Child(Tag.CredentialType) is { Type: ItemType.Enumeration } t && t.AsEnumOf<CredentialType>() == CredentialType.Attestation);
+        if (attestation is null) return false;
+        var value = attestation.Required(Tag.CredentialValue);
+        var nonce = value.Required(Tag.Nonce);
+        var id = Convert.ToHexString(nonce.Required(Tag.NonceID).AsBytes);
+        if (!_nonces.TryRemove(id, out var issued) || issued.Expires <= kms.Time.GetUtcNow()
+            || !CryptographicOperations.FixedTimeEquals(issued.Value, nonce.Required(Tag.NonceValue).AsBytes))
+            throw new KmipException(ResultReason.AttestationFailed, "the attestation's Nonce is not one this server issued (or it was used, or it expired): ask again for a new one");
+        var measurement = value.Child(Tag.AttestationMeasurement)?.AsBytes
+            ?? throw new KmipException(ResultReason.AttestationFailed, "this server verifies an Attestation Measurement; an Attestation Assertion alone is not accepted");
+        if (!kms.Options.AcceptedAttestationMeasurements.Any(m => CryptographicOperations.FixedTimeEquals(m, measurement)))
+            throw new KmipException(ResultReason.AttestationFailed, "the Attestation Measurement is not one this server accepts");
+        return true;
+    }
+
     /// <summary>Whom the request runs as, and within which rights (null: all of that client's).</summary>
     public (ClientIdentity RunAs, TicketRights? Rights) Authenticate(TtlvNode header, ClientIdentity client)
     {
         var options = kms.Options;
-        var credential = header.Child(Tag.Authentication)?.Child(Tag.Credential);
+        // An Attestation credential rides beside the one that identifies the client (Authentication holds several).
+        var credential = header.Child(Tag.Authentication)?.ChildrenOf(Tag.Credential)
+            .FirstOrDefault(c => c.Child(Tag.CredentialType) is not { Type: ItemType.Enumeration } t || t.AsEnumOf<CredentialType>() != CredentialType.Attestation);
         var type = credential?.Child(Tag.CredentialType) is { Type: ItemType.Enumeration } t ? t.AsEnumOf<CredentialType>() : (CredentialType?)null;
         if (type == CredentialType.Ticket)
         {

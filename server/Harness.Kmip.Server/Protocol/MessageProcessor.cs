@@ -104,6 +104,11 @@ public sealed class MessageProcessor(KmsState kms)
         var continuation = header.Child(Tag.BatchErrorContinuationOption)?.AsEnumOf<BatchErrorContinuationOption>()
                            ?? BatchErrorContinuationOption.Stop;
         var asynchronous = AsynchronousIndicatorOf(header);
+        // Attestation (KMIP 1.4 §6.17): checked only when the batch has an operation that needs it.
+        bool needsAttestation = items.Any(i => i.Child(Tag.Operation) is { Type: ItemType.Enumeration } o && kms.Options.AttestationRequiredFor.Contains(o.AsEnumOf<Operation>()));
+        bool attested = needsAttestation && kms.Credentials.Attested(header);
+        bool attestationCapable = header.Child(Tag.AttestationCapableIndicator) is { Type: ItemType.Boolean } capable && capable.AsBoolean;
+        TtlvNode? nonce = null;
         // KMIP 1.4 §6.18–6.19: a client that names its request (Client Correlation Value) gets the server's name for it,
         // globally unique, and both are in the server's log lines about it. Clients that send none get none, as
         // before 1.4 (PyKMIP 0.10 reads no Server Correlation Value in a response header).
@@ -140,6 +145,13 @@ public sealed class MessageProcessor(KmsState kms)
                     if (rights is not null && !rights.Allows(opEnum!.Value))
                         throw new KmipException(ResultReason.PermissionDenied, $"the delegated ticket's Rights do not allow {opEnum}");
                     ctx.Operation = opEnum!.Value;
+                    if (!attested && kms.Options.AttestationRequiredFor.Contains(opEnum.Value))
+                    {
+                        if (!attestationCapable)
+                            throw new KmipException(ResultReason.PermissionDenied, $"{opEnum} needs the client's attestation, and the request says the client cannot attest (Attestation Capable Indicator)");
+                        nonce ??= kms.Credentials.IssueNonce();
+                        throw new KmipException(ResultReason.AttestationRequired, $"{opEnum} needs the client's attestation: send the request again with an Attestation credential on the Nonce in this response's header");
+                    }
                     TtlvNode item;
                     if (RunsAsynchronously(op!, asynchronous) && kms.Asynchronous.Submit(client.Id, op!, payload!, ctx.Now, kms.Options.AsynchronousDelay) is { } submitted)
                     {
@@ -194,7 +206,7 @@ public sealed class MessageProcessor(KmsState kms)
         }
         else RunAll();
 
-        var response = Response(version, responses, ctx.Now, serverCorrelation);
+        var response = Response(version, responses, ctx.Now, serverCorrelation, nonce);
         return new ProcessedMessage(response, publication.CommitAsync()) { ServerTakesClientRole = ctx.ServerTakesClientRole, Version = version };
     }
 
@@ -311,12 +323,14 @@ public sealed class MessageProcessor(KmsState kms)
 
     private TtlvNode Response(ProtocolVersion version, IReadOnlyList<TtlvNode> items) => Response(version, items, kms.Time.GetUtcNow());
 
-    private static TtlvNode Response(ProtocolVersion version, IReadOnlyList<TtlvNode> items, DateTimeOffset now, string? serverCorrelation = null)
+    private static TtlvNode Response(ProtocolVersion version, IReadOnlyList<TtlvNode> items, DateTimeOffset now, string? serverCorrelation = null, TtlvNode? nonce = null)
     {
         var children = new TtlvNode[items.Count + 1];
         children[0] = TtlvNode.Structure(Tag.ResponseHeader,
             version.ToNode(),
             TtlvNode.DateTime(Tag.TimeStamp, now),
+            nonce,
+            nonce is null ? null : TtlvNode.Enumeration(Tag.AttestationType, AttestationType.TPMQuote),
             serverCorrelation is null ? null : TtlvNode.Text(Tag.ServerCorrelationValue, serverCorrelation),
             TtlvNode.Integer(Tag.BatchCount, items.Count));
         for (int i = 0; i < items.Count; i++) children[i + 1] = items[i];
