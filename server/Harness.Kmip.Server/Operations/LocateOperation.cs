@@ -6,8 +6,9 @@ namespace Harness.Kmip.Server.Operations;
 /// Locate (KMIP 1.4 §4.9, 2.1 §6.1.27): the identifiers of the client's objects that match every given attribute
 /// (object type, name, state, algorithm, custom attributes, ...; a date attribute given twice is a range), most recently
 /// created first, after Offset Items, at most Maximum Items. Destroyed objects are found only when State is asked for;
-/// archived ones only when the Storage Status Mask asks for Archival Storage (on-line objects alone when it is absent).
-/// Result Reasons: Invalid Field (attributes the server does not know).
+/// archived ones only when the Storage Status Mask asks for Archival Storage (on-line objects alone when it is absent);
+/// within an Object Group, the fresh members or the default one (Object Group Member).
+/// Result Reasons: Invalid Field (attributes the server does not know, Object Group Member without an Object Group).
 /// </summary>
 public sealed class LocateOperation : KmipOperation
 {
@@ -43,6 +44,7 @@ public sealed class LocateOperation : KmipOperation
             .OrderByDescending(o => o.Date(AttributeNames.InitialDate))
             .ThenByDescending(o => o.Sequence)
             .ToList();
+        matches = GroupMembers(payload, groups, matches);
         // The server returns at most MaxLocateItems identifiers; Located Items (sent whenever it cut) counts them all.
         int limit = ctx.Kms.Options.MaxLocateItems;
         var page = matches.Skip(offset).Take(Math.Min(max ?? int.MaxValue, limit)).Select(o => Id(o.Id)).ToList();
@@ -51,6 +53,23 @@ public sealed class LocateOperation : KmipOperation
         // Located Items (1.3+) is optional; it is sent when the client pages (Maximum Items or Offset Items), where it helps.
         bool withCount = ctx.Version >= ProtocolVersion.V1_3 && (max is not null || offset > 0 || cut);
         return Payload(new[] { withCount ? TtlvNode.Integer(Tag.LocatedItems, matches.Count) : null }.Concat(page));
+    }
+
+    /// <summary>
+    /// Object Group Member (KMIP 1.4 §4.9, with an Object Group): Group Member Fresh keeps the group's objects no client
+    /// has been served yet (Fresh; Get serves one); Group Member Default gives the group's default object, by this
+    /// server's policy its newest Active object (else its newest). Invalid Field without an Object Group to apply it to.
+    /// </summary>
+    private static List<ManagedObject> GroupMembers(TtlvNode payload, List<IGrouping<string, StoredAttribute>> criteria, List<ManagedObject> matches)
+    {
+        if (payload.Child(Tag.ObjectGroupMember) is not { } member) return matches;
+        if (!criteria.Any(g => g.Key == AttributeNames.ObjectGroup))
+            throw new KmipException(ResultReason.InvalidField, "Object Group Member selects within an Object Group: give the Object Group too");
+        return member.AsEnumOf<ObjectGroupMember>() switch
+        {
+            ObjectGroupMember.GroupMemberFresh => matches.Where(o => o.Get(AttributeNames.Fresh) is { Type: ItemType.Boolean, AsBoolean: true }).ToList(),
+            _ => matches.OrderByDescending(o => o.State == State.Active).Take(1).ToList(), // matches are newest first
+        };
     }
 
     private static bool Matches(ManagedObject o, string name, List<StoredAttribute> wanted)
