@@ -19,8 +19,11 @@ namespace Harness.Kmip.Server.Cryptography;
 /// </summary>
 public static class Signatures
 {
-    /// <summary>A resolved scheme: the key's family, the hash (none: EdDSA signs the message itself), the RSA padding, and PSS's salt and mask hash.</summary>
-    public sealed record Scheme(CryptographicAlgorithm Algorithm, HashingAlgorithm? Hash, PaddingMethod? Padding, int? SaltLength, HashingAlgorithm MaskHash)
+    /// <summary>
+    /// A resolved scheme: the key's family, the hash (none: EdDSA signs the message itself), the RSA padding, and PSS's
+    /// salt and mask hash (none given: the message hash, as PKCS#1 recommends).
+    /// </summary>
+    public sealed record Scheme(CryptographicAlgorithm Algorithm, HashingAlgorithm? Hash, PaddingMethod? Padding, int? SaltLength, HashingAlgorithm? MaskHash)
     {
         public override string ToString() => Algorithm == CryptographicAlgorithm.RSA ? $"RSA {Padding} with {Hash}" : $"{Algorithm} with {Hash}";
     }
@@ -42,7 +45,7 @@ public static class Signatures
         if (named is { } n && Family(n) != family)
             throw new KmipException(ResultReason.InvalidField, $"'{keyId}' is a {family} key: it cannot sign or verify with {n}");
         // EdDSA (RFC 8032, pure): the message is signed as it is, with the curve's own hash.
-        if (family is CryptographicAlgorithm.Ed25519 or CryptographicAlgorithm.Ed448) return new Scheme(family, null, null, null, HashingAlgorithm.SHA_512);
+        if (family is CryptographicAlgorithm.Ed25519 or CryptographicAlgorithm.Ed448) return new Scheme(family, null, null, null, null);
         var digest = hash ?? throw new KmipException(ResultReason.InvalidField,
             "no Hashing Algorithm (or Digital Signature Algorithm) in the Cryptographic Parameters of the request or the key");
         if (MessageDigests.BouncyDigest(digest) is null) throw new KmipException(ResultReason.FeatureNotSupported, $"hashing algorithm {digest} is not supported by this server");
@@ -55,9 +58,9 @@ public static class Signatures
                 throw new KmipException(ResultReason.FeatureNotSupported, $"mask generator {mg} is not supported by this server");
             // KMIP 2.1 §7.6 says the mask hash defaults to SHA-1; the OASIS CS-AC vectors and PyKMIP use MGF1 with the
             // signature's own hash, and a signature made so must verify here: the default is the signature's hash.
-            return new Scheme(family, digest, pad, p?.SaltLength, p?.MaskGeneratorHashingAlgorithm ?? digest);
+            return new Scheme(family, digest, pad, p?.SaltLength, p?.MaskGeneratorHashingAlgorithm);
         }
-        return new Scheme(family, digest, null, null, digest);
+        return new Scheme(family, digest, null, null, null);
     }
 
     /// <summary>The signature of a digest.</summary>
@@ -114,7 +117,7 @@ public static class Signatures
         if (recovered.Length > emLength) return null;
         var em = new byte[emLength];
         recovered.CopyTo(em, emLength - recovered.Length);
-        var mask = MessageDigests.BouncyDigest(scheme.MaskHash)!;
+        var mask = MessageDigests.BouncyDigest(scheme.MaskHash ?? scheme.Hash!.Value)!;
         int hashLength = MessageDigests.BouncyDigest(scheme.Hash!.Value)!.GetDigestSize();
         if (emLength < hashLength + 2 || em[^1] != 0xBC) return null;
         int dbLength = emLength - hashLength - 1;
@@ -136,7 +139,7 @@ public static class Signatures
         return Family(key) switch
         {
             CryptographicAlgorithm.RSA when scheme.Padding == PaddingMethod.PSS =>
-                PssSigner.CreateRawSigner(new RsaBlindedEngine(), MessageDigests.BouncyDigest(hash)!, MessageDigests.BouncyDigest(scheme.MaskHash)
+                PssSigner.CreateRawSigner(new RsaBlindedEngine(), MessageDigests.BouncyDigest(hash)!, MessageDigests.BouncyDigest(scheme.MaskHash ?? hash)
                     ?? throw new KmipException(ResultReason.FeatureNotSupported, $"mask generator hash {scheme.MaskHash} is not supported by this server"),
                     scheme.SaltLength ?? MaxSaltLength((RsaKeyParameters)key, hash), PssSigner.TrailerImplicit),
             CryptographicAlgorithm.RSA => new RsaDigestSigner(new NullDigest(), DigestUtilities.GetObjectIdentifier(hashName)
