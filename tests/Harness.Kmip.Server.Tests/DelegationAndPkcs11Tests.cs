@@ -36,6 +36,27 @@ public class DelegationAndPkcs11Tests
     }
 
     [Fact]
+    public async Task ADelegatedTicket_CannotWrapWithAKeyItsRightsDoNotCover()
+    {
+        await using var kms = await KmsFixture.StartAsync();
+        await using var owner = await kms.ConnectAsync();
+        await using var helper = await kms.ConnectAsync(kms.Pki.Ca.IssueClient("Backup Agent"));
+        var shared = await owner.CreateKeyAsync(V21);
+        var kek = await owner.RegisterKeyAsync(V21, CryptographicAlgorithm.AES, new byte[32], CryptographicUsageMask.WrapKey);
+        var ticket = TicketCredential.From((await owner.OneAsync(V21, KmipBatchItems.DelegatedLogin(
+            [KmipBatchItems.Right(operations: [Operation.Get], objects: [shared])]))).EnsureSuccess().RequiredPayload);
+        var wrapped = new BatchItemRequest(Operation.Get, KmipRequests.Payload(TtlvNode.Text(Tag.UniqueIdentifier, shared),
+            TtlvNode.Structure(Tag.KeyWrappingSpecification, TtlvNode.Enumeration(Tag.WrappingMethod, WrappingMethod.Encrypt),
+                TtlvNode.Structure(Tag.EncryptionKeyInformation, TtlvNode.Text(Tag.UniqueIdentifier, kek)))));
+
+        var refused = (await helper.SendAsync(V21, With(ticket), wrapped)).BatchItems.Single();
+
+        refused.ResultReason.Should().Be(ResultReason.PermissionDenied);
+        refused.ResultMessage.Should().Be($"the delegated ticket's Rights do not allow Get on '{kek}'");
+        (await owner.OneAsync(V21, wrapped)).EnsureSuccess();
+    }
+
+    [Fact]
     public async Task DelegatedLogin_RefusesNoRights_UsageLimits_AndDelegatingFurther()
     {
         await using var kms = await KmsFixture.StartAsync();

@@ -148,6 +148,7 @@ public static class KeyWrapping
         var key = ctx.Changes.Find(id) is { } w && w.Owner == ctx.Client.Id
             ? Lifecycle.WithDueTransitions(w, ctx.Now)
             : throw new KmipException(ResultReason.ItemNotFound, $"no wrapping key with Unique Identifier '{id}'");
+        ctx.CheckRights(key);
         if (key.ObjectType is not (ObjectType.SymmetricKey or ObjectType.PublicKey or ObjectType.PrivateKey) || key.Value is null || IsWrapped(key.Value))
             throw new KmipException(ResultReason.IllegalOperation, $"'{id}' is not a key that can wrap (a symmetric key, or an RSA, EC or Edwards key pair's key, held in the clear)");
         bool stateAllows = protects ? key.State == State.Active : key.State is State.Active or State.Deactivated or State.Compromised;

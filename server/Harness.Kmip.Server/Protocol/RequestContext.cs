@@ -78,13 +78,19 @@ public sealed class RequestContext
         return idNode.AsText;
     }
 
+    /// <summary>Refuses an object the delegated ticket's Rights do not cover for the operation running now (Permission Denied).</summary>
+    public void CheckRights(ManagedObject obj)
+    {
+        if (Rights is not null && !Rights.Allows(Operation, obj.Id, obj.All(AttributeNames.ObjectGroup).Select(g => g.Value.AsText)))
+            throw new KmipException(ResultReason.PermissionDenied, $"the delegated ticket's Rights do not allow {Operation} on '{obj.Id}'");
+    }
+
     public ManagedObject Lookup(string id)
     {
         var obj = Changes.Find(id);
         if (obj is null || obj.Owner != Client.Id)
             throw NotFound(id);
-        if (Rights is not null && !Rights.Allows(Operation, id, obj.All(AttributeNames.ObjectGroup).Select(g => g.Value.AsText)))
-            throw new KmipException(ResultReason.PermissionDenied, $"the delegated ticket's Rights do not allow {Operation} on '{id}'");
+        CheckRights(obj);
         if (!ServesArchived && obj.Has(Operations.ArchiveOperation.ArchivedAttribute))
             throw new KmipException(ResultReason.ObjectArchived, $"'{id}' is archived: Recover it before this operation");
         IdPlaceholder = id;
