@@ -16,8 +16,6 @@ public sealed class DelegatedLoginOperation : KmipOperation
         if (ctx.Rights is not null)
             throw new KmipException(ResultReason.PermissionDenied, "a request made with a delegated ticket cannot delegate further");
         var (expires, requests) = LoginOperation.Terms(ctx, payload);
-        if (payload.Child(Tag.UsageLimits) is not null)
-            throw new KmipException(ResultReason.FeatureNotSupported, "this server does not limit a ticket's operations by Usage Limits");
         var rights = TicketRights.Parse(payload.Required(Tag.Rights));
         var value = ctx.Kms.Tickets.Issue(ctx.Client.Id, expires, requests, rights);
         return Payload(LoginOperation.TicketNode(value));

@@ -18,12 +18,10 @@ public sealed class LoginOperation : KmipOperation
     public override TtlvNode Execute(RequestContext ctx, TtlvNode payload)
     {
         var (expires, requests) = Terms(ctx, payload);
-        if (payload.Child(Tag.UsageLimits) is not null)
-            throw new KmipException(ResultReason.FeatureNotSupported, "this server does not limit a ticket's operations by Usage Limits");
         return Payload(TicketNode(ctx.Kms.Tickets.Issue(ctx.Client.Id, expires, requests)));
     }
 
-    /// <summary>A ticket's end (Lease Time: an Interval of seconds or a Date-Time; one hour when absent) and Request Count, checked.</summary>
+    /// <summary>A ticket's end (Lease Time: an Interval of seconds or a Date-Time; one hour when absent) and Request Count, checked; Usage Limits refused.</summary>
     internal static (DateTimeOffset Expires, int? Requests) Terms(RequestContext ctx, TtlvNode payload)
     {
         var lease = payload.Child(Tag.LeaseTime);
@@ -37,6 +35,8 @@ public sealed class LoginOperation : KmipOperation
         if (expires <= ctx.Now) throw new KmipException(ResultReason.InvalidField, $"the Lease Time ends at {expires:u}, which is not in the future");
         int? requests = payload.Child(Tag.RequestCount)?.AsInt32;
         if (requests < 1) throw new KmipException(ResultReason.InvalidField, $"the Request Count must be 1 or more, not {requests}");
+        if (payload.Child(Tag.UsageLimits) is not null)
+            throw new KmipException(ResultReason.FeatureNotSupported, "this server does not limit a ticket's operations by Usage Limits");
         return (expires, requests);
     }
 

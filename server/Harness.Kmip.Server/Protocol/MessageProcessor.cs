@@ -105,7 +105,7 @@ public sealed class MessageProcessor(KmsState kms)
                            ?? BatchErrorContinuationOption.Stop;
         var asynchronous = AsynchronousIndicatorOf(header);
         // Attestation (KMIP 1.4 §6.17): checked only when the batch has an operation that needs it.
-        bool needsAttestation = items.Any(i => i.Child(Tag.Operation) is { Type: ItemType.Enumeration } o && kms.Options.AttestationRequiredFor.Contains(o.AsEnumOf<Operation>()));
+        bool needsAttestation = kms.Options.AttestationRequiredFor.Count > 0 && items.Any(i => i.Child(Tag.Operation) is { Type: ItemType.Enumeration } o && kms.Options.AttestationRequiredFor.Contains(o.AsEnumOf<Operation>()));
         bool attested = needsAttestation && kms.Credentials.Attested(header);
         bool attestationCapable = header.Child(Tag.AttestationCapableIndicator) is { Type: ItemType.Boolean } capable && capable.AsBoolean;
         TtlvNode? nonce = null;
