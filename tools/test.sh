@@ -14,6 +14,7 @@ dpkg -s python3-pyvmomi >/dev/null 2>&1 || need+=(python3-pyvmomi)   # vSphere A
 dpkg -s ruby-rbvmomi >/dev/null 2>&1 || need+=(ruby-rbvmomi)         # vSphere API interop (RbVmomiTests)
 dpkg -s golang-github-vmware-govmomi-dev >/dev/null 2>&1 || need+=(golang-github-vmware-govmomi-dev)   # vim25 types, govmomi client
 dpkg -s golang-go >/dev/null 2>&1 || need+=(golang-go)               # builds the govmomi client (GovmomiTests)
+dpkg -s postgresql >/dev/null 2>&1 || need+=(postgresql)             # KMS nodes sharing one PostgreSQL database (features/vsphere/kms-nodes.feature)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = "0" ]; then
     echo "installing ${need[*]} (apt)…"

@@ -14,11 +14,12 @@ internal sealed class KmsAdminReader : IDisposable
 
     public async Task<KmsClusterView> FillAsync(KmsClusterView view, KmsClusterInstance kms, DateTimeOffset now, CancellationToken ct)
     {
-        if (kms.Server.AdminUrl is not { } url) return view with { AdminError = "the KMS has no admin interface" };
+        if (kms.AdminAccess is not var (url, token))
+            return view with { AdminError = kms.Nodes.Count > 0 ? "no node of the KMS cluster is running" : "the KMS has no admin interface" };
         try
         {
-            var keys = await GetArrayAsync(url, "objects", kms.Server.AdminToken, ct);
-            var clients = await GetArrayAsync(url, "clients", kms.Server.AdminToken, ct);
+            var keys = await GetArrayAsync(url, "objects", token, ct);
+            var clients = await GetArrayAsync(url, "clients", token, ct);
             foreach (var c in clients.OfType<JsonObject>())
             {
                 var from = c["trustedFrom"]?.GetValue<DateTimeOffset?>();

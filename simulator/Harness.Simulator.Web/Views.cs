@@ -41,7 +41,14 @@ public sealed record KmsClusterView(
     bool Reachable, string? UnreachableBecause, IReadOnlyList<int> ServersDown,
     IReadOnlyList<KmsServerView> Servers,
     JsonArray? Keys, JsonArray? Clients,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? AdminError);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? AdminError,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] KmsStoreView? Store = null);
+
+/// <summary>Where a KMS cluster keeps its objects: the embedded SQLite file, or a PostgreSQL database its node processes share.</summary>
+public sealed record KmsStoreView(string Kind, string? Database, IReadOnlyList<KmsNodeView> Nodes);
+
+/// <summary>A KMS node: a `harness serve` process of the cluster (running, or killed).</summary>
+public sealed record KmsNodeView(int Number, string KmipEndpoint, string AdminUrl, bool Running, int? ProcessId);
 
 public sealed record KeyProviderServerView(string Name, string Endpoint, string? TrustedThumbprint, string Status);
 
@@ -125,10 +132,14 @@ internal static class View
     public static KmsClusterView Of(KmsClusterInstance kms, Simulation sim)
     {
         var onSite = kms.Site;
-        return new(kms.Name, kms.Server.Endpoint.ToString(), kms.Server.AdminUrl?.AbsoluteUri, kms.ServerThumbprint,
-            KmsClusterInstance.AllowedClientDelay.TotalMinutes,
+        bool nodes = kms.Nodes.Count > 0;
+        return new(kms.Name, kms.KmipEndpoints, kms.AdminAccess?.Url.AbsoluteUri, kms.ServerThumbprint,
+            nodes ? 0 : KmsClusterInstance.AllowedClientDelay.TotalMinutes,
             onSite?.Reachable ?? true, onSite?.Unreachable, onSite?.ServersDown.Order().ToList() ?? [],
-            kms.Relays.Select((r, i) => Of(r, i + 1, sim)).ToList(), null, null, null);
+            kms.Relays.Select((r, i) => Of(r, i + 1, sim)).ToList(), null, null, null,
+            nodes ? new KmsStoreView("PostgreSQL", kms.Database,
+                    kms.Nodes.Select(n => new KmsNodeView(n.Number, n.Endpoint.ToString(), n.AdminUrl.AbsoluteUri, n.Running, n.ProcessId)).ToList())
+                : new KmsStoreView("SQLite", null, []));
     }
 
     private static KmsServerView Of(KmsRelay relay, int number, Simulation sim) => new(

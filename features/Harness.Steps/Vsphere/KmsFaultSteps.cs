@@ -16,6 +16,12 @@ public sealed class KmsFaultSteps(SimulatedSite site)
     [When("KMS server {int} of cluster {string} goes down")]
     public void ServerDown(int n, string kms) { site.ThrowIfPendingFailure(); site.Actions.TakeKmsServerDown(site.Kms(kms), n); }
 
+    [When("KMS node {int} of cluster {string} is killed")]
+    public void NodeKilled(int n, string kms) { site.ThrowIfPendingFailure(); site.Actions.KillKmsNode(site.Kms(kms), n); }
+
+    [When("KMS node {int} of cluster {string} is restarted")]
+    public Task NodeRestarted(int n, string kms) { site.ThrowIfPendingFailure(); return site.Actions.RestartKmsNodeAsync(site.Kms(kms), n); }
+
     // beyond STEPS.md
 
     [When("KMS server {int} of cluster {string} is back")]

@@ -13,6 +13,9 @@ public sealed class SiteSetupSteps(SimulatedSite site)
     [Given("a KMS cluster {string} with {int} servers")]
     public Task KmsClusterWithServers(string name, int servers) => site.AddKmsClusterAsync(name, servers);
 
+    [Given("a KMS cluster {string} with {int} nodes sharing one PostgreSQL database")]
+    public Task KmsNodes(string name, int nodes) => site.AddKmsNodeClusterAsync(name, nodes);
+
     [Given("vCenter {string} trusts the KMS cluster {string}")]
     public Task VCenterTrusts(string vc, string kms) => site.Actions.TrustAsync(site.VCenterNamed(vc), site.Kms(kms), kms, waitForTrust: true);
 

@@ -45,12 +45,21 @@
         el("td", null, o.disabledByAdministrator ? state(o.state + " (disabled)", "bad") : o.state === "Active" || o.state === "PreActive" ? state(o.state, "good") : state(o.state, "bad")),
         el("td", null, o.ownerSubject), el("td", null, (o.algorithm || "") + (o.length ? " " + o.length : "")),
         el("td", { class: "time" }, H.fmtTime(o.initialDate))));
+      const store = k.store || { kind: "SQLite", nodes: [] };
+      const nodes = store.nodes.map(n => el("tr", { "data-node": n.number, "data-running": String(n.running) },
+        el("td", null, String(n.number)), el("td", { class: "mono" }, n.kmipEndpoint),
+        el("td", null, n.running ? state("running (process " + n.processId + ")", "good", { "data-role": "node-state" })
+          : state("killed", "bad", { "data-role": "node-state" }))));
       return el("div", { class: "kms-cluster", "data-kms": k.name },
         el("h3", null, "KMS cluster " + k.name,
           k.reachable ? state("reachable", "good", { "data-role": "reachable" }) : state("unreachable" + (k.unreachableBecause ? ": " + k.unreachableBecause : ""), "bad", { "data-role": "reachable" }),
           el("span", { class: "mono", title: "server certificate SHA-1, as vCenter shows it" }, "SHA-1 " + k.serverThumbprint)),
         el("div", null, "KMIP at ", el("span", { class: "mono" }, k.kmipEndpoint),
           "; a newly allowed client certificate takes effect after " + k.allowedClientDelayMinutes + " minutes"),
+        el("div", { "data-role": "store" }, store.kind === "PostgreSQL"
+          ? ["Store: ", el("span", { class: "mono" }, store.database), " (PostgreSQL), shared by " + store.nodes.length + " nodes"]
+          : "Store: SQLite (one embedded KMS)"),
+        nodes.length ? table(["Node", "KMIP", "Process"], nodes, { class: "kms-nodes" }) : null,
         k.adminError ? el("div", { class: "error" }, k.adminError) : null,
         el("h4", null, "Servers, and the vCenters that trust them"),
         table(["#", "Server", "Endpoint", "State", "Connections", "vCenter → KMS trust"], servers, { class: "kms-servers" }),

@@ -20,6 +20,8 @@ public sealed class KmsClusterInstance : IAsyncDisposable
     private readonly KmipServer? _server;
     private readonly string? _dataDirectory;
     private readonly KmsAdministrator? _administrator;
+    private readonly List<KmsNodeProcess>? _nodes;
+    private readonly Dictionary<int, KmsAdministrator> _nodeAdministrators = new();
 
     private KmsClusterInstance(string name, InMemoryPki pki, X509Certificate2 serverCertificate, string dataDirectory, KmipServer server, List<KmsRelay> relays)
     {
@@ -31,6 +33,19 @@ public sealed class KmsClusterInstance : IAsyncDisposable
         _relays = relays;
         _administrator = new KmsAdministrator(server.AdminUrl!, server.AdminToken);
         Administration = _administrator;
+    }
+
+    private KmsClusterInstance(string name, InMemoryPki pki, X509Certificate2 serverCertificate, string dataDirectory,
+        List<KmsNodeProcess> nodes, string database, List<KmsRelay> relays)
+    {
+        Name = name;
+        _pki = pki;
+        ServerCertificate = serverCertificate;
+        _dataDirectory = dataDirectory;
+        _nodes = nodes;
+        Database = database;
+        _relays = relays;
+        Administration = new NodeClusterAdministration(this);
     }
 
     private KmsClusterInstance(string name, ExternalKms external, X509Certificate2 serverCertificate, List<KmsRelay> relays)
@@ -56,10 +71,58 @@ public sealed class KmsClusterInstance : IAsyncDisposable
 
     public string DataDirectory => _dataDirectory ?? throw NotEmbedded("data directory");
     public KmipServer Server => _server ?? throw NotEmbedded("server");
+
+    /// <summary>The cluster's node processes when it is nodes sharing one PostgreSQL database (else empty).</summary>
+    public IReadOnlyList<KmsNodeProcess> Nodes => (IReadOnlyList<KmsNodeProcess>?)_nodes ?? [];
+
+    /// <summary>The PostgreSQL database its nodes share (`harness serve --store` form), when it has nodes.</summary>
+    public string? Database { get; }
     public IReadOnlyList<KmsRelay> Relays => _relays;
 
     /// <summary>The Harness KMS's admin interface (the embedded KMS only).</summary>
-    public KmsAdministrator Administrator => _administrator ?? throw NotEmbedded("admin interface");
+    public KmsAdministrator Administrator => _administrator ?? (_nodes is not null ? LiveNodeAdministrator() : throw NotEmbedded("admin interface"));
+
+    /// <summary>The admin interface of the first node that runs: every node sees the same database.</summary>
+    private KmsAdministrator LiveNodeAdministrator()
+    {
+        var node = _nodes!.FirstOrDefault(n => n.Running)
+                   ?? throw new KmsAdministrationException($"no node of KMS cluster \"{Name}\" is running: its admin interface cannot be reached");
+        lock (_nodeAdministrators)
+        {
+            if (!_nodeAdministrators.TryGetValue(node.Number, out var admin))
+                _nodeAdministrators[node.Number] = admin = new KmsAdministrator(node.AdminUrl, node.AdminToken);
+            return admin;
+        }
+    }
+
+    /// <summary>Where the KMS listens for KMIP: the embedded server, or each node.</summary>
+    public string KmipEndpoints => _server is not null ? _server.Endpoint.ToString()
+        : _nodes is not null ? string.Join(", ", _nodes.Select(n => n.Endpoint.ToString()))
+        : External?.Endpoint ?? "";
+
+    /// <summary>The admin interface to read the KMS through (the embedded server's, or a running node's), or null.</summary>
+    public (Uri Url, string Token)? AdminAccess =>
+        _server is { AdminUrl: { } url } ? (url, _server.AdminToken)
+        : _nodes?.FirstOrDefault(n => n.Running) is { } node ? (node.AdminUrl, node.AdminToken)
+        : null;
+
+    public KmsNodeProcess Node(int n) => _nodes is null
+        ? throw new InvalidOperationException($"KMS cluster \"{Name}\" is one embedded KMS, not nodes sharing a PostgreSQL database (Given a KMS cluster \"{Name}\" with 3 nodes sharing one PostgreSQL database)")
+        : n >= 1 && n <= _nodes.Count ? _nodes[n - 1]
+        : throw new ArgumentOutOfRangeException(nameof(n), $"KMS cluster \"{Name}\" has nodes 1 to {_nodes.Count}, not {n}");
+
+    /// <summary>kill -9 of node <paramref name="n"/>'s process: vCenter meets refused connections on that server.</summary>
+    public void KillNode(int n) => Node(n).Kill();
+
+    /// <summary>Starts node <paramref name="n"/>'s process again, on the same ports and database.</summary>
+    public async Task RestartNodeAsync(int n)
+    {
+        var node = Node(n);
+        if (node.Running) throw new InvalidOperationException($"KMS node {n} of cluster \"{Name}\" is running: kill it first");
+        await node.StartAsync().ConfigureAwait(false);
+        lock (_nodeAdministrators)
+            if (_nodeAdministrators.Remove(n, out var old)) old.Dispose();
+    }
 
     /// <summary>What the scenario's KMS administrator does: the admin interface, or KMIP and a manual administrator for an external KMS.</summary>
     public IKmsAdministration Administration { get; }
@@ -95,6 +158,51 @@ public sealed class KmsClusterInstance : IAsyncDisposable
         var relays = new List<KmsRelay>();
         for (int i = 1; i <= servers; i++) relays.Add(await KmsRelay.StartAsync(server.Endpoint, $"{name}/{i}"));
         return new KmsClusterInstance(name, pki, serverCertificate, data, server, relays);
+    }
+
+    /// <summary>
+    /// A KMS cluster of <paramref name="nodes"/> real `harness serve` processes on one PostgreSQL database (a database
+    /// of its own on the process's shared PostgreSQL server), each a server of the cluster behind a relay of its own.
+    /// They share the cluster's server certificate, client CA and root key. The nodes run on the machine's clock, not
+    /// the simulation's: allowed client certificates are trusted at once.
+    /// </summary>
+    public static async Task<KmsClusterInstance> StartNodesAsync(string name, int nodes, TimeProvider clock, IReadOnlyList<string>? nodeArguments = null)
+    {
+        if (nodes < 1) throw new ArgumentOutOfRangeException(nameof(nodes), $"a KMS cluster has at least one node, not {nodes}");
+        var postgres = await PostgresServer.SharedAsync().ConfigureAwait(false);
+        var database = await postgres.CreateDatabaseAsync(name).ConfigureAwait(false);
+        var pki = TestPki.CreateInMemory();
+        var serverCertificate = SimCertificates.KmsServer(name, clock.GetUtcNow());
+        var data = Path.Combine(Path.GetTempPath(), "harness-sim-kms-" + Guid.NewGuid().ToString("N")[..12]);
+        var pkiDirectory = Path.Combine(data, "pki");
+        Directory.CreateDirectory(pkiDirectory);
+        PkiFiles.WriteCertificate(Path.Combine(pkiDirectory, "ca.crt"), pki.Ca.PublicCertificate);
+        PkiFiles.WriteCertificate(Path.Combine(pkiDirectory, "server.crt"), serverCertificate);
+        PkiFiles.WritePrivateKey(Path.Combine(pkiDirectory, "server.key"), serverCertificate);
+        var rootKey = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
+        var list = new List<KmsNodeProcess>();
+        var relays = new List<KmsRelay>();
+        try
+        {
+            for (int i = 1; i <= nodes; i++)
+            {
+                var nodeData = Path.Combine(data, $"node{i}");
+                Directory.CreateDirectory(nodeData);
+                await File.WriteAllBytesAsync(Path.Combine(nodeData, Harness.Kmip.Server.RootKeys.RootKey.FileName), rootKey).ConfigureAwait(false);
+                var node = new KmsNodeProcess(i, nodeData, pkiDirectory, database, nodeArguments);
+                list.Add(node);
+            }
+            // One at a time: the first one creates the schema.
+            foreach (var node in list) await node.StartAsync().ConfigureAwait(false);
+            foreach (var node in list) relays.Add(await KmsRelay.StartAsync(node.Endpoint, $"{name}/{node.Number}").ConfigureAwait(false));
+        }
+        catch
+        {
+            foreach (var node in list) await node.DisposeAsync().ConfigureAwait(false);
+            foreach (var r in relays) await r.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+        return new KmsClusterInstance(name, pki, serverCertificate, data, list, database, relays);
     }
 
     /// <summary>
@@ -169,6 +277,8 @@ public sealed class KmsClusterInstance : IAsyncDisposable
     {
         foreach (var r in Relays) await r.DisposeAsync();
         if (_server is not null) await _server.DisposeAsync();
+        foreach (var node in Nodes) await node.DisposeAsync();
+        foreach (var admin in _nodeAdministrators.Values) admin.Dispose();
         _administrator?.Dispose();
         _pki?.Dispose();
         ServerCertificate.Dispose();

@@ -61,6 +61,17 @@ public sealed class SimulatedSite(ExternalKms? external = null) : IAsyncDisposab
         kms.Site = Simulation.AddKmsCluster(name, () => kms.Relays);
     }
 
+    /// <summary>A KMS cluster of <paramref name="nodes"/> real Harness KMS processes sharing one PostgreSQL database (STEPS.md).</summary>
+    public async Task AddKmsNodeClusterAsync(string name, int nodes)
+    {
+        if (_kms.ContainsKey(name)) throw new InvalidOperationException($"KMS cluster \"{name}\" already exists");
+        if (external is not null)
+            throw new InvalidOperationException($"every KMS cluster of this run is the KMS at {external.Endpoint}: a scenario cannot start Harness KMS nodes instead");
+        var kms = await KmsClusterInstance.StartNodesAsync(name, nodes, Clock);
+        _kms[name] = kms;
+        kms.Site = Simulation.AddKmsCluster(name, () => kms.Relays);
+    }
+
     /// <summary>
     /// vCenter trusts a KMS cluster, as vCenter really does it: it makes its own client certificate, the KMS
     /// administrator allows it on the KMS, and vCenter trusts the KMS server certificate by its thumbprint. The key

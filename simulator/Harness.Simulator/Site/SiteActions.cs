@@ -102,6 +102,12 @@ public sealed class SiteActions(SimulatedSite site)
     /// <summary>When the KMS cluster "kms-prod" moves to a new address.</summary>
     public Task MoveKmsToNewAddressAsync(KmsClusterInstance kms) => kms.MoveToNewAddressAsync();
 
+    /// <summary>kill -9 of a KMS node's process (a cluster of nodes sharing one PostgreSQL database).</summary>
+    public void KillKmsNode(KmsClusterInstance kms, int node) => kms.KillNode(node);
+
+    /// <summary>A killed KMS node's process starts again on its ports and the shared database.</summary>
+    public Task RestartKmsNodeAsync(KmsClusterInstance kms, int node) => kms.RestartNodeAsync(node);
+
     /// <summary>When the KMS hostname is resolved without VM "dns01".</summary>
     public void ResolveKmsHostnameWithout(VirtualMachine dns)
     {
