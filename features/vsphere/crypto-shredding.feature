@@ -56,3 +56,16 @@ Feature: Deleting the root key crypto-shreds every key of the KMS
     And the KMS serves the key of VM "db01"
     When the administrator powers on VM "db01"
     Then the data of VM "db01" reads back intact
+
+  Scenario: Removing a vCenter's KMS service removes every key made for its certificate; its VMs lock at their next reboot
+    When the KMS service of vCenter "vc01" is removed from the KMS cluster "kms-prod"
+    Then the KMS holds the key of VM "app01" in state "Destroyed"
+    And the KMS holds the key of VM "db01" in state "Destroyed"
+    And VM "app01" is running
+    And the data of VM "app01" reads back intact
+    When host "esx01" reboots
+    Then VM "app01" is locked
+    And the data of VM "app01" cannot be decrypted
+    And VM "db01" is running
+    When the administrator unlocks VM "app01"
+    Then the operation fails with "KMS cluster"

@@ -24,6 +24,10 @@ public sealed class KmsAdministratorSteps(SimulatedSite site)
 
     // beyond STEPS.md
 
+    [When("the KMS service of vCenter {string} is removed from the KMS cluster {string}")]
+    public Task RemoveService(string vc, string kms) =>
+        site.AttemptAsync(() => site.Actions.RemoveKmsServiceOfAsync(site.VCenterNamed(vc), site.Kms(kms)));
+
     [When("the KMS administrator restores the key of VM {string}")]
     public Task Restore(string vm) => site.AttemptAsync(() => site.Actions.RestoreKeyOfAsync(Vm(vm)));
 

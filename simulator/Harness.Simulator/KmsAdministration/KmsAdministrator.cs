@@ -60,6 +60,22 @@ public sealed class KmsAdministrator : IKmsAdministration, IDisposable
         return await ReadAsync(response, "POST /clients").ConfigureAwait(false);
     }
 
+    /// <summary>The objects a client owns (GET /objects?owner=SHA1), oldest first.</summary>
+    public async Task<IReadOnlyList<JsonElement>> ObjectsOwnedByAsync(string clientSha1)
+    {
+        var path = $"objects?owner={Uri.EscapeDataString(clientSha1)}";
+        using var response = await SendAsync(new HttpRequestMessage(HttpMethod.Get, path)).ConfigureAwait(false);
+        return (await ReadAsync(response, $"GET /{path}").ConfigureAwait(false)).EnumerateArray().ToList();
+    }
+
+    /// <summary>The KMS stops trusting a client certificate (POST /clients/{sha1}/revoke): its handshakes are refused.</summary>
+    public async Task<JsonElement> RevokeClientAsync(string clientSha1)
+    {
+        var path = $"clients/{Uri.EscapeDataString(clientSha1)}/revoke";
+        using var response = await SendAsync(new HttpRequestMessage(HttpMethod.Post, path)).ConfigureAwait(false);
+        return await ReadAsync(response, $"POST /{path}").ConfigureAwait(false);
+    }
+
     private async Task<JsonElement> ActAsync(string uniqueIdentifier, string action)
     {
         var path = $"objects/{Uri.EscapeDataString(uniqueIdentifier)}/{action}";

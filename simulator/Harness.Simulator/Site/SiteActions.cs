@@ -160,6 +160,31 @@ public sealed class SiteActions(SimulatedSite site)
         foreach (var kms in site.KmsClusters) await kms.Administration.DeleteRootKeyAsync();
     }
 
+    /// <summary>
+    /// The KMS service of a vCenter is removed (seed 002: "when the service is removed, all the encryption keys created
+    /// by this service instance for the associated VMware public certificate are removed together"): every key the
+    /// vCenter's client certificate owns is destroyed, and the KMS stops trusting that certificate. Hosts keep the keys
+    /// they hold until they reboot. Answers the number of keys destroyed.
+    /// </summary>
+    public async Task<int> RemoveKmsServiceOfAsync(VCenterServer vc, KmsClusterInstance kms)
+    {
+        var provider = vc.KeyProviders.Values.FirstOrDefault(p => p.Servers.Any(s => kms.Relays.Any(r => r.Endpoint.Equals(s.Endpoint))))
+                       ?? throw new VsphereFault("NotFound", $"vCenter \"{vc.Name}\" has no key provider for KMS cluster \"{kms.Name}\"");
+        var certificate = provider.ClientCertificate
+                          ?? throw new InvalidOperationException($"key provider \"{provider.Name}\" of vCenter \"{vc.Name}\" has no client certificate");
+        var sha1 = Harness.Pki.Thumbprints.Sha1(certificate);
+        var admin = kms.Administrator;
+        int destroyed = 0;
+        foreach (var key in await admin.ObjectsOwnedByAsync(sha1))
+        {
+            if (key.GetProperty("state").GetString() == "Destroyed") continue;
+            await admin.DestroyAsync(key.GetProperty("id").GetString()!);
+            destroyed++;
+        }
+        await admin.RevokeClientAsync(sha1);
+        return destroyed;
+    }
+
     private static string KeyOf(VirtualMachine vm) => vm.KeyId ?? throw new InvalidOperationException($"VM \"{vm.Name}\" is not encrypted");
 
     private static string DiskKeyOf(VirtualMachine vm, string diskName)
