@@ -120,6 +120,7 @@ public sealed class KmsClusterInstance : IAsyncDisposable
         var node = Node(n);
         if (node.Running) throw new InvalidOperationException($"KMS node {n} of cluster \"{Name}\" is running: kill it first");
         await node.StartAsync().ConfigureAwait(false);
+        await WarmUpAsync(node, Pki).ConfigureAwait(false);
         lock (_nodeAdministrators)
             if (_nodeAdministrators.Remove(n, out var old)) old.Dispose();
     }
@@ -193,7 +194,11 @@ public sealed class KmsClusterInstance : IAsyncDisposable
                 list.Add(node);
             }
             // One at a time: the first one creates the schema.
-            foreach (var node in list) await node.StartAsync().ConfigureAwait(false);
+            foreach (var node in list)
+            {
+                await node.StartAsync().ConfigureAwait(false);
+                await WarmUpAsync(node, pki).ConfigureAwait(false);
+            }
             foreach (var node in list) relays.Add(await KmsRelay.StartAsync(node.Endpoint, $"{name}/{node.Number}").ConfigureAwait(false));
         }
         catch
@@ -203,6 +208,24 @@ public sealed class KmsClusterInstance : IAsyncDisposable
             throw;
         }
         return new KmsClusterInstance(name, pki, serverCertificate, data, list, database, relays);
+    }
+
+    /// <summary>
+    /// A few KMIP requests to a node that just started (with the test PKI's client certificate, which owns nothing), so
+    /// that vCenter's first request to it, with vCenter's timeout, is not the one that pays for a cold process.
+    /// </summary>
+    private static async Task WarmUpAsync(KmsNodeProcess node, InMemoryPki pki)
+    {
+        await using var client = await Harness.Kmip.Client.KmipClient.ConnectAsync(new Harness.Kmip.Client.KmipClientOptions
+        {
+            Host = node.Endpoint.Address.ToString(), Port = node.Endpoint.Port, ClientCertificate = pki.Client,
+            AcceptAnyServerCertificate = true, VerifyServerName = false,
+        }).ConfigureAwait(false);
+        var kmip = new Harness.Kmip.Client.KmipOperations(client, Harness.Kmip.ProtocolVersion.V1_1);
+        await kmip.QueryAsync([Harness.Kmip.QueryFunction.QueryOperations, Harness.Kmip.QueryFunction.QueryObjects]).ConfigureAwait(false);
+        await kmip.LocateAsync([], 1).ConfigureAwait(false);
+        try { await kmip.GetAsync("warm-up").ConfigureAwait(false); }
+        catch (Harness.Kmip.KmipException) { /* Item Not Found: what was asked */ }
     }
 
     /// <summary>
