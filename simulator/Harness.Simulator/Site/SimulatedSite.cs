@@ -43,6 +43,9 @@ public sealed class SimulatedSite(ExternalKms? external = null) : IAsyncDisposab
     /// <summary>The KMS every cluster of this scenario is, when it is not an embedded Harness KMS.</summary>
     public ExternalKms? External => external;
 
+    /// <summary>How long vCenter waits for a KMS node (a key provider server's timeout).</summary>
+    public static readonly TimeSpan NodeTimeout = TimeSpan.FromSeconds(15);
+
     public Task AddKmsClusterAsync(string name, int servers) => AddKmsClusterAsync(name, servers, null);
 
     /// <param name="serverCertificateLifetime">How long the KMS server certificate stays valid (simulation time; default 10 years).</param>
@@ -97,6 +100,9 @@ public sealed class SimulatedSite(ExternalKms? external = null) : IAsyncDisposab
                 {
                     TrustedThumbprint = kms.ServerThumbprint,
                     TrustedCertificate = X509CertificateLoader.LoadCertificate(publicPart.RawData),
+                    // Nodes are processes of their own on the machine's clock, competing for its cores: vCenter waits
+                    // for them as long as for a real KMS on a network. A killed node still refuses at once.
+                    Timeout = kms.Nodes.Count > 0 ? NodeTimeout : null,
                 });
         (await vc.RegisterKmipServer(provider, makeDefault: true)).ThrowIfFault();
         if (waitForTrust) await Simulation.AdvanceAsync(KmsClusterInstance.AllowedClientDelay);
