@@ -320,6 +320,36 @@ public class KeyProtectRootKeyTests
     }
 
     [Fact]
+    public async Task Create_KeyProtectRefusesToWrap_GeneralFailureNamingKeyProtectsAnswer()
+    {
+        using var kp = new KeyProtectStandIn();
+        await using var kms = await StartAsync(kp);
+        await using var client = await kms.ConnectAsync();
+        kp.AlwaysAnswerWrap = 409;
+
+        var item = await client.OneAsync(V14, KmipBatchItems.CreateSymmetricKey(V14, KmipAttribute.Aes256EncryptDecrypt));
+
+        item.ResultReason.Should().Be(ResultReason.GeneralFailure);
+        item.ResultMessage.Should().Contain("could not store").And.Contain("Key Protect answered 409 Conflict (stand-in error 409, KEY_ACTION_INVALID_STATE_ERR) to wrap").And.Contain(KeyProtectStandIn.RootKeyId);
+    }
+
+    [Fact]
+    public async Task Restart_KeyProtectRefusesToUnwrap_TheServerDoesNotStartAndSaysWhy()
+    {
+        using var kp = new KeyProtectStandIn();
+        await using var kms = await StartAsync(kp);
+        await using (var client = await kms.ConnectAsync()) await client.CreateKeyAsync();
+        kp.AlwaysAnswerUnwrap = 409;
+
+        var restart = () => kms.RestartAsync();
+
+        (await restart.Should().ThrowAsync<Storage.KmsStartException>()).Which.Message.Should()
+            .Contain("cannot be opened now").And.Contain("Key Protect answered 409 Conflict (stand-in error 409, KEY_ACTION_INVALID_STATE_ERR) to unwrap").And.Contain("disabled or suspended");
+        kp.AlwaysAnswerUnwrap = 0;
+        await kms.RestartAsync();
+    }
+
+    [Fact]
     public async Task AdminDeleteRootKey_KeyProtect_AnswersThatTheRootKeyLivesInKeyProtect()
     {
         using var kp = new KeyProtectStandIn();

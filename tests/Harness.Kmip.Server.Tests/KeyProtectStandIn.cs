@@ -76,6 +76,9 @@ public sealed class KeyProtectStandIn : IDisposable
         foreach (var s in statuses) _unwrapAnswers.Enqueue(s);
     }
 
+    /// <summary>Every wrap from now on is answered with this status (0: as usual).</summary>
+    public int AlwaysAnswerWrap { get; set; }
+
     /// <summary>Every unwrap from now on is answered with this status (0: as usual).</summary>
     public int AlwaysAnswerUnwrap { get; set; }
 
@@ -90,6 +93,7 @@ public sealed class KeyProtectStandIn : IDisposable
 
     private ResponseMessage Wrap(IRequestMessage request)
     {
+        if (AlwaysAnswerWrap != 0) return Error(AlwaysAnswerWrap);
         var body = BodyOf(request);
         var ciphertext = "kp-wrapped-" + Guid.NewGuid().ToString("N");
         _wrapped[ciphertext] = (body["plaintext"]!.GetValue<string>(), body["aad"]![0]!.GetValue<string>());
