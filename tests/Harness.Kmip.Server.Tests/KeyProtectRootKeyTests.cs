@@ -331,6 +331,11 @@ public class KeyProtectRootKeyTests
 
         item.ResultReason.Should().Be(ResultReason.GeneralFailure);
         item.ResultMessage.Should().Contain("could not store").And.Contain("Key Protect answered 409 Conflict (stand-in error 409, KEY_ACTION_INVALID_STATE_ERR) to wrap").And.Contain(KeyProtectStandIn.RootKeyId);
+        var unsealed = kms.Server.State.Store.All.Should().ContainSingle().Subject.Id;
+        kp.AlwaysAnswerWrap = 0;
+        var get = await client.OneAsync(V14, KmipBatchItems.Get(unsealed));
+        get.ResultReason.Should().Be(ResultReason.GeneralFailure, "a key whose data key Key Protect never wrapped is not served from memory");
+        get.ResultMessage.Should().Contain("not sealed by Key Protect root key " + KeyProtectStandIn.RootKeyId);
     }
 
     [Fact]

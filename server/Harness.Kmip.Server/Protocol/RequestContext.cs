@@ -94,7 +94,9 @@ public sealed class RequestContext
         if (obj is null || obj.Owner != Client.Id)
             throw NotFound(id);
         CheckRights(obj);
-        Kms.Store.RootKey.CheckUse(obj, RootKeyAnswers, Version); // Key Protect: may its data key be unwrapped now?
+        // Key Protect: may its data key be unwrapped now? Asked of published objects; one this message staged was asked
+        // about when it was looked up first (or is new, its material not sealed yet).
+        if (Kms.Store.RootKey is { AsksBeforeUse: true } rootKey && ReferenceEquals(Kms.Store.Find(id), obj)) rootKey.CheckUse(obj, RootKeyAnswers, Version);
         if (!ServesArchived && obj.Has(Operations.ArchiveOperation.ArchivedAttribute))
             throw new KmipException(ResultReason.ObjectArchived, $"'{id}' is archived: Recover it before this operation");
         IdPlaceholder = id;

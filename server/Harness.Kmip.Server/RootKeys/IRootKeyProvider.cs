@@ -28,7 +28,7 @@ public interface IRootKeyProvider : IDisposable
     ValueTask<RootKeyAnswers?> AskBeforeUseAsync(IReadOnlyList<ManagedObject> objects, CancellationToken cancellationToken = default) =>
         ValueTask.FromResult<RootKeyAnswers?>(null);
 
-    /// <summary>Throws a <see cref="KmipException"/> when the object's material may not be served now.</summary>
+    /// <summary>Throws a <see cref="KmipException"/> when the published object's material may not be served now.</summary>
     void CheckUse(ManagedObject obj, RootKeyAnswers? answers, ProtocolVersion version) { }
 }
 

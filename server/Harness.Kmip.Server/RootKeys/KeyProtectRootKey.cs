@@ -118,6 +118,11 @@ public sealed class KeyProtectRootKey : IRootKeyProvider
 
     public void CheckUse(ManagedObject obj, RootKeyAnswers? answers, ProtocolVersion version)
     {
+        if (obj.Value is not null && obj.SealedValue is null)
+            // Published but never sealed: Key Protect refused to wrap its data key when it was stored (the client got a
+            // General Failure), or the wrap is still under way. Nothing durable holds it: it is not served.
+            throw new KmipException(ResultReason.GeneralFailure,
+                $"'{obj.Id}' cannot be served now: its key material is not sealed by Key Protect root key {_options.RootKeyId} (wrapping its data key failed when it was stored, or is under way)");
         if (SealedHere(obj) is not { } ciphertext) return;
         RootKeyUnavailableException? refusal = _deleted;
         if (refusal is null && answers is not null && answers.TryGet(obj.Id, out var answered)) refusal = answered;
