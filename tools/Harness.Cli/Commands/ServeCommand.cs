@@ -35,13 +35,13 @@ public static class ServeCommand
         Define.Value("idle-timeout", "SECONDS", "a connection with no request for this long is closed", "120"),
         Define.Value("log-lines-per-minute", "N", "log lines about client requests a minute (the rest summed up)", "100"),
         Define.Value("log-format", "text|json", "text lines, or one JSON object per line", "text"),
-        Define.Value("root-key", "file|keyprotect", "where the root key lives: DATA/root.key, or a customer root key in IBM Key Protect (or Hyper Protect Crypto Services) that wraps each object's data key", "file"),
+        Define.Value("root-key", "file|keyprotect", "DATA/root.key, or a root key in Key Protect or HPCS", "file"),
         Define.Value("kp-url", "URL", "Key Protect's endpoint, e.g. https://us-south.kms.cloud.ibm.com (with --root-key keyprotect)"),
         Define.Value("kp-instance", "ID", "the Key Protect instance ID, sent as bluemix-instance (with --root-key keyprotect)"),
         Define.Value("kp-root-key", "KEY_ID", "the customer root key's ID in that instance (with --root-key keyprotect)"),
         Define.Value("kp-apikey-file", "FILE", "a file holding the service ID's API key, exchanged at IAM for access tokens (with --root-key keyprotect)"),
-        Define.Value("iam-url", "URL", $"IAM, which issues the access tokens (with --root-key keyprotect; default {RootKeys.KeyProtectOptions.DefaultIamUrl})"),
-        Define.Value("kp-cache-seconds", "N", "how long an unwrapped data key is kept; 0: every use asks Key Protect (with --root-key keyprotect; default 60)"),
+        Define.Value("iam-url", "URL", "IAM, which issues access tokens (keyprotect)", RootKeys.KeyProtectOptions.DefaultIamUrl),
+        Define.Value("kp-cache-seconds", "N", "seconds an unwrapped data key is kept; 0: ask at every use", "60"),
         Define.Switch("verbose", "log every request"));
 
     public static async Task<int> RunAsync(Args args)
