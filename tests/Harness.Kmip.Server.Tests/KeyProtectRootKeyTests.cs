@@ -108,6 +108,40 @@ public class KeyProtectRootKeyTests
     }
 
     [Fact]
+    public async Task AccessToken_IamAnswers503Once_RetriedAfterTheFirstBackoff()
+    {
+        using var kp = new KeyProtectStandIn();
+        await using var kms = await StartAsync(kp);
+        await using var client = await kms.ConnectAsync();
+        kp.AnswerIamWith(503);
+
+        var id = await client.CreateKeyAsync();
+
+        (await client.GetKeyBytesAsync(id)).Should().HaveCount(32);
+        kp.RequestsTo("/identity/token").Should().HaveCount(2);
+        KeyProtectStandIn.Header(kp.RequestsTo(KeyProtectStandIn.WrapPath).Single(), "Authorization").Should().Be("Bearer token-1");
+        kp.Waits.Should().Equal(TimeSpan.FromMilliseconds(250));
+    }
+
+    [Fact]
+    public async Task AccessToken_IamRefusesTheApiKey_PermissionDeniedNamingIamAndTheFile()
+    {
+        using var kp = new KeyProtectStandIn();
+        await using var kms = await StartAsync(kp, cacheFor: TimeSpan.Zero);
+        await using var client = await kms.ConnectAsync();
+        var id = await client.CreateKeyAsync();
+        kp.AlwaysAnswerIam = 400;
+        kms.Clock.Advance(TimeSpan.FromHours(1)); // the token is due for a refresh
+
+        var get = await client.OneAsync(V14, KmipBatchItems.Get(id));
+
+        get.ResultReason.Should().Be(ResultReason.PermissionDenied);
+        get.ResultMessage.Should().Contain("IAM answered 400 Bad Request").And.Contain(kp.ApiKeyFile);
+        kp.RequestsTo(KeyProtectStandIn.UnwrapPath).Should().BeEmpty();
+        kp.Waits.Should().BeEmpty("a refused API key is not retried");
+    }
+
+    [Fact]
     public async Task Unwrap_Answered401Once_ExchangesTheApiKeyAgainAndRetriesOnce()
     {
         using var kp = new KeyProtectStandIn();

@@ -27,6 +27,7 @@ public sealed class KeyProtectStandIn : IDisposable
     public static string UnwrapPath => $"/api/v2/keys/{RootKeyId}/actions/unwrap";
     private readonly ConcurrentDictionary<string, (string Plaintext, string Aad)> _wrapped = new();
     private readonly ConcurrentQueue<int> _unwrapAnswers = new();
+    private readonly ConcurrentQueue<int> _iamAnswers = new();
     private int _tokens;
 
     public KeyProtectStandIn()
@@ -35,7 +36,7 @@ public sealed class KeyProtectStandIn : IDisposable
         ApiKeyFile = Path.Combine(Path.GetTempPath(), "harness-kp-apikey-" + Guid.NewGuid().ToString("N")[..8]);
         File.WriteAllText(ApiKeyFile, "test-api-key-0123\n");
         Server.Given(Request.Create().WithPath("/identity/token").UsingPost()).AtPriority(10)
-            .RespondWith(Response.Create().WithCallback(_ => Json(200, new JsonObject
+            .RespondWith(Response.Create().WithCallback(_ => _iamAnswers.TryDequeue(out var status) || (status = AlwaysAnswerIam) != 0 ? Error(status) : Json(200, new JsonObject
             {
                 ["access_token"] = $"token-{Interlocked.Increment(ref _tokens)}",
                 ["refresh_token"] = "not-used",
@@ -75,6 +76,15 @@ public sealed class KeyProtectStandIn : IDisposable
     {
         foreach (var s in statuses) _unwrapAnswers.Enqueue(s);
     }
+
+    /// <summary>The next token exchanges are answered with these statuses, in order; then as usual.</summary>
+    public void AnswerIamWith(params int[] statuses)
+    {
+        foreach (var s in statuses) _iamAnswers.Enqueue(s);
+    }
+
+    /// <summary>Every token exchange from now on is answered with this status (0: as usual).</summary>
+    public int AlwaysAnswerIam { get; set; }
 
     /// <summary>Every wrap from now on is answered with this status (0: as usual).</summary>
     public int AlwaysAnswerWrap { get; set; }

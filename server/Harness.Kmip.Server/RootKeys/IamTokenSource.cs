@@ -63,6 +63,8 @@ internal sealed class IamTokenSource(KeyProtectOptions options, HttpClient http,
         {
             throw Unavailable($"IAM ({url}) could not be reached: {ex.Message}");
         }
+        if (status is 429 or >= 500)
+            throw Unavailable($"IAM answered {status} {KeyProtectClient.StatusName(status)} to the exchange of the API key for an access token");
         if (status is < 200 or > 299)
         {
             log.LogError("IAM answered {Status} to the API key exchange: {Body}", status, KeyProtectClient.Excerpt(body));
@@ -88,5 +90,8 @@ internal sealed class IamTokenSource(KeyProtectOptions options, HttpClient http,
         return new Token(accessToken, refreshAt);
     }
 
-    private static RootKeyUnavailableException Unavailable(string message) => new(message, ResultReason.GeneralFailure);
+    private static IamUnavailableException Unavailable(string message) => new(message);
 }
+
+/// <summary>IAM did not issue a token this time (a timeout, a dropped connection, 429 or 5xx): retried like Key Protect's own such answers.</summary>
+internal sealed class IamUnavailableException(string message) : RootKeyUnavailableException(message, ResultReason.GeneralFailure);

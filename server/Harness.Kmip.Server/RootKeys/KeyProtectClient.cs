@@ -13,7 +13,8 @@ namespace Harness.Kmip.Server.RootKeys;
 /// <c>{"ciphertext": .., "keyVersion": {"id": ..}}</c>; <c>…/actions/unwrap</c> with <c>{"ciphertext": .., "aad": [..]}</c>,
 /// answered <c>{"plaintext": ..}</c>. Every call carries <c>Authorization: Bearer</c> an IAM token and
 /// <c>bluemix-instance</c>. Answers: 401 → a fresh token, once; 409/422 (key disabled or suspended) and 404/410 (key
-/// deleted) are final; 429, 5xx, timeouts and dropped connections are retried with backoff, a bounded number of times.
+/// deleted) are final; 429, 5xx, timeouts and dropped connections (of Key Protect, or of IAM for the token) are retried
+/// with backoff, a bounded number of times.
 /// </summary>
 internal sealed class KeyProtectClient : IDisposable
 {
@@ -70,7 +71,14 @@ internal sealed class KeyProtectClient : IDisposable
         string? lastFailure = null;
         for (int attempt = 1; attempt <= _options.Attempts; attempt++)
         {
-            var token = await _iam.AccessTokenAsync(cancellationToken).ConfigureAwait(false);
+            string token;
+            try { token = await _iam.AccessTokenAsync(cancellationToken).ConfigureAwait(false); }
+            catch (IamUnavailableException ex)
+            {
+                lastFailure = ex.Message;
+                await BackOffAsync(action, attempt, lastFailure, cancellationToken).ConfigureAwait(false);
+                continue;
+            }
             using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new ByteArrayContent(payload) };
             request.Content.Headers.ContentType = new MediaTypeHeaderValue(KeyActionMediaType);
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
