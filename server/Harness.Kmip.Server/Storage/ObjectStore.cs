@@ -97,18 +97,32 @@ public sealed class ObjectStore
         public Task CommitAsync()
         {
             if (_store is null || _objects!.Count == 0) return Task.CompletedTask;
-            return SealAndCommitAsync(_store, _objects, _before!, _rootKey!);
+            // Sealing under a local root key completes at once (no state machine on the Create path); a remote one (Key
+            // Protect) wraps each data key over HTTP, and the rest continues when it answers.
+            var records = new ObjectRecord[_objects.Count];
+            for (int i = 0; i < records.Length; i++)
+            {
+                var sealing = ToRecordAsync(_objects[i], _rootKey!);
+                if (!sealing.IsCompletedSuccessfully) return SealRestAndCommitAsync(_store, _objects, _before!, _rootKey!, records, i, sealing);
+                records[i] = sealing.Result;
+            }
+            return Commit(_store, _objects, _before!, records);
         }
 
-        // Sealing with a local root key completes at once; a remote one (Key Protect) wraps each data key over HTTP.
-        private static async Task SealAndCommitAsync(ObjectStore store, List<ManagedObject> objects, List<ManagedObject?> before, IRootKeyProvider rootKey)
+        private static async Task SealRestAndCommitAsync(ObjectStore store, List<ManagedObject> objects, List<ManagedObject?> before, IRootKeyProvider rootKey,
+            ObjectRecord[] records, int from, ValueTask<ObjectRecord> sealing)
         {
-            var records = new ObjectRecord[objects.Count];
-            for (int i = 0; i < records.Length; i++) records[i] = await ToRecordAsync(objects[i], rootKey).ConfigureAwait(false);
+            records[from] = await sealing.ConfigureAwait(false);
+            for (int i = from + 1; i < records.Length; i++) records[i] = await ToRecordAsync(objects[i], rootKey).ConfigureAwait(false);
+            await Commit(store, objects, before, records).ConfigureAwait(false);
+        }
+
+        private static Task Commit(ObjectStore store, List<ManagedObject> objects, List<ManagedObject?> before, ObjectRecord[] records)
+        {
             var commit = store._durable.CommitAsync(records);
             if (store.Committing is { } committing)
                 committing(objects.Select((o, i) => (before[i], o)).ToList(), commit);
-            await commit.ConfigureAwait(false);
+            return commit;
         }
     }
 
