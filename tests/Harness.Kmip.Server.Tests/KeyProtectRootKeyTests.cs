@@ -90,6 +90,20 @@ public class KeyProtectRootKeyTests
     }
 
     [Fact]
+    public async Task Get_AnotherClientsKey_KeyProtectIsNotAskedAndTheAnswerIsNotFound()
+    {
+        using var kp = new KeyProtectStandIn();
+        await using var kms = await StartAsync(kp, cacheFor: TimeSpan.Zero);
+        await using var owner = await kms.ConnectAsync();
+        var id = await owner.CreateKeyAsync();
+        await using var other = await kms.ConnectAsync(kms.Pki.Ca.IssueClient("Other Client"));
+
+        (await other.OneAsync(V14, KmipBatchItems.Get(id))).ResultReason.Should().Be(ResultReason.ItemNotFound);
+
+        kp.RequestsTo(KeyProtectStandIn.UnwrapPath).Should().BeEmpty();
+    }
+
+    [Fact]
     public async Task AccessToken_PastEightyPercentOfItsLife_IsRefreshedBeforeItExpires()
     {
         using var kp = new KeyProtectStandIn { TokenLifetimeSeconds = 3600 };

@@ -21,7 +21,7 @@ internal static class DurableResponse
         // A root key in Key Protect is asked about the objects the message names before it runs (an unwrap of each data
         // key not in the cache): awaited here, so that the message itself never blocks a thread on Key Protect.
         RootKeys.RootKeyAnswers? answers = null;
-        if (kms.Store.RootKey.AsksBeforeUse && ObjectsNamedIn(request, kms.Store) is { Count: > 0 } named)
+        if (kms.Store.RootKey.AsksBeforeUse && ObjectsNamedIn(request, kms.Store, client.Id) is { Count: > 0 } named)
             answers = await kms.Store.RootKey.AskBeforeUseAsync(named).ConfigureAwait(false);
         // With inline socket completions (the launcher's default) this code may run on a socket event thread, which
         // serves every other connection's events too: a message that may run long (many batch items, a Locate over a
@@ -47,15 +47,19 @@ internal static class DurableResponse
         }
     }
 
-    /// <summary>The published objects the request names by Unique Identifier (in any batch item, at any depth).</summary>
-    internal static List<Objects.ManagedObject> ObjectsNamedIn(TtlvNode request, Storage.ObjectStore store)
+    /// <summary>
+    /// The published objects of <paramref name="owner"/> the request names by Unique Identifier (in any batch item, at any
+    /// depth): nobody has Key Protect unwrap another client's data keys. (A message run as another identity, through a
+    /// delegated ticket, has its objects asked about when it looks them up.)
+    /// </summary>
+    internal static List<Objects.ManagedObject> ObjectsNamedIn(TtlvNode request, Storage.ObjectStore store, string owner)
     {
         var named = new List<Objects.ManagedObject>();
         void Walk(TtlvNode node)
         {
             if (node.Tag == Tag.UniqueIdentifier && node.Type == ItemType.TextString)
             {
-                if (store.Find(node.AsText) is { } obj && !named.Contains(obj)) named.Add(obj);
+                if (store.Find(node.AsText) is { } obj && obj.Owner == owner && !named.Contains(obj)) named.Add(obj);
             }
             else if (node.Type == ItemType.Structure)
                 foreach (var child in node.Items) Walk(child);
