@@ -77,6 +77,25 @@ public class KeyProtectRootKeyTests
     }
 
     [Fact]
+    public async Task DataKeyCache_KeysNotAskedForAgain_AreForgottenOnceTheirTimeIsUp()
+    {
+        using var kp = new KeyProtectStandIn();
+        await using var kms = await StartAsync(kp, cacheFor: TimeSpan.FromSeconds(60));
+        await using var client = await kms.ConnectAsync();
+        var first = await client.CreateKeyAsync();
+        await client.CreateKeyAsync();
+        var rootKey = (RootKeys.KeyProtectRootKey)kms.Server.State.Store.RootKey;
+        rootKey.CachedDataKeys.Should().Be(2);
+
+        kms.Clock.Advance(TimeSpan.FromSeconds(61));
+        await client.CreateKeyAsync(); // any use of the cache sweeps it
+
+        rootKey.CachedDataKeys.Should().Be(1, "only the data key just wrapped is held");
+        await client.GetKeyBytesAsync(first);
+        kp.RequestsTo(KeyProtectStandIn.UnwrapPath).Should().ContainSingle();
+    }
+
+    [Fact]
     public async Task Get_CacheSeconds0_EveryUseAsksKeyProtect()
     {
         using var kp = new KeyProtectStandIn();

@@ -30,6 +30,7 @@ public sealed class KeyProtectRootKey : IRootKeyProvider
     // Key Protect's ciphertext → the data key it unwraps to, and until when it may be used without asking again.
     private readonly ConcurrentDictionary<string, CachedDataKey> _dataKeys = new(StringComparer.Ordinal);
     private volatile RootKeyDeletedException? _deleted;
+    private long _nextSweepTicks; // UTC ticks; read and written whole
 
     private sealed record CachedDataKey(byte[] DataKey, DateTimeOffset Until);
 
@@ -151,6 +152,7 @@ public sealed class KeyProtectRootKey : IRootKeyProvider
     {
         if (_deleted is { } deleted) throw deleted;
         var now = _time.GetUtcNow();
+        SweepExpired(now);
         if (_dataKeys.TryGetValue(ciphertext, out var cached))
         {
             if (now < cached.Until) return cached.DataKey;
@@ -168,8 +170,25 @@ public sealed class KeyProtectRootKey : IRootKeyProvider
     private void Remember(string ciphertext, byte[] dataKey)
     {
         if (_options.CacheFor <= TimeSpan.Zero) return;
-        _dataKeys[ciphertext] = new CachedDataKey(dataKey.ToArray(), _time.GetUtcNow() + _options.CacheFor);
+        var now = _time.GetUtcNow();
+        _dataKeys[ciphertext] = new CachedDataKey(dataKey.ToArray(), now + _options.CacheFor);
+        SweepExpired(now);
     }
+
+    /// <summary>
+    /// Forgets (and zeroes) the data keys whose time is up, at most once per cache time: a data key not asked for again
+    /// does not stay in memory past its time (by more than one cache time).
+    /// </summary>
+    private void SweepExpired(DateTimeOffset now)
+    {
+        if (now.UtcTicks < Volatile.Read(ref _nextSweepTicks)) return;
+        Volatile.Write(ref _nextSweepTicks, (now + _options.CacheFor).UtcTicks);
+        foreach (var entry in _dataKeys)
+            if (now >= entry.Value.Until && _dataKeys.TryRemove(entry)) CryptographicOperations.ZeroMemory(entry.Value.DataKey);
+    }
+
+    /// <summary>How many unwrapped data keys are held now (for tests and the log).</summary>
+    internal int CachedDataKeys => _dataKeys.Count;
 
     private void ForgetAll()
     {
