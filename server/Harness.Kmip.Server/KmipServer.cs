@@ -21,7 +21,7 @@ public sealed class KmipServer : IAsyncDisposable
     private long _refusedForCount;
     private readonly CancellationTokenSource _stop = new();
     private readonly IDurableStore _durable;
-    private RootKey _rootKey;
+    private IRootKeyProvider _rootKey;
     private readonly Task _acceptLoop;
     private readonly AdminApi? _admin;
     private readonly KmipHttpsBinding? _https;
@@ -37,16 +37,24 @@ public sealed class KmipServer : IAsyncDisposable
         _data = DataDirectory.Open(options.DataDirectory);
         try
         {
-            _rootKey = RootKey.LoadOrCreate(options.DataDirectory);
-            _durable = new SqliteDurableStore(_data.PrivateFile(SqliteDurableStore.FileName));
             var log = logs.CreateLogger("Harness.Kms");
+            _rootKey = options.KeyProtect is { } keyProtect
+                ? new KeyProtectRootKey(keyProtect, time, logs.CreateLogger("Harness.Kms.KeyProtect"))
+                : RootKey.LoadOrCreate(options.DataDirectory);
+            _durable = new SqliteDurableStore(_data.PrivateFile(SqliteDurableStore.FileName));
             ObjectStore store;
+            var sealedUnder = _rootKey is RootKey ? Path.Combine(options.DataDirectory, RootKey.FileName) : _rootKey.Description;
             try { store = new ObjectStore(_durable, _rootKey); }
             catch (CryptographicException ex)
             {
                 throw new InvalidDataException(
                     $"the objects in {Path.Combine(options.DataDirectory, SqliteDurableStore.FileName)} cannot be opened with " +
-                    $"{Path.Combine(options.DataDirectory, RootKey.FileName)}: {ex.Message}; start with the root key they were sealed under", ex);
+                    $"{sealedUnder}: {ex.Message}; start with the root key they were sealed under", ex);
+            }
+            catch (RootKeyUnavailableException ex)
+            {
+                throw new KmsStartException(
+                    $"the objects in {Path.Combine(options.DataDirectory, SqliteDurableStore.FileName)} cannot be opened now: {ex.Message}", ex);
             }
             var clients = new ClientRegistry(_durable, time, options.AllowedClientDelay);
             State = new KmsState(store, clients, time, log, options);
@@ -79,6 +87,7 @@ public sealed class KmipServer : IAsyncDisposable
             }
             Endpoint = (IPEndPoint)_listener.LocalEndpoint;
             _data.MakeFilesPrivate(); // SQLite's -wal and -shm, made with the database's mode: checked, not assumed
+            log.LogInformation("root key: {RootKey}", _rootKey.Description);
             log.LogInformation("KMIP server listening on {Endpoint} (TLS 1.2/1.3, client certificates from \"{Ca}\"), {Count} objects, data in {Data}",
                 Endpoint, options.ClientCa.Subject, store.Count, options.DataDirectory);
             if (_https is not null) log.LogInformation("KMIP HTTPS binding listening on https://{Endpoint}{Path} (TTLV, XML and JSON bodies)", _https.Endpoint, KmipHttpsBinding.Path);
@@ -121,8 +130,12 @@ public sealed class KmipServer : IAsyncDisposable
     /// </summary>
     public int DeleteRootKey()
     {
+        if (_rootKey is not RootKey)
+            throw new RootKeyElsewhereException(
+                $"the root key is {_rootKey.Description}: it lives in Key Protect, not on this server; delete (or disable) it there, " +
+                "and the keys it protected are crypto-shredded once Key Protect answers that it is gone");
         int count;
-        RootKey old;
+        IRootKeyProvider old;
         lock (State.Store.WriteLock)
         {
             count = State.Store.Count;
@@ -203,3 +216,6 @@ public sealed class KmipServer : IAsyncDisposable
         _data.Dispose();
     }
 }
+
+/// <summary>The root key is not this server's to delete (it lives in Key Protect): the administrator deletes it there.</summary>
+public sealed class RootKeyElsewhereException(string message) : InvalidOperationException(message);

@@ -134,6 +134,12 @@ public sealed class KmipServerOptions
     /// every new key (the Activation Date is then the creation time).
     /// </summary>
     public State CreatedKeyState { get; set; } = State.PreActive;
+
+    /// <summary>
+    /// The customer root key in IBM Key Protect (or Hyper Protect Crypto Services) that wraps each object's data key
+    /// (seeds 001-002); null (the default): the local root key file DATA/root.key.
+    /// </summary>
+    public RootKeys.KeyProtectOptions? KeyProtect { get; set; }
 }
 
 /// <summary>A device allowed to authenticate (KMIP 2.1 §2.x Device credential): the fields it must present (null: not checked).</summary>

@@ -133,7 +133,9 @@ public sealed class AdminApi : IAsyncDisposable
 
         app.MapPost("/root-key/delete", () =>
         {
-            int count = deleteRootKey();
+            int count;
+            try { count = deleteRootKey(); }
+            catch (RootKeyElsewhereException ex) { return Problem(409, "root key in Key Protect", ex.Message); }
             return Results.Ok(new { shredded = count });
         });
 

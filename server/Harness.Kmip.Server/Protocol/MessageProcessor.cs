@@ -25,18 +25,19 @@ public sealed class MessageProcessor(KmsState kms)
 
     /// <summary>Runs the message; a message that changes objects waits for the write lock.</summary>
     /// <param name="connectionCanTurn">whether the connection can carry the server's requests afterwards (Set Endpoint Role): not over HTTPS.</param>
-    public ProcessedMessage Process(TtlvNode request, ClientIdentity client, bool connectionCanTurn = true) =>
-        Process(request, client, waitForWriter: true, connectionCanTurn)!.Value;
+    /// <param name="rootKeyAnswers">what the root key's owner (Key Protect) answered about the objects the message names, asked before it ran.</param>
+    public ProcessedMessage Process(TtlvNode request, ClientIdentity client, bool connectionCanTurn = true, RootKeys.RootKeyAnswers? rootKeyAnswers = null) =>
+        Process(request, client, waitForWriter: true, connectionCanTurn, rootKeyAnswers)!.Value;
 
     /// <summary>
     /// Runs the message unless it changes objects while another message holds the write lock: then nothing has run and
     /// the answer is null. A socket event thread calls this: it serves every connection's events, so it must not wait
     /// for a long batch of another client's to finish (that stalled every connection on the thread).
     /// </summary>
-    public ProcessedMessage? TryProcessWithoutWaiting(TtlvNode request, ClientIdentity client, bool connectionCanTurn = true) =>
-        Process(request, client, waitForWriter: false, connectionCanTurn);
+    public ProcessedMessage? TryProcessWithoutWaiting(TtlvNode request, ClientIdentity client, bool connectionCanTurn = true, RootKeys.RootKeyAnswers? rootKeyAnswers = null) =>
+        Process(request, client, waitForWriter: false, connectionCanTurn, rootKeyAnswers);
 
-    private ProcessedMessage? Process(TtlvNode request, ClientIdentity client, bool waitForWriter, bool connectionCanTurn)
+    private ProcessedMessage? Process(TtlvNode request, ClientIdentity client, bool waitForWriter, bool connectionCanTurn, RootKeys.RootKeyAnswers? rootKeyAnswers)
     {
         ProtocolVersion version = Fallback;
         try
@@ -58,7 +59,7 @@ public sealed class MessageProcessor(KmsState kms)
             }
             Validation.CheckTree(header);
             var (runAs, rights) = kms.Credentials.Authenticate(header, client);
-            return ProcessBatch(request, header, runAs, rights, version, waitForWriter, connectionCanTurn);
+            return ProcessBatch(request, header, runAs, rights, version, waitForWriter, connectionCanTurn, rootKeyAnswers);
         }
         catch (KmipException ex)
         {
@@ -84,7 +85,7 @@ public sealed class MessageProcessor(KmsState kms)
     public TtlvNode FailureResponse(ResultReason reason, string message) =>
         Response(Fallback, [FailedItem(null, null, new KmipException(reason, message))]);
 
-    private ProcessedMessage? ProcessBatch(TtlvNode request, TtlvNode header, ClientIdentity client, TicketRights? rights, ProtocolVersion version, bool waitForWriter, bool connectionCanTurn)
+    private ProcessedMessage? ProcessBatch(TtlvNode request, TtlvNode header, ClientIdentity client, TicketRights? rights, ProtocolVersion version, bool waitForWriter, bool connectionCanTurn, RootKeys.RootKeyAnswers? rootKeyAnswers)
     {
         var items = new List<TtlvNode>(1);
         foreach (var child in request.Children)
@@ -126,7 +127,7 @@ public sealed class MessageProcessor(KmsState kms)
             var r = resolved[i] = Resolve(items[i], version);
             changes = changes || (r.Operation is not null && r.Operation.MayChange(kms, r.Payload!));
         }
-        var ctx = new RequestContext(kms, client, version, kms.Time.GetUtcNow()) { HoldsWriteLock = changes, Rights = rights, ConnectionCanTurn = connectionCanTurn };
+        var ctx = new RequestContext(kms, client, version, kms.Time.GetUtcNow()) { HoldsWriteLock = changes, Rights = rights, ConnectionCanTurn = connectionCanTurn, RootKeyAnswers = rootKeyAnswers };
         var responses = new List<TtlvNode>();
         ObjectStore.Publication publication = default;
         long length = 64; // the response header

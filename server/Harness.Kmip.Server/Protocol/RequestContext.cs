@@ -59,6 +59,9 @@ public sealed class RequestContext
         Changes.Add(obj);
     }
 
+    /// <summary>What the root key's owner (Key Protect) answered about the objects the message names, asked before it ran.</summary>
+    public RootKeys.RootKeyAnswers? RootKeyAnswers { get; init; }
+
     /// <summary>The ID Placeholder (KMIP 1.4 §2.1.1 / 2.1 §2.1.3): the last object an operation of this message created, located or used.</summary>
     public string? IdPlaceholder { get; set; }
 
@@ -91,6 +94,9 @@ public sealed class RequestContext
         if (obj is null || obj.Owner != Client.Id)
             throw NotFound(id);
         CheckRights(obj);
+        // Key Protect: may its data key be unwrapped now? Asked of published objects; one this message staged was asked
+        // about when it was looked up first (or is new, its material not sealed yet).
+        if (Kms.Store.RootKey is { AsksBeforeUse: true } rootKey && ReferenceEquals(Kms.Store.Find(id), obj)) rootKey.CheckUse(obj, RootKeyAnswers, Version);
         if (!ServesArchived && obj.Has(Operations.ArchiveOperation.ArchivedAttribute))
             throw new KmipException(ResultReason.ObjectArchived, $"'{id}' is archived: Recover it before this operation");
         IdPlaceholder = id;

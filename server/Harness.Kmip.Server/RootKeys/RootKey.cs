@@ -8,7 +8,7 @@ namespace Harness.Kmip.Server.RootKeys;
 /// object's identifier is bound as associated data so that a blob cannot be moved to another object.
 /// Layout: version (1) | root key id (8) | DEK nonce (12) | wrapped DEK (32) | DEK tag (16) | nonce (12) | tag (16) | ciphertext.
 /// </summary>
-public sealed class RootKey : IDisposable
+public sealed class RootKey : IRootKeyProvider
 {
     private const byte FormatVersion = 1;
     private const int Header = 1 + 8 + 12 + 32 + 16 + 12 + 16;
@@ -30,6 +30,14 @@ public sealed class RootKey : IDisposable
     public byte[] Id { get; }
 
     public string IdHex => Convert.ToHexString(Id).ToLowerInvariant();
+
+    public string Description => $"the local root key {IdHex} ({FileName})";
+
+    public ValueTask<byte[]> SealAsync(ReadOnlyMemory<byte> plaintext, string associatedData, CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult(Seal(plaintext.Span, associatedData));
+
+    public ValueTask<byte[]> OpenAsync(ReadOnlyMemory<byte> sealedBlob, string associatedData, CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult(Open(sealedBlob.Span, associatedData));
 
     public const string FileName = "root.key";
 
@@ -101,6 +109,8 @@ public sealed class RootKey : IDisposable
 
     public byte[] Open(ReadOnlySpan<byte> sealedBlob, string associatedData)
     {
+        if (sealedBlob.Length > 0 && sealedBlob[0] == KeyProtectRootKey.FormatVersion)
+            throw new CryptographicException($"sealed by Key Protect ({KeyProtectRootKey.DescribeSealed(sealedBlob)}), not under a local root key file: start with --root-key keyprotect and that root key");
         if (sealedBlob.Length < Header || sealedBlob[0] != FormatVersion)
             throw new CryptographicException("sealed blob is truncated or of an unknown format");
         if (!sealedBlob.Slice(1, 8).SequenceEqual(Id))

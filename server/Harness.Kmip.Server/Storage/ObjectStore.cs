@@ -17,9 +17,9 @@ public sealed class ObjectStore
     // walking every object (under the write lock, with a hundred thousand keys, that walk stalled every writer).
     private readonly ConcurrentDictionary<(string Owner, string Name), string[]> _named = new();
     private readonly IDurableStore _durable;
-    private RootKey _rootKey;
+    private IRootKeyProvider _rootKey;
 
-    public ObjectStore(IDurableStore durable, RootKey rootKey)
+    public ObjectStore(IDurableStore durable, IRootKeyProvider rootKey)
     {
         _durable = durable;
         _rootKey = rootKey;
@@ -83,9 +83,9 @@ public sealed class ObjectStore
         private readonly ObjectStore? _store;
         private readonly List<ManagedObject>? _objects;
         private readonly List<ManagedObject?>? _before;
-        private readonly RootKey? _rootKey;
+        private readonly IRootKeyProvider? _rootKey;
 
-        internal Publication(ObjectStore store, List<ManagedObject> objects, List<ManagedObject?> before, RootKey rootKey)
+        internal Publication(ObjectStore store, List<ManagedObject> objects, List<ManagedObject?> before, IRootKeyProvider rootKey)
         {
             _store = store;
             _objects = objects;
@@ -97,18 +97,31 @@ public sealed class ObjectStore
         public Task CommitAsync()
         {
             if (_store is null || _objects!.Count == 0) return Task.CompletedTask;
+            // Sealing under a local root key completes at once (no state machine on the Create path); a remote one (Key
+            // Protect) wraps each data key over HTTP, and the rest continues when it answers.
             var records = new ObjectRecord[_objects.Count];
-            try
+            for (int i = 0; i < records.Length; i++)
             {
-                for (int i = 0; i < records.Length; i++) records[i] = ToRecord(_objects[i], _rootKey!);
+                var sealing = ToRecordAsync(_objects[i], _rootKey!);
+                if (!sealing.IsCompletedSuccessfully) return SealRestAndCommitAsync(_store, _objects, _before!, _rootKey!, records, i, sealing);
+                records[i] = sealing.Result;
             }
-            catch (Exception ex) { return Task.FromException(ex); }
-            var commit = _store._durable.CommitAsync(records);
-            if (_store.Committing is { } committing)
-            {
-                var before = _before!;
-                committing(_objects.Select((o, i) => (before[i], o)).ToList(), commit);
-            }
+            return Commit(_store, _objects, _before!, records);
+        }
+
+        private static async Task SealRestAndCommitAsync(ObjectStore store, List<ManagedObject> objects, List<ManagedObject?> before, IRootKeyProvider rootKey,
+            ObjectRecord[] records, int from, ValueTask<ObjectRecord> sealing)
+        {
+            records[from] = await sealing.ConfigureAwait(false);
+            for (int i = from + 1; i < records.Length; i++) records[i] = await ToRecordAsync(objects[i], rootKey).ConfigureAwait(false);
+            await Commit(store, objects, before, records).ConfigureAwait(false);
+        }
+
+        private static Task Commit(ObjectStore store, List<ManagedObject> objects, List<ManagedObject?> before, ObjectRecord[] records)
+        {
+            var commit = store._durable.CommitAsync(records);
+            if (store.Committing is { } committing)
+                committing(objects.Select((o, i) => (before[i], o)).ToList(), commit);
             return commit;
         }
     }
@@ -151,10 +164,10 @@ public sealed class ObjectStore
     /// <summary>Whether the object counts against its owner's <see cref="KmipServerOptions.MaxObjectsPerClient"/>: every state but destroyed.</summary>
     internal static bool IsHeld(ManagedObject obj) => !Lifecycle.IsDestroyed(obj.State);
 
-    public RootKey RootKey => _rootKey;
+    public IRootKeyProvider RootKey => _rootKey;
 
     /// <summary>Seals from now on under another root key (after <see cref="ShredAll"/> left nothing sealed under the old one).</summary>
-    public void UseRootKey(RootKey rootKey) => _rootKey = rootKey;
+    public void UseRootKey(IRootKeyProvider rootKey) => _rootKey = rootKey;
 
     /// <summary>
     /// Crypto-shredding (seed 002: deleting the root key shreds every key): the key material of every object is gone;
@@ -177,7 +190,7 @@ public sealed class ObjectStore
     /// The object as the durable store keeps it. Runs outside the write lock, so two versions of one object may reach
     /// the store out of order: the store keeps the highest <see cref="ManagedObject.Version"/>.
     /// </summary>
-    private static ObjectRecord ToRecord(ManagedObject obj, RootKey rootKey)
+    private static async ValueTask<ObjectRecord> ToRecordAsync(ManagedObject obj, IRootKeyProvider rootKey)
     {
         // The Digest is derived from the key material (a clear SHA-256 confirms a guess of a weak secret): it is not
         // stored; loading recomputes it from the sealed material.
@@ -189,12 +202,18 @@ public sealed class ObjectStore
                 sealedValue = cached.Sealed;
             else
             {
-                sealedValue = rootKey.Seal(TtlvWriter.Encode(value), obj.Id);
+                sealedValue = await rootKey.SealAsync(TtlvWriter.Encode(value), obj.Id).ConfigureAwait(false);
                 obj.SealedValue = new SealedMaterial(rootKey, value, sealedValue);
             }
         }
         return new ObjectRecord(obj.Id, obj.Owner, (int)obj.ObjectType, obj.Version, attributes, sealedValue);
     }
+
+    /// <summary>
+    /// Loading runs once, while the server starts and before it listens: a remote root key (Key Protect) is waited for
+    /// here, on the starting thread, which serves no client.
+    /// </summary>
+    private static byte[] Opened(ValueTask<byte[]> open) => open.IsCompletedSuccessfully ? open.Result : open.AsTask().GetAwaiter().GetResult();
 
     private ManagedObject FromRecord(ObjectRecord r)
     {
@@ -206,7 +225,15 @@ public sealed class ObjectStore
         }
         if (r.SealedValue is not null)
         {
-            obj.Value = TtlvReader.Decode(_rootKey.Open(r.SealedValue, r.Id));
+            byte[] material;
+            try { material = Opened(_rootKey.OpenAsync(r.SealedValue, r.Id)); }
+            catch (RootKeyDeletedException)
+            {
+                // The root key is gone (Key Protect answered 404 or 410): the material is crypto-shredded, the attributes stay.
+                obj.Set(Operations.Administration.ShreddedAttribute, TtlvNode.DateTime(Tag.AttributeValue, DateTimeOffset.UtcNow));
+                return obj;
+            }
+            obj.Value = TtlvReader.Decode(material);
             obj.SealedValue = new SealedMaterial(_rootKey, obj.Value, r.SealedValue);
             Operations.ObjectFactory.SetDigest(obj);
         }

@@ -18,16 +18,21 @@ internal static class DurableResponse
         Action<ProcessedMessage>? processed = null)
     {
         bool canTurn = processed is not null;
+        // A root key in Key Protect is asked about the objects the message names before it runs (an unwrap of each data
+        // key not in the cache): awaited here, so that the message itself never blocks a thread on Key Protect.
+        RootKeys.RootKeyAnswers? answers = null;
+        if (kms.Store.RootKey.AsksBeforeUse && ObjectsNamedIn(request, kms.Store, client.Id) is { Count: > 0 } named)
+            answers = await kms.Store.RootKey.AskBeforeUseAsync(named).ConfigureAwait(false);
         // With inline socket completions (the launcher's default) this code may run on a socket event thread, which
         // serves every other connection's events too: a message that may run long (many batch items, a Locate over a
         // large store, a large message) continues on the thread pool, so that one client's expensive requests do not
         // hold up another client's Get. For the same reason, a message that must wait for another's write lock waits on
         // the thread pool.
-        var message = MayRunLong(request, length) ? null : processor.TryProcessWithoutWaiting(request, client, canTurn);
+        var message = MayRunLong(request, length) ? null : processor.TryProcessWithoutWaiting(request, client, canTurn, answers);
         if (message is null)
         {
             await Task.Yield();
-            message = processor.Process(request, client, canTurn);
+            message = processor.Process(request, client, canTurn, answers);
         }
         processed?.Invoke(message.Value);
         try
@@ -40,6 +45,28 @@ internal static class DurableResponse
             kms.Log.LogError(ex, "storage failed; the request of {Client} is not acknowledged", LogText.Of(client.Subject));
             return processor.FailureResponse(ResultReason.GeneralFailure, "the server could not store the change: " + ex.Message);
         }
+    }
+
+    /// <summary>
+    /// The published objects of <paramref name="owner"/> the request names by Unique Identifier (in any batch item, at any
+    /// depth): nobody has Key Protect unwrap another client's data keys. (A message run as another identity, through a
+    /// delegated ticket, has its objects asked about when it looks them up.)
+    /// </summary>
+    internal static List<Objects.ManagedObject> ObjectsNamedIn(TtlvNode request, Storage.ObjectStore store, string owner)
+    {
+        var named = new List<Objects.ManagedObject>();
+        void Walk(TtlvNode node)
+        {
+            if (node.Tag == Tag.UniqueIdentifier && node.Type == ItemType.TextString)
+            {
+                if (store.Find(node.AsText) is { } obj && obj.Owner == owner && !named.Contains(obj)) named.Add(obj);
+            }
+            else if (node.Type == ItemType.Structure)
+                foreach (var child in node.Items) Walk(child);
+        }
+        foreach (var item in request.Children)
+            if (item.Tag == Tag.BatchItem) Walk(item);
+        return named;
     }
 
     /// <summary>More than one batch item, a Locate, or more than 16 KiB: work that can take far longer than a Get.</summary>

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Net;
 using Harness.Kmip.Server;
+using RootKeys = Harness.Kmip.Server.RootKeys;
 using Harness.Pki;
 using Microsoft.Extensions.Logging;
 
@@ -34,6 +35,13 @@ public static class ServeCommand
         Define.Value("idle-timeout", "SECONDS", "a connection with no request for this long is closed", "120"),
         Define.Value("log-lines-per-minute", "N", "log lines about client requests a minute (the rest summed up)", "100"),
         Define.Value("log-format", "text|json", "text lines, or one JSON object per line", "text"),
+        Define.Value("root-key", "file|keyprotect", "DATA/root.key, or a root key in Key Protect or HPCS", "file"),
+        Define.Value("kp-url", "URL", "Key Protect's endpoint, e.g. https://us-south.kms.cloud.ibm.com (with --root-key keyprotect)"),
+        Define.Value("kp-instance", "ID", "the Key Protect instance ID, sent as bluemix-instance (with --root-key keyprotect)"),
+        Define.Value("kp-root-key", "KEY_ID", "the customer root key's ID in that instance (with --root-key keyprotect)"),
+        Define.Value("kp-apikey-file", "FILE", "a file holding the service ID's API key, exchanged at IAM for access tokens (with --root-key keyprotect)"),
+        Define.Value("iam-url", "URL", "IAM, which issues access tokens (keyprotect)", RootKeys.KeyProtectOptions.DefaultIamUrl),
+        Define.Value("kp-cache-seconds", "N", "seconds an unwrapped data key is kept; 0: ask at every use", "60"),
         Define.Switch("verbose", "log every request"));
 
     public static async Task<int> RunAsync(Args args)
@@ -85,7 +93,52 @@ public static class ServeCommand
             MaxRequestLogLinesPerMinute = args.Positive("log-lines-per-minute", 100),
         };
         if (args.UserPassword("user") is { } user) options.Users[user.Name] = user.Password;
+        options.KeyProtect = KeyProtect(args);
         return options;
+    }
+
+    private static readonly string[] KeyProtectOptionNames = ["kp-url", "kp-instance", "kp-root-key", "kp-apikey-file", "iam-url", "kp-cache-seconds"];
+
+    /// <summary>--root-key file (no Key Protect options), or keyprotect with the four it needs and the two it may take.</summary>
+    internal static RootKeys.KeyProtectOptions? KeyProtect(Args args)
+    {
+        switch (args.Get("root-key"))
+        {
+            case null or "file":
+                if (KeyProtectOptionNames.FirstOrDefault(args.Has) is { } stray)
+                    throw new UsageException($"--{stray} goes with --root-key keyprotect; the root key is a local file (--root-key file)");
+                return null;
+            case "keyprotect":
+                break;
+            case var other:
+                throw new UsageException($"--root-key is file or keyprotect, not '{other}'");
+        }
+        string Needed(string name, string example) =>
+            args.Get(name) is { Length: > 0 } value ? value : throw new UsageException($"--root-key keyprotect needs --{name} {example}");
+        var url = Url(Needed("kp-url", "URL (e.g. https://us-south.kms.cloud.ibm.com)"), "--kp-url");
+        var instance = Needed("kp-instance", "ID (the Key Protect instance ID)");
+        var rootKey = Needed("kp-root-key", "KEY_ID (the customer root key's ID)");
+        var apiKeyFile = Needed("kp-apikey-file", "FILE (a file holding the service ID's API key)");
+        if (!File.Exists(apiKeyFile)) throw new UsageException($"--kp-apikey-file {apiKeyFile} does not exist");
+        if (File.ReadAllText(apiKeyFile).Trim().Length == 0) throw new UsageException($"--kp-apikey-file {apiKeyFile} is empty: it holds the service ID's API key");
+        var iam = Url(args.Get("iam-url") ?? RootKeys.KeyProtectOptions.DefaultIamUrl, "--iam-url");
+        var cacheSeconds = args.Get("kp-cache-seconds") is { } c
+            ? int.TryParse(c, out var n) && n >= 0 ? n : throw new UsageException($"--kp-cache-seconds is a whole number of seconds, 0 or more (0: every use asks Key Protect), not '{c}'")
+            : 60;
+        return new RootKeys.KeyProtectOptions
+        {
+            Url = url, InstanceId = instance, RootKeyId = rootKey, ApiKeyFile = apiKeyFile, IamUrl = iam,
+            CacheFor = TimeSpan.FromSeconds(cacheSeconds),
+        };
+    }
+
+    private static Uri Url(string text, string option)
+    {
+        if (!Uri.TryCreate(text, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https"))
+            throw new UsageException($"{option} must be an https:// URL, not '{text}'");
+        if (RootKeys.KeyProtectOptions.UrlProblem(url, option) is not null)
+            throw new UsageException($"{option} must be https:// (http:// only to a loopback host), not '{text}'");
+        return url;
     }
 
     internal static async Task<KmipServer> Start(KmipServerOptions options, ILoggerFactory logs)
