@@ -60,10 +60,10 @@ public sealed class KmsAdministrator : IKmsAdministration, IDisposable
         return await ReadAsync(response, "POST /clients").ConfigureAwait(false);
     }
 
-    /// <summary>The objects a client owns (GET /objects?owner=SHA1), oldest first.</summary>
-    public async Task<IReadOnlyList<JsonElement>> ObjectsOwnedByAsync(string clientSha1)
+    /// <summary>The objects the KMS holds (GET /objects), or those a client owns (GET /objects?owner=SHA1), oldest first.</summary>
+    public async Task<IReadOnlyList<JsonElement>> ObjectsAsync(string? ownerSha1 = null)
     {
-        var path = $"objects?owner={Uri.EscapeDataString(clientSha1)}";
+        var path = ownerSha1 is null ? "objects" : $"objects?owner={Uri.EscapeDataString(ownerSha1)}";
         using var response = await SendAsync(new HttpRequestMessage(HttpMethod.Get, path)).ConfigureAwait(false);
         return (await ReadAsync(response, $"GET /{path}").ConfigureAwait(false)).EnumerateArray().ToList();
     }

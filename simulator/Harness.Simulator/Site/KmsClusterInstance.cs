@@ -17,9 +17,11 @@ public sealed class KmsClusterInstance : IAsyncDisposable
 {
     private readonly List<KmsRelay> _relays;
     private readonly InMemoryPki? _pki;
-    private readonly KmipServer? _server;
+    private KmipServer? _server;
     private readonly string? _dataDirectory;
-    private readonly KmsAdministrator? _administrator;
+    private KmsAdministrator? _administrator;
+    private TimeProvider? _clock;
+    private Harness.Kmip.State _createdKeyState;
     private readonly List<KmsNodeProcess>? _nodes;
     private readonly Dictionary<int, KmsAdministrator> _nodeAdministrators = new();
 
@@ -146,19 +148,75 @@ public sealed class KmsClusterInstance : IAsyncDisposable
         var pki = TestPki.CreateInMemory();
         var serverCertificate = SimCertificates.KmsServer(name, clock.GetUtcNow(), serverCertificateLifetime);
         var data = Path.Combine(Path.GetTempPath(), "harness-sim-kms-" + Guid.NewGuid().ToString("N")[..12]);
-        var server = await KmipServer.StartAsync(new KmipServerOptions
-        {
-            KmipEndpoint = new IPEndPoint(IPAddress.Loopback, 0),
-            ServerCertificate = serverCertificate,
-            ClientCa = pki.Ca.PublicCertificate,
-            DataDirectory = data,
-            AdminEndpoint = new IPEndPoint(IPAddress.Loopback, 0),
-            AllowedClientDelay = AllowedClientDelay,
-            CreatedKeyState = createdKeyState,
-        }, time: clock);
+        var loopback = new IPEndPoint(IPAddress.Loopback, 0);
+        var server = await KmipServer.StartAsync(EmbeddedOptions(pki, serverCertificate, data, createdKeyState, loopback, loopback, null), time: clock);
         var relays = new List<KmsRelay>();
         for (int i = 1; i <= servers; i++) relays.Add(await KmsRelay.StartAsync(server.Endpoint, $"{name}/{i}"));
-        return new KmsClusterInstance(name, pki, serverCertificate, data, server, relays);
+        return new KmsClusterInstance(name, pki, serverCertificate, data, server, relays) { _clock = clock, _createdKeyState = createdKeyState };
+    }
+
+    private static KmipServerOptions EmbeddedOptions(InMemoryPki pki, X509Certificate2 serverCertificate, string data, Harness.Kmip.State createdKeyState,
+        IPEndPoint kmip, IPEndPoint admin, Harness.Kmip.Server.RootKeys.KeyProtectOptions? keyProtect) => new()
+    {
+        KmipEndpoint = kmip,
+        ServerCertificate = serverCertificate,
+        ClientCa = pki.Ca.PublicCertificate,
+        DataDirectory = data,
+        AdminEndpoint = admin,
+        AllowedClientDelay = AllowedClientDelay,
+        CreatedKeyState = createdKeyState,
+        KeyProtect = keyProtect,
+    };
+
+    /// <summary>The Key Protect service this cluster keeps its customer root key in, when it does.</summary>
+    public IKeyProtectService? KeyProtect { get; private set; }
+
+    /// <summary>The ID of the customer root key in <see cref="KeyProtect"/> that wraps every key of this cluster.</summary>
+    public string? CustomerRootKeyId { get; private set; }
+
+    /// <summary>
+    /// The cluster keeps its root key in Key Protect from now on: a new customer root key is made there, and the KMS
+    /// (the embedded server, or every node) starts again on the same ports and data with it. Every data key is then
+    /// wrapped and unwrapped by Key Protect, and the KMS asks Key Protect at every use (no cache), so that disabling,
+    /// enabling or deleting the root key shows at the KMS's next request. Only before the KMS holds any object: keys
+    /// sealed under the local root key are not moved into Key Protect.
+    /// </summary>
+    public async Task KeepRootKeyInKeyProtectAsync(IKeyProtectService keyProtect)
+    {
+        if (KeyProtect is not null) throw new InvalidOperationException($"KMS cluster \"{Name}\" already keeps its root key {CustomerRootKeyId} in Key Protect");
+        if (External is not null) throw NotEmbedded("root key Harness can move");
+        if (_server is not null ? _server.State.Store.Count > 0 : (await Administrator.ObjectsAsync().ConfigureAwait(false)).Count > 0)
+            throw new InvalidOperationException($"KMS cluster \"{Name}\" already holds keys sealed under its local root key: say that it keeps its root key in Key Protect before any VM is encrypted");
+        var rootKey = keyProtect.CreateRootKey($"{Name} customer root key");
+        var apiKeyFile = Path.Combine(DataDirectory, "keyprotect.apikey");
+        PkiFiles.WriteSecret(apiKeyFile, keyProtect.ApiKey + "\n");
+        if (_server is { } old)
+        {
+            var kmip = old.Endpoint;
+            var admin = new IPEndPoint(IPAddress.Loopback, old.AdminUrl!.Port);
+            await old.DisposeAsync().ConfigureAwait(false);
+            _server = await KmipServer.StartAsync(EmbeddedOptions(Pki, ServerCertificate, DataDirectory, _createdKeyState, kmip, admin,
+                new Harness.Kmip.Server.RootKeys.KeyProtectOptions
+                {
+                    Url = keyProtect.Url, IamUrl = keyProtect.IamUrl, InstanceId = keyProtect.InstanceId, RootKeyId = rootKey.Id,
+                    ApiKeyFile = apiKeyFile, CacheFor = TimeSpan.Zero,
+                }), time: _clock).ConfigureAwait(false);
+            _administrator?.Dispose();
+            _administrator = new KmsAdministrator(_server.AdminUrl!, _server.AdminToken);
+        }
+        else
+        {
+            foreach (var node in Nodes) node.Kill();
+            foreach (var node in Nodes)
+            {
+                node.ExtraArguments = [.. node.ExtraArguments, "--root-key", "keyprotect", "--kp-url", keyProtect.Url.AbsoluteUri,
+                    "--iam-url", keyProtect.IamUrl.AbsoluteUri, "--kp-instance", keyProtect.InstanceId, "--kp-root-key", rootKey.Id,
+                    "--kp-apikey-file", apiKeyFile, "--kp-cache-seconds", "0"];
+                await RestartNodeAsync(node.Number).ConfigureAwait(false);
+            }
+        }
+        KeyProtect = keyProtect;
+        CustomerRootKeyId = rootKey.Id;
     }
 
     /// <summary>

@@ -14,7 +14,7 @@ public sealed class KmsNodeProcess : IAsyncDisposable
 {
     private readonly string _pkiDirectory;
     private readonly string _store;
-    private readonly IReadOnlyList<string> _extraArguments;
+    private IReadOnlyList<string> _extraArguments;
     private readonly ConcurrentQueue<string> _output = new();
     private Process? _process;
 
@@ -30,6 +30,9 @@ public sealed class KmsNodeProcess : IAsyncDisposable
     }
 
     public int Number { get; }
+
+    /// <summary>Options given to `harness serve` beyond where it listens, its data, PKI and store (from its next start on).</summary>
+    public IReadOnlyList<string> ExtraArguments { get => _extraArguments; set => _extraArguments = value; }
     public string DataDirectory { get; }
     public IPEndPoint Endpoint { get; }
     public Uri AdminUrl { get; }

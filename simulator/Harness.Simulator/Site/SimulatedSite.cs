@@ -40,6 +40,10 @@ public sealed class SimulatedSite(ExternalKms? external = null) : IAsyncDisposab
 
     public IEnumerable<KmsClusterInstance> KmsClusters => _kms.Values;
 
+    /// <summary>The Key Protect service KMS clusters of this site keep their root keys in (the emulator, set by whoever
+    /// starts it: a step, or `./harness demo --keyprotect`); stopped with the site.</summary>
+    public IKeyProtectService? KeyProtect { get; set; }
+
     /// <summary>The KMS every cluster of this scenario is, when it is not an embedded Harness KMS.</summary>
     public ExternalKms? External => external;
 
@@ -220,6 +224,7 @@ public sealed class SimulatedSite(ExternalKms? external = null) : IAsyncDisposab
         {
             await Simulation.DisposeAsync();
             foreach (var k in _kms.Values) await k.DisposeAsync();
+            if (KeyProtect is IAsyncDisposable keyProtect) await keyProtect.DisposeAsync();
         }
     }
 }

@@ -175,7 +175,7 @@ public sealed class SiteActions(SimulatedSite site)
         var sha1 = Harness.Pki.Thumbprints.Sha1(certificate);
         var admin = kms.Administrator;
         int destroyed = 0;
-        foreach (var key in await admin.ObjectsOwnedByAsync(sha1))
+        foreach (var key in await admin.ObjectsAsync(sha1))
         {
             if (key.GetProperty("state").GetString() == "Destroyed") continue;
             await admin.DestroyAsync(key.GetProperty("id").GetString()!);
@@ -184,6 +184,28 @@ public sealed class SiteActions(SimulatedSite site)
         await admin.RevokeClientAsync(sha1);
         return destroyed;
     }
+
+    // ---- the customer root key in Key Protect (seeds 001, 002) ------------------------------------------------------
+
+    /// <summary>The KMS cluster keeps its root key in the site's Key Protect service from now on (a new customer root key there).</summary>
+    public Task KeepRootKeyInKeyProtectAsync(KmsClusterInstance kms) =>
+        kms.KeepRootKeyInKeyProtectAsync(site.KeyProtect ?? throw new InvalidOperationException("this site has no Key Protect service to keep a root key in"));
+
+    /// <summary>The key manager's administrator disables the cluster's customer root key: Key Protect refuses every wrap and unwrap until it is enabled.</summary>
+    public CustomerRootKey DisableCustomerRootKey(KmsClusterInstance kms) => CustomerRootKeyAction(kms, (kp, id) => kp.Disable(id));
+
+    public CustomerRootKey EnableCustomerRootKey(KmsClusterInstance kms) => CustomerRootKeyAction(kms, (kp, id) => kp.Enable(id));
+
+    /// <summary>A new version of the customer root key wraps from now on; what older versions wrapped still unwraps.</summary>
+    public CustomerRootKey RotateCustomerRootKey(KmsClusterInstance kms) => CustomerRootKeyAction(kms, (kp, id) => kp.Rotate(id));
+
+    /// <summary>Deletes the customer root key in Key Protect: every key it protected is crypto-shredded (seed 002, key revocation).</summary>
+    public CustomerRootKey DeleteCustomerRootKey(KmsClusterInstance kms) => CustomerRootKeyAction(kms, (kp, id) => kp.Delete(id));
+
+    private static CustomerRootKey CustomerRootKeyAction(KmsClusterInstance kms, Func<IKeyProtectService, string, CustomerRootKey> action) =>
+        kms.KeyProtect is { } kp && kms.CustomerRootKeyId is { } id ? action(kp, id)
+        : throw new InvalidOperationException($"KMS cluster \"{kms.Name}\" keeps its root key in a local file, not in Key Protect " +
+                                              $"(Given the KMS cluster \"{kms.Name}\" keeps its root key in Key Protect)");
 
     private static string KeyOf(VirtualMachine vm) => vm.KeyId ?? throw new InvalidOperationException($"VM \"{vm.Name}\" is not encrypted");
 
