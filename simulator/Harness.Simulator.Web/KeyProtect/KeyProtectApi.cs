@@ -37,16 +37,16 @@ internal static class KeyProtectApi
             }
             try
             {
-                return Results.Json(emulator.Iam.Issue(grant, apiKey), statusCode: 200);
+                return Json(emulator.Iam.Issue(grant, apiKey), 200);
             }
             catch (IamTokens.IamError e)
             {
-                return Results.Json(new JsonObject
+                return Json(new JsonObject
                 {
                     ["errorCode"] = e.Code,
                     ["errorMessage"] = e.Message,
                     ["context"] = new JsonObject { ["requestId"] = ctx.TraceIdentifier, ["url"] = emulator.IamUrl.ToString().TrimEnd('/') },
-                }, statusCode: 400);
+                }, 400);
             }
         }));
 
@@ -180,8 +180,11 @@ internal static class KeyProtectApi
         }),
     }, e.Status);
 
+    /// <summary>"+" and other characters as they are ("application/vnd.ibm.kms.key+json", base64), not \u-escaped.</summary>
+    private static readonly JsonSerializerOptions Plain = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     private static IResult Json(JsonNode body, int status, string mediaType = "application/json") =>
-        Results.Text(body.ToJsonString(), mediaType, System.Text.Encoding.UTF8, status);
+        Results.Text(body.ToJsonString(Plain), mediaType, System.Text.Encoding.UTF8, status);
 
     private static IResult Collection(string type, List<JsonNode?> resources, int status) => Json(new JsonObject
     {
