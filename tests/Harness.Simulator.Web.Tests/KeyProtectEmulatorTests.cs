@@ -321,6 +321,32 @@ public sealed class KeyProtectEmulatorTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Media_types_in_bodies_are_written_plainly()
+    {
+        await CreateKeyAsync();
+        var request = new HttpRequestMessage(HttpMethod.Get, "api/v2/keys");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", await BearerAsync());
+        request.Headers.Add("Bluemix-Instance", _kp.InstanceId);
+        using var response = await _http.SendAsync(request);
+        (await response.Content.ReadAsStringAsync()).Should().Contain("\"collectionType\":\"application/vnd.ibm.kms.key+json\"");
+    }
+
+    [Fact]
+    public async Task Without_a_certificate_it_serves_plain_http()
+    {
+        await using var plain = await KeyProtectEmulator.StartAsync(new KeyProtectEmulatorOptions { ApiKeys = ["k"], Time = _clock });
+        plain.Https.Should().BeFalse();
+        plain.Url.Scheme.Should().Be("http");
+        plain.Url.Host.Should().Be("127.0.0.1");
+        using var http = new HttpClient { BaseAddress = plain.Url };
+        using var token = await http.PostAsync("identity/token", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["grant_type"] = IamTokens.ApiKeyGrant, ["apikey"] = "k",
+        }));
+        token.StatusCode.Should().Be(HttpStatusCode.OK);
+    }
+
+    [Fact]
     public async Task No_bearer_token_is_401_UNAUTHORIZED_ERR()
     {
         ShouldBeKeyProtectError(await SendAsync(HttpMethod.Get, "api/v2/keys", bearer: null), HttpStatusCode.Unauthorized, "UNAUTHORIZED_ERR", "no Authorization header");
