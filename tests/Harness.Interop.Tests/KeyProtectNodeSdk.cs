@@ -37,13 +37,16 @@ public static class KeyProtectNodeSdk
         Directory.CreateDirectory(dir);
         foreach (var file in new[] { "package.json", "package-lock.json", "keyprotect_sdk.js" })
             File.Copy(Path.Combine(Source, file), Path.Combine(dir, file), overwrite: true);
-        if (File.Exists(Path.Combine(dir, "node_modules", "@ibm-cloud", "ibm-key-protect", "package.json"))) return dir;
+        // Written after a complete `npm ci` only: an install cut short is done again.
+        var installed = Path.Combine(dir, "node_modules", ".harness-installed");
+        if (File.Exists(installed)) return dir;
 
         using var install = ChildProcess.Start(npm, ["ci", "--no-audit", "--no-fund", "--loglevel=error"], dir);
         await install.WaitForExitAsync(TimeSpan.FromMinutes(5));
         if (install.ExitCode != 0)
             Assert.Fail($"`npm ci` in {dir} failed (exit code {install.ExitCode}), so IBM's Key Protect SDK is not installed: can npm reach its " +
                         $"registry ({npm} config get registry)? Run the test once with network access; later runs use the cache.\n{install.Describe()}");
+        File.WriteAllText(installed, $"npm ci of package-lock.json {hash}\n");
         return dir;
     }
 }

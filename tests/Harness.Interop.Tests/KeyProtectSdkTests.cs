@@ -81,6 +81,7 @@ public sealed class KeyProtectSdkTests(ITestOutputHelper output) : IAsyncLifetim
         steps["rotate"].GetProperty("status").GetInt32().Should().Be(204);
         var key = _kp.Key(id);
         key.Versions.Should().HaveCount(2);
+        steps["versions"].GetProperty("ids").EnumerateArray().Select(v => v.GetString()).Should().BeEquivalentTo(key.Versions.Select(v => v.Id));
         steps["unwrap-old"].GetProperty("roundTrip").GetBoolean().Should().BeTrue("a ciphertext of the old version still unwraps");
         steps["unwrap-old"].GetProperty("rewrapped").GetBoolean().Should().BeTrue();
         steps["unwrap-old"].GetProperty("keyVersion").GetString().Should().Be(key.Versions[1].Id);

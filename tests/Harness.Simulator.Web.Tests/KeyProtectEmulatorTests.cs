@@ -265,6 +265,12 @@ public sealed class KeyProtectEmulatorTests : IAsyncLifetime
         Convert.FromBase64String(again.Body.GetProperty("plaintext").GetString()!).Should().Equal(dek);
         again.Body.TryGetProperty("rewrappedKey", out _).Should().BeFalse("it is under the newest version");
         (await WrapAsync(id, dek)).Body.GetProperty("keyVersion").GetProperty("id").GetString().Should().Be(newVersion);
+
+        var versions = await SendAsync(HttpMethod.Get, $"api/v2/keys/{id}/versions");
+        versions.Status.Should().Be(HttpStatusCode.OK);
+        versions.Body.GetProperty("metadata").GetProperty("collectionType").GetString().Should().Be("application/vnd.ibm.kms.key_version+json");
+        versions.Body.GetProperty("resources").EnumerateArray().Select(v => v.GetProperty("id").GetString()).Should().Equal(newVersion, id);
+        (await SendAsync(HttpMethod.Get, $"api/v2/keys/{id}/metadata")).Resource.GetProperty("keyVersion").GetProperty("id").GetString().Should().Be(newVersion);
     }
 
     [Fact]

@@ -15,11 +15,12 @@ internal static class KeyProtectApi
     public const string CollectionMediaType = "application/vnd.ibm.collection+json";
     public const string KeyType = "application/vnd.ibm.kms.key+json";
     public const string ErrorType = "application/vnd.ibm.kms.error+json";
+    public const string KeyVersionType = "application/vnd.ibm.kms.key_version+json";
 
     public static readonly string[] Endpoints =
     [
         "POST   /identity/token (form: grant_type=urn:ibm:params:oauth:grant-type:apikey&apikey=...)",
-        "POST   /api/v2/keys", "GET    /api/v2/keys[?limit=&offset=&state=]", "GET    /api/v2/keys/{id}", "DELETE /api/v2/keys/{id}",
+        "POST   /api/v2/keys", "GET    /api/v2/keys[?limit=&offset=&state=]", "GET    /api/v2/keys/{id}", "GET    /api/v2/keys/{id}/metadata", "GET    /api/v2/keys/{id}/versions", "DELETE /api/v2/keys/{id}",
         "POST   /api/v2/keys/{id}/actions/wrap|unwrap|rotate|disable|enable", "POST   /api/v2/keys/{id}?action=wrap|unwrap|rotate|disable|enable",
     ];
 
@@ -73,6 +74,14 @@ internal static class KeyProtectApi
 
         app.MapGet("/api/v2/keys/{id}", (HttpContext ctx, string id) => Answer(ctx, emulator, () =>
             Task.FromResult(Collection(KeyType, [Resource(instance, instance.Get(id))], 200))));
+
+        // The key's metadata (GET .../metadata, the SDK's getKeyMetadata) is what GET .../{id} answers: root keys carry no payload.
+        app.MapGet("/api/v2/keys/{id}/metadata", (HttpContext ctx, string id) => Answer(ctx, emulator, () =>
+            Task.FromResult(Collection(KeyType, [Resource(instance, instance.Get(id))], 200))));
+
+        app.MapGet("/api/v2/keys/{id}/versions", (HttpContext ctx, string id) => Answer(ctx, emulator, () =>
+            Task.FromResult(Collection(KeyVersionType, instance.Get(id).Versions.Reverse()
+                .Select(v => (JsonNode?)new JsonObject { ["id"] = v.Id, ["creationDate"] = Date(v.CreationDate) }).ToList(), 200))));
 
         app.MapDelete("/api/v2/keys/{id}", (HttpContext ctx, string id) => Answer(ctx, emulator, () =>
         {

@@ -27,10 +27,8 @@ public sealed class KeyProtectError(int status, string errorMsg, string code, st
         _ => "Error",
     };
 
-    private static string Msg(int status, string what) => $"{Title(status)}: {what}: Please see `reasons` for more details ({{0}})";
-
     private static KeyProtectError Make(int status, string what, string code, string reason) =>
-        new(status, string.Format(Msg(status, what), code), code, reason);
+        new(status, $"{Title(status)}: {what}: Please see `reasons` for more details ({code})", code, reason);
 
     /// <summary>401 UNAUTHORIZED_ERR: no bearer token, a token this IAM did not issue or that expired, or an instance the caller cannot reach.</summary>
     public static KeyProtectError Unauthorized(string detail) =>

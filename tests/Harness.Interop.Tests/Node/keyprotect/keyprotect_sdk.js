@@ -74,6 +74,7 @@ async function main() {
     r => ({ roundTrip: r.plaintext === dek, keyVersion: r.keyVersion && r.keyVersion.id }));
 
   await must('rotate', () => client.rotateKey(keyParams));
+  await must('versions', () => client.getKeyVersions(keyParams), r => ({ ids: r.resources.map(v => v.id) }));
   await must('unwrap-old', () => client.unwrapKey(Object.assign({}, keyParams, { keyActionUnwrapBody: { ciphertext: wrapped.ciphertext, aad: ['harness'] } })),
     r => ({ roundTrip: r.plaintext === dek, keyVersion: r.keyVersion && r.keyVersion.id, rewrapped: typeof r.rewrappedKey === 'string' }));
   await must('wrap-new', () => client.wrapKey(Object.assign({}, keyParams, { keyActionWrapBody: {} })),
