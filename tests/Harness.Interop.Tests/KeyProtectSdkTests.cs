@@ -83,8 +83,14 @@ public sealed class KeyProtectSdkTests(ITestOutputHelper output) : IAsyncLifetim
         key.Versions.Should().HaveCount(2);
         steps["versions"].GetProperty("ids").EnumerateArray().Select(v => v.GetString()).Should().BeEquivalentTo(key.Versions.Select(v => v.Id));
         steps["unwrap-old"].GetProperty("roundTrip").GetBoolean().Should().BeTrue("a ciphertext of the old version still unwraps");
-        steps["unwrap-old"].GetProperty("rewrapped").GetBoolean().Should().BeTrue();
-        steps["unwrap-old"].GetProperty("keyVersion").GetString().Should().Be(key.Versions[1].Id);
+        steps["unwrap-old"].GetProperty("rewrapped").GetBoolean().Should().BeTrue("the DEK comes back wrapped under the newest version too");
+        steps["unwrap-old"].GetProperty("keyVersion").GetString().Should().Be(id, "keyVersion is the version the given ciphertext was made under");
+        steps["unwrap-old"].GetProperty("rewrappedKeyVersion").GetString().Should().Be(key.Versions[1].Id);
+        steps["unwrap-rewrapped"].GetProperty("roundTrip").GetBoolean().Should().BeTrue();
+        steps["unwrap-rewrapped"].GetProperty("keyVersion").GetString().Should().Be(key.Versions[1].Id);
+        steps["rewrap"].GetProperty("rewrapped").GetBoolean().Should().BeTrue();
+        steps["rewrap"].GetProperty("plaintextShown").GetBoolean().Should().BeFalse();
+        steps["rewrap"].GetProperty("rewrappedKeyVersion").GetString().Should().Be(key.Versions[1].Id);
         steps["wrap-new"].GetProperty("keyVersion").GetString().Should().Be(key.Versions[1].Id);
         steps["wrap-new"].GetProperty("generated").GetBoolean().Should().BeTrue("wrap without plaintext makes a 256-bit DEK");
 

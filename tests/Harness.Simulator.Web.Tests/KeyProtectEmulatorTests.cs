@@ -245,7 +245,7 @@ public sealed class KeyProtectEmulatorTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Rotate_adds_a_version_and_an_old_ciphertext_unwraps_with_a_rewrappedKey()
+    public async Task Rotate_adds_a_version_and_an_old_ciphertext_unwraps_with_the_DEK_rewrapped_under_the_newest()
     {
         var id = await CreateKeyAsync();
         var dek = RandomNumberGenerator.GetBytes(32);
@@ -256,14 +256,26 @@ public sealed class KeyProtectEmulatorTests : IAsyncLifetime
         newVersion.Should().NotBe(id);
         _kp.Key(id).Versions.Should().HaveCount(2);
 
+        // Key Protect's answer to an older ciphertext: keyVersion is the version it was made under, ciphertext the DEK
+        // wrapped under the newest version, rewrappedKeyVersion that version.
         var unwrapped = await UnwrapAsync(id, old);
         unwrapped.Status.Should().Be(HttpStatusCode.OK, unwrapped.Body.ToString());
         Convert.FromBase64String(unwrapped.Body.GetProperty("plaintext").GetString()!).Should().Equal(dek);
-        unwrapped.Body.GetProperty("keyVersion").GetProperty("id").GetString().Should().Be(newVersion);
-        var rewrapped = unwrapped.Body.GetProperty("rewrappedKey").GetString()!;
+        unwrapped.Body.GetProperty("keyVersion").GetProperty("id").GetString().Should().Be(id);
+        unwrapped.Body.GetProperty("rewrappedKeyVersion").GetProperty("id").GetString().Should().Be(newVersion);
+        var rewrapped = unwrapped.Body.GetProperty("ciphertext").GetString()!;
         var again = await UnwrapAsync(id, rewrapped);
         Convert.FromBase64String(again.Body.GetProperty("plaintext").GetString()!).Should().Equal(dek);
-        again.Body.TryGetProperty("rewrappedKey", out _).Should().BeFalse("it is under the newest version");
+        again.Body.GetProperty("keyVersion").GetProperty("id").GetString().Should().Be(newVersion);
+        again.Body.TryGetProperty("ciphertext", out _).Should().BeFalse("it is under the newest version");
+        again.Body.TryGetProperty("rewrappedKeyVersion", out _).Should().BeFalse();
+
+        var rewrap = await SendAsync(HttpMethod.Post, $"api/v2/keys/{id}/actions/rewrap", new { ciphertext = old }, contentType: "application/vnd.ibm.kms.key_action_rewrap+json");
+        rewrap.Status.Should().Be(HttpStatusCode.OK, rewrap.Body.ToString());
+        rewrap.Body.TryGetProperty("plaintext", out _).Should().BeFalse("rewrap does not give the DEK out");
+        rewrap.Body.GetProperty("keyVersion").GetProperty("id").GetString().Should().Be(id);
+        rewrap.Body.GetProperty("rewrappedKeyVersion").GetProperty("id").GetString().Should().Be(newVersion);
+        Convert.FromBase64String((await UnwrapAsync(id, rewrap.Body.GetProperty("ciphertext").GetString()!)).Body.GetProperty("plaintext").GetString()!).Should().Equal(dek);
         (await WrapAsync(id, dek)).Body.GetProperty("keyVersion").GetProperty("id").GetString().Should().Be(newVersion);
 
         var versions = await SendAsync(HttpMethod.Get, $"api/v2/keys/{id}/versions");

@@ -21,7 +21,7 @@ internal static class KeyProtectApi
     [
         "POST   /identity/token (form: grant_type=urn:ibm:params:oauth:grant-type:apikey&apikey=...)",
         "POST   /api/v2/keys", "GET    /api/v2/keys[?limit=&offset=&state=]", "GET    /api/v2/keys/{id}", "GET    /api/v2/keys/{id}/metadata", "GET    /api/v2/keys/{id}/versions", "DELETE /api/v2/keys/{id}",
-        "POST   /api/v2/keys/{id}/actions/wrap|unwrap|rotate|disable|enable", "POST   /api/v2/keys/{id}?action=wrap|unwrap|rotate|disable|enable",
+        "POST   /api/v2/keys/{id}/actions/wrap|unwrap|rewrap|rotate|disable|enable", "POST   /api/v2/keys/{id}?action=wrap|unwrap|rewrap|rotate|disable|enable",
     ];
 
     public static void Map(WebApplication app, KeyProtectEmulator emulator)
@@ -96,7 +96,7 @@ internal static class KeyProtectApi
         {
             var action = ctx.Request.Query["action"].FirstOrDefault()
                 ?? throw new KeyProtectError(400, "Bad Request: the action query parameter is missing", "BAD_REQUEST_ERR",
-                    "POST /api/v2/keys/{id} needs ?action=wrap|unwrap|rotate|disable|enable (or use /api/v2/keys/{id}/actions/{action})");
+                    "POST /api/v2/keys/{id} needs ?action=wrap|unwrap|rewrap|rotate|disable|enable (or use /api/v2/keys/{id}/actions/{action})");
             return Act(ctx, instance, id, action);
         }));
     }
@@ -123,15 +123,20 @@ internal static class KeyProtectApi
                 return Json(answer, 200);
             }
             case "unwrap":
+            case "rewrap":
             {
-                const string what = "Unwrap with key could not be performed";
+                var what = action == "unwrap" ? "Unwrap with key could not be performed" : "Rewrap with key could not be performed";
                 var body = await Body(ctx, what) ?? throw KeyProtectError.BadBody(what, "Missing body in request");
                 var ciphertext = body["ciphertext"] is { } c ? Text(c, "ciphertext", what) : throw KeyProtectError.BadBody(what, "the body has no ciphertext");
-                var unwrapped = instance.Unwrap(id, ciphertext, Aad(body, what));
-                var answer = new JsonObject { ["plaintext"] = Convert.ToBase64String(unwrapped.Plaintext) };
-                // Unwrapped with an older version: the ciphertext under the newest version, and that version (as Key Protect does).
-                if (unwrapped.RewrappedKey is { } rewrapped) answer["rewrappedKey"] = rewrapped;
-                answer["keyVersion"] = new JsonObject { ["id"] = unwrapped.RewrappedKeyVersionId ?? unwrapped.KeyVersionId };
+                var aad = Aad(body, what);
+                var result = action == "unwrap" ? instance.Unwrap(id, ciphertext, aad) : instance.Rewrap(id, ciphertext, aad);
+                // As Key Protect answers: keyVersion is the version the given ciphertext was made under; a ciphertext of an
+                // older version also gets the DEK wrapped under the newest one (ciphertext) and that version (rewrappedKeyVersion).
+                var answer = new JsonObject();
+                if (action == "unwrap") answer["plaintext"] = Convert.ToBase64String(result.Plaintext);
+                if (result.RewrappedCiphertext is { } rewrapped) answer["ciphertext"] = rewrapped;
+                answer["keyVersion"] = new JsonObject { ["id"] = result.KeyVersionId };
+                if (result.RewrappedKeyVersionId is { } latest) answer["rewrappedKeyVersion"] = new JsonObject { ["id"] = latest };
                 return Json(answer, 200);
             }
             case "rotate":
@@ -145,7 +150,7 @@ internal static class KeyProtectApi
                 return Results.StatusCode(204);
             default:
                 throw new KeyProtectError(400, $"Bad Request: unsupported action '{action}'", "BAD_REQUEST_ERR",
-                    $"the emulator's key actions are wrap, unwrap, rotate, disable and enable, not '{action}'");
+                    $"the emulator's key actions are wrap, unwrap, rewrap, rotate, disable and enable, not '{action}'");
         }
     }
 

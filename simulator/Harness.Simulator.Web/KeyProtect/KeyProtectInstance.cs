@@ -175,9 +175,15 @@ public sealed class KeyProtectInstance
     }
 
     /// <summary>Unwraps a ciphertext of any version of the key; when it is not the newest, also answers it wrapped under the newest.</summary>
-    public UnwrapResult Unwrap(string id, string ciphertext, IReadOnlyList<string>? aad = null)
+    public UnwrapResult Unwrap(string id, string ciphertext, IReadOnlyList<string>? aad = null) =>
+        Unwrap(id, ciphertext, aad, "Unwrap with key could not be performed", alwaysRewrap: false);
+
+    /// <summary>Rewrap: unwraps a ciphertext of any version and wraps the DEK under the newest version (the SDK's rewrapKey).</summary>
+    public UnwrapResult Rewrap(string id, string ciphertext, IReadOnlyList<string>? aad = null) =>
+        Unwrap(id, ciphertext, aad, "Rewrap with key could not be performed", alwaysRewrap: true);
+
+    private UnwrapResult Unwrap(string id, string ciphertext, IReadOnlyList<string>? aad, string action, bool alwaysRewrap)
     {
-        const string action = "Unwrap with key could not be performed";
         byte[] bytes;
         try { bytes = Convert.FromBase64String(ciphertext); }
         catch (FormatException) { throw KeyProtectError.BadBody(action, "the ciphertext is not base64"); }
@@ -202,7 +208,7 @@ public sealed class KeyProtectInstance
             {
                 throw KeyProtectError.BadCiphertext(action, "authentication failed (the ciphertext was changed, or the aad differs from the wrap's)");
             }
-            if (index == key.Versions.Count - 1) return new UnwrapResult(plaintext, versionId, null, null);
+            if (index == key.Versions.Count - 1 && !alwaysRewrap) return new UnwrapResult(plaintext, versionId, null, null);
             var rewrapped = Wrap(key.Id, plaintext, aad);  // the lock is re-entrant
             return new UnwrapResult(plaintext, versionId, rewrapped.Ciphertext, rewrapped.KeyVersionId);
         }

@@ -35,6 +35,6 @@ public sealed record RootKeyView(
 /// <summary>The answer of a wrap: the ciphertext, the version it was wrapped under and, when the service made the DEK, the DEK.</summary>
 public sealed record WrapResult(byte[]? GeneratedPlaintext, string Ciphertext, string KeyVersionId);
 
-/// <summary>The answer of an unwrap: the DEK, the version it was wrapped under, and a ciphertext under the newest version
-/// when that is another (Key Protect's "rewrappedKey").</summary>
-public sealed record UnwrapResult(byte[] Plaintext, string KeyVersionId, string? RewrappedKey, string? RewrappedKeyVersionId);
+/// <summary>The answer of an unwrap: the DEK, the version the given ciphertext was made under ("keyVersion") and, when
+/// that is not the newest, the DEK wrapped under the newest version ("ciphertext") and that version ("rewrappedKeyVersion").</summary>
+public sealed record UnwrapResult(byte[] Plaintext, string KeyVersionId, string? RewrappedCiphertext, string? RewrappedKeyVersionId);

@@ -1,5 +1,5 @@
 // IBM's Key Protect Node.js SDK (@ibm-cloud/ibm-key-protect, pinned in package.json) against a Key Protect service:
-// authenticates with IamAuthenticator, then create, list, get, wrap, unwrap, rotate, unwrap an old ciphertext,
+// authenticates with IamAuthenticator, then create, list, get, wrap, unwrap, rotate, unwrap an old ciphertext, rewrap,
 // disable (wrap must fail), enable, delete (wrap must fail). Prints one JSON line per step
 // ({"step", "ok", ...}; a refused call carries "status" and Key Protect's reason "code"), then {"step":"done"}.
 // Environment: IAM_URL, KP_URL, KP_INSTANCE_ID, IBMCLOUD_API_KEY (and NODE_EXTRA_CA_CERTS for a test CA).
@@ -75,8 +75,14 @@ async function main() {
 
   await must('rotate', () => client.rotateKey(keyParams));
   await must('versions', () => client.getKeyVersions(keyParams), r => ({ ids: r.resources.map(v => v.id) }));
-  await must('unwrap-old', () => client.unwrapKey(Object.assign({}, keyParams, { keyActionUnwrapBody: { ciphertext: wrapped.ciphertext, aad: ['harness'] } })),
-    r => ({ roundTrip: r.plaintext === dek, keyVersion: r.keyVersion && r.keyVersion.id, rewrapped: typeof r.rewrappedKey === 'string' }));
+  const unwrappedOld = await must('unwrap-old', () => client.unwrapKey(Object.assign({}, keyParams, { keyActionUnwrapBody: { ciphertext: wrapped.ciphertext, aad: ['harness'] } })),
+    r => ({ roundTrip: r.plaintext === dek, keyVersion: r.keyVersion && r.keyVersion.id,
+      rewrappedKeyVersion: r.rewrappedKeyVersion && r.rewrappedKeyVersion.id, rewrapped: typeof r.ciphertext === 'string' }));
+  await must('unwrap-rewrapped', () => client.unwrapKey(Object.assign({}, keyParams, { keyActionUnwrapBody: { ciphertext: unwrappedOld.ciphertext, aad: ['harness'] } })),
+    r => ({ roundTrip: r.plaintext === dek, keyVersion: r.keyVersion && r.keyVersion.id }));
+  await must('rewrap', () => client.rewrapKey(Object.assign({}, keyParams, { keyActionRewrapBody: { ciphertext: wrapped.ciphertext, aad: ['harness'] } })),
+    r => ({ keyVersion: r.keyVersion && r.keyVersion.id, rewrappedKeyVersion: r.rewrappedKeyVersion && r.rewrappedKeyVersion.id,
+      rewrapped: typeof r.ciphertext === 'string', plaintextShown: r.plaintext !== undefined }));
   await must('wrap-new', () => client.wrapKey(Object.assign({}, keyParams, { keyActionWrapBody: {} })),
     r => ({ keyVersion: r.keyVersion && r.keyVersion.id, generated: typeof r.plaintext === 'string' && Buffer.from(r.plaintext, 'base64').length === 32 }));
 
