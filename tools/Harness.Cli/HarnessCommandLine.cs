@@ -23,6 +23,7 @@ public static class HarnessCommandLine
             TestCommand(),
             PkiCommand.Definition(),
             ServeCommand.Definition(),
+            KeyProtectCommand.Definition(),
             TtlvCommand.Definition(),
             RunCommand.Definition(),
             StepsCommand.Definition(),
