@@ -11,7 +11,7 @@ OUT="$(realpath -m "${1:-$ROOT/.harness/packages}")"
 [ -n "${2:-}" ] && ARGS+=("-p:PackageVersion=$2")
 mkdir -p "$OUT"
 for proj in server/Harness.Pki server/Harness.Kmip server/Harness.Kmip.Client server/Harness.Kmip.Server \
-            simulator/Harness.Simulator features/Harness.Scenarios features/Harness.Steps; do
+            simulator/Harness.Simulator simulator/Harness.Simulator.Web features/Harness.Scenarios features/Harness.Steps; do
   dotnet pack "$ROOT/$proj" -c Release -o "$OUT" -nologo -v quiet "${ARGS[@]}" >/dev/null \
     || { echo "tools/pack.sh: dotnet pack $proj failed" >&2; exit 1; }
 done

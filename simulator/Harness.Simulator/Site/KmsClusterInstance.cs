@@ -34,7 +34,6 @@ public sealed class KmsClusterInstance : IAsyncDisposable
         _server = server;
         _relays = relays;
         _administrator = new KmsAdministrator(server.AdminUrl!, server.AdminToken);
-        Administration = _administrator;
     }
 
     private KmsClusterInstance(string name, InMemoryPki pki, X509Certificate2 serverCertificate, string dataDirectory,
@@ -47,7 +46,7 @@ public sealed class KmsClusterInstance : IAsyncDisposable
         _nodes = nodes;
         Database = database;
         _relays = relays;
-        Administration = new NodeClusterAdministration(this);
+        _administration = new NodeClusterAdministration(this);
     }
 
     private KmsClusterInstance(string name, ExternalKms external, X509Certificate2 serverCertificate, List<KmsRelay> relays)
@@ -56,7 +55,7 @@ public sealed class KmsClusterInstance : IAsyncDisposable
         External = external;
         ServerCertificate = serverCertificate;
         _relays = relays;
-        Administration = new ExternalKmsAdministration(external);
+        _administration = new ExternalKmsAdministration(external);
     }
 
     public static readonly TimeSpan AllowedClientDelay = TimeSpan.FromMinutes(5);
@@ -128,7 +127,11 @@ public sealed class KmsClusterInstance : IAsyncDisposable
     }
 
     /// <summary>What the scenario's KMS administrator does: the admin interface, or KMIP and a manual administrator for an external KMS.</summary>
-    public IKmsAdministration Administration { get; }
+    public IKmsAdministration Administration => _administration ?? _administrator!;
+
+    /// <summary>The administration of nodes or of an external KMS (null: the embedded KMS's admin interface, which a
+    /// restart with a new root key replaces).</summary>
+    private readonly IKmsAdministration? _administration;
 
     private InvalidOperationException NotEmbedded(string what) =>
         new($"KMS cluster \"{Name}\" is the KMS at {External?.Endpoint}, not an embedded Harness KMS: it has no {what} Harness can use");
