@@ -39,9 +39,9 @@ public sealed class KeyProtectError(int status, string errorMsg, string code, st
     public static KeyProtectError BadBody(string action, string detail) =>
         Make(400, action, "BAD_BODY_ERR", "Invalid body data was passed: Ensure that the data passed had valid formatting with no invalid characters: " + detail);
 
-    /// <summary>404 KEY_NOT_FOUND_ERR.</summary>
+    /// <summary>404 KEY_NOT_FOUND_ERR ("Not Found: Key could not be retrieved: ... (KEY_NOT_FOUND_ERR)", reason "key does not exist").</summary>
     public static KeyProtectError NotFound(string action, string id) =>
-        Make(404, action, "KEY_NOT_FOUND_ERR", $"Key does not exist: no key '{id}' in this instance");
+        Make(404, action, "KEY_NOT_FOUND_ERR", $"key does not exist: no key '{id}' in this instance");
 
     /// <summary>410 KEY_DELETED_ERR: the key was deleted (state 5, Destroyed).</summary>
     public static KeyProtectError Deleted(string action) =>
