@@ -38,14 +38,14 @@ public sealed class KmipServer : IAsyncDisposable
         try
         {
             _rootKey = RootKey.LoadOrCreate(options.DataDirectory);
-            _durable = new SqliteDurableStore(_data.PrivateFile(SqliteDurableStore.FileName));
+            _durable = OpenStore(options, _data);
             var log = logs.CreateLogger("Harness.Kms");
             ObjectStore store;
             try { store = new ObjectStore(_durable, _rootKey); }
             catch (CryptographicException ex)
             {
                 throw new InvalidDataException(
-                    $"the objects in {Path.Combine(options.DataDirectory, SqliteDurableStore.FileName)} cannot be opened with " +
+                    $"the objects in {StoreName(options, _durable)} cannot be opened with " +
                     $"{Path.Combine(options.DataDirectory, RootKey.FileName)}: {ex.Message}; start with the root key they were sealed under", ex);
             }
             var clients = new ClientRegistry(_durable, time, options.AllowedClientDelay);
@@ -98,10 +98,27 @@ public sealed class KmipServer : IAsyncDisposable
         _acceptLoop = Task.Run(AcceptLoopAsync);
     }
 
+    /// <summary>SQLite in the data folder, or the PostgreSQL database the options name.</summary>
+    private static IDurableStore OpenStore(KmipServerOptions options, DataDirectory data)
+    {
+        if (options.PostgresStore is not { } location) return new SqliteDurableStore(data.PrivateFile(SqliteDurableStore.FileName));
+        string connectionString;
+        try { connectionString = PostgresDurableStore.ConnectionStringFrom(location); }
+        catch (FormatException ex) { throw new KmsStartException($"the store: {ex.Message}", ex); }
+        return new PostgresDurableStore(connectionString);
+    }
+
+    private static string StoreName(KmipServerOptions options, IDurableStore durable) => durable is PostgresDurableStore postgres
+        ? "the PostgreSQL database " + postgres.Location
+        : Path.Combine(options.DataDirectory, SqliteDurableStore.FileName);
+
     public static Task<KmipServer> StartAsync(KmipServerOptions options, ILoggerFactory? logs = null, TimeProvider? time = null) =>
         Task.FromResult(new KmipServer(options, logs ?? NullLoggerFactory.Instance, time ?? TimeProvider.System));
 
     public KmipServerOptions Options { get; }
+
+    /// <summary>Where the objects are kept: the SQLite file, or the PostgreSQL database (host:port/database).</summary>
+    public string StoreLocation => StoreName(Options, _durable);
     public KmsState State { get; }
     public IPEndPoint Endpoint { get; }
 

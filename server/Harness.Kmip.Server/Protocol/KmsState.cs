@@ -21,7 +21,18 @@ public sealed class KmsState
         Notifications = new Notifications(log);
         Credentials = new Credentials(this);
         store.Committing = Notifications.Committing;
+        if (store.Durable is ISharedDurableStore shared)
+        {
+            Follower = new SharedStoreFollower(shared, store, clients);
+            clients.CatchUp = Follower.CatchUp;
+        }
     }
+
+    /// <summary>With a store shared by several KMS nodes (PostgreSQL): what keeps this node up to date; null with SQLite.</summary>
+    public SharedStoreFollower? Follower { get; }
+
+    /// <summary>Takes in what other KMS nodes committed (a shared store only): call before serving a request or an admin call.</summary>
+    public void CatchUp() => Follower?.CatchUp();
 
     /// <summary>Checks the request header's Credential (<see cref="Server.Credentials"/>).</summary>
     public Credentials Credentials { get; }

@@ -25,6 +25,12 @@ public sealed class ClientRegistry
         foreach (var c in durable.LoadClients()) _clients[c.Identity] = c;
     }
 
+    /// <summary>Catches up with the clients other KMS nodes changed (a shared store; set by <see cref="KmsState"/>), before a handshake's check.</summary>
+    internal Action? CatchUp { get; set; }
+
+    /// <summary>Takes in a client record another KMS node committed to the shared store.</summary>
+    internal void Apply(ClientRecord record) => _clients[record.Identity] = record;
+
     public IReadOnlyCollection<ClientRecord> All => _clients.Values.OrderBy(c => c.FirstSeen).ToList();
 
     public ClientRecord? Find(string identity) => _clients.GetValueOrDefault(identity);

@@ -23,7 +23,9 @@ internal static class DurableResponse
         // large store, a large message) continues on the thread pool, so that one client's expensive requests do not
         // hold up another client's Get. For the same reason, a message that must wait for another's write lock waits on
         // the thread pool.
-        var message = MayRunLong(request, length) ? null : processor.TryProcessWithoutWaiting(request, client, canTurn);
+        // With a store shared by other KMS nodes, every message begins with a database round trip (catching up): never on
+        // a socket event thread.
+        var message = MayRunLong(request, length) || kms.Follower is not null ? null : processor.TryProcessWithoutWaiting(request, client, canTurn);
         if (message is null)
         {
             await Task.Yield();
@@ -34,6 +36,11 @@ internal static class DurableResponse
         {
             await message.Value.Durable.ConfigureAwait(false);
             return message.Value.Response;
+        }
+        catch (Harness.Kmip.Server.Storage.ConcurrentChangeException ex)
+        {
+            kms.Log.LogWarning("the request of {Client} is not acknowledged: {Message}", LogText.Of(client.Subject), ex.Message);
+            return processor.FailureResponse(ResultReason.GeneralFailure, ex.Message);
         }
         catch (Exception ex)
         {
