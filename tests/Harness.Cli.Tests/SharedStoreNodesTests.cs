@@ -70,9 +70,9 @@ public sealed class SharedStoreNodesTests(PostgresOnDemand postgres)
                 int now = Interlocked.Increment(ref total);
                 if (now == killAfter)
                 {
+                    killed.TrySetResult(); // first: the victim's streams may see their connection drop at once
                     nodes[victim].Serve.KillHard(); // kill -9 (Process.Kill of the node's PID) in the middle of the stream
                     countAtKill = now;
-                    killed.TrySetResult();
                 }
                 if (countAtKill is { } at && now >= at + CreatesAfterTheKill) stop.Cancel();
             }
@@ -88,6 +88,7 @@ public sealed class SharedStoreNodesTests(PostgresOnDemand postgres)
                     string id;
                     try { id = await kms.CreateSymmetricKeyAsync(KmipAttribute.Aes256EncryptDecrypt); }
                     catch (Exception) when (node == victim && killed.Task.IsCompleted) { return; }
+                    catch (Exception ex) { throw new Xunit.Sdk.XunitException($"Create on node {node + 1} (victim {victim + 1}, killed: {killed.Task.IsCompleted}) failed: {ex.Message}\n{nodes[node].Serve.Process.Describe()}"); }
                     acknowledged[id] = (node, null);
                     NoteAcknowledged();
                     try { acknowledged[id] = (node, (await kms.GetAsync(id)).KeyMaterial); }
