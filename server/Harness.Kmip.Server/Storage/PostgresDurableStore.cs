@@ -155,8 +155,15 @@ public sealed class PostgresDurableStore : ISharedDurableStore
     {
         lock (_readGate)
         {
-            var (objects, lastObject) = ReadObjects(_lastObjectChange);
-            var (clients, lastClient) = ReadClients(_lastClientChange);
+            // One round trip for both tables: this runs before every request a node serves.
+            using var connection = _source.OpenConnection();
+            using var batch = new NpgsqlBatch(connection);
+            batch.BatchCommands.Add(ObjectsAfter(_lastObjectChange));
+            batch.BatchCommands.Add(ClientsAfter(_lastClientChange));
+            using var r = batch.ExecuteReader();
+            var (objects, lastObject) = ReadObjects(r, _lastObjectChange);
+            r.NextResult();
+            var (clients, lastClient) = ReadClients(r, _lastClientChange);
             _lastObjectChange = lastObject;
             _lastClientChange = lastClient;
             return new SharedChanges(objects.Where(o => o.Record is not null).Select(o => o.Record!).ToList(),
@@ -164,19 +171,37 @@ public sealed class PostgresDurableStore : ISharedDurableStore
         }
     }
 
-    /// <summary>The objects written after change <paramref name="after"/> (this node's own ones as null) and the last change read.</summary>
     private (List<(ObjectRecord? Record, long Change)>, long) ReadObjects(long after)
     {
         using var connection = _source.OpenConnection();
-        using var cmd = new NpgsqlCommand("""
-            SELECT id, owner, object_type, version, attributes, sealed_value, change, written_by = @node
-            FROM objects WHERE change > @after ORDER BY change
-            """, connection);
-        cmd.Parameters.AddWithValue("node", Node);
-        cmd.Parameters.AddWithValue("after", after);
+        using var batch = new NpgsqlBatch(connection) { BatchCommands = { ObjectsAfter(after) } };
+        using var r = batch.ExecuteReader();
+        return ReadObjects(r, after);
+    }
+
+    private (List<(ClientRecord? Record, long Change)>, long) ReadClients(long after)
+    {
+        using var connection = _source.OpenConnection();
+        using var batch = new NpgsqlBatch(connection) { BatchCommands = { ClientsAfter(after) } };
+        using var r = batch.ExecuteReader();
+        return ReadClients(r, after);
+    }
+
+    private NpgsqlBatchCommand ObjectsAfter(long after) => new("""
+        SELECT id, owner, object_type, version, attributes, sealed_value, change, written_by = $1
+        FROM objects WHERE change > $2 ORDER BY change
+        """) { Parameters = { new NpgsqlParameter { Value = Node }, new NpgsqlParameter { Value = after } } };
+
+    private NpgsqlBatchCommand ClientsAfter(long after) => new("""
+        SELECT identity, subject, sha1, certificate_pem, allowed, effective_from, first_seen, acts_as, retired_at, change, written_by = $1
+        FROM clients WHERE change > $2 ORDER BY change
+        """) { Parameters = { new NpgsqlParameter { Value = Node }, new NpgsqlParameter { Value = after } } };
+
+    /// <summary>The objects written after change <paramref name="after"/> (this node's own ones as null) and the last change read.</summary>
+    private static (List<(ObjectRecord? Record, long Change)>, long) ReadObjects(NpgsqlDataReader r, long after)
+    {
         var list = new List<(ObjectRecord?, long)>();
         long last = after == long.MinValue ? 0 : after;
-        using var r = cmd.ExecuteReader();
         while (r.Read())
         {
             last = r.GetInt64(6);
@@ -187,18 +212,10 @@ public sealed class PostgresDurableStore : ISharedDurableStore
         return (list, last);
     }
 
-    private (List<(ClientRecord? Record, long Change)>, long) ReadClients(long after)
+    private static (List<(ClientRecord? Record, long Change)>, long) ReadClients(NpgsqlDataReader r, long after)
     {
-        using var connection = _source.OpenConnection();
-        using var cmd = new NpgsqlCommand("""
-            SELECT identity, subject, sha1, certificate_pem, allowed, effective_from, first_seen, acts_as, retired_at, change, written_by = @node
-            FROM clients WHERE change > @after ORDER BY change
-            """, connection);
-        cmd.Parameters.AddWithValue("node", Node);
-        cmd.Parameters.AddWithValue("after", after);
         var list = new List<(ClientRecord?, long)>();
         long last = after == long.MinValue ? 0 : after;
-        using var r = cmd.ExecuteReader();
         while (r.Read())
         {
             last = r.GetInt64(9);
