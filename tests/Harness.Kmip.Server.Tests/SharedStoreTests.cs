@@ -86,17 +86,17 @@ public class SharedStoreTests(PostgresOnDemand postgres)
         nodeA.LoadObjects().Should().BeEmpty();
         nodeB.LoadObjects().Should().BeEmpty();
         await nodeA.CommitAsync([new ObjectRecord("k1", "owner", 2, 1, [1], null)]);
-        nodeB.ChangesSinceLastSeen().Objects.Should().ContainSingle(r => r.Id == "k1" && r.Version == 1);
+        (await nodeB.ChangesSinceLastSeenAsync()).Objects.Should().ContainSingle(r => r.Id == "k1" && r.Version == 1);
 
         await nodeA.CommitAsync([new ObjectRecord("k1", "owner", 2, 2, [2], null)]);
         var act = () => nodeB.CommitAsync([new ObjectRecord("k1", "owner", 2, 2, [20], null)]);
 
         (await act.Should().ThrowAsync<ConcurrentChangeException>()).Which.Message.Should()
             .Contain("another KMS node changed object k1 first").And.Contain("version 2");
-        var seen = nodeB.ChangesSinceLastSeen().Objects.Should().ContainSingle().Which;
+        var seen = (await nodeB.ChangesSinceLastSeenAsync()).Objects.Should().ContainSingle().Which;
         seen.Attributes.Should().Equal([2], "node A's version stays, and node B catches up with it");
         await nodeB.CommitAsync([new ObjectRecord("k1", "owner", 2, 3, [3], null)]);
-        nodeA.ChangesSinceLastSeen().Objects.Should().ContainSingle().Which.Attributes.Should().Equal([3]);
+        (await nodeA.ChangesSinceLastSeenAsync()).Objects.Should().ContainSingle().Which.Attributes.Should().Equal([3]);
     }
 
     [Fact]

@@ -58,7 +58,7 @@ public sealed class AdminApi : IAsyncDisposable
                     "send 'Authorization: Bearer <token>' with the token from DATA/admin.token").ExecuteAsync(ctx);
                 return;
             }
-            kms.CatchUp(); // a store shared with other KMS nodes: what they committed, before the administrator reads or acts
+            await kms.CatchUpAsync(); // a store shared with other KMS nodes: what they committed, before the administrator reads or acts
             await next(ctx);
         });
         Map(app, kms, deleteRootKey);

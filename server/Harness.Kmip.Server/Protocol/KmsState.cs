@@ -24,15 +24,14 @@ public sealed class KmsState
         if (store.Durable is ISharedDurableStore shared)
         {
             Follower = new SharedStoreFollower(shared, store, clients);
-            clients.CatchUp = Follower.CatchUp;
         }
     }
 
     /// <summary>With a store shared by several KMS nodes (PostgreSQL): what keeps this node up to date; null with SQLite.</summary>
     public SharedStoreFollower? Follower { get; }
 
-    /// <summary>Takes in what other KMS nodes committed (a shared store only): call before serving a request or an admin call.</summary>
-    public void CatchUp() => Follower?.CatchUp();
+    /// <summary>Takes in what other KMS nodes committed (a shared store only): await before serving a request, a handshake or an admin call.</summary>
+    public Task CatchUpAsync(CancellationToken ct = default) => Follower is { } follower ? follower.CatchUpAsync(ct) : Task.CompletedTask;
 
     /// <summary>Checks the request header's Credential (<see cref="Server.Credentials"/>).</summary>
     public Credentials Credentials { get; }

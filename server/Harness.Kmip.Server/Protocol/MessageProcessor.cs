@@ -41,7 +41,6 @@ public sealed class MessageProcessor(KmsState kms)
         ProtocolVersion version = Fallback;
         try
         {
-            kms.CatchUp(); // a store shared with other KMS nodes: their committed changes first
             if (request.Tag != Tag.RequestMessage || request.Type != ItemType.Structure)
                 throw new KmipException(ResultReason.InvalidMessage, $"expected a RequestMessage, got {TagNames.Name(request.RawTag)}");
             var header = request.Child(Tag.RequestHeader)

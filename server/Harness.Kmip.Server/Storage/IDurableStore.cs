@@ -24,13 +24,13 @@ public interface IDurableStore : IAsyncDisposable
 /// <summary>
 /// A durable store that several KMS nodes share (PostgreSQL). Each node keeps its objects and clients in memory, so
 /// before it serves a request, a TLS handshake's client check or an admin call it catches up with what the other nodes
-/// committed (<see cref="ChangesSinceLastSeen"/>). <see cref="IDurableStore.CommitAsync"/> refuses, with a
+/// committed (<see cref="ChangesSinceLastSeenAsync"/>). <see cref="IDurableStore.CommitAsync"/> refuses, with a
 /// <see cref="ConcurrentChangeException"/>, a change to an object that another node changed first.
 /// </summary>
 public interface ISharedDurableStore : IDurableStore
 {
     /// <summary>What the other nodes committed since the previous call (the first call: since the loads at start).</summary>
-    SharedChanges ChangesSinceLastSeen();
+    Task<SharedChanges> ChangesSinceLastSeenAsync(CancellationToken ct = default);
 }
 
 /// <summary>Objects and clients another node committed, oldest change first.</summary>

@@ -135,9 +135,16 @@ public sealed class PostgresDurableStore : ISharedDurableStore
     {
         lock (_readGate)
         {
-            var (records, last) = ReadObjects(long.MinValue);
-            _lastObjectChange = last;
-            return records.Select(r => r.Record!).ToList();
+            using var connection = _source.OpenConnection();
+            using var batch = new NpgsqlBatch(connection) { BatchCommands = { ObjectsAfter(long.MinValue) } };
+            using var r = batch.ExecuteReader();
+            var list = new List<ObjectRecord>();
+            while (r.Read())
+            {
+                _lastObjectChange = r.GetInt64(6);
+                list.Add(ObjectOf(r));
+            }
+            return list;
         }
     }
 
@@ -145,47 +152,56 @@ public sealed class PostgresDurableStore : ISharedDurableStore
     {
         lock (_readGate)
         {
-            var (records, last) = ReadClients(long.MinValue);
-            _lastClientChange = last;
-            return records.Select(r => r.Record!).ToList();
-        }
-    }
-
-    public SharedChanges ChangesSinceLastSeen()
-    {
-        lock (_readGate)
-        {
-            // One round trip for both tables: this runs before every request a node serves.
             using var connection = _source.OpenConnection();
-            using var batch = new NpgsqlBatch(connection);
-            batch.BatchCommands.Add(ObjectsAfter(_lastObjectChange));
-            batch.BatchCommands.Add(ClientsAfter(_lastClientChange));
+            using var batch = new NpgsqlBatch(connection) { BatchCommands = { ClientsAfter(long.MinValue) } };
             using var r = batch.ExecuteReader();
-            var (objects, lastObject) = ReadObjects(r, _lastObjectChange);
-            r.NextResult();
-            var (clients, lastClient) = ReadClients(r, _lastClientChange);
-            _lastObjectChange = lastObject;
-            _lastClientChange = lastClient;
-            return new SharedChanges(objects.Where(o => o.Record is not null).Select(o => o.Record!).ToList(),
-                clients.Where(c => c.Record is not null).Select(c => c.Record!).ToList());
+            var list = new List<ClientRecord>();
+            while (r.Read())
+            {
+                _lastClientChange = r.GetInt64(9);
+                list.Add(ClientOf(r));
+            }
+            return list;
         }
     }
 
-    private (List<(ObjectRecord? Record, long Change)>, long) ReadObjects(long after)
+    /// <summary>Not concurrent with itself (<see cref="SharedStoreFollower"/> runs one at a time).</summary>
+    public async Task<SharedChanges> ChangesSinceLastSeenAsync(CancellationToken ct = default)
     {
-        using var connection = _source.OpenConnection();
-        using var batch = new NpgsqlBatch(connection) { BatchCommands = { ObjectsAfter(after) } };
-        using var r = batch.ExecuteReader();
-        return ReadObjects(r, after);
+        // One round trip for both tables: this runs before every request a node serves.
+        long objectsAfter = Volatile.Read(ref _lastObjectChange), clientsAfter = Volatile.Read(ref _lastClientChange);
+        await using var connection = await _source.OpenConnectionAsync(ct).ConfigureAwait(false);
+        await using var batch = new NpgsqlBatch(connection);
+        batch.BatchCommands.Add(ObjectsAfter(objectsAfter));
+        batch.BatchCommands.Add(ClientsAfter(clientsAfter));
+        await using var r = await batch.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        var objects = new List<ObjectRecord>();
+        long lastObject = objectsAfter;
+        while (await r.ReadAsync(ct).ConfigureAwait(false))
+        {
+            lastObject = r.GetInt64(6);
+            if (!r.GetBoolean(7)) objects.Add(ObjectOf(r));
+        }
+        await r.NextResultAsync(ct).ConfigureAwait(false);
+        var clients = new List<ClientRecord>();
+        long lastClient = clientsAfter;
+        while (await r.ReadAsync(ct).ConfigureAwait(false))
+        {
+            lastClient = r.GetInt64(9);
+            if (!r.GetBoolean(10)) clients.Add(ClientOf(r));
+        }
+        Volatile.Write(ref _lastObjectChange, lastObject);
+        Volatile.Write(ref _lastClientChange, lastClient);
+        return new SharedChanges(objects, clients);
     }
 
-    private (List<(ClientRecord? Record, long Change)>, long) ReadClients(long after)
-    {
-        using var connection = _source.OpenConnection();
-        using var batch = new NpgsqlBatch(connection) { BatchCommands = { ClientsAfter(after) } };
-        using var r = batch.ExecuteReader();
-        return ReadClients(r, after);
-    }
+    private static ObjectRecord ObjectOf(NpgsqlDataReader r) => new(r.GetString(0), r.GetString(1), r.GetInt32(2), r.GetInt64(3),
+        (byte[])r[4], r.IsDBNull(5) ? null : (byte[])r[5]);
+
+    private static ClientRecord ClientOf(NpgsqlDataReader r) => new(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3),
+        r.GetBoolean(4), r.IsDBNull(5) ? null : DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(5)),
+        DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(6)), r.IsDBNull(7) ? null : r.GetString(7),
+        r.IsDBNull(8) ? null : DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(8)));
 
     private NpgsqlBatchCommand ObjectsAfter(long after) => new("""
         SELECT id, owner, object_type, version, attributes, sealed_value, change, written_by = $1
@@ -196,37 +212,6 @@ public sealed class PostgresDurableStore : ISharedDurableStore
         SELECT identity, subject, sha1, certificate_pem, allowed, effective_from, first_seen, acts_as, retired_at, change, written_by = $1
         FROM clients WHERE change > $2 ORDER BY change
         """) { Parameters = { new NpgsqlParameter { Value = Node }, new NpgsqlParameter { Value = after } } };
-
-    /// <summary>The objects written after change <paramref name="after"/> (this node's own ones as null) and the last change read.</summary>
-    private static (List<(ObjectRecord? Record, long Change)>, long) ReadObjects(NpgsqlDataReader r, long after)
-    {
-        var list = new List<(ObjectRecord?, long)>();
-        long last = after == long.MinValue ? 0 : after;
-        while (r.Read())
-        {
-            last = r.GetInt64(6);
-            bool mine = after != long.MinValue && r.GetBoolean(7);
-            list.Add((mine ? null : new ObjectRecord(r.GetString(0), r.GetString(1), r.GetInt32(2), r.GetInt64(3), (byte[])r[4],
-                r.IsDBNull(5) ? null : (byte[])r[5]), last));
-        }
-        return (list, last);
-    }
-
-    private static (List<(ClientRecord? Record, long Change)>, long) ReadClients(NpgsqlDataReader r, long after)
-    {
-        var list = new List<(ClientRecord?, long)>();
-        long last = after == long.MinValue ? 0 : after;
-        while (r.Read())
-        {
-            last = r.GetInt64(9);
-            bool mine = after != long.MinValue && r.GetBoolean(10);
-            list.Add((mine ? null : new ClientRecord(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetBoolean(4),
-                r.IsDBNull(5) ? null : DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(5)),
-                DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(6)), r.IsDBNull(7) ? null : r.GetString(7),
-                r.IsDBNull(8) ? null : DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(8))), last));
-        }
-        return (list, last);
-    }
 
     public Task CommitAsync(IReadOnlyList<ObjectRecord> records)
     {
@@ -321,32 +306,31 @@ public sealed class PostgresDurableStore : ISharedDurableStore
         return refused;
     }
 
-    public Task SaveClientAsync(ClientRecord c)
+    public async Task SaveClientAsync(ClientRecord c)
     {
-        using var connection = _source.OpenConnection();
-        using var tx = connection.BeginTransaction();
-        using (var lockCmd = new NpgsqlCommand($"SELECT pg_advisory_xact_lock({WriteLockKey})", connection, tx)) lockCmd.ExecuteNonQuery();
-        using (var cmd = new NpgsqlCommand("""
+        await using var connection = await _source.OpenConnectionAsync().ConfigureAwait(false);
+        await using var tx = await connection.BeginTransactionAsync().ConfigureAwait(false);
+        await using var batch = new NpgsqlBatch(connection, tx);
+        batch.BatchCommands.Add(new NpgsqlBatchCommand($"SELECT pg_advisory_xact_lock({WriteLockKey})"));
+        var cmd = new NpgsqlBatchCommand("""
             INSERT INTO clients (identity, subject, sha1, certificate_pem, allowed, effective_from, first_seen, acts_as, retired_at, change, written_by)
-            VALUES (@identity, @subject, @sha1, @pem, @allowed, @effective, @first, @actsAs, @retired, nextval('changes'), @node)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, nextval('changes'), $10)
             ON CONFLICT (identity) DO UPDATE SET allowed = excluded.allowed, effective_from = excluded.effective_from,
                 acts_as = excluded.acts_as, retired_at = excluded.retired_at, change = excluded.change, written_by = excluded.written_by
-            """, connection, tx))
-        {
-            cmd.Parameters.AddWithValue("identity", c.Identity);
-            cmd.Parameters.AddWithValue("subject", c.Subject);
-            cmd.Parameters.AddWithValue("sha1", c.Sha1Thumbprint);
-            cmd.Parameters.AddWithValue("pem", c.CertificatePem);
-            cmd.Parameters.AddWithValue("allowed", c.Allowed);
-            cmd.Parameters.AddWithValue("effective", NpgsqlDbType.Bigint, (object?)c.EffectiveFrom?.ToUnixTimeMilliseconds() ?? DBNull.Value);
-            cmd.Parameters.AddWithValue("first", c.FirstSeen.ToUnixTimeMilliseconds());
-            cmd.Parameters.AddWithValue("actsAs", NpgsqlDbType.Text, (object?)c.ActsAs ?? DBNull.Value);
-            cmd.Parameters.AddWithValue("retired", NpgsqlDbType.Bigint, (object?)c.RetiredAt?.ToUnixTimeMilliseconds() ?? DBNull.Value);
-            cmd.Parameters.AddWithValue("node", Node);
-            cmd.ExecuteNonQuery();
-        }
-        tx.Commit();
-        return Task.CompletedTask;
+            """);
+        cmd.Parameters.Add(new NpgsqlParameter { Value = c.Identity });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = c.Subject });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = c.Sha1Thumbprint });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = c.CertificatePem });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = c.Allowed });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)c.EffectiveFrom?.ToUnixTimeMilliseconds() ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = c.FirstSeen.ToUnixTimeMilliseconds() });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)c.ActsAs ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)c.RetiredAt?.ToUnixTimeMilliseconds() ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = Node });
+        batch.BatchCommands.Add(cmd);
+        await batch.ExecuteNonQueryAsync().ConfigureAwait(false);
+        await tx.CommitAsync().ConfigureAwait(false);
     }
 
     /// <summary>

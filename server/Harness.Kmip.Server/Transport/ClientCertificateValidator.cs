@@ -19,7 +19,6 @@ public sealed class ClientCertificateValidator(X509Certificate2 ca, ClientRegist
             log.LogWarning("refused TLS client {Peer}: it presented no client certificate; KMIP clients must authenticate with one", peer);
             return false;
         }
-        registry.CatchUp?.Invoke(); // a store shared with other KMS nodes: the clients they allowed or revoked
         using var cert = new X509Certificate2(presented);
         if (registry.Find(ClientIdentity.FromCertificate(cert).Id) is { RetiredAt: { } retiredAt } retired)
         {

@@ -25,9 +25,6 @@ public sealed class ClientRegistry
         foreach (var c in durable.LoadClients()) _clients[c.Identity] = c;
     }
 
-    /// <summary>Catches up with the clients other KMS nodes changed (a shared store; set by <see cref="KmsState"/>), before a handshake's check.</summary>
-    internal Action? CatchUp { get; set; }
-
     /// <summary>Takes in a client record another KMS node committed to the shared store.</summary>
     internal void Apply(ClientRecord record) => _clients[record.Identity] = record;
 

@@ -23,9 +23,17 @@ internal static class DurableResponse
         // large store, a large message) continues on the thread pool, so that one client's expensive requests do not
         // hold up another client's Get. For the same reason, a message that must wait for another's write lock waits on
         // the thread pool.
-        // With a store shared by other KMS nodes, every message begins with a database round trip (catching up): never on
-        // a socket event thread.
-        var message = MayRunLong(request, length) || kms.Follower is not null ? null : processor.TryProcessWithoutWaiting(request, client, canTurn);
+        // With a store shared by other KMS nodes, every message begins by catching up with what they committed.
+        if (kms.Follower is { } follower)
+        {
+            try { await follower.CatchUpAsync().ConfigureAwait(false); }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                kms.Log.LogError(ex, "cannot catch up with the shared store; the request of {Client} is not run", LogText.Of(client.Subject));
+                return processor.FailureResponse(ResultReason.GeneralFailure, "the server cannot read the shared store: " + ex.Message);
+            }
+        }
+        var message = MayRunLong(request, length) ? null : processor.TryProcessWithoutWaiting(request, client, canTurn);
         if (message is null)
         {
             await Task.Yield();
