@@ -34,6 +34,12 @@ if [ "$(id -u)" = "0" ]; then
 elif ! docker info >/dev/null 2>&1; then
   echo "note: Docker does not answer and this is not root: start it with 'sudo tools/start-dockerd.sh', else the certify --image tests fail"
 fi
+# The PostgreSQL image of the shared-store tests (harness/postgres:15 from this machine's Debian packages; rebuilt only
+# when the script changed). Without it those tests fail saying how to build it.
+if docker info >/dev/null 2>&1; then
+  "$ROOT/tools/build-postgres-image.sh" >/dev/null \
+    || echo "note: tools/build-postgres-image.sh failed: the PostgreSQL store tests will fail saying the image is missing"
+fi
 
 # --- build once ----------------------------------------------------------------------------------------------------
 RESULTS="$ROOT/TestResults"

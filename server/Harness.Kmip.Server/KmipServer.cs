@@ -41,20 +41,20 @@ public sealed class KmipServer : IAsyncDisposable
             _rootKey = options.KeyProtect is { } keyProtect
                 ? new KeyProtectRootKey(keyProtect, time, logs.CreateLogger("Harness.Kms.KeyProtect"))
                 : RootKey.LoadOrCreate(options.DataDirectory);
-            _durable = new SqliteDurableStore(_data.PrivateFile(SqliteDurableStore.FileName));
+            _durable = OpenStore(options, _data);
             ObjectStore store;
             var sealedUnder = _rootKey is RootKey ? Path.Combine(options.DataDirectory, RootKey.FileName) : _rootKey.Description;
             try { store = new ObjectStore(_durable, _rootKey); }
             catch (CryptographicException ex)
             {
                 throw new InvalidDataException(
-                    $"the objects in {Path.Combine(options.DataDirectory, SqliteDurableStore.FileName)} cannot be opened with " +
+                    $"the objects in {StoreName(options, _durable)} cannot be opened with " +
                     $"{sealedUnder}: {ex.Message}; start with the root key they were sealed under", ex);
             }
             catch (RootKeyUnavailableException ex)
             {
                 throw new KmsStartException(
-                    $"the objects in {Path.Combine(options.DataDirectory, SqliteDurableStore.FileName)} cannot be opened now: {ex.Message}", ex);
+                    $"the objects in {StoreName(options, _durable)} cannot be opened now: {ex.Message}", ex);
             }
             var clients = new ClientRegistry(_durable, time, options.AllowedClientDelay);
             State = new KmsState(store, clients, time, log, options);
@@ -107,10 +107,27 @@ public sealed class KmipServer : IAsyncDisposable
         _acceptLoop = Task.Run(AcceptLoopAsync);
     }
 
+    /// <summary>SQLite in the data folder, or the PostgreSQL database the options name.</summary>
+    private static IDurableStore OpenStore(KmipServerOptions options, DataDirectory data)
+    {
+        if (options.PostgresStore is not { } location) return new SqliteDurableStore(data.PrivateFile(SqliteDurableStore.FileName));
+        string connectionString;
+        try { connectionString = PostgresDurableStore.ConnectionStringFrom(location); }
+        catch (FormatException ex) { throw new KmsStartException($"the store: {ex.Message}", ex); }
+        return new PostgresDurableStore(connectionString);
+    }
+
+    private static string StoreName(KmipServerOptions options, IDurableStore durable) => durable is PostgresDurableStore postgres
+        ? "the PostgreSQL database " + postgres.Location
+        : Path.Combine(options.DataDirectory, SqliteDurableStore.FileName);
+
     public static Task<KmipServer> StartAsync(KmipServerOptions options, ILoggerFactory? logs = null, TimeProvider? time = null) =>
         Task.FromResult(new KmipServer(options, logs ?? NullLoggerFactory.Instance, time ?? TimeProvider.System));
 
     public KmipServerOptions Options { get; }
+
+    /// <summary>Where the objects are kept: the SQLite file, or the PostgreSQL database (host:port/database).</summary>
+    public string StoreLocation => StoreName(Options, _durable);
     public KmsState State { get; }
     public IPEndPoint Endpoint { get; }
 

@@ -27,6 +27,13 @@ public sealed class KmipServerOptions
     /// <summary>Holds kms.db, root.key and admin.token.</summary>
     public required string DataDirectory { get; set; }
 
+    /// <summary>
+    /// Where the objects and clients are kept: null (the default) for SQLite (kms.db in <see cref="DataDirectory"/>), or
+    /// a PostgreSQL database, <c>postgres://USER[:PASS]@HOST:PORT/DB</c>, that any number of KMS nodes may share (each
+    /// with the same root key in its own data folder).
+    /// </summary>
+    public string? PostgresStore { get; set; }
+
     /// <summary>Largest request accepted (default 1 MiB); a longer one closes the connection (over HTTPS: a body longer than this is answered 413).</summary>
     public int MaxMessageLength { get; set; } = 1 << 20;
 

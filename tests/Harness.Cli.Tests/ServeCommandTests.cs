@@ -22,6 +22,21 @@ public sealed class ServeCommandTests
         Directory.Exists(dir.Sub("data")).Should().BeFalse("nothing is created when the command is refused");
     }
 
+    [Theory]
+    [InlineData("mysql://kms@db:3306/keys", "harness serve: --store is sqlite or postgres://USER[:PASS]@HOST:PORT/DB, not 'mysql://kms@db:3306/keys'")]
+    [InlineData("postgres://db:5432/keys", "harness serve: --store: 'postgres://db:5432/keys' names no user: use postgres://USER[:PASS]@HOST:PORT/DB")]
+    [InlineData("postgres://kms:secret@db:5432/", "harness serve: --store: 'postgres://kms:***@db:5432/' names no database (or more than one path segment): use postgres://USER[:PASS]@HOST:PORT/DB")]
+    public async Task Serve_StoreNeitherSqliteNorAPostgresLocation_ExitsWith2SayingWhatIsWrong(string store, string reason)
+    {
+        using var dir = new TempDir();
+        TestPki.Init(dir.Sub("pki"));
+
+        using var run = await Cli.RunAsync("serve", "--kmip", "127.0.0.1:0", "--data", dir.Sub("data"), "--pki", dir.Sub("pki"), "--store", store);
+
+        Cli.ReasonOf(run).Should().Be(reason);
+        Directory.Exists(dir.Sub("data")).Should().BeFalse("nothing is created when the command is refused");
+    }
+
     [Fact]
     public async Task Serve_NoPkiOption_ExitsWith2()
     {

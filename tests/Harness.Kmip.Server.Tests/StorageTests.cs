@@ -1,13 +1,41 @@
 using System.Text;
 using Harness.Kmip.Client;
 using Harness.Pki;
+using Harness.Testing;
 using static Harness.Kmip.Server.Tests.KmipTestClient;
+
+[assembly: AssemblyFixture(typeof(PostgresOnDemand))]
 
 namespace Harness.Kmip.Server.Tests;
 
-/// <summary>The durable store: SQLite in DATA/kms.db (WAL), key material sealed under DATA/root.key.</summary>
-public class StorageTests
+/// <summary>
+/// The durable store: SQLite in DATA/kms.db (WAL), or a PostgreSQL database (serve --store postgres://…); key material
+/// sealed under DATA/root.key. The tests marked with a store run against both.
+/// </summary>
+public class StorageTests(PostgresOnDemand postgres)
 {
+    /// <summary>The stores the parameterised tests run against.</summary>
+    public static TheoryData<string> Stores => new() { "sqlite", "postgres" };
+
+    /// <summary>A server on the store named (a new PostgreSQL database for "postgres").</summary>
+    private async Task<KmsFixture> StartOnAsync(string store) => store == "sqlite"
+        ? await KmsFixture.StartAsync()
+        : await KmsFixture.StartAsync(PostgresStore(await postgres.CreateDatabaseAsync()));
+
+    private static Action<KmipServerOptions> PostgresStore(string location) => o => o.PostgresStore = location;
+
+    /// <summary>An empty durable store of the kind named, and a way to open it again.</summary>
+    private async Task<(Func<Storage.IDurableStore> Open, Action Remove)> EmptyStoreAsync(string store)
+    {
+        if (store == "postgres")
+        {
+            var connection = PostgresContainer.ConnectionStringOf(await postgres.CreateDatabaseAsync());
+            return (() => new Storage.PostgresDurableStore(connection), () => { });
+        }
+        var dir = Directory.CreateTempSubdirectory("harness-store-").FullName;
+        return (() => new Storage.SqliteDurableStore(Path.Combine(dir, "kms.db")), () => Directory.Delete(dir, true));
+    }
+
     private static async Task<List<(string Id, byte[] Bytes)>> CreateKeysAsync(KmipClient client, int count)
     {
         var keys = new List<(string, byte[])>();
@@ -55,10 +83,11 @@ public class StorageTests
                 Contains(bytes, key).Should().BeFalse($"{name} must not hold the raw bytes of key '{id}'");
     }
 
-    [Fact]
-    public async Task Restart_After20Keys_EveryKeyReturnedWithIdenticalBytes()
+    [Theory]
+    [MemberData(nameof(Stores))]
+    public async Task Restart_After20Keys_EveryKeyReturnedWithIdenticalBytes(string store)
     {
-        await using var kms = await KmsFixture.StartAsync();
+        await using var kms = await StartOnAsync(store);
         List<(string Id, byte[] Bytes)> keys;
         await using (var client = await kms.ConnectAsync()) keys = await CreateKeysAsync(client, 20);
 
@@ -70,10 +99,11 @@ public class StorageTests
         (await after.LocateAsync(V14, [Name("stored-7")])).Ids.Should().Equal(keys[7].Id);
     }
 
-    [Fact]
-    public async Task Restart_StateChangesAndAllowedClients_Kept()
+    [Theory]
+    [MemberData(nameof(Stores))]
+    public async Task Restart_StateChangesAndAllowedClients_Kept(string store)
     {
-        await using var kms = await KmsFixture.StartAsync();
+        await using var kms = await StartOnAsync(store);
         using var selfSigned = CertificateAuthority.CreateSelfSigned("vcenter-persisted");
         using (var admin = kms.Admin())
             (await admin.PostTextAsync("/clients", selfSigned.ExportCertificatePem())).EnsureSuccessStatusCode();
@@ -166,22 +196,23 @@ public class StorageTests
             .And.Contain("root key");
     }
 
-    [Fact]
-    public async Task Commit_AnOlderVersionAfterANewerOne_TheStoreKeepsTheNewer()
+    [Theory]
+    [MemberData(nameof(Stores))]
+    public async Task Commit_AnOlderVersionAfterANewerOne_TheStoreKeepsTheNewer(string kind)
     {
         // Records are sealed and encoded outside the object store's lock, so version 2 of an object can reach the
         // writer before version 1; the store must end with version 2, in the same batch or in a later one.
-        var dir = Directory.CreateTempSubdirectory("harness-store-").FullName;
+        var (open, remove) = await EmptyStoreAsync(kind);
         try
         {
-            await using (var store = new Storage.SqliteDurableStore(Path.Combine(dir, "kms.db")))
+            await using (var store = open())
             {
                 await store.CommitAsync([new Storage.ObjectRecord("k1", "owner", 2, 2, [2], null), new Storage.ObjectRecord("k1", "owner", 2, 1, [1], null)]);
                 await store.CommitAsync([new Storage.ObjectRecord("k2", "owner", 2, 5, [5], null)]);
                 await store.CommitAsync([new Storage.ObjectRecord("k2", "owner", 2, 4, [4], null)]);
                 await store.CommitAsync([new Storage.ObjectRecord("k2", "owner", 2, 6, [6], null)]);
             }
-            await using (var reopened = new Storage.SqliteDurableStore(Path.Combine(dir, "kms.db")))
+            await using (var reopened = open())
             {
                 var records = reopened.LoadObjects().ToDictionary(r => r.Id);
                 records["k1"].Version.Should().Be(2);
@@ -192,7 +223,7 @@ public class StorageTests
         }
         finally
         {
-            Directory.Delete(dir, true);
+            remove();
         }
     }
 

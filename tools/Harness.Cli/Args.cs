@@ -73,9 +73,11 @@ public sealed class Args(ParseResult parse)
     /// --target HOST:PORT and --pki DIR of a command that talks to a KMS as a client (bench, fuzz, vectors): where it is,
     /// the client identity (its certificate must exist), and the client options.
     /// </summary>
-    public (System.Net.IPEndPoint Target, Harness.Pki.PkiPaths Pki, Harness.Kmip.Client.KmipClientOptions Options) KmsClient()
+    /// <param name="firstOfList">--target may list several HOST:PORT, comma-separated: the first is the target returned.</param>
+    public (System.Net.IPEndPoint Target, Harness.Pki.PkiPaths Pki, Harness.Kmip.Client.KmipClientOptions Options) KmsClient(bool firstOfList = false)
     {
-        var target = Endpoint(Required("target"), "--target");
+        var text = Required("target");
+        var target = Endpoint(firstOfList ? text.Split(',')[0].Trim() : text, "--target");
         var pki = new Harness.Pki.PkiPaths(Required("pki"));
         if (!File.Exists(pki.ClientCert)) throw new UsageException($"{pki.ClientCert} does not exist");
         return (target, pki, Harness.Kmip.Client.KmipClientOptions.FromPki(target.Address.ToString(), target.Port, pki));

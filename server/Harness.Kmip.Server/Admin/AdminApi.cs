@@ -58,6 +58,7 @@ public sealed class AdminApi : IAsyncDisposable
                     "send 'Authorization: Bearer <token>' with the token from DATA/admin.token").ExecuteAsync(ctx);
                 return;
             }
+            await kms.CatchUpAsync(); // a store shared with other KMS nodes: what they committed, before the administrator reads or acts
             await next(ctx);
         });
         Map(app, kms, deleteRootKey);
@@ -178,7 +179,8 @@ public sealed class AdminApi : IAsyncDisposable
                 catch (KmipException ex) { return Problem(409, $"cannot {action} this object", ex.Message); }
                 publication = kms.Store.Publish([changed]);
             }
-            await publication.CommitAsync();
+            try { await publication.CommitAsync(); }
+            catch (ConcurrentChangeException ex) { return Problem(409, $"cannot {action} this object now", ex.Message); }
             kms.Log.LogInformation("administrator: {Action} {Id} → {State}", action, id, changed.State);
             return Results.Ok(ObjectView(kms, changed));
         });

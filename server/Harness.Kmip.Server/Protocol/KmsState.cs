@@ -21,7 +21,17 @@ public sealed class KmsState
         Notifications = new Notifications(log);
         Credentials = new Credentials(this);
         store.Committing = Notifications.Committing;
+        if (store.Durable is ISharedDurableStore shared)
+        {
+            Follower = new SharedStoreFollower(shared, store, clients);
+        }
     }
+
+    /// <summary>With a store shared by several KMS nodes (PostgreSQL): what keeps this node up to date; null with SQLite.</summary>
+    public SharedStoreFollower? Follower { get; }
+
+    /// <summary>Takes in what other KMS nodes committed (a shared store only): await before serving a request, a handshake or an admin call.</summary>
+    public Task CatchUpAsync(CancellationToken ct = default) => Follower is { } follower ? follower.CatchUpAsync(ct) : Task.CompletedTask;
 
     /// <summary>Checks the request header's Credential (<see cref="Server.Credentials"/>).</summary>
     public Credentials Credentials { get; }

@@ -20,3 +20,24 @@ public interface IDurableStore : IAsyncDisposable
     IEnumerable<ClientRecord> LoadClients();
     Task SaveClientAsync(ClientRecord client);
 }
+
+/// <summary>
+/// A durable store that several KMS nodes share (PostgreSQL). Each node keeps its objects and clients in memory, so
+/// before it serves a request, a TLS handshake's client check or an admin call it catches up with what the other nodes
+/// committed (<see cref="ChangesSinceLastSeenAsync"/>). <see cref="IDurableStore.CommitAsync"/> refuses, with a
+/// <see cref="ConcurrentChangeException"/>, a change to an object that another node changed first.
+/// </summary>
+public interface ISharedDurableStore : IDurableStore
+{
+    /// <summary>What the other nodes committed since the previous call (the first call: since the loads at start).</summary>
+    Task<SharedChanges> ChangesSinceLastSeenAsync(CancellationToken ct = default);
+}
+
+/// <summary>Objects and clients another node committed, oldest change first.</summary>
+public sealed record SharedChanges(IReadOnlyList<ObjectRecord> Objects, IReadOnlyList<ClientRecord> Clients)
+{
+    public bool IsEmpty => Objects.Count == 0 && Clients.Count == 0;
+}
+
+/// <summary>Another KMS node changed an object first: this node's change, made on the version before, is not stored.</summary>
+public sealed class ConcurrentChangeException(string message) : Exception(message);

@@ -34,6 +34,28 @@ public sealed class ObjectStore
 
     public object WriteLock { get; } = new();
 
+    /// <summary>The durable store behind the map (a shared one is caught up with before requests: <see cref="SharedStoreFollower"/>).</summary>
+    internal IDurableStore Durable => _durable;
+
+    /// <summary>
+    /// Takes in objects another KMS node committed to the shared store, replacing this node's versions (which a
+    /// concurrent change of this node's may have published meanwhile: its commit is then refused).
+    /// </summary>
+    internal void Apply(IReadOnlyList<ObjectRecord> records)
+    {
+        var objects = records.Select(FromRecord).ToList(); // the root key opens the material outside the lock
+        lock (WriteLock)
+        {
+            foreach (var obj in objects)
+            {
+                var old = _objects.GetValueOrDefault(obj.Id);
+                Account(old, obj);
+                IndexNames(old, obj);
+                _objects[obj.Id] = obj;
+            }
+        }
+    }
+
     public int Count => _objects.Count;
 
     public ManagedObject? Find(string id) => _objects.GetValueOrDefault(id);

@@ -25,6 +25,9 @@ public sealed class ClientRegistry
         foreach (var c in durable.LoadClients()) _clients[c.Identity] = c;
     }
 
+    /// <summary>Takes in a client record another KMS node committed to the shared store.</summary>
+    internal void Apply(ClientRecord record) => _clients[record.Identity] = record;
+
     public IReadOnlyCollection<ClientRecord> All => _clients.Values.OrderBy(c => c.FirstSeen).ToList();
 
     public ClientRecord? Find(string identity) => _clients.GetValueOrDefault(identity);

@@ -18,6 +18,16 @@ internal static class DurableResponse
         Action<ProcessedMessage>? processed = null)
     {
         bool canTurn = processed is not null;
+        // With a store shared by other KMS nodes, every message begins by catching up with what they committed.
+        if (kms.Follower is { } follower)
+        {
+            try { await follower.CatchUpAsync().ConfigureAwait(false); }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                kms.Log.LogError(ex, "cannot catch up with the shared store; the request of {Client} is not run", LogText.Of(client.Subject));
+                return processor.FailureResponse(ResultReason.GeneralFailure, "the server cannot read the shared store: " + ex.Message);
+            }
+        }
         // A root key in Key Protect is asked about the objects the message names before it runs (an unwrap of each data
         // key not in the cache): awaited here, so that the message itself never blocks a thread on Key Protect.
         RootKeys.RootKeyAnswers? answers = null;
@@ -39,6 +49,11 @@ internal static class DurableResponse
         {
             await message.Value.Durable.ConfigureAwait(false);
             return message.Value.Response;
+        }
+        catch (Harness.Kmip.Server.Storage.ConcurrentChangeException ex)
+        {
+            kms.Log.LogWarning("the request of {Client} is not acknowledged: {Message}", LogText.Of(client.Subject), ex.Message);
+            return processor.FailureResponse(ResultReason.GeneralFailure, ex.Message);
         }
         catch (Exception ex)
         {

@@ -24,6 +24,9 @@ internal sealed class KmipConnection(KmsState kms, MessageProcessor processor, C
         await using var tls = new SslStream(network, leaveInnerStreamOpen: false);
         try
         {
+            // A store shared with other KMS nodes: the clients they allowed or revoked, before the handshake checks this
+            // one's certificate (here: the check itself may run on a socket event thread, which must not wait for the database).
+            await kms.CatchUpAsync(stop).ConfigureAwait(false);
             using (var handshake = CancellationTokenSource.CreateLinkedTokenSource(stop))
             {
                 handshake.CancelAfter(kms.Options.HandshakeTimeout);

@@ -71,10 +71,11 @@ internal sealed class KmipHttpsBinding : IAsyncDisposable
                 listen.UseHttps(new TlsHandshakeCallbackOptions
                 {
                     HandshakeTimeout = options.HandshakeTimeout,
-                    OnConnection = tls =>
+                    OnConnection = async tls =>
                     {
                         var peer = tls.Connection.RemoteEndPoint?.ToString() ?? "?";
-                        return ValueTask.FromResult(new SslServerAuthenticationOptions
+                        await kms.CatchUpAsync(tls.CancellationToken); // a store shared with other KMS nodes: the clients they allowed or revoked
+                        return new SslServerAuthenticationOptions
                         {
                             ServerCertificateContext = kms.ServerCertificateContext,
                             ClientCertificateRequired = true,
@@ -82,7 +83,7 @@ internal sealed class KmipHttpsBinding : IAsyncDisposable
                             CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
                             ApplicationProtocols = [SslApplicationProtocol.Http11],
                             RemoteCertificateValidationCallback = (_, cert, _, _) => validator.Validate(cert, peer),
-                        });
+                        };
                     },
                 });
                 listen.Use(next => connection => AdmitAsync(kms, connection, next));

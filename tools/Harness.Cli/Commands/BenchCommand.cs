@@ -14,13 +14,14 @@ namespace Harness.Cli.Commands;
 /// "get: 31,250 ops/s, p50 0.4 ms, p99 1.9 ms, 0 errors". The operations (<see cref="Operations"/>): Get of an AES key,
 /// Create of one, Encrypt of 1 KiB with AES-256-GCM (the server makes each IV), Sign of 1 KiB with ECDSA P-256 and
 /// SHA-256, MAC of 1 KiB with HMAC-SHA256, Hash of 1 KiB with SHA-256, RNG Retrieve of 32 bytes, Create Key Pair of
-/// EC P-256. `harness bench site ...` is <see cref="BenchSiteCommand"/>.
+/// EC P-256. `--target A:P,B:P,C:P` spreads the connections over several KMS nodes (connection i to target i mod n) that
+/// share one store: the key Get reads is made on the first. `harness bench site ...` is <see cref="BenchSiteCommand"/>.
 /// </summary>
 public static class BenchCommand
 {
     public static Command Definition() => Define.Command("bench",
         "load generator against any KMIP server; prints ops/s, p50, p99, errors; destroys the keys op create made", RunAsync,
-        Define.Value("target", "HOST:PORT", "the KMIP server", required: true),
+        Define.Value("target", "HOST:PORT[,HOST:PORT...]", "the KMIP server, or several nodes sharing one store (the connections spread over them)", required: true),
         Define.Value("pki", "DIR", "client.crt, client.key and ca.crt for mutual TLS", required: true),
         Define.Value("op", string.Join('|', Operations), "the operation each connection repeats", "get"),
         Define.Value("connections", "N", "connections, each with one request at a time", "1"),
@@ -42,7 +43,9 @@ public static class BenchCommand
 
     public static async Task<int> RunAsync(Args args)
     {
-        var (target, paths, options) = args.KmsClient();
+        var (target, paths, options) = args.KmsClient(firstOfList: true);
+        var nodes = args.Get("target")!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+            .Select(t => Args.Endpoint(t, "--target")).Select(e => KmipClientOptions.FromPki(e.Address.ToString(), e.Port, paths)).ToArray();
         var op = args.Get("op") ?? "get";
         if (!Operations.Contains(op)) throw new UsageException($"--op must be one of {string.Join(", ", Operations)}, not '{op}'");
         int connections = Math.Max(1, args.Int("connections", 1));
@@ -56,7 +59,8 @@ public static class BenchCommand
         var clients = new List<KmipClient>();
         try
         {
-            for (int i = 0; i < connections; i++) clients.Add(await KmipClient.ConnectAsync(options));
+            for (int i = 0; i < connections; i++) { options = nodes[i % nodes.Length]; clients.Add(await KmipClient.ConnectAsync(options)); }
+            options = nodes[0];
         }
         catch (Exception ex) when (ex is IOException or System.Security.Authentication.AuthenticationException or KmipException or TimeoutException)
         {
@@ -81,7 +85,8 @@ public static class BenchCommand
         // The canned reply is a real answer of the KMS under test, taken before the connections close.
         byte[]? canned = args.Has("ceiling") && !creates ? await clients[0].SendRawAsync(request) : null;
         foreach (var c in clients) await c.DisposeAsync();
-        Console.WriteLine($"{op}: {result.Describe()} ({connections} connections, {seconds} s, KMIP {version}, {result.Operations:N0} operations)");
+        var spread = nodes.Length > 1 ? $" over {nodes.Length} nodes" : "";
+        Console.WriteLine($"{op}: {result.Describe()} ({connections} connections{spread}, {seconds} s, KMIP {version}, {result.Operations:N0} operations)");
         if (result.FirstError is not null) Console.WriteLine($"first error: {result.FirstError}");
 
         if (args.Has("ceiling"))

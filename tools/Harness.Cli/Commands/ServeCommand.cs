@@ -8,8 +8,9 @@ using Microsoft.Extensions.Logging;
 namespace Harness.Cli.Commands;
 
 /// <summary>
-/// `harness serve --kmip HOST:PORT [--https HOST:PORT] --data DIR --pki DIR`: the KMIP server in the foreground, with the
-/// KMIP HTTPS binding on a port of its own when --https is given; Ctrl-C stops it cleanly.
+/// `harness serve --kmip HOST:PORT [--https HOST:PORT] --data DIR --pki DIR [--store sqlite|postgres://…]`: the KMIP
+/// server in the foreground, with the KMIP HTTPS binding on a port of its own when --https is given; Ctrl-C stops it
+/// cleanly. With a PostgreSQL store any number of such nodes share one database.
 /// </summary>
 public static class ServeCommand
 {
@@ -17,6 +18,7 @@ public static class ServeCommand
         Define.Value("kmip", "HOST:PORT", "where the KMIP server listens (mutual TLS)", $"127.0.0.1:{KmipServerOptions.DefaultPort}"),
         Define.Value("data", "DIR", "the store (kms.db) and the root key (root.key)", required: true),
         Define.Value("pki", "DIR", "ca.crt, server.crt and server.key (make them with ./harness pki init --out DIR)", required: true),
+        Define.Value("store", "sqlite|postgres://USER[:PASS]@HOST:PORT/DB", "where objects and clients are kept: SQLite (kms.db in --data), or a PostgreSQL database that several nodes may share (each with the same root.key in its --data)", "sqlite"),
         Define.Value("admin", "HOST:PORT", "the admin interface, loopback only (default: a free port)"),
         Define.Value("https", "HOST:PORT", "also serve the KMIP HTTPS binding there: POST /kmip with a TTLV, XML or JSON body (same certificates, clients and limits; default: none)"),
         Define.Value("max-message", "BYTES", "the largest KMIP message accepted", "1048576"),
@@ -59,6 +61,7 @@ public static class ServeCommand
 
     internal static KmipServerOptions Options(Args args, string? defaultData, string? defaultPki = null)
     {
+        var store = Store(args.Get("store"));
         var pkiDir = args.Get("pki") ?? defaultPki ?? throw new UsageException("--pki DIR is required (create one with: ./harness pki init --out DIR)");
         var data = args.Get("data") ?? defaultData ?? throw new UsageException("--data DIR is required");
         var kmip = Args.Endpoint(args.Get("kmip") ?? $"127.0.0.1:{KmipServerOptions.DefaultPort}", "--kmip");
@@ -76,6 +79,7 @@ public static class ServeCommand
             ClientCa = server.TrustedCa,
             ClientCredentialIssuer = File.Exists(paths.CaKey) ? CertificateAuthority.Load(pkiDir) : null,
             DataDirectory = data,
+            PostgresStore = store,
             AdminEndpoint = admin,
             MaxMessageLength = args.Positive("max-message", 1 << 20),
             AllowedClientDelay = TimeSpan.FromSeconds(args.Int("allowed-client-delay", 0)),
@@ -141,6 +145,17 @@ public static class ServeCommand
         return url;
     }
 
+    /// <summary>--store: null for SQLite (the default), else the PostgreSQL location, checked.</summary>
+    internal static string? Store(string? value)
+    {
+        if (value is null || value == "sqlite") return null;
+        if (!value.StartsWith("postgres://", StringComparison.Ordinal) && !value.StartsWith("postgresql://", StringComparison.Ordinal))
+            throw new UsageException($"--store is sqlite or postgres://USER[:PASS]@HOST:PORT/DB, not '{value}'");
+        try { Harness.Kmip.Server.Storage.PostgresDurableStore.ConnectionStringFrom(value); }
+        catch (FormatException ex) { throw new UsageException("--store: " + ex.Message); }
+        return value;
+    }
+
     internal static async Task<KmipServer> Start(KmipServerOptions options, ILoggerFactory logs)
     {
         try
@@ -168,7 +183,9 @@ public static class ServeCommand
             Console.WriteLine($"KMIP HTTPS binding: {https} (mutual TLS; Content-Type application/octet-stream, text/xml or application/json)");
         Console.WriteLine($"  server certificate SHA-1: {Thumbprints.Sha1(server.Options.ServerCertificate)}");
         Console.WriteLine($"  client certificate/key:   {Path.Combine(pkiDir, "client.crt")} / {Path.Combine(pkiDir, "client.key")}, CA {Path.Combine(pkiDir, "ca.crt")}");
-        Console.WriteLine($"  data:                     {Path.GetFullPath(server.Options.DataDirectory)} (kms.db, root.key)");
+        Console.WriteLine(server.Options.PostgresStore is null
+            ? $"  data:                     {Path.GetFullPath(server.Options.DataDirectory)} (kms.db, root.key)"
+            : $"  data:                     {Path.GetFullPath(server.Options.DataDirectory)} (root.key); objects in {server.StoreLocation}");
         if (server.AdminUrl is { } url)
         {
             Console.WriteLine($"Admin interface: {url} (token in {Path.Combine(Path.GetFullPath(server.Options.DataDirectory), "admin.token")})");
