@@ -40,6 +40,8 @@ internal static class SimulatorApi
         "POST /api/kms-clusters/{name}/unreachable", "POST /api/kms-clusters/{name}/reachable",
         "POST /api/kms-clusters/{name}/servers/{n}/down", "POST /api/kms-clusters/{name}/servers/{n}/up",
         "POST /api/kms-clusters/{name}/root-key/delete",
+        "POST /api/kms-clusters/{name}/customer-root-key/{disable|enable|rotate|delete}",
+        "POST /api/kms-clusters/{name}/nodes/{n}/kill", "POST /api/kms-clusters/{name}/nodes/{n}/restart",
         "POST /api/vms/{name}/key/deactivate", "POST /api/vms/{name}/key/reactivate", "POST /api/vms/{name}/key/destroy",
         "POST /api/vms/{name}/remove-keys[?host=]",
         "POST /api/vms/{name}/register[?user=]", "POST /api/register-locked-vms[?user=]",
@@ -187,6 +189,39 @@ internal static class SimulatorApi
             {
                 KmsCluster = await KmsViewAsync(host, kms), Key = Json(answer),
             };
+        }));
+
+        // When the customer root key of KMS cluster "kms-prod" is disabled / enabled again / rotated / deleted in Key Protect
+        api.MapPost("/kms-clusters/{name}/customer-root-key/{action}", (string name, string action) => Act(host, async () =>
+        {
+            var kms = Kms(host.Site, name);
+            Func<KmsClusterInstance, Harness.Simulator.KmsAdministration.CustomerRootKey> act = action switch
+            {
+                "disable" => host.Site.Actions.DisableCustomerRootKey,
+                "enable" => host.Site.Actions.EnableCustomerRootKey,
+                "rotate" => host.Site.Actions.RotateCustomerRootKey,
+                "delete" => host.Site.Actions.DeleteCustomerRootKey,
+                _ => throw ApiProblem.NotFound($"'{action}' is not an action on a customer root key; use disable, enable, rotate or delete"),
+            };
+            var key = act(kms);
+            return new ActionResult($"the customer root key of KMS cluster \"{name}\" is {key.State} in Key Protect ({key.Versions} version(s))")
+            {
+                KmsCluster = await KmsViewAsync(host, kms),
+            };
+        }));
+
+        // When KMS node <n> of cluster "kms-prod" is killed / restarted
+        api.MapPost("/kms-clusters/{name}/nodes/{n}/kill", (string name, string n) => Act(host, async () =>
+        {
+            var kms = Kms(host.Site, name);
+            host.Site.Actions.KillKmsNode(kms, NodeNumber(kms, n));
+            return new ActionResult($"KMS node {n} of cluster \"{name}\" is killed") { KmsCluster = await KmsViewAsync(host, kms) };
+        }));
+        api.MapPost("/kms-clusters/{name}/nodes/{n}/restart", (string name, string n) => Act(host, async () =>
+        {
+            var kms = Kms(host.Site, name);
+            await host.Site.Actions.RestartKmsNodeAsync(kms, NodeNumber(kms, n));
+            return new ActionResult($"KMS node {n} of cluster \"{name}\" is restarted") { KmsCluster = await KmsViewAsync(host, kms) };
         }));
 
         // When the KMS administrator deactivates / reactivates / destroys the key of VM "app01"
@@ -434,6 +469,12 @@ internal static class SimulatorApi
         int.TryParse(n, out var i) && i >= 1 && i <= kms.Relays.Count ? i
         : int.TryParse(n, out _) ? throw ApiProblem.NotFound($"KMS cluster \"{kms.Name}\" has servers 1 to {kms.Relays.Count}, not {n}")
         : throw ApiProblem.BadRequest($"the server number must be a whole number from 1 to {kms.Relays.Count}, not \"{n}\"");
+
+    private static int NodeNumber(KmsClusterInstance kms, string n) =>
+        kms.Nodes.Count == 0 ? throw ApiProblem.NotFound($"KMS cluster \"{kms.Name}\" is one embedded KMS, not nodes sharing a PostgreSQL database")
+        : int.TryParse(n, out var i) && i >= 1 && i <= kms.Nodes.Count ? i
+        : int.TryParse(n, out _) ? throw ApiProblem.NotFound($"KMS cluster \"{kms.Name}\" has nodes 1 to {kms.Nodes.Count}, not {n}")
+        : throw ApiProblem.BadRequest($"the node number must be a whole number from 1 to {kms.Nodes.Count}, not \"{n}\"");
 
     private static VCenterServer VCenterNamed(Simulation sim, string name) =>
         sim.VCenters.GetValueOrDefault(name)

@@ -42,7 +42,12 @@ public sealed record KmsClusterView(
     IReadOnlyList<KmsServerView> Servers,
     JsonArray? Keys, JsonArray? Clients,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? AdminError,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] KmsStoreView? Store = null);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] KmsStoreView? Store = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] KmsRootKeyView? RootKey = null);
+
+/// <summary>What seals the KMS's key material: a local root key file, or a customer root key in Key Protect with its
+/// state there ("Active", "Suspended" when disabled, "Destroyed" when deleted) and its versions.</summary>
+public sealed record KmsRootKeyView(string Provider, string? KeyId, string State, int? Versions, string? ServiceUrl, string? InstanceId);
 
 /// <summary>Where a KMS cluster keeps its objects: the embedded SQLite file, or a PostgreSQL database its node processes share.</summary>
 public sealed record KmsStoreView(string Kind, string? Database, IReadOnlyList<KmsNodeView> Nodes);
@@ -139,7 +144,23 @@ internal static class View
             kms.Relays.Select((r, i) => Of(r, i + 1, sim)).ToList(), null, null, null,
             nodes ? new KmsStoreView("PostgreSQL", kms.Database,
                     kms.Nodes.Select(n => new KmsNodeView(n.Number, n.Endpoint.ToString(), n.AdminUrl.AbsoluteUri, n.Running, n.ProcessId)).ToList())
-                : new KmsStoreView("SQLite", null, []));
+                : new KmsStoreView("SQLite", null, []),
+            RootKeyOf(kms));
+    }
+
+    private static KmsRootKeyView? RootKeyOf(KmsClusterInstance kms)
+    {
+        if (kms.External is not null) return null;
+        if (kms.KeyProtect is not { } kp || kms.CustomerRootKeyId is not { } id) return new KmsRootKeyView("local file", null, "Active", null, null, null);
+        try
+        {
+            var key = kp.Find(id);
+            return new KmsRootKeyView("Key Protect", id, key.State, key.Versions, kp.Url.AbsoluteUri, kp.InstanceId);
+        }
+        catch (Harness.Simulator.KmsAdministration.KmsAdministrationException ex)
+        {
+            return new KmsRootKeyView("Key Protect", id, "unknown: " + ex.Message, null, kp.Url.AbsoluteUri, kp.InstanceId);
+        }
     }
 
     private static KmsServerView Of(KmsRelay relay, int number, Simulation sim) => new(

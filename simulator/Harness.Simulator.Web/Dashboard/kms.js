@@ -60,6 +60,13 @@
           ? ["Store: ", el("span", { class: "mono" }, store.database), " (PostgreSQL), shared by " + store.nodes.length + " nodes"]
           : "Store: SQLite (one embedded KMS)"),
         nodes.length ? table(["Node", "KMIP", "Process"], nodes, { class: "kms-nodes" }) : null,
+        k.rootKey ? el("div", { "data-role": "root-key", "data-state": k.rootKey.state },
+          k.rootKey.provider === "Key Protect"
+            ? ["Root key: customer root key ", el("span", { class: "mono" }, k.rootKey.keyId), " in Key Protect (", el("span", { class: "mono" }, k.rootKey.serviceUrl), ") ",
+               k.rootKey.state === "Active" ? state("active", "good") : k.rootKey.state === "Suspended" ? state("disabled: no key can be unwrapped", "bad")
+                 : k.rootKey.state === "Destroyed" ? state("deleted: every key is crypto-shredded", "bad") : state(k.rootKey.state, "bad"),
+               k.rootKey.versions ? " " + k.rootKey.versions + " version" + (k.rootKey.versions === 1 ? "" : "s") : ""]
+            : "Root key: a local file on the KMS") : null,
         k.adminError ? el("div", { class: "error" }, k.adminError) : null,
         el("h4", null, "Servers, and the vCenters that trust them"),
         table(["#", "Server", "Endpoint", "State", "Connections", "vCenter → KMS trust"], servers, { class: "kms-servers" }),

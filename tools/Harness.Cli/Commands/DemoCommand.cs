@@ -29,6 +29,7 @@ public static class DemoCommand
         Define.Value("hosts-per-cluster", "N", "hosts per cluster", "4"),
         Define.Value("vms-per-host", "N", "VMs per host", "10"),
         Define.Value("encrypted", "SHARE", "the share of VMs encrypted, 0 to 1 (0.3: every third VM)", "0.3"),
+        Define.Switch("keyprotect", "the KMS keeps its root key in Key Protect (Harness's emulator of its REST API, as IBM Cloud's KMIP for VMware does)"),
         Define.Switch("verbose", "log the KMS relays and the web host"));
 
     public static async Task<int> RunAsync(Args args)
@@ -47,6 +48,13 @@ public static class DemoCommand
 
         Console.WriteLine("Harness demo: building the simulated site…");
         await using var site = new SimulatedSite();
+        if (args.Has("keyprotect"))
+        {
+            // Before any VM is encrypted: every key the preset makes is then wrapped by the customer root key.
+            await site.AddKmsClusterAsync(PresetInventory.KmsClusterName, 2);
+            site.KeyProtect = await Harness.Simulator.Web.KeyProtect.SiteKeyProtect.StartAsync(TimeProvider.System);
+            await site.Actions.KeepRootKeyInKeyProtectAsync(site.Kms(PresetInventory.KmsClusterName));
+        }
         var preset = await PresetInventory.BuildAsync(site, clusters, hostsPerCluster, vmsPerHost, share);
         var kms = site.Kms(preset.KmsCluster);
         if (verbose) foreach (var relay in kms.Relays) relay.Log += line => Console.WriteLine($"{DateTime.Now:HH:mm:ss} relay {line}");
@@ -88,7 +96,7 @@ public static class DemoCommand
         PkiFiles.Save(kms.ServerCertificate, paths.ServerCert, paths.ServerKey);
         PkiFiles.Save(kms.Pki.Client, paths.ClientCert, paths.ClientKey);
         PkiFiles.WriteCertificate(Path.Combine(pki, "client-ca.crt"), kms.Pki.Ca.Certificate);
-        PkiFiles.WriteSecret(Path.Combine(root, "kms-admin.token"), kms.Server.AdminToken + "\n");
+        PkiFiles.WriteSecret(Path.Combine(root, "kms-admin.token"), kms.AdminAccess?.Token + "\n");
         return pki;
     }
 
@@ -109,15 +117,20 @@ public static class DemoCommand
         Console.WriteLine(vim25.Banner);
         Console.WriteLine($"  (the password is also in {Path.Combine(root, "vsphere-api.password")}; the certificate is self-signed)");
         Console.WriteLine($"KMS endpoint (KMIP, mutual TLS): {string.Join(", ", kms.Relays.Select((r, i) => $"server {i + 1} {r.Endpoint}"))} " +
-                          $"(relays to the KMS at {kms.Server.Endpoint})");
+                          $"(relays to the KMS at {kms.KmipEndpoints})");
         Console.WriteLine($"  server certificate SHA-1: {kms.ServerThumbprint}");
         Console.WriteLine($"  client certificate/key:   {Path.Combine(pki, "client.crt")} / {Path.Combine(pki, "client.key")}; " +
                           $"the server certificate (self-signed) is {Path.Combine(pki, "ca.crt")}");
         Console.WriteLine($"  e.g. ./harness bench --target {kms.Relays[0].Endpoint} --pki {pki} --op get --connections 4 --seconds 5");
-        if (kms.Server.AdminUrl is { } admin)
+        if (kms.AdminAccess?.Url is { } admin)
         {
             Console.WriteLine($"KMS admin URL: {admin} (token in {token})");
             Console.WriteLine($"  e.g. curl -H \"Authorization: Bearer $(cat {token})\" {admin.AbsoluteUri.TrimEnd('/')}/objects");
+        }
+        if (kms.KeyProtect is { } kp)
+        {
+            Console.WriteLine($"Key Protect (emulator): {kp.Url} (IAM at {kp.IamUrl}identity/token), instance {kp.InstanceId}, customer root key {kms.CustomerRootKeyId}");
+            Console.WriteLine($"  e.g. curl -X POST {url}/api/kms-clusters/{kms.Name}/customer-root-key/disable   (enable, rotate, delete)");
         }
         Console.WriteLine("The simulation clock follows real time. Ctrl-C stops the demo.");
     }
