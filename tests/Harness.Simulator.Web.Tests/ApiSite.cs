@@ -28,12 +28,19 @@ internal sealed class ApiSite : IAsyncDisposable
         ?? throw new DirectoryNotFoundException($"no features/vsphere folder above {AppContext.BaseDirectory}");
 
     /// <param name="runbooks">The features folder the runbook player offers (default: the repository's, <see cref="FeaturesFolder"/>).</param>
+    /// <param name="keyProtect">the KMS keeps its root key in Key Protect (the emulator), as `./harness demo --keyprotect` does.</param>
     public static async Task<ApiSite> StartAsync(int clusters = 1, int hostsPerCluster = 2, int vmsPerHost = 3, double encryptedShare = 0.3,
-        string? runbooks = null)
+        string? runbooks = null, bool keyProtect = false)
     {
         var driver = new SimulatedSite();
         try
         {
+            if (keyProtect)
+            {
+                await driver.AddKmsClusterAsync(PresetInventory.KmsClusterName, 2);
+                driver.KeyProtect = await Harness.Simulator.Web.KeyProtect.SiteKeyProtect.StartAsync(driver.Clock);
+                await driver.Actions.KeepRootKeyInKeyProtectAsync(driver.Kms(PresetInventory.KmsClusterName));
+            }
             var preset = await PresetInventory.BuildAsync(driver, clusters, hostsPerCluster, vmsPerHost, encryptedShare);
             var host = await SimulatorHost.StartAsync(driver, runbooks: new FeatureRunbooks(runbooks ?? FeaturesFolder));
             return new ApiSite(driver, host, preset);

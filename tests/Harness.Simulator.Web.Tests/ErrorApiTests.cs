@@ -52,6 +52,7 @@ public sealed class ErrorApiTests : IAsyncLifetime
         (await Problem(HttpMethod.Post, "api/vms/DC0_C0_H0_VM0/encrypt", HttpStatusCode.Conflict)).Str("detail").Should().Contain("already encrypted");
         (await Problem(HttpMethod.Post, "api/vms/DC0_C0_H0_VM1/key/destroy", HttpStatusCode.Conflict)).Str("detail").Should().Contain("not encrypted");
         (await Problem(HttpMethod.Post, "api/vcenters", HttpStatusCode.Conflict, "{\"name\": \"vc01\"}")).Str("title").Should().Be("DuplicateName");
+        (await Problem(HttpMethod.Post, "api/kms-clusters/kms-prod/customer-root-key/disable", HttpStatusCode.Conflict)).Str("detail").Should().Contain("local file, not in Key Protect");
     }
 
     [Fact]

@@ -39,7 +39,10 @@ public sealed class SiteKeyProtect : IKeyProtectService, IAsyncDisposable
     private static CustomerRootKey Act(Func<RootKeyView> action)
     {
         try { return Of(action()); }
-        catch (KeyProtectError refused) { throw new KmsAdministrationException($"Key Protect refused: {refused.Message}", refused); }
+        catch (KeyProtectError refused)
+        {
+            throw new KmsAdministrationException($"Key Protect refused: {refused.Message}", refused) { Status = (System.Net.HttpStatusCode)refused.Status };
+        }
     }
 
     private static CustomerRootKey Of(RootKeyView key) =>
