@@ -30,6 +30,7 @@ public static class BenchCommand
         Define.Switch("keep", "leave the keys op create made on the server"),
         Define.Switch("ceiling", "also run the load against a canned-reply TLS server process on this machine: the stack's limit"),
         BenchSiteCommand.Definition(),
+        BenchFailoverCommand.Definition(),
         CeilingServerDefinition());
 
     /// <summary>`harness bench ceiling-server --folder DIR`, hidden: the child process of --ceiling.</summary>

@@ -18,7 +18,7 @@ public static class ServeCommand
         Define.Value("kmip", "HOST:PORT", "where the KMIP server listens (mutual TLS)", $"127.0.0.1:{KmipServerOptions.DefaultPort}"),
         Define.Value("data", "DIR", "the store (kms.db) and the root key (root.key)", required: true),
         Define.Value("pki", "DIR", "ca.crt, server.crt and server.key (make them with ./harness pki init --out DIR)", required: true),
-        Define.Value("store", "sqlite|postgres://USER[:PASS]@HOST:PORT/DB", "where objects and clients are kept: SQLite (kms.db in --data), or a PostgreSQL database that several nodes may share (each with the same root.key in its --data)", "sqlite"),
+        Define.Value("store", "sqlite|URL", "kms.db, or postgres://USER[:PASS]@HOST:PORT/DB shared by nodes", "sqlite"),
         Define.Value("admin", "HOST:PORT", "the admin interface, loopback only (default: a free port)"),
         Define.Value("https", "HOST:PORT", "also serve the KMIP HTTPS binding there: POST /kmip with a TTLV, XML or JSON body (same certificates, clients and limits; default: none)"),
         Define.Value("max-message", "BYTES", "the largest KMIP message accepted", "1048576"),
