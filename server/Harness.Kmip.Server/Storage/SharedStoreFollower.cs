@@ -21,6 +21,11 @@ public sealed class SharedStoreFollower(ISharedDurableStore durable, ObjectStore
             if (Volatile.Read(ref _answered) >= ticket) return; // a catch-up that began after this one was asked for
             long upTo = Volatile.Read(ref _asked);
             var changes = await durable.ChangesSinceLastSeenAsync(ct).ConfigureAwait(false);
+            // The read completes on a socket event thread (inline socket completions, the launcher's default). What
+            // follows, here and in the caller (a request, an admin call), must not run there: it may wait for other
+            // socket I/O, such as an administrator's client change waiting for its database write, and the event loop
+            // that would complete that write is the thread waiting for it.
+            await Task.Yield();
             if (changes.Objects.Count > 0) objects.Apply(changes.Objects);
             foreach (var client in changes.Clients) clients.Apply(client);
             Volatile.Write(ref _answered, upTo);

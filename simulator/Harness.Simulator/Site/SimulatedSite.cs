@@ -124,7 +124,11 @@ public sealed class SimulatedSite(ExternalKms? external = null) : IAsyncDisposab
             throw new InvalidOperationException($"vCenter cannot have the KMS at {kms.External.Endpoint} allow a new client certificate: its administrator issues them");
         var certificate = SimCertificates.VCenterClient(vc.Name, Clock.GetUtcNow(), lifetime);
         _tenant.TryGetValue(kmsName, out var tenant);
-        await kms.Administrator.AllowClientAsync(certificate.ExportCertificatePem(), tenant);
+        try { await kms.Administrator.AllowClientAsync(certificate.ExportCertificatePem(), tenant); }
+        catch (KmsAdministrationException ex) when (kms.Nodes.FirstOrDefault(n => n.Running) is { } node)
+        {
+            throw new KmsAdministrationException($"{ex.Message} ({NodeClusterAdministration.LastOutputOf(node)})", ex);
+        }
         _tenant.TryAdd(kmsName, Thumbprints.Sha1(certificate));
         return certificate;
     }

@@ -50,6 +50,10 @@ public static class ServeCommand
     {
         bool verbose = args.Has("verbose");
         var options = Options(args, defaultData: null);
+        // On a shared PostgreSQL store the administrator's client changes (allow, revoke) wait for their database
+        // write on the thread that asked: a node that starts on a busy machine would otherwise grow its thread pool one
+        // thread at a time while those waits hold the first ones.
+        if (options.PostgresStore is not null) ThreadPool.SetMinThreads(Math.Max(32, Environment.ProcessorCount), Math.Max(32, Environment.ProcessorCount));
         using var logs = Logging(verbose, LogFormat(args));
         await using var server = await Start(options, logs);
         PrintWhereToReach(server, Path.GetFullPath(args.Get("pki")!));
