@@ -11,6 +11,7 @@
 #   docker run --network host -v PKI:/pki:ro TAG serve --kmip 127.0.0.1:5696 --data /data --pki /pki
 # Prints "IMAGE_ID SIZE_BYTES".
 set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/image-rootfs.sh"
 APP="${1:?usage: build-kms-image.sh APP_DIR TAG}"
 TAG="${2:?usage: build-kms-image.sh APP_DIR TAG}"
 [ -d "$APP" ] || { echo "build-kms-image.sh: $APP is not a folder" >&2; exit 2; }
@@ -51,30 +52,10 @@ LIBCRYPTO="$(ldconfig -p | awk '/libcrypto\.so\.3 .*x86-64/ && !seen {print $NF;
 if [ -z "$LIBSSL" ] || [ -z "$LIBCRYPTO" ]; then
   echo "build-kms-image.sh: OpenSSL 3 not found on this machine (apt-get install libssl3)" >&2; exit 2
 fi
-# Every library path ldd names for the ELF files in the image and for OpenSSL (lines "name => /path (addr)" and
-# "/path (addr)"; with several files ldd also prints "file:" headers, which are skipped).
-libs_of() { { xargs -0 -r -n 32 ldd 2>/dev/null || true; } | awk '$2 == "=>" && $3 ~ /^\// {print $3} $1 ~ /^\// && $1 !~ /:$/ {print $1}'; }
-{
-  find "$ROOT" -type f \( -name '*.so' -o -name '*.so.*' -o -name harness -o -name dotnet \) -print0 | libs_of
-  printf '%s\0%s\0' "$LIBSSL" "$LIBCRYPTO" | libs_of
-  printf '%s\n%s\n' "$LIBSSL" "$LIBCRYPTO"
-} | sort -u | while read -r lib; do
-  case "$lib" in "$ROOT"/*) continue ;; esac
-  # copy it to the path the loader asks for and to its real path (on merged-/usr systems /lib is usr/lib)
-  for path in "$lib" "$(readlink -f "$lib")"; do
-    mkdir -p "$ROOT$(dirname "$path")"
-    cp -L "$lib" "$ROOT$path"
-  done
-done
-# Keep the host's merged-/usr layout: where /lib and /lib64 are symlinks into /usr, make them symlinks in the image too.
-for d in lib lib64; do
-  if [ -L "/$d" ] && [ -d "$ROOT/$d" ] && [ ! -L "$ROOT/$d" ]; then
-    mkdir -p "$ROOT/usr/$d"
-    cp -a "$ROOT/$d/." "$ROOT/usr/$d/"
-    rm -rf "${ROOT:?}/$d"
-    ln -s "usr/$d" "$ROOT/$d"
-  fi
-done
+# Every library the ELF files in the image and OpenSSL link to, and OpenSSL itself.
+find "$ROOT" -type f \( -name '*.so' -o -name '*.so.*' -o -name harness -o -name dotnet \) -print0 \
+  | rootfs_copy_libraries "$ROOT" "$LIBSSL" "$LIBCRYPTO"
+rootfs_merged_usr "$ROOT"
 
 tar -C "$ROOT" --numeric-owner -c . | docker import \
   -c "ENTRYPOINT $ENTRYPOINT" -c 'WORKDIR /app' \

@@ -12,6 +12,7 @@
 # Skips the work when the image exists and is newer than this script (HARNESS_POSTGRES_IMAGE_REBUILD=1 forces it).
 # Prints "IMAGE_ID SIZE_BYTES".
 set -euo pipefail
+. "$(dirname "${BASH_SOURCE[0]}")/image-rootfs.sh"
 TAG="${1:-harness/postgres:15}"
 PG=/usr/lib/postgresql/15
 command -v docker >/dev/null 2>&1 || { echo "build-postgres-image.sh: no docker command (sudo tools/start-dockerd.sh)" >&2; exit 2; }
@@ -64,25 +65,9 @@ exec "$BIN/postgres" -D "$PGDATA" -p "${PGPORT:-5432}" -c listen_addresses=127.0
 EOF
 chmod 755 "$ROOT/usr/local-entrypoint.sh"
 
-# Every library the ELF files name (lines "name => /path (addr)" and "/path (addr)"), copied to the path the loader
-# asks for and to its real path.
-find "$ROOT" -type f \( -perm -u+x -o -name '*.so' -o -name '*.so.*' \) -print0 \
-  | { xargs -0 -r -n 32 ldd 2>/dev/null || true; } \
-  | awk '$2 == "=>" && $3 ~ /^\// {print $3} $1 ~ /^\// && $1 !~ /:$/ {print $1}' | sort -u | while read -r lib; do
-  case "$lib" in "$ROOT"/*) continue ;; esac
-  for path in "$lib" "$(readlink -f "$lib")"; do
-    mkdir -p "$ROOT$(dirname "$path")"
-    cp -L "$lib" "$ROOT$path"
-  done
-done
-for d in lib lib64; do
-  if [ -L "/$d" ] && [ -d "$ROOT/$d" ] && [ ! -L "$ROOT/$d" ]; then
-    mkdir -p "$ROOT/usr/$d"
-    cp -a "$ROOT/$d/." "$ROOT/usr/$d/"
-    rm -rf "${ROOT:?}/$d"
-    ln -s "usr/$d" "$ROOT/$d"
-  fi
-done
+# Every library the ELF files link to.
+find "$ROOT" -type f \( -perm -u+x -o -name '*.so' -o -name '*.so.*' \) -print0 | rootfs_copy_libraries "$ROOT"
+rootfs_merged_usr "$ROOT"
 chown -R 999:999 "$ROOT/var/lib/postgresql" "$ROOT/var/run/postgresql"
 chmod 700 "$ROOT/var/lib/postgresql/data"
 
