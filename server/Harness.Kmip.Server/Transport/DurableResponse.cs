@@ -17,6 +17,44 @@ internal static class DurableResponse
     public static async ValueTask<TtlvNode> ForAsync(KmsState kms, MessageProcessor processor, TtlvNode request, int length, ClientIdentity client,
         Action<ProcessedMessage>? processed = null)
     {
+        try { return await RunAsync(kms, processor, request, length, client, processed).ConfigureAwait(false); }
+        catch (Harness.Kmip.Server.Storage.ConcurrentChangeException first) when (OnlyReads(request))
+        {
+            // Another KMS node changed an object this message only read (a Get's change is the key's Fresh attribute
+            // going False, and two nodes serving a new key at once both make it): nothing of it was stored, so it runs
+            // once more on what that node stored.
+            kms.Log.LogInformation("the request of {Client} runs again: {Message}", LogText.Of(client.Subject), first.Message);
+            try { return await RunAsync(kms, processor, request, length, client, processed).ConfigureAwait(false); }
+            catch (Harness.Kmip.Server.Storage.ConcurrentChangeException ex) { return Refused(kms, processor, client, ex); }
+        }
+        catch (Harness.Kmip.Server.Storage.ConcurrentChangeException ex) { return Refused(kms, processor, client, ex); }
+    }
+
+    private static TtlvNode Refused(KmsState kms, MessageProcessor processor, ClientIdentity client, Harness.Kmip.Server.Storage.ConcurrentChangeException ex)
+    {
+        kms.Log.LogWarning("the request of {Client} is not acknowledged: {Message}", LogText.Of(client.Subject), ex.Message);
+        return processor.FailureResponse(ResultReason.GeneralFailure, ex.Message);
+    }
+
+    /// <summary>Every batch item reads (what it changes is at most the Fresh attribute of what it serves).</summary>
+    internal static bool OnlyReads(TtlvNode request)
+    {
+        bool any = false;
+        foreach (var child in request.Children)
+        {
+            if (child.Tag != Tag.BatchItem) continue;
+            if (child.Child(Tag.Operation) is not { Type: ItemType.Enumeration } op
+                || (Operation)op.AsEnum is not (Operation.Get or Operation.GetAttributes or Operation.GetAttributeList or Operation.Export))
+                return false;
+            any = true;
+        }
+        return any;
+    }
+
+    /// <exception cref="Harness.Kmip.Server.Storage.ConcurrentChangeException">another KMS node changed an object of the message first</exception>
+    private static async ValueTask<TtlvNode> RunAsync(KmsState kms, MessageProcessor processor, TtlvNode request, int length, ClientIdentity client,
+        Action<ProcessedMessage>? processed)
+    {
         bool canTurn = processed is not null;
         // With a store shared by other KMS nodes, every message begins by catching up with what they committed.
         if (kms.Follower is { } follower)
@@ -50,12 +88,7 @@ internal static class DurableResponse
             await message.Value.Durable.ConfigureAwait(false);
             return message.Value.Response;
         }
-        catch (Harness.Kmip.Server.Storage.ConcurrentChangeException ex)
-        {
-            kms.Log.LogWarning("the request of {Client} is not acknowledged: {Message}", LogText.Of(client.Subject), ex.Message);
-            return processor.FailureResponse(ResultReason.GeneralFailure, ex.Message);
-        }
-        catch (Exception ex)
+        catch (Exception ex) when (ex is not Harness.Kmip.Server.Storage.ConcurrentChangeException)
         {
             kms.Log.LogError(ex, "storage failed; the request of {Client} is not acknowledged", LogText.Of(client.Subject));
             return processor.FailureResponse(ResultReason.GeneralFailure, "the server could not store the change: " + ex.Message);
