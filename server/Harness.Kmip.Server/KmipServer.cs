@@ -121,8 +121,14 @@ public sealed class KmipServer : IAsyncDisposable
         ? "the PostgreSQL database " + postgres.Location
         : Path.Combine(options.DataDirectory, SqliteDurableStore.FileName);
 
-    public static Task<KmipServer> StartAsync(KmipServerOptions options, ILoggerFactory? logs = null, TimeProvider? time = null) =>
-        Task.FromResult(new KmipServer(options, logs ?? NullLoggerFactory.Instance, time ?? TimeProvider.System));
+    public static async Task<KmipServer> StartAsync(KmipServerOptions options, ILoggerFactory? logs = null, TimeProvider? time = null)
+    {
+        // Opening a PostgreSQL store waits for the database on this thread. A caller that resumed on a socket event
+        // thread (inline socket completions, the launcher's default) would then hold up the very event loop that
+        // completes those database reads: the start moves to the thread pool first.
+        if (options.PostgresStore is not null) await Task.Yield();
+        return new KmipServer(options, logs ?? NullLoggerFactory.Instance, time ?? TimeProvider.System);
+    }
 
     public KmipServerOptions Options { get; }
 

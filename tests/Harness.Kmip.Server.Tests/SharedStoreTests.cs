@@ -81,6 +81,9 @@ public class SharedStoreTests(PostgresOnDemand postgres)
     public async Task Commit_OnAVersionAnotherNodeStoredFirst_IsRefusedNamingTheObject()
     {
         var connection = PostgresContainer.ConnectionStringOf(await postgres.CreateDatabaseAsync());
+        // The stores open and load synchronously: not on the socket event thread the await above may have resumed on
+        // (inline socket completions), whose event loop their database reads need.
+        await Task.Yield();
         await using var nodeA = new PostgresDurableStore(connection);
         await using var nodeB = new PostgresDurableStore(connection);
         nodeA.LoadObjects().Should().BeEmpty();
