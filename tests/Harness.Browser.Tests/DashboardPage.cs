@@ -71,7 +71,7 @@ internal sealed class DashboardPage : IAsyncDisposable
 
 
     /// <summary>The preset: cluster DC0_C0 of two hosts of three VMs, every second VM encrypted.</summary>
-    public static async Task<DashboardPage> OpenAsync(ChromiumFixture chromium, string query = "")
+    public static async Task<DashboardPage> OpenAsync(ChromiumFixture chromium, string query = "", int width = 1280, int height = 720)
     {
         var driver = new SimulatedSite();
         SimulatorHost? api = null;
@@ -80,7 +80,7 @@ internal sealed class DashboardPage : IAsyncDisposable
         {
             await PresetInventory.BuildAsync(driver, clusters: 1, hostsPerCluster: 2, vmsPerHost: 3, encryptedShare: 0.5);
             api = await SimulatorHost.StartAsync(driver, new FeatureRunbooks(FeaturesFolder));
-            context = await chromium.Session.Browser.NewContextAsync(new() { ViewportSize = new() { Width = 1280, Height = 720 } });
+            context = await chromium.Session.Browser.NewContextAsync(new() { ViewportSize = new() { Width = width, Height = height } });
             var page = await context.NewPageAsync();
             page.SetDefaultTimeout(20_000);
             var dashboard = new DashboardPage(driver, api, context, page);
@@ -190,6 +190,7 @@ internal sealed class DashboardPage : IAsyncDisposable
     public async Task<string> ScreenshotAsync(string name)
     {
         var path = Path.Combine(ResultsFolder, name);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         var png = await Page.ScreenshotAsync(new() { Path = path });
         png.Length.Should().BeGreaterThan(10_000, "a 1280×720 screenshot of the dashboard");
         TestContext.Current.AddAttachment(name, png, "image/png");
