@@ -20,6 +20,7 @@ public class DashboardBadInputBrowserTests(ChromiumFixture chromium) : IClassFix
     private async Task<DashboardPage> OpenActionsAsync()
     {
         var d = await DashboardPage.OpenAsync(chromium);
+        d.ExpectedConsoleError = DashboardPage.RefusedRequest; // checked by each test: OnlyRefusedRequestsLogged or BeEmpty
         await d.ShowTabAsync("actions");
         await Expect(d.Page.Locator("#tab-actions")).ToBeVisibleAsync();
         return d;
@@ -45,7 +46,7 @@ public class DashboardBadInputBrowserTests(ChromiumFixture chromium) : IClassFix
     /// <summary>The browser reports each refused request ("Failed to load resource: ... 409"); nothing else may be an error.</summary>
     private static void OnlyRefusedRequestsLogged(DashboardPage d)
     {
-        d.ConsoleErrors.Should().OnlyContain(e => e.StartsWith("Failed to load resource: the server responded with a status of 4"));
+        d.ConsoleErrors.Should().OnlyContain(e => DashboardPage.RefusedRequest(e));
         d.Navigations.Should().Be(1);
     }
 

@@ -45,8 +45,8 @@ internal sealed class DashboardPage : IAsyncDisposable
         _context = context;
         Page = page;
         Http = new HttpClient { BaseAddress = api.Url, Timeout = TimeSpan.FromSeconds(60) };
-        page.Console += (_, m) => { if (m.Type == "error") ConsoleErrors.Add(m.Text); };
-        page.PageError += (_, e) => ConsoleErrors.Add(e);
+        page.Console += (_, m) => { if (m.Type == "error") lock (ConsoleErrors) ConsoleErrors.Add(m.Text); };
+        page.PageError += (_, e) => { lock (ConsoleErrors) ConsoleErrors.Add(e); };
         page.FrameNavigated += (_, f) => { if (f == page.MainFrame) Navigations++; };
         page.Request += (_, r) => { if (r.Method == "POST") lock (Posts) Posts.Add(r.Url); };
     }
@@ -56,6 +56,15 @@ internal sealed class DashboardPage : IAsyncDisposable
     public IPage Page { get; }
     public HttpClient Http { get; }
     public List<string> ConsoleErrors { get; } = [];
+
+    /// <summary>
+    /// Console errors a test expects (e.g. the browser's "Failed to load resource: ... 409" for a refused request);
+    /// any other console or page error fails the test when the page is disposed.
+    /// </summary>
+    public Func<string, bool> ExpectedConsoleError { get; set; } = _ => false;
+
+    /// <summary>What Chromium logs for a request the API refused (4xx): expected where a test clicks a refused action.</summary>
+    public static bool RefusedRequest(string error) => error.StartsWith("Failed to load resource: the server responded with a status of 4");
     public int Navigations { get; private set; }
 
     /// <summary>Every POST the page sent (the test's own HttpClient calls are not here).</summary>
@@ -197,12 +206,19 @@ internal sealed class DashboardPage : IAsyncDisposable
         return path;
     }
 
+    /// <summary>
+    /// Closes the page, the API and the site; then fails if Chromium logged a console error or a page error the test
+    /// did not expect (<see cref="ExpectedConsoleError"/>), so every dashboard test checks the page's scripts.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         Http.Dispose();
         await _context.DisposeAsync();
         await Api.DisposeAsync();
         await Driver.DisposeAsync();
+        List<string> unexpected;
+        lock (ConsoleErrors) unexpected = ConsoleErrors.Where(e => !ExpectedConsoleError(e)).ToList();
+        unexpected.Should().BeEmpty("Chromium logs no console error or page error during a dashboard test");
     }
 }
 
