@@ -15,9 +15,6 @@ public sealed class NodeClusterAdministration(KmsClusterInstance cluster) : IKms
     public async Task<JsonElement?> RestoreAsync(string keyId) => await cluster.Administrator.RestoreAsync(keyId).ConfigureAwait(false);
     public Task<string> KeyStateAsync(string keyId) => cluster.Administrator.KeyStateAsync(keyId);
 
-    /// <summary>What the node whose admin interface failed last wrote, for the failure's message.</summary>
-    public static string LastOutputOf(KmsNodeProcess node) => $"node {node.Number}'s last output: {string.Join(" | ", node.Output.TakeLast(8))}";
-
     public async Task<JsonElement?> DeleteRootKeyAsync()
     {
         JsonElement? first = null;

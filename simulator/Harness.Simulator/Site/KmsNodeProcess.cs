@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 
 namespace Harness.Simulator;
 
@@ -25,8 +24,8 @@ public sealed class KmsNodeProcess : IAsyncDisposable
         _pkiDirectory = pkiDirectory;
         _store = store;
         _extraArguments = extraArguments ?? [];
-        Endpoint = new IPEndPoint(IPAddress.Loopback, FreePort());
-        AdminUrl = new Uri($"http://127.0.0.1:{FreePort()}/");
+        Endpoint = new IPEndPoint(IPAddress.Loopback, LoopbackPorts.Free());
+        AdminUrl = new Uri($"http://127.0.0.1:{LoopbackPorts.Free()}/");
     }
 
     public int Number { get; }
@@ -42,6 +41,9 @@ public sealed class KmsNodeProcess : IAsyncDisposable
 
     /// <summary>Its last lines of output (for errors that need them).</summary>
     public IEnumerable<string> Output => _output;
+
+    /// <summary>Its last lines of output, for a failure's message.</summary>
+    public string LastOutput => $"node {Number}'s last output: {string.Join(" | ", _output.TakeLast(8))}";
 
     /// <summary>
     /// The `harness` command to run: $HARNESS_CLI (harness.dll or the harness executable), else harness.dll beside this
@@ -123,12 +125,5 @@ public sealed class KmsNodeProcess : IAsyncDisposable
         _process?.Dispose();
         _process = null;
         return ValueTask.CompletedTask;
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

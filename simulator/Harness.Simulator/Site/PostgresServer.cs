@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 
 namespace Harness.Simulator;
 
@@ -70,7 +68,7 @@ public sealed class PostgresServer : IAsyncDisposable
         bool asRoot = Environment.UserName == "root";
         if (asRoot) await RunAsync("chown", ["-R", "postgres", directory], null).ConfigureAwait(false);
         await RunAsync(Path.Combine(bin, "initdb"), ["-D", data, "-U", User, "-A", "trust", "-E", "UTF8", "--no-sync"], asRoot).ConfigureAwait(false);
-        int port = FreePort();
+        int port = LoopbackPorts.Free();
         var start = Command(Path.Combine(bin, "postgres"),
             ["-D", data, "-p", port.ToString(), "-h", "127.0.0.1", "-k", directory, "-c", "fsync=on", "-c", "max_connections=200"], asRoot);
         start.RedirectStandardError = true;
@@ -154,12 +152,5 @@ public sealed class PostgresServer : IAsyncDisposable
         await process.WaitForExitAsync().ConfigureAwait(false);
         if (process.ExitCode != 0)
             throw new InvalidOperationException($"{Path.GetFileName(file)} {string.Join(' ', arguments)} failed (exit code {process.ExitCode}): {(await error).Trim()} {(await output).Trim()}");
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

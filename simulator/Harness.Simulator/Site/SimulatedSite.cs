@@ -127,7 +127,7 @@ public sealed class SimulatedSite(ExternalKms? external = null) : IAsyncDisposab
         try { await kms.Administrator.AllowClientAsync(certificate.ExportCertificatePem(), tenant); }
         catch (KmsAdministrationException ex) when (kms.Nodes.FirstOrDefault(n => n.Running) is { } node)
         {
-            throw new KmsAdministrationException($"{ex.Message} ({NodeClusterAdministration.LastOutputOf(node)})", ex);
+            throw new KmsAdministrationException($"{ex.Message} ({node.LastOutput})", ex);
         }
         _tenant.TryAdd(kmsName, Thumbprints.Sha1(certificate));
         return certificate;
